@@ -1,0 +1,66 @@
+# Dangjian Cloud — `make run` and `make test` do everything on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint test-pg bench deps-run deps-test sysdeps-test sysdeps-bench clean vendor messages
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: requirements.lock | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements.lock
+	touch $@
+
+$(VENV)/.test-installed: requirements.lock requirements-dev.lock | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements-dev.lock
+	touch $@ $(VENV)/.run-installed
+
+deps-run: $(VENV)/.run-installed
+deps-test: $(VENV)/.test-installed
+
+sysdeps-test:
+	@bash tools/sysdeps.sh test
+
+sysdeps-bench:
+	@bash tools/sysdeps.sh bench
+
+## run: install, migrate, load the demo county if empty, serve on http://127.0.0.1:$(PORT) with a task worker
+run: deps-run
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo --scale small --if-empty
+	PORT=$(PORT) $(PY) tools/run.py
+
+## lint: ruff, mypy, migrations in step, translations complete
+lint: deps-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy dangjian
+	$(PY) manage.py makemigrations --check --dry-run -v1
+	$(PY) manage.py check
+
+## test: system packages (Chromium, CJK fonts), Python packages, lint, the whole suite
+test: sysdeps-test deps-test lint
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server)
+test-pg: sysdeps-test deps-test
+	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+## bench: benchmarks (see docs/benchmarks.md); BENCH_SCALE=county|million
+bench: sysdeps-bench deps-test
+	$(PY) bench/run.py
+
+vendor:
+	bash tools/vendor.sh
+
+messages: deps-test
+	bash tools/messages.sh
+
+clean:
+	rm -rf $(VENV) staticfiles var/dangjian.sqlite3*

@@ -1,0 +1,1 @@
+"""Core: users, roles and scopes, audit trail, personal-data crypto, notifications, base UI."""

@@ -1,0 +1,118 @@
+"""Core writes: accounts, roles, API tokens, profile. Each checks permission, runs in one
+transaction and records an audit event (DESIGN.md §4 rule 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit
+from dangjian.core.models import ApiToken, RoleAssignment, User
+from dangjian.core.roles import Role
+from dangjian.core.scoping import require
+
+
+def do_register_public_user(user: User) -> RoleAssignment:
+    """A self-registered account becomes a public user (群众); no organization scope."""
+    with transaction.atomic():
+        assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=Role.PUBLIC, organization=None)
+        audit.record(user, "user.registered", user, after={"username": user.username, "role": Role.PUBLIC})
+    return assignment
+
+
+def do_create_user(*, username: str, password: str | None, name: str = "", email: str = "", acting_user: Any) -> User:
+    if acting_user is not None and not acting_user.is_superuser:
+        from dangjian.core.scoping import has_any
+
+        if not has_any(acting_user, "roles.grant"):
+            raise PermissionDenied(_("You may not create accounts."))
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("This username is already taken.")})
+    with transaction.atomic():
+        user = User(username=username, name=name, email=email)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(acting_user, "user.created", user, after={"username": username, "name": name})
+    return user
+
+
+def do_grant_role(user: User, role: str, organization: Any, *, acting_user: Any) -> RoleAssignment:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role == Role.PUBLIC:
+        organization = None
+    elif organization is None:
+        raise ValidationError({"organization": _("This role must be granted on an organization.")})
+    if acting_user is not None and organization is not None:
+        require(acting_user, "roles.grant", organization.path)
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
+        if created:
+            audit.record(
+                acting_user, "role.granted", user,
+                after={"role": role, "organization": organization.pk if organization else None},
+                org_path=organization.path if organization else "",
+            )
+    for attr in ("_dj_assignments", "_dj_scope"):
+        user.__dict__.pop(attr, None)
+    return assignment
+
+
+def do_revoke_role(assignment: RoleAssignment, *, acting_user: Any) -> None:
+    org = assignment.organization
+    if acting_user is not None and org is not None:
+        require(acting_user, "roles.grant", org.path)
+    with transaction.atomic():
+        audit.record(
+            acting_user, "role.revoked", assignment.user,
+            before={"role": assignment.role, "organization": org.pk if org else None},
+            org_path=org.path if org else "",
+        )
+        assignment.delete()
+
+
+def do_issue_api_token(user: User, *, ip: str | None = None) -> str:
+    """Create a bearer token; return the raw value (shown once, stored only as a digest)."""
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            digest=ApiToken.digest_of(raw),
+            expires_at=timezone.now() + dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        )
+        audit.record(user, "api_token.issued", user, after={"token_id": token.pk}, ip=ip)
+    return raw
+
+
+def do_revoke_api_token(token: ApiToken, *, acting_user: Any, ip: str | None = None) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit.record(acting_user, "api_token.revoked", token.user, before={"token_id": token.pk}, ip=ip)
+
+
+def do_update_preferences(user: User, *, acting_user: Any, language: str | None = None, large_font: bool | None = None) -> User:
+    if acting_user.pk != user.pk:
+        raise PermissionDenied(_("You may only change your own preferences."))
+    before = audit.snapshot(user, ["language", "large_font"])
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Unsupported language.")})
+        user.language = language
+    if large_font is not None:
+        user.large_font = large_font
+    with transaction.atomic():
+        user.save(update_fields=["language", "large_font"])
+        b, a = audit.diff(before, audit.snapshot(user, ["language", "large_font"]))
+        if a:
+            audit.record(acting_user, "user.preferences_changed", user, before=b, after=a)
+    return user

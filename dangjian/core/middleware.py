@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+LANG_COOKIE = settings.LANGUAGE_COOKIE_NAME
+_SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+
+def _pick(request: HttpRequest) -> tuple[str | None, bool]:
+    """Language from ?lang= (remembered in a cookie), else the user's profile, else the cookie."""
+    asked = request.GET.get("lang")
+    if asked in _SUPPORTED:
+        return asked, True
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "language", ""):
+        return user.language, False
+    cookie = request.COOKIES.get(LANG_COOKIE)
+    if cookie in _SUPPORTED:
+        return cookie, False
+    return None, False
+
+
+class LanguageMiddleware:
+    """Simplified Chinese by default; ``?lang=en`` switches and is remembered.
+
+    Runs after the session middleware; the user profile's language is honoured once
+    authentication has run (see ``ProfileLanguageMiddleware``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        lang, remember = _pick(request)
+        lang = lang or settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", lang)
+        if remember:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        translation.deactivate()
+        return response
+
+
+class ProfileLanguageMiddleware:
+    """After authentication: a logged-in user's saved language wins over the cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "lang" not in request.GET:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and user.language in _SUPPORTED:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

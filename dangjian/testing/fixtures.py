@@ -1,0 +1,97 @@
+"""pytest fixtures: a small organization tree and one user per role, made through the actions.
+
+Tree (paths are treebeard's):
+    county (committee)
+    ├── town_a (committee)
+    │   ├── branch_a1 (branch)      members: alice (full), bob (probationary)
+    │   └── branch_a2 (branch)      members: carol
+    └── town_b (committee)
+        └── branch_b1 (branch)      members: dave
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from dangjian.core.actions import do_create_user, do_grant_role
+from dangjian.core.idgen import make_id_number
+from dangjian.core.models import User
+from dangjian.core.roles import Role
+from dangjian.members.actions import do_create_member, do_link_account
+from dangjian.orgs.actions import do_create_organization
+
+PASSWORD = "correct-horse-battery-9"
+_seq = itertools.count(1)
+
+
+def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", **extra: Any) -> Any:
+    n = next(_seq)
+    data = {
+        "name": name,
+        "id_number": make_id_number("320321", dt.date(1980, 1, 1) + dt.timedelta(days=n * 37), n),
+        "phone": f"138{n:08d}",
+        "organization": org.pk,
+        "status": status,
+        "category": "in_service",
+        "join_date": dt.date(2010, 7, 1),
+        "full_date": dt.date(2011, 7, 1) if status == "full" else None,
+        "add_type": "developed",
+        **extra,
+    }
+    return do_create_member(data, acting_user=acting_user)
+
+
+@pytest.fixture
+def root_user(db: Any) -> User:
+    return User.objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
+@pytest.fixture
+def tree(root_user: User) -> SimpleNamespace:
+    def org(parent: Any, name: str, kind: str) -> Any:
+        return do_create_organization(parent, {"name": name, "kind": kind}, acting_user=root_user)
+
+    county = org(None, "中共演示县委员会", "committee")
+    town_a = org(county, "中共甲镇委员会", "committee")
+    town_b = org(county, "中共乙镇委员会", "committee")
+    branch_a1 = org(town_a, "甲镇一村党支部", "branch")
+    branch_a2 = org(town_a, "甲镇二村党支部", "branch")
+    branch_b1 = org(town_b, "乙镇社区党支部", "branch")
+    t = SimpleNamespace(
+        county=county, town_a=town_a, town_b=town_b,
+        branch_a1=branch_a1, branch_a2=branch_a2, branch_b1=branch_b1,
+    )
+    t.alice = make_member(branch_a1, "张爱丽", acting_user=root_user)
+    t.bob = make_member(branch_a1, "李博", acting_user=root_user, status="probationary")
+    t.carol = make_member(branch_a2, "王卡洛", acting_user=root_user)
+    t.dave = make_member(branch_b1, "赵大伟", acting_user=root_user)
+    return t
+
+
+def make_user(username: str, role: str | None, org: Any, *, acting_user: Any) -> User:
+    user = do_create_user(username=username, password=PASSWORD, name=username, acting_user=acting_user)
+    if role:
+        do_grant_role(user, role, org, acting_user=acting_user)
+    return user
+
+
+@pytest.fixture
+def users(tree: SimpleNamespace, root_user: User) -> SimpleNamespace:
+    """One user per role. Scoped roles sit on town_a (or branch_a1 for the secretary)."""
+    u = SimpleNamespace()
+    u.admin = make_user("county-admin", Role.COUNTY_ADMIN, tree.county, acting_user=root_user)
+    u.secretary = make_user("secretary-a1", Role.SECRETARY, tree.branch_a1, acting_user=root_user)
+    u.organizer = make_user("organizer-a", Role.ORGANIZER, tree.town_a, acting_user=root_user)
+    u.publicity = make_user("publicity-a", Role.PUBLICITY, tree.town_a, acting_user=root_user)
+    u.discipline = make_user("discipline-a", Role.DISCIPLINE, tree.town_a, acting_user=root_user)
+    u.handler = make_user("handler-a", Role.DEPT_HANDLER, tree.town_a, acting_user=root_user)
+    u.member = make_user("member-alice", Role.MEMBER, tree.branch_a1, acting_user=root_user)
+    do_link_account(tree.alice, u.member, acting_user=root_user)
+    u.public = make_user("citizen", Role.PUBLIC, None, acting_user=root_user)
+    u.nobody = make_user("no-role", None, None, acting_user=root_user)
+    return u

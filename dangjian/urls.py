@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dangjian.api.api import api
+
+urlpatterns = [
+    path("", include("dangjian.core.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
