@@ -5,8 +5,10 @@ from dangjian.api.api import api
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
+    path("notifications/", include("dangjian.core.urls_notifications")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("members/excel/", include("dangjian.members.urls_excel")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
