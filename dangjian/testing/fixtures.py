@@ -46,6 +46,13 @@ def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", 
     return do_create_member(data, acting_user=acting_user)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
+    ``test_security.py`` checks that the real settings hash with Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def root_user(db: Any) -> User:
     return User.objects.create_superuser("root", "root@example.com", PASSWORD)
