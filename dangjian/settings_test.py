@@ -1,0 +1,17 @@
+"""Settings for the test suite: the embedded defaults with test-friendly backends.
+
+pytest-django imports settings before any conftest runs, so the overrides live here (named in
+pyproject.toml) rather than in conftest.py. Each can still be overridden from the environment.
+"""
+
+import os
+
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("LOGIN_RATE_LIMIT", "1000/m/ip,1000/m/key")
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run there
+# unless told it is safe (it is: the loop only drives the browser).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from dangjian.settings import *  # noqa: E402, F403
