@@ -1,5 +1,37 @@
-"""The JSON API at /api/v1 (django-ninja). Each app contributes a router."""
+"""The JSON API at /api/v1 (django-ninja). Each app contributes a router; errors are JSON
+``{code, message, field?}`` (see ``errors``); docs at /api/v1/docs from vendored Swagger UI."""
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
 
-api = NinjaAPI(title="Dangjian Cloud API", version="1", urls_namespace="api")
+from dangjian.api import errors
+from dangjian.api.docs import VendoredSwagger
+from dangjian.core.api import router as core_router
+from dangjian.members.api import router as members_router
+from dangjian.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="Dangjian Cloud API",
+    version="1",
+    description="党建云 API. Log in with POST /auth/login, then send `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+    docs=VendoredSwagger(),
+)
+errors.install(api)
+
+api.add_router("", core_router)
+api.add_router("/orgs", orgs_router)
+api.add_router("/members", members_router)
+
+
+fallback = Router()
+
+
+@fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False)
+def unknown(request: HttpRequest, rest: str) -> None:
+    """Anything else under /api/v1/ answers a JSON 404, not an HTML page (registered last)."""
+    raise errors.ApiError(404, "not_found", _("Not found."))
+
+
+api.add_router("", fallback)
