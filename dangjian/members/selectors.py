@@ -77,7 +77,7 @@ def subtree_member_counts(paths: list[str]) -> dict[str, int]:
     """Current members under each path's subtree, in one query when the paths share a depth."""
     if not paths:
         return {}
-    counts: dict[str, int] = {p: 0 for p in paths}
+    counts: dict[str, int] = dict.fromkeys(paths, 0)
     by_len: dict[int, list[str]] = {}
     for p in paths:
         by_len.setdefault(len(p), []).append(p)

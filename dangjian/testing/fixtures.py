@@ -25,12 +25,12 @@ from dangjian.core.roles import Role
 from dangjian.members.actions import do_create_member, do_link_account
 from dangjian.orgs.actions import do_create_organization
 
-PASSWORD = "correct-horse-battery-9"
+PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test accounts only
 _seq = itertools.count(1)
 
 
 def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", **extra: Any) -> Any:
-    n = next(_seq)
+    n = next(_seq) % 300 + 1
     data = {
         "name": name,
         "id_number": make_id_number("320321", dt.date(1980, 1, 1) + dt.timedelta(days=n * 37), n),
