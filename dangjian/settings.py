@@ -273,3 +273,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Notifications core (dangjian/core/notifications) ------------------------------------------
+# Absolute base for links in e-mails ("https://dj.example.cn"); empty = links stay relative.
+SITE_URL = os.environ.get("SITE_URL", "")
+NOTIFY_EMAIL_DISABLED = env_bool("NOTIFY_EMAIL_DISABLED", False)
+# Retry back-off: base × 2^(attempt−1) seconds, capped; NOTIFY_MAX_ATTEMPTS above.
+NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", 60))
+NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600))
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", 10))
+WEBPUSH_TIMEOUT = int(os.environ.get("WEBPUSH_TIMEOUT", 10))
+WEBPUSH_TTL = int(os.environ.get("WEBPUSH_TTL", 24 * 3600))
+# Push-service hosts a browser subscription may point at (a leading dot matches subdomains);
+# empty = the major browsers' services. Only https unless WEBPUSH_ALLOW_HTTP (tests).
+WEBPUSH_ENDPOINT_HOSTS = [h.strip() for h in os.environ.get("WEBPUSH_ENDPOINT_HOSTS", "").split(",") if h.strip()]
+WEBPUSH_ALLOW_HTTP = env_bool("WEBPUSH_ALLOW_HTTP", False)

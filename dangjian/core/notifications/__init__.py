@@ -1,0 +1,155 @@
+"""The notifications core: one ``notify(...)`` for every module.
+
+    from dangjian.core.notifications import notify
+    notify(member.user, "member.status_changed", title=..., body=..., url=...)
+
+Each recipient gets an in-app inbox item. For each external channel the recipient has switched
+on (e-mail, SMS, web push; see ``NotificationPreference``) and that is configured on this
+installation, one ``Delivery`` row is written and one background task enqueued after the
+surrounding transaction commits. The task sends, records the provider's message id, and on
+failure retries with back-off up to ``settings.NOTIFY_MAX_ATTEMPTS`` (see ``tasks.py``).
+
+Call ``notify`` from an action, inside or outside its ``transaction.atomic()`` block: nothing is
+sent unless the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.functional import Promise
+
+from dangjian.core.models import Delivery, Notification, NotificationPreference, User, WebPushSubscription
+from dangjian.core.models.notifications import ALL_KINDS, Channel
+from dangjian.core.notifications import channels
+
+__all__ = ["KINDS", "channel_flags", "notify", "register_kind", "unread_count"]
+
+# kind -> human label (lazy translation); modules register theirs so the preferences page can
+# offer a row per kind. Unregistered kinds still work (they follow the "*" row).
+KINDS: dict[str, Any] = {}
+
+
+def register_kind(kind: str, label: str | Promise) -> None:
+    if kind == ALL_KINDS or not kind:
+        raise ValueError("invalid notification kind")
+    KINDS[kind] = label
+
+
+def _recipient_list(recipients: Any) -> list[Any]:
+    if recipients is None:
+        return []
+    if isinstance(recipients, User) or not isinstance(recipients, Iterable):
+        recipients = [recipients]
+    seen: set[int] = set()
+    result = []
+    for r in recipients:
+        pk = r if isinstance(r, int) else r.pk
+        if pk not in seen:
+            seen.add(pk)
+            result.append(pk)
+    return result
+
+
+def _resolve(rows: Sequence[NotificationPreference], kind: str) -> dict[str, bool]:
+    """Channel flags for ``kind`` from a user's preference rows: the kind's row, then "*", then off."""
+    specific = next((r for r in rows if r.kind == kind), None)
+    default = next((r for r in rows if r.kind == ALL_KINDS), None)
+    flags = {}
+    for ch in Channel.values:
+        value = getattr(specific, ch) if specific is not None else None
+        if value is None and default is not None:
+            value = getattr(default, ch)
+        flags[ch] = bool(value)
+    return flags
+
+
+def channel_flags(user: Any, kind: str) -> dict[str, bool]:
+    """Which external channels ``user`` wants for ``kind`` (the inbox is always on)."""
+    rows = list(NotificationPreference.objects.filter(user=user, kind__in=[kind, ALL_KINDS]))
+    return _resolve(rows, kind)
+
+
+def notify(
+    recipients: Any,
+    kind: str,
+    *,
+    title: str,
+    body: str = "",
+    url: str = "",
+    sms_params: Sequence[str] | None = None,
+) -> list[Notification]:
+    """Notify one user or many (users or user ids). Returns the inbox items created.
+
+    ``title``/``body`` are stored as given: translate them (in the recipient's language if it
+    matters) before calling. ``sms_params`` fills the SMS template's parameters (Tencent Cloud
+    SMS sends only pre-approved templates); without it the title is the single parameter.
+    """
+    user_ids = _recipient_list(recipients)
+    if not user_ids:
+        return []
+    title = str(title)[:200]
+    body = str(body)
+    params = [str(p) for p in sms_params] if sms_params is not None else [title]
+    enabled = channels.enabled_channels()
+
+    with transaction.atomic():
+        users = {u.pk: u for u in _users_with_contact(user_ids, enabled)}
+        prefs: dict[int, list[NotificationPreference]] = {}
+        if enabled:
+            for row in NotificationPreference.objects.filter(user_id__in=users, kind__in=[kind, ALL_KINDS]):
+                prefs.setdefault(row.user_id, []).append(row)
+        subs: dict[int, list[WebPushSubscription]] = {}
+        if Channel.WEBPUSH in enabled:
+            for sub in WebPushSubscription.objects.filter(user_id__in=users).order_by("pk"):
+                subs.setdefault(sub.user_id, []).append(sub)
+
+        items = Notification.objects.bulk_create(
+            [
+                Notification(recipient_id=pk, kind=kind, title=title, body=body, url=url, sms_params=params)
+                for pk in user_ids
+                if pk in users
+            ]
+        )
+        deliveries: list[Delivery] = []
+        for item in items:
+            user = users[item.recipient_id]
+            flags = _resolve(prefs.get(user.pk, []), kind)
+            if flags[Channel.EMAIL] and Channel.EMAIL in enabled and user.email:
+                deliveries.append(Delivery(notification=item, channel=Channel.EMAIL))
+            if flags[Channel.SMS] and Channel.SMS in enabled and channels.sms.has_phone(user):
+                deliveries.append(Delivery(notification=item, channel=Channel.SMS))
+            if flags[Channel.WEBPUSH] and Channel.WEBPUSH in enabled:
+                deliveries.extend(
+                    Delivery(notification=item, channel=Channel.WEBPUSH, subscription=sub)
+                    for sub in subs.get(user.pk, [])
+                )
+        if deliveries:
+            Delivery.objects.bulk_create(deliveries)
+            ids = [d.pk for d in deliveries]
+            transaction.on_commit(lambda: _enqueue_all(ids))
+    return items
+
+
+def _users_with_contact(user_ids: list[int], enabled: set[str]) -> list[Any]:
+    qs = User.objects.filter(pk__in=user_ids, is_active=True)
+    if Channel.SMS in enabled and channels.sms.person_relation():
+        qs = qs.select_related("person")
+    return list(qs)
+
+
+def _enqueue_all(ids: list[int]) -> None:
+    from dangjian.core.notifications.tasks import enqueue_delivery
+
+    for pk in ids:
+        enqueue_delivery(pk)
+
+
+def unread_count(user: Any) -> int:
+    """Unread inbox items of ``user`` (0 for anonymous users); one indexed COUNT query."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).count()

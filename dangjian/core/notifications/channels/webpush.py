@@ -1,0 +1,61 @@
+"""Web push (RFC 8030/8291/8292) with pywebpush and VAPID keys from settings.
+
+``WEBPUSH_VAPID_PRIVATE_KEY`` (base64url raw key, DER or PEM, as py_vapid reads it),
+``WEBPUSH_VAPID_PUBLIC_KEY`` (base64url uncompressed point, the browser's
+``applicationServerKey``) and ``WEBPUSH_VAPID_SUBJECT`` (mailto: or https: contact). Without keys,
+web push is off and the subscribe button is hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+
+from dangjian.core.notifications.channels import DeliveryError, PermanentDeliveryError
+
+# Push-service answers meaning the subscription no longer exists (RFC 8030 §7.3).
+GONE = {404, 410}
+# Answers that retrying the same message cannot fix.
+PERMANENT = GONE | {400, 413}
+
+
+def configured() -> bool:
+    return bool(settings.WEBPUSH_VAPID_PRIVATE_KEY and settings.WEBPUSH_VAPID_PUBLIC_KEY)
+
+
+def payload(item: Any) -> str:
+    return json.dumps(
+        {"title": item.title, "body": item.body[:500], "url": item.url, "tag": f"notification-{item.pk}"},
+        ensure_ascii=False,
+    )
+
+
+def send(delivery: Any) -> str:
+    from pywebpush import WebPushException, webpush
+
+    from dangjian.core.notifications.actions import drop_webpush_subscription
+
+    sub = delivery.subscription
+    if sub is None:
+        raise PermanentDeliveryError("push subscription was removed")
+    try:
+        response = webpush(
+            subscription_info=sub.subscription_info(),
+            data=payload(delivery.notification),
+            vapid_private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT},
+            timeout=float(getattr(settings, "WEBPUSH_TIMEOUT", 10)),
+            ttl=int(getattr(settings, "WEBPUSH_TTL", 24 * 3600)),
+        )
+    except WebPushException as e:
+        code = e.status_code
+        message = f"push service answered {code}: {e.message.splitlines()[0] if e.message else ''}".strip()
+        if code in GONE:
+            drop_webpush_subscription(sub, reason=message)
+        if code in PERMANENT:
+            raise PermanentDeliveryError(message) from e
+        raise DeliveryError(message) from e
+    # The push service names the message in Location (RFC 8030 §5).
+    return str(getattr(response, "headers", {}).get("Location", "") or getattr(response, "status_code", ""))
