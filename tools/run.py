@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Start the web server (gunicorn) and the task worker together; Ctrl-C stops both.
+"""Start the web server (gunicorn), the task worker and the scheduler together; Ctrl-C stops all.
 
 Used by `make run`. PORT (default 8000) and WEB_WORKERS (default 3) override.
 """
@@ -38,6 +38,7 @@ def main() -> int:
             cwd=ROOT, env=env,
         ),
         "worker": subprocess.Popen([PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1"], cwd=ROOT, env=env),
+        "scheduler": subprocess.Popen([PY, "manage.py", "run_scheduler"], cwd=ROOT, env=env),
     }
     users = demo_logins()
     print("\n  党建云 Dangjian Cloud is running at  http://127.0.0.1:%s/" % port)

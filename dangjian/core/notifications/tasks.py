@@ -145,3 +145,4 @@ def retry_due_deliveries() -> int:
 def run_due_now(now: Any = None) -> list[str]:
     """Send every due delivery in this process (management commands, tests)."""
     return [deliver(pk) for pk in due_deliveries(now)]
+
