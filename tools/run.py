@@ -41,7 +41,7 @@ def main() -> int:
         "scheduler": subprocess.Popen([PY, "manage.py", "run_scheduler"], cwd=ROOT, env=env),
     }
     users = demo_logins()
-    print("\n  党建云 Dangjian Cloud is running at  http://127.0.0.1:%s/" % port)
+    print(f"\n  党建云 Dangjian Cloud is running at  http://127.0.0.1:{port}/")
     if users:
         print("  Demo logins (password: dangjian-demo): " + ", ".join(users.split()))
     print("  Press Ctrl-C to stop.\n", flush=True)
