@@ -288,3 +288,8 @@ WEBPUSH_TTL = int(os.environ.get("WEBPUSH_TTL", 24 * 3600))
 # empty = the major browsers' services. Only https unless WEBPUSH_ALLOW_HTTP (tests).
 WEBPUSH_ENDPOINT_HOSTS = [h.strip() for h in os.environ.get("WEBPUSH_ENDPOINT_HOSTS", "").split(",") if h.strip()]
 WEBPUSH_ALLOW_HTTP = env_bool("WEBPUSH_ALLOW_HTTP", False)
+
+# --- Reverse proxies ---------------------------------------------------------------------------
+# How many reverse proxies (nginx) stand in front of the app; their X-Forwarded-For entries are
+# trusted for the client address used in throttles and audit records (0 = use REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))

@@ -41,10 +41,6 @@ def api_user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 # --- Login throttle ------------------------------------------------------------------------------
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

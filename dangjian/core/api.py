@@ -11,7 +11,6 @@ from dangjian.api.auth import (
     api_user,
     check_login_allowed,
     clear_login_failures,
-    client_ip,
     read_auth,
     record_login_failure,
     token_auth,
@@ -19,6 +18,7 @@ from dangjian.api.auth import (
 from dangjian.api.errors import ApiError
 from dangjian.api.schemas import ErrorOut, OkOut
 from dangjian.core.actions import do_issue_api_token, do_revoke_api_token
+from dangjian.core.http import client_ip
 from dangjian.core.scoping import roles_of
 
 router = Router(tags=["auth"])
