@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.members import TRANSITIONS, MemberCategory, MemberStatus
 from dangjian.members.actions import (
@@ -148,7 +149,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
 def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
     member = access_member(request.user, member_id)
     revealed = do_reveal_member_pii(
-        member, acting_user=request.user, ip=request.META.get("REMOTE_ADDR"),
+        member, acting_user=request.user, ip=client_ip(request),
         purpose=request.POST.get("purpose", "")[:200],
     )
     ctx = _detail_context(request, member, revealed)
