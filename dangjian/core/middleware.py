@@ -11,13 +11,11 @@ _SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
 def _pick(request: HttpRequest) -> tuple[str | None, bool]:
-    """Language from ?lang= (remembered in a cookie), else the user's profile, else the cookie."""
+    """Language from ?lang= (remembered in a cookie), else the cookie; the profile is applied
+    after authentication by ``ProfileLanguageMiddleware``."""
     asked = request.GET.get("lang")
     if asked in _SUPPORTED:
         return asked, True
-    user = getattr(request, "user", None)
-    if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "language", ""):
-        return user.language, False
     cookie = request.COOKIES.get(LANG_COOKIE)
     if cookie in _SUPPORTED:
         return cookie, False
@@ -25,10 +23,7 @@ def _pick(request: HttpRequest) -> tuple[str | None, bool]:
 
 
 class LanguageMiddleware:
-    """Simplified Chinese by default; ``?lang=en`` switches and is remembered.
-
-    Runs after the session middleware; the user profile's language is honoured once
-    authentication has run (see ``ProfileLanguageMiddleware``)."""
+    """Simplified Chinese by default; ``?lang=en`` switches and is remembered in a cookie."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -39,7 +34,7 @@ class LanguageMiddleware:
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", lang)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if remember:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
         translation.deactivate()
@@ -47,13 +42,15 @@ class LanguageMiddleware:
 
 
 class ProfileLanguageMiddleware:
-    """After authentication: a logged-in user's saved language wins over the cookie."""
+    """After authentication: a logged-in user's saved language applies where the browser has made
+    no choice of its own (no ``?lang=`` and no language cookie), e.g. on a new device. An explicit
+    switch (the cookie) wins, and saving preferences sets the cookie too, so the two agree."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "lang" not in request.GET:
+        if "lang" not in request.GET and request.COOKIES.get(LANG_COOKIE) not in _SUPPORTED:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and user.language in _SUPPORTED:
                 translation.activate(user.language)

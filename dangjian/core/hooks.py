@@ -1,0 +1,85 @@
+"""The hook registry: how modules plug things into core pages without core importing them.
+
+Two hooks, both registered from a module's ``AppConfig.ready()``:
+
+``register_home_item(provider)``
+    ``provider(request)`` returns an iterable of small dicts shown in the "for you" area of the
+    member home (党员e家)::
+
+        {"title": "Dues for May", "body": "¥12.00 due by 31 May", "url": "/dues/", "order": 10}
+
+    ``title`` is required; ``body``, ``url`` and ``order`` (lower first, default 100) are
+    optional. Providers run on every member-home view, so keep them to one or two queries. A
+    provider that raises is logged and skipped: one broken module never breaks the page.
+
+``register_nav_link(url_name, label, *, perm=None, member=False, order=100)``
+    Adds a link to the main navigation. It is shown to users holding ``perm`` anywhere
+    (``dangjian.core.scoping.has_any``), or to linked party members when ``member=True``, or
+    to every signed-in user when neither is given. A URL name that does not resolve (the
+    module is not installed) is skipped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
+
+HomeItemProvider = Callable[[HttpRequest], Iterable[dict[str, Any]]]
+
+_home_providers: list[HomeItemProvider] = []
+
+
+def register_home_item(provider: HomeItemProvider) -> HomeItemProvider:
+    """Register ``provider`` (also usable as a decorator). Registering twice is a no-op."""
+    if provider not in _home_providers:
+        _home_providers.append(provider)
+    return provider
+
+
+def unregister_home_item(provider: HomeItemProvider) -> None:
+    if provider in _home_providers:
+        _home_providers.remove(provider)
+
+
+def home_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """All providers' items for this request, sorted by ``order``."""
+    items: list[dict[str, Any]] = []
+    for provider in list(_home_providers):
+        try:
+            for item in provider(request) or ():
+                if item.get("title"):
+                    items.append(
+                        {"title": item["title"], "body": item.get("body", ""), "url": item.get("url", ""),
+                         "order": item.get("order", 100)}
+                    )
+        except Exception:
+            log.exception("home item provider %r failed", provider)
+    items.sort(key=lambda i: i["order"])
+    return items
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url_name: str
+    label: Any  # a lazy translation
+    perm: str | None = None
+    member: bool = False
+    order: int = 100
+
+
+_nav_links: dict[str, NavLink] = {}
+
+
+def register_nav_link(url_name: str, label: Any, *, perm: str | None = None, member: bool = False,
+                      order: int = 100) -> None:
+    _nav_links[url_name] = NavLink(url_name, label, perm, member, order)
+
+
+def nav_links() -> list[NavLink]:
+    return sorted(_nav_links.values(), key=lambda link: link.order)

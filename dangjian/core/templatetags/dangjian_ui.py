@@ -1,0 +1,39 @@
+"""Template tags for the page shell: ``{% load dangjian_ui %}``.
+
+``{% main_nav as links %}``, ``{% language_links as langs %}``, ``{% safe_url "app:name" as u %}``,
+``{% asset "css/app.css" %}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from dangjian.core import ui
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: Any) -> list[dict[str, Any]]:
+    request = context.get("request")
+    return ui.main_nav(request) if request is not None else []
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context: Any) -> list[dict[str, Any]]:
+    request = context.get("request")
+    return ui.language_links(request) if request is not None else []
+
+
+@register.simple_tag
+def safe_url(url_name: str, *args: Any) -> str:
+    """Like {% url %} but an unknown name gives "" instead of an error."""
+    return ui.safe_reverse(url_name, *args) or ""
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """``{% static %}`` that never fails the page; see ``dangjian.core.ui.static_url``."""
+    return ui.static_url(path)

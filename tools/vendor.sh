@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Vendor the front-end libraries from the npm registry into static/vendor/<name>-<version>/,
+# each with its LICENSE and a VERSION note. No Node build is needed to run the site: the
+# minified files are committed. Our CSP allows scripts from 'self' only, so no CDN either.
+#
+# Usage: tools/vendor.sh            (needs npm and access to the npm registry)
+# To upgrade: change a version below, run the script, update the {% static %} paths that
+# name the old directory (grep -r "vendor/<name>-" dangjian), run the browser tests.
+#
+# Alpine.js: the CSP build (@alpinejs/csp) — the standard build evaluates expressions with
+# new Function(), which our Content-Security-Policy (no 'unsafe-eval') forbids.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# dir-name    npm-package      version   file in the package      vendored file name   licence
+PACKAGES=(
+  "htmx        htmx.org         2.0.11    dist/htmx.min.js         htmx.min.js          0BSD"
+  "alpinejs-csp @alpinejs/csp   3.17.4    dist/cdn.min.js          alpine-csp.min.js    MIT"
+)
+
+write_mit() {
+  cat <<MIT
+MIT License ($2: the npm package declares "license": "MIT" and ships no licence file)
+
+Copyright (c) $1
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+MIT
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for line in "${PACKAGES[@]}"; do
+  read -r name pkg version src target licence <<<"$line"
+  dest="static/vendor/${name}-${version}"
+  work="$tmp/$name"
+  mkdir -p "$work"
+  (cd "$work" && npm pack --silent "${pkg}@${version}" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work"
+  # Remove other versions of the same library, then copy the new one in.
+  find static/vendor -maxdepth 1 -type d -name "${name}-*" ! -name "${name}-${version}" -exec rm -rf {} +
+  mkdir -p "$dest"
+  cp "$work/package/$src" "$dest/$target"
+  if [[ -f "$work/package/LICENSE" ]]; then
+    cp "$work/package/LICENSE" "$dest/LICENSE"
+  else
+    # Some packages (@alpinejs/csp) ship no licence file, only "license" in package.json:
+    # write that licence's standard text with the package's author.
+    [[ "$licence" == "MIT" ]] || { echo "No LICENSE in ${pkg}, and it is not MIT" >&2; exit 1; }
+    author=$(node -e 'const p=require(process.argv[1]); console.log(typeof p.author==="string"?p.author:p.author.name)' "$work/package/package.json")
+    write_mit "$author and contributors" "$pkg" > "$dest/LICENSE"
+  fi
+  # The .map files are not vendored: drop the source-map comment.
+  sed -i '/^\/\/# sourceMappingURL=/d' "$dest/$target"
+  printf '%s %s (%s), from the npm registry by tools/vendor.sh\n' "$pkg" "$version" "$licence" > "$dest/VERSION"
+  echo "Vendored ${pkg} ${version} into ${dest}"
+done
+
+# Swagger UI (the API docs page) has its own script.
+if [[ -f tools/vendor_swagger.sh ]]; then
+  bash tools/vendor_swagger.sh
+fi
