@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -130,7 +130,7 @@ def scoped(qs: QuerySet[M], user: Any, perm: str, *, path_field: str = "path", e
 def get_scoped_or_404(qs: QuerySet[M], user: Any, perm: str, *, path_field: str = "path", extra: Q | None = None, **lookup: Any) -> M:
     try:
         return scoped(qs, user, perm, path_field=path_field, extra=extra).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("Not found.")) from None
 
 

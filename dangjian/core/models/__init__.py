@@ -1,7 +1,7 @@
 from .accounts import ApiToken, RoleAssignment, User
 from .audit import AuditEvent, AuditHead
-from .scheduler import SchedulerTick
 from .notifications import Delivery, Notification, NotificationPreference, WebPushSubscription
+from .scheduler import SchedulerTick
 
 __all__ = [
     "SchedulerTick",
