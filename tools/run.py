@@ -34,7 +34,7 @@ def main() -> int:
         "web": subprocess.Popen(
             [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-", "--log-level", "warning",
-             "--graceful-timeout", "5"],
+             "--graceful-timeout", "5", "--timeout", os.environ.get("WEB_TIMEOUT", "120")],
             cwd=ROOT, env=env,
         ),
         "worker": subprocess.Popen([PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1"], cwd=ROOT, env=env),

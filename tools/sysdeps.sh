@@ -6,7 +6,7 @@ need=()
 case "${1:-test}" in
   test)
     [ -x /usr/bin/chromium ] || need+=(chromium)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+    [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
     command -v msgfmt >/dev/null || need+=(gettext)
     ;;
   bench)

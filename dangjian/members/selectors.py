@@ -14,7 +14,7 @@ from dangjian.core.scoping import get_scoped_or_404, in_scope, scoped, subtree_q
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^\d+[xX]?$")  # visible digits of a masked ID (may end in the X check digit)
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
 
 
@@ -50,6 +50,7 @@ def search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
     if validators.PHONE_RE.match(phone):
         return qs.filter(person__phone_digest=crypto.digest(phone, purpose="phone"))
     if _DIGITS.match(q) and len(q) <= 6:
+        q = q.upper()
         return qs.filter(
             Q(person__id_number_masked__endswith=q) | Q(person__phone_masked__endswith=q)
             | Q(person__id_number_masked__startswith=q)

@@ -30,11 +30,14 @@ _seq = itertools.count(1)
 
 
 def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", **extra: Any) -> Any:
-    n = next(_seq) % 300 + 1
+    n = next(_seq)
+    # Birth dates cycle through 1960–1990, so every member is an adult at the 2010 join date
+    # however many members a test session makes; the order code keeps ID numbers distinct.
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=(n % 300) * 37)
     data = {
         "name": name,
-        "id_number": make_id_number("320321", dt.date(1980, 1, 1) + dt.timedelta(days=n * 37), n),
-        "phone": f"138{n:08d}",
+        "id_number": make_id_number("320321", birth, n),
+        "phone": f"138{n % 10**8:08d}",
         "organization": org.pk,
         "status": status,
         "category": "in_service",

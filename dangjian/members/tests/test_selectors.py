@@ -1,0 +1,36 @@
+import datetime as dt
+
+from dangjian.core.idgen import make_id_number
+from dangjian.members.selectors import members_for, search, subtree_member_count, subtree_member_counts
+from dangjian.testing.fixtures import make_member
+
+
+def _id_ending_in_x() -> str:
+    for seq in range(1000):
+        value = make_id_number("320321", dt.date(1970, 2, 2), seq)
+        if value.endswith("X"):
+            return value
+    raise AssertionError("no X check digit found")
+
+
+def test_search_by_last_digits_with_x_check_digit(tree, root_user):
+    id_number = _id_ending_in_x()
+    m = make_member(tree.branch_a1, "钱七", acting_user=root_user, id_number=id_number)
+    qs = members_for(root_user)
+    assert list(search(qs, id_number[-4:].lower())) == [m]
+    assert list(search(qs, id_number.lower())) == [m]
+
+
+def test_search_by_name_pinyin_and_phone(tree, root_user):
+    qs = members_for(root_user)
+    assert list(search(qs, "王卡")) == [tree.carol]
+    assert list(search(qs, "wangka")) == [tree.carol]
+    assert list(search(qs, tree.dave.person.phone)) == [tree.dave]
+    assert list(search(qs, "+86 " + tree.dave.person.phone)) == [tree.dave]
+
+
+def test_subtree_counts_match_brute_force(tree):
+    paths = [tree.county.path, tree.town_a.path, tree.town_b.path, tree.branch_a1.path]
+    counts = subtree_member_counts(paths)
+    assert counts == {p: subtree_member_count(p) for p in paths}
+    assert counts[tree.county.path] == 4 and counts[tree.town_a.path] == 3 and counts[tree.branch_a1.path] == 2
