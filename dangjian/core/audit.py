@@ -89,6 +89,63 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(event)).hexdigest()
 
 
+@dataclass
+class Entry:
+    """One event to append with ``record_many`` (the arguments of ``record``)."""
+
+    action: str
+    target: models.Model | None = None
+    before: dict | None = None
+    after: dict | None = None
+    reason: str = ""
+    org_path: str = ""
+    target_label: str = ""
+    ip: str | None = None
+
+
+def _build(actor: Any, entry: Entry, prev_hash: str) -> AuditEvent:
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    target = entry.target
+    event = AuditEvent(
+        created_at=timezone.now(),
+        actor=actor_obj,
+        actor_label=(actor_obj.get_username() if actor_obj else (str(actor) if actor else "system")),
+        action=entry.action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=(entry.target_label or (str(target) if target is not None else ""))[:200],
+        org_path=entry.org_path,
+        before=_roundtrip(entry.before),
+        after=_roundtrip(entry.after),
+        reason=entry.reason,
+        ip=entry.ip,
+        prev_hash=prev_hash,
+    )
+    event.hash = compute_hash(prev_hash, event)
+    return event
+
+
+def record_many(actor: Any, entries: list[Entry], *, batch_size: int = 1000) -> list[AuditEvent]:
+    """Append many events in order, locking the chain head once (bulk imports)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must be called inside transaction.atomic()")
+    if not entries:
+        return []
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    events = []
+    prev = head.last_hash
+    for entry in entries:
+        event = _build(actor, entry, prev)
+        events.append(event)
+        prev = event.hash
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    last_id = AuditEvent.objects.filter(hash=prev).values_list("pk", flat=True).get()
+    head.last_id = last_id
+    head.last_hash = prev
+    head.save(update_fields=["last_id", "last_hash"])
+    return events
+
+
 def record(
     actor: Any,
     action: str,
@@ -105,23 +162,7 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside transaction.atomic()")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    event = AuditEvent(
-        created_at=timezone.now(),
-        actor=actor_obj,
-        actor_label=(actor_obj.get_username() if actor_obj else (str(actor) if actor else "system")),
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_label=(target_label or (str(target) if target is not None else ""))[:200],
-        org_path=org_path,
-        before=_roundtrip(before),
-        after=_roundtrip(after),
-        reason=reason,
-        ip=ip,
-        prev_hash=head.last_hash,
-    )
-    event.hash = compute_hash(head.last_hash, event)
+    event = _build(actor, Entry(action, target, before, after, reason, org_path, target_label, ip), head.last_hash)
     event.save(force_insert=True)
     head.last_id = event.pk
     head.last_hash = event.hash

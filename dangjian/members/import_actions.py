@@ -96,14 +96,13 @@ def do_import_members(rows: list[dict[str, Any]], *, acting_user: Any, filename:
             for person, member in built:
                 member.person = person
             Member.objects.bulk_create(members, batch_size=_BATCH)
-            audit.record(
-                acting_user, "member.imported", None,
-                after={"count": len(members), "filename": filename, "org_paths": paths},
-                target_label=filename, org_path=_common_path(paths),
-            )
-            for member in members:
-                audit.record(acting_user, "member.created", member, after=member_snapshot(member),
-                             reason="import", org_path=member.org_path)
+            audit.record_many(acting_user, [
+                audit.Entry("member.imported", None,
+                            after={"count": len(members), "filename": filename, "org_paths": paths},
+                            target_label=filename, org_path=_common_path(paths)),
+                *(audit.Entry("member.created", member, after=member_snapshot(member), reason="import",
+                              org_path=member.org_path) for member in members),
+            ])
     except IntegrityError:
         raise ValidationError({"id_number": _("A person with this ID-card number is already registered.")}) from None
     org_by_id = {o.pk: o for o in orgs}

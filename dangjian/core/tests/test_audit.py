@@ -74,3 +74,15 @@ def test_rolled_back_write_leaves_no_event_and_chain_intact(tree, root_user):
         1 / 0  # noqa: B018
     assert AuditEvent.objects.count() == before
     call_command("verify_audit")
+
+
+def test_record_many_appends_a_verifiable_chain(tree, root_user):
+    before = AuditEvent.objects.count()
+    with transaction.atomic():
+        audit.record_many(root_user, [audit.Entry("bulk.test", tree.alice, after={"i": i}) for i in range(50)])
+        audit.record(root_user, "single.after_bulk", tree.bob)
+    assert AuditEvent.objects.count() == before + 51
+    call_command("verify_audit")
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last.action == "single.after_bulk"
+    assert AuditHead.objects.get().last_id == last.pk
