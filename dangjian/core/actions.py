@@ -116,3 +116,45 @@ def do_update_preferences(user: User, *, acting_user: Any, language: str | None 
         if a:
             audit.record(acting_user, "user.preferences_changed", user, before=b, after=a)
     return user
+
+
+def _initial_password() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def do_create_account(*, username: str, name: str, email: str, role: str, organization: Any,
+                      acting_user: Any) -> tuple[User, str]:
+    """A staff account with its first role, in one step. Returns the user and a one-time initial
+    password to hand over (the user changes it after signing in)."""
+    if role == Role.PUBLIC:
+        raise ValidationError({"role": _("Public users register themselves.")})
+    if organization is None:
+        raise ValidationError({"organization": _("This role must be granted on an organization.")})
+    require(acting_user, "roles.grant", organization.path)
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": _("The username cannot be empty.")})
+    password = _initial_password()
+    with transaction.atomic():
+        user = do_create_user(username=username, password=password, name=name, email=email, acting_user=acting_user)
+        do_grant_role(user, role, organization, acting_user=acting_user)
+    return user, password
+
+
+def do_reset_password(user: User, *, acting_user: Any) -> str:
+    """Give a user a new one-time password (an administrator over one of their roles' organizations)."""
+    paths = [a.organization.path for a in user.role_assignments.select_related("organization") if a.organization]
+    if not acting_user.is_superuser and not any(_in(acting_user, p) for p in paths):
+        raise PermissionDenied(_("You may not reset this account's password."))
+    password = _initial_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(acting_user, "user.password_reset", user)
+    return password
+
+
+def _in(user: Any, path: str) -> bool:
+    from dangjian.core.scoping import in_scope
+
+    return in_scope(user, "roles.grant", path)

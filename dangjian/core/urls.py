@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.core import views
+from dangjian.core import views, views_accounts
 
 app_name = "core"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("healthz", views.healthz, name="healthz"),
+    path("staff/accounts/", views_accounts.account_list, name="account_list"),
+    path("staff/accounts/new/", views_accounts.account_create, name="account_create"),
+    path("staff/accounts/<int:account_id>/", views_accounts.account_detail, name="account_detail"),
+    path("staff/accounts/<int:account_id>/reset-password/", views_accounts.account_reset_password,
+         name="account_reset_password"),
+    path("staff/roles/<int:assignment_id>/revoke/", views_accounts.assignment_revoke, name="assignment_revoke"),
 ]
