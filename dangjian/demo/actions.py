@@ -1,0 +1,252 @@
+"""The one write of the demo package: load a fictional county (``seed_demo``).
+
+Speed: organizations are written with ``bulk_create`` and materialized paths computed here
+(treebeard's ``add_child`` costs several queries per node); people and members go in batches;
+pinyin is cached per name. One audit event ``demo.seeded`` records the whole load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.models import User
+from dangjian.core.roles import Role
+from dangjian.demo.generator import MemberRecord, Namer, OrgNode, Scale, iter_branch_members, plan_tree, resolve_scale
+from dangjian.members import MemberStatus
+from dangjian.members.models import Member, Person
+from dangjian.members.pinyin import full_pinyin, initials
+from dangjian.orgs.models import Organization, PartyGroup
+
+DEMO_PASSWORD = "dangjian-demo"  # noqa: S105 - published demo password
+DEMO_USERS = ("demo-admin", "demo-secretary", "demo-member")
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STEPLEN = 4
+BATCH = 5000
+
+
+def encode_step(n: int) -> str:
+    """treebeard's path step: ``n`` in base 36 with the MP_Node alphabet, 4 characters."""
+    out = ""
+    while n:
+        n, r = divmod(n, 36)
+        out = ALPHABET[r] + out
+    if len(out) > STEPLEN:
+        raise ValueError("too many siblings for steplen 4")
+    return out.rjust(STEPLEN, "0")
+
+
+def decode_step(step: str) -> int:
+    return int(step, 36)
+
+
+@functools.lru_cache(maxsize=400_000)
+def _pinyin(name: str) -> tuple[str, str]:
+    return full_pinyin(name), initials(name)
+
+
+@dataclass
+class SeedResult:
+    root: Organization
+    organizations: int
+    members: int
+    seconds: float
+    timings: dict[str, float]
+    demo_branch: Organization | None
+
+
+def _assign_paths(root: OrgNode, root_path: str) -> None:
+    root.path = root_path
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for i, child in enumerate(node.children, start=1):
+            child.path = node.path + encode_step(i)
+            stack.append(child)
+
+
+def _org_row(node: OrgNode, rng: random.Random, namer: Namer, seq: int, today: dt.date) -> Organization:
+    is_base = node.setting in ("village", "community", "grid")
+    term_years = 5 if is_base else 3
+    if node.secretary:
+        secretary = node.secretary[0]
+    else:
+        secretary = namer.person(rng.random() < 0.8)
+    contact = secretary if rng.random() < 0.5 else namer.person(rng.random() < 0.5)
+    established = dt.date(rng.randint(1950 if node.setting == "village" else 1985, 2020), rng.randint(1, 12), rng.randint(1, 28))
+    term_start = max(established, today - dt.timedelta(days=rng.randint(30, term_years * 365 - 30)))
+    return Organization(
+        path=node.path, depth=len(node.path) // STEPLEN, numchild=len(node.children),
+        name=node.name, short_name=node.short_name[:60], kind=node.kind, grid_type=node.grid_type,
+        unit_situation=node.unit_situation, code=f"3299{node.county + 1:02d}{seq:06d}",
+        secretary_name=secretary, contact_person=contact,
+        contact_phone=rng.choice(("138", "139", "150", "187")) + f"{rng.randrange(10**8):08d}",
+        address=node.place[:200], postcode=f"2{node.county % 10}{rng.randint(1000, 9999)}",
+        established_on=established, term_years=term_years, term_started_on=term_start,
+    )
+
+
+def _person(rec: MemberRecord) -> Person:
+    p = Person(
+        sex="male" if rec.male else "female", ethnicity=rec.ethnicity, birth_date=rec.birth_date,
+        education=rec.education, address=rec.address[:200], work_unit=rec.work_unit[:200], job_post=rec.job_post[:100],
+    )
+    p.name = rec.name
+    p.name_pinyin, p.name_initials = _pinyin(rec.name)
+    p.set_id_number(rec.id_number)
+    p.set_phone(rec.phone)
+    return p
+
+
+def do_seed_demo(scale_name: str, *, seed: int = 1, members: int | None = None, today: dt.date | None = None,
+                 acting_user: Any = None, progress: Callable[[str], None] | None = None) -> SeedResult:
+    """Load the demo organization tree and members, and the three demo accounts.
+
+    A system action (no acting user; the management command calls it). Runs in one transaction:
+    a failure leaves nothing behind.
+    """
+    if scale_name not in ("small", "county", "province"):
+        raise ValidationError({"scale": "Unknown scale."})
+    scale: Scale = resolve_scale(scale_name, members)
+    today = today or timezone.localdate()
+    say = progress or (lambda _msg: None)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    namer = Namer(rng)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    plan = plan_tree(rng, namer, scale)
+    nodes = list(plan.walk())
+    timings["plan"] = time.perf_counter() - t0
+    say(f"planned {len(nodes)} organizations, {scale.members} members")
+
+    with transaction.atomic():
+        last_root = Organization.get_last_root_node()
+        root_path = encode_step(decode_step(last_root.path[:STEPLEN]) + 1) if last_root else encode_step(1)
+        _assign_paths(plan, root_path)
+        t = time.perf_counter()
+        rows = [_org_row(node, rng, namer, seq, today) for seq, node in enumerate(nodes, start=1)]
+        Organization.objects.bulk_create(rows, batch_size=2000)
+        by_path = dict(Organization.objects.filter(path__startswith=root_path).values_list("path", "pk"))
+        for node in nodes:
+            node.pk = by_path[node.path]
+        timings["organizations"] = time.perf_counter() - t
+        say(f"organizations written in {timings['organizations']:.1f} s")
+
+        t = time.perf_counter()
+        n_members = 0
+        demo: dict[str, Any] = {}
+        pending: list[tuple[OrgNode, list[MemberRecord]]] = []
+        pending_n = 0
+        last_report = t
+        for node, records in iter_branch_members(rng, namer, plan, today):
+            pending.append((node, records))
+            pending_n += len(records)
+            if node.setting == "village" and "branch" not in demo and node.kind == "branch" and len(records) >= 5:
+                demo["branch"] = node
+            if pending_n >= BATCH:
+                n_members += _flush(pending, demo)
+                pending, pending_n = [], 0
+                if time.perf_counter() - last_report > 10:
+                    last_report = time.perf_counter()
+                    say(f"  {n_members} members ({n_members / (last_report - t):.0f}/s)")
+        n_members += _flush(pending, demo)
+        timings["members"] = time.perf_counter() - t
+        say(f"{n_members} members written in {timings['members']:.1f} s")
+
+        root = Organization.objects.get(path=root_path)
+        branch = Organization.objects.get(pk=demo["branch"].pk) if "branch" in demo else None
+        audit.record(
+            acting_user, "demo.seeded", root,
+            after={"scale": scale_name, "seed": seed, "counties": scale.counties, "organizations": len(nodes),
+                   "members": n_members, "today": today.isoformat()},
+            org_path=root.path,
+        )
+        t = time.perf_counter()
+        if branch is not None:
+            _demo_users(root, branch, demo, acting_user)
+        timings["users"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return SeedResult(root, len(nodes), n_members, timings["total"], timings, branch)
+
+
+def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, Any]) -> int:
+    if not pending:
+        return 0
+    groups: list[PartyGroup] = []
+    for node, records in pending:
+        if node.groups:
+            leaders = {}
+            for rec in records[1:]:
+                if rec.group is not None and rec.group not in leaders:
+                    leaders[rec.group] = rec.name
+            for g in range(node.groups):
+                groups.append(PartyGroup(branch_id=node.pk, name=f"第{'一二三四五'[g]}党小组", leader_name=leaders.get(g, "")))
+    if groups:
+        PartyGroup.objects.bulk_create(groups)
+    people: list[Person] = []
+    members: list[Member] = []
+    gi = 0
+    for node, records in pending:
+        node_groups = groups[gi: gi + node.groups]
+        gi += node.groups
+        for i, rec in enumerate(records):
+            person = _person(rec)
+            people.append(person)
+            member = Member(
+                organization_id=node.pk, org_path=node.path,
+                party_group_id=node_groups[rec.group].pk if rec.group is not None and node_groups else None,
+                status=rec.status, category=rec.category, join_date=rec.join_date, full_date=rec.full_date,
+                add_type=rec.add_type, status_changed_on=rec.status_changed_on,
+            )
+            members.append(member)
+            if demo.get("branch") is node and rec.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+                key = "secretary" if i == 0 else "member"
+                demo.setdefault(key, member)
+    Person.objects.bulk_create(people, batch_size=2000)
+    for person, member in zip(people, members, strict=True):
+        member.person_id = person.pk
+    Member.objects.bulk_create(members, batch_size=2000)
+    return len(members)
+
+
+def _demo_users(root: Organization, branch: Organization, demo: dict[str, Any], acting_user: Any) -> None:
+    from dangjian.core.actions import do_create_user, do_grant_role
+
+    if User.objects.filter(username__in=DEMO_USERS).exists():
+        return
+    admin = do_create_user(username="demo-admin", password=DEMO_PASSWORD, name="演示管理员", acting_user=acting_user)
+    do_grant_role(admin, Role.COUNTY_ADMIN, root, acting_user=acting_user)
+    for username, key, role in (("demo-secretary", "secretary", Role.SECRETARY), ("demo-member", "member", Role.MEMBER)):
+        member: Member | None = demo.get(key)
+        person = Person.objects.get(pk=member.person_id) if member else None
+        user = do_create_user(username=username, password=DEMO_PASSWORD, name=person.name if person else username,
+                              acting_user=acting_user)
+        do_grant_role(user, role, branch, acting_user=acting_user)
+        if person is not None:
+            Person.objects.filter(pk=person.pk).update(user=user)
+            if key == "secretary":
+                Organization.objects.filter(pk=branch.pk).update(secretary_name=person.name)
+    audit.record(acting_user, "demo.accounts_created", root, after={"users": list(DEMO_USERS), "branch": branch.pk},
+                 org_path=root.path)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, password, what it shows) for the demo accounts that exist."""
+    labels = {
+        "demo-admin": "county organization-department administrator (whole county)",
+        "demo-secretary": "branch secretary (one village branch)",
+        "demo-member": "party member (own record, member home)",
+    }
+    existing = set(User.objects.filter(username__in=DEMO_USERS).values_list("username", flat=True))
+    return [(u, DEMO_PASSWORD, labels[u]) for u in DEMO_USERS if u in existing]
