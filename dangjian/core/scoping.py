@@ -24,7 +24,7 @@ M = TypeVar("M", bound=models.Model)
 _TREE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _next_prefix(prefix: str) -> str:
+def next_prefix(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix`` (binary order)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
@@ -36,7 +36,7 @@ def subtree_q(path: str, field: str = "path") -> Q:
     not). PostgreSQL: ``LIKE 'p%'``, served by the ``varchar_pattern_ops`` index Django creates.
     """
     if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": path, f"{field}__lt": _next_prefix(path)})
+        return Q(**{f"{field}__gte": path, f"{field}__lt": next_prefix(path)})
     return Q(**{f"{field}__startswith": path})
 
 

@@ -15,7 +15,7 @@ from dangjian.api.auth import api_user, read_auth
 from dangjian.api.schemas import MAX_ID, READ_ERRORS, ObjectId, OrgRef, clean_text
 from dangjian.members import MemberCategory, MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for
+from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for, without_plaintext
 from dangjian.orgs.selectors import access_org
 
 router = Router(tags=["members"], auth=read_auth)
@@ -107,7 +107,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     org_path = None
     if filters.org is not None:
         org_path = access_org(user, filters.org, perm="members.view").path
-    qs = filter_members(members_for(user), org_path=org_path, status=filters.status,
+    qs = filter_members(without_plaintext(members_for(user)), org_path=org_path, status=filters.status,
                         category=filters.category, q=filters.q)
     size: int = filters.page_size or settings.DANGJIAN["MEMBERS_PAGE_SIZE"]  # type: ignore[assignment]
     start = (filters.page - 1) * size

@@ -22,7 +22,7 @@ from dangjian.core.scoping import has_any, require
 from dangjian.members import excel
 from dangjian.members.actions import build_member, member_snapshot
 from dangjian.members.models import Member, Person
-from dangjian.members.selectors import can_view_pii
+from dangjian.members.selectors import can_view_pii, without_plaintext
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
@@ -134,7 +134,7 @@ def do_export_members(qs: QuerySet[Member], fileobj: IO[bytes], *, acting_user: 
     qs = qs.select_related("person", "organization").order_by("org_path", "pk")
     if not pii_anywhere:
         # Never even decrypt what will not be written.
-        qs = qs.defer("person__id_number", "person__phone")
+        qs = without_plaintext(qs)
 
     def full_pii(member: Member) -> bool:
         return pii_anywhere and can_view_pii(acting_user, member)

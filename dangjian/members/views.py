@@ -33,7 +33,7 @@ from dangjian.members.actions import (
 from dangjian.members.forms import MemberForm
 from dangjian.members.history import history_for_display
 from dangjian.members.models import Member
-from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for
+from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for, without_plaintext
 from dangjian.orgs.selectors import access_org, org_choices
 
 FILTER_KEYS = ("q", "org", "status", "category")
@@ -86,18 +86,20 @@ def member_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_any(user, "members.view"):
         raise PermissionDenied(_("Your role does not include the member registry."))
-    form = MemberFilterForm(request.GET or None, org_choices=org_choices(user, "members.view", branches_only=False))
+    choices = org_choices(user, "members.view", branches_only=False, levels=3, limit=300)
     org = None
+    if request.GET.get("org"):
+        # An organization deeper than the drop-down shows (reached from the tree): in scope →
+        # offered as the selected choice; otherwise → 404.
+        org = access_org(user, request.GET["org"], perm="members.view")
+        if all(pk != org.pk for pk, _name in choices):
+            choices.append((org.pk, org.name))
+    form = MemberFilterForm(request.GET or None, org_choices=choices)
     # Keep the valid parts of a partly bad query (an unknown status is ignored, for instance).
     form.is_valid()
     params: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
-    if request.GET.get("org") and "org" not in params:
-        # An organization not offered in the list: in scope elsewhere (>limit) or not at all → 404.
-        params["org"] = request.GET["org"]
-    if params.get("org"):
-        org = access_org(user, params["org"], perm="members.view")
     qs = filter_members(
-        members_for(user),
+        without_plaintext(members_for(user)),
         org_path=org.path if org else None,
         status=params.get("status") or None,
         category=params.get("category") or None,

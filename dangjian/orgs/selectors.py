@@ -44,10 +44,18 @@ def ancestors(org: Organization) -> list[Organization]:
     return list(Organization.objects.filter(path__in=paths).order_by("depth"))
 
 
-def org_choices(user: Any, perm: str, *, branches_only: bool = True, limit: int = 5000) -> list[tuple[int, str]]:
+def org_choices(user: Any, perm: str, *, branches_only: bool = True, limit: int = 5000,
+                levels: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of organizations in scope, in tree order. ``levels`` keeps only the top levels
+    of the user's scope (e.g. 3: the scope roots and two levels below) for filter drop-downs,
+    which would otherwise list every branch of a county."""
     from dangjian.orgs import BRANCH_KINDS
 
     qs = scoped(Organization.objects.all(), user, perm)
     if branches_only:
         qs = qs.filter(kind__in=BRANCH_KINDS)
+    if levels is not None:
+        paths = scope_paths(user, perm)
+        top = 1 if paths is ALL or not paths else min(len(p) for p in paths) // Organization.steplen  # type: ignore[union-attr]
+        qs = qs.filter(depth__lt=top + levels)
     return [(o.pk, o.name) for o in qs.order_by("path").only("pk", "name")[:limit]]

@@ -34,3 +34,18 @@ def test_subtree_counts_match_brute_force(tree):
     counts = subtree_member_counts(paths)
     assert counts == {p: subtree_member_count(p) for p in paths}
     assert counts[tree.county.path] == 4 and counts[tree.town_a.path] == 3 and counts[tree.branch_a1.path] == 2
+
+
+def test_lists_do_not_decrypt_personal_data(client, users, tree, monkeypatch):
+    from dangjian.core import crypto
+
+    calls = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: calls.append(token) or real(token))
+    client.force_login(users.admin)
+    assert client.get("/members/").status_code == 200
+    assert client.get("/api/v1/members").status_code == 200
+    assert calls == []
+    # The detail's reveal does decrypt (and is logged elsewhere).
+    client.post(f"/members/{tree.alice.pk}/reveal/")
+    assert calls
