@@ -36,12 +36,13 @@ run: deps-run
 	$(PY) manage.py seed_demo --scale small --if-empty
 	PORT=$(PORT) $(PY) tools/run.py
 
-## lint: ruff, mypy, migrations in step, translations complete
+## lint: ruff, mypy, migrations in step, every string translated into Simplified Chinese
 lint: deps-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy dangjian
 	$(PY) manage.py makemigrations --check --dry-run -v1
 	$(PY) manage.py check
+	bash tools/messages.sh check
 
 ## test: system packages (Chromium, CJK fonts), Python packages, lint, the whole suite
 test: sysdeps-test deps-test lint
