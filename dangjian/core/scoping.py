@@ -29,15 +29,24 @@ def next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def subtree_q(path: str, field: str = "path") -> Q:
-    """Rows whose materialized path lies in the subtree rooted at ``path``.
+def prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose ``field`` starts with ``prefix``, in a form the database's index can serve.
 
-    SQLite: a range ``path >= p AND path < next(p)`` (uses the plain index; SQLite's LIKE would
-    not). PostgreSQL: ``LIKE 'p%'``, served by the ``varchar_pattern_ops`` index Django creates.
+    SQLite: a range ``field >= p AND field < next(p)`` (SQLite's LIKE is case-insensitive and
+    cannot use a plain index). PostgreSQL: ``LIKE 'p%'``, served by the ``varchar_pattern_ops``
+    index Django creates for indexed text columns. Meant for case-normalized columns
+    (materialized paths, lowercase pinyin).
     """
+    if not prefix:
+        return Q()
     if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": path, f"{field}__lt": next_prefix(path)})
-    return Q(**{f"{field}__startswith": path})
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": next_prefix(prefix)})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def subtree_q(path: str, field: str = "path") -> Q:
+    """Rows whose materialized path lies in the subtree rooted at ``path``."""
+    return prefix_q(field, path)
 
 
 def minimal_paths(paths: Iterable[str]) -> list[str]:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from dangjian.core import crypto, validators
-from dangjian.core.scoping import get_scoped_or_404, in_scope, next_prefix, scoped, subtree_q
+from dangjian.core.scoping import get_scoped_or_404, in_scope, next_prefix, prefix_q, scoped, subtree_q
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 
@@ -72,7 +72,7 @@ def search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
         )
     if _LETTERS.match(q):
         low = q.lower()
-        return qs.filter(Q(person__name_initials__startswith=low) | Q(person__name_pinyin__startswith=low))
+        return qs.filter(prefix_q("person__name_initials", low) | prefix_q("person__name_pinyin", low))
     return qs.filter(person__name__contains=q)
 
 
