@@ -112,7 +112,7 @@ def subtree_member_counts(paths: list[str]) -> dict[str, int]:
     at 1M members.)"""
     unique = sorted(set(paths))
     counts: dict[str, int] = dict.fromkeys(unique, 0)
-    statuses = sorted(CURRENT_STATUSES)
+    statuses = sorted(str(s) for s in CURRENT_STATUSES)
     for start in range(0, len(unique), 200):
         parts = [_count_sql(p, statuses) for p in unique[start:start + 200]]
         sql = " UNION ALL ".join(part for part, _ in parts)
