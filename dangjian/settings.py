@@ -271,7 +271,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The scheduler and the worker log every tick and task at INFO; keep the console readable.
+        "apscheduler": {"level": os.environ.get("LOG_LEVEL_SCHEDULER", "WARNING")},
+        "django_tasks": {"level": os.environ.get("LOG_LEVEL_TASKS", "WARNING")},
+    },
 }
 
 # --- Notifications core (dangjian/core/notifications) ------------------------------------------

@@ -24,7 +24,8 @@ def demo_logins() -> str:
          "print(' '.join(u for u in ('demo-admin','demo-secretary','demo-member') if User.objects.filter(username=u).exists()))"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
-    return out.stdout.strip()
+    lines = out.stdout.strip().splitlines()
+    return lines[-1] if lines else ""  # the shell may print its auto-import note first
 
 
 def main() -> int:
