@@ -19,13 +19,12 @@ PY = sys.executable
 
 def demo_logins() -> str:
     out = subprocess.run(
-        [PY, "manage.py", "shell", "-c",
+        [PY, "manage.py", "shell", "--no-imports", "-c",
          "from dangjian.core.models import User;"
          "print(' '.join(u for u in ('demo-admin','demo-secretary','demo-member') if User.objects.filter(username=u).exists()))"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
-    lines = out.stdout.strip().splitlines()
-    return lines[-1] if lines else ""  # the shell may print its auto-import note first
+    return out.stdout.strip()
 
 
 def main() -> int:
