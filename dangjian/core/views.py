@@ -17,7 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.actions import do_update_preferences
-from dangjian.core.forms import PreferencesForm
+from dangjian.core.forms import PreferencesForm, apply_action_errors
 from dangjian.core.hooks import home_items
 from dangjian.core.models import User
 from dangjian.core.scoping import has_any
@@ -94,9 +94,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     language=form.cleaned_data["language"], large_font=form.cleaned_data["large_font"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                apply_action_errors(form, exc)
             else:
                 messages.success(request, _("Your preferences were saved."))
                 response = redirect("core:preferences")

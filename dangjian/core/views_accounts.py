@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.accounts_selectors import access_account, access_assignment, accounts_for, assignments_in_scope
 from dangjian.core.actions import do_create_account, do_grant_role, do_reset_password, do_revoke_role
+from dangjian.core.forms import apply_action_errors
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_any
 from dangjian.orgs.selectors import access_org, org_choices
@@ -47,12 +48,6 @@ def _guard(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only administrators manage accounts."))
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 def _org(request: HttpRequest, form: forms.Form) -> Any:
     return access_org(request.user, form.cleaned_data["organization"], perm="roles.grant")
 
@@ -78,7 +73,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
                 organization=_org(request, form), acting_user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             return render(request, "core/accounts/password.html", {"account": user, "password": password})
     return render(request, "core/accounts/form.html", {"form": form})
@@ -94,7 +89,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         try:
             do_grant_role(account, form.cleaned_data["role"], _org(request, form), acting_user=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_action_errors(form, exc)
         else:
             messages.success(request, _("The role was granted."))
             return redirect("core:account_detail", account.pk)

@@ -15,14 +15,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any, in_scope
+from dangjian.core.ui import safe_reverse
 from dangjian.members import TRANSITIONS, MemberCategory, MemberStatus
 from dangjian.members.actions import (
     do_change_member_status,
@@ -37,23 +38,6 @@ from dangjian.members.selectors import access_member, can_view_pii, filter_membe
 from dangjian.orgs.selectors import access_org, org_choices
 
 FILTER_KEYS = ("q", "org", "status", "category")
-
-
-def _safe_reverse(name: str) -> str | None:
-    """URL of a page another module may not have wired up yet (then: no link)."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
-def apply_action_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a ValidationError raised by an action on the field it names."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _html5_dates(form: forms.Form) -> None:
@@ -109,8 +93,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, page_size).get_page(request.GET.get("page"))
     kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
     filter_qs = urlencode(kept)
-    export_url = _safe_reverse("members_excel:export") if has_any(user, "members.export") else None
-    import_url = _safe_reverse("members_excel:import") if has_any(user, "members.import") else None
+    export_url = safe_reverse("members_excel:export") if has_any(user, "members.export") else None
+    import_url = safe_reverse("members_excel:import") if has_any(user, "members.import") else None
     return render(request, "members/list.html", {
         "form": form,
         "page": page,

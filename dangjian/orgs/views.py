@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
-from dangjian.members.views import apply_action_errors
 from dangjian.orgs import PARENT_KINDS
 from dangjian.orgs.actions import do_create_organization, do_update_organization
 from dangjian.orgs.forms import OrganizationForm

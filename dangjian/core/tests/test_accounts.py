@@ -103,3 +103,16 @@ def test_account_list_query_count_is_bounded(client, users, tree, root_user, dja
     with django_assert_max_num_queries(10):
         response = client.get(reverse("core:account_list"))
     assert response.status_code == 200 and len(response.context["accounts"]) == 25
+
+
+def test_self_registration_makes_a_public_user_without_scope(client, tree):
+    response = client.post("/accounts/signup/", {
+        "username": "citizen-zhang", "email": "", "password1": "a-long-Passphrase-42", "password2": "a-long-Passphrase-42",
+    })
+    assert response.status_code == 302
+    user = User.objects.get(username="citizen-zhang")
+    assert list(user.role_assignments.values_list("role", "organization")) == [(Role.PUBLIC, None)]
+    assert AuditEvent.objects.filter(action="user.registered", target_id=str(user.pk)).exists()
+    assert client.get(reverse("members:list")).status_code == 403
+    assert client.get(f"/members/{tree.alice.pk}/").status_code == 404
+    assert client.get("/api/v1/members").json()["count"] == 0
