@@ -9,6 +9,11 @@ mode=${1:-update}
 mkdir -p dangjian/locale
 po=dangjian/locale/zh_Hans/LC_MESSAGES/django.po
 if [ "$mode" = check ]; then
+  # makemessages only sees gettext/_ calls by their standard names: an alias hides strings.
+  if grep -rnE "translation import .* as [A-Za-z_]+" --include='*.py' dangjian | grep -vE " as _(,|$)"; then
+    echo "Import gettext functions by their own names or as _ (other aliases are not extracted)." >&2
+    exit 1
+  fi
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   cp -r dangjian/locale "$tmp/orig"
 fi

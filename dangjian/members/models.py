@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto
@@ -104,10 +104,10 @@ class Member(models.Model):
 
     def check_transition(self, new_status: str) -> None:
         if new_status not in MemberStatus.values:
-            raise ValidationError({"status": _g("Unknown status.")})
+            raise ValidationError({"status": gettext("Unknown status.")})
         if new_status not in TRANSITIONS[self.status]:
             raise ValidationError(
-                {"status": _g("A member cannot go from “%(old)s” to “%(new)s”.") % {
+                {"status": gettext("A member cannot go from “%(old)s” to “%(new)s”.") % {
                     "old": MemberStatus(self.status).label, "new": MemberStatus(new_status).label}}
             )
 

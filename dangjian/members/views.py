@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
@@ -48,14 +48,14 @@ def _html5_dates(form: forms.Form) -> None:
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_lazy("Search"), required=False, max_length=64)
-    org = forms.TypedChoiceField(label=_lazy("Organization"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=64)
+    org = forms.TypedChoiceField(label=gettext_lazy("Organization"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
-        label=_lazy("Status"), required=False,
-        choices=[("", _lazy("Any status")), ("current", _lazy("Current members")), *MemberStatus.choices],
+        label=gettext_lazy("Status"), required=False,
+        choices=[("", gettext_lazy("Any status")), ("current", gettext_lazy("Current members")), *MemberStatus.choices],
     )
     category = forms.ChoiceField(
-        label=_lazy("Category"), required=False, choices=[("", _lazy("Any category")), *MemberCategory.choices]
+        label=gettext_lazy("Category"), required=False, choices=[("", gettext_lazy("Any category")), *MemberCategory.choices]
     )
 
     def __init__(self, *args: Any, org_choices: list[tuple[int, str]] = (), **kwargs: Any):  # type: ignore[assignment]
@@ -220,10 +220,10 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_lazy("New status"))
-    reason = forms.CharField(label=_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    on_date = forms.DateField(label=_lazy("Effective date"), required=False,
-                              help_text=_lazy("Leave blank for today."))
+    status = forms.ChoiceField(label=gettext_lazy("New status"))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    on_date = forms.DateField(label=gettext_lazy("Effective date"), required=False,
+                              help_text=gettext_lazy("Leave blank for today."))
 
     def __init__(self, *args: Any, current: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
