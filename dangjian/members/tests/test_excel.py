@@ -424,3 +424,10 @@ def test_round_trip_export_edit_import(client, users, tree, root_user):
         for f in ("sex", "ethnicity", "birth_date", "phone", "education", "address", "work_unit"):
             assert getattr(new.person, f) == getattr(old.person, f), f
         assert new.person.job_post == "新职务" and new.person.id_number != old.person.id_number
+
+
+def test_uploaded_workbooks_are_parsed_with_defusedxml():
+    """openpyxl switches to defusedxml when it is installed: entity-expansion bombs are refused."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
