@@ -181,3 +181,10 @@ def test_bearer_wins_over_a_session_of_someone_else(client, users, bearer):
     headers = bearer(users.organizer)
     client.force_login(users.secretary)
     assert client.get("/api/v1/me", headers=headers).json()["username"] == "organizer-a"
+
+
+def test_wrong_method_answers_json_405(client, users, bearer):
+    r = client.post("/api/v1/me", headers=bearer(users.secretary))
+    assert r.status_code == 405
+    assert r.json()["code"] == "method_not_allowed"
+    assert "GET" in r["Allow"]
