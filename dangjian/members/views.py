@@ -70,7 +70,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_any(user, "members.view"):
         raise PermissionDenied(_("Your role does not include the member registry."))
-    choices = org_choices(user, "members.view", branches_only=False, levels=3, limit=300)
+    choices = org_choices(user, "members.view", branches_only=False, levels=2, limit=200)
     org = None
     if request.GET.get("org"):
         # An organization deeper than the drop-down shows (reached from the tree): in scope →
