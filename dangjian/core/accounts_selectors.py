@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -30,8 +30,10 @@ def accounts_for(user: Any, q: str = "") -> QuerySet[User]:
         )
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(name__icontains=q))
-    return qs.order_by("username").prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("organization").order_by("id"))
+    # Only the roles inside the viewer's scope are shown (``visible_roles``); the others are
+    # counted, never named, so organizations outside the scope do not leak.
+    return qs.order_by("username").annotate(role_count=Count("role_assignments", distinct=True)).prefetch_related(
+        Prefetch("role_assignments", queryset=assignments_in_scope(user).order_by("id"), to_attr="visible_roles")
     )
 
 

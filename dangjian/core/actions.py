@@ -141,20 +141,47 @@ def do_create_account(*, username: str, name: str, email: str, role: str, organi
     return user, password
 
 
+def may_administer(acting_user: Any, user: User) -> bool:
+    """Whether ``acting_user`` may take over-the-account actions (password reset) on ``user``:
+    every role the account holds must lie inside the actor's ``roles.grant`` scope, so a town
+    administrator can never reset the password of a county administrator or a superuser."""
+    if acting_user.is_superuser:
+        return True
+    if user.is_superuser or user.pk == acting_user.pk:
+        return False
+    assignments = list(user.role_assignments.select_related("organization"))
+    scoped_paths = [a.organization.path for a in assignments if a.organization is not None]
+    if not scoped_paths:
+        return False
+    from dangjian.core.scoping import in_scope
+
+    return all(in_scope(acting_user, "roles.grant", p) for p in scoped_paths)
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Part of a password change or reset: tokens issued under the old password stop working.
+    Call inside the caller's transaction (which records the audit event)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def do_reset_password(user: User, *, acting_user: Any) -> str:
-    """Give a user a new one-time password (an administrator over one of their roles' organizations)."""
-    paths = [a.organization.path for a in user.role_assignments.select_related("organization") if a.organization]
-    if not acting_user.is_superuser and not any(_in(acting_user, p) for p in paths):
+    """Give a user a new one-time password and revoke their API tokens."""
+    if not may_administer(acting_user, user):
         raise PermissionDenied(_("You may not reset this account's password."))
     password = _initial_password()
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit.record(acting_user, "user.password_reset", user)
+        revoked = revoke_all_api_tokens(user)
+        audit.record(acting_user, "user.password_reset", user, after={"api_tokens_revoked": revoked})
     return password
 
 
-def _in(user: Any, path: str) -> bool:
-    from dangjian.core.scoping import in_scope
-
-    return in_scope(user, "roles.grant", path)
+def do_record_account_security_event(user: Any, event: str, *, ip: str | None = None) -> None:
+    """Audit a change the user made to their own sign-in (password, two-step verification, e-mail)
+    through allauth's pages; a password change also revokes the user's API tokens."""
+    with transaction.atomic():
+        after: dict[str, Any] = {}
+        if event in ("user.password_changed", "user.password_reset_by_email"):
+            after["api_tokens_revoked"] = revoke_all_api_tokens(user)
+        audit.record(user, event, user, after=after or None, ip=ip)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core.accounts_selectors import access_account, access_assignment, accounts_for, assignments_in_scope
-from dangjian.core.actions import do_create_account, do_grant_role, do_reset_password, do_revoke_role
+from dangjian.core.actions import do_create_account, do_grant_role, do_reset_password, do_revoke_role, may_administer
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_any
@@ -94,7 +94,10 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             messages.success(request, _("The role was granted."))
             return redirect("core:account_detail", account.pk)
     revocable = set(assignments_in_scope(request.user).filter(user=account).values_list("pk", flat=True))
-    return render(request, "core/accounts/detail.html", {"account": account, "form": form, "revocable": revocable})
+    return render(request, "core/accounts/detail.html", {
+        "account": account, "form": form, "revocable": revocable,
+        "can_reset": may_administer(request.user, account),
+    })
 
 
 @login_required

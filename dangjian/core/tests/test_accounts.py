@@ -140,3 +140,56 @@ def test_web_login_with_totp_asks_for_the_code(client, users):
     response = client.post("/accounts/2fa/authenticate/", {"code": code})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(users.admin.pk)
+
+
+def test_town_admin_cannot_reset_password_of_higher_account(client, users, tree, town_admin, root_user):
+    from dangjian.core.actions import do_grant_role
+
+    # The county admin also holds a role inside town_a: still not the town admin's to take over.
+    do_grant_role(users.admin, Role.MEMBER, tree.branch_a1, acting_user=root_user)
+    do_grant_role(root_user, Role.MEMBER, tree.branch_a2, acting_user=root_user)
+    client.force_login(town_admin)
+    for target in (users.admin, root_user):
+        before = User.objects.get(pk=target.pk).password
+        response = client.post(reverse("core:account_reset_password", args=[target.pk]))
+        assert response.status_code in (403, 404)
+        assert User.objects.get(pk=target.pk).password == before
+    # An account wholly inside the town is fine.
+    assert client.post(reverse("core:account_reset_password", args=[users.secretary.pk])).status_code == 200
+
+
+def test_password_reset_and_change_revoke_api_tokens(client, users):
+    from dangjian.core.actions import do_issue_api_token
+    from dangjian.testing.fixtures import PASSWORD
+
+    token = do_issue_api_token(users.secretary)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    client.force_login(users.admin)
+    client.post(reverse("core:account_reset_password", args=[users.secretary.pk]))
+    client.logout()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+    token = do_issue_api_token(users.organizer)
+    headers = {"Authorization": f"Bearer {token}"}
+    client.force_login(users.organizer)
+    response = client.post("/accounts/password/change/", {
+        "oldpassword": PASSWORD, "password1": "another-Long-pass-77", "password2": "another-Long-pass-77",
+    })
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="user.password_changed", target_id=str(users.organizer.pk)).exists()
+    client.logout()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_account_pages_do_not_name_organizations_outside_scope(client, users, tree, town_admin, root_user):
+    from dangjian.core.actions import do_grant_role
+
+    do_grant_role(users.secretary, Role.ORGANIZER, tree.branch_b1, acting_user=root_user)  # town_b: outside
+    client.force_login(town_admin)
+    for url in (reverse("core:account_list"), reverse("core:account_detail", args=[users.secretary.pk])):
+        html = client.get(url).content.decode()
+        assert tree.branch_b1.name not in html and tree.county.name not in html
+        assert tree.branch_a1.name in html or tree.branch_a1.display_name in html
+    html = client.get(reverse("core:account_detail", args=[users.secretary.pk])).content.decode()
+    assert reverse("core:account_reset_password", args=[users.secretary.pk]) not in html  # not wholly in scope
