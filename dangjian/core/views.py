@@ -55,7 +55,7 @@ def _workbench_context(request: HttpRequest) -> dict:
     if has_any(user, "members.view"):
         cards.append({
             "label": _("Current members in my scope"),
-            "value": filter_members(members_for(user), status="current").count(),
+            "value": filter_members(members_for(user), user=user, status="current").count(),
             "url": safe_reverse("members:list"),
             "link": _("Open the member registry"),
         })

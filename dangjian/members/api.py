@@ -107,7 +107,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     org_path = None
     if filters.org is not None:
         org_path = access_org(user, filters.org, perm="members.view").path
-    qs = filter_members(without_plaintext(members_for(user)), org_path=org_path, status=filters.status,
+    qs = filter_members(without_plaintext(members_for(user)), user=user, org_path=org_path, status=filters.status,
                         category=filters.category, q=filters.q)
     size: int = filters.page_size or settings.DANGJIAN["MEMBERS_PAGE_SIZE"]  # type: ignore[assignment]
     start = (filters.page - 1) * size

@@ -52,18 +52,26 @@ def can_view_pii(user: Any, member: Member) -> bool:
     return in_scope(user, "members.view_pii", member.org_path)
 
 
-def search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
-    """Search by name, pinyin or initials, full ID number or phone (exact, via HMAC digest), or
-    the visible parts of a masked ID/phone (first or last digits)."""
+def _pii_scope(qs: QuerySet[Member], user: Any) -> QuerySet[Member]:
+    """Exact matching on a full ID or phone number confirms a guess, so it is a disclosure: only
+    members whose full numbers the user may see anyway (``members.view_pii``) can match.
+    Otherwise the masked ID plus the birth date would let anyone confirm the ~9 possible numbers."""
+    return scoped(qs, user, "members.view_pii", path_field="org_path", extra=_own(user, "members.view_pii"))
+
+
+def search(qs: QuerySet[Member], q: str, *, user: Any) -> QuerySet[Member]:
+    """Search by name, pinyin or initials, full ID number or phone (exact, via HMAC digest, within
+    the user's ``members.view_pii`` scope), or the visible parts of a masked ID/phone (first or
+    last digits)."""
     q = (q or "").strip()
     if not q:
         return qs
     id_candidate = validators.normalize_id_number(q)
     if len(id_candidate) == 18:
-        return qs.filter(person__id_number_digest=crypto.digest(id_candidate, purpose="id"))
+        return _pii_scope(qs, user).filter(person__id_number_digest=crypto.digest(id_candidate, purpose="id"))
     phone = validators.normalize_phone(q)
     if validators.PHONE_RE.match(phone):
-        return qs.filter(person__phone_digest=crypto.digest(phone, purpose="phone"))
+        return _pii_scope(qs, user).filter(person__phone_digest=crypto.digest(phone, purpose="phone"))
     if _DIGITS.match(q) and len(q) <= 6:
         q = q.upper()
         return qs.filter(
@@ -76,7 +84,7 @@ def search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
     return qs.filter(person__name__contains=q)
 
 
-def filter_members(qs: QuerySet[Member], *, org_path: str | None = None, status: str | None = None,
+def filter_members(qs: QuerySet[Member], *, user: Any, org_path: str | None = None, status: str | None = None,
                    category: str | None = None, q: str | None = None) -> QuerySet[Member]:
     if org_path:
         qs = qs.filter(subtree_q(org_path, "org_path"))
@@ -86,7 +94,7 @@ def filter_members(qs: QuerySet[Member], *, org_path: str | None = None, status:
         qs = qs.filter(status=status)
     if category:
         qs = qs.filter(category=category)
-    return search(qs, q or "")
+    return search(qs, q or "", user=user)
 
 
 def _count_sql(path: str, statuses: list[str]) -> tuple[str, list[Any]]:

@@ -84,6 +84,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     params: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
     qs = filter_members(
         without_plaintext(members_for(user)),
+        user=user,
         org_path=org.path if org else None,
         status=params.get("status") or None,
         category=params.get("category") or None,
@@ -163,7 +164,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
     if not choices:
         raise PermissionDenied(_("Your role may not register members."))
     form = _member_form(request, choices)
-    if request.method == "GET" and request.GET.get("org", "").isdigit():
+    org_param = request.GET.get("org", "")
+    if request.method == "GET" and org_param.isascii() and org_param.isdecimal():
         form.initial["organization"] = int(request.GET["org"])
     if request.method == "POST" and form.is_valid():
         _check_org_choice(form, choices)
@@ -198,6 +200,11 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
     if member.organization_id not in {pk for pk, _name in choices}:
         choices = [(member.organization_id, member.organization.name), *choices]
     form = _member_form(request, choices, editing=True, initial=_edit_initial(member))
+    if not can_view_pii(request.user, member):
+        # The full birth date narrows the masked ID number down to a handful of candidates:
+        # editors without the personal-data right neither see nor change it.
+        del form.fields["birth_date"]
+        form.initial.pop("birth_date", None)
     # ID-card number and phone are never put in the page: blank keeps the stored number.
     keep = _("Leave blank to keep the current number (%(masked)s).")
     form.fields["id_number"].help_text = keep % {"masked": member.person.id_number_masked or "—"}

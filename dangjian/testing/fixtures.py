@@ -37,6 +37,8 @@ def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", 
     data = {
         "name": name,
         "id_number": make_id_number("320321", birth, n),
+        "birth_date": birth,
+        "sex": "male",
         "phone": f"138{n % 10**8:08d}",
         "organization": org.pk,
         "status": status,

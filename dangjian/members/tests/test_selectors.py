@@ -17,16 +17,28 @@ def test_search_by_last_digits_with_x_check_digit(tree, root_user):
     id_number = _id_ending_in_x()
     m = make_member(tree.branch_a1, "钱七", acting_user=root_user, id_number=id_number)
     qs = members_for(root_user)
-    assert list(search(qs, id_number[-4:].lower())) == [m]
-    assert list(search(qs, id_number.lower())) == [m]
+    assert list(search(qs, id_number[-4:].lower(), user=root_user)) == [m]
+    assert list(search(qs, id_number.lower(), user=root_user)) == [m]
 
 
 def test_search_by_name_pinyin_and_phone(tree, root_user):
     qs = members_for(root_user)
-    assert list(search(qs, "王卡")) == [tree.carol]
-    assert list(search(qs, "wangka")) == [tree.carol]
-    assert list(search(qs, tree.dave.person.phone)) == [tree.dave]
-    assert list(search(qs, "+86 " + tree.dave.person.phone)) == [tree.dave]
+    assert list(search(qs, "王卡", user=root_user)) == [tree.carol]
+    assert list(search(qs, "wangka", user=root_user)) == [tree.carol]
+    assert list(search(qs, tree.dave.person.phone, user=root_user)) == [tree.dave]
+    assert list(search(qs, "+86 " + tree.dave.person.phone, user=root_user)) == [tree.dave]
+
+
+def test_full_number_search_only_within_pii_scope(users, tree):
+    """The organizer sees masked numbers only: a full-number search must not confirm a guess."""
+    organizer = users.organizer
+    qs = members_for(organizer)
+    assert list(search(qs, tree.alice.person.id_number, user=organizer)) == []
+    assert list(search(qs, tree.alice.person.phone, user=organizer)) == []
+    secretary = users.secretary
+    assert list(search(members_for(secretary), tree.alice.person.id_number, user=secretary)) == [tree.alice]
+    # A member finds their own record by their own number.
+    assert list(search(members_for(users.member), tree.alice.person.id_number, user=users.member)) == [tree.alice]
 
 
 def test_subtree_counts_match_brute_force(tree):

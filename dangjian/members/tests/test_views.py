@@ -161,6 +161,10 @@ def test_search_by_pinyin_initials_and_last_digits(client, tree, users):
     html = client.get(reverse("members:list"), {"q": last4}).content.decode()
     assert NAMES["carol"] in html
     full = tree.bob.person.id_number
+    # The organizer may not see full numbers, so a full-number search confirms nothing.
+    response = client.get(reverse("members:list"), {"q": full})
+    assert list(response.context["members"]) == []
+    client.force_login(users.secretary)
     response = client.get(reverse("members:list"), {"q": full})
     assert [m.pk for m in response.context["members"]] == [tree.bob.pk]
     rows = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
@@ -428,3 +432,19 @@ def test_status_change_refused(client, tree, users, who, code):
     assert client.post(url, {"status": "full", "reason": "x"}).status_code == code
     tree.bob.refresh_from_db()
     assert tree.bob.status == "probationary"
+
+
+def test_birth_date_shown_only_with_personal_data_right(client, tree, users):
+    full = tree.alice.person.birth_date.strftime("%Y-%m-%d")
+    client.force_login(users.organizer)
+    html = client.get(reverse("members:detail", args=[tree.alice.pk])).content.decode()
+    assert full not in html and str(tree.alice.person.birth_date.year) in html
+    html = client.get(reverse("members:edit", args=[tree.alice.pk])).content.decode()
+    assert full not in html and 'name="birth_date"' not in html
+    client.force_login(users.secretary)
+    assert full in client.get(reverse("members:detail", args=[tree.alice.pk])).content.decode()
+
+
+def test_unicode_digits_in_org_parameter_do_not_crash(client, users):
+    client.force_login(users.secretary)
+    assert client.get(reverse("members:create"), {"org": "²"}).status_code == 200
