@@ -6,6 +6,7 @@ from dangjian.api.api import api
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("notifications/", include("dangjian.core.urls_notifications")),
+    path("staff/calendar/", include("dangjian.core.urls_workdays")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("members/excel/", include("dangjian.members.urls_excel")),

@@ -12,6 +12,10 @@ class CoreConfig(AppConfig):
         from dangjian.core.scheduler import register_job
 
         allauth_hooks.connect()
+        from dangjian.core.workdays_actions import register as register_calendar_permissions
+
+        register_calendar_permissions()
+        register_job("core.calendar_check", "0 9 1 11,12 *", "dangjian.core.tasks.warn_missing_calendar_years")
 
         register_job("notifications.retry_due", "* * * * *", "dangjian.core.notifications.tasks.retry_due_deliveries")
         register_job("core.prune_scheduler_ticks", "17 3 * * *", "dangjian.core.tasks.prune_scheduler_ticks")

@@ -22,6 +22,7 @@ register_nav_link("orgs:tree", _("Organizations"), perm="orgs.view", order=30)
 register_nav_link("core:member_home", _("My party home"), member=True, order=40)
 register_nav_link("notifications:inbox", _("Inbox"), order=50)
 register_nav_link("core:account_list", _("Accounts"), perm="roles.grant", order=60)
+register_nav_link("workdays:list", _("Working-day calendar"), perm="calendar.manage", order=70)
 
 #: Language names in their own language: a reader who cannot read the current one finds theirs.
 LANGUAGE_SELF_NAMES = {"zh-hans": "中文", "en": "English"}

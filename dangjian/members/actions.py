@@ -122,12 +122,17 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Any, 
     member.org_path = new_org.path
     if member.party_group_id and member.party_group and member.party_group.branch_id != new_org.pk:
         member.party_group = None
-    with transaction.atomic():
-        person.save()
-        member.save()
-        b, a = audit.diff(before, member_snapshot(member))
-        if a:
-            audit.record(acting_user, "member.updated", member, before=b, after=a, reason=reason, org_path=new_org.path)
+    try:
+        with transaction.atomic():
+            person.save()
+            member.save()
+            b, a = audit.diff(before, member_snapshot(member))
+            if a:
+                audit.record(acting_user, "member.updated", member, before=b, after=a, reason=reason,
+                             org_path=new_org.path)
+    except IntegrityError:
+        # Another registration took the same ID-card number between the check and the save.
+        raise ValidationError({"id_number": _("A person with this ID-card number is already registered.")}) from None
     return member
 
 

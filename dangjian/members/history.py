@@ -61,7 +61,7 @@ def _display(f: models.Field | None, value: Any, org_names: dict[int, str]) -> A
     if value in (None, ""):
         return "—"
     if f is not None and f.name == "organization":
-        return org_names.get(value, f"#{value}")
+        return org_names.get(value, "—")  # an organization outside the viewer's scope: not named, not numbered
     if f is not None and f.choices:
         return dict(f.flatchoices).get(value, value)
     return value

@@ -58,6 +58,16 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar() -> Any:
+    """The working-day calendar is cached per process; a test's rolled-back years must not leak."""
+    from dangjian.core import workdays
+
+    workdays.invalidate()
+    yield
+    workdays.invalidate()
+
+
 @pytest.fixture
 def root_user(db: Any) -> User:
     return User.objects.create_superuser("root", "root@example.com", PASSWORD)
