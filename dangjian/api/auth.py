@@ -54,15 +54,51 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2) or 1) * _PERIODS[m.group(3)]
 
 
+#: Defaults for the wider counters; each can be overridden in settings without editing them.
+DEFAULT_IP_RATE_LIMIT = "30/m"
+DEFAULT_USER_RATE_LIMIT = "20/h"
+
+
+def _ident(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _user_norm(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def _counters(ip: str, username: str) -> list[tuple[str, int, int]]:
+    """(cache key, limit, period) for each failure counter a login attempt falls under.
+
+    * per address and username — the original throttle (``API_LOGIN_RATE_LIMIT``);
+    * per address, any username — stops password spraying (``API_LOGIN_IP_RATE_LIMIT``);
+    * per username, any address — stops guessing one account from many addresses
+      (``API_LOGIN_USER_RATE_LIMIT``).
+    """
+    user = _user_norm(username)
+    pair_limit, pair_period = parse_rate(settings.API_LOGIN_RATE_LIMIT)
+    ip_limit, ip_period = parse_rate(getattr(settings, "API_LOGIN_IP_RATE_LIMIT", DEFAULT_IP_RATE_LIMIT))
+    user_limit, user_period = parse_rate(getattr(settings, "API_LOGIN_USER_RATE_LIMIT", DEFAULT_USER_RATE_LIMIT))
+    return [
+        (_key(ip, username), pair_limit, pair_period),
+        (f"dangjian:api-login-fail-ip:{_ident(ip)}", ip_limit, ip_period),
+        (f"dangjian:api-login-fail-user:{_ident(user)}", user_limit, user_period),
+    ]
+
+
 def _key(ip: str, username: str) -> str:
-    ident = hashlib.sha256(f"{ip}\x00{username.strip().lower()}".encode()).hexdigest()
+    ident = _ident(ip, _user_norm(username))
     return f"dangjian:api-login-fail:{ident}"
 
 
 def check_login_allowed(ip: str, username: str) -> None:
-    """Raise 429 once too many logins for this IP and username failed within the window."""
-    limit, period = parse_rate(settings.API_LOGIN_RATE_LIMIT)
-    if (cache.get(_key(ip, username)) or 0) >= limit:
+    """Raise 429 once too many logins failed within a window: for this address and username,
+    for this address whatever the username, or for this username whatever the address."""
+    counters = _counters(ip, username)
+    counts = cache.get_many([key for key, _limit, _period in counters])
+    blocked = [period for key, limit, period in counters if (counts.get(key) or 0) >= limit]
+    if blocked:
+        period = max(blocked)
         raise ApiError(
             429, "rate_limited",
             _("Too many failed logins. Try again in %(seconds)d seconds.") % {"seconds": period},
@@ -70,9 +106,7 @@ def check_login_allowed(ip: str, username: str) -> None:
         )
 
 
-def record_login_failure(ip: str, username: str) -> None:
-    _limit, period = parse_rate(settings.API_LOGIN_RATE_LIMIT)
-    key = _key(ip, username)
+def _incr(key: str, period: int) -> None:
     cache.add(key, 0, timeout=period)
     try:
         cache.incr(key)
@@ -80,5 +114,13 @@ def record_login_failure(ip: str, username: str) -> None:
         cache.set(key, 1, timeout=period)
 
 
+def record_login_failure(ip: str, username: str) -> None:
+    for key, _limit, period in _counters(ip, username):
+        _incr(key, period)
+
+
 def clear_login_failures(ip: str, username: str) -> None:
+    """After a successful login: forget this address-and-username's failures only. The wider
+    per-address and per-username counters keep running, so one good account cannot be used to
+    reset a spraying or distributed-guessing budget."""
     cache.delete(_key(ip, username))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +44,13 @@ DATE_FORMAT = "yyyy-mm-dd"
 #: Rows of the template that carry drop-down lists (data validation).
 TEMPLATE_VALIDATION_ROWS = 5000
 _LOOKUP_CHUNK = 500
+#: Organization ids in a sheet: ASCII digits only ("²" and other Unicode digits are not ids).
+_ID_REF_RE = re.compile(r"[0-9]{1,17}")
+#: Text starting with one of these is a formula ("=") or may turn into one when the cell is
+#: edited in Excel or WPS ("+", "-", "@", tab, carriage return: OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+logger = logging.getLogger(__name__)
 
 # Chinese labels as on the national member-information forms. They are data-entry vocabulary
 # (the words people type in the sheet), not interface text, so they are fixed rather than
@@ -247,33 +255,51 @@ def read_workbook(fileobj: IO[bytes], *, max_rows: int) -> tuple[dict[str, str],
     """
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (InvalidFileException, zipfile.BadZipFile):
+        raise ImportFileError(_("The file is not an Excel workbook (.xlsx).")) from None
+    except Exception:  # noqa: BLE001 - any parser error in an uploaded file is the file's fault
+        # A damaged part: "<bad" in [Content_Types].xml raises ParseError, a refused entity a
+        # defusedxml error, a missing part KeyError, odd values ValueError/TypeError, …
+        logger.info("Unreadable .xlsx upload", exc_info=True)
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx).")) from None
     try:
-        ws = wb.worksheets[0]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()  # some writers record a wrong sheet size; read every row
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        index = _header_index(header or ())
-        missing = [c.header for c in COLUMNS if c.required and c.key not in index]
-        if missing:
-            raise ImportFileError(
-                _("The first row must hold the column headers of the template; missing: %(columns)s.")
-                % {"columns": "、".join(missing)}
-            )
-        data: list[tuple[int, dict[str, Any]]] = []
-        for number, values in enumerate(rows, start=2):
-            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            if len(data) >= max_rows:
-                raise ImportFileError(
-                    _("The file has more than %(max)d member rows; split it into smaller files.") % {"max": max_rows}
-                )
-            data.append((number, {key: (values[pos] if pos < len(values) else None) for key, (pos, _h) in index.items()}))
-        return {key: label for key, (_p, label) in index.items()}, data
+        return _read_rows(wb, max_rows=max_rows)
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - the sheets are parsed lazily, row by row
+        logger.info("Damaged .xlsx upload", exc_info=True)
+        raise ImportFileError(
+            _("The workbook is damaged and its rows cannot be read. Save it again as .xlsx and retry.")
+        ) from None
     finally:
         wb.close()
+
+
+def _read_rows(wb: Any, *, max_rows: int) -> tuple[dict[str, str], list[tuple[int, dict[str, Any]]]]:
+    if not wb.worksheets:
+        raise ImportFileError(_("The file is not an Excel workbook (.xlsx)."))
+    ws = wb.worksheets[0]
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # some writers record a wrong sheet size; read every row
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    index = _header_index(header or ())
+    missing = [c.header for c in COLUMNS if c.required and c.key not in index]
+    if missing:
+        raise ImportFileError(
+            _("The first row must hold the column headers of the template; missing: %(columns)s.")
+            % {"columns": "、".join(missing)}
+        )
+    data: list[tuple[int, dict[str, Any]]] = []
+    for number, values in enumerate(rows, start=2):
+        if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if len(data) >= max_rows:
+            raise ImportFileError(
+                _("The file has more than %(max)d member rows; split it into smaller files.") % {"max": max_rows}
+            )
+        data.append((number, {key: (values[pos] if pos < len(values) else None) for key, (pos, _h) in index.items()}))
+    return {key: label for key, (_p, label) in index.items()}, data
 
 
 # --- Validation -------------------------------------------------------------------------------
@@ -296,7 +322,7 @@ def resolve_organizations(refs: set[str], user: Any) -> dict[str, _OrgMatch]:
     An organization outside what the user may even see is reported as unknown (no existence leak).
     """
     refs = {r for r in refs if r}
-    ids = [int(r) for r in refs if r.isdigit() and len(r) < 18]
+    ids = [int(r) for r in refs if _ID_REF_RE.fullmatch(r)]
     by_name: dict[str, list[Organization]] = {}
     by_code: dict[str, list[Organization]] = {}
     by_id: dict[str, Organization] = {}
@@ -426,6 +452,25 @@ _HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
 _REQUIRED_FONT = Font(bold=True, color="C00000")
 
 
+def looks_like_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def text_cell(cell: Any, value: Any) -> Any:
+    """Put ``value`` into ``cell`` (a worksheet cell or a ``WriteOnlyCell``) and return the cell.
+
+    The one guard against formula injection for every file we write: text that looks like a
+    formula is stored as text, never as a formula, and carries Excel's quote prefix so that
+    editing the cell in Excel or WPS keeps it text. The value itself is unchanged, so an
+    exported or template file still imports as it was.
+    """
+    cell.value = value
+    if looks_like_formula(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def _style_data_sheet(ws: Any) -> None:
     for i, col in enumerate(COLUMNS, start=1):
         letter = get_column_letter(i)
@@ -461,7 +506,7 @@ def build_template(org_names: list[str]) -> Workbook:
         values.cell(row=1, column=j, value=title).font = _HEADER_FONT
         values.column_dimensions[get_column_letter(j)].width = 24 if j < len(lists) else 36
         for r, item in enumerate(items, start=2):
-            values.cell(row=r, column=j, value=item)
+            text_cell(values.cell(row=r, column=j), item)
         if not items:
             continue
         target = next(i for i, c in enumerate(COLUMNS, start=1) if c.header == title)
@@ -542,11 +587,8 @@ def write_members(fileobj: IO[bytes], members: Iterable[Member], *, full_pii: Ca
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = DATE_FORMAT
                 row[i] = cell
-            elif isinstance(value, str) and value.startswith("="):
-                # Text that looks like a formula stays text: never a formula in our files.
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                row[i] = cell
+            elif looks_like_formula(value):
+                row[i] = text_cell(WriteOnlyCell(ws), value)
         ws.append(row)
         count += 1
         unmasked += bool(full and (member.person.id_number or member.person.phone))

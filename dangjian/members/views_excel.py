@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.core import crypto
+from dangjian.core import crypto, validators
 from dangjian.core.scoping import has_any
 from dangjian.members import MemberCategory, MemberStatus, excel
 from dangjian.members.import_actions import do_export_members, do_import_members
@@ -26,7 +26,9 @@ from dangjian.orgs.selectors import access_org, org_choices
 
 #: At most this many row errors are listed on the page (the total is always shown).
 MAX_ERRORS_SHOWN = 500
-_DIGITS = re.compile(r"\d{7,}")
+#: A run of digits long enough to be (part of) an ID-card or phone number, spaces and hyphens
+#: allowed between the digits since the search ignores them.
+_DIGITS = re.compile(r"\d(?:[\s\-()]*\d){6,}[xX]?")
 
 
 class ImportUploadForm(forms.Form):
@@ -93,8 +95,21 @@ def import_members(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_q(q: str) -> str:
-    """The search text for the audit record, with long digit runs (ID/phone numbers) masked."""
-    return _DIGITS.sub(lambda m: crypto.mask_id_number(m.group()), q)
+    """The search text for the audit record, never a full ID-card or phone number.
+
+    The query is first read the way ``members.selectors.search`` reads it (spaces ignored,
+    +86 dropped): a full ID-card number or phone number is recorded in its masked form only.
+    In any other text each run of 7 or more digits (spaces, hyphens and brackets between them
+    ignored) is masked.
+    """
+    q = q.strip()
+    id_candidate = validators.normalize_id_number(q)
+    if len(id_candidate) == 18:
+        return crypto.mask_id_number(id_candidate)
+    phone = validators.normalize_phone(q)
+    if validators.PHONE_RE.match(phone):
+        return crypto.mask_phone(phone)
+    return _DIGITS.sub(lambda m: crypto.mask_id_number(re.sub(r"[\s\-()]", "", m.group())), q)
 
 
 @login_required
@@ -108,7 +123,7 @@ def export(request: HttpRequest) -> FileResponse:
     category = category if category in MemberCategory.values else ""
     org_id = request.GET.get("org", "")
     org = access_org(request.user, org_id, perm="members.export") if org_id else None
-    qs = filter_members(members_for(request.user, "members.export"),
+    qs = filter_members(members_for(request.user, "members.export"), user=request.user,
                         org_path=org.path if org else None, status=status or None,
                         category=category or None, q=q)
     filters = {"q": _safe_q(q), "status": status, "category": category,

@@ -9,6 +9,7 @@ from ninja import Field, Path, Router, Schema
 
 from dangjian.api.auth import api_user, read_auth
 from dangjian.api.schemas import READ_ERRORS, ObjectId
+from dangjian.core.scoping import in_scope
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import access_org, children, scope_roots, with_member_counts
 
@@ -19,17 +20,22 @@ class OrgOut(Schema):
     id: int
     name: str
     kind: str
-    parent: int | None = Field(None, description="Parent organization id; null for a root.")
+    parent: int | None = Field(
+        None, description="Parent organization id; null for a root or when the parent is outside the caller's scope.")
     member_count: int = Field(..., description="Current members (probationary and full) in the subtree.")
 
 
-def _parent_ids(orgs: list[Organization]) -> dict[int, int | None]:
-    """Parent ids for organizations sharing one parent (children) or a single organization."""
+def _parent_ids(user: Any, orgs: list[Organization]) -> dict[int, int | None]:
+    """Parent ids for organizations sharing one parent (children) or a single organization.
+
+    A parent the caller may not view is reported as null, exactly as for a tree root: a scope
+    root's parent is outside the scope, and even its id must not leak.
+    """
     result: dict[int, int | None] = {}
     cache: dict[str, int | None] = {}
     for org in orgs:
         parent_path = org.path[: -org.steplen]
-        if not parent_path:
+        if not parent_path or not in_scope(user, "orgs.view", parent_path):
             result[org.pk] = None
             continue
         if parent_path not in cache:
@@ -50,14 +56,16 @@ def _out(orgs: list[Organization], parents: dict[int, int | None]) -> list[dict[
 
 @router.get("", response={200: list[OrgOut], **READ_ERRORS}, summary="The top organizations of the caller's scope")
 def list_roots(request: HttpRequest) -> Any:
-    roots = scope_roots(api_user(request))
-    return _out(roots, _parent_ids(roots))
+    user = api_user(request)
+    roots = scope_roots(user)
+    return _out(roots, _parent_ids(user, roots))
 
 
 @router.get("/{org_id}", response={200: OrgOut, **READ_ERRORS}, summary="One organization")
 def get_org(request: HttpRequest, org_id: Path[ObjectId]) -> Any:
-    org = access_org(api_user(request), org_id)
-    return _out([org], _parent_ids([org]))[0]
+    user = api_user(request)
+    org = access_org(user, org_id)
+    return _out([org], _parent_ids(user, [org]))[0]
 
 
 @router.get("/{org_id}/children", response={200: list[OrgOut], **READ_ERRORS},

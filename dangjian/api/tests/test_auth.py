@@ -188,3 +188,50 @@ def test_wrong_method_answers_json_405(client, users, bearer):
     assert r.status_code == 405
     assert r.json()["code"] == "method_not_allowed"
     assert "GET" in r["Allow"]
+
+
+def test_password_spraying_from_one_address_is_rate_limited(client, users, settings):
+    """Regression: failures were counted per (address, username) only, so trying one password
+    on many usernames from one address was never throttled."""
+    if hasattr(settings, "API_LOGIN_IP_RATE_LIMIT"):  # test the built-in default, 30/m
+        del settings.API_LOGIN_IP_RATE_LIMIT
+    for i in range(30):
+        assert post_login(client, f"victim-{i}", "Summer2024!").status_code == 401
+    r = post_login(client, "victim-30", "Summer2024!")
+    assert r.status_code == 429
+    assert r.json()["code"] == "rate_limited"
+    assert int(r["Retry-After"]) == 60
+    # The address is blocked for every username, even with the right password ...
+    assert post_login(client, "secretary-a1", PASSWORD).status_code == 429
+    # ... while other addresses are not.
+    assert post_login(Client(REMOTE_ADDR="10.1.2.3"), "secretary-a1", PASSWORD).status_code == 200
+
+
+def test_address_limit_is_configurable(client, users, settings):
+    settings.API_LOGIN_IP_RATE_LIMIT = "3/m"
+    for name in ("a", "b", "c"):
+        assert post_login(client, name, "wrong").status_code == 401
+    assert post_login(client, "d", "wrong").status_code == 429
+
+
+def test_one_username_from_many_addresses_is_rate_limited(client, users, settings):
+    """Regression: the same account guessed from many addresses was never throttled."""
+    if hasattr(settings, "API_LOGIN_USER_RATE_LIMIT"):  # test the built-in default, 20/h
+        del settings.API_LOGIN_USER_RATE_LIMIT
+    for i in range(20):
+        r = post_login(Client(REMOTE_ADDR=f"10.0.{i // 250}.{i % 250 + 1}"), "secretary-a1", "wrong")
+        assert r.status_code == 401
+    r = post_login(Client(REMOTE_ADDR="192.0.2.99"), "Secretary-A1 ", PASSWORD)  # same account, any spelling
+    assert r.status_code == 429
+    assert int(r["Retry-After"]) == 3600
+    # Other accounts are unaffected.
+    assert post_login(Client(REMOTE_ADDR="192.0.2.99"), "organizer-a", PASSWORD).status_code == 200
+
+
+def test_successful_login_does_not_reset_the_address_counter(client, users, settings):
+    settings.API_LOGIN_IP_RATE_LIMIT = "3/m"
+    post_login(client, "victim-1", "wrong")
+    post_login(client, "victim-2", "wrong")
+    assert post_login(client, "secretary-a1", PASSWORD).status_code == 200  # clears only its own pair
+    post_login(client, "victim-3", "wrong")
+    assert post_login(client, "secretary-a1", PASSWORD).status_code == 429

@@ -87,3 +87,26 @@ def test_requires_authentication(client, tree):
     r = client.get(f"/api/v1/orgs/{tree.county.pk}")
     assert r.status_code == 401
     assert r.json()["code"] == "unauthorized"
+
+
+def test_parent_outside_the_scope_is_null(client, users, tree, bearer):
+    """Regression: a scope root's parent id (an organization the caller may not view) leaked."""
+    h = bearer(users.organizer)  # organizer on town_a; the county is outside the scope
+    r = client.get("/api/v1/orgs", headers=h)
+    assert r.status_code == 200
+    assert [(o["id"], o["parent"]) for o in r.json()] == [(tree.town_a.pk, None)]
+    r = client.get(f"/api/v1/orgs/{tree.town_a.pk}", headers=h)
+    assert r.json()["parent"] is None
+    # Below the scope root the parent is in scope and shown.
+    assert client.get(f"/api/v1/orgs/{tree.branch_a1.pk}", headers=h).json()["parent"] == tree.town_a.pk
+    children = client.get(f"/api/v1/orgs/{tree.town_a.pk}/children", headers=h).json()
+    assert {o["parent"] for o in children} == {tree.town_a.pk}
+    # The secretary's scope root is branch_a1: town_a is hidden from them.
+    r = client.get("/api/v1/orgs", headers=bearer(users.secretary))
+    assert [(o["id"], o["parent"]) for o in r.json()] == [(tree.branch_a1.pk, None)]
+
+
+def test_parent_inside_the_scope_is_shown(client, users, tree, bearer):
+    h = bearer(users.admin)  # county admin
+    assert client.get(f"/api/v1/orgs/{tree.town_a.pk}", headers=h).json()["parent"] == tree.county.pk
+    assert client.get("/api/v1/orgs", headers=h).json()[0]["parent"] is None  # the county is a tree root

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -431,3 +432,138 @@ def test_uploaded_workbooks_are_parsed_with_defusedxml():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+# --- security review regressions ----------------------------------------------------------------
+
+
+def _replace_part(content: bytes, part: str, data: bytes) -> bytes:
+    """A copy of the .xlsx ``content`` with one zip member replaced."""
+    src, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, data if info.filename == part else src.read(info.filename))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "data", "message"),
+    [
+        ("[Content_Types].xml", b"<bad", "The file is not an Excel workbook (.xlsx)."),
+        ("[Content_Types].xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+         "The file is not an Excel workbook (.xlsx)."),
+        ("xl/workbook.xml", b"<bad", "The file is not an Excel workbook (.xlsx)."),
+        ("xl/worksheets/sheet1.xml", b"<bad", "The file is not an Excel workbook (.xlsx)."),
+        ("xl/worksheets/sheet1.xml", "truncated",  # damage found only while reading the rows
+         "The workbook is damaged and its rows cannot be read. Save it again as .xlsx and retry."),
+    ],
+)
+def test_malformed_workbook_is_reported_not_a_500(client, users, tree, part, data, message):
+    """Regression: a zip whose XML parts are malformed raised ParseError (a 500)."""
+    good = xlsx([row(tree.branch_a1, id_number=new_id(60))])
+    if data == "truncated":
+        sheet = zipfile.ZipFile(io.BytesIO(good)).read(part)
+        data = sheet[: sheet.index(b"</row>") + 20]
+    content = _replace_part(good, part, data)
+    with pytest.raises(excel.ImportFileError):
+        check(content, users.secretary)
+    client.force_login(users.secretary)
+    people, events = Person.objects.count(), AuditEvent.objects.count()
+    response = upload(client, content)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Person.objects.count() == people and AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("ref", ["²", "³", "１", "٣", "1²"])
+def test_unicode_digits_in_organization_are_an_unknown_organization(client, users, tree, ref):
+    """Regression: "²".isdigit() is True but int("²") raises: a 500 instead of a row error."""
+    result = check(xlsx([row(tree.branch_a1, organization=ref, id_number=new_id(61))]), users.secretary)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "所在党组织 Organization", "No organization in your scope has this name, code or id."),
+    ]
+    client.force_login(users.secretary)
+    response = upload(client, xlsx([row(tree.branch_a1, organization=ref, id_number=new_id(61))]))
+    assert response.status_code == 200
+    assert "No organization in your scope has this name, code or id." in response.content.decode()
+    assert not Person.objects.filter(name="孙新人").exists()
+
+
+def test_organization_id_in_ascii_digits_still_works(users, tree):
+    result = check(xlsx([row(tree.branch_a1, organization=str(tree.branch_a1.pk), id_number=new_id(62))]),
+                   users.secretary)
+    assert result.ok, result.errors
+
+
+@pytest.mark.parametrize("name", ["=1+2", '=HYPERLINK("http://evil.example","x")', "+1+2", "-1+2", "@SUM(A1)"])
+def test_template_writes_formula_like_organization_names_as_text(client, users, tree, root_user, name):
+    """Regression: organization names went into the template's allowed values as formulas."""
+    from dangjian.orgs.actions import do_create_organization
+
+    do_create_organization(tree.town_a, {"name": name, "kind": "branch"}, acting_user=root_user)
+    client.force_login(users.organizer)
+    response = client.get(TEMPLATE_URL)
+    assert response.status_code == 200
+    values = load_workbook(io.BytesIO(response.content)).worksheets[1]
+    cells = [c for col in values.iter_cols() for c in col if c.value == name]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s"  # text, not a formula
+    assert cells[0].quotePrefix  # and stays text when edited in Excel / WPS
+    plain = next(c for col in values.iter_cols() for c in col if c.value == tree.branch_a1.name)
+    assert not plain.quotePrefix
+
+
+def test_template_and_export_share_one_formula_guard():
+    wb = Workbook()
+    cell = excel.text_cell(wb.active.cell(1, 1), "=1+2")
+    assert cell.data_type == "s" and cell.value == "=1+2" and cell.quotePrefix
+    assert excel.text_cell(wb.active.cell(1, 2), "普通文本").data_type == "s"
+    assert excel.text_cell(wb.active.cell(1, 3), 42).data_type == "n"
+
+
+@pytest.mark.parametrize(
+    ("q", "secrets"),
+    [
+        ("{id_spaced}", ["{id}", "{id_spaced}"]),
+        ("{phone_spaced}", ["{phone}", "{phone_spaced}"]),
+        ("+86 {phone_spaced}", ["{phone}", "{phone_spaced}"]),
+        ("{id_hyphens}", ["{id}", "{id_hyphens}"]),
+        ("张爱丽 {id_spaced}", ["{id}", "{id_spaced}"]),
+    ],
+)
+def test_export_audit_never_stores_a_spaced_full_number(client, users, tree, q, secrets):
+    """Regression: only unbroken runs of 7+ digits were masked, but the search ignores spaces,
+    so "3203 2119 6011 2901 98" found the member and went into the audit trail in full."""
+    person = tree.alice.person
+    id_number, phone = person.id_number, person.phone
+    parts = {
+        "id": id_number, "phone": phone,
+        "id_spaced": " ".join([id_number[:4], id_number[4:8], id_number[8:12], id_number[12:16], id_number[16:]]),
+        "id_hyphens": "-".join([id_number[:6], id_number[6:14], id_number[14:]]),
+        "phone_spaced": f"{phone[:3]} {phone[3:7]} {phone[7:]}",
+    }
+    query = q.format(**parts)
+    client.force_login(users.secretary)
+    response = client.get(EXPORT_URL, {"q": query})
+    assert response.status_code == 200
+    stored = AuditEvent.objects.get(action="member.exported").after["filters"]["q"]
+    digits_only = "".join(ch for ch in stored if ch.isdigit())
+    for secret in secrets:
+        value = secret.format(**parts)
+        assert value not in stored
+        assert "".join(ch for ch in value if ch.isdigit()) not in digits_only
+    assert "*" in stored
+
+
+def test_export_audit_masks_the_searched_full_numbers(client, users, tree):
+    person = tree.alice.person
+    client.force_login(users.secretary)
+    assert client.get(EXPORT_URL, {"q": " ".join(person.id_number[i:i + 4] for i in range(0, 18, 4))}).status_code == 200
+    event = AuditEvent.objects.filter(action="member.exported").latest("pk")
+    assert event.after["filters"]["q"] == person.id_number_masked
+    phone = person.phone
+    client.get(EXPORT_URL, {"q": f"{phone[:3]} {phone[3:7]} {phone[7:]}"})
+    event = AuditEvent.objects.filter(action="member.exported").latest("pk")
+    assert event.after["filters"]["q"] == person.phone_masked
+    client.get(EXPORT_URL, {"q": "zal"})  # ordinary text is kept as typed
+    assert AuditEvent.objects.filter(action="member.exported").latest("pk").after["filters"]["q"] == "zal"
