@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.dues",
     "dangjian.api",
 ]
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router
 from dangjian.api import errors
 from dangjian.api.docs import VendoredSwagger
 from dangjian.core.api import router as core_router
+from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 
@@ -23,6 +24,7 @@ errors.install(api)
 api.add_router("", core_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
+api.add_router("/dues", dues_router)
 
 
 fallback = Router()

@@ -1,0 +1,1 @@
+"""Party dues (S13): bases, exact calculation, bills, payment, ledgers, arrears (issue 4)."""
