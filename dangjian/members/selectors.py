@@ -52,6 +52,16 @@ def can_view_pii(user: Any, member: Member) -> bool:
     return in_scope(user, "members.view_pii", member.org_path)
 
 
+def full_number_kind(q: str) -> str | None:
+    """"id" or "phone" when ``q`` is a complete ID-card or phone number (as search reads it)."""
+    q = (q or "").strip()
+    if len(validators.normalize_id_number(q)) == 18:
+        return "id"
+    if validators.PHONE_RE.match(validators.normalize_phone(q)):
+        return "phone"
+    return None
+
+
 def _pii_scope(qs: QuerySet[Member], user: Any) -> QuerySet[Member]:
     """Exact matching on a full ID or phone number confirms a guess, so it is a disclosure: only
     members whose full numbers the user may see anyway (``members.view_pii``) can match.
@@ -66,12 +76,13 @@ def search(qs: QuerySet[Member], q: str, *, user: Any) -> QuerySet[Member]:
     q = (q or "").strip()
     if not q:
         return qs
-    id_candidate = validators.normalize_id_number(q)
-    if len(id_candidate) == 18:
-        return _pii_scope(qs, user).filter(person__id_number_digest=crypto.digest(id_candidate, purpose="id"))
-    phone = validators.normalize_phone(q)
-    if validators.PHONE_RE.match(phone):
-        return _pii_scope(qs, user).filter(person__phone_digest=crypto.digest(phone, purpose="phone"))
+    kind = full_number_kind(q)
+    if kind == "id":
+        value = validators.normalize_id_number(q)
+        return _pii_scope(qs, user).filter(person__id_number_digest=crypto.digest(value, purpose="id"))
+    if kind == "phone":
+        value = validators.normalize_phone(q)
+        return _pii_scope(qs, user).filter(person__phone_digest=crypto.digest(value, purpose="phone"))
     if _DIGITS.match(q) and len(q) <= 6:
         q = q.upper()
         return qs.filter(

@@ -34,7 +34,14 @@ from dangjian.members.actions import (
 from dangjian.members.forms import MemberForm
 from dangjian.members.history import history_for_display
 from dangjian.members.models import Member
-from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for, without_plaintext
+from dangjian.members.selectors import (
+    access_member,
+    can_view_pii,
+    filter_members,
+    full_number_kind,
+    members_for,
+    without_plaintext,
+)
 from dangjian.orgs.selectors import access_org, org_choices
 
 FILTER_KEYS = ("q", "org", "status", "category")
@@ -65,20 +72,23 @@ class MemberFilterForm(forms.Form):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest) -> HttpResponse:
+    """GET for ordinary filters; the search form POSTs (static/js/members.js) when the search is a
+    full ID-card or phone number, so the number never lands in URLs, history or access logs."""
     user = request.user
+    data = request.POST if request.method == "POST" else request.GET
     if not has_any(user, "members.view"):
         raise PermissionDenied(_("Your role does not include the member registry."))
     choices = org_choices(user, "members.view", branches_only=False, levels=2, limit=200)
     org = None
-    if request.GET.get("org"):
+    if data.get("org"):
         # An organization deeper than the drop-down shows (reached from the tree): in scope →
         # offered as the selected choice; otherwise → 404.
-        org = access_org(user, request.GET["org"], perm="members.view")
+        org = access_org(user, data["org"], perm="members.view")
         if all(pk != org.pk for pk, _name in choices):
             choices.append((org.pk, org.name))
-    form = MemberFilterForm(request.GET or None, org_choices=choices)
+    form = MemberFilterForm(data or None, org_choices=choices)
     # Keep the valid parts of a partly bad query (an unknown status is ignored, for instance).
     form.is_valid()
     params: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
@@ -91,10 +101,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
         q=params.get("q") or "",
     ).order_by("org_path", "id")
     page_size: int = settings.DANGJIAN["MEMBERS_PAGE_SIZE"]  # type: ignore[assignment]
-    page = Paginator(qs, page_size).get_page(request.GET.get("page"))
-    kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+    page = Paginator(qs, page_size).get_page(data.get("page"))
+    kept = {k: data[k] for k in FILTER_KEYS if data.get(k)}
+    full_number = full_number_kind(kept.get("q", "")) is not None
+    if full_number:
+        kept.pop("q")  # never echo a full number into links (pagination, language switch, export)
     filter_qs = urlencode(kept)
-    export_url = safe_reverse("members_excel:export") if has_any(user, "members.export") else None
+    export_url = None if full_number else (safe_reverse("members_excel:export") if has_any(user, "members.export") else None)
     import_url = safe_reverse("members_excel:import") if has_any(user, "members.import") else None
     return render(request, "members/list.html", {
         "form": form,

@@ -448,3 +448,36 @@ def test_birth_date_shown_only_with_personal_data_right(client, tree, users):
 def test_unicode_digits_in_org_parameter_do_not_crash(client, users):
     client.force_login(users.secretary)
     assert client.get(reverse("members:create"), {"org": "²"}).status_code == 200
+
+
+def test_full_number_search_by_post_keeps_the_number_out_of_links(client, tree, users):
+    client.force_login(users.secretary)
+    full = tree.bob.person.id_number
+    response = client.post(reverse("members:list"), {"q": full})
+    assert [m.pk for m in response.context["members"]] == [tree.bob.pk]
+    html = response.content.decode()
+    assert f"q={full}" not in html and "q=" + full[:6] not in html
+    assert response.context["filter_qs"] == ""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_full_number_search_is_posted(browser_page, live_server, users, tree):
+    from dangjian.testing.browser import login
+    from dangjian.testing.fixtures import PASSWORD
+
+    page = browser_page
+    login(page, live_server.url, "secretary-a1", PASSWORD)
+    page.goto(f"{live_server.url}/members/")
+    with page.expect_response(lambda r: "/members/" in r.url and r.request.method == "POST") as posted:
+        page.fill("input[name=q]", tree.bob.person.id_number)
+        page.press("input[name=q]", "Enter")
+    assert posted.value.status == 200
+    page.wait_for_load_state("networkidle")
+    assert tree.bob.person.id_number not in page.url
+    assert tree.bob.person.name in page.content()
+    # A name search stays a shareable GET link.
+    page.fill("input[name=q]", "zal")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert "q=zal" in page.url
