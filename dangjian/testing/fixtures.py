@@ -117,3 +117,18 @@ def users(tree: SimpleNamespace, root_user: User) -> SimpleNamespace:
     u.public = make_user("citizen", Role.PUBLIC, None, acting_user=root_user)
     u.nobody = make_user("no-role", None, None, acting_user=root_user)
     return u
+
+
+def activate_totp(user: User) -> Any:
+    """Turn on TOTP for ``user`` through allauth; return a function giving the current code."""
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return lambda: format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))

@@ -142,23 +142,15 @@ def test_parse_rate():
 
 
 def test_mfa_account_needs_a_valid_code(client, users):
-    from allauth.mfa.totp.internal.auth import (
-        TOTP,
-        format_hotp_value,
-        generate_totp_secret,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
+    from dangjian.testing.fixtures import activate_totp
 
-    secret = generate_totp_secret()
-    TOTP.activate(users.admin, secret)
+    current_code = activate_totp(users.admin)
     r = post_login(client, "county-admin", PASSWORD)
     assert r.status_code == 401
     assert r.json()["code"] == "mfa_required" and r.json()["field"] == "code"
     r = post_login(client, "county-admin", PASSWORD, code="000000")
     assert r.status_code == 401 and r.json()["code"] == "invalid_code"
-    counter = next(yield_hotp_counters_from_time())
-    r = post_login(client, "county-admin", PASSWORD, code=format_hotp_value(hotp_value(secret, counter)))
+    r = post_login(client, "county-admin", PASSWORD, code=current_code())
     assert r.status_code == 200, r.content
 
 
