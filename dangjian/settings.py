@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.dues",
+    "dangjian.opinions",
     "dangjian.api",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("members/excel/", include("dangjian.members.urls_excel")),
     path("dues/", include("dangjian.dues.urls")),
+    path("opinions/", include("dangjian.opinions.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from dangjian.api.docs import VendoredSwagger
 from dangjian.core.api import router as core_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
+from dangjian.opinions.api import router as opinions_router
 from dangjian.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -25,6 +26,7 @@ api.add_router("", core_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
 api.add_router("/dues", dues_router)
+api.add_router("/opinions", opinions_router)
 
 
 fallback = Router()
