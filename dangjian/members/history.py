@@ -18,6 +18,9 @@ ACTION_LABELS = {
     "member.status_changed": _("Status changed"),
     "member.pii_viewed": _("Full ID-card and phone numbers viewed"),
     "member.account_linked": _("Login account linked"),
+    "member.info_added": _("Record added"),
+    "member.info_updated": _("Record edited"),
+    "member.info_removed": _("Record removed"),
 }
 
 _ORG_KEYS = ("organization_id", "organization")
