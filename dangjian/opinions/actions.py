@@ -1,0 +1,244 @@
+"""Writes for the opinion express lane: intake (citizens and staff), numbering, timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.api.schemas import clean_text
+from dangjian.core import audit
+from dangjian.core.models import RoleAssignment
+from dangjian.core.notifications import notify
+from dangjian.core.roles import Role
+from dangjian.core.scoping import has_any, require
+from dangjian.core.validators import validate_phone
+from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, OpinionKind
+from dangjian.opinions.models import Opinion, OpinionDayCounter, OpinionEvent, OpinionPhoto
+from dangjian.opinions.photos import EXTENSIONS, check_photos
+from dangjian.orgs.models import Organization
+
+TITLE_MIN, TITLE_MAX = 4, 100
+BODY_MIN, BODY_MAX = 10, 2000
+NAME_MAX = 64
+PLACE_TEXT_MAX = 200
+_MAX_ID = 2**31 - 1
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    return clean_text(value) if key != "body" else _clean_body(value)
+
+
+def _clean_body(value: str) -> str:
+    # keep line breaks in the body, drop other control characters (NUL breaks PostgreSQL)
+    return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable() or ch == " ").strip()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on", "public"}
+
+
+def clean_opinion_data(data: Mapping[str, Any], *, phone_required: bool) -> dict[str, Any]:
+    """Check everything an opinion needs; raise one ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+
+    kind = _text(data, "kind")
+    if kind not in OpinionKind.values:
+        errors["kind"] = [_("Choose what kind of opinion this is: suggestion, complaint, inquiry or praise.")]
+    out["kind"] = kind
+
+    title = _text(data, "title")
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = [_("The title must be %(min)d to %(max)d characters long.") % {"min": TITLE_MIN, "max": TITLE_MAX}]
+    out["title"] = title
+
+    body = _text(data, "body")
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        errors["body"] = [_("The content must be %(min)d to %(max)d characters long.") % {"min": BODY_MIN, "max": BODY_MAX}]
+    out["body"] = body
+
+    out["place"] = None
+    raw_place = data.get("place")
+    if raw_place not in (None, ""):
+        place = None
+        try:
+            place_id = int(str(raw_place).strip())
+        except (TypeError, ValueError):
+            place_id = 0
+        if 1 <= place_id <= _MAX_ID:
+            place = Organization.objects.filter(pk=place_id, is_active=True).first()
+        if place is None:
+            errors["place"] = [_("Choose a town or community from the list.")]
+        out["place"] = place
+
+    place_text = _text(data, "place_text")
+    if len(place_text) > PLACE_TEXT_MAX:
+        errors["place_text"] = [_("The place details can be at most %(max)d characters.") % {"max": PLACE_TEXT_MAX}]
+    out["place_text"] = place_text
+
+    name = _text(data, "name")
+    if len(name) > NAME_MAX:
+        errors["name"] = [_("The name can be at most %(max)d characters.") % {"max": NAME_MAX}]
+    out["name"] = name
+
+    phone = _text(data, "phone")
+    out["phone"] = ""
+    if phone:
+        try:
+            out["phone"] = validate_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = list(exc.messages)
+    elif phone_required:
+        errors["phone"] = [_("A phone number is required: you need it to follow your opinion.")]
+
+    out["is_public"] = _bool(data.get("is_public"))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _next_tracking_no(day: dt.date) -> str:
+    """``YJ20261125-0001``: the date and the day's sequence, from a counter row locked FOR UPDATE.
+    Must run inside the caller's transaction."""
+    try:
+        with transaction.atomic():  # savepoint: two first-of-the-day submits may race to create the row
+            OpinionDayCounter.objects.get_or_create(day=day)
+    except IntegrityError:
+        pass
+    counter = OpinionDayCounter.objects.select_for_update().get(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"YJ{day:%Y%m%d}-{counter.last:04d}"
+
+
+def _county_admin_ids(place: Organization | None) -> list[int]:
+    """Users holding county_admin on the place or its ancestors (on any root without a place)."""
+    if place is not None:
+        step = Organization.steplen
+        paths = [place.path[: i * step] for i in range(1, place.depth + 1)]
+        qs = RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, organization__path__in=paths)
+    else:
+        qs = RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, organization__depth=1)
+    return sorted(set(qs.values_list("user_id", flat=True)))
+
+
+def _notify_new(opinion: Opinion) -> None:
+    recipients = _county_admin_ids(opinion.place)
+    if not recipients:
+        return
+    notify(
+        recipients, "opinions.new",
+        title=_("New opinion %(no)s: %(title)s") % {"no": opinion.tracking_no, "title": opinion.title},
+        body=_("Kind: %(kind)s. Place: %(place)s.") % {
+            "kind": OpinionKind(opinion.kind).label,
+            "place": opinion.place.name if opinion.place else (opinion.place_text or "—"),
+        },
+    )
+
+
+def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user: Any, sender: Any,
+            channel: str, ip: str | None) -> Opinion:
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            place = clean["place"]
+            opinion = Opinion(
+                tracking_no=_next_tracking_no(timezone.localdate(now)),
+                kind=clean["kind"], title=clean["title"], body=clean["body"],
+                place=place, place_text=clean["place_text"], org_path=place.path if place else "",
+                channel=channel, is_public=clean["is_public"], sender=sender,
+                sender_name=clean["name"], created_at=now,
+            )
+            opinion.set_sender_phone(clean["phone"])
+            opinion.save(force_insert=True)
+            for upload, content_type in photos:
+                photo = OpinionPhoto(opinion=opinion, content_type=content_type, size=upload.size or 0)
+                upload.name = f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
+                photo.image.save(upload.name, upload, save=False)
+                saved_files.append(str(photo.image.name))
+                photo.save(force_insert=True)
+            OpinionEvent.objects.create(
+                opinion=opinion, at=now, kind=EventKind.RECEIVED,
+                text=_("Your opinion was received and given tracking number %(no)s.") % {"no": opinion.tracking_no},
+            )
+            audit.record(
+                acting_user, "opinion.submitted", opinion,
+                after={
+                    "tracking_no": opinion.tracking_no, "kind": opinion.kind, "title": opinion.title,
+                    "channel": channel, "is_public": opinion.is_public, "place_id": place.pk if place else None,
+                    "sender_id": sender.pk if sender else None, "sender_name": opinion.sender_name,
+                    "sender_phone": opinion.sender_phone_masked, "photos": len(photos),
+                },
+                org_path=opinion.org_path, ip=ip or None,
+            )
+            transaction.on_commit(lambda: _notify_new(opinion), robust=True)
+    except BaseException:
+        for name in saved_files:  # nothing half-written: files of a rolled-back opinion go too
+            default_storage.delete(name)
+        raise
+    return opinion
+
+
+def do_submit_opinion(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: Any,
+                      channel: str = OpinionChannel.PORTAL, ip: str | None = None) -> Opinion:
+    """A citizen sends an opinion (signed in or not). Anonymous senders must give a phone."""
+    if channel not in CITIZEN_CHANNELS:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    signed_in = bool(getattr(acting_user, "is_authenticated", False))
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    checked: list[tuple[Any, str]] = []
+    try:
+        clean = clean_opinion_data(data, phone_required=not signed_in)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        checked = check_photos(list(photos or []))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if signed_in and not clean["name"]:
+        clean["name"] = getattr(acting_user, "display_name", "") or ""
+    return _create(clean, checked, acting_user=acting_user, sender=acting_user if signed_in else None,
+                   channel=channel, ip=ip)
+
+
+def do_log_opinion_for_caller(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: Any,
+                              ip: str | None = None) -> Opinion:
+    """Staff log an opinion taken by phone or in person (needs ``opinions.log`` on the place,
+    or anywhere when no place is given). The caller's phone is required so they can follow it."""
+    if not has_any(acting_user, "opinions.log"):
+        raise PermissionDenied(_("You do not have permission to log opinions."))
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    checked: list[tuple[Any, str]] = []
+    try:
+        clean = clean_opinion_data(data, phone_required=True)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        checked = check_photos(list(photos or []))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if clean["place"] is not None:
+        require(acting_user, "opinions.log", clean["place"].path)
+    return _create(clean, checked, acting_user=acting_user, sender=None, channel=OpinionChannel.STAFF_LOGGED, ip=ip)
