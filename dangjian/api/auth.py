@@ -4,7 +4,6 @@ reads, and the throttle on failed logins."""
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,9 @@ from ninja.security import HttpBearer, django_auth
 
 from dangjian.api.errors import ApiError
 from dangjian.api.selectors import active_token
+from dangjian.core import ratelimit
 from dangjian.core.api_actions import do_touch_api_token
+from dangjian.core.ratelimit import parse_rate
 
 
 class ApiTokenAuth(HttpBearer):
@@ -42,18 +43,6 @@ def api_user(request: HttpRequest) -> Any:
 
 
 # --- Login throttle ------------------------------------------------------------------------------
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$")
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"10/m"`` → (10, 60); ``"5/15m"`` → (5, 900)."""
-    m = _RATE_RE.match(rate or "")
-    if not m:
-        raise ValueError(f"Bad rate {rate!r}; expected e.g. '10/m'.")
-    return int(m.group(1)), int(m.group(2) or 1) * _PERIODS[m.group(3)]
-
-
 #: Defaults for the wider counters; each can be overridden in settings without editing them.
 DEFAULT_IP_RATE_LIMIT = "30/m"
 DEFAULT_USER_RATE_LIMIT = "20/h"
@@ -106,21 +95,13 @@ def check_login_allowed(ip: str, username: str) -> None:
         )
 
 
-def _incr(key: str, period: int) -> None:
-    cache.add(key, 0, timeout=period)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-
-
 def record_login_failure(ip: str, username: str) -> None:
     for key, _limit, period in _counters(ip, username):
-        _incr(key, period)
+        ratelimit.hit(key, period)
 
 
 def clear_login_failures(ip: str, username: str) -> None:
     """After a successful login: forget this address-and-username's failures only. The wider
     per-address and per-username counters keep running, so one good account cannot be used to
     reset a spraying or distributed-guessing budget."""
-    cache.delete(_key(ip, username))
+    ratelimit.reset(_key(ip, username))

@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from django.core.cache import cache
-
-from dangjian.api.auth import parse_rate
+from dangjian.core.ratelimit import hit, parse_rate
 
 DEFAULT_INTAKE_RATE = "20/m"
 #: Tracking attempts (right or wrong) per address.
@@ -32,13 +30,7 @@ def _hit(bucket: str, ip: str, rate: tuple[int, int] | None) -> int | None:
         return None
     limit, period = rate
     key = f"dangjian:opinions-rate:{bucket}:{hashlib.sha256(ip.encode()).hexdigest()}"
-    cache.add(key, 0, timeout=period)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-        count = 1
-    return period if count > limit else None
+    return period if hit(key, period) > limit else None
 
 
 def intake_hit(ip: str) -> int | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from dangjian.api.auth import parse_rate
 from dangjian.core.models import ApiToken
+from dangjian.core.ratelimit import parse_rate
 from dangjian.testing.fixtures import PASSWORD
 
 from .conftest import login_token
