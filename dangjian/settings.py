@@ -67,8 +67,12 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.members.development",
+    "dangjian.members.transfers",
     "dangjian.dues",
+    "dangjian.orglife",
     "dangjian.opinions",
+    "dangjian.cases",
     "dangjian.api",
 ]
 

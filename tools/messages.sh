@@ -1,36 +1,52 @@
 #!/usr/bin/env bash
-# Translations. `tools/messages.sh` updates dangjian/locale/zh_Hans/LC_MESSAGES/django.po from the
-# sources and compiles the .mo; `tools/messages.sh check` fails if any string lacks a Chinese
-# translation or is fuzzy (used by `make lint`).
+# Translations. `tools/messages.sh` updates the catalogs (dangjian/locale, and the `locale/` of any
+# app that keeps its own — see tools/makemessages.py) from the sources and compiles the .mo files;
+# `tools/messages.sh check` fails if any string lacks a Chinese translation or is fuzzy (used by
+# `make lint`) and never changes the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 mode=${1:-update}
-mkdir -p dangjian/locale
-po=dangjian/locale/zh_Hans/LC_MESSAGES/django.po
-if [ "$mode" = check ]; then
-  # makemessages only sees gettext/_ calls by their standard names: an alias hides strings.
-  if grep -rnE "translation import .* as [A-Za-z_]+" --include='*.py' dangjian | grep -vE " as _(,|$)"; then
-    echo "Import gettext functions by their own names or as _ (other aliases are not extracted)." >&2
-    exit 1
-  fi
-  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-  cp -r dangjian/locale "$tmp/orig"
+# makemessages only sees gettext/_ calls by their standard names: an alias hides strings.
+if grep -rnE "translation import .* as [A-Za-z_]+" --include='*.py' dangjian | grep -vE " as _(,|$)"; then
+  echo "Import gettext functions by their own names or as _ (other aliases are not extracted)." >&2
+  exit 1
 fi
-(cd dangjian && "../$PY" ../manage.py makemessages -l zh_Hans --no-obsolete --no-location \
-  --ignore 'static/*' --ignore 'testing/*' --ignore '*/tests/*' -v0)
-(cd dangjian && "../$PY" ../manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --no-location -v0 2>/dev/null) || true
+locales=$(find dangjian -type d -name locale -not -path '*/static/*' | sort)
 if [ "$mode" = check ]; then
-  missing=$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid' || true)
-  fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$po" | grep -c '^msgid' || true)
-  # restore the committed files: check mode never changes the tree
-  rm -rf dangjian/locale && cp -r "$tmp/orig" dangjian/locale
-  if [ "$missing" -gt 1 ] || [ "$fuzzy" -gt 0 ]; then
-    echo "Translations incomplete: $((missing > 0 ? missing - 1 : 0)) untranslated, $fuzzy fuzzy. Run tools/messages.sh and translate." >&2
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  tar -cf "$tmp/orig.tar" $locales
+fi
+pos=$("$PY" tools/makemessages.py)
+missing=0; fuzzy=0; report=""
+for po in $pos; do
+  [ -f "$po" ] || continue
+  m=$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid' || true)
+  m=$((m > 0 ? m - 1 : 0))
+  f=$(msgattrib --only-fuzzy --no-obsolete "$po" | grep -c '^msgid' || true)
+  missing=$((missing + m)); fuzzy=$((fuzzy + f))
+  if [ $((m + f)) -gt 0 ]; then report+="  $po: $m untranslated, $f fuzzy"$'\n'; fi
+done
+if [ "$mode" = check ]; then
+  # restore the committed catalogs
+  for d in $locales; do rm -rf "$d"; done
+  find dangjian -type d -name locale -not -path '*/static/*' -exec rm -rf {} +
+  tar -xf "$tmp/orig.tar"
+  if [ "$missing" -gt 0 ] || [ "$fuzzy" -gt 0 ]; then
+    printf '%s' "$report" >&2
+    echo "Translations incomplete: $missing untranslated, $fuzzy fuzzy. Run tools/messages.sh and translate." >&2
     exit 1
   fi
   echo "translations complete"
   exit 0
 fi
-"$PY" manage.py compilemessages -l zh_Hans -v0
-msgattrib --untranslated --no-obsolete "$po" | grep '^msgid' | tail -n +2 | head -n 50 || true
+for po in $pos; do
+  [ -f "$po" ] || continue
+  msgfmt --check-format -o "${po%.po}.mo" "$po"
+  js="${po%django.po}djangojs.po"
+  [ -f "$js" ] && msgfmt --check-format -o "${js%.po}.mo" "$js"
+done
+printf '%s' "$report"
+for po in $pos; do
+  [ -f "$po" ] && msgattrib --untranslated --no-obsolete "$po" | grep '^msgid' | tail -n +2 | head -n 50 || true
+done

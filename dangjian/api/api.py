@@ -7,10 +7,14 @@ from ninja import NinjaAPI, Router
 
 from dangjian.api import errors
 from dangjian.api.docs import VendoredSwagger
+from dangjian.cases.api import router as cases_router
 from dangjian.core.api import router as core_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
+from dangjian.members.development.api import router as development_router
+from dangjian.members.transfers.api import router as transfers_router
 from dangjian.opinions.api import router as opinions_router
+from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -27,6 +31,10 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
 api.add_router("/dues", dues_router)
 api.add_router("/opinions", opinions_router)
+api.add_router("/development", development_router)
+api.add_router("/transfers", transfers_router)
+api.add_router("/orglife", orglife_router)
+api.add_router("/cases", cases_router)
 
 
 fallback = Router()

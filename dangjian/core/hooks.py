@@ -83,3 +83,37 @@ def register_nav_link(url_name: str, label: Any, *, perm: str | None = None, mem
 
 def nav_links() -> list[NavLink]:
     return sorted(_nav_links.values(), key=lambda link: link.order)
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a module's demo seeder gets: the demo tree's root, the demo branch (the one the
+    demo secretary and member belong to), the demo accounts by username, a seeded random
+    generator (same seed, same data), the demo's "today", and the scale name
+    (``small``/``county``/``province``: seeders keep big scales cheap)."""
+
+    root: Any
+    branch: Any
+    users: dict[str, Any]
+    rng: Any
+    today: Any
+    scale: str
+
+
+DemoSeeder = Callable[[DemoContext], None]
+_demo_seeders: list[tuple[int, DemoSeeder]] = []
+
+
+def register_demo_seeder(seeder: DemoSeeder, *, order: int = 100) -> DemoSeeder:
+    """A module adds its demo data (articles, activities, bills …) to ``seed_demo`` with this,
+    from ``AppConfig.ready()``. Seeders run after the tree, members and demo accounts exist,
+    inside the seeding transaction (a failure leaves nothing behind), lower ``order`` first.
+    They must write through the module's own actions where those exist."""
+    if all(s is not seeder for _, s in _demo_seeders):
+        _demo_seeders.append((order, seeder))
+    return seeder
+
+
+def run_demo_seeders(ctx: DemoContext) -> None:
+    for _order, seeder in sorted(_demo_seeders, key=lambda pair: pair[0]):
+        seeder(ctx)

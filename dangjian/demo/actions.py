@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.hooks import DemoContext, run_demo_seeders
 from dangjian.core.models import User
 from dangjian.core.roles import Role
 from dangjian.demo.generator import MemberRecord, Namer, OrgNode, Scale, iter_branch_members, plan_tree, resolve_scale
@@ -176,6 +177,12 @@ def do_seed_demo(scale_name: str, *, seed: int = 1, members: int | None = None, 
         if branch is not None:
             _demo_users(root, branch, demo, acting_user)
         timings["users"] = time.perf_counter() - t
+        if branch is not None:
+            t = time.perf_counter()
+            users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERS)}
+            run_demo_seeders(DemoContext(root=root, branch=branch, users=users, rng=random.Random(seed),  # noqa: S311
+                                         today=today, scale=scale_name))
+            timings["modules"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return SeedResult(root, len(nodes), n_members, timings["total"], timings, branch)
 

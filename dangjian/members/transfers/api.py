@@ -1,0 +1,5 @@
+"""API: transfers (``/api/v1/transfers/*``)."""
+
+from ninja import Router
+
+router = Router(tags=["transfers"])

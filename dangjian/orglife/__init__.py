@@ -1,0 +1,1 @@
+"""Organizational life (三会一课 and more): planning, attendance, records, ledgers, compliance."""
