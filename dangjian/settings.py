@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.members.development",
     "dangjian.members.transfers",
+    "dangjian.members.lifecycle",
     "dangjian.dues",
     "dangjian.orglife",
     "dangjian.opinions",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("members/excel/", include("dangjian.members.urls_excel")),
     path("development/", include("dangjian.members.development.urls")),
     path("transfers/", include("dangjian.members.transfers.urls")),
+    path("lifecycle/", include("dangjian.members.lifecycle.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("opinions/", include("dangjian.opinions.urls")),

@@ -12,6 +12,7 @@ from dangjian.core.api import router as core_router
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.development.api import router as development_router
+from dangjian.members.lifecycle.api import router as lifecycle_router
 from dangjian.members.transfers.api import router as transfers_router
 from dangjian.opinions.api import router as opinions_router
 from dangjian.orglife.api import router as orglife_router
@@ -33,6 +34,7 @@ api.add_router("/dues", dues_router)
 api.add_router("/opinions", opinions_router)
 api.add_router("/development", development_router)
 api.add_router("/transfers", transfers_router)
+api.add_router("/lifecycle", lifecycle_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/cases", cases_router)
 

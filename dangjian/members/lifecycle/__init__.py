@@ -1,0 +1,1 @@
+"""Member lifecycle (issue 3): floating members' certificates, status changes with approvals, exits."""
