@@ -8,4 +8,19 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Transfers")
 
     def ready(self) -> None:
-        pass
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+        from dangjian.members.transfers import hooks
+
+        register_permissions(Role.COUNTY_ADMIN, {"transfers.view", "transfers.start", "transfers.approve"})
+        register_permissions(Role.SECRETARY, {"transfers.view", "transfers.start", "transfers.approve"})
+        register_permissions(Role.ORGANIZER, {"transfers.view", "transfers.start"})
+        register_kind("transfers.hop", _("Transfers awaiting my approval"))
+        register_kind("transfers.progress", _("Progress of transfers I started"))
+        register_kind("transfers.overdue", _("Overdue transfers"))
+        register_nav_link("transfers:list", _("Transfers"), perm="transfers.view", order=25)
+        register_home_item(hooks.home_items)
+        register_demo_seeder(hooks.seed_demo, order=60)
+        register_job("transfers.check", "15 8 * * *", "dangjian.members.transfers.tasks.check_transfers")
