@@ -8,4 +8,30 @@ class LifecycleConfig(AppConfig):
     verbose_name = _("Member lifecycle")
 
     def ready(self) -> None:
-        pass
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+        from dangjian.members.lifecycle import hooks
+
+        view = {"lifecycle.view"}
+        manage = {"lifecycle.view", "lifecycle.manage"}
+        decide = {"lifecycle.propose", "lifecycle.approve"}
+        register_permissions(Role.COUNTY_ADMIN, manage | decide)
+        register_permissions(Role.SECRETARY, manage | decide)
+        register_permissions(Role.ORGANIZER, manage)
+        register_permissions(Role.DISCIPLINE, view)
+
+        register_kind("lifecycle.certificate", _("Floating certificates"))
+        register_kind("lifecycle.report", _("Floating members' report-backs"))
+        register_kind("lifecycle.status_request", _("Member status changes"))
+
+        register_job("lifecycle.expire_certificates", "5 1 * * *",
+                     "dangjian.members.lifecycle.tasks.expire_certificates")
+        register_job("lifecycle.report_reminders", "30 8 * * *",
+                     "dangjian.members.lifecycle.tasks.send_report_reminders")
+
+        register_nav_link("lifecycle:floating", _("Floating members"), perm="lifecycle.view", order=45)
+        register_nav_link("lifecycle:requests", _("Status changes"), perm="lifecycle.propose", order=46)
+        register_home_item(hooks.home_items)
+        register_demo_seeder(hooks.seed_demo, order=60)

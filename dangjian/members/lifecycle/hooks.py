@@ -1,0 +1,64 @@
+"""What the lifecycle module plugs into core pages: the member-home item and the demo seeder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from dangjian.core.ui import own_member, safe_reverse
+
+
+def home_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """The member's floating certificate (in force) and any status change awaiting approval."""
+    from dangjian.members.lifecycle.selectors import pending_request_of, valid_certificate_of
+
+    member = own_member(request.user)
+    if member is None:
+        return []
+    items: list[dict[str, Any]] = []
+    cert = valid_certificate_of(member)
+    if cert is not None:
+        items.append({
+            "title": _("Floating certificate %(number)s") % {"number": cert.number},
+            "body": _("Host: %(host)s · valid until %(date)s") % {"host": cert.host_label,
+                                                                 "date": cert.expires_on.isoformat()},
+            "url": safe_reverse("lifecycle:certificate", cert.pk) or "",
+            "order": 30,
+        })
+    req = pending_request_of(member)
+    if req is not None:
+        items.append({
+            "title": _("Status change awaiting approval"),
+            "body": _("%(kind)s, proposed on %(date)s") % {"kind": req.get_kind_display(),
+                                                          "date": req.created_at.date().isoformat()},
+            "order": 31,
+        })
+    return items
+
+
+def seed_demo(ctx: Any) -> None:
+    """One floating member issued from the demo branch (the demo member, when linked)."""
+    from dangjian.members import CURRENT_STATUSES
+    from dangjian.members.lifecycle.actions import do_issue_certificate
+    from dangjian.members.models import Member
+    from dangjian.orgs import BRANCH_KINDS
+    from dangjian.orgs.models import Organization
+
+    secretary = ctx.users.get("demo-secretary")
+    if secretary is None:
+        return
+    members = Member.objects.filter(organization=ctx.branch, status__in=CURRENT_STATUSES).select_related("person")
+    member = members.filter(person__user=ctx.users.get("demo-member")).first() or members.order_by("pk").last()
+    if member is None:
+        return
+    host = (Organization.objects.filter(path__startswith=ctx.root.path, kind__in=BRANCH_KINDS)
+            .exclude(pk=ctx.branch.pk).order_by("path").first())
+    do_issue_certificate(member, {
+        "host_org": host.pk if host else None,
+        "host_place": "" if host else "广东省深圳市",
+        "host_unit": "深圳某电子厂",
+        "reason": "外出务工",
+        "issued_on": ctx.today,
+    }, acting_user=secretary)
