@@ -1,5 +1,158 @@
-"""API: cases (``/api/v1/cases/*``)."""
+"""API: cases (``/api/v1/cases``). Reads are scoped like the pages (``cases.view`` over the lead
+department's organization, or membership of the lead or a co-department); out of scope = 404.
+Department actions (accept, send back, reply) take a bearer token."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["cases"])
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Path, Query, Router, Schema
+from pydantic import field_validator
+
+from dangjian.api.auth import api_user, read_auth, token_auth
+from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
+from dangjian.cases import CaseState
+from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case
+from dangjian.cases.models import Case
+from dangjian.cases.selectors import access_case, access_department, case_timeline, cases_for, filter_cases
+
+router = Router(tags=["cases"], auth=read_auth)
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+_STATES: list[str] = list(CaseState.values)
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, **READ_ERRORS}
+
+
+class CaseFilters(Schema):
+    dept: int | None = Field(None, ge=1, le=MAX_ID, description="Lead department id.")
+    state: str | None = Field(None, json_schema_extra={"enum": _STATES})  # type: ignore[dict-item]
+    overdue: bool | None = Field(None, description="true: open and past the deadline; false: the others.")
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("dept", "state", "overdue", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str | None) -> str | None:
+        if value is not None and value not in _STATES:
+            raise ValueError("must be one of " + ", ".join(_STATES))
+        return value
+
+
+class DeptRef(Schema):
+    id: int
+    name: str
+
+
+class CaseItem(Schema):
+    id: int
+    number: str
+    title: str
+    category: str
+    state: str
+    lead_department: DeptRef
+    deadline: dt.date
+    due_at: dt.datetime | None = Field(None, description="Incidents: the hour the response is due.")
+    overdue: bool
+    voices: int
+    assigned_at: dt.datetime
+
+
+class TimelineStep(Schema):
+    at: dt.datetime
+    kind: str
+    label: str
+    department: str
+    text: str
+
+
+class CaseDetail(CaseItem):
+    summary: str
+    co_departments: list[DeptRef]
+    deadline_days: int
+    reply: str
+    rating: str
+    reopen_count: int
+    source_kind: str
+    timeline: list[TimelineStep]
+
+
+class CasePage(Schema):
+    items: list[CaseItem]
+    count: int
+    page: int
+    page_size: int
+
+
+class SendBackIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class ReplyIn(Schema):
+    reply: str = Field(..., max_length=8000)
+
+
+def _item(c: Case) -> dict[str, Any]:
+    return {
+        "id": c.pk, "number": c.number, "title": c.title, "category": c.category, "state": c.state,
+        "lead_department": {"id": c.lead_department_id, "name": c.lead_department.name},
+        "deadline": c.deadline, "due_at": c.due_at, "overdue": c.is_overdue(), "voices": c.voices, "assigned_at": c.assigned_at,
+    }
+
+
+def _detail(c: Case) -> dict[str, Any]:
+    return {
+        **_item(c), "summary": c.summary, "deadline_days": c.deadline_days,
+        "co_departments": [{"id": d.pk, "name": d.name} for d in c.co_departments.all()],
+        "reply": c.reply, "rating": c.rating, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
+        "timeline": case_timeline(c),
+    }
+
+
+@router.get("", response={200: CasePage, **READ_ERRORS}, summary="Cases in scope, filtered and paginated")
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
+    user = api_user(request)
+    if filters.dept is not None:
+        access_department(user, filters.dept)
+    now = timezone.now()
+    qs = filter_cases(cases_for(user), dept=filters.dept, state=filters.state, overdue=filters.overdue, now=now)
+    size = filters.page_size
+    start = (filters.page - 1) * size
+    count = qs.count()
+    rows = list(qs.select_related("lead_department").order_by("deadline", "pk")[start:start + size]) \
+        if start < count else []
+    return {"items": [_item(c) for c in rows], "count": count, "page": filters.page, "page_size": size}
+
+
+@router.get("/{case_id}", response={200: CaseDetail, **READ_ERRORS}, summary="One case with its public timeline")
+def get_case(request: HttpRequest, case_id: Path[ObjectId]) -> Any:
+    return _detail(access_case(api_user(request), case_id))
+
+
+@router.post("/{case_id}/accept", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
+             summary="The lead department accepts the case")
+def accept_case(request: HttpRequest, case_id: Path[ObjectId]) -> Any:
+    user = api_user(request)
+    return _detail(do_accept_case(access_case(user, case_id), acting_user=user))
+
+
+@router.post("/{case_id}/send-back", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
+             summary="The lead department sends the case back, with a reason")
+def send_back_case(request: HttpRequest, case_id: Path[ObjectId], payload: SendBackIn) -> Any:
+    user = api_user(request)
+    return _detail(do_send_back_case(access_case(user, case_id), reason=payload.reason, acting_user=user))
+
+
+@router.post("/{case_id}/reply", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
+             summary="The lead department replies")
+def reply_case(request: HttpRequest, case_id: Path[ObjectId], payload: ReplyIn) -> Any:
+    user = api_user(request)
+    return _detail(do_reply_case(access_case(user, case_id), reply=payload.reply, acting_user=user))

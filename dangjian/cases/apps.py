@@ -8,4 +8,34 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        pass
+        from dangjian.cases import INCIDENT_SOURCE
+        from dangjian.cases.demo import seed_cases
+        from dangjian.cases.selectors import describe_incident
+        from dangjian.cases.sources import CaseSource, register_source
+        from dangjian.core.hooks import register_demo_seeder, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+
+        register_permissions(Role.COUNTY_ADMIN, {
+            "cases.view", "cases.assign", "cases.supervise", "cases.accountability", "cases.manage_departments",
+            "cases.inbox",
+        })
+        register_permissions(Role.DISCIPLINE, {"cases.view", "cases.accountability", "cases.inbox"})
+        # Handlers act through their department memberships; this only shows them the inbox link.
+        register_permissions(Role.DEPT_HANDLER, {"cases.inbox"})
+        register_kind("cases.assigned", _("Cases assigned to my department"))
+        register_kind("cases.sent_back", _("Cases sent back"))
+        register_kind("cases.reminder", _("Case deadline reminders"))
+        register_kind("cases.overdue", _("Overdue cases (escalation)"))
+        register_kind("cases.supervision", _("Supervision notes"))
+        register_kind("cases.incident", _("Public-opinion incidents"))
+        register_nav_link("cases:inbox", _("Cases"), perm="cases.inbox", order=60)
+        register_nav_link("cases:board", _("Supervision board"), perm="cases.supervise", order=61)
+        register_nav_link("cases:accountability", _("Accountability"), perm="cases.accountability", order=62)
+        register_nav_link("cases:departments", _("Departments"), perm="cases.manage_departments", order=63)
+        register_job("cases.supervise", "0 8 * * *", "dangjian.cases.tasks.supervise_cases")
+        register_job("cases.supervise_incidents", "*/15 * * * *", "dangjian.cases.tasks.supervise_incidents")
+        register_demo_seeder(seed_cases, order=200)
+        register_source(CaseSource(kind=INCIDENT_SOURCE, label=_("Public-opinion incident"),
+                                   describe=describe_incident))

@@ -20,7 +20,7 @@ from dangjian.core.notifications import notify
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_any, require
 from dangjian.core.validators import validate_phone
-from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, OpinionKind
+from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, OpinionKind, OpinionStatus
 from dangjian.opinions.models import Opinion, OpinionDayCounter, OpinionEvent, OpinionPhoto
 from dangjian.opinions.photos import EXTENSIONS, check_photos
 from dangjian.orgs.models import Organization
@@ -166,6 +166,7 @@ def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user
                 sender_name=clean["name"], created_at=now,
             )
             opinion.set_sender_phone(clean["phone"])
+            opinion.set_text_digest()
             opinion.save(force_insert=True)
             for upload, content_type in photos:
                 photo = OpinionPhoto(opinion=opinion, content_type=content_type, size=upload.size or 0)
@@ -242,3 +243,167 @@ def do_log_opinion_for_caller(data: Mapping[str, Any], photos: list[Any] | None 
     if clean["place"] is not None:
         require(acting_user, "opinions.log", clean["place"].path)
     return _create(clean, checked, acting_user=acting_user, sender=None, channel=OpinionChannel.STAFF_LOGGED, ip=ip)
+
+
+# --- routing to cases (交办) and the sender's rating ----------------------------------------------
+
+#: Opinion kind → case category (the category sets the deadline).
+KIND_TO_CATEGORY = {
+    OpinionKind.SUGGESTION: "suggestion",
+    OpinionKind.COMPLAINT: "complaint",
+    OpinionKind.INQUIRY: "consultation",
+    OpinionKind.PRAISE: "praise",
+}
+
+
+def status_for_case_state(state: str) -> str:
+    """The opinion status that follows a case state."""
+    from dangjian.cases import CaseState
+
+    if state in (CaseState.REPLIED, CaseState.RATED):
+        return OpinionStatus.ANSWERED
+    if state == CaseState.CLOSED:
+        return OpinionStatus.CLOSED
+    return OpinionStatus.ACCEPTED
+
+
+_STEP_EVENT = {
+    "assigned": EventKind.ACCEPTED, "replied": EventKind.ANSWERED, "closed": EventKind.CLOSED,
+}
+
+
+def follow_case_step(case: Any, kind: str, text: str) -> None:
+    """Called by the case engine inside its transaction after each public step: every opinion
+    linked to the case follows its state; the reply becomes the opinions' public answer."""
+    opinions = list(Opinion.objects.filter(case=case).only("pk", "status", "answer", "answered_at"))
+    if not opinions:
+        return
+    now = timezone.now()
+    status = status_for_case_state(case.state)
+    step_texts = {
+        "assigned": _("Your opinion was accepted and passed to %(dept)s, who must reply by %(due)s.") % {
+            "dept": case.lead_department.name, "due": case.deadline.isoformat()},
+        "reassigned": _("Your opinion was passed to %(dept)s, who must reply by %(due)s.") % {
+            "dept": case.lead_department.name, "due": case.deadline.isoformat()},
+        "accepted": _("%(dept)s has taken on your opinion.") % {"dept": case.lead_department.name},
+        "started": _("%(dept)s is handling your opinion.") % {"dept": case.lead_department.name},
+        "reopened": _("The answer was not satisfactory; %(dept)s is handling your opinion again.") % {
+            "dept": case.lead_department.name},
+    }
+    event_text = text if kind in ("replied", "rated", "closed") else step_texts.get(kind, text)
+    rows = []
+    for opinion in opinions:
+        fields = ["status", "updated_at"]
+        opinion.status = status
+        if kind == "replied":
+            opinion.answer, opinion.answered_at = case.reply, now
+            fields += ["answer", "answered_at"]
+        opinion.save(update_fields=fields)
+        rows.append(OpinionEvent(opinion=opinion, at=now, kind=_STEP_EVENT.get(kind, EventKind.NOTE), text=event_text))
+    OpinionEvent.objects.bulk_create(rows)
+
+
+def _require_staff_opinion(user: Any, opinion: Opinion) -> None:
+    from dangjian.opinions.selectors import can_see_opinion
+
+    if not can_see_opinion(user, opinion):
+        raise PermissionDenied(_("You do not have permission for this opinion."))
+
+
+def _case_categories() -> list[str]:
+    from dangjian.cases import CaseCategory
+
+    return list(CaseCategory.values)
+
+
+def do_assign_opinion(opinion: Opinion, *, lead_department: Any, co_departments: Any = (), category: str = "",
+                      note: str = "", acting_user: Any) -> Any:
+    """交办: open a case for an opinion and hand it to a lead department."""
+    _require_staff_opinion(acting_user, opinion)
+    from dangjian.cases.actions import do_assign_case
+
+    if opinion.case_id is not None:
+        raise ValidationError({"lead_department": _("This opinion is already linked to case %(no)s.") % {
+            "no": opinion.case.number if opinion.case else opinion.case_id}})
+    if opinion.status == OpinionStatus.CLOSED:
+        raise ValidationError({"lead_department": _("This opinion is closed.")})
+    category = category or KIND_TO_CATEGORY.get(OpinionKind(opinion.kind), "complaint")
+    with transaction.atomic():
+        locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
+        if locked.case_id is not None:
+            raise ValidationError({"lead_department": _("This opinion was just linked to a case by someone else.")})
+        case = do_assign_case(
+            title=opinion.title, summary=opinion.body, category=category, lead_department=lead_department,
+            co_departments=co_departments, source_kind="opinion", source_id=opinion.pk, acting_user=acting_user,
+            note=note,
+        )
+        locked.case = case
+        locked.save(update_fields=["case", "updated_at"])
+        audit.record(acting_user, "opinion.assigned", locked, after={"case": case.number}, org_path=locked.org_path)
+        follow_case_step(case, "assigned", "")
+    opinion.refresh_from_db()
+    return case
+
+
+def do_link_opinion_to_case(opinion: Opinion, case: Any, *, acting_user: Any) -> Any:
+    """A duplicate: this opinion joins an existing case as one more voice (one problem, N voices)."""
+    _require_staff_opinion(acting_user, opinion)
+    from dangjian.cases.actions import do_add_voice
+
+    if opinion.case_id is not None:
+        raise ValidationError({"case": _("This opinion is already linked to a case.")})
+    if case.source_kind != "opinion":
+        raise ValidationError({"case": _("Opinions can only join cases opened from opinions.")})
+    with transaction.atomic():
+        locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
+        if locked.case_id is not None:
+            raise ValidationError({"case": _("This opinion was just linked to a case by someone else.")})
+        do_add_voice(case, text=_("Opinion %(no)s raises the same problem.") % {"no": locked.tracking_no},
+                     acting_user=acting_user)
+        locked.case = case
+        locked.status = status_for_case_state(case.state)
+        fields = ["case", "status", "updated_at"]
+        if case.reply:
+            locked.answer, locked.answered_at = case.reply, case.replied_at
+            fields += ["answer", "answered_at"]
+        locked.save(update_fields=fields)
+        OpinionEvent.objects.create(
+            opinion=locked, kind=EventKind.ACCEPTED,
+            text=_("Others raised the same problem; your opinion is handled together with theirs by %(dept)s.") % {
+                "dept": case.lead_department.name})
+        audit.record(acting_user, "opinion.linked", locked, after={"case": case.number}, org_path=locked.org_path)
+    opinion.refresh_from_db()
+    return case
+
+
+def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_verified: bool,
+                    comment: str = "") -> Opinion:
+    """The sender rates the answer. ``sender_verified``: the caller checked the tracking number and
+    phone in this session; otherwise the acting user must be the sender's account. The first
+    rating of a replied case rates the case; later voices' ratings are kept on their opinions."""
+    from dangjian.cases import CaseState, Rating
+    from dangjian.cases.actions import rate_case_from_source
+
+    is_sender = opinion.sender_id is not None and getattr(acting_user, "pk", None) == opinion.sender_id
+    if not (sender_verified or is_sender):
+        raise PermissionDenied(_("Only the sender may rate the answer."))
+    if rating not in Rating.values:
+        raise ValidationError({"rating": _("Choose satisfied, basically satisfied or not satisfied.")})
+    comment = clean_text(comment or "")[:500]
+    with transaction.atomic():
+        locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
+        if locked.status != OpinionStatus.ANSWERED or locked.case is None:
+            raise ValidationError({"rating": _("There is no answer to rate yet.")})
+        if locked.rating:
+            raise ValidationError({"rating": _("You have already rated this answer.")})
+        locked.rating, locked.rated_at = rating, timezone.now()
+        locked.save(update_fields=["rating", "rated_at", "updated_at"])
+        audit.record(acting_user if is_sender else None, "opinion.rated", locked,
+                     after={"rating": rating, "comment": comment}, org_path=locked.org_path)
+        if locked.case.state == CaseState.REPLIED:
+            rate_case_from_source(locked.case, rating, comment=comment, acting_user=acting_user)
+        else:
+            OpinionEvent.objects.create(opinion=locked, kind=EventKind.NOTE, text=_(
+                "You rated the answer: %(rating)s.") % {"rating": Rating(rating).label})
+    opinion.refresh_from_db()
+    return opinion

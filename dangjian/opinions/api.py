@@ -54,6 +54,8 @@ class TrackOut(Schema):
     status: str
     title: str
     created_at: dt.datetime
+    answer: str = Field("", description="The department's reply, once the opinion is answered.")
+    rating: str = Field("", description="The sender's rating of the answer, if given.")
     timeline: list[TimelineItem]
 
 
@@ -105,6 +107,6 @@ def track_opinion(request: HttpRequest, query: Query[TrackQuery]) -> dict:
         raise ApiError(404, "not_found", _("No opinion matches this tracking number and phone number."))
     return {
         "tracking_no": opinion.tracking_no, "kind": opinion.kind, "status": opinion.status,
-        "title": opinion.title, "created_at": opinion.created_at,
+        "title": opinion.title, "created_at": opinion.created_at, "answer": opinion.answer, "rating": opinion.rating,
         "timeline": [{"at": e.at, "kind": e.kind, "text": e.text} for e in timeline(opinion)],
     }

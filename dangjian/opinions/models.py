@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.cases import Rating
 from dangjian.core import crypto
 from dangjian.opinions import TRANSITIONS, EventKind, OpinionChannel, OpinionKind, OpinionStatus
 
@@ -17,6 +22,16 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(len(name) - 1, 2)
+
+
+def normalize_text(*parts: str) -> str:
+    """Text for duplicate detection: NFKC, lower case, without spaces, punctuation or symbols."""
+    text = unicodedata.normalize("NFKC", "".join(parts)).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def text_digest(title: str, body: str) -> str:
+    return hashlib.sha256(normalize_text(title, body).encode()).hexdigest()
 
 
 class Opinion(models.Model):
@@ -46,6 +61,17 @@ class Opinion(models.Model):
     sender_phone_masked = models.CharField(_("sender phone"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Hash of the normalized title + body: exact and normalized-text duplicates share it.
+    text_digest = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    # The case handling this opinion (several duplicate opinions may share one case).
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions",
+        verbose_name=_("case"),
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=20, blank=True, choices=Rating.choices)
+    rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("opinion")
@@ -57,6 +83,13 @@ class Opinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_no} {self.title}"
+
+    @property
+    def rating_choices(self) -> list[tuple[str, Any]]:
+        return list(Rating.choices)
+
+    def set_text_digest(self) -> None:
+        self.text_digest = text_digest(self.title, self.body)
 
     def set_sender_phone(self, value: str) -> None:
         self.sender_phone = value

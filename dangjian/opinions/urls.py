@@ -8,5 +8,11 @@ urlpatterns = [
     path("new/", views.submit, name="submit"),
     path("new/done/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
+    path("track/rate/", views.rate, name="rate"),
     path("mine/", views.mine, name="mine"),
+    path("mine/<str:tracking_no>/", views.mine_detail, name="mine_detail"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/<int:opinion_id>/", views.staff_detail, name="staff_detail"),
+    path("staff/<int:opinion_id>/assign/", views.staff_assign, name="staff_assign"),
+    path("staff/<int:opinion_id>/link/", views.staff_link, name="staff_link"),
 ]

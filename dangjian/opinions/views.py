@@ -4,20 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
-from dangjian.opinions import OpinionChannel
-from dangjian.opinions.actions import do_submit_opinion
+from dangjian.core.scoping import has_any
+from dangjian.opinions import OpinionChannel, OpinionStatus
+from dangjian.opinions.actions import do_assign_opinion, do_link_opinion_to_case, do_rate_opinion, do_submit_opinion
 from dangjian.opinions.forms import OpinionForm, TrackForm
 from dangjian.opinions.ratelimit import intake_hit, track_hit
-from dangjian.opinions.selectors import find_for_tracking, opinions_of, place_choices, public_opinions, timeline
+from dangjian.opinions.selectors import (
+    access_staff_opinion,
+    duplicates_of,
+    find_by_number,
+    find_for_tracking,
+    find_own,
+    near_duplicates_of,
+    opinions_for_staff,
+    opinions_of,
+    place_choices,
+    public_opinions,
+    timeline,
+)
 
 PAGE_SIZE = 20
 _SESSION_KEY = "opinions_last_tracking_no"
@@ -86,7 +102,8 @@ def track(request: HttpRequest) -> HttpResponse:
             if opinion is None:
                 context["not_found"] = True
                 return render(request, "opinions/track.html", context, status=404)
-            context.update(opinion=opinion, events=timeline(opinion))
+            _remember_tracked(request, opinion.pk)
+            context.update(opinion=opinion, events=timeline(opinion), can_rate=_can_rate(opinion))
     else:
         context["form"] = TrackForm(initial={"tracking_no": request.GET.get("no", "")[:30]})
     return render(request, "opinions/track.html", context)
@@ -101,3 +118,149 @@ def mine(request: HttpRequest) -> HttpResponse:
 def public_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, public_opinions())
     return render(request, "opinions/public_list.html", {"page": page, "opinions": page.object_list})
+
+
+# --- rating the answer (the sender) ----------------------------------------------------------------
+
+_TRACKED_KEY = "opinions_tracked_ids"
+
+
+def _remember_tracked(request: HttpRequest, opinion_id: int) -> None:
+    """The session proved number + phone for this opinion: it may rate the answer."""
+    ids = [i for i in request.session.get(_TRACKED_KEY, []) if i != opinion_id][-19:]
+    request.session[_TRACKED_KEY] = ids + [opinion_id]
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    """Rate the answer from the tracking page (after number + phone) or from "my opinions"."""
+    from dangjian.cases import Rating
+
+    opinion = find_by_number(request.POST.get("tracking_no", ""))
+    if opinion is None:
+        raise Http404(_("Not found."))
+    verified = opinion.pk in request.session.get(_TRACKED_KEY, [])
+    is_sender = request.user.is_authenticated and opinion.sender_id == request.user.pk
+    if not (verified or is_sender):
+        raise Http404(_("Not found."))
+    rating = request.POST.get("rating", "")
+    try:
+        do_rate_opinion(opinion, rating if rating in Rating.values else "", acting_user=request.user,
+                        sender_verified=verified, comment=request.POST.get("comment", "")[:500])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Thank you for rating the answer."))
+    if is_sender and not verified:
+        return redirect("opinions:mine_detail", tracking_no=opinion.tracking_no)
+    opinion.refresh_from_db()
+    context: dict[str, Any] = {
+        "form": TrackForm(initial={"tracking_no": opinion.tracking_no}), "opinion": opinion,
+        "events": timeline(opinion), "can_rate": _can_rate(opinion),
+    }
+    return render(request, "opinions/track.html", context)
+
+
+def _can_rate(opinion: Any) -> bool:
+    return opinion.status == OpinionStatus.ANSWERED and not opinion.rating and opinion.case_id is not None
+
+
+@login_required
+def mine_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
+    opinion = find_own(request.user, tracking_no)
+    if opinion is None:
+        raise Http404(_("Not found."))
+    return render(request, "opinions/track.html", {
+        "form": TrackForm(initial={"tracking_no": opinion.tracking_no}), "opinion": opinion,
+        "events": timeline(opinion), "can_rate": _can_rate(opinion), "own": True,
+    })
+
+
+# --- staff: the opinions inbox, routing to departments ---------------------------------------------
+
+@login_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    if not has_any(request.user, "opinions.view"):
+        raise PermissionDenied(_("Your role does not include opinions."))
+    qs = opinions_for_staff(request.user)
+    status = request.GET.get("status", "")
+    if status in OpinionStatus.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("unassigned") == "1":
+        qs = qs.filter(case__isnull=True)
+    page = _page(request, qs)
+    kept = {k: request.GET[k] for k in ("status", "unassigned") if request.GET.get(k)}
+    return render(request, "opinions/staff_list.html", {
+        "page": page, "opinions": page.object_list, "statuses": OpinionStatus.choices, "status": status,
+        "unassigned": request.GET.get("unassigned") == "1", "filter_qs": urlencode(kept),
+    })
+
+
+def _staff_context(request: HttpRequest, opinion: Any, assign_form: Any = None) -> dict[str, Any]:
+    from dangjian.cases.forms import AssignForm
+    from dangjian.cases.selectors import departments_for
+
+    user = request.user
+    can_assign = opinion.case_id is None and has_any(user, "cases.assign") and opinion.status != OpinionStatus.CLOSED
+    departments = departments_for(user, "cases.assign").filter(is_active=True)
+    duplicates = duplicates_of(user, opinion)
+    near = near_duplicates_of(user, opinion) if opinion.case_id is None else []
+    seen = {d.pk for d in duplicates}
+    return {
+        "opinion": opinion, "events": timeline(opinion), "photos": list(opinion.photos.all()),
+        "can_assign": can_assign,
+        "assign_form": assign_form or (AssignForm(departments=departments) if can_assign else None),
+        "duplicates": duplicates,
+        "near_duplicates": [(o, round(score * 100)) for o, score in near if o.pk not in seen],
+        "can_link": can_assign,
+    }
+
+
+@login_required
+@require_GET
+def staff_detail(request: HttpRequest, opinion_id: int) -> HttpResponse:
+    opinion = access_staff_opinion(request.user, opinion_id)
+    return render(request, "opinions/staff_detail.html", _staff_context(request, opinion))
+
+
+@login_required
+@require_POST
+def staff_assign(request: HttpRequest, opinion_id: int) -> HttpResponse:
+    from dangjian.cases.forms import AssignForm
+    from dangjian.cases.selectors import departments_for
+
+    opinion = access_staff_opinion(request.user, opinion_id)
+    form = AssignForm(request.POST, departments=departments_for(request.user, "cases.assign").filter(is_active=True))
+    if form.is_valid():
+        try:
+            case = do_assign_opinion(
+                opinion, lead_department=form.cleaned_data["lead_department"],
+                co_departments=form.cleaned_data["co_departments"], category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"], acting_user=request.user,
+            )
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("Assigned as case %(no)s.") % {"no": case.number})
+            return redirect("opinions:staff_detail", opinion_id=opinion.pk)
+    return render(request, "opinions/staff_detail.html", _staff_context(request, opinion, form), status=400)
+
+
+@login_required
+@require_POST
+def staff_link(request: HttpRequest, opinion_id: int) -> HttpResponse:
+    """Join an existing case as one more voice (a duplicate)."""
+    from dangjian.cases.selectors import access_case
+
+    opinion = access_staff_opinion(request.user, opinion_id)
+    case = access_case(request.user, request.POST.get("case", ""))
+    try:
+        do_link_opinion_to_case(opinion, case, acting_user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Linked to case %(no)s.") % {"no": case.number})
+    return redirect("opinions:staff_detail", opinion_id=opinion.pk)

@@ -1,0 +1,55 @@
+"""Where cases come from: a small registry so the case engine never imports its sources.
+
+A source module (opinions now; reports, service applications, incidents later) registers a
+``CaseSource`` from its ``AppConfig.ready()``::
+
+    register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=..., on_step=...))
+
+``describe(case)`` → ``{"label": "YJ20261125-0001", "url": "/opinions/staff/7/"}`` for the staff
+pages; ``on_step(case, kind, text)`` is called inside the case action's transaction after every
+public step (assigned, accepted, replied, reopened, closed …), so the source can follow the case
+(e.g. an opinion's status and public answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CaseSource:
+    kind: str
+    label: Any
+    describe: Callable[[Any], dict[str, str]] | None = None
+    on_step: Callable[[Any, str, str], None] | None = None
+
+
+_sources: dict[str, CaseSource] = {}
+
+
+def register_source(source: CaseSource) -> CaseSource:
+    _sources[source.kind] = source
+    return source
+
+
+def get_source(kind: str) -> CaseSource | None:
+    return _sources.get(kind)
+
+
+def source_kinds() -> list[str]:
+    return sorted(_sources)
+
+
+def describe(case: Any) -> dict[str, str]:
+    source = _sources.get(case.source_kind)
+    if source is None or source.describe is None:
+        return {"label": case.source_kind, "url": ""}
+    return source.describe(case)
+
+
+def notify_step(case: Any, kind: str, text: str) -> None:
+    source = _sources.get(case.source_kind)
+    if source is not None and source.on_step is not None:
+        source.on_step(case, kind, text)
