@@ -1,2 +1,43 @@
+from django.urls import path
+
+from dangjian.orglife import views
+
 app_name = "orglife"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("mine/", views.mine, name="mine"),
+    path("new/", views.plan, name="plan"),
+    path("a/<int:activity_id>/", views.detail, name="detail"),
+    path("a/<int:activity_id>/quorum/", views.quorum_fragment, name="quorum"),
+    path("a/<int:activity_id>/notify/", views.notify_view, name="notify"),
+    path("a/<int:activity_id>/start/", views.start_view, name="start"),
+    path("a/<int:activity_id>/cancel/", views.cancel_view, name="cancel"),
+    path("a/<int:activity_id>/close/", views.close_view, name="close"),
+    path("a/<int:activity_id>/leave/", views.leave_view, name="leave"),
+    path("a/<int:activity_id>/leave/<int:attendee_id>/", views.decide_leave_view, name="decide_leave"),
+    path("a/<int:activity_id>/signin/", views.checkin_batch_view, name="checkin_batch"),
+    path("a/<int:activity_id>/signin/<int:attendee_id>/", views.checkin_member_view, name="checkin_member"),
+    path("a/<int:activity_id>/resolutions/", views.resolution_view, name="resolution"),
+    path("a/<int:activity_id>/resolutions/<int:resolution_id>/vote/", views.vote_view, name="vote"),
+    path("a/<int:activity_id>/photos/", views.photos_view, name="photos"),
+    path("a/<int:activity_id>/photos/<int:photo_id>/", views.photo_file, name="photo"),
+    path("a/<int:activity_id>/materials/", views.materials_view, name="materials"),
+    path("a/<int:activity_id>/materials/<int:material_id>/", views.material_file, name="material"),
+    path("a/<int:activity_id>/review/self/", views.self_assessment_view, name="self_assessment"),
+    path("a/<int:activity_id>/review/peers/", views.rate_peers_view, name="rate_peers"),
+    path("a/<int:activity_id>/review/grades/", views.grade_members_view, name="grade_members"),
+    path("a/<int:activity_id>/criticisms/", views.criticism_view, name="criticism"),
+    path("a/<int:activity_id>/rectifications/", views.rectification_view, name="rectification"),
+    path("a/<int:activity_id>/rectifications/<int:item_id>/done/", views.rectification_done_view,
+         name="rectification_done"),
+    path("a/<int:activity_id>/venue/", views.venue, name="venue"),
+    path("a/<int:activity_id>/venue/qr/", views.venue_qr, name="venue_qr"),
+    path("a/<int:activity_id>/join/", views.join, name="join"),
+    path("checkin/<int:activity_id>/<str:code>/", views.checkin, name="checkin"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("ledger/", views.ledger_view, name="ledger"),
+    path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),
+    path("ledger/export.pdf", views.ledger_export_pdf, name="ledger_export_pdf"),
+    path("feeds/member/<int:member_id>/<str:token>.ics", views.member_feed, name="member_feed"),
+    path("feeds/branch/<int:org_id>/<str:token>.ics", views.branch_feed, name="branch_feed"),
+]

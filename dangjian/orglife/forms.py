@@ -1,0 +1,88 @@
+"""Web forms of organizational life: they parse input; the actions check the domain rules."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.orglife import ActivityKind, ActivityStatus, VoteChoice
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [item for item in items if item]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    party_group = forms.TypedChoiceField(label=_("Party group"), required=False, coerce=int, empty_value=None,
+                                         help_text=_("Only for a party group meeting."))
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput(),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    online_link = forms.URLField(label=_("Online meeting link"), max_length=500, required=False, assume_scheme="https",
+                                 help_text=_("For members who take part remotely (floating members, for example)."))
+    agenda = forms.CharField(label=_("Agenda"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Expected attendees"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for committee meetings and heart-to-heart talks; otherwise everyone in the branch "
+                    "(or the party group) is expected."))
+    materials = MultipleFileField(label=_("Materials"), required=False)
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]] = (), members: list[tuple[int, str]] = (),  # type: ignore[assignment]
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["party_group"]).choices = [("", _("— none —")), *groups]
+        cast(forms.ChoiceField, self.fields["attendees"]).choices = list(members)
+
+
+class ActivityFilterForm(forms.Form):
+    org = forms.TypedChoiceField(label=_("Organization"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ActivityKind.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *ActivityStatus.choices])
+
+    def __init__(self, *args: Any, org_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["org"]).choices = [("", _("All in my scope")), *org_choices]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseForm(forms.Form):
+    chair = forms.CharField(label=_("Chair"), max_length=64)
+    minute_taker = forms.CharField(label=_("Minute-taker"), max_length=64)
+    minutes = forms.CharField(label=_("Minutes"), max_length=50000, widget=forms.Textarea(attrs={"rows": 8}),
+                              help_text=_("Plain text is fine; simple formatting (bold, lists, headings) is kept, "
+                                          "anything else is removed."))
+
+
+class ResolutionForm(forms.Form):
+    title = forms.CharField(label=_("Motion"), max_length=200)
+    text = forms.CharField(label=_("Text"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect)
