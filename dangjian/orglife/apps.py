@@ -28,3 +28,13 @@ class OrglifeConfig(AppConfig):
         register_home_item(home_items)
         register_job("orglife.assembly_reminders", "30 8 * * *", "dangjian.orglife.tasks.remind_missing_assemblies")
         register_demo_seeder(seed_demo, order=50)
+
+        from django.apps import apps
+
+        if apps.is_installed("dangjian.members.lifecycle"):
+            # Members holding a floating certificate hosted by a branch join its activities
+            # as guests without a vote (DOMAIN.md §8).
+            from dangjian.members.lifecycle.selectors import floating_guests_hosted_by
+            from dangjian.orglife.selectors import register_floating_guest_provider
+
+            register_floating_guest_provider(floating_guests_hosted_by)

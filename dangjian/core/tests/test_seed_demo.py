@@ -140,7 +140,8 @@ def test_path_steps_match_treebeard():
 
 def test_people_are_valid(demo):
     today = timezone.localdate()
-    people = list(Person.objects.all())
+    # the members' people (module seeders may add others, e.g. applicants in the development pipeline)
+    people = list(Person.objects.filter(pk__in=Member.objects.values("person_id")))
     assert len(people) == 600
     assert len({p.id_number for p in people}) == 600
     males = 0
@@ -234,8 +235,11 @@ def test_one_audit_event_for_the_load(demo):
     seeded = AuditEvent.objects.filter(action="demo.seeded")
     assert seeded.count() == 1
     assert seeded.get().after["members"] == 600
-    # the load is not one event per row
-    assert AuditEvent.objects.count() < 15
+    # the load is not one event per row: the tree, members and accounts take a handful of events;
+    # the modules' demo seeders write through their audited actions, still far from one per member
+    accounts = AuditEvent.objects.get(action="demo.accounts_created")  # the last event before module seeders
+    assert AuditEvent.objects.filter(pk__lte=accounts.pk).count() < 15
+    assert AuditEvent.objects.count() < 600
     assert list(verify_chain()) == []
 
 
