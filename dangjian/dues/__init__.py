@@ -25,3 +25,103 @@ RATE_CATEGORIES = frozenset({
 FLAT_CATEGORIES = frozenset({
     DuesCategory.FARMER, DuesCategory.STUDENT, DuesCategory.UNEMPLOYED, DuesCategory.RELIEF,
 })
+
+
+class BaseStatus(models.TextChoices):
+    """A member's dues base: reported (by the member or a treasurer), checked by the branch."""
+
+    SUBMITTED = "submitted", _("Waiting for the branch to check")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Returned")
+    SUPERSEDED = "superseded", _("Replaced by a later base")
+
+
+class BaseSource(models.TextChoices):
+    SELF_REPORT = "self_report", _("Reported by the member")
+    BRANCH = "branch", _("Entered by the branch")
+    IMPORT = "import", _("Imported from Excel")
+
+
+class ReliefKind(models.TextChoices):
+    REDUCTION = "reduction", _("Reduction")
+    EXEMPTION = "exemption", _("Exemption")
+
+
+class ReliefStatus(models.TextChoices):
+    """Reduction/exemption: the branch proposes, the committee above decides (DOMAIN.md §5)."""
+
+    PROPOSED = "proposed", _("Proposed by the branch")
+    APPROVED = "approved", _("Approved by the higher committee")
+    REJECTED = "rejected", _("Rejected by the higher committee")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the branch")
+
+
+RELIEF_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReliefStatus.PROPOSED: frozenset({ReliefStatus.APPROVED, ReliefStatus.REJECTED, ReliefStatus.WITHDRAWN}),
+    ReliefStatus.APPROVED: frozenset(),
+    ReliefStatus.REJECTED: frozenset(),
+    ReliefStatus.WITHDRAWN: frozenset(),
+}
+
+
+class BillStatus(models.TextChoices):
+    DUE = "due", _("Unpaid")
+    PAID = "paid", _("Paid")
+    EXEMPT = "exempt", _("Exempted")
+
+
+class PaymentChannel(models.TextChoices):
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    CASH = "cash", _("Cash")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
+ONLINE_CHANNELS = frozenset({PaymentChannel.WECHAT, PaymentChannel.ALIPAY})
+OFFLINE_CHANNELS = frozenset({PaymentChannel.CASH, PaymentChannel.BANK_TRANSFER})
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    PENDING = "pending", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    CLOSED = "closed", _("Closed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentStatus.CREATED: frozenset({PaymentStatus.PENDING, PaymentStatus.PAID, PaymentStatus.FAILED,
+                                      PaymentStatus.CLOSED}),
+    PaymentStatus.PENDING: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.CLOSED}),
+    # a payment the gateway reports as paid after we closed it locally still counts (money was taken)
+    PaymentStatus.CLOSED: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.PAID: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.REFUNDED: frozenset(),
+}
+
+
+class NotificationOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DUPLICATE = "duplicate", _("Duplicate (already applied)")
+    BAD_SIGNATURE = "bad_signature", _("Bad signature")
+    UNKNOWN_ORDER = "unknown_order", _("Unknown order")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amount does not match the order")
+    NOT_SUCCESS = "not_success", _("Not a successful payment")
+    MALFORMED = "malformed", _("Malformed")
+
+
+class ArrearsLevel(models.IntegerChoices):
+    """Consecutive unpaid months that trigger a step (DOMAIN.md §5)."""
+
+    REMINDER = 1, _("Reminder to the member")
+    WARNING = 3, _("Warning to the branch (3 months unpaid)")
+    LAPSE_ALERT = 6, _("Lapse alert (6 months unpaid): the branch decides")
+
+
+class ArrearsStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Settled by payment")
+    VALID_REASON = "valid_reason", _("Valid reason accepted by the branch")
+    LAPSE_DECIDED = "lapse_decided", _("Branch decided: treated as lapsed")

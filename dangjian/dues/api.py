@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from dangjian.api.auth import api_user, read_auth
 from dangjian.api.errors import ApiError
-from dangjian.api.schemas import ErrorOut
+from dangjian.api.schemas import READ_ERRORS, ErrorOut, OrgRef
 from dangjian.dues import RATE_CATEGORIES, DuesCategory
 from dangjian.dues.calc import calculate, explain, parse_yuan
 from dangjian.dues.rules import get_rules
@@ -79,3 +82,84 @@ def calculate_dues(request: HttpRequest, category: str | None = None, base: str 
         basis=result.basis,
         explanation=explain(result, rules),
     )
+
+
+# --- bills and ledgers (signed in) --------------------------------------------------------------
+
+class BillOut(Schema):
+    month: str = Field(..., examples=["2026-11"])
+    amount: str = Field(..., examples=["76.50"])
+    amount_cents: int
+    status: str = Field(..., examples=["due"], description="due, paid or exempt")
+    basis: str
+
+
+class MyBillsOut(Schema):
+    year: int
+    items: list[BillOut]
+    due_cents: int
+    paid_cents: int
+
+
+@router.get("/my/bills", auth=read_auth, response={200: MyBillsOut, **READ_ERRORS},
+            summary="The signed-in member's bills for a year (12 at most)")
+def my_bills(request: HttpRequest, year: int | None = None) -> Any:
+    from dangjian.dues.billing import current_month
+    from dangjian.dues.selectors import member_bills, own_member
+
+    member = own_member(api_user(request))
+    if member is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    year = year or current_month().year
+    if not 2000 <= year <= 2100:
+        raise ApiError(400, "invalid", _("The year must be between %(min)d and %(max)d.") % {"min": 2000, "max": 2100},
+                       field="year")
+    bills = list(member_bills(member, year).order_by("month"))
+    return {"year": year, "items": [{"month": f"{b.month:%Y-%m}", "amount": b.amount_yuan,
+                                     "amount_cents": b.amount_cents, "status": b.status, "basis": b.basis}
+                                    for b in bills],
+            "due_cents": sum(b.amount_cents for b in bills),
+            "paid_cents": sum(b.amount_cents for b in bills if b.status == "paid")}
+
+
+class LedgerRowOut(Schema):
+    organization: OrgRef
+    due_count: int
+    due_cents: int
+    paid_count: int
+    paid_cents: int
+    unpaid_count: int
+    unpaid_cents: int
+    exempt_count: int
+
+
+class LedgerOut(Schema):
+    month: str
+    organization: OrgRef
+    rows: list[LedgerRowOut]
+    total: LedgerRowOut
+    voluntary_cents: int
+
+
+@router.get("/ledger", auth=read_auth, response={200: LedgerOut, 400: ErrorOut, **READ_ERRORS},
+            summary="应缴/实缴/欠缴 per branch for a month under an organization (dues.manage)")
+def ledger(request: HttpRequest, org: int, month: str) -> Any:
+    from dangjian.dues.billing import parse_month
+    from dangjian.dues.selectors import access_ledger_org, branch_month_ledger
+
+    user = api_user(request)
+    parsed = parse_month(month)
+    if parsed is None:
+        raise ApiError(400, "invalid", _("Give a month like 2026-09."), field="month")
+    organization = access_ledger_org(user, org)
+    data = branch_month_ledger(user, organization, parsed)
+
+    def row(r: Any, ref: dict[str, Any]) -> dict[str, Any]:
+        return {"organization": ref, "due_count": r.due_count, "due_cents": r.due_cents, "paid_count": r.paid_count,
+                "paid_cents": r.paid_cents, "unpaid_count": r.unpaid_count, "unpaid_cents": r.unpaid_cents,
+                "exempt_count": r.exempt_count}
+
+    ref = {"id": organization.pk, "name": organization.name}
+    return {"month": f"{parsed:%Y-%m}", "organization": ref,
+            "rows": [row(r, {"id": r.org_id, "name": r.name}) for r in data.rows],
+            "total": row(data.total, ref), "voluntary_cents": data.voluntary_cents}

@@ -10,8 +10,26 @@ class DuesConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from dangjian.core.hooks import register_nav_link
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
         from dangjian.dues.checks import check_dues_rules
+        from dangjian.dues.demo import seed_dues
+        from dangjian.dues.views import home_items
 
         checks.register(check_dues_rules)
+        for role in (Role.COUNTY_ADMIN, Role.SECRETARY, Role.ORGANIZER):
+            register_permissions(role, {"dues.manage", "dues.approve_relief"})
         register_nav_link("dues:calculator", _("Dues calculator"), order=80)
+        register_nav_link("dues:my", _("My dues"), member=True, order=81)
+        register_nav_link("dues:ledger", _("Dues ledger"), perm="dues.manage", order=82)
+        register_home_item(home_items)
+        register_job("dues.generate_monthly_bills", "5 1 * * *", "dangjian.dues.tasks.generate_monthly_bills")
+        register_job("dues.sync_pending_payments", "*/10 * * * *", "dangjian.dues.tasks.sync_pending_payments")
+        register_job("dues.check_arrears", "0 9 5 * *", "dangjian.dues.tasks.check_arrears")
+        register_demo_seeder(seed_dues, order=60)
+        register_kind("dues.arrears_reminder", _("Unpaid party dues"))
+        register_kind("dues.arrears_warning", _("Members 3 months behind with dues"))
+        register_kind("dues.arrears_lapse", _("Members 6 months behind with dues"))
+        register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)

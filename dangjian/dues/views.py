@@ -1,14 +1,90 @@
-"""Views of the dues module."""
+"""Views of the dues module: thin (parse → access/selector → one action → render)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+import urllib.parse
+from typing import Any
 
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core.forms import apply_action_errors
+from dangjian.core.scoping import has_any, in_scope
+from dangjian.dues import (
+    ArrearsLevel,
+    ArrearsStatus,
+    BaseStatus,
+    BillStatus,
+    PaymentChannel,
+    PaymentStatus,
+    ReliefStatus,
+)
+from dangjian.dues.actions import (
+    PERM_MANAGE,
+    do_create_online_payment,
+    do_decide_relief,
+    do_generate_bills,
+    do_handle_gateway_notification,
+    do_import_bases,
+    do_propose_relief,
+    do_record_offline_payment,
+    do_refund_payment,
+    do_review_base,
+    do_submit_base,
+    do_sync_payment,
+    payable_window,
+)
+from dangjian.dues.arrears import do_decide_arrears
+from dangjian.dues.billing import add_months, current_month, parse_month
 from dangjian.dues.calc import cents_to_yuan, explain, format_percent, rule_summary
-from dangjian.dues.forms import DuesCalculatorForm
+from dangjian.dues.excel import bases_template, check_bases_file, ledger_workbook
+from dangjian.dues.forms import (
+    BaseReportForm,
+    DecisionForm,
+    DuesCalculatorForm,
+    ImportForm,
+    OfflinePaymentForm,
+    PayForm,
+    ReliefForm,
+    ReviewForm,
+)
+from dangjian.dues.gateways import available_channels
+from dangjian.dues.gateways.wechat import notification_headers
+from dangjian.dues.pdf import ledger_pdf
 from dangjian.dues.rules import get_rules
+from dangjian.dues.selectors import (
+    access_arrears,
+    access_base,
+    access_ledger_org,
+    access_managed_member,
+    access_payment,
+    access_relief,
+    arrears_for,
+    bases_for,
+    branch_month_ledger,
+    ledger_members,
+    managed_orgs,
+    member_bases,
+    member_bills,
+    member_payments,
+    member_year_rows,
+    own_member,
+    payments_for,
+    reliefs_for,
+)
+
+PAGE_SIZE = 25
 
 
 @require_GET
@@ -29,3 +105,404 @@ def calculator(request: HttpRequest) -> HttpResponse:
         "result": result,
         "summary": rule_summary(rules),
     })
+
+
+def home_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """Member home (党员e家): this month's dues, if unpaid."""
+    member = own_member(request.user)
+    if member is None:
+        return []
+    bill = member_bills(member).filter(month=current_month()).first()
+    if bill is None or bill.status != BillStatus.DUE:
+        return []
+    return [{"title": _("Party dues for %(month)s") % {"month": f"{bill.month:%Y-%m}"},
+             "body": _("%(amount)s yuan, unpaid") % {"amount": cents_to_yuan(bill.amount_cents)},
+             "url": reverse("dues:my"), "order": 20}]
+
+
+# --- member side --------------------------------------------------------------------------------
+
+def _own_or_404(request: HttpRequest) -> Any:
+    member = own_member(request.user)
+    if member is None:
+        raise Http404(_("Not found."))
+    return member
+
+
+def _channel_choices() -> list[tuple[str, str]]:
+    return [(c, str(PaymentChannel(c).label)) for c in available_channels()]
+
+
+def _is_phone(request: HttpRequest) -> bool:
+    agent = request.headers.get("User-Agent", "")
+    return any(word in agent for word in ("Mobile", "Android", "iPhone"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_dues(request: HttpRequest) -> HttpResponse:
+    """A member's dues: this month's bill, what is payable (补交 and 预交), paying, history."""
+    member = _own_or_404(request)
+    this = current_month()
+    lo, hi = payable_window(this)
+    bills = list(member_bills(member).filter(month__gte=lo, month__lte=hi))
+    by_month = {b.month: b for b in bills}
+    unpaid = sorted(b.month for b in bills if b.status == BillStatus.DUE)
+    choices: list[tuple[str, str]] = []
+    for m in unpaid:
+        label = _("%(month)s: %(amount)s yuan") % {"month": f"{m:%Y-%m}", "amount": cents_to_yuan(by_month[m].amount_cents)}
+        choices.append((f"{m:%Y-%m}", label))
+    for i in range(1, 13):
+        m = add_months(this, i)
+        if m > hi:
+            break
+        if m not in by_month:
+            choices.append((f"{m:%Y-%m}", _("%(month)s (in advance)") % {"month": f"{m:%Y-%m}"}))
+    form = PayForm(request.POST or None, month_choices=choices, channels=_channel_choices(),
+                   initial={"months": [f"{m:%Y-%m}" for m in unpaid]})
+    if request.method == "POST" and form.is_valid():
+        months = [m for m in (parse_month(v) for v in form.cleaned_data["months"]) if m]
+        try:
+            payment = do_create_online_payment(
+                member, months=months, voluntary_cents=form.cleaned_data.get("voluntary") or 0,
+                channel=form.cleaned_data["channel"], mode="h5" if _is_phone(request) else "native",
+                client_ip=request.META.get("REMOTE_ADDR", ""), acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            return redirect("dues:pay", out_trade_no=payment.out_trade_no)
+    history = member_payments(member)[:20]
+    return render(request, "dues/my.html", {
+        "member": member, "this_month": this, "bill": by_month.get(this), "unpaid": [by_month[m] for m in unpaid],
+        "form": form, "history": history, "channels": _channel_choices(),
+        "bases": member_bases(member)[:5],
+        "year_bills": member_bills(member, this.year),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_base(request: HttpRequest) -> HttpResponse:
+    member = _own_or_404(request)
+    initial = {"year": timezone.localdate().year, "category": {"retired": "retired", "farmer": "farmer",
+               "student": "student", "unemployed": "unemployed"}.get(member.category, "in_service")}
+    form = BaseReportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_submit_base(member, form.action_data(), acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("Your base was sent to the branch to check."))
+            return redirect("dues:my")
+    return render(request, "dues/report_base.html", {"form": form, "member": member})
+
+
+def _payment_context(request: HttpRequest, payment: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"payment": payment, "bills": payment.bills.order_by("month")}
+    if payment.status == PaymentStatus.PENDING and payment.pay_url:
+        if payment.channel == PaymentChannel.ALIPAY:
+            ctx["alipay_url"] = payment.pay_url
+        elif payment.pay_mode == "native":
+            ctx["qr_svg"] = segno.make(payment.pay_url, error="m").svg_inline(scale=5)
+        else:
+            back = request.build_absolute_uri(reverse("dues:pay_return", args=[payment.out_trade_no]))
+            ctx["h5_url"] = payment.pay_url + "&redirect_url=" + urllib.parse.quote(back, safe="")
+    return ctx
+
+
+@login_required
+@require_GET
+def pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    payment = access_payment(request.user, out_trade_no)
+    if payment.status == PaymentStatus.PAID:
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("dues:receipt", args=[payment.out_trade_no])
+            return response
+        return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+    template = "dues/_pay_status.html" if request.headers.get("HX-Request") else "dues/pay.html"
+    return render(request, template, _payment_context(request, payment))
+
+
+@login_required
+@require_GET
+def pay_return(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    """Where the payer's browser comes back: the notification may have come first, or not yet —
+    ask the gateway either way."""
+    payment = access_payment(request.user, out_trade_no)
+    payment = do_sync_payment(payment, acting_user=request.user)
+    if payment.status == PaymentStatus.PAID:
+        return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+    return redirect("dues:pay", out_trade_no=payment.out_trade_no)
+
+
+@login_required
+@require_POST
+def pay_check(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    payment = access_payment(request.user, out_trade_no)
+    payment = do_sync_payment(payment, acting_user=request.user)
+    if payment.status == PaymentStatus.PAID:
+        return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+    messages.info(request, _("The payment has not arrived yet."))
+    return redirect("dues:pay", out_trade_no=payment.out_trade_no)
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    payment = access_payment(request.user, out_trade_no)
+    if payment.status not in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+        return redirect("dues:pay", out_trade_no=payment.out_trade_no)
+    return render(request, "dues/receipt.html", {
+        "payment": payment,
+        "bills": payment.paid_bills.order_by("month") if payment.status == PaymentStatus.PAID
+        else payment.bills.order_by("month"),
+        "can_refund": payment.status == PaymentStatus.PAID and in_scope(request.user, PERM_MANAGE, payment.org_path),
+    })
+
+
+@csrf_exempt
+@require_POST
+def notify_wechat(request: HttpRequest) -> HttpResponse:
+    """WeChat Pay's asynchronous notification (signed; no session)."""
+    body = request.body.decode("utf-8", errors="replace")
+    status, outcome = do_handle_gateway_notification("wechat", notification_headers(request.META), body)
+    payload = {"code": "SUCCESS"} if status == 200 else {"code": "FAIL", "message": outcome}
+    return HttpResponse(json.dumps(payload), status=status, content_type="application/json")
+
+
+@csrf_exempt
+@require_POST
+def notify_alipay(request: HttpRequest) -> HttpResponse:
+    """Alipay's asynchronous notification (a signed form POST); Alipay expects ``success``."""
+    body = request.body.decode("utf-8", errors="replace")
+    status, _outcome = do_handle_gateway_notification("alipay", {}, body)
+    return HttpResponse("success" if status == 200 else "fail", status=status, content_type="text/plain")
+
+
+# --- branch side --------------------------------------------------------------------------------
+
+def _require_manager(request: HttpRequest) -> None:
+    if not has_any(request.user, PERM_MANAGE):
+        raise PermissionDenied
+
+
+def _org_and_month(request: HttpRequest) -> tuple[Any, Any]:
+    orgs = managed_orgs(request.user)
+    org_id = request.GET.get("org") or request.POST.get("org")
+    org = access_ledger_org(request.user, org_id) if org_id else orgs.first()
+    if org is None:
+        raise Http404(_("Not found."))
+    month = parse_month(request.GET.get("month") or request.POST.get("month")) or current_month()
+    return org, month
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    """应缴/实缴/欠缴 per branch for a month; ``?export=xlsx`` downloads the same numbers."""
+    _require_manager(request)
+    org, month = _org_and_month(request)
+    data = branch_month_ledger(request.user, org, month)
+    if request.GET.get("export") == "xlsx":
+        response = HttpResponse(ledger_workbook(data),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.xlsx"'
+        return response
+    if request.GET.get("export") == "pdf":
+        response = HttpResponse(ledger_pdf(data), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.pdf"'
+        return response
+    payments = Paginator(payments_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/ledger.html", {
+        "org": org, "month": month, "ledger": data, "orgs": managed_orgs(request.user)[:200],
+        "prev": add_months(month, -1), "next": add_months(month, 1), "page": payments,
+    })
+
+
+@login_required
+@require_GET
+def member_year(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    org, _month = _org_and_month(request)
+    try:
+        year = int(request.GET.get("year") or current_month().year)
+    except ValueError:
+        year = current_month().year
+    page = Paginator(ledger_members(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = member_year_rows(request.user, org, year, list(page.object_list))
+    return render(request, "dues/member_year.html", {"org": org, "year": year, "rows": rows, "page": page,
+                                                     "month_numbers": range(1, 13)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def generate(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    org, month = _org_and_month(request)
+    if request.method == "POST":
+        try:
+            result = do_generate_bills(month, org_path=org.path, acting_user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(created)d bills created for %(month)s; %(missing)d members still have "
+                                        "no approved base.") % {"created": result.created, "month": f"{month:%Y-%m}",
+                                                               "missing": result.missing_base})
+    return redirect(f"{reverse('dues:ledger')}?org={org.pk}&month={month:%Y-%m}")
+
+
+@login_required
+@require_GET
+def bases(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    org, _month = _org_and_month(request)
+    try:
+        year = int(request.GET.get("year") or current_month().year)
+    except ValueError:
+        year = current_month().year
+    status = request.GET.get("status") or ""
+    if status not in BaseStatus.values:
+        status = ""
+    page = Paginator(bases_for(request.user, org, year, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/bases.html", {"org": org, "year": year, "page": page, "status": status,
+                                               "statuses": BaseStatus.choices})
+
+
+@login_required
+@require_POST
+def review_base(request: HttpRequest, base_id: int) -> HttpResponse:
+    base = access_base(request.user, base_id)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            do_review_base(base, approve=form.cleaned_data["decision"] == "approve",
+                           note=form.cleaned_data.get("review_note", ""), acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    return redirect(f"{reverse('dues:bases')}?org={base.member.organization_id}&year={base.year}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_bases(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    if request.GET.get("template"):
+        response = HttpResponse(bases_template(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="dues-bases.xlsx"'
+        return response
+    form = ImportForm(request.POST or None, request.FILES or None)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        check = check_bases_file(upload, user=request.user)
+        if check.ok:
+            summary = do_import_bases(check.rows, acting_user=request.user, filename=upload.name)
+            messages.success(request, _("%(n)d bases imported and approved.") % {"n": summary.count})
+            return redirect("dues:bases")
+    return render(request, "dues/import_bases.html", {"form": form, "check": check})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = access_managed_member(request.user, member_id)
+    form = OfflinePaymentForm(request.POST or None, initial={"member": member.pk,
+                                                             "months": f"{current_month():%Y-%m}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = do_record_offline_payment(
+                member, months=form.cleaned_data["months"], channel=form.cleaned_data["channel"],
+                voluntary_cents=form.cleaned_data.get("voluntary") or 0,
+                reference=form.cleaned_data.get("reference", ""), acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+    unpaid = member_bills(member).filter(status=BillStatus.DUE).order_by("month")[:24]
+    return render(request, "dues/record_payment.html", {"form": form, "member": member, "unpaid": unpaid})
+
+
+@login_required
+@require_POST
+def refund(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    payment = access_payment(request.user, out_trade_no)
+    try:
+        do_refund_payment(payment, reason=request.POST.get("reason", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Payment refunded; its months are unpaid again."))
+    return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reliefs(request: HttpRequest) -> HttpResponse:
+    """Reductions and exemptions: the branch proposes (``?member=``), the committee above decides."""
+    org, _month = _org_and_month(request) if has_any(request.user, PERM_MANAGE) else (None, None)
+    if org is None:
+        raise PermissionDenied
+    member = access_managed_member(request.user, request.GET.get("member") or request.POST.get("member")) \
+        if (request.GET.get("member") or request.POST.get("member")) else None
+    form = ReliefForm(request.POST or None, initial={"member": member.pk if member else None})
+    if request.method == "POST" and member is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            do_propose_relief(member, {"kind": d["kind"], "from_month": d["from_month"], "to_month": d["to_month"],
+                                       "monthly_cents": d.get("monthly"), "reason": d["reason"],
+                                       "evidence": d["evidence"]}, acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("Proposal sent to the higher committee."))
+            return redirect(f"{reverse('dues:reliefs')}?org={org.pk}")
+    page = Paginator(reliefs_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/reliefs.html", {"org": org, "page": page, "form": form, "member": member,
+                                                 "proposed": ReliefStatus.PROPOSED})
+
+
+@login_required
+@require_POST
+def decide_relief(request: HttpRequest, relief_id: int) -> HttpResponse:
+    relief = access_relief(request.user, relief_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            do_decide_relief(relief, approve=form.cleaned_data["decision"] == "approve",
+                             note=form.cleaned_data.get("decision_note", ""), acting_user=request.user)
+        except PermissionDenied:
+            messages.error(request, _("Only the committee above the branch can decide."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    return HttpResponseRedirect(reverse("dues:reliefs"))
+
+
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def arrears(request: HttpRequest) -> HttpResponse:
+    """Open arrears steps under an organization; the branch records its decision on 6-month alerts."""
+    _require_manager(request)
+    org, _month = _org_and_month(request)
+    if request.method == "POST":
+        alert = access_arrears(request.user, request.POST.get("alert"))
+        try:
+            do_decide_arrears(alert, decision=request.POST.get("decision", ""),
+                              note=request.POST.get("decision_note", ""), acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The branch's decision is recorded."))
+        return redirect(f"{reverse('dues:arrears')}?org={org.pk}")
+    page = Paginator(arrears_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/arrears.html", {"org": org, "page": page, "lapse_level": ArrearsLevel.LAPSE_ALERT,
+                                                 "open": ArrearsStatus.OPEN})

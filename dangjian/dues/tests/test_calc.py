@@ -11,6 +11,7 @@ from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from dangjian.dues import FLAT_CATEGORIES, RATE_CATEGORIES, DuesCategory
@@ -173,6 +174,7 @@ bases = st.integers(min_value=0, max_value=100_000_000)  # 0 – 1,000,000.00 yu
 rate_categories = st.sampled_from(sorted(RATE_CATEGORIES))
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(category=rate_categories, base=bases)
 def test_property_matches_fraction_reference(category, base):
     result = calculate(category, base, rules=DEFAULT_RULES)
@@ -182,6 +184,7 @@ def test_property_matches_fraction_reference(category, base):
     assert type(result.amount_cents) is int
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(category=rate_categories, a=bases, b=bases)
 def test_property_monotonic_within_a_bracket(category, a, b):
     lo, hi = sorted((a, b))
@@ -189,6 +192,7 @@ def test_property_monotonic_within_a_bracket(category, a, b):
         assert calculate(category, lo).amount_cents <= calculate(category, hi).amount_cents
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(category=rate_categories, a=bases, b=bases)
 def test_property_monotonic_overall_with_default_rates(category, a, b):
     """The default rates rise with the base, so a higher base never pays less."""
@@ -196,6 +200,7 @@ def test_property_monotonic_overall_with_default_rates(category, a, b):
     assert calculate(category, lo).amount_cents <= calculate(category, hi).amount_cents
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(category=st.sampled_from(sorted(DuesCategory.values)), base=st.one_of(st.none(), bases))
 def test_property_amount_cents_always_int(category, base):
     if category in RATE_CATEGORIES and base is None:
@@ -206,6 +211,7 @@ def test_property_amount_cents_always_int(category, base):
     assert (result.rate is None) == (category in FLAT_CATEGORIES)
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(base=bases)
 def test_property_explanation_always_builds(base):
     with translation.override("zh-hans"):
@@ -400,6 +406,7 @@ def test_parse_yuan_messages_are_translated():
     assert "two decimals" in exc.value.messages[0]
 
 
+@hsettings(deadline=None)  # no timing asserts: the machine is shared
 @given(st.integers(min_value=0, max_value=1_000_000_000))
 def test_property_parse_yuan_round_trips(cents):
     assert parse_yuan(cents_to_yuan(cents)) == cents

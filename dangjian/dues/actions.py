@@ -1,0 +1,700 @@
+"""Every write of the dues module (DESIGN.md §4 rule 1): bases, reductions/exemptions, bills,
+payments (online and offline), gateway notifications and refunds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit
+from dangjian.core.scoping import require
+from dangjian.dues import (
+    FLAT_CATEGORIES,
+    ONLINE_CHANNELS,
+    BaseSource,
+    BaseStatus,
+    BillStatus,
+    DuesCategory,
+    NotificationOutcome,
+    PaymentChannel,
+    PaymentStatus,
+    ReliefKind,
+    ReliefStatus,
+)
+from dangjian.dues.billing import (
+    add_months,
+    bases_by_member,
+    bill_amount,
+    current_month,
+    is_billable,
+    month_start,
+    months_between,
+    reliefs_by_member,
+)
+from dangjian.dues.calc import MAX_CENTS, calculate, cents_to_yuan
+from dangjian.dues.config import get_config
+from dangjian.dues.gateways import BadNotification, GatewayError, TradeState
+from dangjian.dues.models import Bill, DuesBase, DuesRelief, Payment, PaymentNotification
+from dangjian.members import CURRENT_STATUSES
+from dangjian.members.models import Member
+
+log = logging.getLogger(__name__)
+
+PERM_MANAGE = "dues.manage"
+PERM_APPROVE_RELIEF = "dues.approve_relief"
+BREAKDOWN_MAX_ITEMS = 12
+ITEM_MAX_LEN = 40
+
+
+def _is_own(member: Member, user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and member.person.user_id == user.pk
+
+
+# --- bases --------------------------------------------------------------------------------------
+
+def clean_base_data(member: Member, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a base (year, effective month, category, base or farmer amount, breakdown); raise one
+    ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    out: dict[str, Any] = {}
+    try:
+        year = int(data.get("year") or 0)
+    except (TypeError, ValueError):
+        year = 0
+    if not today.year - 1 <= year <= today.year + 1:
+        errors["year"] = _("The year must be between %(min)d and %(max)d.") % {"min": today.year - 1,
+                                                                              "max": today.year + 1}
+    out["year"] = year
+    try:
+        month = int(data.get("effective_month") or 1)
+    except (TypeError, ValueError):
+        month = 0
+    if not 1 <= month <= 12:
+        errors["effective_month"] = _("The month must be 1 to 12.")
+    out["effective_month"] = month
+    category = str(data.get("category") or "")
+    if category not in DuesCategory.values:
+        errors["category"] = _("Choose a dues category.")
+    out["category"] = category
+
+    breakdown: list[dict[str, Any]] = []
+    for i, item in enumerate(data.get("income_breakdown") or []):
+        if i >= BREAKDOWN_MAX_ITEMS:
+            errors["income_breakdown"] = _("At most %(n)d income items.") % {"n": BREAKDOWN_MAX_ITEMS}
+            break
+        name = str(item.get("item") or "").strip()
+        cents = item.get("cents")
+        if not name or len(name) > ITEM_MAX_LEN or isinstance(cents, bool) or not isinstance(cents, int) \
+                or abs(cents) > MAX_CENTS:
+            errors["income_breakdown"] = _("Each income item needs a name of at most %(n)d characters and "
+                                           "an amount.") % {"n": ITEM_MAX_LEN}
+            break
+        breakdown.append({"item": name, "cents": cents})
+    out["income_breakdown"] = breakdown
+
+    base_cents = data.get("base_cents")
+    if base_cents is None and breakdown:
+        base_cents = sum(i["cents"] for i in breakdown)
+    elif base_cents is not None and breakdown and base_cents != sum(i["cents"] for i in breakdown):
+        errors["base"] = _("The base must equal the income items less the deductions (%(sum)s yuan).") % {
+            "sum": cents_to_yuan(sum(i["cents"] for i in breakdown))}
+    farmer = data.get("farmer_amount_cents")
+    if category in FLAT_CATEGORIES:
+        base_cents = None
+    if category and category in DuesCategory.values and "category" not in errors and "base" not in errors:
+        try:
+            result = calculate(category, base_cents, farmer_amount_cents=farmer if category == "farmer" else None)
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                errors.setdefault("base" if field == "base" else field, errs[0])
+        else:
+            out["amount_cents"] = result.amount_cents
+    out["base_cents"] = base_cents
+    out["farmer_amount_cents"] = farmer if category == "farmer" else None
+    out["note"] = str(data.get("note") or "").strip()[:200]
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _recalculate_due_bills(member: Member, from_month: dt.date, to_month: dt.date | None = None) -> int:
+    """Bring unpaid bills from ``from_month`` on in line with the bases and reliefs in force."""
+    qs = Bill.objects.filter(member=member, month__gte=from_month, status__in=[BillStatus.DUE, BillStatus.EXEMPT])
+    if to_month is not None:
+        qs = qs.filter(month__lte=to_month)
+    changed = 0
+    bills = list(qs.select_for_update())
+    if not bills:
+        return 0
+    last = max(b.month for b in bills)
+    bases = bases_by_member([member.pk], last.year).get(member.pk, [])
+    reliefs = list(DuesRelief.objects.filter(member=member, status=ReliefStatus.APPROVED))
+    for bill in bills:
+        amount = bill_amount(member, bill.month, bases, reliefs)
+        if amount is None:
+            continue
+        if (bill.amount_cents, bill.status, bill.relief_id) != (amount.amount_cents, amount.status,
+                                                               amount.relief.pk if amount.relief else None):
+            bill.amount_cents, bill.status, bill.basis = amount.amount_cents, amount.status, amount.basis
+            bill.category, bill.base_cents, bill.relief = amount.category, amount.base_cents, amount.relief
+            bill.save(update_fields=["amount_cents", "status", "basis", "category", "base_cents", "relief"])
+            changed += 1
+    return changed
+
+
+def _approve_base(base: DuesBase, acting_user: Any) -> None:
+    DuesBase.objects.filter(member=base.member, year=base.year, effective_month=base.effective_month,
+                            status=BaseStatus.APPROVED).exclude(pk=base.pk).update(status=BaseStatus.SUPERSEDED)
+    base.status = BaseStatus.APPROVED
+    base.reviewed_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    base.reviewed_at = timezone.now()
+    base.save()
+    _recalculate_due_bills(base.member, dt.date(base.year, base.effective_month, 1))
+
+
+def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesBase:
+    """A member reports their own base (waits for the branch), or the branch enters one (approved
+    at once). A new report for the same month replaces a waiting one."""
+    own = _is_own(member, acting_user)
+    if not own:
+        require(acting_user, PERM_MANAGE, member.org_path)
+    if member.status not in CURRENT_STATUSES:
+        raise ValidationError({"member": _("Only current members have a dues base.")})
+    clean = clean_base_data(member, data)
+    clean.pop("amount_cents", None)
+    with transaction.atomic():
+        DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
+                                status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
+        base = DuesBase.objects.create(
+            member=member, org_path=member.org_path, submitted_by=acting_user,
+            source=BaseSource.SELF_REPORT if own else BaseSource.BRANCH, **clean,
+        )
+        if not own:
+            _approve_base(base, acting_user)
+        audit.record(acting_user, "dues.base_submitted", base, after=_base_snapshot(base),
+                     org_path=member.org_path, target_label=str(member))
+    return base
+
+
+def _base_snapshot(base: DuesBase) -> dict[str, Any]:
+    return {"member": base.member_id, "year": base.year, "effective_month": base.effective_month,
+            "category": base.category, "base_cents": base.base_cents,
+            "farmer_amount_cents": base.farmer_amount_cents, "status": base.status, "source": base.source}
+
+
+def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user: Any) -> DuesBase:
+    """The branch checks a reported base: approve it (it applies from its month; unpaid bills
+    from then on are recalculated) or return it with a note."""
+    require(acting_user, PERM_MANAGE, base.org_path)
+    note = (note or "").strip()[:200]
+    if not approve and not note:
+        raise ValidationError({"review_note": _("Say why the base is returned, so the member can correct it.")})
+    with transaction.atomic():
+        base = DuesBase.objects.select_for_update().select_related("member").get(pk=base.pk)
+        if base.status != BaseStatus.SUBMITTED:
+            raise ValidationError({"status": _("Only a base waiting to be checked can be approved or returned.")})
+        before = _base_snapshot(base)
+        base.review_note = note
+        if approve:
+            _approve_base(base, acting_user)
+        else:
+            base.status = BaseStatus.REJECTED
+            base.reviewed_by = acting_user
+            base.reviewed_at = timezone.now()
+            base.save()
+        audit.record(acting_user, "dues.base_approved" if approve else "dues.base_returned", base,
+                     before=before, after=_base_snapshot(base), reason=note, org_path=base.org_path,
+                     target_label=str(base.member))
+    return base
+
+
+@dataclass
+class BaseImportSummary:
+    count: int
+
+
+def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: Any, filename: str) -> BaseImportSummary:
+    """Write already-validated rows (see ``dues.excel.check_bases_file``) in one transaction: each
+    becomes the approved base of its month, replacing any earlier one for that month."""
+    for member, _data in rows:
+        require(acting_user, PERM_MANAGE, member.org_path)
+    entries: list[audit.Entry] = []
+    with transaction.atomic():
+        for member, data in rows:
+            clean = clean_base_data(member, data)
+            clean.pop("amount_cents", None)
+            DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
+                                    status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
+            base = DuesBase.objects.create(member=member, org_path=member.org_path, submitted_by=acting_user,
+                                           source=BaseSource.IMPORT, **clean)
+            _approve_base(base, acting_user)
+            entries.append(audit.Entry("dues.base_imported", base, after=_base_snapshot(base),
+                                       reason=filename[:200], org_path=member.org_path, target_label=str(member)))
+        audit.record_many(acting_user, entries)
+    return BaseImportSummary(len(rows))
+
+
+# --- reductions and exemptions ------------------------------------------------------------------
+
+def _parent_path(member: Member) -> str:
+    parent = member.organization.get_parent()
+    return parent.path if parent is not None else member.org_path
+
+
+def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesRelief:
+    """The branch proposes a reduction or exemption with its reason and evidence."""
+    require(acting_user, PERM_MANAGE, member.org_path)
+    errors: dict[str, str] = {}
+    kind = str(data.get("kind") or "")
+    if kind not in ReliefKind.values:
+        errors["kind"] = _("Choose reduction or exemption.")
+    start, end = data.get("from_month"), data.get("to_month")
+    if not isinstance(start, dt.date):
+        errors["from_month"] = _("Give the first month, e.g. 2026-01.")
+    if not isinstance(end, dt.date):
+        errors["to_month"] = _("Give the last month, e.g. 2026-12.")
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
+        start, end = month_start(start), month_start(end)
+        if end < start:
+            errors["to_month"] = _("The last month cannot be before the first.")
+        elif months_between(start, end) >= 24:
+            errors["to_month"] = _("A reduction or exemption covers at most 24 months; propose again after that.")
+    monthly = data.get("monthly_cents")
+    if kind == ReliefKind.REDUCTION:
+        if isinstance(monthly, bool) or not isinstance(monthly, int) or monthly < 0:
+            errors["monthly_cents"] = _("Give the reduced monthly amount in yuan.")
+    else:
+        monthly = None
+    reason = str(data.get("reason") or "").strip()
+    evidence = str(data.get("evidence") or "").strip()
+    if len(reason) < 4:
+        errors["reason"] = _("Give the reason the branch discussed (at least 4 characters).")
+    if len(evidence) < 4:
+        errors["evidence"] = _("Describe the evidence (at least 4 characters), e.g. the hardship certificate.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        relief = DuesRelief.objects.create(member=member, org_path=member.org_path, kind=kind,
+                                           from_month=cast(dt.date, start), to_month=cast(dt.date, end), monthly_cents=monthly, reason=reason[:2000],
+                                           evidence=evidence[:2000], proposed_by=acting_user)
+        audit.record(acting_user, "dues.relief_proposed", relief, after=_relief_snapshot(relief),
+                     reason=reason[:200], org_path=member.org_path, target_label=str(member))
+    return relief
+
+
+def _relief_snapshot(relief: DuesRelief) -> dict[str, Any]:
+    return {"member": relief.member_id, "kind": relief.kind, "from": relief.from_month, "to": relief.to_month,
+            "monthly_cents": relief.monthly_cents, "status": relief.status}
+
+
+def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any, note: str, perm_path: str,
+                       perm: str) -> DuesRelief:
+    require(acting_user, perm, perm_path)
+    with transaction.atomic():
+        relief = DuesRelief.objects.select_for_update().select_related("member").get(pk=relief.pk)
+        relief.check_transition(new_status)
+        before = _relief_snapshot(relief)
+        relief.status = new_status
+        relief.decision_note = note[:200]
+        if new_status in (ReliefStatus.APPROVED, ReliefStatus.REJECTED):
+            relief.decided_by = acting_user
+            relief.decided_at = timezone.now()
+        relief.save()
+        if new_status == ReliefStatus.APPROVED:
+            _recalculate_due_bills(relief.member, relief.from_month, relief.to_month)
+        audit.record(acting_user, f"dues.relief_{new_status}", relief, before=before, after=_relief_snapshot(relief),
+                     reason=note[:200], org_path=relief.org_path, target_label=str(relief.member))
+    return relief
+
+
+def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", acting_user: Any) -> DuesRelief:
+    """The higher committee approves or rejects: needs ``dues.approve_relief`` on the committee
+    above the member's branch (the branch cannot approve its own proposal)."""
+    if not approve and not (note or "").strip():
+        raise ValidationError({"decision_note": _("Say why the proposal is rejected.")})
+    return _transition_relief(relief, ReliefStatus.APPROVED if approve else ReliefStatus.REJECTED,
+                              acting_user=acting_user, note=(note or "").strip(),
+                              perm_path=_parent_path(relief.member), perm=PERM_APPROVE_RELIEF)
+
+
+def do_withdraw_relief(relief: DuesRelief, *, acting_user: Any) -> DuesRelief:
+    return _transition_relief(relief, ReliefStatus.WITHDRAWN, acting_user=acting_user, note="",
+                              perm_path=relief.org_path, perm=PERM_MANAGE)
+
+
+# --- bills --------------------------------------------------------------------------------------
+
+@dataclass
+class GenerationResult:
+    month: dt.date
+    created: int
+    existing: int
+    missing_base: int
+    not_billable: int
+
+
+def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str = "",
+                      chunk: int = 2000) -> GenerationResult:
+    """Create the month's bill for every current member (under ``org_path`` if given) who has none
+    yet. Idempotent: the (member, month) constraint and ``ignore_conflicts`` mean running it twice
+    creates nothing new. ``acting_user`` None is the scheduled job."""
+    month = month_start(month)
+    if acting_user is not None:
+        require(acting_user, PERM_MANAGE, org_path or "")
+    members = Member.objects.filter(status__in=list(CURRENT_STATUSES))
+    if org_path:
+        members = members.filter(org_path__startswith=org_path)
+    created = existing = missing = skipped = 0
+    last_pk = 0
+    while True:
+        batch = list(members.filter(pk__gt=last_pk).order_by("pk")
+                     .only("pk", "status", "category", "join_date", "organization_id", "org_path")[:chunk])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        ids = [m.pk for m in batch]
+        have = set(Bill.objects.filter(member_id__in=ids, month=month).values_list("member_id", flat=True))
+        bases = bases_by_member(ids, month.year)
+        reliefs = reliefs_by_member(ids, month)
+        new: list[Bill] = []
+        for member in batch:
+            if member.pk in have:
+                existing += 1
+                continue
+            if not is_billable(member, month):
+                skipped += 1
+                continue
+            amount = bill_amount(member, month, bases.get(member.pk, []), reliefs.get(member.pk, []))
+            if amount is None:
+                missing += 1
+                continue
+            new.append(Bill(member_id=member.pk, organization_id=member.organization_id, org_path=member.org_path,
+                            month=month, category=amount.category, base_cents=amount.base_cents,
+                            amount_cents=amount.amount_cents, basis=amount.basis, status=amount.status,
+                            relief=amount.relief))
+        with transaction.atomic():
+            made = Bill.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        created += len(made)
+    result = GenerationResult(month, created, existing, missing, skipped)
+    if created:
+        with transaction.atomic():
+            audit.record(acting_user or "scheduler", "dues.bills_generated", None,
+                         after={"month": month.isoformat(), "created": created, "missing_base": missing},
+                         org_path=org_path)
+    return result
+
+
+def ensure_bills(member: Member, months: list[dt.date]) -> list[Bill]:
+    """The member's bills for ``months``, creating missing ones (advance payment). Not an action on
+    its own: called inside the payment actions' transaction."""
+    months = sorted({month_start(m) for m in months})
+    have = {b.month: b for b in Bill.objects.filter(member=member, month__in=months)}
+    missing = [m for m in months if m not in have]
+    if missing:
+        bases = bases_by_member([member.pk], max(missing).year).get(member.pk, [])
+        reliefs = list(DuesRelief.objects.filter(member=member, status=ReliefStatus.APPROVED))
+        for month in missing:
+            if not is_billable(member, month):
+                raise ValidationError({"months": _("%(member)s owes no dues for %(month)s.")
+                                       % {"member": member.person.name, "month": f"{month:%Y-%m}"}})
+            amount = bill_amount(member, month, bases, reliefs)
+            if amount is None:
+                raise ValidationError({"months": _("No approved dues base for %(month)s yet: report your "
+                                                   "base first.") % {"month": f"{month:%Y-%m}"}})
+            try:
+                with transaction.atomic():
+                    have[month] = Bill.objects.create(
+                        member=member, organization_id=member.organization_id, org_path=member.org_path,
+                        month=month, category=amount.category, base_cents=amount.base_cents,
+                        amount_cents=amount.amount_cents, basis=amount.basis, status=amount.status,
+                        relief=amount.relief)
+            except IntegrityError:  # made by the job meanwhile
+                have[month] = Bill.objects.get(member=member, month=month)
+    return [have[m] for m in months]
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+def new_trade_no() -> str:
+    """Our order number: ``DJ`` + local time to the second + 12 random digits (28 characters)."""
+    return "DJ" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**12):012d}"
+
+
+def payable_window(today_month: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The months a member may pay online: back to LATE_MAX_MONTHS before this one (补交) and
+    ahead to ADVANCE_MAX_MONTHS after it (预交)."""
+    cfg = get_config()
+    this = today_month or current_month()
+    return add_months(this, -cfg.late_max_months), add_months(this, cfg.advance_max_months)
+
+
+def _check_voluntary(voluntary_cents: Any) -> int:
+    cfg = get_config()
+    if voluntary_cents in (None, ""):
+        return 0
+    if isinstance(voluntary_cents, bool) or not isinstance(voluntary_cents, int) or voluntary_cents < 0:
+        raise ValidationError({"voluntary": _("The voluntary amount must be 0 or more yuan.")})
+    if voluntary_cents > cfg.voluntary_max_cents:
+        raise ValidationError({"voluntary": _("One voluntary payment is at most %(max)s yuan.")
+                               % {"max": cents_to_yuan(cfg.voluntary_max_cents)}})
+    return int(voluntary_cents)
+
+
+def _bills_for_payment(member: Member, months: list[dt.date], *, window: tuple[dt.date, dt.date] | None) -> list[Bill]:
+    if window is not None:
+        lo, hi = window
+        for m in months:
+            if m > hi:
+                raise ValidationError({"months": _("Dues can be paid at most %(n)d months ahead.")
+                                       % {"n": get_config().advance_max_months}})
+            if m < lo:
+                raise ValidationError({"months": _("%(month)s is more than %(n)d months ago: please pay it "
+                                                   "to your branch.") % {"month": f"{m:%Y-%m}",
+                                                                         "n": get_config().late_max_months}})
+    bills = ensure_bills(member, months)
+    bills = list(Bill.objects.select_for_update().filter(pk__in=[b.pk for b in bills]).order_by("month"))
+    for bill in bills:
+        if bill.status != BillStatus.DUE:
+            raise ValidationError({"months": _("The dues for %(month)s are already settled.")
+                                   % {"month": f"{bill.month:%Y-%m}"}})
+    return bills
+
+
+def _months_label(bills: list[Bill]) -> str:
+    return ", ".join(f"{b.month:%Y-%m}" for b in bills)[:200]
+
+
+def _payment_snapshot(p: Payment) -> dict[str, Any]:
+    return {"out_trade_no": p.out_trade_no, "member": p.member_id, "channel": p.channel, "status": p.status,
+            "amount_cents": p.amount_cents, "voluntary_cents": p.voluntary_cents, "months": p.months_label,
+            "large_voluntary": p.large_voluntary, "conflict": p.conflict}
+
+
+def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any) -> Payment:
+    amount = sum(b.amount_cents for b in bills) + voluntary
+    if amount <= 0:
+        raise ValidationError({"months": _("Choose at least one month to pay, or a voluntary amount.")})
+    payment = Payment.objects.create(
+        out_trade_no=new_trade_no(), member=member, org_path=member.org_path, channel=channel,
+        amount_cents=amount, voluntary_cents=voluntary,
+        large_voluntary=voluntary >= get_config().large_voluntary_cents,
+        months_label=_months_label(bills), created_by=acting_user,
+    )
+    payment.bills.set(bills)
+    return payment
+
+
+def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary_cents: Any = 0, channel: str,
+                             mode: str = "native", client_ip: str = "", acting_user: Any) -> Payment:
+    """A member pays their own dues online: the order is saved first (so a notification can never
+    find it missing), then created at the gateway. If the gateway cannot be reached the order stays
+    ``created`` with the error kept; the member can try again."""
+    from dangjian.dues.gateways import get_gateway
+
+    if not _is_own(member, acting_user):
+        raise PermissionDenied(_("Members pay their own dues online."))
+    if channel not in ONLINE_CHANNELS:
+        raise ValidationError({"channel": _("Choose a way to pay.")})
+    if mode not in ("native", "h5"):
+        raise ValidationError({"channel": _("Choose a way to pay.")})
+    try:
+        gateway = get_gateway(channel)
+    except GatewayError:
+        raise ValidationError({"channel": _("This way to pay is not available.")}) from None
+    voluntary = _check_voluntary(voluntary_cents)
+    with transaction.atomic():
+        bills = _bills_for_payment(member, months, window=payable_window())
+        payment = _new_payment(member, bills, voluntary, channel, acting_user)
+        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+                     org_path=member.org_path, target_label=str(member))
+    description = _("Party dues %(months)s") % {"months": payment.months_label or _("voluntary")}
+    try:
+        start = gateway.create_order(out_trade_no=payment.out_trade_no, amount_cents=payment.amount_cents,
+                                     description=description, mode=mode, client_ip=client_ip)
+    except GatewayError as exc:
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.CREATED).update(last_error=str(exc)[:300])
+        payment.refresh_from_db()
+        log.warning("gateway order %s failed: %s", payment.out_trade_no, exc)
+        return payment
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked.pay_url, locked.pay_mode, locked.last_error = start.url, start.mode, ""
+        fields = ["pay_url", "pay_mode", "last_error"]
+        if locked.status == PaymentStatus.CREATED:  # a fast notification may have marked it paid already
+            locked.status = PaymentStatus.PENDING
+            fields.append("status")
+        locked.save(update_fields=fields)
+    return locked
+
+
+def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str) -> None:
+    """Inside a transaction holding the payment's row lock: mark it and its bills paid."""
+    before = _payment_snapshot(payment)
+    payment.check_transition(PaymentStatus.PAID)
+    now = timezone.now()
+    bills = list(Bill.objects.select_for_update().filter(pk__in=payment.bills.values("pk")))
+    conflict = False
+    for bill in bills:
+        if bill.status == BillStatus.DUE:
+            bill.status, bill.payment, bill.paid_at = BillStatus.PAID, payment, now
+            bill.save(update_fields=["status", "payment", "paid_at"])
+        elif bill.payment_id != payment.pk:
+            conflict = True
+    payment.status, payment.paid_at, payment.gateway_txn_id = PaymentStatus.PAID, now, txn_id[:64]
+    payment.conflict = conflict
+    payment.last_error = ""
+    payment.save(update_fields=["status", "paid_at", "gateway_txn_id", "conflict", "last_error"])
+    audit.record(actor, "dues.payment_paid", payment, before=before, after=_payment_snapshot(payment),
+                 reason=source, org_path=payment.org_path, target_label=payment.out_trade_no)
+
+
+def _apply_trade(trade: TradeState, *, source: str) -> tuple[str, Payment | None, str]:
+    """Apply what the gateway says about a trade. Returns (outcome, payment, detail); changes
+    nothing unless the trade is a success for exactly the order's amount and not yet applied."""
+    payment = Payment.objects.select_for_update().filter(out_trade_no=trade.out_trade_no).first()
+    if payment is None:
+        return NotificationOutcome.UNKNOWN_ORDER, None, ""
+    if not trade.paid:
+        return NotificationOutcome.NOT_SUCCESS, payment, trade.state
+    if trade.amount_cents != payment.amount_cents:
+        return (NotificationOutcome.AMOUNT_MISMATCH, payment,
+                f"gateway {trade.amount_cents} != order {payment.amount_cents}")
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+        return NotificationOutcome.DUPLICATE, payment, ""
+    _mark_paid(payment, txn_id=trade.transaction_id, actor=f"gateway:{payment.channel}", source=source)
+    return NotificationOutcome.ACCEPTED, payment, ""
+
+
+def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: str) -> tuple[int, str]:
+    """An asynchronous notification from a gateway (no user: the signature is the authority).
+
+    Every notification is logged in ``PaymentNotification`` with its outcome, accepted or not.
+    Returns (HTTP status, outcome): 200 when accepted or already applied, else 4xx so the gateway
+    retries or gives up; nothing changes for a bad signature, an unknown order or a wrong amount."""
+    from dangjian.dues.gateways import get_gateway
+
+    body = body[:65536].replace("\x00", "")
+    out_trade_no, detail = "", ""
+    outcome: str
+    payment: Payment | None = None
+    try:
+        trade = get_gateway(channel).parse_notification(headers, body)
+    except BadNotification as exc:
+        outcome, detail = NotificationOutcome.BAD_SIGNATURE, str(exc)[:300]
+        trade = None
+    except GatewayError as exc:
+        outcome, detail = NotificationOutcome.MALFORMED, str(exc)[:300]
+        trade = None
+    with transaction.atomic():
+        if trade is not None:
+            out_trade_no = trade.out_trade_no
+            outcome, payment, detail = _apply_trade(trade, source="notification")
+        PaymentNotification.objects.create(channel=channel, outcome=outcome, out_trade_no=out_trade_no[:64],
+                                           payment=payment, headers=headers, body=body, detail=detail[:300])
+    if outcome in (NotificationOutcome.ACCEPTED, NotificationOutcome.DUPLICATE, NotificationOutcome.NOT_SUCCESS):
+        return 200, outcome
+    if outcome == NotificationOutcome.BAD_SIGNATURE:
+        return 401, outcome
+    return 400, outcome
+
+
+def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
+    """Ask the gateway about an unfinished online payment (the browser came back, or the member
+    pressed "check"); apply a success exactly like a notification. The payer themself or the
+    branch may ask."""
+    from dangjian.dues.gateways import get_gateway
+
+    if acting_user is not None and not _is_own(payment.member, acting_user):  # None: the periodic job
+        require(acting_user, PERM_MANAGE, payment.org_path)
+    if payment.channel not in ONLINE_CHANNELS or payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+        return payment
+    try:
+        trade = get_gateway(payment.channel).query(payment.out_trade_no)
+    except GatewayError as exc:
+        log.info("query %s failed: %s", payment.out_trade_no, exc)
+        return payment
+    with transaction.atomic():
+        if trade.paid:
+            _apply_trade(trade, source="query")
+        elif trade.state in ("CLOSED", "PAYERROR", "REVOKED"):
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            if locked.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+                before = _payment_snapshot(locked)
+                new = PaymentStatus.CLOSED if trade.state == "CLOSED" else PaymentStatus.FAILED
+                locked.check_transition(new)
+                locked.status = new
+                locked.save(update_fields=["status"])
+                audit.record(acting_user, "dues.payment_failed", locked, before=before,
+                             after=_payment_snapshot(locked), reason=trade.state, org_path=locked.org_path,
+                             target_label=locked.out_trade_no)
+    payment.refresh_from_db()
+    return payment
+
+
+def do_record_offline_payment(member: Member, *, months: list[dt.date], channel: str, voluntary_cents: Any = 0,
+                              reference: str = "", acting_user: Any) -> Payment:
+    """The branch records dues paid in cash or by bank transfer (补交 of any month, 预交 within
+    the limit). A bank transfer needs its reference."""
+    require(acting_user, PERM_MANAGE, member.org_path)
+    if channel not in (PaymentChannel.CASH, PaymentChannel.BANK_TRANSFER):
+        raise ValidationError({"channel": _("Choose cash or bank transfer.")})
+    reference = (reference or "").strip()[:100]
+    if channel == PaymentChannel.BANK_TRANSFER and not reference:
+        raise ValidationError({"reference": _("Give the bank transfer's reference number.")})
+    voluntary = _check_voluntary(voluntary_cents)
+    _lo, hi = payable_window()
+    with transaction.atomic():
+        bills = _bills_for_payment(member, months, window=(dt.date(1900, 1, 1), hi))
+        payment = _new_payment(member, bills, voluntary, channel, acting_user)
+        payment.reference = reference
+        payment.save(update_fields=["reference"])
+        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+                     org_path=member.org_path, target_label=str(member))
+        _mark_paid(payment, txn_id=reference, actor=acting_user, source=channel)
+    return payment
+
+
+def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
+    """Refund a whole payment (e.g. paid twice): online through the gateway; the bills it settled
+    are due again."""
+    from dangjian.dues.gateways import get_gateway
+
+    require(acting_user, PERM_MANAGE, payment.org_path)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the reason for the refund.")})
+    payment.check_transition(PaymentStatus.REFUNDED)
+    refund_no = "RF" + payment.out_trade_no[2:]
+    if payment.channel in ONLINE_CHANNELS:
+        try:
+            result = get_gateway(payment.channel).refund(out_trade_no=payment.out_trade_no, out_refund_no=refund_no,
+                                                         refund_cents=payment.amount_cents,
+                                                         total_cents=payment.amount_cents, reason=reason)
+        except GatewayError as exc:
+            raise ValidationError({"reason": _("The payment service refused the refund: %(error)s")
+                                   % {"error": exc.message or exc.kind}}) from None
+        if result.status not in ("SUCCESS", "PROCESSING"):
+            raise ValidationError({"reason": _("The payment service refused the refund: %(error)s")
+                                   % {"error": result.status}})
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked.check_transition(PaymentStatus.REFUNDED)
+        before = _payment_snapshot(locked)
+        Bill.objects.filter(payment=locked, status=BillStatus.PAID).update(status=BillStatus.DUE, payment=None,
+                                                                           paid_at=None)
+        locked.status, locked.refunded_at = PaymentStatus.REFUNDED, timezone.now()
+        locked.refund_no, locked.refund_reason = refund_no, reason[:200]
+        locked.save(update_fields=["status", "refunded_at", "refund_no", "refund_reason"])
+        audit.record(acting_user, "dues.payment_refunded", locked, before=before, after=_payment_snapshot(locked),
+                     reason=reason[:200], org_path=locked.org_path, target_label=locked.out_trade_no)
+    return locked

@@ -1,0 +1,138 @@
+"""How a bill's amount is found: the member's base in force that month, the one calculation
+(``dues.calc.calculate``) and an approved reduction or exemption. Reads only; writes are actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
+from dangjian.dues.calc import calculate
+from dangjian.dues.models import DuesBase, DuesRelief
+from dangjian.dues.rules import DuesRules, get_rules
+from dangjian.members import CURRENT_STATUSES
+
+#: The dues category a member's registry category implies when no base says otherwise.
+CATEGORY_FROM_MEMBER = {
+    "in_service": DuesCategory.IN_SERVICE,
+    "retired": DuesCategory.RETIRED,
+    "farmer": DuesCategory.FARMER,
+    "student": DuesCategory.STUDENT,
+    "unemployed": DuesCategory.UNEMPLOYED,
+}
+
+
+# --- months -------------------------------------------------------------------------------------
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(a: dt.date, b: dt.date) -> int:
+    """Whole months from ``a`` to ``b`` (both first days)."""
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def current_month() -> dt.date:
+    return month_start(timezone.localdate())
+
+
+def parse_month(text: Any) -> dt.date | None:
+    """``"2026-11"`` → 2026-11-01; None for anything else."""
+    raw = str(text or "").strip()
+    try:
+        year, month = raw.split("-")
+        if len(year) != 4 or not 1 <= len(month) <= 2:
+            return None
+        return dt.date(int(year), int(month), 1)
+    except (ValueError, TypeError):
+        return None
+
+
+# --- amounts ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BillAmount:
+    category: str
+    base_cents: int | None
+    amount_cents: int
+    basis: str
+    status: str
+    relief: DuesRelief | None
+
+
+def base_in_force(bases: Iterable[DuesBase], month: dt.date) -> DuesBase | None:
+    """The approved base in force in ``month``: the latest one effective on or before it (a base of
+    an earlier year carries on until the new year's base is set)."""
+    best: DuesBase | None = None
+    for base in bases:
+        if base.status != BaseStatus.APPROVED:
+            continue
+        if (base.year, base.effective_month) > (month.year, month.month):
+            continue
+        if best is None or (base.year, base.effective_month, base.pk) > (best.year, best.effective_month, best.pk):
+            best = base
+    return best
+
+
+def relief_in_force(reliefs: Iterable[DuesRelief], month: dt.date) -> DuesRelief | None:
+    for relief in reliefs:
+        if relief.status == ReliefStatus.APPROVED and relief.from_month <= month <= relief.to_month:
+            return relief
+    return None
+
+
+def is_billable(member: Any, month: dt.date) -> bool:
+    """Members who are not current get no bill; probationary members pay from the month of the
+    branch-assembly vote (their join date)."""
+    if member.status not in CURRENT_STATUSES:
+        return False
+    return not (member.join_date and month < month_start(member.join_date))
+
+
+def bill_amount(member: Any, month: dt.date, bases: Iterable[DuesBase], reliefs: Iterable[DuesRelief],
+                rules: DuesRules | None = None) -> BillAmount | None:
+    """The bill for ``member`` in ``month`` or None when a base is needed and none is approved."""
+    rules = rules or get_rules()
+    base = base_in_force(bases, month)
+    if base is not None:
+        result = calculate(base.category, base.base_cents, rules=rules,
+                           farmer_amount_cents=base.farmer_amount_cents)
+    else:
+        category = CATEGORY_FROM_MEMBER.get(member.category)
+        if category is None or category not in {DuesCategory.FARMER, DuesCategory.STUDENT, DuesCategory.UNEMPLOYED}:
+            return None
+        result = calculate(category, None, rules=rules)
+    amount, basis, status = result.amount_cents, result.basis, BillStatus.DUE
+    relief = relief_in_force(reliefs, month)
+    if relief is not None:
+        if relief.kind == ReliefKind.EXEMPTION:
+            amount, basis, status = 0, "relief:exemption", BillStatus.EXEMPT
+        else:
+            amount, basis = min(amount, relief.monthly_cents or 0), "relief:reduction"
+    return BillAmount(result.category, result.base_cents, amount, basis, status, relief)
+
+
+def bases_by_member(member_ids: list[int], year: int) -> dict[int, list[DuesBase]]:
+    out: dict[int, list[DuesBase]] = defaultdict(list)
+    for base in DuesBase.objects.filter(member_id__in=member_ids, status=BaseStatus.APPROVED, year__lte=year):
+        out[base.member_id].append(base)
+    return out
+
+
+def reliefs_by_member(member_ids: list[int], month: dt.date) -> dict[int, list[DuesRelief]]:
+    out: dict[int, list[DuesRelief]] = defaultdict(list)
+    for relief in DuesRelief.objects.filter(member_id__in=member_ids, status=ReliefStatus.APPROVED,
+                                            from_month__lte=month, to_month__gte=month):
+        out[relief.member_id].append(relief)
+    return out

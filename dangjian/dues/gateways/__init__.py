@@ -1,0 +1,71 @@
+"""Payment gateways: production adapters around the vendors' SDKs.
+
+Each adapter turns the vendor's answers into these small types; the actions never see an SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or refused the request. ``kind``: timeout, network,
+    rejected, not_configured, bad_response."""
+
+    def __init__(self, kind: str, message: str = "") -> None:
+        super().__init__(f"{kind}: {message}" if message else kind)
+        self.kind = kind
+        self.message = message
+
+
+class BadNotification(Exception):
+    """A notification whose signature or encryption does not check out."""
+
+
+@dataclass(frozen=True)
+class OrderStart:
+    """Where the payer goes: a QR-code URL (native) or a page to open (H5)."""
+
+    mode: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TradeState:
+    """A trade as the gateway sees it (from a notification or a query)."""
+
+    out_trade_no: str
+    state: str  # SUCCESS, NOTPAY, CLOSED, PAYERROR, REFUND, USERPAYING, ...
+    amount_cents: int | None
+    transaction_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def paid(self) -> bool:
+        return self.state == "SUCCESS"
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+
+
+def get_gateway(channel: str) -> Any:
+    """The production adapter of an online channel; ``GatewayError("not_configured")`` if unset."""
+    if channel == "wechat":
+        from dangjian.dues.gateways.wechat import WeChatPayGateway
+
+        return WeChatPayGateway()
+    if channel == "alipay":
+        from dangjian.dues.gateways.alipay import AlipayGateway
+
+        return AlipayGateway()
+    raise GatewayError("not_configured", f"channel {channel!r} is not available")
+
+
+def available_channels() -> list[str]:
+    from dangjian.dues.config import alipay_settings, wechatpay_settings
+
+    return [c for c, conf in (("wechat", wechatpay_settings()), ("alipay", alipay_settings())) if conf]

@@ -1,0 +1,149 @@
+"""WeChat Pay API v3 through the ``wechatpayv3`` SDK (production code).
+
+Merchant requests are signed with the merchant's RSA key (``Authorization: WECHATPAY2-SHA256-RSA2048``);
+responses and notifications are verified with the WeChat Pay platform public key
+(``PUBLIC_KEY``/``PUBLIC_KEY_ID``, RSA-SHA256 over ``timestamp\\nnonce\\nbody\\n``); a notification's
+``resource`` is decrypted with the APIv3 key (AEAD_AES_256_GCM). ``GATEWAY`` points the SDK at a
+local simulator in tests and the demo (the SDK keeps the base URL in ``Core._gate_way``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+from dangjian.dues.config import wechatpay_settings
+from dangjian.dues.gateways import BadNotification, GatewayError, OrderStart, RefundResult, TradeState
+
+DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
+_HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial",
+            "Wechatpay-Signature-Type")
+
+
+def notification_headers(meta: dict[str, Any]) -> dict[str, str]:
+    """The signature headers of a Django request's META, under their canonical names."""
+    out = {}
+    for name in _HEADERS:
+        key = "HTTP_" + name.upper().replace("-", "_")
+        if key in meta:
+            out[name] = str(meta[key])
+    return out
+
+
+class WeChatPayGateway:
+    channel = "wechat"
+
+    def __init__(self, conf: dict[str, Any] | None = None) -> None:
+        conf = conf if conf is not None else wechatpay_settings()
+        if not conf:
+            raise GatewayError("not_configured", "DANGJIAN['DUES']['WECHATPAY'] is not set")
+        self.conf = conf
+        self.mchid = str(conf["MCHID"])
+        self.appid = str(conf["APPID"])
+        try:
+            self.client = WeChatPay(
+                wechatpay_type=WeChatPayType.NATIVE,
+                mchid=self.mchid,
+                private_key=conf["PRIVATE_KEY"],
+                cert_serial_no=conf["CERT_SERIAL_NO"],
+                appid=self.appid,
+                apiv3_key=conf["APIV3_KEY"],
+                notify_url=conf["NOTIFY_URL"],
+                public_key=conf["PUBLIC_KEY"],
+                public_key_id=conf["PUBLIC_KEY_ID"],
+                timeout=float(conf.get("TIMEOUT", 10)),
+            )
+        except Exception as exc:  # the SDK raises bare Exceptions for bad keys
+            raise GatewayError("not_configured", str(exc)) from None
+        self.client._core._gate_way = str(conf.get("GATEWAY") or DEFAULT_GATEWAY).rstrip("/")
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _call(self, fn: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            code, body = fn(**kwargs)
+        except requests.Timeout as exc:
+            raise GatewayError("timeout", str(exc)) from None
+        except requests.RequestException as exc:
+            raise GatewayError("network", str(exc)) from None
+        except Exception as exc:  # e.g. "failed to verify the signature"
+            raise GatewayError("bad_response", str(exc)) from None
+        try:
+            data = json.loads(body) if body else {}
+        except (TypeError, ValueError):
+            raise GatewayError("bad_response", f"HTTP {code}: not JSON") from None
+        if not 200 <= int(code) < 300:
+            raise GatewayError("rejected", f"HTTP {code}: {data.get('code', '')} {data.get('message', '')}".strip())
+        return data if isinstance(data, dict) else {}
+
+    def create_order(self, *, out_trade_no: str, amount_cents: int, description: str, mode: str,
+                     client_ip: str = "127.0.0.1", time_expire: str | None = None) -> OrderStart:
+        """``mode``: ``native`` (a QR code for a computer) or ``h5`` (a phone's browser)."""
+        kwargs: dict[str, Any] = {
+            "description": description[:127], "out_trade_no": out_trade_no,
+            "amount": {"total": amount_cents, "currency": "CNY"},
+        }
+        if time_expire:
+            kwargs["time_expire"] = time_expire
+        if mode == "h5":
+            kwargs["pay_type"] = WeChatPayType.H5
+            kwargs["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+            data = self._call(self.client.pay, **kwargs)
+            url = data.get("h5_url")
+        else:
+            kwargs["pay_type"] = WeChatPayType.NATIVE
+            data = self._call(self.client.pay, **kwargs)
+            url = data.get("code_url")
+        if not url:
+            raise GatewayError("bad_response", "no payment URL in the answer")
+        return OrderStart(mode, str(url))
+
+    def query(self, out_trade_no: str) -> TradeState:
+        data = self._call(self.client.query, out_trade_no=out_trade_no)
+        return self._trade(data)
+
+    def close(self, out_trade_no: str) -> None:
+        self._call(self.client.close, out_trade_no=out_trade_no)
+
+    def refund(self, *, out_trade_no: str, out_refund_no: str, refund_cents: int, total_cents: int,
+               reason: str = "") -> RefundResult:
+        data = self._call(self.client.refund, out_refund_no=out_refund_no, out_trade_no=out_trade_no,
+                          amount={"refund": refund_cents, "total": total_cents, "currency": "CNY"},
+                          reason=reason[:80] or None)
+        return RefundResult(str(data.get("refund_id", "")), str(data.get("status", "")))
+
+    # --- notifications --------------------------------------------------------------------------
+
+    def parse_notification(self, headers: dict[str, str], body: str) -> TradeState:
+        """Verify the platform signature, decrypt the resource, return the trade it reports.
+        Raises ``BadNotification`` when anything does not check out."""
+        try:
+            data = self.client.callback(headers=headers, body=body)
+        except Exception as exc:  # unsupported signature type or algorithm
+            raise BadNotification(str(exc)) from None
+        if not data:
+            raise BadNotification("signature or decryption failed")
+        resource = data.get("resource")
+        if not isinstance(resource, dict):
+            raise BadNotification("no resource")
+        if str(resource.get("mchid", self.mchid)) != self.mchid or str(resource.get("appid", self.appid)) != self.appid:
+            raise BadNotification("notification for another merchant")
+        state = self._trade(resource)
+        if data.get("event_type") not in (None, "TRANSACTION.SUCCESS") and state.paid:
+            raise BadNotification("event type does not match the trade state")
+        return state
+
+    @staticmethod
+    def _trade(data: dict[str, Any]) -> TradeState:
+        amount = data.get("amount") or {}
+        total = amount.get("total") if isinstance(amount, dict) else None
+        return TradeState(
+            out_trade_no=str(data.get("out_trade_no", "")),
+            state=str(data.get("trade_state", "")),
+            amount_cents=int(total) if isinstance(total, int) and not isinstance(total, bool) else None,
+            transaction_id=str(data.get("transaction_id", "") or ""),
+            raw=data,
+        )

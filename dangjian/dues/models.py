@@ -1,0 +1,254 @@
+"""Party dues: bases, reductions/exemptions, monthly bills, payments and gateway notifications.
+
+Money is integer cents everywhere. A month is stored as the DateField of its first day.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.dues import (
+    PAYMENT_TRANSITIONS,
+    RELIEF_TRANSITIONS,
+    ArrearsLevel,
+    ArrearsStatus,
+    BaseSource,
+    BaseStatus,
+    BillStatus,
+    DuesCategory,
+    NotificationOutcome,
+    PaymentChannel,
+    PaymentStatus,
+    ReliefKind,
+    ReliefStatus,
+)
+from dangjian.dues.calc import cents_to_yuan
+
+
+class DuesBase(models.Model):
+    """A member's dues base for a year, effective from ``effective_month`` (1–12) of that year.
+
+    The base of a later month in the same year replaces an earlier one from that month on (a new
+    salary applies from the month it is first paid)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_bases",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    effective_month = models.PositiveSmallIntegerField(_("effective from month"), default=1)
+    category = models.CharField(_("dues category"), max_length=20, choices=DuesCategory.choices)
+    base_cents = models.BigIntegerField(_("monthly base (fen)"), null=True, blank=True)
+    farmer_amount_cents = models.IntegerField(_("farmer amount (fen)"), null=True, blank=True)
+    #: [{"item": "基本工资", "cents": 480000}, ...] as reported
+    income_breakdown = models.JSONField(_("income breakdown"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=BaseStatus.choices, default=BaseStatus.SUBMITTED)
+    source = models.CharField(_("source"), max_length=20, choices=BaseSource.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dues base")
+        verbose_name_plural = _("dues bases")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year", "effective_month"], condition=Q(status="submitted"),
+                                    name="dues_base_one_submitted_per_month"),
+            models.UniqueConstraint(fields=["member", "year", "effective_month"], condition=Q(status="approved"),
+                                    name="dues_base_one_approved_per_month"),
+            models.CheckConstraint(condition=Q(effective_month__gte=1, effective_month__lte=12),
+                                   name="dues_base_month_1_12"),
+        ]
+        indexes = [models.Index(fields=["member", "year", "status"], name="dues_base_member_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}-{self.effective_month:02d}"
+
+    @property
+    def base_yuan(self) -> str:
+        return cents_to_yuan(self.base_cents) if self.base_cents is not None else "—"
+
+
+class DuesRelief(models.Model):
+    """A reduction or exemption: proposed by the branch with reason and evidence, decided above."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_reliefs",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ReliefKind.choices)
+    from_month = models.DateField(_("from month"))
+    to_month = models.DateField(_("to month"))
+    monthly_cents = models.IntegerField(_("reduced monthly amount (fen)"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    evidence = models.TextField(_("evidence"))
+    status = models.CharField(_("status"), max_length=20, choices=ReliefStatus.choices,
+                              default=ReliefStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dues reduction or exemption")
+        verbose_name_plural = _("dues reductions and exemptions")
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in RELIEF_TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError({"status": gettext("A reduction or exemption cannot go from “%(old)s” to “%(new)s”.")
+                                   % {"old": ReliefStatus(self.status).label,
+                                      "new": ReliefStatus(new_status).label
+                                      if new_status in ReliefStatus.values else new_status}})
+
+
+class Bill(models.Model):
+    """One member's dues for one month. Unique per member and month: generation is idempotent."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_bills",
+                               verbose_name=_("member"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+    month = models.DateField(_("month"))
+    category = models.CharField(_("dues category"), max_length=20, choices=DuesCategory.choices)
+    base_cents = models.BigIntegerField(_("monthly base (fen)"), null=True, blank=True)
+    amount_cents = models.BigIntegerField(_("amount (fen)"))
+    basis = models.CharField(max_length=80)
+    relief = models.ForeignKey(DuesRelief, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.DUE)
+    payment = models.ForeignKey("Payment", null=True, blank=True, on_delete=models.SET_NULL, related_name="paid_bills")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dues bill")
+        verbose_name_plural = _("dues bills")
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_bill_member_month")]
+        indexes = [
+            models.Index(fields=["org_path", "month"], name="dues_bill_path_month_idx"),
+            models.Index(fields=["month", "status"], name="dues_bill_month_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.month:%Y-%m}"
+
+    @property
+    def amount_yuan(self) -> str:
+        return cents_to_yuan(self.amount_cents)
+
+
+class Payment(models.Model):
+    """One payment (an order at a gateway, or cash / bank transfer recorded by the branch).
+
+    ``amount_cents`` = the bills' amounts + ``voluntary_cents``; a gateway must confirm exactly it.
+    """
+
+    out_trade_no = models.CharField(_("order number"), max_length=32, unique=True)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_payments",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=PaymentChannel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices,
+                              default=PaymentStatus.CREATED)
+    amount_cents = models.BigIntegerField(_("amount (fen)"))
+    voluntary_cents = models.BigIntegerField(_("voluntary extra dues (fen)"), default=0)
+    large_voluntary = models.BooleanField(_("voluntary payment of 1000 yuan or more"), default=False)
+    bills = models.ManyToManyField(Bill, related_name="orders", blank=True)
+    months_label = models.CharField(max_length=200, blank=True)
+    gateway_txn_id = models.CharField(max_length=64, blank=True)
+    pay_url = models.TextField(blank=True)
+    pay_mode = models.CharField(max_length=10, blank=True)  # native / h5
+    conflict = models.BooleanField(default=False)  # paid, but some bill had been paid by another payment
+    reference = models.CharField(_("reference"), max_length=100, blank=True)  # bank-transfer reference
+    last_error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_no = models.CharField(max_length=64, blank=True)
+    refund_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dues payment")
+        verbose_name_plural = _("dues payments")
+        indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx")]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in PAYMENT_TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError({"status": gettext("A payment cannot go from “%(old)s” to “%(new)s”.")
+                                   % {"old": PaymentStatus(self.status).label,
+                                      "new": PaymentStatus(new_status).label
+                                      if new_status in PaymentStatus.values else new_status}})
+
+    @property
+    def amount_yuan(self) -> str:
+        return cents_to_yuan(self.amount_cents)
+
+    @property
+    def voluntary_yuan(self) -> str:
+        return cents_to_yuan(self.voluntary_cents)
+
+    @property
+    def dues_cents(self) -> int:
+        return self.amount_cents - self.voluntary_cents
+
+
+class PaymentNotification(models.Model):
+    """Every asynchronous notification a gateway sent us, accepted or not."""
+
+    channel = models.CharField(max_length=20, choices=PaymentChannel.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=NotificationOutcome.choices)
+    out_trade_no = models.CharField(max_length=64, blank=True, db_index=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="notifications")
+    headers = models.JSONField(default=dict)
+    body = models.TextField()
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("payment notification")
+        verbose_name_plural = _("payment notifications")
+
+
+class ArrearsAlert(models.Model):
+    """One step of the arrears procedure for one unpaid streak: a reminder (1 month), the branch
+    warning (3) and the lapse alert (6). Unique per member, level and streak start, so the daily job
+    never repeats itself. At 6 months the branch records its decision; nothing is automatic."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_arrears",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    level = models.PositiveSmallIntegerField(_("level"), choices=ArrearsLevel.choices)
+    streak_start = models.DateField(_("first unpaid month"))
+    months_unpaid = models.PositiveSmallIntegerField(_("months unpaid"))
+    unpaid_cents = models.BigIntegerField(_("amount unpaid (fen)"))
+    status = models.CharField(_("status"), max_length=20, choices=ArrearsStatus.choices, default=ArrearsStatus.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("arrears alert")
+        verbose_name_plural = _("arrears alerts")
+        constraints = [models.UniqueConstraint(fields=["member", "level", "streak_start"],
+                                               name="dues_arrears_once_per_streak")]
+
+    @property
+    def unpaid_yuan(self) -> str:
+        return cents_to_yuan(self.unpaid_cents)

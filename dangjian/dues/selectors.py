@@ -1,0 +1,218 @@
+"""Reads of the dues module, always through ``core.scoping`` (out of scope is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from dangjian.core.scoping import get_scoped_or_404, scoped
+from dangjian.dues import BaseStatus, BillStatus, PaymentStatus, ReliefStatus
+from dangjian.dues.actions import PERM_APPROVE_RELIEF, PERM_MANAGE
+from dangjian.dues.calc import cents_to_yuan
+from dangjian.dues.models import ArrearsAlert, Bill, DuesBase, DuesRelief, Payment
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+
+def own_member(user: Any) -> Member | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.select_related("person", "organization").filter(person__user=user).first()
+
+
+def access_payment(user: Any, out_trade_no: str) -> Payment:
+    """A payment the user made, or one in their ``dues.manage`` scope."""
+    return get_scoped_or_404(Payment.objects.select_related("member__person"), user, PERM_MANAGE,
+                             path_field="org_path", extra=Q(member__person__user=user)
+                             if getattr(user, "is_authenticated", False) else None,
+                             out_trade_no=str(out_trade_no)[:32])
+
+
+def access_base(user: Any, base_id: Any) -> DuesBase:
+    return get_scoped_or_404(DuesBase.objects.select_related("member__person"), user, PERM_MANAGE,
+                             path_field="org_path", pk=base_id)
+
+
+def access_relief(user: Any, relief_id: Any) -> DuesRelief:
+    """A relief in the user's branch scope, or under a committee where they may decide."""
+    qs = DuesRelief.objects.select_related("member__person", "member__organization")
+    try:
+        return get_scoped_or_404(qs, user, PERM_MANAGE, path_field="org_path", pk=relief_id)
+    except Http404:
+        return get_scoped_or_404(qs, user, PERM_APPROVE_RELIEF, path_field="org_path", pk=relief_id)
+
+
+def access_managed_member(user: Any, member_id: Any) -> Member:
+    return get_scoped_or_404(Member.objects.select_related("person", "organization"), user, PERM_MANAGE,
+                             path_field="org_path", pk=member_id)
+
+
+def access_ledger_org(user: Any, org_id: Any) -> Organization:
+    return get_scoped_or_404(Organization.objects.all(), user, PERM_MANAGE, path_field="path", pk=org_id)
+
+
+def managed_orgs(user: Any) -> QuerySet[Organization]:
+    return scoped(Organization.objects.all(), user, PERM_MANAGE, path_field="path").order_by("path")
+
+
+def bases_for(user: Any, org: Organization, year: int, *, status: str = "") -> QuerySet[DuesBase]:
+    qs = scoped(DuesBase.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
+        org_path__startswith=org.path, year=year).select_related("member__person").order_by("member__person__name_pinyin", "-pk")
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=BaseStatus.SUPERSEDED)
+    return qs
+
+
+def reliefs_for(user: Any, org: Organization) -> QuerySet[DuesRelief]:
+    q_manage = scoped(DuesRelief.objects.all(), user, PERM_MANAGE, path_field="org_path").values("pk")
+    q_decide = scoped(DuesRelief.objects.all(), user, PERM_APPROVE_RELIEF, path_field="org_path").values("pk")
+    return (DuesRelief.objects.filter(Q(pk__in=q_manage) | Q(pk__in=q_decide), org_path__startswith=org.path)
+            .select_related("member__person").order_by("-created_at"))
+
+
+def pending_relief_count(user: Any, org: Organization) -> int:
+    return reliefs_for(user, org).filter(status=ReliefStatus.PROPOSED).count()
+
+
+# --- ledgers ------------------------------------------------------------------------------------
+
+@dataclass
+class LedgerRow:
+    org_id: int
+    name: str
+    due_count: int = 0
+    due_cents: int = 0
+    paid_count: int = 0
+    paid_cents: int = 0
+    unpaid_count: int = 0
+    unpaid_cents: int = 0
+    exempt_count: int = 0
+
+    @property
+    def due_yuan(self) -> str:
+        return cents_to_yuan(self.due_cents, grouping=True)
+
+    @property
+    def paid_yuan(self) -> str:
+        return cents_to_yuan(self.paid_cents, grouping=True)
+
+    @property
+    def unpaid_yuan(self) -> str:
+        return cents_to_yuan(self.unpaid_cents, grouping=True)
+
+
+@dataclass
+class Ledger:
+    month: dt.date
+    org: Organization
+    rows: list[LedgerRow] = field(default_factory=list)
+    total: LedgerRow = field(default_factory=lambda: LedgerRow(0, ""))
+    voluntary_cents: int = 0
+    large_voluntary_count: int = 0
+
+    @property
+    def voluntary_yuan(self) -> str:
+        return cents_to_yuan(self.voluntary_cents, grouping=True)
+
+
+def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
+    """应缴/实缴/欠缴 per branch for one month under ``org`` (counts and cents): three queries."""
+    bills = scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
+        org_path__startswith=org.path, month=month)
+    agg = (bills.values("organization_id")
+           .annotate(due_count=Count("pk", filter=~Q(status=BillStatus.EXEMPT)),
+                     due_cents=Sum("amount_cents"),
+                     paid_count=Count("pk", filter=Q(status=BillStatus.PAID)),
+                     paid_cents=Sum("amount_cents", filter=Q(status=BillStatus.PAID)),
+                     exempt_count=Count("pk", filter=Q(status=BillStatus.EXEMPT)))
+           .order_by())
+    names = dict(Organization.objects.filter(path__startswith=org.path).values_list("pk", "name"))
+    ledger = Ledger(month, org)
+    for row in agg:
+        r = LedgerRow(row["organization_id"], names.get(row["organization_id"], "?"),
+                      row["due_count"], row["due_cents"] or 0, row["paid_count"], row["paid_cents"] or 0,
+                      exempt_count=row["exempt_count"])
+        r.unpaid_count = r.due_count - r.paid_count
+        r.unpaid_cents = r.due_cents - r.paid_cents
+        ledger.rows.append(r)
+    ledger.rows.sort(key=lambda r: r.name)
+    t = ledger.total
+    for r in ledger.rows:
+        for name in ("due_count", "due_cents", "paid_count", "paid_cents", "unpaid_count", "unpaid_cents",
+                     "exempt_count"):
+            setattr(t, name, getattr(t, name) + getattr(r, name))
+    start = dt.datetime.combine(month, dt.time.min)
+    pays = scoped(Payment.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
+        org_path__startswith=org.path, status=PaymentStatus.PAID, voluntary_cents__gt=0,
+        paid_at__date__gte=start.date(), paid_at__date__lt=_next_month(month))
+    vol = pays.aggregate(total=Sum("voluntary_cents"), large=Count("pk", filter=Q(large_voluntary=True)))
+    ledger.voluntary_cents = vol["total"] or 0
+    ledger.large_voluntary_count = vol["large"] or 0
+    return ledger
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def member_bills(member: Member, year: int | None = None) -> QuerySet[Bill]:
+    qs = Bill.objects.filter(member=member).order_by("-month")
+    if year:
+        qs = qs.filter(month__year=year)
+    return qs
+
+
+def member_year_rows(user: Any, org: Organization, year: int, members: list[Member]) -> list[dict[str, Any]]:
+    """For a page of members: 12 month cells each (amount and status), plus year totals."""
+    ids = [m.pk for m in members]
+    cells: dict[int, dict[int, Bill]] = {i: {} for i in ids}
+    for bill in scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
+            member_id__in=ids, month__year=year):
+        cells[bill.member_id][bill.month.month] = bill
+    rows = []
+    for m in members:
+        by_month = cells[m.pk]
+        rows.append({
+            "member": m,
+            "months": [by_month.get(i) for i in range(1, 13)],
+            "due_cents": sum(b.amount_cents for b in by_month.values()),
+            "paid_cents": sum(b.amount_cents for b in by_month.values() if b.status == BillStatus.PAID),
+        })
+    return rows
+
+
+def ledger_members(user: Any, org: Organization) -> QuerySet[Member]:
+    return (scoped(Member.objects.all(), user, PERM_MANAGE, path_field="org_path")
+            .filter(org_path__startswith=org.path).select_related("person").order_by("person__name_pinyin", "pk"))
+
+
+def payments_for(user: Any, org: Organization) -> QuerySet[Payment]:
+    return (scoped(Payment.objects.all(), user, PERM_MANAGE, path_field="org_path")
+            .filter(org_path__startswith=org.path).exclude(status=PaymentStatus.CREATED)
+            .select_related("member__person").order_by("-created_at"))
+
+
+def arrears_for(user: Any, org: Organization) -> QuerySet[ArrearsAlert]:
+    return (scoped(ArrearsAlert.objects.all(), user, PERM_MANAGE, path_field="org_path")
+            .filter(org_path__startswith=org.path).exclude(level=1)
+            .select_related("member__person", "member__organization").order_by("status", "-level", "-created_at"))
+
+
+def access_arrears(user: Any, alert_id: Any) -> ArrearsAlert:
+    return get_scoped_or_404(ArrearsAlert.objects.select_related("member"), user, PERM_MANAGE,
+                             path_field="org_path", pk=alert_id)
+
+
+def member_bases(member: Member) -> QuerySet[DuesBase]:
+    return DuesBase.objects.filter(member=member).exclude(status=BaseStatus.SUPERSEDED).order_by(
+        "-year", "-effective_month", "-pk")
+
+
+def member_payments(member: Member) -> QuerySet[Payment]:
+    return Payment.objects.filter(member=member).exclude(status=PaymentStatus.CREATED).order_by("-created_at")

@@ -1,0 +1,352 @@
+"""A local WeChat Pay API v3 gateway for tests and the demo.
+
+It checks each merchant request's ``Authorization`` signature with the merchant's public key,
+signs every answer with the platform key (``Wechatpay-Signature`` etc.), and sends notifications
+whose ``resource`` is AES-256-GCM encrypted with the APIv3 key and signed like the real ones.
+
+Endpoints: ``POST /v3/pay/transactions/native`` and ``/h5``, ``GET
+/v3/pay/transactions/out-trade-no/{no}``, ``POST .../{no}/close``, ``POST
+/v3/refund/domestic/refunds``; and the payer's side: ``GET /sim/checkmweb?prepay_id=…&redirect_url=…``
+(the H5 cashier page with a Pay button) and ``POST /sim/confirm``.
+
+Test controls: ``pay(no)``, ``fail(no)``, ``notification(no, …)`` (headers and body, optionally
+tampered), ``deliver(headers, body)``, ``delay_next`` (answer the next API call late: a timeout).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import secrets
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
+from typing import Any, cast
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dangjian.dues.simulators.keys import KeyPair, make_apiv3_key, make_keypair
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@dataclass
+class SimOrder:
+    out_trade_no: str
+    amount: int
+    description: str
+    notify_url: str
+    mode: str
+    prepay_id: str
+    state: str = "NOTPAY"
+    transaction_id: str = ""
+    success_time: str = ""
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class MerchantConfig:
+    """What our settings need to talk to this simulator."""
+
+    mchid: str
+    appid: str
+    cert_serial_no: str
+    private_key: str
+    apiv3_key: str
+    public_key: str
+    public_key_id: str
+    gateway: str
+
+    def settings(self, notify_url: str, timeout: float = 5) -> dict[str, Any]:
+        return {
+            "MCHID": self.mchid, "APPID": self.appid, "CERT_SERIAL_NO": self.cert_serial_no,
+            "PRIVATE_KEY": self.private_key, "APIV3_KEY": self.apiv3_key, "PUBLIC_KEY": self.public_key,
+            "PUBLIC_KEY_ID": self.public_key_id, "NOTIFY_URL": notify_url, "GATEWAY": self.gateway,
+            "TIMEOUT": timeout,
+        }
+
+
+class WeChatPaySimulator:
+    def __init__(self, *, merchant: KeyPair | None = None, platform: KeyPair | None = None,
+                 apiv3_key: str | None = None, mchid: str = "1900000109", appid: str = "wxd678efh567hg6787") -> None:
+        self.merchant = merchant or make_keypair()
+        self.platform = platform or make_keypair()
+        self.apiv3_key = apiv3_key or make_apiv3_key()
+        self.mchid, self.appid = mchid, appid
+        self.cert_serial_no = secrets.token_hex(20).upper()
+        self.public_key_id = "PUB_KEY_ID_" + secrets.token_hex(16).upper()
+        self._platform_key = cast(rsa.RSAPrivateKey,
+                                 serialization.load_pem_private_key(self.platform.private_pem.encode(), None))
+        self._merchant_pub = cast(rsa.RSAPublicKey, serialization.load_pem_public_key(self.merchant.public_pem.encode()))
+        self.orders: dict[str, SimOrder] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.delivered: list[tuple[int, str]] = []
+        self.delay_next = 0.0
+        self.lock = threading.Lock()
+        self._server: _ThreadingServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> WeChatPaySimulator:
+        self._server = make_server(host, port, self.wsgi, server_class=_ThreadingServer,  # type: ignore[arg-type]
+                                   handler_class=_QuietHandler)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def merchant_config(self) -> MerchantConfig:
+        return MerchantConfig(self.mchid, self.appid, self.cert_serial_no, self.merchant.private_pem,
+                              self.apiv3_key, self.platform.public_pem, self.public_key_id, self.url)
+
+    # --- protocol pieces ------------------------------------------------------------------------
+
+    def _sign(self, timestamp: str, nonce: str, body: str) -> str:
+        message = f"{timestamp}\n{nonce}\n{body}\n".encode()
+        signature = self._platform_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        return base64.b64encode(signature).decode()
+
+    def signed_headers(self, body: str, *, bad_signature: bool = False) -> dict[str, str]:
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(16).upper()
+        signature = self._sign(timestamp, nonce, body)
+        if bad_signature:
+            signature = self._sign(timestamp, nonce, body + " ")
+        return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce, "Wechatpay-Signature": signature,
+                "Wechatpay-Serial": self.public_key_id, "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048"}
+
+    def _check_authorization(self, method: str, path: str, body: str, header: str) -> bool:
+        scheme, _sp, params = header.partition(" ")
+        if scheme != "WECHATPAY2-SHA256-RSA2048":
+            return False
+        fields = dict(part.split("=", 1) for part in params.split(",") if "=" in part)
+        fields = {k.strip(): v.strip().strip('"') for k, v in fields.items()}
+        if fields.get("mchid") != self.mchid or fields.get("serial_no") != self.cert_serial_no:
+            return False
+        message = f"{method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n".encode()
+        try:
+            self._merchant_pub.verify(base64.b64decode(fields.get("signature", "")), message,
+                                      padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    def _trade(self, order: SimOrder) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "appid": self.appid, "mchid": self.mchid, "out_trade_no": order.out_trade_no,
+            "trade_state": order.state, "trade_state_desc": order.state,
+            "amount": {"total": order.amount, "payer_total": order.amount, "currency": "CNY",
+                       "payer_currency": "CNY"},
+        }
+        if order.transaction_id:
+            data.update({"transaction_id": order.transaction_id, "success_time": order.success_time,
+                         "trade_type": "MWEB" if order.mode == "h5" else "NATIVE", "bank_type": "OTHERS",
+                         "payer": {"openid": "oSimulatedPayer"}})
+        return data
+
+    # --- test controls --------------------------------------------------------------------------
+
+    def order(self, out_trade_no: str) -> SimOrder:
+        return self.orders[out_trade_no]
+
+    def pay(self, out_trade_no: str, *, notify: bool = True) -> int | None:
+        """The payer pays: the trade succeeds and (by default) the notification is sent."""
+        with self.lock:
+            order = self.orders[out_trade_no]
+            if order.state != "SUCCESS":
+                order.state = "SUCCESS"
+                order.transaction_id = "42000" + secrets.token_hex(12)
+                order.success_time = time.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+        if notify:
+            headers, body = self.notification(out_trade_no)
+            return self.deliver(headers, body, order.notify_url)
+        return None
+
+    def fail(self, out_trade_no: str) -> None:
+        with self.lock:
+            self.orders[out_trade_no].state = "PAYERROR"
+
+    def notification(self, out_trade_no: str, *, amount: int | None = None, bad_signature: bool = False,
+                     resource_override: dict[str, Any] | None = None) -> tuple[dict[str, str], str]:
+        """A TRANSACTION.SUCCESS notification for the order, as WeChat Pay sends it."""
+        order = self.orders.get(out_trade_no)
+        resource: dict[str, Any] = self._trade(order) if order else {
+            "appid": self.appid, "mchid": self.mchid, "out_trade_no": out_trade_no, "trade_state": "SUCCESS",
+            "transaction_id": "42000" + secrets.token_hex(12), "amount": {"total": amount or 1, "currency": "CNY"}}
+        if amount is not None:
+            resource["amount"] = {**resource.get("amount", {}), "total": amount, "payer_total": amount}
+        if resource_override:
+            resource.update(resource_override)
+        nonce = secrets.token_hex(6)
+        associated = "transaction"
+        cipher = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(),
+                                                         associated.encode())
+        envelope = {
+            "id": secrets.token_hex(16), "create_time": time.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                         "ciphertext": base64.b64encode(cipher).decode(), "associated_data": associated,
+                         "nonce": nonce},
+        }
+        body = json.dumps(envelope, ensure_ascii=False)
+        return self.signed_headers(body, bad_signature=bad_signature), body
+
+    def deliver(self, headers: dict[str, str], body: str, url: str | None = None) -> int:
+        """POST a notification to the merchant's notify URL; return the HTTP status it answered."""
+        target = url or next(iter(self.orders.values())).notify_url
+        request = urllib.request.Request(target, data=body.encode(), method="POST",  # noqa: S310
+                                         headers={**headers, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local test URL
+                status = int(response.status)
+        except urllib.error.HTTPError as exc:
+            status = int(exc.code)
+        self.delivered.append((status, body))
+        return status
+
+    # --- WSGI -----------------------------------------------------------------------------------
+
+    def _respond(self, start_response: Any, status: int, data: dict[str, Any] | None, *,
+                 signed: bool = True) -> list[bytes]:
+        body = json.dumps(data) if data is not None else ""
+        headers = [("Content-Type", "application/json; charset=utf-8")]
+        if signed:
+            headers += list(self.signed_headers(body).items())
+        start_response(f"{status} {'OK' if status < 300 else 'ERROR'}", headers)
+        return [body.encode()]
+
+    def _html(self, start_response: Any, status: int, text: str, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+        start_response(f"{status} OK", [("Content-Type", "text/html; charset=utf-8"), *(extra or [])])
+        return [text.encode()]
+
+    def wsgi(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length).decode() if length else ""
+        if path.startswith("/sim/"):
+            return self._payer_side(method, path, query, body, start_response)
+        full_path = path + (f"?{query}" if query else "")
+        self.requests.append({"method": method, "path": full_path, "body": body})
+        if self.delay_next:
+            delay, self.delay_next = self.delay_next, 0.0
+            time.sleep(delay)
+        if not self._check_authorization(method, full_path, body, environ.get("HTTP_AUTHORIZATION", "")):
+            return self._respond(start_response, 401, {"code": "SIGN_ERROR", "message": "签名错误"}, signed=False)
+        data = json.loads(body) if body else {}
+        if method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
+            return self._create(path.rsplit("/", 1)[1], data, start_response)
+        prefix = "/v3/pay/transactions/out-trade-no/"
+        if path.startswith(prefix):
+            no = urllib.parse.unquote(path[len(prefix):])
+            if no.endswith("/close") and method == "POST":
+                order = self.orders.get(no[:-6])
+                if order is None:
+                    return self._respond(start_response, 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+                if order.state == "NOTPAY":
+                    order.state = "CLOSED"
+                start_response("204 No Content", list(self.signed_headers("").items()))
+                return [b""]
+            order = self.orders.get(no)
+            if order is None:
+                return self._respond(start_response, 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+            return self._respond(start_response, 200, self._trade(order))
+        if method == "POST" and path == "/v3/refund/domestic/refunds":
+            return self._refund(data, start_response)
+        return self._respond(start_response, 404, {"code": "NOT_FOUND", "message": "no such API"})
+
+    def _create(self, mode: str, data: dict[str, Any], start_response: Any) -> list[bytes]:
+        no = str(data.get("out_trade_no", ""))
+        total = (data.get("amount") or {}).get("total")
+        if data.get("mchid") != self.mchid or data.get("appid") != self.appid:
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "mchid/appid"})
+        if not no or not isinstance(total, int) or total <= 0 or not data.get("notify_url"):
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "参数错误"})
+        if mode == "h5" and not (data.get("scene_info") or {}).get("h5_info"):
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "scene_info"})
+        with self.lock:
+            order = self.orders.get(no)
+            if order is not None and (order.amount != total or order.state != "NOTPAY"):
+                return self._respond(start_response, 400, {"code": "ORDERPAID" if order.state == "SUCCESS"
+                                                           else "OUT_TRADE_NO_USED", "message": "商户订单号重复"})
+            if order is None:
+                order = SimOrder(no, total, str(data.get("description", "")), str(data["notify_url"]), mode,
+                                 "wx" + secrets.token_hex(14))
+                self.orders[no] = order
+        if mode == "h5":
+            return self._respond(start_response, 200, {
+                "h5_url": f"{self.url}/sim/checkmweb?prepay_id={order.prepay_id}&package={secrets.randbelow(10**10)}"})
+        return self._respond(start_response, 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={order.prepay_id}"})
+
+    def _refund(self, data: dict[str, Any], start_response: Any) -> list[bytes]:
+        order = self.orders.get(str(data.get("out_trade_no", "")))
+        amount = data.get("amount") or {}
+        if order is None:
+            return self._respond(start_response, 404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
+        if order.state not in ("SUCCESS", "REFUND"):
+            return self._respond(start_response, 403, {"code": "NOT_ENOUGH", "message": "订单未支付"})
+        refunded = sum(r["amount"]["refund"] for r in order.refunds)
+        if amount.get("total") != order.amount or not 0 < int(amount.get("refund", 0)) <= order.amount - refunded:
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "退款金额错误"})
+        refund = {"refund_id": "50000" + secrets.token_hex(12), "out_refund_no": data.get("out_refund_no"),
+                  "out_trade_no": order.out_trade_no, "transaction_id": order.transaction_id,
+                  "status": "SUCCESS", "amount": {"refund": amount["refund"], "total": order.amount,
+                                                  "currency": "CNY"}}
+        order.refunds.append(refund)
+        order.state = "REFUND"
+        return self._respond(start_response, 200, refund)
+
+    def _by_prepay(self, prepay_id: str) -> SimOrder | None:
+        return next((o for o in self.orders.values() if o.prepay_id == prepay_id), None)
+
+    def _payer_side(self, method: str, path: str, query: str, body: str, start_response: Any) -> list[bytes]:
+        params = urllib.parse.parse_qs(query if method == "GET" else body)
+        prepay = (params.get("prepay_id") or params.get("pr") or [""])[0]
+        redirect = (params.get("redirect_url") or [""])[0]
+        order = self._by_prepay(prepay)
+        if order is None:
+            return self._html(start_response, 404, "<p>订单不存在 (order not found)</p>")
+        if method == "GET" and path in ("/sim/checkmweb", "/sim/scan"):
+            esc = html.escape
+            page = (
+                "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+                "<meta name='viewport' content='width=device-width,initial-scale=1'><title>微信支付（模拟）</title></head>"
+                "<body><h1>微信支付（本地模拟器）</h1>"
+                f"<p id='sim-desc'>{esc(order.description)}</p><p id='sim-amount'>¥{order.amount // 100}."
+                f"{order.amount % 100:02d}</p>"
+                "<form method='post' action='/sim/confirm'>"
+                f"<input type='hidden' name='prepay_id' value='{esc(order.prepay_id)}'>"
+                f"<input type='hidden' name='redirect_url' value='{esc(redirect)}'>"
+                "<button type='submit' id='sim-pay'>确认支付</button></form></body></html>"
+            )
+            return self._html(start_response, 200, page)
+        if method == "POST" and path == "/sim/confirm":
+            self.pay(order.out_trade_no, notify=True)
+            if redirect:
+                start_response("302 Found", [("Location", redirect)])
+                return [b""]
+            return self._html(start_response, 200, "<p id='sim-done'>支付成功</p>")
+        return self._html(start_response, 404, "<p>not found</p>")

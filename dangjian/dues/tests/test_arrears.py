@@ -1,0 +1,69 @@
+"""Arrears: reminders, the 3-month warning, the 6-month alert and the branch's decision."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from dangjian.core.models import Notification
+from dangjian.dues import ArrearsLevel, ArrearsStatus
+from dangjian.dues.actions import do_generate_bills, do_record_offline_payment
+from dangjian.dues.arrears import do_decide_arrears, run_arrears_check
+from dangjian.dues.billing import add_months
+from dangjian.dues.models import ArrearsAlert
+from dangjian.dues.tasks import check_arrears
+from dangjian.dues.tests.conftest import give_base
+
+
+@pytest.fixture
+def six_unpaid(tree, users, this_month):
+    give_base(tree.alice, 510000, acting_user=users.secretary, month=1, year=add_months(this_month, -6).year)
+    for back in range(6, 0, -1):
+        do_generate_bills(add_months(this_month, -back))
+    return add_months(this_month, -1)
+
+
+def test_three_months_warns_the_branch_once(tree, users, this_month, six_unpaid):
+    last = add_months(this_month, -4)  # the check as it ran three months into the streak
+    result = run_arrears_check(last)
+    assert result["reminders"] == 1 and result["warnings"] == 1 and result["lapse_alerts"] == 0
+    assert Notification.objects.filter(recipient=users.secretary, kind="dues.arrears_warning").count() == 1
+    assert Notification.objects.filter(recipient=users.member, kind="dues.arrears_reminder").exists()
+    assert run_arrears_check(last) == {"reminders": 0, "warnings": 0, "lapse_alerts": 0, "closed": 0}
+
+
+def test_six_months_alerts_and_nothing_is_automatic(tree, users, this_month, six_unpaid):
+    check_arrears.enqueue()
+    alert = ArrearsAlert.objects.get(member=tree.alice, level=ArrearsLevel.LAPSE_ALERT)
+    assert alert.months_unpaid == 6 and alert.unpaid_cents == 6 * 7650
+    assert Notification.objects.filter(recipient=users.secretary, kind="dues.arrears_lapse").count() == 1
+    tree.alice.refresh_from_db()
+    assert tree.alice.status == "full"  # never automatic
+    with pytest.raises(ValidationError):
+        do_decide_arrears(alert, decision="lapse_decided", note="", acting_user=users.secretary)
+    with pytest.raises(PermissionDenied):
+        do_decide_arrears(alert, decision="lapse_decided", note="支部大会决定", acting_user=users.publicity)
+    alert = do_decide_arrears(alert, decision="lapse_decided", note="支部大会讨论决定按自行脱党处理",
+                              acting_user=users.secretary)
+    assert alert.status == ArrearsStatus.LAPSE_DECIDED and alert.decided_by == users.secretary
+    tree.alice.refresh_from_db()
+    assert tree.alice.status == "full"
+
+
+def test_paying_closes_open_steps(tree, users, this_month, six_unpaid):
+    run_arrears_check(add_months(this_month, -4))
+    do_record_offline_payment(tree.alice, months=[add_months(this_month, -b) for b in range(6, 0, -1)],
+                              channel="cash", acting_user=users.secretary)
+    assert run_arrears_check(six_unpaid)["closed"] == 2
+    assert not ArrearsAlert.objects.filter(status=ArrearsStatus.OPEN).exists()
+
+
+def test_arrears_page_scope(client, tree, users, this_month, six_unpaid):
+    run_arrears_check(six_unpaid)
+    client.force_login(users.secretary)
+    from django.urls import reverse
+
+    response = client.get(reverse("dues:arrears"))
+    assert response.status_code == 200 and "张爱丽" in response.content.decode()
+    client.force_login(users.member)
+    assert client.get(reverse("dues:arrears")).status_code == 403
