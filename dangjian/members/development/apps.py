@@ -8,4 +8,21 @@ class DevelopmentConfig(AppConfig):
     verbose_name = _("Member development")
 
     def ready(self) -> None:
-        pass
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+        from dangjian.members.development.demo import seed_development
+        from dangjian.members.development.home import home_items
+
+        # development.manage: the branch records its steps; development.approve: the committee above
+        # the branch files, pre-reviews and approves (checked on the committee's path).
+        register_permissions(Role.COUNTY_ADMIN, {"development.view", "development.manage", "development.approve"})
+        register_permissions(Role.SECRETARY, {"development.view", "development.manage", "development.approve"})
+        register_permissions(Role.ORGANIZER, {"development.view", "development.manage", "development.approve"})
+        register_permissions(Role.DISCIPLINE, {"development.view"})
+        register_kind("development.deadline", _("Member development deadlines"))
+        register_job("development.deadlines", "30 8 * * *", "dangjian.members.development.tasks.development_deadlines")
+        register_nav_link("development:dashboard", _("Development"), perm="development.view", order=35)
+        register_home_item(home_items)
+        register_demo_seeder(seed_development, order=150)
