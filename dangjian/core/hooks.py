@@ -117,3 +117,28 @@ def register_demo_seeder(seeder: DemoSeeder, *, order: int = 100) -> DemoSeeder:
 def run_demo_seeders(ctx: DemoContext) -> None:
     for _order, seeder in sorted(_demo_seeders, key=lambda pair: pair[0]):
         seeder(ctx)
+
+
+MemberActionProvider = Callable[[HttpRequest, Any], Iterable[dict[str, Any]]]
+_member_action_providers: list[MemberActionProvider] = []
+
+
+def register_member_action(provider: MemberActionProvider) -> MemberActionProvider:
+    """Buttons other modules add to a member's page (start a transfer, issue a floating
+    certificate …). ``provider(request, member)`` returns dicts ``{"label", "url", "order"}``;
+    it must check the user's rights on the member itself (in_scope) and cost no queries beyond
+    that. A provider that raises is logged and skipped."""
+    if provider not in _member_action_providers:
+        _member_action_providers.append(provider)
+    return provider
+
+
+def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
+    actions: list[dict[str, Any]] = []
+    for provider in list(_member_action_providers):
+        try:
+            actions.extend(a for a in provider(request, member) or () if a.get("label") and a.get("url"))
+        except Exception:
+            log.exception("member action provider %r failed", provider)
+    actions.sort(key=lambda a: a.get("order", 100))
+    return actions

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
+from dangjian.core.hooks import member_actions
 from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.ui import safe_reverse
@@ -134,6 +135,7 @@ def _detail_context(request: HttpRequest, member: Member, revealed: dict[str, st
         "can_change_status": in_scope(user, "members.change_status", member.org_path)
         and bool(TRANSITIONS.get(member.status)),
         "history": history_for_display(member, user) if staff else None,
+        "module_actions": member_actions(request, member) if staff else [],
     }
 
 

@@ -8,7 +8,12 @@ class LifecycleConfig(AppConfig):
     verbose_name = _("Member lifecycle")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_home_item,
+            register_member_action,
+            register_nav_link,
+        )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -34,4 +39,5 @@ class LifecycleConfig(AppConfig):
         register_nav_link("lifecycle:floating", _("Floating members"), perm="lifecycle.view", order=45)
         register_nav_link("lifecycle:requests", _("Status changes"), perm="lifecycle.propose", order=46)
         register_home_item(hooks.home_items)
+        register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)

@@ -62,3 +62,18 @@ def seed_demo(ctx: Any) -> None:
         "reason": "外出务工",
         "issued_on": ctx.today,
     }, acting_user=secretary)
+
+
+def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
+    """Buttons on the member's page: issue a floating certificate, propose a status change."""
+    from dangjian.core.scoping import in_scope
+    from dangjian.members import CURRENT_STATUSES
+
+    actions: list[dict[str, Any]] = []
+    issue = safe_reverse("lifecycle:issue")
+    if issue and member.status in CURRENT_STATUSES and in_scope(request.user, "lifecycle.manage", member.org_path):
+        actions.append({"label": _("Issue a floating certificate"), "url": f"{issue}?member={member.pk}", "order": 30})
+    propose = safe_reverse("lifecycle:propose")
+    if propose and in_scope(request.user, "lifecycle.propose", member.org_path):
+        actions.append({"label": _("Propose a status change"), "url": f"{propose}?member={member.pk}", "order": 40})
+    return actions

@@ -8,7 +8,12 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Transfers")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_home_item,
+            register_member_action,
+            register_nav_link,
+        )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -22,5 +27,6 @@ class TransfersConfig(AppConfig):
         register_kind("transfers.overdue", _("Overdue transfers"))
         register_nav_link("transfers:list", _("Transfers"), perm="transfers.view", order=25)
         register_home_item(hooks.home_items)
+        register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)
         register_job("transfers.check", "15 8 * * *", "dangjian.members.transfers.tasks.check_transfers")

@@ -66,3 +66,14 @@ def seed_demo(ctx: DemoContext) -> None:
     hop = transfer.hops.order_by("order").first()
     if hop is not None:
         do_approve_hop(hop, acting_user=approver, reason=_("Agreed."))
+
+
+def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
+    """"Start a transfer" on the member's page, for users who may start one for this member."""
+    from dangjian.core.scoping import in_scope
+    from dangjian.members import CURRENT_STATUSES
+
+    if member.status not in CURRENT_STATUSES or not in_scope(request.user, "transfers.start", member.org_path):
+        return []
+    url = safe_reverse("transfers:start")
+    return [{"label": _("Start a transfer"), "url": f"{url}?member={member.pk}", "order": 20}] if url else []
