@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # for wagtail.contrib.sitemaps (portal)
     "treebeard",
     "django_tasks",
     "django_tasks_db",
@@ -75,6 +76,20 @@ INSTALLED_APPS = [
     "dangjian.opinions",
     "dangjian.cases",
     "dangjian.api",
+    # Portal (issue 6): Wagtail and what it needs.
+    "dangjian.portal",
+    "wagtail.contrib.sitemaps",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +103,8 @@ MIDDLEWARE = [
     "dangjian.core.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware; relaxes the policy on the Wagtail admin path only (see portal/csp.py).
+    "dangjian.portal.csp.PortalCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "dangjian.api.middleware.ApiMethodNotAllowedMiddleware",
 ]
@@ -301,6 +317,29 @@ WEBPUSH_TTL = int(os.environ.get("WEBPUSH_TTL", 24 * 3600))
 # empty = the major browsers' services. Only https unless WEBPUSH_ALLOW_HTTP (tests).
 WEBPUSH_ENDPOINT_HOSTS = [h.strip() for h in os.environ.get("WEBPUSH_ENDPOINT_HOSTS", "").split(",") if h.strip()]
 WEBPUSH_ALLOW_HTTP = env_bool("WEBPUSH_ALLOW_HTTP", False)
+
+# --- Portal (Wagtail, issue 6) -----------------------------------------------------------------
+WAGTAIL_SITE_NAME = os.environ.get("PLATFORM_NAME", "") or "党建云"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", SITE_URL or "http://127.0.0.1:8000")
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILEMBEDS_FINDERS: list = []  # no outbound oEmbed calls; videos are uploaded or linked
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain", "video/mp4", "video/webm"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "zip", "mp4", "webm", "ofd", "wps"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAIL_WORKFLOW_ENABLED = True
+# The last review publishes (三审三校); editors have no publish right, see portal/workflow.py.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "dangjian.portal.workflow.publish_approved"
+WAGTAILADMIN_COMMENTS_ENABLED = True
+# Where the Wagtail admin lives (the CSP is relaxed under this prefix only).
+PORTAL_ADMIN_PREFIX = "/cms/"
+PORTAL_CACHE_SECONDS = int(os.environ.get("PORTAL_CACHE_SECONDS", 300))
+PORTAL_COMMENT_RATE_LIMIT = os.environ.get("PORTAL_COMMENT_RATE_LIMIT", "5/10m")
+PORTAL_SEARCH_PAGE_SIZE = 10
 
 # --- Reverse proxies ---------------------------------------------------------------------------
 # How many reverse proxies (nginx) stand in front of the app; their X-Forwarded-For entries are

@@ -5,6 +5,8 @@ pyproject.toml) rather than in conftest.py. Each can still be overridden from th
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
@@ -15,3 +17,7 @@ os.environ.setdefault("LOGIN_RATE_LIMIT", "1000/m/ip,1000/m/key")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from dangjian.settings import *  # noqa: E402, F403
+
+# Uploads and generated files (demo images, documents) go to a per-run temporary directory,
+# never into the checkout's media/.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dangjian-test-media-"))

@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
+from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.api.api import api
 
@@ -20,4 +24,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    # Portal (issue 6): search, feeds, comment moderation; the Wagtail admin; the public pages.
+    path("", include("dangjian.portal.urls")),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("sitemap.xml", wagtail_sitemap, name="sitemap"),
+    path("portal/", include(wagtail_urls)),
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.hooks import roles_changed
 from dangjian.core.models import ApiToken, RoleAssignment, User
 from dangjian.core.roles import Role
 from dangjian.core.scoping import require
@@ -63,6 +64,7 @@ def do_grant_role(user: User, role: str, organization: Any, *, acting_user: Any)
                 after={"role": role, "organization": organization.pk if organization else None},
                 org_path=organization.path if organization else "",
             )
+            roles_changed(user)
     for attr in ("_dj_assignments", "_dj_scope"):
         user.__dict__.pop(attr, None)
     return assignment
@@ -79,6 +81,7 @@ def do_revoke_role(assignment: RoleAssignment, *, acting_user: Any) -> None:
             org_path=org.path if org else "",
         )
         assignment.delete()
+        roles_changed(assignment.user)
 
 
 def do_issue_api_token(user: User, *, ip: str | None = None) -> str:

@@ -142,3 +142,30 @@ def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
             log.exception("member action provider %r failed", provider)
     actions.sort(key=lambda a: a.get("order", 100))
     return actions
+
+
+RoleListener = Callable[[Any], object]
+_role_listeners: list[RoleListener] = []
+
+
+def register_role_listener(listener: RoleListener) -> RoleListener:
+    """``listener(user)`` runs after a transaction that granted or revoked one of ``user``'s
+    roles has committed (e.g. the portal brings the user's Wagtail editor groups in line).
+    A listener that raises is logged and skipped; periodic jobs remain the safety net."""
+    if listener not in _role_listeners:
+        _role_listeners.append(listener)
+    return listener
+
+
+def roles_changed(user: Any) -> None:
+    """Called by core's role actions; runs the listeners on commit."""
+    from django.db import transaction
+
+    def run() -> None:
+        for listener in list(_role_listeners):
+            try:
+                listener(user)
+            except Exception:
+                log.exception("role listener %r failed", listener)
+
+    transaction.on_commit(run)

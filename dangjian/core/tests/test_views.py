@@ -36,6 +36,9 @@ def test_anonymous_sees_public_landing_with_sign_in(client):
     body = html(response)
     assert 'href="/accounts/login/"' in body
     assert 'href="/accounts/signup/"' in body
+    # the public parts: the portal and the opinion express lane
+    assert 'href="/portal/"' in body
+    assert 'href="/opinions/new/"' in body
     # No workbench links for strangers.
     assert 'href="/members/"' not in body
 

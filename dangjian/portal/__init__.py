@@ -1,0 +1,35 @@
+"""Portal (issue 6, S1–S4): the county's public site on Wagtail — sections per organization,
+三审三校 review workflow, feeds, Chinese full-text search and moderated public comments."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SectionKind(models.TextChoices):
+    NEWS = "news", _("News and updates")
+    RESULTS = "results", _("Work results")
+    NOTICES = "notices", _("Notices")
+    POLICIES = "policies", _("Policy documents")
+    TOWN = "town", _("Town / committee")
+
+
+class CommentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Published")
+    REJECTED = "rejected", _("Rejected")
+
+
+#: Allowed comment transitions (moderation). An approved comment may still be withdrawn.
+COMMENT_TRANSITIONS: dict[str, set[str]] = {
+    CommentStatus.PENDING: {CommentStatus.APPROVED, CommentStatus.REJECTED},
+    CommentStatus.APPROVED: {CommentStatus.REJECTED},
+    CommentStatus.REJECTED: {CommentStatus.APPROVED},
+}
+
+
+class ReviewStage(models.TextChoices):
+    """The three reviews of 三审三校; each is a Wagtail group approval task."""
+
+    FIRST = "first", _("First review")
+    SECOND = "second", _("Second review")
+    FINAL = "final", _("Final approval")

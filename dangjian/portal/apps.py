@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "dangjian.portal"
+    label = "portal"
+    verbose_name = _("Portal")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dangjian.core.hooks import register_demo_seeder, register_nav_link, register_role_listener
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+        from dangjian.portal import receivers  # noqa: F401 - connects the thin signal receivers
+        from dangjian.portal.demo import seed_portal
+
+        register_permissions(Role.PUBLICITY, {"portal.edit", "portal.moderate"})
+        register_permissions(Role.COUNTY_ADMIN, {"portal.edit", "portal.moderate", "portal.manage"})
+        register_nav_link("portal:moderation", _("Portal comments"), perm="portal.moderate", order=60)
+        register_job("portal.publish_scheduled", "* * * * *", "dangjian.portal.tasks.publish_scheduled")
+        register_job("portal.sync_editors", "*/10 * * * *", "dangjian.portal.tasks.sync_all_editors")
+        register_demo_seeder(seed_portal, order=200)
+        from dangjian.portal.actions import do_sync_editor_groups
+
+        register_role_listener(do_sync_editor_groups)

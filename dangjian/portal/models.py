@@ -1,0 +1,228 @@
+"""Portal pages (Wagtail) and the portal's own tables: comments, sensitive words, search tokens,
+and the link between organizations and the Wagtail groups that carry their editors' rights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from dangjian.portal import CommentStatus, ReviewStage, SectionKind
+from dangjian.portal.blocks import article_body_blocks
+
+SECTION_PAGE_SIZE = 12
+
+
+class PortalPageMixin:
+    """Context every portal page shares: the home page (header menu) and breadcrumbs."""
+
+    def portal_context(self, request: Any) -> dict[str, Any]:
+        from dangjian.portal.selectors import breadcrumbs, menu_sections
+
+        page: Page = self  # type: ignore[assignment]
+        return {"breadcrumbs": breadcrumbs(page), "menu_sections": menu_sections(page)}
+
+
+class PortalHomePage(PortalPageMixin, Page):
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["portal.SectionPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("portal home page")
+        verbose_name_plural = _("portal home pages")
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from dangjian.portal.selectors import home_blocks
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.portal_context(request))
+        context.update(home_blocks(self))
+        return context
+
+
+class SectionPage(PortalPageMixin, Page):
+    """A section (栏目): news, results, notices, policies, or one town's/committee's own pages.
+    ``organization`` decides who edits it: the publicity officers of that organization or of
+    any organization above it."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=SectionKind.choices, default=SectionKind.NEWS)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="portal_sections",
+        verbose_name=_("organization"),
+        help_text=_("Publicity officers of this organization (and of those above it) edit this section."),
+    )
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    show_in_feed = models.BooleanField(_("include in the portal-wide news feed"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("kind"), FieldPanel("organization"), FieldPanel("show_in_feed")],
+                        heading=_("Section")),
+        FieldPanel("intro"),
+    ]
+    subpage_types = ["portal.ArticlePage", "portal.SectionPage"]
+    parent_page_types = ["portal.PortalHomePage", "portal.SectionPage"]
+
+    class Meta:
+        verbose_name = _("section page")
+        verbose_name_plural = _("section pages")
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from dangjian.portal.selectors import section_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.portal_context(request))
+        paginator = Paginator(section_articles(self), SECTION_PAGE_SIZE)
+        context["articles"] = paginator.get_page(request.GET.get("page"))
+        context["subsections"] = SectionPage.objects.child_of(self).live().public().order_by("path")
+        return context
+
+
+class ArticlePage(PortalPageMixin, Page):
+    date = models.DateTimeField(_("publication date"), default=timezone.now)
+    summary = models.TextField(_("summary"), blank=True, max_length=500)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("cover image"),
+    )
+    author = models.CharField(_("author / source"), max_length=100, blank=True)
+    body = StreamField(article_body_blocks(), verbose_name=_("body"), blank=True)
+    comments_open = models.BooleanField(_("accept public comments"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("author"), FieldPanel("summary"),
+                         FieldPanel("cover_image")], heading=_("Article")),
+        FieldPanel("body"),
+        FieldPanel("comments_open"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    subpage_types: list[str] = []
+    parent_page_types = ["portal.SectionPage"]
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from dangjian.portal.forms import CommentForm
+        from dangjian.portal.selectors import published_comments
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.portal_context(request))
+        context["comments"] = published_comments(self)
+        context.setdefault("comment_form", CommentForm())
+        return context
+
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            from dangjian.portal.views import post_comment
+
+            return post_comment(request, self)
+        return super().serve(request, *args, **kwargs)
+
+    def plain_text(self) -> str:
+        from dangjian.portal.search import article_text
+
+        return article_text(self)
+
+
+class SectionEditors(models.Model):
+    """The Wagtail group holding the page rights on the sections of one organization."""
+
+    organization = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="portal_editors")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="portal_section_editors")
+
+    class Meta:
+        verbose_name = _("section editors group")
+        verbose_name_plural = _("section editors groups")
+
+
+class ReviewGroup(models.Model):
+    """The Wagtail group whose members perform one review stage of 三审三校."""
+
+    stage = models.CharField(_("stage"), max_length=10, choices=ReviewStage.choices, unique=True)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="portal_review_stage")
+
+    class Meta:
+        verbose_name = _("review group")
+        verbose_name_plural = _("review groups")
+
+
+class PublicComment(models.Model):
+    page = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="public_comments",
+                             verbose_name=_("article"))
+    name = models.CharField(_("name"), max_length=40, blank=True)
+    body = models.TextField(_("comment"), max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=CommentStatus.choices,
+                              default=CommentStatus.PENDING, db_index=True)
+    flagged_words = models.CharField(_("sensitive words found"), max_length=200, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("signed-in user"))
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("moderated by"))
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    answer = models.TextField(_("official answer"), blank=True, max_length=2000)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    section_path = models.CharField(max_length=255, db_index=True)  # the article's page path (scope)
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)  # owning organization
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("public comment")
+        verbose_name_plural = _("public comments")
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+
+class SensitiveWord(models.Model):
+    word = models.CharField(_("word"), max_length=50, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = _("sensitive word")
+        verbose_name_plural = _("sensitive words")
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchToken(models.Model):
+    """The portable full-text index: one row per (page, jieba token) with a weight (title tokens
+    weigh more). Works the same on SQLite and PostgreSQL; see ``portal/search.py``."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    weight = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["token", "page"])]
+        constraints = [models.UniqueConstraint(fields=["page", "token"], name="portal_searchtoken_unique")]
+
+
+class SearchDocument(models.Model):
+    """The text a search hit's snippet is cut from (plain text of the live version)."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+", primary_key=True)
+    title = models.CharField(max_length=255)
+    text = models.TextField(blank=True)
+    date = models.DateTimeField(null=True)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from dangjian.portal import feeds, views
+
+app_name = "portal"
+urlpatterns = [
+    path("search/", views.search_view, name="search"),
+    path("feeds/<str:slug>.rss", feeds.ArticleFeed(), name="feed_rss"),
+    path("feeds/<str:slug>.atom", feeds.AtomArticleFeed(), name="feed_atom"),
+    path("feeds/<str:slug>.json", feeds.json_feed, name="feed_json"),
+    path("staff/portal/comments/", views.moderation, name="moderation"),
+    path("staff/portal/comments/<int:comment_id>/moderate/", views.moderate, name="moderate"),
+    path("staff/portal/comments/<int:comment_id>/answer/", views.answer, name="answer"),
+    path("staff/portal/sensitive-words/", views.sensitive_words, name="sensitive_words"),
+]

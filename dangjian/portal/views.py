@@ -1,0 +1,179 @@
+"""Public pages outside Wagtail's page tree (search, comment posting) and the moderators'
+comment queue. Thin: parse → selector/access → one action → render."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dangjian.core.forms import apply_action_errors
+from dangjian.core.http import client_ip
+from dangjian.core.ratelimit import hit, parse_rate
+from dangjian.core.scoping import has_any
+from dangjian.portal import CommentStatus
+from dangjian.portal.actions import (
+    do_answer_comment,
+    do_moderate_comment,
+    do_set_sensitive_words,
+    do_submit_comment,
+)
+from dangjian.portal.forms import AnswerForm, CommentForm, ModerateForm, SensitiveWordsForm
+from dangjian.portal.models import ArticlePage, SensitiveWord
+from dangjian.portal.search import search, snippet
+from dangjian.portal.selectors import access_comment, comments_for, menu_sections, portal_home
+
+MODERATION_PAGE_SIZE = 25
+
+
+def _comment_rate_exceeded(ip: str) -> bool:
+    raw = getattr(settings, "PORTAL_COMMENT_RATE_LIMIT", "5/10m")
+    if str(raw).lower() in {"off", "0", "none"}:
+        return False
+    limit, period = parse_rate(raw)
+    key = f"dangjian:portal-comment:{hashlib.sha256(ip.encode()).hexdigest()}"
+    return hit(key, period) > limit
+
+
+def post_comment(request: HttpRequest, article: ArticlePage) -> HttpResponse:
+    """POST to an article's own URL: a visitor's comment."""
+    form = CommentForm(request.POST)
+    ip = client_ip(request)
+    status = 200
+    if _comment_rate_exceeded(ip):
+        form.is_valid()
+        form.add_error(None, _("Too many comments from your network; please try again later."))
+        status = 429
+    elif form.is_valid():
+        try:
+            comment = do_submit_comment(article, form.cleaned_data, user=request.user, ip=ip)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+            status = 400
+        else:
+            if comment.status == CommentStatus.APPROVED:
+                messages.success(request, _("Thank you. Your comment is published."))
+            else:
+                messages.success(request, _("Thank you. Your comment will appear after review."))
+            return redirect(article.url + "#comments")
+    else:
+        status = 400
+    context = article.get_context(request)
+    context["comment_form"] = form
+    return TemplateResponse(request, article.get_template(request), context, status=status)
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    query = (request.GET.get("q") or "").strip()[:100]
+    toks, hits = search(query) if query else ([], None)
+    results: list[dict[str, Any]] = []
+    page_obj = None
+    if hits is not None:
+        page_obj = Paginator(hits, settings.PORTAL_SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        ids = [h["page"] for h in page_obj.object_list]
+        from wagtail.models import Page
+
+        from dangjian.portal.models import SearchDocument
+
+        docs = {d.page_id: d for d in SearchDocument.objects.filter(page_id__in=ids)}
+        urls = {p.pk: p for p in Page.objects.filter(pk__in=ids)}
+        for pid in ids:
+            doc, page = docs.get(pid), urls.get(pid)
+            if doc is None or page is None:
+                continue
+            results.append({"title": snippet(doc.title, toks, 200), "url": page.url, "date": doc.date,
+                            "snippet": snippet(doc.text, toks)})
+    home = portal_home(request)
+    return render(request, "portal/search.html", {
+        "query": query, "results": results, "page_obj": page_obj, "home": home,
+        "menu_sections": menu_sections(home) if home else [],
+    })
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+def _moderator(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or has_any(request.user, "portal.moderate")):
+        raise Http404(_("Not found."))
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    _moderator(request)
+    status = request.GET.get("status") or CommentStatus.PENDING
+    if status not in CommentStatus.values:
+        status = CommentStatus.PENDING
+    qs = comments_for(request.user).filter(status=status).order_by("created_at")
+    page_obj = Paginator(qs, MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/moderation.html", {
+        "page_obj": page_obj, "status": status, "statuses": CommentStatus.choices,
+        "moderate_form": ModerateForm(), "answer_form": AnswerForm(),
+        "can_manage": request.user.is_superuser or has_any(request.user, "portal.manage"),
+    })
+
+
+@login_required
+@require_POST
+def moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
+    _moderator(request)
+    comment = access_comment(request.user, comment_id)
+    form = ModerateForm(request.POST)
+    if form.is_valid():
+        try:
+            do_moderate_comment(comment, form.cleaned_data["status"], acting_user=request.user,
+                                reason=form.cleaned_data["reason"])
+            messages.success(request, _("The comment was updated."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.error(request, _("Choose publish or reject."))
+    return redirect("portal:moderation")
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, comment_id: int) -> HttpResponse:
+    _moderator(request)
+    comment = access_comment(request.user, comment_id)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            do_answer_comment(comment, form.cleaned_data["answer"], acting_user=request.user)
+            messages.success(request, _("The answer was saved."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.error(request, _("Write the answer."))
+    return redirect(reverse("portal:moderation") + "?status=" + comment.status)
+
+
+@login_required
+def sensitive_words(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_superuser or has_any(request.user, "portal.manage")):
+        raise Http404(_("Not found."))
+    if request.method == "POST":
+        form = SensitiveWordsForm(request.POST)
+        if form.is_valid():
+            try:
+                words = do_set_sensitive_words(form.cleaned_data["words"].splitlines(), acting_user=request.user)
+            except ValidationError as exc:
+                apply_action_errors(form, exc)
+            else:
+                messages.success(request, _("%(n)d sensitive words saved.") % {"n": len(words)})
+                return redirect("portal:sensitive_words")
+    else:
+        form = SensitiveWordsForm(initial={"words": "\n".join(SensitiveWord.objects.values_list("word", flat=True))})
+    return render(request, "portal/sensitive_words.html", {"form": form})
