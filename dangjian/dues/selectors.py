@@ -216,3 +216,15 @@ def member_bases(member: Member) -> QuerySet[DuesBase]:
 
 def member_payments(member: Member) -> QuerySet[Payment]:
     return Payment.objects.filter(member=member).exclude(status=PaymentStatus.CREATED).order_by("-created_at")
+
+
+def paid_up_to(member: Member) -> dt.date | None:
+    """The last month (first day) up to which the member's dues are settled: the month before
+    the earliest unpaid bill, else the latest bill's month; None without any settled bill.
+    Used for the transfer letter's "dues paid up to" (DOMAIN.md §7). Two queries at most."""
+    first_due = (Bill.objects.filter(member=member, status=BillStatus.DUE).order_by("month")
+                 .values_list("month", flat=True).first())
+    settled = Bill.objects.filter(member=member).exclude(status=BillStatus.DUE)
+    if first_due is not None:
+        settled = settled.filter(month__lt=first_due)
+    return settled.order_by("-month").values_list("month", flat=True).first()

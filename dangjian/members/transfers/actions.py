@@ -250,6 +250,18 @@ def _clean_start(member: Member, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def dues_paid_up_to(member: Member) -> dt.date | None:
+    """The month the member's dues are settled to, from the dues module's bills (None when the
+    dues module is not installed or has no settled bill); the starter may enter it instead."""
+    from django.apps import apps
+
+    if not apps.is_installed("dangjian.dues"):
+        return None
+    from dangjian.dues.selectors import paid_up_to
+
+    return paid_up_to(member)
+
+
 def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> Transfer:
     """Start a transfer of ``member``: by a user with ``transfers.start`` on the member's branch, or
     by the member (a request for the branch to approve). ``data``: ``to_org`` (a branch on the
@@ -259,6 +271,8 @@ def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: A
     if not by_member:
         require(acting_user, "transfers.start", member.org_path)
     clean = _clean_start(member, data)
+    if clean["dues_paid_until"] is None:
+        clean["dues_paid_until"] = dues_paid_up_to(member)
     if Transfer.objects.filter(member=member, status__in=sorted(ACTIVE_STATUSES)).exists():
         raise ValidationError({"member": _("%(name)s already has a transfer in progress.") % {"name": member.person.name}})
     from_org = member.organization

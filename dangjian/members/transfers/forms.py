@@ -20,6 +20,7 @@ class StartForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     validity_days = forms.IntegerField(label=_("Letter valid for (days)"), min_value=1)
     dues_paid_until = forms.CharField(label=_("Dues paid up to (year-month)"), required=False, max_length=7,
+                                      help_text=_("Leave blank to take it from the member's dues bills."),
                                       widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-05"}))
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]], org_choices: list[tuple[int, str]],
