@@ -63,3 +63,39 @@ def parse_emitted(text: str) -> dict:
         if line.startswith("BENCH_JSON "):
             return json.loads(line[len("BENCH_JSON "):])
     raise ValueError("no BENCH_JSON line in output:\n" + text[-2000:])
+
+
+def use_private_copy(name: str) -> Path:
+    """For a module benchmark that adds data of its own (2,000 branches' activities, 100,000
+    cases …): copy the seeded database to ``var/bench/module-<name>.sqlite3`` and point this
+    process at the copy, so the shared seeded database stays as seeded. Call before
+    ``setup_django()``."""
+    import shutil
+    import sqlite3
+
+    src = Path(os.environ["SQLITE_PATH"])
+    dst = BENCH_DIR / f"module-{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+    with sqlite3.connect(src) as conn:  # fold the WAL into the main file first
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(src, dst)
+    os.environ["SQLITE_PATH"] = str(dst)
+    return dst
+
+
+def timed(fn, runs: int, warmup: int = 1) -> dict:
+    """Run ``fn`` ``warmup`` times untimed, then ``runs`` times; milliseconds: p50, p95, min, max."""
+    import statistics
+    import time
+
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, max(0, round(0.95 * len(samples)) - 1))]
+    return {"p50": statistics.median(samples), "p95": p95, "min": samples[0], "max": samples[-1], "runs": runs}

@@ -5,6 +5,7 @@ Environment:
   BENCH_SCALE=county|million|small   (default county; million = 1,000,000 members)
   BENCH_REUSE=1                      keep and reuse an already-seeded var/bench/bench-<scale>.sqlite3
   BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_WORKERS, BENCH_RUNS   (see docs/benchmarks.md)
+  BENCH_ONLY=module_x[,module_y]     only those bench/module_*.py scripts (skips the core benchmarks)
 """
 
 from __future__ import annotations
@@ -106,6 +107,48 @@ def print_table(results: dict) -> None:
     print(f"API token: {results['http']['info'].get('auth')}")
 
 
+def run_module_benchmarks(env: dict[str, str]) -> list[dict]:
+    """Every ``bench/module_*.py`` (one per module, in name order). Each prints ``BENCH_JSON
+    {"rows": [...]}``; a row has ``name``, ``p50``/``p95`` in ms (or ``rps``/``p99``), and, where
+    the script measured a baseline in the same run, ``baseline`` and ``ratio``. ``BENCH_ONLY=name``
+    (comma-separated stems) runs only those."""
+    only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+    rows: list[dict] = []
+    for script in sorted(HERE.glob("module_*.py")):
+        if only and script.stem not in only and script.stem.removeprefix("module_") not in only:
+            continue
+        print(f"{script.stem} …", flush=True)
+        t = time.perf_counter()
+        try:
+            out = parse_emitted(sh([PY, str(script)], env))
+        except (subprocess.CalledProcessError, ValueError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            rows.append({"name": script.stem, "error": detail.strip().splitlines()[-1][:200] if detail else "failed"})
+            continue
+        for row in out.get("rows", []):
+            rows.append({"script": script.stem, **row})
+        print(f"  {time.perf_counter() - t:.0f} s", flush=True)
+    return rows
+
+
+def print_module_table(rows: list[dict]) -> None:
+    if not rows:
+        return
+    print()
+    print(f"{'module benchmark':<60} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'p99 ms':>8} {'baseline':>22} {'ratio':>7}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['name']:<60} FAILED: {r['error']}")
+            continue
+        ratio = f"{r['ratio']:.2f}" if isinstance(r.get("ratio"), (int, float)) else "—"
+        print(f"{r['name'][:60]:<60} {_num(r, 'p50'):>8} {_num(r, 'p95'):>8} {_num(r, 'rps'):>8} {_num(r, 'p99'):>8} "
+              f"{str(r.get('baseline', '—'))[:22]:>22} {ratio:>7}")
+
+
+def _num(row: dict, key: str) -> str:
+    return f"{row[key]:.1f}" if isinstance(row.get(key), (int, float)) else "—"
+
+
 def main() -> None:
     scale = os.environ.get("BENCH_SCALE", "county")
     if scale not in SCALES:
@@ -117,14 +160,19 @@ def main() -> None:
         "machine": machine(),
     }
     results["prepare"] = prepare(scale, env)
-    print("Subtree counts …", flush=True)
-    results["subtree"] = parse_emitted(sh([PY, str(HERE / "subtree_counts.py")], env))
-    print("HTTP load …", flush=True)
-    results["http"] = http_load.run(scale)
+    if os.environ.get("BENCH_ONLY"):  # one module's benchmarks only (faster iteration)
+        results["subtree"], results["http"] = {}, {"rows": [], "info": {}}
+    else:
+        print("Subtree counts …", flush=True)
+        results["subtree"] = parse_emitted(sh([PY, str(HERE / "subtree_counts.py")], env))
+        print("HTTP load …", flush=True)
+        results["http"] = http_load.run(scale)
+    results["modules"] = run_module_benchmarks(env)
     results["total_seconds"] = time.perf_counter() - started
     out = BENCH_DIR / f"results-{scale}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print_table(results)
+    print_module_table(results["modules"])
     print(f"Whole run: {results['total_seconds'] / 60:.1f} min; raw results in {out.relative_to(ROOT)}")
 
 

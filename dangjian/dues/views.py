@@ -141,7 +141,10 @@ def _is_phone(request: HttpRequest) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_dues(request: HttpRequest) -> HttpResponse:
-    """A member's dues: this month's bill, what is payable (补交 and 预交), paying, history."""
+    """A member's dues: this month's bill, what is payable (补交 and 预交), paying, history.
+    Staff who are not party members themselves are taken to the branch ledger."""
+    if own_member(request.user) is None and has_any(request.user, PERM_MANAGE):
+        return redirect("dues:ledger")
     member = _own_or_404(request)
     this = current_month()
     lo, hi = payable_window(this)

@@ -80,3 +80,11 @@ def test_demo_seeder_writes_bases_bills_and_payments(tree, users, root_user, thi
     assert Bill.objects.filter(org_path__startswith=tree.branch_a1.path).count() == 8  # 2 members × 4 months
     assert Payment.objects.filter(status=PaymentStatus.PAID).exists()
     assert Bill.objects.filter(status=BillStatus.DUE).exists()
+
+
+def test_staff_without_a_membership_are_taken_to_the_ledger(client, users):
+    client.force_login(users.admin)  # the county administrator has no member record
+    response = client.get(reverse("dues:my"))
+    assert response.status_code == 302 and response["Location"] == reverse("dues:ledger")
+    client.force_login(users.public)  # neither a member nor staff: nothing here
+    assert client.get(reverse("dues:my")).status_code == 404
