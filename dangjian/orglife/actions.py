@@ -183,6 +183,44 @@ def do_plan_activity(org: Organization, data: Mapping[str, Any], *, acting_user:
     return activity
 
 
+#: What can change on a planned activity. The kind and the party group fix who is expected, so
+#: changing them means cancelling and planning anew.
+EDITABLE_FIELDS = ("topic", "agenda", "starts_at", "ends_at", "place", "online_link")
+
+
+def do_update_activity(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> Activity:
+    """Change a planned activity's topic, agenda, time, place or link. If the attendees were
+    already notified and the time, place or link changed, they are told again."""
+    require(acting_user, "orglife.manage", activity.org_path)
+    with transaction.atomic():
+        activity = _lock(activity)
+        if activity.status != ActivityStatus.PLANNED:
+            raise ValidationError({"status": _("Only a planned activity can be changed; this one is %(status)s.") % {
+                "status": ActivityStatus(activity.status).label}})
+        merged = {"kind": activity.kind, "party_group": activity.party_group_id,
+                  **{f: getattr(activity, f) for f in EDITABLE_FIELDS},
+                  **{f: data[f] for f in EDITABLE_FIELDS if f in data}}
+        clean = _clean_plan(activity.organization, merged)
+        before = _snapshot(activity)
+        changed = [f for f in EDITABLE_FIELDS if getattr(activity, f) != clean[f]]
+        if not changed:
+            return activity
+        for f in changed:
+            setattr(activity, f, clean[f])
+        activity.save(update_fields=[*changed, "updated_at"])
+        audit.record(acting_user, "orglife.activity_changed", activity, before=before, after=_snapshot(activity),
+                     org_path=activity.org_path)
+        moved = {"starts_at", "ends_at", "place", "online_link"} & set(changed)
+        if moved and activity.notified_at:
+            place = activity.place or _("online")
+            notify(_attendee_users(activity), "orglife.planned",
+                   title=_("Changed: %(kind)s: %(topic)s") % {"kind": ActivityKind(activity.kind).label,
+                                                              "topic": activity.topic},
+                   body=_("Now %(when)s at %(place)s.") % {"when": _when(activity), "place": place},
+                   url=_url("orglife:detail", activity.pk))
+    return activity
+
+
 def _check_materials(files: list[Any]) -> list[Any]:
     errors = []
     for f in files:

@@ -31,11 +31,10 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+class ActivityEditForm(forms.Form):
+    """What can change on a planned activity (``actions.EDITABLE_FIELDS``); planning adds the rest."""
+
     topic = forms.CharField(label=_("Topic"), max_length=200)
-    party_group = forms.TypedChoiceField(label=_("Party group"), required=False, coerce=int, empty_value=None,
-                                         help_text=_("Only for a party group meeting."))
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(),
                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput(),
@@ -44,6 +43,14 @@ class ActivityForm(forms.Form):
     online_link = forms.URLField(label=_("Online meeting link"), max_length=500, required=False, assume_scheme="https",
                                  help_text=_("For members who take part remotely (floating members, for example)."))
     agenda = forms.CharField(label=_("Agenda"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ActivityForm(ActivityEditForm):
+    field_order = ["kind", "topic", "party_group", "starts_at", "ends_at", "place", "online_link", "agenda",
+                   "attendees", "materials"]
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    party_group = forms.TypedChoiceField(label=_("Party group"), required=False, coerce=int, empty_value=None,
+                                         help_text=_("Only for a party group meeting."))
     attendees = forms.TypedMultipleChoiceField(
         label=_("Expected attendees"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for committee meetings and heart-to-heart talks; otherwise everyone in the branch "

@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("new/", views.plan, name="plan"),
     path("a/<int:activity_id>/", views.detail, name="detail"),
+    path("a/<int:activity_id>/edit/", views.edit, name="edit"),
     path("a/<int:activity_id>/quorum/", views.quorum_fragment, name="quorum"),
     path("a/<int:activity_id>/notify/", views.notify_view, name="notify"),
     path("a/<int:activity_id>/start/", views.start_view, name="start"),

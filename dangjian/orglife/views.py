@@ -36,6 +36,7 @@ from dangjian.orglife import review_actions as rev
 from dangjian.orglife.compliance import branches_under, compliance_for, inactive_branches
 from dangjian.orglife.conf import conf
 from dangjian.orglife.forms import (
+    ActivityEditForm,
     ActivityFilterForm,
     ActivityForm,
     CloseForm,
@@ -149,6 +150,27 @@ def plan(request: HttpRequest) -> HttpResponse:
         form = ActivityForm(groups=groups, members=members)
     return render(request, "orglife/plan.html", {
         "form": form, "org": org, "org_choices": choices, "picked_kinds": sorted(PICKED_ATTENDEE_KINDS)})
+
+
+@login_required
+def edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Change a planned activity's topic, time, place, link or agenda."""
+    activity = access_activity(request.user, activity_id)
+    if not can_manage(request.user, activity):
+        raise PermissionDenied(_("Your role may not change this activity."))
+    initial = {f: getattr(activity, f) for f in act.EDITABLE_FIELDS}
+    for f in ("starts_at", "ends_at"):
+        initial[f] = timezone.localtime(initial[f]).strftime("%Y-%m-%dT%H:%M")
+    form = ActivityEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act.do_update_activity(activity, form.cleaned_data, acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("The activity is changed. Attendees already notified were told."))
+            return redirect("orglife:detail", activity.pk)
+    return render(request, "orglife/edit.html", {"form": form, "activity": activity})
 
 
 # --- Detail ----------------------------------------------------------------------------------------
@@ -459,12 +481,17 @@ def compliance(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     page = Paginator(branches_under(org), 50).get_page(request.GET.get("page"))
     rows = compliance_for(list(page.object_list), year)
+    # The drop-down lists the scope's top two levels (every branch of a county was 3,600
+    # options, 60 % of the page); a deeper organization reached by ?org= is listed first.
+    choices = org_choices(request.user, "orglife.view", branches_only=False, levels=2, limit=200)
+    if all(pk != org.pk for pk, _name in choices):
+        choices = [(org.pk, org.name), *choices]
     return render(request, "orglife/compliance.html", {
         "org": org, "year": year, "page": page, "rows": rows, "inactive_days": conf("INACTIVE_DAYS"),
         "keep_query": _keep_query(request),
         "inactive_total": inactive_branches(org).count(), "branch_total": page.paginator.count,
         "kinds": rows[0].kinds if rows else [],
-        "org_choices": org_choices(request.user, "orglife.view", branches_only=False, levels=3),
+        "org_choices": choices,
     })
 
 
