@@ -341,6 +341,19 @@ PORTAL_CACHE_SECONDS = int(os.environ.get("PORTAL_CACHE_SECONDS", 300))
 PORTAL_COMMENT_RATE_LIMIT = os.environ.get("PORTAL_COMMENT_RATE_LIMIT", "5/10m")
 PORTAL_SEARCH_PAGE_SIZE = 10
 
+# --- Opinion intake by e-mail and chat groups (issue 7) -----------------------------------------
+# The mailbox read every 5 minutes over IMAP (off while OPINION_IMAP_HOST is empty).
+OPINION_IMAP = {
+    "HOST": os.environ.get("OPINION_IMAP_HOST", ""),
+    "PORT": int(os.environ.get("OPINION_IMAP_PORT", "0") or 0),
+    "USER": os.environ.get("OPINION_IMAP_USER", ""),
+    "PASSWORD": os.environ.get("OPINION_IMAP_PASSWORD", ""),
+    "SSL": env_bool("OPINION_IMAP_SSL", True),
+    "FOLDER": os.environ.get("OPINION_IMAP_FOLDER", "INBOX"),
+}
+# Shared secret of the chat-group bot's webhook (POST /opinions/webhook/chat/); empty = off.
+OPINION_WEBHOOK_SECRET = os.environ.get("OPINION_WEBHOOK_SECRET", "")
+
 # --- Reverse proxies ---------------------------------------------------------------------------
 # How many reverse proxies (nginx) stand in front of the app; their X-Forwarded-For entries are
 # trusted for the client address used in throttles and audit records (0 = use REMOTE_ADDR).

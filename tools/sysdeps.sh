@@ -8,6 +8,7 @@ case "${1:-test}" in
     [ -x /usr/bin/chromium ] || need+=(chromium)
     [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
     command -v msgfmt >/dev/null || need+=(gettext)
+    [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)  # real IMAP server for the opinion-mailbox tests
     ;;
   bench)
     command -v wrk >/dev/null || need+=(wrk)

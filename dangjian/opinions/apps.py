@@ -21,3 +21,9 @@ class OpinionsConfig(AppConfig):
         register_nav_link("opinions:staff_list", _("Opinions inbox"), perm="opinions.view", order=59)
         register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=describe_case_source,
                                    on_step=follow_case_step))
+
+        from dangjian.core.scheduler import register_job
+        from dangjian.opinions.mail_intake import mailbox_config
+
+        if mailbox_config():
+            register_job("opinions.poll_mailbox", "*/5 * * * *", "dangjian.opinions.tasks.poll_opinion_mailbox")

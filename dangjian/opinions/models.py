@@ -157,3 +157,25 @@ class OpinionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opinion_id} {self.kind}"
+
+
+class InboundMessage(models.Model):
+    """One message that arrived by e-mail or from a chat group, keyed by its id at the source.
+    The unique key is what makes intake exactly-once: a poller that runs twice, or crashes
+    after saving and before marking the mail as read, finds the row and creates nothing new."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=OpinionChannel.choices)
+    external_id = models.CharField(_("message id"), max_length=255)
+    opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
+    accepted = models.BooleanField(_("accepted"), default=False)
+    error = models.TextField(_("why it was not accepted"), blank=True)
+    sender = models.CharField(_("sender"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="opinions_inbound_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.opinions import views
+from dangjian.opinions import views, views_webhook
 
 app_name = "opinions"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.submit, name="submit"),
     path("new/done/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
+    path("webhook/chat/", views_webhook.chat_webhook, name="chat_webhook"),
     path("track/rate/", views.rate, name="rate"),
     path("mine/", views.mine, name="mine"),
     path("mine/<str:tracking_no>/", views.mine_detail, name="mine_detail"),

@@ -27,8 +27,10 @@ def test_time_and_place_change_and_notified_attendees_are_told(tree: Any, users:
     assert a.starts_at == new_start and a.place == "党群服务中心" and a.kind == "branch_assembly"
     told = Notification.objects.filter(kind="orglife.planned").order_by("-pk")
     assert told.count() - before == 2  # alice and bob have accounts
-    assert "14:30" in told.first().body
+    latest = told.first()
+    assert latest is not None and "14:30" in latest.body
     event = AuditEvent.objects.get(action="orglife.activity_changed", target_id=str(a.pk))
+    assert event.after is not None and event.before is not None
     assert event.after["place"] == "党群服务中心" and event.before["place"] == "村委会议室"
 
 
