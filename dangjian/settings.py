@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.orglife",
     "dangjian.opinions",
+    "dangjian.opinions.forum",
     "dangjian.cases",
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.

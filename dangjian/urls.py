@@ -20,6 +20,7 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("opinions/", include("dangjian.opinions.urls")),
+    path("forum/", include("dangjian.opinions.forum.urls")),
     path("cases/", include("dangjian.cases.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
