@@ -106,6 +106,11 @@ class Case(models.Model):
             # the supervision board and the jobs: open cases by state and deadline, per department
             models.Index(fields=["state", "deadline", "lead_department"], name="case_board_idx"),
             models.Index(fields=["lead_department", "state", "-assigned_at"], name="case_dept_idx"),
+            # the board's red/yellow/green counts and the overdue count of the case list read only
+            # these columns: a covering index lets SQLite count 100,000 open cases from the index
+            # alone, without a row lookup per case (bench/module_cases.py)
+            models.Index(fields=["state", "lead_department", "deadline", "due_at", "org_path"],
+                         name="case_board_count_idx"),
             models.Index(fields=["source_kind", "source_id"], name="case_source_idx"),
         ]
 

@@ -23,6 +23,12 @@ register_source(CaseSource(
 
 
 @pytest.fixture(autouse=True)
+def _fresh_steps() -> None:
+    """Every test's database numbers its cases from AJ…-000001 again: forget earlier tests' steps."""
+    STEPS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english() -> Any:
     """Messages are asserted in English (the default language is Chinese)."""
     with translation.override("en"):
