@@ -9,13 +9,16 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from dangjian.opinions import OpinionChannel, OpinionKind
 from dangjian.opinions.actions import BODY_MAX, TITLE_MAX, TITLE_MIN, _create, clean_opinion_data
 from dangjian.opinions.models import InboundMessage
+from dangjian.opinions.photos import MAX_PHOTOS, check_photos
 
 #: Words that tell what kind of opinion a message is; the first match wins, else a suggestion.
 KIND_WORDS = (
@@ -36,6 +39,19 @@ class Inbound:
     subject: str = ""
     sender_name: str = ""
     sender_address: str = ""  # e-mail address or chat account, for the record
+    attachments: tuple[tuple[str, bytes], ...] = ()  # (file name, content): photos among them are kept
+
+
+def usable_photos(attachments: tuple[tuple[str, bytes], ...]) -> list[tuple[Any, str]]:
+    """The attachments that pass the portal's photo rules (type by signature, size, count);
+    others (documents, oversized files) are left out rather than refusing the whole message."""
+    good: list[tuple[Any, str]] = []
+    for name, content in attachments:
+        try:
+            good += check_photos([SimpleUploadedFile(name or "photo", content)])
+        except ValidationError:
+            continue
+    return good[:MAX_PHOTOS]
 
 
 def guess_kind(text: str) -> str:
@@ -78,7 +94,8 @@ def do_receive_inbound(msg: Inbound) -> tuple[InboundMessage, bool]:
                 row.error = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in exc.message_dict.items())
                 row.save(update_fields=["error"])
                 return row, True
-            row.opinion = _create(clean, [], acting_user=None, sender=None, channel=msg.channel, ip=None)
+            row.opinion = _create(clean, usable_photos(msg.attachments), acting_user=None, sender=None,
+                                  channel=msg.channel, ip=None)
             row.accepted = True
             row.save(update_fields=["opinion", "accepted"])
     except IntegrityError:  # another poller or request took the same message at the same time

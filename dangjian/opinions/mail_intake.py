@@ -72,6 +72,8 @@ def poll_mailbox(conf: dict | None = None, *, limit: int = 200) -> PollResult:
                 subject=mail.subject or "", text=_plain(mail.text or "", mail.html or ""),
                 sender_name=mail.from_values.name if mail.from_values else "",
                 sender_address=mail.from_values.email if mail.from_values else mail.from_,
+                attachments=tuple((a.filename or "", a.payload) for a in mail.attachments
+                                  if a.content_type.startswith("image/")),
             )
             row, new = do_receive_inbound(inbound)
             if not new:

@@ -4,6 +4,7 @@ exactly one opinion per message, whatever the poller or the bot does twice."""
 from __future__ import annotations
 
 import email.utils
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
 from imap_tools import AND, MailBoxUnencrypted
+from PIL import Image
 
 from dangjian.opinions import OpinionChannel, OpinionKind
 from dangjian.opinions.inbound import EMAIL_CHANNEL, Inbound, do_receive_inbound, sign_webhook
@@ -40,11 +42,14 @@ def mailbox(dovecot: Dovecot, settings: Any) -> Iterator[Dovecot]:
 
 
 def deliver(server: Dovecot, subject: str, body: str, *, sender: str = "张三 <zs@example.com>",
-            message_id: str | None = None) -> str:
+            message_id: str | None = None, attachments: tuple[tuple[str, str, bytes], ...] = ()) -> str:
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = subject, sender, "yijian@example.gov.cn"
     msg["Message-ID"] = message_id or email.utils.make_msgid(domain="example.com")
     msg.set_content(body)
+    for name, mime, content in attachments:
+        maintype, subtype = mime.split("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
     with MailBoxUnencrypted(server.host, server.port).login(server.user, server.password) as box:
         box.append(msg.as_bytes(), "INBOX", dt=None, flag_set=[])
     return msg["Message-ID"]
@@ -68,6 +73,18 @@ def test_a_new_mail_becomes_one_opinion_and_the_sender_gets_the_number(
     assert unread(mailbox) == 0
     assert [m.to for m in django_mail.outbox] == [["zs@example.com"]]
     assert opinion.tracking_no in django_mail.outbox[0].body
+
+
+def test_photos_attached_to_the_mail_are_kept_and_other_files_left_out(mailbox: Dovecot) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, "PNG")
+    deliver(mailbox, "反映：垃圾没人清运", "小区门口的垃圾已经三天没人清运了，请看附件照片。", attachments=(
+        ("photo.png", "image/png", png.getvalue()),
+        ("fake.jpg", "image/jpeg", b"not really a picture"),
+    ))
+    poll_mailbox()
+    opinion = Opinion.objects.get()
+    assert [p.content_type for p in opinion.photos.all()] == ["image/png"]
 
 
 def test_polling_twice_creates_nothing_new(mailbox: Dovecot) -> None:
