@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from dangjian.core.scoping import get_scoped_or_404, scoped
 from dangjian.dues import BaseStatus, BillStatus, PaymentStatus, ReliefStatus
@@ -147,10 +148,13 @@ def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
         for name in ("due_count", "due_cents", "paid_count", "paid_cents", "unpaid_count", "unpaid_cents",
                      "exempt_count"):
             setattr(t, name, getattr(t, name) + getattr(r, name))
-    start = dt.datetime.combine(month, dt.time.min)
+    # A range of aware datetimes (local midnights), not ``paid_at__date``: the date cast is a
+    # function call per row on SQLite (≈0.5 s over 30,000 payments) and defeats the index.
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(_next_month(month), dt.time.min))
     pays = scoped(Payment.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
         org_path__startswith=org.path, status=PaymentStatus.PAID, voluntary_cents__gt=0,
-        paid_at__date__gte=start.date(), paid_at__date__lt=_next_month(month))
+        paid_at__gte=start, paid_at__lt=end)
     vol = pays.aggregate(total=Sum("voluntary_cents"), large=Count("pk", filter=Q(large_voluntary=True)))
     ledger.voluntary_cents = vol["total"] or 0
     ledger.large_voluntary_count = vol["large"] or 0

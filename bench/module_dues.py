@@ -1,0 +1,326 @@
+"""Benchmark (issue 4): monthly dues bill generation and the branch ledger of a 50,000-member committee.
+
+In a private copy of the seeded county database (50,000 members, ≈2,000 organizations):
+
+1. Bases: ``dues.actions.do_import_bases`` (the product's bulk action) is timed on a sample of
+   ``DUES_BENCH_IMPORT_SAMPLE`` (300) members; every other current member whose registry category
+   needs a base (in service, retired, other — farmers, students and the unemployed pay a flat
+   amount without one) gets an approved base for this year with ``bulk_create``, the same rows the
+   action writes (source ``import``, status ``approved``, income breakdown = the base) — the action
+   does ≈5 writes per member plus an audit event and is too slow for benchmark setup.
+2. Generation: ``do_generate_bills`` for all members for three months (two months ago, last month,
+   this month; the product's own action, timed: rows/s), then again for this month (must create
+   nothing: the idempotent re-run, timed).
+3. Payments: ``DUES_BENCH_PAID_SHARE`` (60 %) of this month's due bills are settled in bulk as cash
+   payments (one ``Payment`` per member with its bill link, the bill marked paid, as
+   ``do_record_offline_payment`` leaves them; 1 in 50 with voluntary extra dues).
+4. Ledger, as ``demo-admin`` (county admin) for the county root and this month: the selector
+   ``dues.selectors.branch_month_ledger`` and the page ``/dues/manage/ledger/`` through Django's
+   test client. Baseline in the same run: the same totals as one plain SQL aggregate over
+   ``dues_bill`` (checked equal to the ledger's totals).
+
+Optional (only when ``BENCH_PG_URL`` is set, e.g. ``postgresql://postgres@127.0.0.1:5432``): the
+database ``dangjian_bench_dues`` is (re)created there, migrated and seeded with
+``seed_demo --scale county`` (reused if it already holds members and ``BENCH_REUSE=1``), bases are
+given the same way and generation is timed twice there too.
+
+Prints ``BENCH_JSON {"rows": [...]}``. Absolute times are noisy (2 shared cores, other
+benchmarks running at the same time); compare the ratios.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import PY, ROOT, emit, parse_emitted, setup_django, timed, use_private_copy  # noqa: E402
+
+RUNS = max(20, int(os.environ.get("BENCH_RUNS", "15")))
+IMPORT_SAMPLE = int(os.environ.get("DUES_BENCH_IMPORT_SAMPLE", "300"))
+PAID_SHARE = float(os.environ.get("DUES_BENCH_PAID_SHARE", "0.6"))
+PG_DB = "dangjian_bench_dues"
+BASES = (280000, 450000, 510000, 760000, 1230000, 320000, 615000)
+NEEDS_BASE = {"in_service": "in_service", "retired": "retired", "other": "in_service"}
+
+BASELINE_SQL = """
+SELECT COUNT(*) FILTER (WHERE status <> 'exempt'),
+       COALESCE(SUM(amount_cents), 0),
+       COUNT(*) FILTER (WHERE status = 'paid'),
+       COALESCE(SUM(amount_cents) FILTER (WHERE status = 'paid'), 0),
+       COUNT(*) FILTER (WHERE status = 'exempt'),
+       COUNT(DISTINCT organization_id)
+  FROM dues_bill WHERE org_path LIKE %s AND month = %s
+"""
+
+
+def _this_month() -> dt.date:
+    from dangjian.dues.billing import current_month
+
+    return current_month()
+
+
+# --- setup ---------------------------------------------------------------------------------------
+
+def give_bases(admin, *, sample: int) -> dict:
+    """Approved bases for every current member who needs one: ``sample`` through the product's
+    ``do_import_bases`` (timed), the rest with ``bulk_create`` of the same rows."""
+    from django.db import transaction
+
+    from dangjian.dues import BaseSource, BaseStatus
+    from dangjian.dues.actions import do_import_bases
+    from dangjian.dues.models import DuesBase
+    from dangjian.members import CURRENT_STATUSES
+    from dangjian.members.models import Member
+
+    year = _this_month().year
+    rng = random.Random(4)
+    have = set(DuesBase.objects.filter(year=year, status=BaseStatus.APPROVED).values_list("member_id", flat=True))
+    todo = list(Member.objects.filter(status__in=list(CURRENT_STATUSES), category__in=list(NEEDS_BASE))
+                .exclude(pk__in=have).order_by("pk").values_list("pk", "category", "org_path"))
+    out = {"needing": len(todo) + len(have), "sample": 0, "import_s": 0.0}
+    if sample and todo:
+        ids = [pk for pk, _c, _p in todo[:sample]]
+        members = {m.pk: m for m in Member.objects.filter(pk__in=ids).select_related("person", "organization")}
+        rows = []
+        for pk, cat, _path in todo[:sample]:
+            cents = rng.choice(BASES)
+            rows.append((members[pk], {"year": year, "effective_month": 1, "category": NEEDS_BASE[cat],
+                                       "income_breakdown": [{"item": "基本工资", "cents": cents}]}))
+        t = time.perf_counter()
+        do_import_bases(rows, acting_user=admin, filename="bench.xlsx")
+        out["import_s"] = time.perf_counter() - t
+        out["sample"] = len(rows)
+        todo = todo[sample:]
+    t = time.perf_counter()
+    objs = []
+    for pk, cat, path in todo:
+        cents = rng.choice(BASES)
+        objs.append(DuesBase(member_id=pk, org_path=path, year=year, effective_month=1, category=NEEDS_BASE[cat],
+                             base_cents=cents, income_breakdown=[{"item": "基本工资", "cents": cents}],
+                             status=BaseStatus.APPROVED, source=BaseSource.IMPORT, submitted_by=admin,
+                             reviewed_by=admin))
+    with transaction.atomic():
+        DuesBase.objects.bulk_create(objs, batch_size=2000)
+    out["bulk"] = len(objs)
+    out["bulk_s"] = time.perf_counter() - t
+    return out
+
+
+def pay_in_bulk(month: dt.date, admin, share: float) -> dict:
+    """Settle ``share`` of the month's due bills as cash payments, written in bulk."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangjian.dues import BillStatus, PaymentChannel, PaymentStatus
+    from dangjian.dues.models import Bill, Payment
+
+    rng = random.Random(44)
+    bills = [b for b in Bill.objects.filter(month=month, status=BillStatus.DUE).order_by("pk")
+             .values_list("pk", "member_id", "org_path", "amount_cents") if rng.random() < share]
+    now = timezone.now()
+    stamp = now.strftime("%Y%m%d%H%M%S")
+    t = time.perf_counter()
+    pays = []
+    for i, (_pk, member_id, path, cents) in enumerate(bills):
+        vol = 100000 if i % 500 == 0 else (2000 if i % 50 == 0 else 0)
+        pays.append(Payment(out_trade_no=f"DJ{stamp}{i:012d}", member_id=member_id, org_path=path,
+                            channel=PaymentChannel.CASH, status=PaymentStatus.PAID, amount_cents=cents + vol,
+                            voluntary_cents=vol, large_voluntary=vol >= 100000, months_label=f"{month:%Y-%m}",
+                            created_by=admin, created_at=now, paid_at=now))
+    with transaction.atomic():
+        made = Payment.objects.bulk_create(pays, batch_size=2000)
+        through = Payment.bills.through
+        through.objects.bulk_create([through(payment_id=p.pk, bill_id=b[0]) for p, b in zip(made, bills, strict=True)],
+                                    batch_size=5000)
+        with connection.cursor() as cur:
+            cur.executemany("UPDATE dues_bill SET status = %s, payment_id = %s, paid_at = %s WHERE id = %s",
+                            [(BillStatus.PAID, p.pk, connection.ops.adapt_datetimefield_value(now), b[0])
+                             for p, b in zip(made, bills, strict=True)])
+    return {"paid": len(made), "s": time.perf_counter() - t}
+
+
+def time_generation(month: dt.date) -> tuple[float, object]:
+    from dangjian.dues.actions import do_generate_bills
+
+    t = time.perf_counter()
+    result = do_generate_bills(month)
+    return time.perf_counter() - t, result
+
+
+def _members_total() -> int:
+    from dangjian.members import CURRENT_STATUSES
+    from dangjian.members.models import Member
+
+    return Member.objects.filter(status__in=list(CURRENT_STATUSES)).count()
+
+
+# --- main (SQLite) ---------------------------------------------------------------------------------
+
+def main() -> None:
+    use_private_copy("dues")
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+
+    from dangjian.core.models import User
+    from dangjian.dues.billing import add_months
+    from dangjian.dues.selectors import branch_month_ledger
+    from dangjian.orgs.models import Organization
+
+    rows: list[dict] = []
+    admin_pk = User.objects.get(username="demo-admin").pk
+
+    def fresh_admin() -> User:  # a request's user is fresh: no cached memberships or scopes
+        return User.objects.get(pk=admin_pk)
+
+    root = Organization.get_root_nodes().first()
+    assert root is not None, "no organizations: seed first"
+    current = _members_total()
+    bases = give_bases(fresh_admin(), sample=IMPORT_SAMPLE)
+    if bases["sample"]:
+        rate = bases["sample"] / bases["import_s"]
+        rows.append({"name": f"do_import_bases, {bases['sample']} members (setup sample)",
+                     "p50": bases["import_s"] * 1000, "p95": bases["import_s"] * 1000, "runs": 1,
+                     "baseline": "bulk_create of the same rows", "ratio": rate and (bases["bulk"] / bases["bulk_s"]) / rate,
+                     "note": f"{rate:,.0f} bases/s through the action vs {bases['bulk'] / bases['bulk_s']:,.0f}/s "
+                             f"bulk_create ({bases['bulk']:,} rows); {bases['needing']:,} members need a base"})
+
+    this = _this_month()
+    months = [add_months(this, -2), add_months(this, -1), this]
+    gen = []
+    for m in months:
+        secs, res = time_generation(m)
+        gen.append((secs, res))
+    first = sorted(s for s, _r in gen)
+    res = gen[-1][1]
+    created = res.created  # type: ignore[attr-defined]
+    med = first[1]
+    rate = created / gen[-1][0] if gen[-1][0] else 0.0
+    again_s, again = time_generation(this)
+    total_bills = sum(r.created for _s, r in gen)  # type: ignore[attr-defined]
+    rows.append({"name": f"do_generate_bills, one month, {current:,} current members (SQLite)",
+                 "p50": med * 1000, "p95": first[-1] * 1000, "runs": len(gen),
+                 "baseline": "—", "ratio": 1.0,
+                 "note": f"{created:,} bills created ({rate:,.0f} bills/s); {total_bills:,} over 3 months; "
+                         f"missing base {res.missing_base:,}, not billable {res.not_billable:,}; "  # type: ignore[attr-defined]
+                         f"1M members ≈ {1_000_000 / current * med:,.0f} s linear (goal < 60 s)"})
+    rows.append({"name": "do_generate_bills again, same month (idempotent re-run, SQLite)",
+                 "p50": again_s * 1000, "p95": again_s * 1000, "runs": 1,
+                 "baseline": "first run", "ratio": again_s / gen[-1][0],
+                 "note": f"created {again.created} (must be 0), existing {again.existing:,}; "  # type: ignore[attr-defined]
+                         f"1M ≈ {1_000_000 / current * again_s:,.0f} s"})
+
+    paid = pay_in_bulk(this, fresh_admin(), PAID_SHARE)
+
+    like = root.path + "%"
+    month_param = connection.ops.adapt_datefield_value(this)
+
+    def plain_sql() -> tuple:
+        with connection.cursor() as cur:
+            cur.execute(BASELINE_SQL, [like, month_param])
+            return cur.fetchone()
+
+    sql = timed(plain_sql, RUNS)
+    due_count, due_cents, paid_count, paid_cents, exempt_count, n_orgs = plain_sql()
+    ledger = branch_month_ledger(fresh_admin(), root, this)
+    tot = ledger.total
+    same = (tot.due_count, tot.due_cents, tot.paid_count, tot.paid_cents, tot.exempt_count, len(ledger.rows)) == \
+        (due_count, due_cents, paid_count, paid_cents, exempt_count, n_orgs)
+    rows.append({"name": "ledger totals as one plain SQL aggregate (baseline)", "p50": sql["p50"], "p95": sql["p95"],
+                 "runs": RUNS, "baseline": "—", "ratio": 1.0,
+                 "note": f"{due_count:,} billed, {paid_count:,} paid ({paid['paid']:,} payments written in bulk), "
+                         f"{n_orgs:,} organizations with bills"})
+    sel = timed(lambda: branch_month_ledger(fresh_admin(), root, this), RUNS)
+    rows.append({"name": "dues.selectors.branch_month_ledger (county root, 50k)", "p50": sel["p50"], "p95": sel["p95"],
+                 "runs": RUNS, "baseline": "plain SQL aggregate", "ratio": sel["p50"] / sql["p50"],
+                 "note": f"{len(ledger.rows):,} rows; same totals as the SQL: {'yes' if same else 'NO'}"})
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(fresh_admin())
+    url = f"/dues/manage/ledger/?org={root.pk}&month={this:%Y-%m}"
+    status: list[int] = []
+    size: list[int] = []
+
+    def page() -> None:
+        resp = client.get(url, secure=True)
+        status.append(resp.status_code)
+        size.append(len(resp.content))
+
+    pg = timed(page, RUNS)
+    rows.append({"name": "ledger page /dues/manage/ledger/ (county root, test client)", "p50": pg["p50"],
+                 "p95": pg["p95"], "runs": RUNS, "baseline": "plain SQL aggregate", "ratio": pg["p50"] / sql["p50"],
+                 "note": f"HTTP {sorted(set(status))}, {size[-1] / 1024:.0f} KB, goal p95 < 200 ms"})
+
+    if os.environ.get("BENCH_PG_URL"):
+        try:
+            rows.extend(run_pg(os.environ["BENCH_PG_URL"], sqlite_rate=rate))
+        except Exception as exc:  # the optional part never breaks the SQLite figures
+            rows.append({"name": "PostgreSQL generation", "p50": 0.0, "p95": 0.0, "runs": 0, "baseline": "—",
+                         "ratio": 0.0, "note": f"skipped: {type(exc).__name__}: {str(exc)[:200]}"})
+    emit({"rows": rows})
+
+
+# --- optional: PostgreSQL ---------------------------------------------------------------------------
+
+def run_pg(server_url: str, *, sqlite_rate: float) -> list[dict]:
+    import psycopg
+
+    server_url = server_url.rstrip("/")
+    db_url = f"{server_url}/{PG_DB}"
+    env = dict(os.environ, DATABASE_URL=db_url)
+    env.pop("SQLITE_PATH", None)
+    reuse = False
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone()
+        if exists and os.environ.get("BENCH_REUSE"):
+            reuse = True
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{PG_DB}"')
+    t = time.perf_counter()
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if not reuse:
+        subprocess.run([PY, "manage.py", "seed_demo", "--scale", "county", "--if-empty"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+    setup_s = time.perf_counter() - t
+    out = subprocess.run([PY, __file__, "--pg-child"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    data = parse_emitted(out.stdout)
+    first, again, n = data["first_s"], data["again_s"], data["members"]
+    rate = data["created"] / first if first else 0.0
+    return [
+        {"name": f"do_generate_bills, one month, {n:,} current members (PostgreSQL)", "p50": first * 1000,
+         "p95": first * 1000, "runs": 1, "baseline": "SQLite run (time PG ÷ SQLite)", "ratio": (sqlite_rate / rate) if rate else 0.0,
+         "note": f"{data['created']:,} bills ({rate:,.0f} bills/s); 1M ≈ {1_000_000 / n * first:,.0f} s linear; "
+                 f"database {'reused' if reuse else 'created, migrated and seeded'} in {setup_s:.0f} s"},
+        {"name": "do_generate_bills again, same month (PostgreSQL)", "p50": again * 1000, "p95": again * 1000,
+         "runs": 1, "baseline": "first run", "ratio": again / first if first else 0.0,
+         "note": f"created {data['created_again']} (must be 0); 1M ≈ {1_000_000 / n * again:,.0f} s"},
+    ]
+
+
+def pg_child() -> None:
+    """Runs with DATABASE_URL pointing at the PostgreSQL bench database."""
+    setup_django()
+    from dangjian.core.models import User
+    from dangjian.dues.models import Bill
+
+    admin = User.objects.get(username="demo-admin")
+    give_bases(admin, sample=0)
+    this = _this_month()
+    Bill.objects.filter(month=this).exclude(payment__isnull=False).delete()  # a clean month when reused
+    first, res = time_generation(this)
+    again, res2 = time_generation(this)
+    emit({"first_s": first, "again_s": again, "created": res.created,  # type: ignore[attr-defined]
+          "created_again": res2.created, "members": _members_total()})  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    if "--pg-child" in sys.argv:
+        pg_child()
+    else:
+        main()
