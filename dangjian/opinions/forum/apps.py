@@ -1,3 +1,4 @@
+"""The organization-work forum (组工论坛): boards, threads, replies, mentions, moderation (issue 7)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,4 +9,13 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum")
 
     def ready(self) -> None:
-        pass
+        from dangjian.core.hooks import register_demo_seeder, register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.opinions.forum.demo import seed_forum
+
+        register_permissions(Role.COUNTY_ADMIN, {"forum.moderate"})
+        register_permissions(Role.PUBLICITY, {"forum.moderate"})
+        register_kind("forum.mention", _("Forum mentions"))
+        register_nav_link("forum:boards", _("Forum"), order=70)
+        register_demo_seeder(seed_forum, order=300)

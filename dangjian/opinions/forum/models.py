@@ -1,1 +1,85 @@
-from django.db import models  # noqa: F401
+"""Forum data: boards, threads, replies and reports of posts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Board(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("board")
+        verbose_name_plural = _("boards")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Thread(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads", verbose_name=_("board"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_threads",
+                               verbose_name=_("author"))
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("content"))
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    last_reply_at = models.DateTimeField(_("last reply"), default=timezone.now)
+    reply_count = models.PositiveIntegerField(_("replies"), default=0)
+    is_locked = models.BooleanField(_("locked"), default=False)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    opinion = models.OneToOneField("opinions.Opinion", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="forum_thread", verbose_name=_("opinion"))
+
+    class Meta:
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        indexes = [models.Index(fields=["board", "-is_pinned", "-last_reply_at"], name="forum_thread_list_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Reply(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="replies", verbose_name=_("thread"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_replies",
+                               verbose_name=_("author"))
+    body = models.TextField(_("content"))
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+
+class Report(models.Model):
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="reports",
+                               verbose_name=_("thread"))
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="reports",
+                              verbose_name=_("reply"))
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_reports",
+                                 verbose_name=_("reporter"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    resolved = models.BooleanField(_("resolved"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(thread__isnull=False, reply__isnull=True) | Q(thread__isnull=True, reply__isnull=False)),
+                name="forum_report_one_target",
+            ),
+        ]

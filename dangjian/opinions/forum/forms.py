@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.opinions.forum.actions import BODY_MAX, REASON_MAX, REPLY_MAX, TITLE_MAX
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    body = forms.CharField(label=_("Content"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX)
