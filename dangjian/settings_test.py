@@ -21,3 +21,6 @@ from dangjian.settings import *  # noqa: E402, F403
 # Uploads and generated files (demo images, documents) go to a per-run temporary directory,
 # never into the checkout's media/.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dangjian-test-media-"))
+# Each test process keeps its own cache (parallel test workers must not share one).
+if not os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

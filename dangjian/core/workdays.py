@@ -26,8 +26,9 @@ date, a naive one is taken as local time):
 Speed: the entered calendars are read from the database in two queries and kept in this
 process; every call only checks a token in Django's cache (no query). ``invalidate()`` — called
 by the action that saves a year — replaces the token, so every process reloads on its next call.
-With a per-process cache (LocMem, the default without Redis) other processes cannot see the new
-token; they reload anyway once their copy is ``MAX_AGE`` seconds old.
+The default caches (Redis, or the file cache under var/ on one machine) are shared by every
+process; with a per-process cache (LocMem, as in tests) other processes reload once their copy is
+``MAX_AGE`` seconds old.
 """
 
 from __future__ import annotations

@@ -39,3 +39,83 @@ def cached(name: str, build: Callable[[], T], *parts: Any) -> T:
         value = build()
         cache.set(key, value, timeout=timeout)
     return value
+
+
+# --- Whole pages for anonymous visitors -------------------------------------------------------
+# The HTML is cached under the same generation (so every publish/unpublish/moderation drops it)
+# and rendered with CSRF_PLACEHOLDER where the CSRF token goes (header large-text form, the
+# article's comment form, the <meta name="csrf-token">): the shared HTML never holds a token; each
+# response gets the visitor's own token from ``get_token`` (which also sets the CSRF cookie).
+
+CSRF_PLACEHOLDER = "dangjian-portal-csrf-token-placeholder"
+PAGE_CACHE_FLAG = "_portal_page_cache"
+
+
+def page_cache_seconds() -> int:
+    default = getattr(settings, "PORTAL_CACHE_SECONDS", 300)
+    return int(getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", default))
+
+
+def _cacheable(request: Any) -> bool:
+    if request.method != "GET" or getattr(request, "is_preview", False):
+        return False
+    # a session (signed-in users, password-protected pages, pending messages) or a messages
+    # cookie: the page is not the shared anonymous one
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def _page_key(request: Any) -> str:
+    import hashlib
+
+    from django.utils.translation import get_language
+
+    where = f"{request.get_host()}|{request.get_full_path()}"
+    digest = hashlib.blake2s(where.encode(), digest_size=12).hexdigest()
+    font = "L" if request.COOKIES.get("large_font") == "1" else "N"
+    return f"dangjian:portal:{generation()}:page:{get_language()}:{font}:{digest}"
+
+
+def _respond(request: Any, entry: tuple[str, str]) -> Any:
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    content, content_type = entry
+    return HttpResponse(content.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type)
+
+
+def cached_page(request: Any) -> Any:
+    """The cached response for this anonymous GET, or None. Used before Wagtail's routing
+    (``views.portal_page``): only pages that ``serve_page`` stored, i.e. portal pages an anonymous
+    visitor was served after Wagtail's routing and view-restriction hooks, are ever found."""
+    if page_cache_seconds() <= 0 or not _cacheable(request):
+        return None
+    entry = cache.get(_page_key(request))
+    return None if entry is None else _respond(request, entry)
+
+
+def serve_page(request: Any, serve: Callable[[], Any]) -> Any:
+    """``serve()`` for a portal page (``Page.serve``), through the whole-page cache for anonymous GETs."""
+    from django.middleware.csrf import get_token
+
+    timeout = page_cache_seconds()
+    if timeout <= 0 or not _cacheable(request):
+        return serve()
+    key = _page_key(request)
+    entry = cache.get(key)
+    if entry is None:
+        setattr(request, PAGE_CACHE_FLAG, True)
+        response = serve()
+        if hasattr(response, "render"):
+            response.render()
+        setattr(request, PAGE_CACHE_FLAG, False)
+        content = response.content.decode(response.charset or "utf-8")
+        if response.status_code != 200 or response.cookies or response.has_header("Set-Cookie"):
+            if CSRF_PLACEHOLDER in content:
+                response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))
+            return response
+        entry = (content, response["Content-Type"])
+        cache.set(key, entry, timeout=timeout)
+    return _respond(request, entry)

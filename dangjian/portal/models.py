@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from dangjian.portal import CommentStatus, ReviewStage, SectionKind
 from dangjian.portal.blocks import article_body_blocks
+from dangjian.portal.cache import CSRF_PLACEHOLDER, PAGE_CACHE_FLAG, serve_page
 
 SECTION_PAGE_SIZE = 12
 
@@ -26,10 +27,24 @@ class PortalPageMixin:
     """Context every portal page shares: the home page (header menu) and breadcrumbs."""
 
     def portal_context(self, request: Any) -> dict[str, Any]:
+        from dangjian.portal.cache import cached
         from dangjian.portal.selectors import breadcrumbs, menu_sections
 
         page: Page = self  # type: ignore[assignment]
-        return {"breadcrumbs": breadcrumbs(page), "menu_sections": menu_sections(page)}
+        if getattr(request, "is_preview", False) or page.pk is None:  # drafts: nothing shared
+            context: dict[str, Any] = {"breadcrumbs": breadcrumbs(page), "menu_sections": menu_sections(page)}
+        else:  # both change only with a publish/unpublish/move, which bumps the cache generation
+            context = {
+                "breadcrumbs": cached("crumbs", lambda: breadcrumbs(page), page.pk),
+                "menu_sections": cached("menu", lambda: menu_sections(page), page.path[:8]),
+            }
+        if getattr(request, PAGE_CACHE_FLAG, False):
+            context["csrf_token"] = CSRF_PLACEHOLDER  # rendered for the shared cache (cache.serve_page)
+        return context
+
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return serve_page(request, lambda: super(PortalPageMixin, self).serve(  # type: ignore[misc]
+            request, *args, **kwargs))
 
 
 class PortalHomePage(PortalPageMixin, Page):

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished
+from wagtail.models import PageViewRestriction
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 
 def _after_page_change(page: Any) -> None:
@@ -33,6 +35,18 @@ def on_page_published(sender: Any, instance: Any, **kwargs: Any) -> None:
 @receiver(page_unpublished)
 def on_page_unpublished(sender: Any, instance: Any, **kwargs: Any) -> None:
     _after_page_change(instance)
+
+
+@receiver(post_page_move)
+@receiver(page_slug_changed)
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def on_url_or_restriction_change(sender: Any, **kwargs: Any) -> None:
+    """A moved page or a new/removed view restriction: cached pages (and blocks) are dropped."""
+    from dangjian.portal.cache import bump
+
+    bump()
+    transaction.on_commit(bump)
 
 
 @receiver(user_logged_in)

@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from dangjian.portal import feeds, views
 
 app_name = "portal"
 urlpatterns = [
+    # in front of Wagtail's own /portal/ catch-all: anonymous pages from the whole-page cache
+    # (Wagtail's /portal/_util/ login and password views stay Wagtail's)
+    re_path(r"^portal/(?!_util/)((?:[\w\-]+/)*)$", views.portal_page, name="page"),
     path("search/", views.search_view, name="search"),
     path("feeds/<str:slug>.rss", feeds.ArticleFeed(), name="feed_rss"),
     path("feeds/<str:slug>.atom", feeds.AtomArticleFeed(), name="feed_atom"),

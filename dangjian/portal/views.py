@@ -177,3 +177,14 @@ def sensitive_words(request: HttpRequest) -> HttpResponse:
     else:
         form = SensitiveWordsForm(initial={"words": "\n".join(SensitiveWord.objects.values_list("word", flat=True))})
     return render(request, "portal/sensitive_words.html", {"form": form})
+
+
+def portal_page(request: HttpRequest, path: str) -> HttpResponse:
+    """``/portal/…``: an anonymous visitor's page from the whole-page cache (no routing, no
+    queries), otherwise Wagtail's own ``serve`` (which stores the page, see ``cache.serve_page``)."""
+    from wagtail.views import serve
+
+    from dangjian.portal.cache import cached_page
+
+    response = cached_page(request)
+    return response if response is not None else serve(request, path)
