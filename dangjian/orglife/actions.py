@@ -221,6 +221,37 @@ def do_update_activity(activity: Activity, data: Mapping[str, Any], *, acting_us
     return activity
 
 
+def addable_members(activity: Activity) -> list[tuple[Any, bool]]:
+    """(member, is_floating_guest) who could still be added: current members of the branch (of
+    the group, for a group meeting) and hosted floating members, not yet on the list."""
+    present = set(activity.attendees.values_list("member_id", flat=True))
+    group_id = activity.party_group_id if activity.kind == ActivityKind.GROUP_MEETING else None
+    people = [(m, False) for m in roster(activity.organization, group_id=group_id)]
+    if activity.kind != ActivityKind.GROUP_MEETING:
+        people += [(m, True) for m in floating_guests(activity.organization)]
+    return [(m, guest) for m, guest in people if m.pk not in present]
+
+
+def do_add_attendee(activity: Activity, member_id: Any, *, acting_user: Any) -> Attendee:
+    """Add a member to an open activity's list after planning (joined the branch since, or was
+    left out of a committee meeting). Voting rights follow the same rule as at planning."""
+    require(acting_user, "orglife.manage", activity.org_path)
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_open(activity, "member")
+        match = [(m, guest) for m, guest in addable_members(activity) if str(m.pk) == str(member_id)]
+        if not match:
+            raise ValidationError({"member": _("Choose a current member of this branch who is not on the list yet.")})
+        member, guest = match[0]
+        attendee = Attendee.objects.create(
+            activity=activity, member=member, is_floating_guest=guest, is_full=member.status == MemberStatus.FULL,
+            has_vote=not guest and member.status == MemberStatus.FULL)
+        audit.record(acting_user, "orglife.attendee_added", activity,
+                     after={"member": member.pk, "floating_guest": guest, "has_vote": attendee.has_vote},
+                     org_path=activity.org_path)
+    return attendee
+
+
 def _check_materials(files: list[Any]) -> list[Any]:
     errors = []
     for f in files:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.plan, name="plan"),
     path("a/<int:activity_id>/", views.detail, name="detail"),
     path("a/<int:activity_id>/edit/", views.edit, name="edit"),
+    path("a/<int:activity_id>/attendees/add/", views.add_attendee_view, name="add_attendee"),
     path("a/<int:activity_id>/quorum/", views.quorum_fragment, name="quorum"),
     path("a/<int:activity_id>/notify/", views.notify_view, name="notify"),
     path("a/<int:activity_id>/start/", views.start_view, name="start"),

@@ -190,6 +190,7 @@ def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "resolutions": resolutions, "my_votes": my_votes,
         "materials": list(activity.materials.order_by("pk")), "photos": list(activity.photos.order_by("pk")),
         "is_open": activity.status in OPEN_STATUSES,
+        "addable": act.addable_members(activity) if manager and activity.status in OPEN_STATUSES else [],
         "close_form": CloseForm(initial={"minutes": "", "chair": activity.chair, "minute_taker": activity.minute_taker}),
         "reason_form": ReasonForm(), "resolution_form": ResolutionForm(), "vote_form": VoteForm(),
         "LeaveStatus": LeaveStatus, "ActivityStatus": ActivityStatus, "ActivityKind": ActivityKind,
@@ -244,6 +245,12 @@ def _post_action(run: Callable[..., str | None]) -> Callable[..., HttpResponse]:
 
     view.__name__ = run.__name__
     return view
+
+
+@_post_action
+def add_attendee_view(request: HttpRequest, activity: Any) -> str:
+    act.do_add_attendee(activity, request.POST.get("member", ""), acting_user=request.user)
+    return _("The member is added to the list.")
 
 
 def _attendee(activity: Any, attendee_id: int) -> Attendee:

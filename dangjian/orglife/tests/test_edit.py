@@ -79,3 +79,35 @@ def test_edit_page(client: Any, tree: Any, users: Any, ol: Any) -> None:
     assert client.get(url).status_code in (403, 404)
     client.force_login(ol.carol)  # a member of another branch: the activity does not exist for her
     assert client.get(url).status_code == 404
+
+
+def test_a_member_who_joined_after_planning_can_be_added(tree: Any, users: Any, root_user: Any) -> None:
+    from dangjian.orglife.actions import addable_members, do_add_attendee
+    from dangjian.testing.fixtures import make_member
+
+    a = plan(tree.branch_a1, users.secretary, starts_at=at(2030, 5, 6, 9))
+    assert addable_members(a) == []
+    newcomer = make_member(tree.branch_a1, "新来的", acting_user=root_user)
+    assert [m.pk for m, _guest in addable_members(a)] == [newcomer.pk]
+    attendee = do_add_attendee(a, newcomer.pk, acting_user=users.secretary)
+    assert attendee.has_vote and not attendee.is_floating_guest
+    assert AuditEvent.objects.filter(action="orglife.attendee_added", target_id=str(a.pk)).exists()
+    with pytest.raises(ValidationError) as exc:  # already on the list
+        do_add_attendee(a, newcomer.pk, acting_user=users.secretary)
+    assert "member" in exc.value.message_dict
+    with pytest.raises(ValidationError):  # not of this branch
+        do_add_attendee(a, tree.carol.pk, acting_user=users.secretary)
+    with pytest.raises(PermissionDenied):
+        do_add_attendee(a, newcomer.pk, acting_user=users.member)
+
+
+def test_add_attendee_page(client: Any, tree: Any, users: Any, root_user: Any) -> None:
+    from dangjian.testing.fixtures import make_member
+
+    a = plan(tree.branch_a1, users.secretary, starts_at=at(2030, 5, 6, 9))
+    newcomer = make_member(tree.branch_a1, "新来的", acting_user=root_user)
+    client.force_login(users.secretary)
+    assert 'id="add-attendee"' in client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
+    response = client.post(reverse("orglife:add_attendee", args=[a.pk]), {"member": newcomer.pk})
+    assert response.status_code == 302
+    assert a.attendees.filter(member=newcomer).exists()
