@@ -99,3 +99,28 @@ def timed(fn, runs: int, warmup: int = 1) -> dict:
     samples.sort()
     p95 = samples[min(len(samples) - 1, max(0, round(0.95 * len(samples)) - 1))]
     return {"p50": statistics.median(samples), "p95": p95, "min": samples[0], "max": samples[-1], "runs": runs}
+
+
+class CountQueries:
+    """Counts the SQL statements run inside the block (also across the request's own connection
+    handling, where ``CaptureQueriesContext`` loses them: ``request_started`` resets its log)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204
+        self.n += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> CountQueries:
+        from django.db import connection
+
+        self._cm = connection.execute_wrapper(self)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(*exc)
+
+    def __len__(self) -> int:
+        return self.n

@@ -31,35 +31,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import emit, setup_django, timed, use_private_copy  # noqa: E402
+from common import CountQueries, emit, setup_django, timed, use_private_copy  # noqa: E402
 
 N_BRANCHES = int(os.environ.get("BENCH_ORGLIFE_BRANCHES", "2000"))
 PAGE = 50  # the dashboard's page size (views.compliance)
-
-
-class CountQueries:
-    """Counts the SQL statements run inside the block (also across the request's own connection
-    handling, where ``CaptureQueriesContext`` loses them: ``request_started`` resets its log)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204
-        self.n += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self) -> CountQueries:
-        from django.db import connection
-
-        self._cm = connection.execute_wrapper(self)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)
-
-    def __len__(self) -> int:
-        return self.n
 
 
 def _month_start(year: int, month: int) -> tuple[int, int]:

@@ -203,3 +203,26 @@ def review_results(member: Any) -> list[Any]:
     return list(ReviewAssessment.objects.select_related("activity").filter(
         attendee__member=member, activity__status=ActivityStatus.CLOSED).exclude(grade="")
         .order_by("-activity__starts_at"))
+
+
+def feed_for_token(kind: str, pk: int, token: str) -> tuple[str, QuerySet[Activity]]:
+    """(title, activities) of an iCalendar feed. Calendar apps fetch feeds without a session,
+    so the unguessable token in the URL is the access check (no role scope applies): a wrong
+    token, or a member/branch that does not exist, is a 404."""
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from dangjian.orglife.ical import check_token
+
+    if kind not in ("member", "branch") or not check_token(kind, pk, token):
+        raise Http404(_("Not found."))
+    if kind == "member":
+        member = Member.objects.select_related("person").filter(pk=pk).first()
+        if member is None:
+            raise Http404(_("Not found."))
+        return (_("%(name)s: organizational life") % {"name": member.person.name},
+                Activity.objects.filter(pk__in=Attendee.objects.filter(member=member).values("activity_id")))
+    org = Organization.objects.filter(pk=pk).first()
+    if org is None:
+        raise Http404(_("Not found."))
+    return org.name, Activity.objects.filter(organization=org)

@@ -44,7 +44,7 @@ from dangjian.orglife.forms import (
     ResolutionForm,
     VoteForm,
 )
-from dangjian.orglife.ical import build_calendar, check_token, feed_token
+from dangjian.orglife.ical import build_calendar, feed_token
 from dangjian.orglife.models import Attendee, Material, Photo, Rectification, Resolution
 from dangjian.orglife.selectors import (
     access_activity,
@@ -52,6 +52,7 @@ from dangjian.orglife.selectors import (
     attendee_of,
     attendees,
     can_manage,
+    feed_for_token,
     filter_activities,
     ledger,
     manage_activity,
@@ -553,21 +554,9 @@ def _feed(request: HttpRequest, name: str, activities: Any) -> HttpResponse:
 
 @require_GET
 def member_feed(request: HttpRequest, member_id: int, token: str) -> HttpResponse:
-    from dangjian.members.models import Member
-    from dangjian.orglife.models import Activity
-
-    if not check_token("member", member_id, token):
-        raise Http404(_("Not found."))
-    member = get_object_or_404(Member.objects.select_related("person"), pk=member_id)
-    qs = Activity.objects.filter(pk__in=Attendee.objects.filter(member=member).values("activity_id"))
-    return _feed(request, _("%(name)s: organizational life") % {"name": member.person.name}, qs)
+    return _feed(request, *feed_for_token("member", member_id, token))
 
 
 @require_GET
 def branch_feed(request: HttpRequest, org_id: int, token: str) -> HttpResponse:
-    from dangjian.orglife.models import Activity
-
-    if not check_token("branch", org_id, token):
-        raise Http404(_("Not found."))
-    org = get_object_or_404(Organization, pk=org_id)
-    return _feed(request, org.name, Activity.objects.filter(organization=org))
+    return _feed(request, *feed_for_token("branch", org_id, token))
