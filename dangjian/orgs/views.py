@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +19,8 @@ from dangjian.orgs.actions import do_create_organization, do_update_organization
 from dangjian.orgs.forms import OrganizationForm
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import access_org, ancestors, children, scope_roots, with_member_counts
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 
 def _require_viewer(request: HttpRequest) -> None:
@@ -95,3 +99,24 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("orgs:detail", org_id=org.pk)
     return render(request, "orgs/form.html", {"form": form, "parent": None, "org": org})
+
+
+@login_required
+@require_GET
+def org_search(request: HttpRequest) -> HttpResponse:
+    """Partial for the organization picker (orgs/search.py): up to 20 matches with their parent
+    path, as radio options named after the form field. What may be found is the scope's rule;
+    an unknown scope or a user it does not admit gets 404."""
+    from dangjian.orgs import search
+
+    scope = search.get_scope(request.GET.get("scope", ""))
+    field = request.GET.get("field", "")
+    if scope is None or not _FIELD_NAME.fullmatch(field) or not scope.allowed(request.user):
+        raise Http404(_("Not found."))
+    query = search.normalize_query(request.GET.get(f"{field}_q"))
+    selected = search.hit_for(scope, request.user, request.GET.get(field)) if request.GET.get(field) else None
+    hits, more = search.search(scope, request.user, query)
+    if selected is not None:
+        hits = [h for h in hits if h.pk != selected.pk]
+    return render(request, "orgs/_search_results.html", {
+        "field": field, "selected": selected, "hits": hits, "more": more, "searched": bool(query)})

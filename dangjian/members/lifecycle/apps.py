@@ -18,6 +18,7 @@ class LifecycleConfig(AppConfig):
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
         from dangjian.members.lifecycle import hooks
+        from dangjian.orgs.search import SearchScope, register_search_scope
 
         view = {"lifecycle.view"}
         manage = {"lifecycle.view", "lifecycle.manage"}
@@ -35,6 +36,9 @@ class LifecycleConfig(AppConfig):
                      "dangjian.members.lifecycle.tasks.expire_certificates")
         register_job("lifecycle.report_reminders", "30 8 * * *",
                      "dangjian.members.lifecycle.tasks.send_report_reminders")
+
+        # The host-branch picker of a floating certificate: any active branch on the platform.
+        register_search_scope(SearchScope("floating_host", allowed=hooks.may_pick_host_branch))
 
         register_nav_link("lifecycle:floating", _("Floating members"), perm="lifecycle.view", order=45)
         register_nav_link("lifecycle:requests", _("Status changes"), perm="lifecycle.propose", order=46)

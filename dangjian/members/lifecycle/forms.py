@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.lifecycle import CertificateStatus, ChangeKind, LapseGround, ReportChannel
+from dangjian.orgs.search import OrgSearchField
 
 
 def html5_dates(form: forms.Form) -> None:
@@ -32,8 +33,9 @@ class FloatingFilterForm(forms.Form):
 
 class IssueForm(forms.Form):
     member = forms.TypedChoiceField(label=_("Member"), coerce=int)
-    host_org = forms.TypedChoiceField(label=_("Host branch (on the platform)"), required=False, coerce=int,
-                                      empty_value=None)
+    host_org = OrgSearchField(label=_("Host branch (on the platform)"), scope="floating_host", required=False,
+                              help_text=_("Type part of the branch's name, then choose it; leave empty when the "
+                                          "host is outside the platform."))
     host_place = forms.CharField(label=_("Host place (outside the platform)"), required=False, max_length=200,
                                  help_text=_("Province, city and county, when the host branch is not on the platform."))
     host_unit = forms.CharField(label=_("Host unit"), required=False, max_length=200)
@@ -45,12 +47,12 @@ class IssueForm(forms.Form):
                                  help_text=_("Leave blank for the default validity."))
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]] = (),  # type: ignore[assignment]
-                 host_choices: list[tuple[int, str]] = (), **kwargs: Any):  # type: ignore[assignment]
+                 user: Any = None, **kwargs: Any):  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         member_field: Any = self.fields["member"]
         member_field.choices = [("", "—"), *member_choices]
         host_field: Any = self.fields["host_org"]
-        host_field.choices = [("", _("— outside the platform —")), *host_choices]
+        host_field.bind_user(user)
         html5_dates(self)
 
 

@@ -77,3 +77,10 @@ def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
     if propose and in_scope(request.user, "lifecycle.propose", member.org_path):
         actions.append({"label": _("Propose a status change"), "url": f"{propose}?member={member.pk}", "order": 40})
     return actions
+
+
+def may_pick_host_branch(user: Any) -> bool:
+    """Who may search host branches (orgs.search scope "floating_host"): those who issue certificates."""
+    from dangjian.core.scoping import has_any
+
+    return has_any(user, "lifecycle.manage")

@@ -24,6 +24,27 @@ from dangjian.members.lifecycle.models import FloatingCertificate, StatusChangeR
 from dangjian.members.models import Member
 
 
+def probation_extension_months(member: Any) -> int:
+    """Months by which the member's probation was extended (an approved extension; at most one)."""
+    from dangjian.members.lifecycle import ChangeKind
+
+    months = (StatusChangeRequest.objects.filter(member_id=getattr(member, "pk", member), kind=ChangeKind.EXTEND,
+                                                 status=RequestStatus.APPROVED)
+              .values_list("extension_months", flat=True).first())
+    return int(months or 0)
+
+
+def probation_ends_on(member: Member) -> dt.date | None:
+    """The day from which the member may become full: the branch-assembly date (join date) plus
+    the probation (default 12 months) plus any approved extension (DOMAIN.md §4)."""
+    from dangjian.members.lifecycle import config as cfg
+    from dangjian.members.lifecycle.dates import add_months
+
+    if not member.join_date:
+        return None
+    return add_months(member.join_date, int(cfg.get("PROBATION_MONTHS")) + probation_extension_months(member))
+
+
 def _valid_q(on: dt.date | None = None) -> Q:
     return Q(status=CertificateStatus.ISSUED, expires_on__gte=on or timezone.localdate())
 
@@ -132,19 +153,6 @@ def member_choices(user: Any, perm: str, *, org_path: str | None = None, limit: 
         qs = qs.filter(subtrees_q([org_path], "org_path"))
     rows = qs.order_by("org_path", "pk").values_list("pk", "person__name", "organization__name")[:limit]
     return [(pk, f"{name} · {org}") for pk, name, org in rows]
-
-
-def host_branch_choices(user: Any, perm: str = "lifecycle.manage", limit: int = 3000) -> list[tuple[int, str]]:
-    """Branches a certificate may name as host: every branch of the trees the user works in."""
-    from dangjian.orgs import BRANCH_KINDS
-    from dangjian.orgs.models import Organization
-
-    qs = Organization.objects.filter(kind__in=BRANCH_KINDS)
-    paths = scope_paths(user, perm)
-    if paths is not ALL:
-        roots = {p[:Organization.steplen] for p in paths}  # type: ignore[union-attr]
-        qs = qs.filter(subtrees_q(roots, "path"))
-    return [(o.pk, o.name) for o in qs.order_by("path").only("pk", "name")[:limit]]
 
 
 def mask_name(name: str) -> str:

@@ -53,12 +53,12 @@ from dangjian.members.lifecycle.selectors import (
     certificate_by_token,
     certificates_for,
     filter_certificates,
-    host_branch_choices,
     mask_name,
     member_choices,
     requests_for,
 )
 from dangjian.members.selectors import access_member
+from dangjian.orgs.search import keep_search, search_requested
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 25
@@ -102,10 +102,13 @@ def floating_list(request: HttpRequest) -> HttpResponse:
 def certificate_issue(request: HttpRequest) -> HttpResponse:
     _need(request.user, "lifecycle.manage")
     initial = {"member": request.GET.get("member")} if request.GET.get("member") else None
-    form = IssueForm(request.POST if request.method == "POST" else None, initial=initial,
-                     member_choices=member_choices(request.user, "lifecycle.manage"),
-                     host_choices=host_branch_choices(request.user))
-    if request.method == "POST" and form.is_valid():
+    post = request.POST if request.method == "POST" else None
+    searching = search_requested(post, "host_org")
+    form = IssueForm(None if searching else post, initial=initial,
+                     member_choices=member_choices(request.user, "lifecycle.manage"), user=request.user)
+    if searching:
+        keep_search(form, "host_org", post)
+    elif request.method == "POST" and form.is_valid():
         member = access_member(request.user, form.cleaned_data["member"], perm="lifecycle.manage")
         try:
             cert = do_issue_certificate(member, form.cleaned_data, acting_user=request.user)

@@ -18,6 +18,7 @@ class TransfersConfig(AppConfig):
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
         from dangjian.members.transfers import hooks
+        from dangjian.orgs.search import SearchScope, register_search_scope
 
         register_permissions(Role.COUNTY_ADMIN, {"transfers.view", "transfers.start", "transfers.approve"})
         register_permissions(Role.SECRETARY, {"transfers.view", "transfers.start", "transfers.approve"})
@@ -29,4 +30,6 @@ class TransfersConfig(AppConfig):
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)
+        # The receiving-branch picker: any active branch on the platform (a transfer may go anywhere).
+        register_search_scope(SearchScope("transfer_target", allowed=hooks.may_pick_transfer_target))
         register_job("transfers.check", "15 8 * * *", "dangjian.members.transfers.tasks.check_transfers")

@@ -7,13 +7,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.orgs.search import OrgSearchField
+
 
 class StartForm(forms.Form):
     member = forms.TypedChoiceField(label=_("Member"), coerce=int)
     target = forms.ChoiceField(label=_("Receiving organization"), choices=[
         ("platform", _("A branch on this platform")), ("external", _("An organization outside the platform"))],
         initial="platform", widget=forms.RadioSelect)
-    to_org = forms.TypedChoiceField(label=_("Receiving branch"), coerce=int, required=False, empty_value=None)
+    to_org = OrgSearchField(label=_("Receiving branch"), scope="transfer_target", required=False,
+                            help_text=_("Any branch on the platform: type part of its name, then choose it."))
     external_name = forms.CharField(label=_("Organization outside the platform"), max_length=200, required=False,
                                     help_text=_("Full name as on its seal."))
     external_address = forms.CharField(label=_("Its address"), max_length=200, required=False)
@@ -23,13 +26,13 @@ class StartForm(forms.Form):
                                       help_text=_("Leave blank to take it from the member's dues bills."),
                                       widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-05"}))
 
-    def __init__(self, *args: Any, member_choices: list[tuple[int, str]], org_choices: list[tuple[int, str]],
-                 max_days: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member_choices: list[tuple[int, str]], user: Any, max_days: int,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         member_field: Any = self.fields["member"]
         member_field.choices = [("", "—"), *member_choices]
         org_field: Any = self.fields["to_org"]
-        org_field.choices = [("", "—"), *org_choices]
+        org_field.bind_user(user)
         days: Any = self.fields["validity_days"]
         days.widget.attrs["max"] = str(max_days)
 

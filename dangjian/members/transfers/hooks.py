@@ -77,3 +77,15 @@ def member_actions(request: HttpRequest, member: Any) -> list[dict[str, Any]]:
         return []
     url = safe_reverse("transfers:start")
     return [{"label": _("Start a transfer"), "url": f"{url}?member={member.pk}", "order": 20}] if url else []
+
+
+def may_pick_transfer_target(user: Any) -> bool:
+    """Who may search the receiving branch of a transfer: staff who start transfers, and a current
+    member requesting their own transfer (orgs.search scope "transfer_target")."""
+    from dangjian.core.scoping import has_any
+    from dangjian.members import CURRENT_STATUSES
+
+    if has_any(user, "transfers.start"):
+        return True
+    member = own_member(user)
+    return member is not None and member.status in CURRENT_STATUSES

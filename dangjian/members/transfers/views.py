@@ -36,14 +36,13 @@ from dangjian.members.transfers.forms import (
     StartForm,
 )
 from dangjian.members.transfers.models import Transfer, TransferHop
-from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
+from dangjian.orgs.search import keep_search, search_requested
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 25
 TABS = ("awaiting", "outgoing", "incoming", "all")
 MEMBER_CHOICES_MAX = 1000
-BRANCH_CHOICES_MAX = 5000
 LEDGER_EXPORT_MAX = 50_000
 
 
@@ -55,13 +54,6 @@ def _member_choices(user: Any) -> list[tuple[int, str]]:
     qs = scoped(members_for(user).filter(status__in=CURRENT_STATUSES), user, "transfers.start", path_field="org_path")
     rows = qs.order_by("org_path", "person__name_pinyin", "pk").values_list("pk", "person__name", "organization__name")
     return [(pk, f"{name} · {org}") for pk, name, org in rows[:MEMBER_CHOICES_MAX]]
-
-
-def _branch_choices() -> list[tuple[int, str]]:
-    """Every active branch on the platform (a transfer may go anywhere), in tree order."""
-    rows = (Organization.objects.filter(kind__in=BRANCH_KINDS, is_active=True).order_by("path")
-            .values_list("pk", "name")[:BRANCH_CHOICES_MAX])
-    return list(rows)
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
@@ -98,13 +90,17 @@ def transfer_start(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_any(user, "transfers.start"):
         raise PermissionDenied(_("Your role may not start transfers."))
-    form = StartForm(request.POST if request.method == "POST" else None, member_choices=_member_choices(user),
-                     org_choices=_branch_choices(), max_days=act.validity_max(),
+    post = request.POST if request.method == "POST" else None
+    searching = search_requested(post, "to_org")
+    form = StartForm(None if searching else post, member_choices=_member_choices(user), user=user,
+                     max_days=act.validity_max(),
                      initial={"validity_days": act.validity_default(), "target": "platform"})
     member_param = request.GET.get("member", "")
     if request.method == "GET" and member_param.isascii() and member_param.isdecimal():
         form.initial["member"] = int(member_param)
-    if request.method == "POST" and form.is_valid():
+    if searching:
+        keep_search(form, "to_org", post)
+    elif request.method == "POST" and form.is_valid():
         member = access_member(user, form.cleaned_data["member"])
         try:
             transfer = act.do_start_transfer(member, form.action_data(), acting_user=user)
@@ -127,10 +123,14 @@ def my_transfer(request: HttpRequest) -> HttpResponse:
     active = next((t for t in mine if t.status in ACTIVE_STATUSES), None)
     form = None
     if active is None and member.status in CURRENT_STATUSES:
-        form = RequestForm(request.POST if request.method == "POST" else None, member_choices=[],
-                           org_choices=_branch_choices(), max_days=act.validity_max(),
+        post = request.POST if request.method == "POST" else None
+        searching = search_requested(post, "to_org")
+        form = RequestForm(None if searching else post, member_choices=[], user=request.user,
+                           max_days=act.validity_max(),
                            initial={"validity_days": act.validity_default(), "target": "platform"})
-        if request.method == "POST" and form.is_valid():
+        if searching:
+            keep_search(form, "to_org", post)
+        elif request.method == "POST" and form.is_valid():
             try:
                 transfer = act.do_start_transfer(member, form.action_data(), acting_user=request.user)
             except ValidationError as exc:

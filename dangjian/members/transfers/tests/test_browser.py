@@ -23,10 +23,15 @@ def test_secretary_runs_a_transfer_end_to_end(browser_page: Any, live_server: An
     page.click("#start-transfer")
     page.wait_for_url("**/transfers/new/")
     page.select_option("select[name=member]", str(tree.alice.pk))
-    page.select_option("select[name=to_org]", str(tree.branch_b1.pk))
+    # the receiving branch through the search picker: type part of the name, choose a match
+    page.fill("input[name=to_org_q]", "乙镇社区")
+    option = page.locator(f"input[name=to_org][value='{tree.branch_b1.pk}']")
+    option.wait_for()
+    assert "中共乙镇委员会" in page.inner_text("#id_to_org_results")  # the match shows its parent
+    option.check()
     page.fill("textarea[name=reason]", "工作调动到乙镇")
     page.fill("input[name=dues_paid_until]", "2026-10")
-    page.click("#start-form button[type=submit]")
+    page.click("#start-form .form-actions button[type=submit]")
     page.wait_for_selector("#route")
     transfer = Transfer.objects.get()
     assert page.locator("#route li").count() == 4
