@@ -210,7 +210,8 @@ class OrgSearchField(forms.Field):
         if value in self.empty_values:
             return None
         scope = get_scope(self.scope)
-        hit = hit_for(scope, self.widget.user, value) if scope is not None else None  # type: ignore[attr-defined]
+        user = getattr(self.widget, "user", None)
+        hit = hit_for(scope, user, value) if scope is not None else None
         if hit is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return hit.pk
