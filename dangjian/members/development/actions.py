@@ -551,27 +551,48 @@ def do_publish_notice(f: ApplicantFile, *, start: dt.date, text: str = "", actin
     return f
 
 
-def do_extend_probation(f: ApplicantFile, months: int, *, reason: str, acting_user: Any) -> ApplicantFile:
-    """Extend probation once by 6 to 12 months (decided by the branch assembly)."""
+def do_extend_probation(f: ApplicantFile, months: int, *, reason: str, acting_user: Any,
+                        decided_on: dt.date | None = None) -> Any:
+    """The branch assembly's decision to extend probation once by 6 to 12 months, sent to the
+    higher committee for approval. It is a status-change request of the lifecycle module (kind
+    ``extend``), so it follows the same proposal/approval path and rules as every status change;
+    on approval the file's end of probation moves (``apply_probation_extension``). Returns the
+    request."""
+    from dangjian.members.lifecycle import ChangeKind
+    from dangjian.members.lifecycle.actions import do_propose_status_change
+
     require(acting_user, "development.manage", f.org_path)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for extending probation.")})
-    if not 6 <= months <= 12:
-        raise ValidationError({"months": _("Probation may be extended by 6 to 12 months.")})
-    with transaction.atomic():
-        f = ApplicantFile.objects.select_for_update().get(pk=f.pk)
-        if f.probation_extended:
-            raise ValidationError({"months": _("Probation may be extended only once.")})
-        if f.status != FileStatus.ACTIVE or not 17 <= f.step <= 22:
-            raise ValidationError({"months": _("Only a probationary member's probation can be extended.")})
-        before = _snapshot(f)
-        f.probation_ends_on = rules.probation_end(f.assembly_on, months)  # type: ignore[arg-type]
-        f.probation_extended = True
-        set_due(f)
-        f.save()
-        b, a = audit.diff(before, _snapshot(f))
-        audit.record(acting_user, "development.probation_extended", f, before=b, after=a, reason=reason.strip(),
-                     org_path=f.org_path, target_label=f.person.name)
+    if f.probation_extended:
+        raise ValidationError({"months": _("Probation may be extended only once.")})
+    if f.status != FileStatus.ACTIVE or not 17 <= f.step <= 22 or f.member is None:
+        raise ValidationError({"months": _("Only a probationary member's probation can be extended.")})
+    try:
+        return do_propose_status_change(f.member, {
+            "kind": ChangeKind.EXTEND, "extension_months": months, "reason": reason.strip(),
+            "effective_on": decided_on or _today()}, acting_user=acting_user)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "extension_months" in exc.error_dict:
+            exc.error_dict["months"] = exc.error_dict.pop("extension_months")
+        raise
+
+
+def apply_probation_extension(member: Any, months: int, *, acting_user: Any) -> ApplicantFile | None:
+    """Called by the lifecycle module inside its approval transaction: the development file of a
+    member developed on the platform gets the new end of probation (and its reminders follow)."""
+    f = (ApplicantFile.objects.select_for_update().select_related("person")
+         .filter(member=member, status=FileStatus.ACTIVE, step__gte=17, step__lte=22).first())
+    if f is None or f.assembly_on is None:
+        return None
+    before = _snapshot(f)
+    f.probation_ends_on = rules.probation_end(f.assembly_on, months)
+    f.probation_extended = True
+    set_due(f)
+    f.save()
+    b, a = audit.diff(before, _snapshot(f))
+    audit.record(acting_user, "development.probation_extended", f, before=b, after=a, org_path=f.org_path,
+                 target_label=f.person.name)
     return f
 
 

@@ -219,7 +219,7 @@ def extend_view(request: HttpRequest, file_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Probation extended."))
+            messages.success(request, _("The extension of probation was sent to the higher committee for approval."))
     else:
         messages.error(request, _("Probation may be extended by 6 to 12 months, with a reason."))
     return redirect("development:detail", f.pk)

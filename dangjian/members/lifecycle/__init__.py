@@ -37,9 +37,11 @@ class ChangeKind(models.TextChoices):
     REMOVE = "remove", _("Removal (除名)")
     EXPEL = "expel", _("Expulsion (开除党籍)")
     DEATH = "death", _("Death")
+    EXTEND = "extend", _("Extension of probation (延长预备期)")
 
 
-#: The member status each kind of change leads to (``members.MemberStatus`` values).
+#: The member status each kind of change leads to (``members.MemberStatus`` values). An extension
+#: of probation changes no status (the member stays probationary; the full-membership date moves).
 KIND_TARGET: dict[str, str] = {
     ChangeKind.FULL: "full",
     ChangeKind.SUSPEND: "suspended",

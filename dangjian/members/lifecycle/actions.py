@@ -48,6 +48,7 @@ from dangjian.members.lifecycle.models import (
     StatusChangeRequest,
     StatusEvidence,
 )
+from dangjian.members.lifecycle.selectors import probation_extension_months
 from dangjian.members.models import Member
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
@@ -465,16 +466,19 @@ def _remind(cert: FloatingCertificate, kind: str, due: dt.date) -> None:
 
 def change_rule_errors(member: Member, kind: str, *, effective_on: dt.date, today: dt.date,
                        lost_contact_since: dt.date | None = None, arrears_since: dt.date | None = None,
-                       lapse_ground: str = "") -> dict[str, str]:
+                       lapse_ground: str = "", extension_months: int | None = None) -> dict[str, str]:
     """The rules of DOMAIN.md §3 (and §4, §5) for one requested change, as {field: message}."""
     errors: dict[str, str] = {}
     if kind not in ChangeKind.values:
         return {"kind": _("Unknown kind of status change.")}
-    target = KIND_TARGET[kind]
-    try:
-        member.check_transition(target)
-    except ValidationError as exc:
-        errors["kind"] = exc.message_dict.get("status", exc.messages)[0]
+    if kind == ChangeKind.EXTEND:
+        if member.status != MemberStatus.PROBATIONARY:
+            errors["kind"] = _("Only a probationary member's probation can be extended.")
+    else:
+        try:
+            member.check_transition(KIND_TARGET[kind])
+        except ValidationError as exc:
+            errors["kind"] = exc.message_dict.get("status", exc.messages)[0]
     if kind == ChangeKind.FULL and member.status != MemberStatus.PROBATIONARY:
         errors["kind"] = _("Only a probationary member can become a full member.")
     if effective_on > today:
@@ -495,7 +499,7 @@ def change_rule_errors(member: Member, kind: str, *, effective_on: dt.date, toda
                                        "earliest": add_months(since, months).isoformat()}
 
     if kind == ChangeKind.FULL:
-        months = int(cfg.get("PROBATION_MONTHS"))
+        months = int(cfg.get("PROBATION_MONTHS")) + probation_extension_months(member)
         if not member.join_date:
             errors["effective_on"] = _("The member's join date (the branch-assembly date) is not recorded.")
         elif effective_on < add_months(member.join_date, months):
@@ -503,6 +507,16 @@ def change_rule_errors(member: Member, kind: str, *, effective_on: dt.date, toda
                 "Probation lasts %(months)d months from %(since)s; full membership can take effect on "
                 "%(earliest)s at the earliest.") % {"months": months, "since": member.join_date.isoformat(),
                                                     "earliest": add_months(member.join_date, months).isoformat()}
+    elif kind == ChangeKind.EXTEND:
+        low, high = int(cfg.get("EXTENSION_MIN_MONTHS")), int(cfg.get("EXTENSION_MAX_MONTHS"))
+        if extension_months is None or not low <= extension_months <= high:
+            errors["extension_months"] = _("Probation may be extended by %(low)d to %(high)d months.") % {
+                "low": low, "high": high}
+        elif probation_extension_months(member):
+            errors["extension_months"] = _("Probation may be extended only once; this member's probation was "
+                                           "already extended.")
+        elif not member.join_date:
+            errors["effective_on"] = _("The member's join date (the branch-assembly date) is not recorded.")
     elif kind == ChangeKind.SUSPEND:
         since_rule("lost_contact_since", lost_contact_since, int(cfg.get("LOST_CONTACT_MONTHS")),
                    _("Give the date contact with the member was lost."),
@@ -540,6 +554,17 @@ def _evidence_errors(files: list[Any]) -> list[str]:
     return errors
 
 
+def _months(data: Mapping[str, Any], errors: dict[str, str]) -> int | None:
+    raw = data.get("extension_months")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        errors["extension_months"] = _("Extension (months) must be a whole number.")
+        return None
+
+
 def do_propose_status_change(member: Member, data: Mapping[str, Any], files: Iterable[Any] = (), *,
                              acting_user: Any) -> StatusChangeRequest:
     """The branch proposes a status change; the higher committee decides."""
@@ -552,9 +577,11 @@ def do_propose_status_change(member: Member, data: Mapping[str, Any], files: Ite
     lost = _date(data, "lost_contact_since", errors, _("Lost contact since"))
     arrears = _date(data, "arrears_since", errors, _("Dues unpaid since"))
     ground = _text(data, "lapse_ground", 20) if kind == ChangeKind.LAPSE else ""
+    months = _months(data, errors) if kind == ChangeKind.EXTEND else None
     if not errors:
         errors.update(change_rule_errors(member, kind, effective_on=effective_on, today=today,
-                                         lost_contact_since=lost, arrears_since=arrears, lapse_ground=ground))
+                                         lost_contact_since=lost, arrears_since=arrears, lapse_ground=ground,
+                                         extension_months=months))
     if not reason:
         errors["reason"] = _("Give the reason and the branch's decision.")
     files = [f for f in files if f is not None]
@@ -571,14 +598,15 @@ def do_propose_status_change(member: Member, data: Mapping[str, Any], files: Ite
                 effective_on=effective_on,
                 lost_contact_since=lost if kind in (ChangeKind.SUSPEND, ChangeKind.LAPSE) else None,
                 arrears_since=arrears if ground == LapseGround.DUES_ARREARS else None,
-                lapse_ground=ground, proposed_by=acting_user if getattr(acting_user, "pk", None) else None,
+                lapse_ground=ground, extension_months=months,
+                proposed_by=acting_user if getattr(acting_user, "pk", None) else None,
             )
             for f in files:
                 StatusEvidence.objects.create(request=req, file=f, original_name=(getattr(f, "name", "") or "")[:200],
                                               size=getattr(f, "size", 0) or 0)
             audit.record(acting_user, "lifecycle.status_change_proposed", req,
                          after={"member": member.pk, "kind": kind, "effective_on": effective_on,
-                                "evidence": len(files)},
+                                "extension_months": months, "evidence": len(files)},
                          reason=reason, org_path=member.org_path, target_label=member.person.name)
     except IntegrityError:
         raise ValidationError({"member": _("This member already has a status change awaiting approval.")}) from None
@@ -611,13 +639,17 @@ def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, not
         member = Member.objects.select_related("person__user", "organization").get(pk=locked.member_id)
         errors = change_rule_errors(member, locked.kind, effective_on=locked.effective_on, today=today,
                                     lost_contact_since=locked.lost_contact_since, arrears_since=locked.arrears_since,
-                                    lapse_ground=locked.lapse_ground)
+                                    lapse_ground=locked.lapse_ground, extension_months=locked.extension_months)
         if errors:
             raise ValidationError({"status": " ".join(errors.values())})
-        do_change_member_status(
-            member, KIND_TARGET[locked.kind], acting_user=acting_user, on_date=locked.effective_on,
-            reason=_("%(kind)s, approved: %(reason)s") % {"kind": locked.get_kind_display(), "reason": locked.reason},
-        )
+        if locked.kind == ChangeKind.EXTEND:
+            _apply_extension(member, locked, acting_user)
+        else:
+            do_change_member_status(
+                member, KIND_TARGET[locked.kind], acting_user=acting_user, on_date=locked.effective_on,
+                reason=_("%(kind)s, approved: %(reason)s") % {"kind": locked.get_kind_display(),
+                                                             "reason": locked.reason},
+            )
         locked.status = RequestStatus.APPROVED
         locked.decided_by = acting_user if getattr(acting_user, "pk", None) else None
         locked.decided_at = timezone.now()
@@ -636,6 +668,19 @@ def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, not
                     event="lifecycle.certificate_revoked")
     _notify_decision(locked, member)
     return locked
+
+
+def _apply_extension(member: Member, req: StatusChangeRequest, acting_user: Any) -> None:
+    """An approved extension: the member stays probationary; the end of probation moves (the
+    full-membership rule reads it through ``selectors.probation_ends_on``) and the member's
+    development file, if the member was developed on the platform, follows in the same transaction."""
+    from dangjian.members.development.actions import apply_probation_extension
+
+    months = int(req.extension_months or 0)
+    audit.record(acting_user, "lifecycle.probation_extended", member,
+                 after={"extension_months": months, "decided_on": req.effective_on, "request": req.pk},
+                 reason=req.reason, org_path=member.org_path, target_label=member.person.name)
+    apply_probation_extension(member, months, acting_user=acting_user)
 
 
 def do_reject_status_request(req: StatusChangeRequest, *, acting_user: Any, note: str) -> StatusChangeRequest:

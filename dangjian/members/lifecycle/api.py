@@ -98,6 +98,7 @@ class RequestIn(Schema):
     lost_contact_since: dt.date | None = None
     arrears_since: dt.date | None = None
     lapse_ground: str = Field("", json_schema_extra={"enum": ["", *LapseGround.values]})  # type: ignore[dict-item]
+    extension_months: int | None = Field(None, ge=1, le=24, description="For kind 'extend': 6 to 12 months.")
 
 
 class DecisionIn(Schema):
@@ -116,6 +117,7 @@ class RequestOut(Schema):
     lost_contact_since: dt.date | None
     arrears_since: dt.date | None
     lapse_ground: str
+    extension_months: int | None
     status: str
     decision_note: str
     created_at: dt.datetime
@@ -152,7 +154,8 @@ def _req(r: StatusChangeRequest) -> dict[str, Any]:
         "organization": {"id": m.organization_id, "name": m.organization.name},
         "kind": r.kind, "from_status": r.from_status, "member_status": m.status, "reason": r.reason,
         "effective_on": r.effective_on, "lost_contact_since": r.lost_contact_since,
-        "arrears_since": r.arrears_since, "lapse_ground": r.lapse_ground, "status": r.status,
+        "arrears_since": r.arrears_since, "lapse_ground": r.lapse_ground,
+        "extension_months": r.extension_months, "status": r.status,
         "decision_note": r.decision_note, "created_at": r.created_at, "decided_at": r.decided_at,
     }
 

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_REMIND_DAYS_BEFORE": 14,     # remind this many days before a report is due
     # Status changes
     "PROBATION_MONTHS": 12,              # probation is one year from the branch-assembly date
+    "EXTENSION_MIN_MONTHS": 6,           # probation may be extended once, by 6 to 12 months
+    "EXTENSION_MAX_MONTHS": 12,
     "LOST_CONTACT_MONTHS": 6,            # lost contact ≥ 6 months → 停止党籍
     "LOST_CONTACT_LAPSE_MONTHS": 24,     # still unreachable after 2 years → lapsed
     "DUES_ARREARS_LAPSE_MONTHS": 6,      # 6 consecutive months unpaid → lapsed (branch decision)

@@ -112,6 +112,9 @@ class ProposeForm(forms.Form):
                                      choices=[("", "—"), *LapseGround.choices])
     arrears_since = forms.DateField(label=_("Dues unpaid since"), required=False,
                                     help_text=_("For lapse after unpaid dues: the first unpaid month."))
+    extension_months = forms.IntegerField(label=_("Extend probation by (months)"), required=False, min_value=1,
+                                          max_value=24, help_text=_("For an extension of probation: 6 to 12 "
+                                                                    "months, once."))
     reason = forms.CharField(label=_("Reason and branch decision"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 4}))
     evidence = MultipleFileField(label=_("Evidence (PDF, JPEG, PNG)"), required=False)

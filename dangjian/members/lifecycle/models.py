@@ -133,6 +133,7 @@ class StatusChangeRequest(models.Model):
     lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True)
     arrears_since = models.DateField(_("dues unpaid since"), null=True, blank=True)
     lapse_ground = models.CharField(_("ground for lapse"), max_length=20, choices=LapseGround.choices, blank=True)
+    extension_months = models.PositiveSmallIntegerField(_("extension (months)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

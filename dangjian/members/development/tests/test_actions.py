@@ -328,12 +328,24 @@ def test_step_24_needs_status_right(f: ApplicantFile, tree: Any, users: Any, clo
 
 
 def test_extend_probation_once(f: ApplicantFile, tree: Any, users: Any, clock: Any) -> None:
+    """The branch decides, the higher committee approves (a lifecycle status-change request); only
+    then does the file's end of probation move, and the full-membership vote waits for it."""
+    from dangjian.members.lifecycle.actions import do_approve_status_request
+
     f = advance(f, 20, tree, users, clock)
     before = f.probation_ends_on
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         do_extend_probation(f, 3, reason="x", acting_user=users.secretary)
-    f = do_extend_probation(f, 6, reason="表现需进一步考察", acting_user=users.secretary)
-    assert f.probation_ends_on == rules.add_months(before, 6)  # type: ignore[arg-type]
+    assert "6 to 12 months" in _msg(exc)
+    req = do_extend_probation(f, 6, reason="表现需进一步考察", acting_user=users.secretary)
+    f.refresh_from_db()
+    assert f.probation_ends_on == before and not f.probation_extended  # not yet approved
+    with pytest.raises(PermissionDenied):
+        do_approve_status_request(req, acting_user=users.secretary)  # the branch cannot approve itself
+    do_approve_status_request(req, acting_user=users.admin)
+    f.refresh_from_db()
+    assert f.probation_extended and f.probation_ends_on == rules.add_months(before, 6)  # type: ignore[arg-type]
+    assert f.next_due_on == f.probation_ends_on and f.member.status == MemberStatus.PROBATIONARY  # type: ignore[union-attr]
     with pytest.raises(ValidationError) as exc:
         do_extend_probation(f, 6, reason="again", acting_user=users.secretary)
     assert "only once" in _msg(exc)
