@@ -98,4 +98,83 @@ def run_deadline_checks(today: dt.date | None = None) -> dict[str, int]:
                 if _claim(f, f"{kind}.{flavour}", due):
                     _send(f, kind, due, flavour == "overdue")
                     sent[flavour] += 1
+    _assessment_checks(today, soon, sent)
     return sent
+
+
+# --- half-yearly assessments (steps 6 and 21) and the step-7 heads-up ---------------------------
+
+#: Steps during which a half-yearly assessment is due: activists with mentors (after step 5, until
+#: they are confirmed as candidates at step 7) and probationary members (after approval at step
+#: 17, until they apply for full membership at step 22).
+ACTIVIST_STEPS = (5, 6)
+PROBATION_STEPS = (17, 18, 19, 20, 21)
+
+
+def assessment_due(f: Any) -> dt.date | None:
+    """Next half-yearly assessment: ``ASSESSMENT_MONTHS`` after the last one (step 6 for an activist,
+    21 for a probationary member), or after the stage began (activist date; branch-assembly vote)."""
+    months = rules.config("ASSESSMENT_MONTHS")
+    if f.step in ACTIVIST_STEPS:
+        dates = (f.activist_on, getattr(f, "last_activist_assessment", None))
+    elif f.step in PROBATION_STEPS:
+        dates = (f.assembly_on, getattr(f, "last_probation_assessment", None))
+    else:
+        return None
+    known = [d for d in dates if d]
+    return rules.add_months(max(known), months) if known else None
+
+
+def _assessment_checks(today: dt.date, soon: dt.date, sent: dict[str, int]) -> None:
+    """Remind before and warn after a half-yearly assessment falls due; and, before an activist
+    reaches the earliest day for step 7 (more than one year as activist), tell the branch that
+    day, so the candidate is not confirmed too early (the step itself refuses an earlier date)."""
+    from django.db.models import Max
+
+    qs = (ApplicantFile.objects.select_related("person")
+          .filter(status=FileStatus.ACTIVE, step__in=[*ACTIVIST_STEPS, *PROBATION_STEPS])
+          .annotate(last_activist_assessment=Max("records__date", filter=Q(records__step=6)),
+                    last_probation_assessment=Max("records__date", filter=Q(records__step=21)))
+          .only("pk", "org_path", "step", "activist_on", "assembly_on", "person__name")
+          .order_by("pk"))
+    last = 0
+    while True:
+        batch: list[Any] = list(qs.filter(pk__gt=last)[:BATCH])
+        if not batch:
+            break
+        last = batch[-1].pk
+        for f in batch:
+            due = assessment_due(f)
+            if due is not None and due <= soon:
+                flavour = "overdue" if due < today else "remind"
+                if _claim(f, f"assessment.{flavour}", due):
+                    _send_assessment(f, due, flavour == "overdue")
+                    sent[flavour] += 1
+            if f.step == 6 and f.activist_on:
+                earliest = rules.candidate_earliest(f.activist_on)
+                if today <= earliest <= soon and _claim(f, "candidate.earliest", earliest):
+                    _send_candidate_earliest(f, earliest)
+                    sent["remind"] += 1
+
+
+def _send_assessment(f: Any, due: dt.date, overdue: bool) -> None:
+    params = {"name": f.person.name, "due": due.isoformat(), "months": rules.config("ASSESSMENT_MONTHS")}
+    if f.step in ACTIVIST_STEPS:
+        title = (_("Overdue: half-yearly assessment of activist %(name)s") if overdue
+                 else _("Due soon: half-yearly assessment of activist %(name)s")) % params
+    else:
+        title = (_("Overdue: half-yearly assessment of probationary member %(name)s") if overdue
+                 else _("Due soon: half-yearly assessment of probationary member %(name)s")) % params
+    body = _("Training and assessment are due every %(months)d months; the next one by %(due)s "
+             "(record it as a step on the file).") % params
+    notify(responsible_users(f.org_path), "development.deadline", title=title, body=body,
+           url=reverse("development:detail", args=[f.pk]))
+
+
+def _send_candidate_earliest(f: Any, earliest: dt.date) -> None:
+    params = {"name": f.person.name, "date": earliest.isoformat()}
+    title = _("%(name)s may be confirmed as a development candidate from %(date)s") % params
+    body = _("A candidate is confirmed only after more than one year as an activist: do not hold the "
+             "confirmation (step 7) before %(date)s.") % params
+    notify(responsible_users(f.org_path), "development.deadline", title=title, body=body,
+           url=reverse("development:detail", args=[f.pk]))
