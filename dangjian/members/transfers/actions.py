@@ -40,6 +40,7 @@ from dangjian.orgs.models import Organization
 DEFAULT_VALIDITY_DAYS = 30
 DEFAULT_MAX_VALIDITY_DAYS = 90
 DEFAULT_HOP_WORKDAYS = 5
+DEFAULT_RECEIPT_MONTHS = 1  # DOMAIN §7: the receipt comes back within one month
 REASON_MAX = 500
 NAME_MAX = 200
 
@@ -59,6 +60,20 @@ def validity_max() -> int:
 
 def hop_workdays() -> int:
     return _setting("TRANSFER_HOP_WORKDAYS", DEFAULT_HOP_WORKDAYS)
+
+
+def receipt_months() -> int:
+    return _setting("TRANSFER_RECEIPT_MONTHS", DEFAULT_RECEIPT_MONTHS)
+
+
+def receipt_due(kind: str, issued_on: dt.date, valid_until: dt.date) -> dt.date:
+    """When the receipt is due (DOMAIN §7, one month): for a letter inside the platform, from the
+    day it reaches the receiving committee (its issue); outside the platform the member may report
+    up to the letter's last valid day, so from then."""
+    from dangjian.members.lifecycle.dates import add_months
+
+    start = valid_until if kind == TransferKind.OUTGOING_EXTERNAL else issued_on
+    return add_months(start, receipt_months())
 
 
 def _text(value: Any) -> str:
@@ -381,7 +396,8 @@ def do_approve_hop(hop: TransferHop, *, acting_user: Any, reason: str = "") -> T
         if sending_last:
             transfer.issued_on = today
             transfer.valid_until = today + dt.timedelta(days=transfer.validity_days)
-            after.update(issued_on=today, valid_until=transfer.valid_until)
+            transfer.receipt_due_on = receipt_due(transfer.kind, today, transfer.valid_until)
+            after.update(issued_on=today, valid_until=transfer.valid_until, receipt_due_on=transfer.receipt_due_on)
         if nxt is None and transfer.kind == TransferKind.OUTGOING_EXTERNAL:
             _set_status(transfer, TransferStatus.LETTER_ISSUED)
         elif nxt is None:
@@ -608,16 +624,23 @@ def do_print_letter(transfer: Transfer, *, acting_user: Any, ip: str | None = No
 # --- the clock ------------------------------------------------------------------------------------
 
 
+#: Statuses the expiry job closes. An issued letter to an organization outside the platform is not
+#: among them: the member may have reported in time and the receipt be on its way (it is due one
+#: month after the last valid day); the sending side chases it (``remind_overdue_receipts``).
+EXPIRING_STATUSES = sorted(ACTIVE_STATUSES - {TransferStatus.LETTER_ISSUED})
+
+
 def expire_letters(*, today: dt.date | None = None) -> list[int]:
     """Mark transfers whose letter validity has passed before they were received (system action)."""
     today = today or timezone.localdate()
     ids = list(Transfer.objects.filter(
-        status__in=sorted(ACTIVE_STATUSES), valid_until__lt=today).values_list("pk", flat=True)[:1000])
+        status__in=EXPIRING_STATUSES, valid_until__lt=today).values_list("pk", flat=True)[:1000])
     done: list[int] = []
     for pk in ids:
         with transaction.atomic():
             transfer = Transfer.objects.select_for_update().get(pk=pk)
-            if transfer.status not in ACTIVE_STATUSES or not transfer.valid_until or transfer.valid_until >= today:
+            if (transfer.status not in EXPIRING_STATUSES or not transfer.valid_until
+                    or transfer.valid_until >= today):
                 continue
             _set_status(transfer, TransferStatus.EXPIRED)
             transfer.closed_at = timezone.now()
@@ -676,5 +699,50 @@ def escalate_overdue_hops(*, now: dt.datetime | None = None) -> list[int]:
                            url=link)
 
             transaction.on_commit(send, robust=True)
+            done.append(locked.pk)
+    return done
+
+
+def remind_overdue_receipts(*, today: dt.date | None = None) -> list[int]:
+    """Receipts not back within one month (DOMAIN §7): once per transfer, tell those who must act —
+    inside the platform the receiving committee (and, above it, whoever supervises it), outside
+    it the sending committee, which chases the receiving organization (system action)."""
+    today = today or timezone.localdate()
+    candidates = list(
+        Transfer.objects.filter(status__in=sorted(ACTIVE_STATUSES), receipt_due_on__lt=today,
+                                receipt_reminded_at__isnull=True)
+        .select_related("receiving_org", "sending_org").order_by("receipt_due_on", "pk")[:500])
+    done: list[int] = []
+    for t in candidates:
+        with transaction.atomic():
+            locked = Transfer.objects.select_for_update().get(pk=t.pk)
+            if locked.status not in ACTIVE_STATUSES or locked.receipt_reminded_at is not None:
+                continue
+            locked.receipt_reminded_at = timezone.now()
+            locked.save(update_fields=["receipt_reminded_at"])
+            external = locked.kind == TransferKind.OUTGOING_EXTERNAL
+            org = t.sending_org if external else (t.receiving_org or t.sending_org)
+            ids: list[int] = []
+            if org is not None:
+                ids, _org = approver_ids(org.path)
+                if not external:
+                    ids = sorted(set(ids) | set(approver_ids(org.path, above=True)[0]))
+            audit.record(None, "transfer.receipt_overdue", locked,
+                         after={"receipt_due_on": locked.receipt_due_on, "notified": len(ids)},
+                         org_path=(org.path if org else locked.from_path))
+            values = {"number": locked.number, "org": locked.to_org_name,
+                      "due": locked.receipt_due_on.isoformat() if locked.receipt_due_on else "—"}
+            if external:
+                title = _("Receipt overdue: letter %(number)s to %(org)s") % values
+                body = _("The receipt was due by %(due)s. Ask the receiving organization for it and record it "
+                         "on the transfer.") % values
+            else:
+                title = _("Receipt overdue: transfer %(number)s to %(org)s") % values
+                body = _("The receiving side should have received the member and returned the receipt by "
+                         "%(due)s. Please decide now.") % values
+            url = _detail_url(locked)
+            if ids:
+                transaction.on_commit(lambda i=ids, ti=title, b=body, u=url: notify(  # type: ignore[misc]
+                    i, "transfers.overdue", title=ti, body=b, url=u), robust=True)
             done.append(locked.pk)
     return done

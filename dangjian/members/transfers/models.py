@@ -76,6 +76,11 @@ class Transfer(models.Model):
     started_by_member = models.BooleanField(_("requested by the member"), default=False)
     external_number = models.CharField(_("number of the letter from outside"), max_length=40, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
+    # DOMAIN §7: the receiving committee returns the receipt within one month. Internal: one month
+    # from the letter reaching the receiving committee (its issue); outside the platform: one month
+    # after the letter's last valid day (the member reports by then, the receipt comes back after).
+    receipt_due_on = models.DateField(_("receipt due by"), null=True, blank=True)
+    receipt_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     receipt_note = models.CharField(_("receipt note"), max_length=200, blank=True)
     closed_reason = models.CharField(_("reason for closing"), max_length=500, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -89,7 +94,9 @@ class Transfer(models.Model):
             models.UniqueConstraint(fields=["member"], condition=Q(status__in=sorted(ACTIVE_STATUSES)),
                                     name="one_active_transfer_per_member"),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="transfer_status_idx")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="transfer_status_idx"),
+                   models.Index(fields=["receipt_due_on"], condition=Q(status__in=sorted(ACTIVE_STATUSES)),
+                                name="transfer_receipt_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
@@ -97,6 +104,10 @@ class Transfer(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def receipt_overdue(self) -> bool:
+        return bool(self.is_active and self.receipt_due_on and self.receipt_due_on < timezone.localdate())
 
     @property
     def is_external(self) -> bool:

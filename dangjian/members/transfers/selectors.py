@@ -17,7 +17,7 @@ from dangjian.members.transfers import ACTIVE_STATUSES, HopState, TransferStatus
 from dangjian.members.transfers.models import Transfer, TransferHop, TransferLedgerEntry
 
 LIST_FIELDS = ("pk", "number", "kind", "status", "name", "from_org_name", "to_org_name", "created_at",
-               "valid_until", "member_id")
+               "valid_until", "member_id", "receipt_due_on")
 
 
 def _own(user: Any) -> Q | None:
@@ -70,6 +70,14 @@ def awaiting(user: Any) -> QuerySet[Transfer]:
         user, "transfers.approve", path_field="org_path",
     )
     return Transfer.objects.filter(pk__in=hops.values("transfer_id"))
+
+
+def overdue_receipts(user: Any, *, today: Any = None) -> QuerySet[Transfer]:
+    """Visible transfers whose receipt is past due (DOMAIN §7: within one month) and not yet back."""
+    from django.utils import timezone
+
+    return transfers_for(user).filter(status__in=sorted(ACTIVE_STATUSES),
+                                      receipt_due_on__lt=today or timezone.localdate())
 
 
 def for_list(qs: QuerySet[Transfer]) -> QuerySet[Transfer]:

@@ -7,8 +7,9 @@ from django_tasks import task
 
 @task()
 def check_transfers() -> dict[str, int]:
-    from dangjian.members.transfers.actions import escalate_overdue_hops, expire_letters
+    from dangjian.members.transfers.actions import escalate_overdue_hops, expire_letters, remind_overdue_receipts
 
     expired = expire_letters()
     escalated = escalate_overdue_hops()
-    return {"expired": len(expired), "escalated": len(escalated)}
+    receipts = remind_overdue_receipts()
+    return {"expired": len(expired), "escalated": len(escalated), "receipts": len(receipts)}

@@ -41,7 +41,7 @@ from dangjian.orgs.search import keep_search, search_requested
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 25
-TABS = ("awaiting", "outgoing", "incoming", "all")
+TABS = ("awaiting", "outgoing", "incoming", "receipts", "all")
 MEMBER_CHOICES_MAX = 1000
 LEDGER_EXPORT_MAX = 50_000
 
@@ -75,10 +75,11 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "awaiting"
     qs = {"awaiting": sel.awaiting, "outgoing": sel.outgoing, "incoming": sel.incoming,
-          "all": sel.transfers_for}[tab](user)
+          "receipts": sel.overdue_receipts, "all": sel.transfers_for}[tab](user)
     page = _page(request, sel.for_list(qs))
     return render(request, "transfers/list.html", {
         "tab": tab, "page": page, "transfers": list(page.object_list),
+        "overdue_receipts": sel.overdue_receipts(user).count(), "today": timezone.localdate(),
         "can_start": has_any(user, "transfers.start"),
         "can_register": has_any(user, "transfers.approve") and has_any(user, "members.add"),
     })
