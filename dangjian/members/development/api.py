@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ValidationError as PydanticError
 
 from dangjian.api.auth import api_user, read_auth
 from dangjian.api.errors import ApiError
@@ -65,6 +67,13 @@ class PersonOut(Schema):
     member: int | None
 
 
+class DocumentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
 class RecordOut(Schema):
     id: int
     step: int
@@ -72,6 +81,7 @@ class RecordOut(Schema):
     date: dt.date
     note: str
     people: list[PersonOut]
+    documents: list[DocumentOut]
     entitled: int | None
     present: int | None
     written: int | None
@@ -131,6 +141,8 @@ def _record(r: StepRecord) -> dict[str, Any]:
     return {
         "id": r.pk, "step": r.step, "step_name": r.step_name, "date": r.date, "note": r.note,
         "people": [{"role": p.role, "name": p.name, "member": p.member_id} for p in r.people.all()],
+        "documents": [{"id": d.pk, "name": d.name, "content_type": d.content_type, "size": d.size}
+                      for d in r.documents.all()],
         "entitled": r.entitled, "present": r.present, "written": r.written, "yes": r.yes, "no": r.no,
         "abstain": r.abstain,
     }
@@ -167,6 +179,10 @@ def get_file(request: HttpRequest, file_id: Path[ObjectId]) -> Any:
 @router.post("/files/{file_id}/steps", response={201: FileDetail, 400: ErrorOut, 403: ErrorOut, **READ_ERRORS},
              summary="Record the file's next step")
 def record_step(request: HttpRequest, file_id: Path[ObjectId], payload: StepIn) -> Any:
+    return _record_step(request, file_id, payload, [])
+
+
+def _record_step(request: HttpRequest, file_id: int, payload: StepIn, uploads: list[Any]) -> Any:
     user = api_user(request)
     f = access_file(user, file_id)
     people = clean_people([p.dict() for p in payload.people], f)
@@ -175,5 +191,28 @@ def record_step(request: HttpRequest, file_id: Path[ObjectId], payload: StepIn) 
                                  ("training_hours", payload.training_hours)) if v is not None}
     inp = StepInput(date=payload.date, note=payload.note, late_reason=payload.late_reason,
                     special=payload.special, people=people, votes=votes, details=details)
-    do_record_step(f, payload.step, inp, acting_user=user)
+    do_record_step(f, payload.step, inp, uploads, acting_user=user)
     return Status(201, _detail(access_file(user, file_id)))
+
+
+MAX_DATA_CHARS = 20_000
+
+
+@router.post("/files/{file_id}/steps/upload",
+             response={201: FileDetail, 400: ErrorOut, 403: ErrorOut, **READ_ERRORS},
+             summary="Record the file's next step with documents (multipart/form-data)",
+             description="Form field `data`: the same JSON object as `POST /files/{id}/steps`; file fields "
+                         "`documents` (repeatable): PDF, JPEG, PNG or .docx, checked by extension and leading "
+                         "bytes, at most 10 per step and `MAX_UPLOAD_MB` each — the same checks as the page.")
+def record_step_with_documents(request: HttpRequest, file_id: Path[ObjectId], data: Form[str],
+                               documents: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
+    if len(data) > MAX_DATA_CHARS:
+        raise ApiError(422, "validation_error", "too long", field="data")
+    try:
+        payload = StepIn.model_validate_json(data)
+    except PydanticError as exc:
+        errors = exc.errors()
+        loc = [str(p) for p in errors[0]["loc"]] if errors else []
+        message = str(errors[0]["msg"]) if errors else "invalid"
+        raise ApiError(422, "validation_error", message, field=loc[0] if loc else "data") from None
+    return _record_step(request, file_id, payload, list(documents or []))

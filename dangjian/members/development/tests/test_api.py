@@ -100,3 +100,73 @@ def test_record_step_role_and_scope(client: Any, tree: Any, users: Any, clock: A
 def test_get_file(client: Any, users: Any, f: ApplicantFile) -> None:
     body = client.get(f"{URL}/{f.pk}", **_auth(users.secretary)).json()
     assert body["name"] == "钱小红" and body["records"][0]["step"] == 1 and "phone" not in body
+
+
+# --- documents through the API (multipart) --------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _upload(client: Any, f: ApplicantFile, user: Any, data: Any, files: list[Any]) -> Any:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body: dict[str, Any] = {"data": data if isinstance(data, str) else json.dumps(data)}
+    if files:
+        body["documents"] = [SimpleUploadedFile(name, content) for name, content in files]
+    return client.post(f"{URL}/{f.pk}/steps/upload?lang=en", body, **_auth(user))
+
+
+def test_record_step_with_documents(client: Any, tree: Any, users: Any, clock: Any, f: ApplicantFile) -> None:
+    from dangjian.members.development.models import StepDocument
+
+    clock.set(APPLIED + dt.timedelta(days=3))
+    step = {"step": 2, "date": "2024-09-05", "people": [{"role": "talker", "name": "王书记"}], "note": "谈话"}
+    response = _upload(client, f, users.secretary, step, [("谈话记录.pdf", PDF), ("photo.png", PNG)])
+    assert response.status_code == 201, response.content
+    docs = response.json()["records"][-1]["documents"]
+    assert sorted(d["name"] for d in docs) == ["photo.png", "谈话记录.pdf"]
+    assert {d["content_type"] for d in docs} == {"application/pdf", "image/png"}
+    stored = StepDocument.objects.filter(record__file=f, record__step=2)
+    assert stored.count() == 2 and stored.get(name="谈话记录.pdf").file.read() == PDF
+    # the same file is readable through the page's scoped download
+    client.force_login(users.secretary)
+    doc = stored.get(name="谈话记录.pdf")
+    assert client.get(f"/development/{f.pk}/uploads/{doc.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(("files", "data", "status", "field", "words"), [
+    ([("fake.pdf", b"MZ\x90\x00not a pdf")], None, 400, "documents", "not really a PDF"),
+    ([("run.exe", b"MZ\x90\x00")], None, 400, "documents", "only PDF"),
+    ([("empty.pdf", b"")], None, 400, "documents", "empty"),
+    ([(f"d{i}.pdf", PDF) for i in range(11)], None, 400, "documents", "At most 10"),
+    ([("ok.pdf", PDF)], "{not json", 422, "data", ""),
+    ([("ok.pdf", PDF)], {"step": 2, "date": "someday"}, 422, "date", ""),
+    ([("ok.pdf", PDF)], {"step": 2, "date": "2024-09-05"}, 400, "people", "talked"),
+])
+def test_documents_are_checked_like_the_page(client: Any, users: Any, clock: Any, f: ApplicantFile,
+                                            files: list[Any], data: Any, status: int, field: str,
+                                            words: str) -> None:
+    from dangjian.members.development.models import StepDocument
+
+    clock.set(APPLIED + dt.timedelta(days=3))
+    step = {"step": 2, "date": "2024-09-05", "people": [{"role": "talker", "name": "王书记"}]}
+    response = _upload(client, f, users.secretary, step if data is None else data, files)
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["field"] == field and words in body["message"]
+    assert StepRecord.objects.filter(file=f).count() == 1 and not StepDocument.objects.exists()  # nothing written
+
+
+def test_documents_upload_needs_the_role_and_scope(client: Any, tree: Any, users: Any, clock: Any,
+                                                   f: ApplicantFile, root_user: Any) -> None:
+    from dangjian.testing.fixtures import make_user
+
+    clock.set(APPLIED + dt.timedelta(days=3))
+    step = {"step": 2, "date": "2024-09-05", "people": [{"role": "talker", "name": "王书记"}]}
+    other = make_user("sec-b1", "secretary", tree.branch_b1, acting_user=root_user)
+    assert _upload(client, f, other, step, [("a.pdf", PDF)]).status_code == 404
+    assert _upload(client, f, users.publicity, step, [("a.pdf", PDF)]).status_code in (403, 404)
+    assert client.post(f"{URL}/{f.pk}/steps/upload", {"data": "{}"}).status_code == 401
