@@ -80,12 +80,22 @@ def scope_queryset(scope: SearchScope, user: Any) -> QuerySet[Organization]:
     return qs
 
 
+_FTS_SEEN: set[str] = set()
+
+
 def _fts_available() -> bool:
+    """SQLite with the trigram table of ``orgs.0002`` (remembered once seen, per database)."""
     if connection.vendor != "sqlite":
         return False
+    key = str(connection.settings_dict.get("NAME"))
+    if key in _FTS_SEEN:
+        return True
     with connection.cursor() as cur:
         cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
-        return cur.fetchone() is not None
+        found = cur.fetchone() is not None
+    if found:
+        _FTS_SEEN.add(key)
+    return found
 
 
 def normalize_query(q: str | None) -> str:

@@ -11,13 +11,28 @@ from dangjian.core.ui import own_member, safe_reverse
 
 
 def home_items(request: HttpRequest) -> list[dict[str, Any]]:
-    """The member's floating certificate (in force) and any status change awaiting approval."""
-    from dangjian.members.lifecycle.selectors import pending_request_of, valid_certificate_of
+    """The member's floating certificate (in force), any status change awaiting approval and, for
+    a probationary member, when probation ends (with an approved extension)."""
+    from dangjian.members import MemberStatus
+    from dangjian.members.lifecycle.selectors import (
+        pending_request_of,
+        probation_ends_on,
+        probation_extension_months,
+        valid_certificate_of,
+    )
 
     member = own_member(request.user)
     if member is None:
         return []
     items: list[dict[str, Any]] = []
+    if member.status == MemberStatus.PROBATIONARY and member.join_date:
+        ends = probation_ends_on(member)
+        extended = probation_extension_months(member)
+        body = _("Probation from %(start)s to %(end)s.") % {"start": member.join_date.isoformat(),
+                                                            "end": ends.isoformat() if ends else "—"}
+        if extended:
+            body += " " + _("Extended by %(months)d months.") % {"months": extended}
+        items.append({"title": _("I am a probationary member"), "body": body, "order": 21})
     cert = valid_certificate_of(member)
     if cert is not None:
         items.append({

@@ -33,3 +33,38 @@ def test_registrations() -> None:
     assert "lifecycle.manage" not in ROLE_PERMISSIONS[Role.MEMBER]
     assert {"lifecycle.certificate", "lifecycle.report", "lifecycle.status_request"} <= set(KINDS)
     assert {"lifecycle:floating", "lifecycle:requests"} <= {link.url_name for link in nav_links()}
+
+
+def test_member_home_shows_probation_certificate_and_pending_change(client: Any, tree: Any, people: Any,
+                                                                   root_user: Any) -> None:
+    """党员e家: a probationary member sees when probation ends (extended, once approved), a
+    pending status change and the floating certificate in force."""
+    import datetime as dt
+
+    from dangjian.members.actions import do_link_account, do_update_member
+    from dangjian.members.lifecycle.actions import (
+        do_approve_status_request,
+        do_issue_certificate,
+        do_propose_status_change,
+    )
+    from dangjian.members.lifecycle.dates import add_months
+    from dangjian.members.lifecycle.tests.conftest import issue_data
+    from dangjian.testing.fixtures import make_user
+
+    today = timezone.localdate()
+    bob = tree.bob
+    do_update_member(bob, {"join_date": add_months(today, -13)}, acting_user=root_user)
+    bob.refresh_from_db()
+    user = make_user("member-bob", "member", tree.branch_a1, acting_user=root_user)
+    do_link_account(bob, user, acting_user=root_user)
+    client.force_login(user)
+    page = client.get("/me/").content.decode()
+    assert add_months(bob.join_date, 12).isoformat() in page
+    req = do_propose_status_change(bob, {"kind": "extend", "extension_months": 6, "reason": "延长",
+                                         "effective_on": today - dt.timedelta(days=3)}, acting_user=people.secretary)
+    page = client.get("/me/").content.decode()
+    assert req.get_kind_display() in page  # awaiting approval
+    do_approve_status_request(req, acting_user=people.town_secretary)
+    cert = do_issue_certificate(bob, issue_data(tree.branch_b1), acting_user=people.secretary)
+    page = client.get("/me/").content.decode()
+    assert add_months(bob.join_date, 18).isoformat() in page and cert.number in page
