@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core.scoping import get_scoped_or_404, in_scope, scoped, subtree_q
@@ -84,10 +85,13 @@ def dashboard(org: Organization, *, today: dt.date | None = None, overdue_limit:
     by_path = dict.fromkeys((c.path for c in child_orgs), None)
     rows = {c.path: {"org": c, **{s.value: 0 for s in STAGE_ORDER}, "total": 0} for c in child_orgs}
     if child_orgs:
-        grouped = active.exclude(org_path=org.path).values_list("org_path", "stage").annotate(n=Count("pk"))
-        steplen = Organization.steplen
-        for path, stage, n in grouped:
-            key = path[: (org.depth + 1) * steplen]
+        # Grouped by the child's path prefix in SQL: one row per (child, stage), however many
+        # branches hold files (grouping by the full path returned one row per branch: ≈ 0.45 s for
+        # a province root with 25,000 active files, see docs/modules/development.md).
+        width = (org.depth + 1) * Organization.steplen
+        grouped = (active.exclude(org_path=org.path).annotate(child=Substr("org_path", 1, width))
+                   .values_list("child", "stage").annotate(n=Count("pk")).order_by())
+        for key, stage, n in grouped:
             if key in by_path:
                 rows[key][stage] += n
                 rows[key]["total"] += n

@@ -186,3 +186,16 @@ def test_applicant_sees_own_progress(client: Any, tree: Any, users: Any, clock: 
     assert len(items) == 1 and "3" in items[0]["body"]
     client.force_login(users.nobody)
     assert "no application" in client.get(reverse("development:mine") + "?lang=en").content.decode()
+
+
+def test_dashboard_groups_deeper_files_under_their_child(tree: Any, users: Any, clock: Any,
+                                                         f: ApplicantFile) -> None:
+    """From the county, files of branches two levels down count under their town (grouped by
+    the child's path prefix in SQL)."""
+    from dangjian.members.development.selectors import dashboard
+
+    create(tree, users.secretary, APPLIED, name="孙二", birth_date=dt.date(1990, 1, 1))
+    board = dashboard(tree.county)
+    by_org = {r["org"]: r for r in board.children}
+    assert by_org[tree.town_a]["total"] == 2 and by_org[tree.town_a]["application"] == 2
+    assert by_org[tree.town_b]["total"] == 0
