@@ -79,22 +79,25 @@ def dashboard(org: Organization, *, today: dt.date | None = None, overdue_limit:
     Four queries whatever the size of the subtree."""
     today = today or timezone.localdate()
     active = ApplicantFile.objects.filter(subtree_q(org.path, "org_path"), status=FileStatus.ACTIVE)
-    per_stage = dict(active.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    stages = [StageRow(s.value, s.label, per_stage.get(s.value, 0)) for s in STAGE_ORDER]
     child_orgs = list(Organization.objects.filter(subtree_q(org.path), depth=org.depth + 1).order_by("path"))
     by_path = dict.fromkeys((c.path for c in child_orgs), None)
     rows = {c.path: {"org": c, **{s.value: 0 for s in STAGE_ORDER}, "total": 0} for c in child_orgs}
+    per_stage: dict[str, int] = {}
     if child_orgs:
-        # Grouped by the child's path prefix in SQL: one row per (child, stage), however many
-        # branches hold files (grouping by the full path returned one row per branch: ≈ 0.45 s for
-        # a province root with 25,000 active files, see docs/modules/development.md).
+        # One pass, grouped by the child's path prefix in SQL: one row per (child, stage) however
+        # many branches hold files (grouping by the full path returned one row per branch), and
+        # the per-stage totals are the sums (files of ``org`` itself group under its own path).
         width = (org.depth + 1) * Organization.steplen
-        grouped = (active.exclude(org_path=org.path).annotate(child=Substr("org_path", 1, width))
+        grouped = (active.annotate(child=Substr("org_path", 1, width))
                    .values_list("child", "stage").annotate(n=Count("pk")).order_by())
         for key, stage, n in grouped:
+            per_stage[stage] = per_stage.get(stage, 0) + n
             if key in by_path:
                 rows[key][stage] += n
                 rows[key]["total"] += n
+    else:
+        per_stage = dict(active.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    stages = [StageRow(s.value, s.label, per_stage.get(s.value, 0)) for s in STAGE_ORDER]
     overdue_qs = active.filter(next_due_on__lt=today)
     overdue = list(overdue_qs.select_related("person", "organization").defer("person__id_number", "person__phone")
                    .order_by("next_due_on", "pk")[:overdue_limit])
