@@ -200,4 +200,9 @@ def _pick(t: dict) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["province"] or os.environ.get("BENCH_MEMBERS_PROVINCE") == "1":
+        import members_province
+
+        emit(members_province.run())
+    else:
+        main()
