@@ -114,6 +114,13 @@ def _detail_context(request: HttpRequest, f: ApplicantFile) -> dict[str, Any]:
     staff = in_scope(user, "development.view", f.org_path)
     manage = in_scope(user, "development.manage", f.org_path)
     next_allowed = False
+    pending_extension = None
+    if f.member_id and 17 <= f.step <= 22:
+        from dangjian.members.lifecycle import ChangeKind
+        from dangjian.members.lifecycle.selectors import pending_request_of
+
+        pending = pending_request_of(f.member_id)
+        pending_extension = pending if pending is not None and pending.kind == ChangeKind.EXTEND else None
     if f.legal_steps:
         try:
             check_role(user, f, f.legal_steps[-1])
@@ -125,7 +132,9 @@ def _detail_context(request: HttpRequest, f: ApplicantFile) -> dict[str, Any]:
         "next_step": f.next_step and STEPS[f.next_step], "next_allowed": next_allowed,
         "documents": [(k, DOCUMENTS[k][0]()) for k in available_documents(f)] if staff else [],
         "can_publish": manage and f.status == FileStatus.ACTIVE and 12 <= f.step < 15 and not f.notice_ends_on,
-        "can_extend": manage and f.status == FileStatus.ACTIVE and 17 <= f.step <= 22 and not f.probation_extended,
+        "can_extend": (manage and f.status == FileStatus.ACTIVE and 17 <= f.step <= 22 and not f.probation_extended
+                       and pending_extension is None),
+        "pending_extension": pending_extension,
         "can_close": manage and f.status == FileStatus.ACTIVE and f.step < 17,
         "notice_form": NoticeForm(initial={"start": timezone.localdate()}),
         "reason_form": ReasonForm(), "extend_form": ExtendForm(),
@@ -167,7 +176,23 @@ def step_view(request: HttpRequest, file_id: int) -> HttpResponse:
                 return redirect("development:detail", f.pk)
     else:
         form = StepForm(initial={"date": timezone.localdate(), "step": steps[-1]}, **kwargs)
-    return render(request, "development/step.html", {"file": f, "form": form, "step": STEPS[form.step_no]})
+    return render(request, "development/step.html", {"file": f, "form": form, "step": STEPS[form.step_no],
+                                                     "earliest": _earliest_day(f, form.step_no)})
+
+
+def _earliest_day(f: ApplicantFile, step: int) -> Any:
+    """Warn on the form before a minimum-time rule would refuse the step (DOMAIN §4: the system
+    warns before a time rule is broken): the first legal day, when it is still to come."""
+    from dangjian.members.development import rules
+
+    day = None
+    if step == 7 and f.activist_on:
+        day = rules.candidate_earliest(f.activist_on)
+    elif step == 22 and f.probation_ends_on:
+        day = rules.full_application_earliest(f.probation_ends_on)
+    elif step == 23 and f.probation_ends_on:
+        day = f.probation_ends_on
+    return day if day is not None and day > timezone.localdate() else None
 
 
 @login_required

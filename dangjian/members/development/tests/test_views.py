@@ -199,3 +199,29 @@ def test_dashboard_groups_deeper_files_under_their_child(tree: Any, users: Any, 
     by_org = {r["org"]: r for r in board.children}
     assert by_org[tree.town_a]["total"] == 2 and by_org[tree.town_a]["application"] == 2
     assert by_org[tree.town_b]["total"] == 0
+
+
+def test_step_form_warns_before_the_step_7_time_rule(client: Any, tree: Any, users: Any, clock: Any,
+                                                      f: ApplicantFile) -> None:
+    from dangjian.members.development import rules
+
+    f = advance(f, 6, tree, users, clock)
+    earliest = rules.candidate_earliest(f.activist_on)  # type: ignore[arg-type]
+    client.force_login(users.secretary)
+    page = client.get(f"/development/{f.pk}/step/").content.decode()
+    assert 'id="step-earliest"' in page and earliest.isoformat() in page
+    clock.set(earliest)
+    assert 'id="step-earliest"' not in client.get(f"/development/{f.pk}/step/").content.decode()
+
+
+def test_extension_from_the_file_page_awaits_approval(client: Any, tree: Any, users: Any, clock: Any,
+                                                      f: ApplicantFile) -> None:
+    f = advance(f, 20, tree, users, clock)
+    client.force_login(users.secretary)
+    assert f'action="/development/{f.pk}/extend/"' in client.get(f"/development/{f.pk}/").content.decode()
+    r = client.post(f"/development/{f.pk}/extend/", {"months": 6, "reason": "需继续考察"})
+    assert r.status_code == 302
+    page = client.get(f"/development/{f.pk}/").content.decode()
+    assert 'id="extension-pending"' in page and f'action="/development/{f.pk}/extend/"' not in page
+    f.refresh_from_db()
+    assert not f.probation_extended
