@@ -542,7 +542,8 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
     return locked
 
 
-def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str) -> None:
+def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str,
+               gateway_paid_at: dt.datetime | None = None) -> None:
     """Inside a transaction holding the payment's row lock: mark it and its bills paid."""
     before = _payment_snapshot(payment)
     payment.check_transition(PaymentStatus.PAID)
@@ -556,9 +557,10 @@ def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str) -> Non
         elif bill.payment_id != payment.pk:
             conflict = True
     payment.status, payment.paid_at, payment.gateway_txn_id = PaymentStatus.PAID, now, txn_id[:64]
+    payment.gateway_paid_at = gateway_paid_at
     payment.conflict = conflict
     payment.last_error = ""
-    payment.save(update_fields=["status", "paid_at", "gateway_txn_id", "conflict", "last_error"])
+    payment.save(update_fields=["status", "paid_at", "gateway_paid_at", "gateway_txn_id", "conflict", "last_error"])
     audit.record(actor, "dues.payment_paid", payment, before=before, after=_payment_snapshot(payment),
                  reason=source, org_path=payment.org_path, target_label=payment.out_trade_no)
 
@@ -576,7 +578,10 @@ def _apply_trade(trade: TradeState, *, source: str) -> tuple[str, Payment | None
                 f"gateway {trade.amount_cents} != order {payment.amount_cents}")
     if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
         return NotificationOutcome.DUPLICATE, payment, ""
-    _mark_paid(payment, txn_id=trade.transaction_id, actor=f"gateway:{payment.channel}", source=source)
+    from dangjian.dues.reconcile import gateway_time
+
+    _mark_paid(payment, txn_id=trade.transaction_id, actor=f"gateway:{payment.channel}", source=source,
+               gateway_paid_at=gateway_time(trade.raw))
     return NotificationOutcome.ACCEPTED, payment, ""
 
 

@@ -32,4 +32,6 @@ class DuesConfig(AppConfig):
         register_kind("dues.arrears_reminder", _("Unpaid party dues"))
         register_kind("dues.arrears_warning", _("Members 3 months behind with dues"))
         register_kind("dues.arrears_lapse", _("Members 6 months behind with dues"))
+        register_job("dues.reconcile_payments", "30 10 * * *", "dangjian.dues.tasks.reconcile_payments")
+        register_kind("dues.reconciliation_mismatch", _("Dues reconciliation mismatches"))
         register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)

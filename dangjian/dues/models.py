@@ -20,11 +20,14 @@ from dangjian.dues import (
     ArrearsStatus,
     BaseSource,
     BaseStatus,
+    BillEntryKind,
     BillStatus,
     DuesCategory,
+    MismatchKind,
     NotificationOutcome,
     PaymentChannel,
     PaymentStatus,
+    ReconciliationStatus,
     ReliefKind,
     ReliefStatus,
 )
@@ -174,6 +177,8 @@ class Payment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    #: when the gateway says the payer paid (its bill's trade time; reconciliation matches on it)
+    gateway_paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_no = models.CharField(max_length=64, blank=True)
     refund_reason = models.CharField(max_length=200, blank=True)
@@ -252,3 +257,71 @@ class ArrearsAlert(models.Model):
     @property
     def unpaid_yuan(self) -> str:
         return cents_to_yuan(self.unpaid_cents)
+
+
+class Reconciliation(models.Model):
+    """One day's trade bill of one gateway compared with our payments (Beijing date)."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=PaymentChannel.choices)
+    bill_date = models.DateField(_("bill date"))
+    status = models.CharField(_("status"), max_length=20, choices=ReconciliationStatus.choices)
+    gateway_count = models.PositiveIntegerField(_("payments in the gateway's bill"), default=0)
+    gateway_cents = models.BigIntegerField(_("paid according to the gateway (fen)"), default=0)
+    gateway_refund_cents = models.BigIntegerField(_("refunded according to the gateway (fen)"), default=0)
+    local_count = models.PositiveIntegerField(_("payments recorded here"), default=0)
+    local_cents = models.BigIntegerField(_("paid according to our records (fen)"), default=0)
+    local_refund_cents = models.BigIntegerField(_("refunded according to our records (fen)"), default=0)
+    mismatch_count = models.PositiveIntegerField(_("mismatches"), default=0)
+    error = models.CharField(max_length=300, blank=True)
+    file_sha1 = models.CharField(max_length=40, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        constraints = [models.UniqueConstraint(fields=["channel", "bill_date"], name="dues_reconciliation_day")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.bill_date}"
+
+    @property
+    def gateway_yuan(self) -> str:
+        return cents_to_yuan(self.gateway_cents)
+
+    @property
+    def local_yuan(self) -> str:
+        return cents_to_yuan(self.local_cents)
+
+
+class ReconciliationItem(models.Model):
+    """One mismatch found by a reconciliation (kept for the treasurers; rewritten on a re-run)."""
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("mismatch"), max_length=20, choices=MismatchKind.choices)
+    entry = models.CharField(_("entry"), max_length=10, choices=BillEntryKind.choices, default=BillEntryKind.PAYMENT)
+    out_trade_no = models.CharField(_("order number"), max_length=64)
+    gateway_txn_id = models.CharField(max_length=64, blank=True)
+    gateway_cents = models.BigIntegerField(null=True, blank=True)
+    local_cents = models.BigIntegerField(null=True, blank=True)
+    local_status = models.CharField(max_length=10, blank=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: the paying member's organization; the county root for an order we do not know at all
+    org_path = models.CharField(max_length=255, db_index=True)
+
+    class Meta:
+        verbose_name = _("reconciliation mismatch")
+        verbose_name_plural = _("reconciliation mismatches")
+
+    @property
+    def gateway_yuan(self) -> str:
+        return cents_to_yuan(self.gateway_cents) if self.gateway_cents is not None else "—"
+
+    @property
+    def local_yuan(self) -> str:
+        return cents_to_yuan(self.local_cents) if self.local_cents is not None else "—"
+
+    @property
+    def local_status_label(self) -> str:
+        return str(PaymentStatus(self.local_status).label) if self.local_status in PaymentStatus.values else "—"

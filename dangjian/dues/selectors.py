@@ -232,3 +232,32 @@ def paid_up_to(member: Member) -> dt.date | None:
     if first_due is not None:
         settled = settled.filter(month__lt=first_due)
     return settled.order_by("-month").values_list("month", flat=True).first()
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+def reconciliations_for(user: Any) -> QuerySet[Any]:
+    """Every day's reconciliation (the merchant account is the county's), newest first; a dues
+    manager sees the list, and of the mismatches only those in their scope."""
+    from dangjian.dues.models import Reconciliation
+
+    return Reconciliation.objects.order_by("-bill_date", "channel")
+
+
+def access_reconciliation(user: Any, rec_id: Any) -> Any:
+    from dangjian.core.scoping import has_any
+    from dangjian.dues.models import Reconciliation
+
+    if not has_any(user, PERM_MANAGE):
+        raise Http404
+    try:
+        return Reconciliation.objects.get(pk=int(rec_id))
+    except (Reconciliation.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
+
+
+def reconciliation_items(user: Any, rec: Any) -> QuerySet[Any]:
+    from dangjian.dues.models import ReconciliationItem
+
+    return scoped(ReconciliationItem.objects.filter(reconciliation=rec), user, PERM_MANAGE, path_field="org_path") \
+        .select_related("payment__member__person", "payment__member__organization").order_by("kind", "pk")

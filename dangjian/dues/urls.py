@@ -22,6 +22,8 @@ urlpatterns = [
     path("manage/bases/import/", views.import_bases, name="import_bases"),
     path("manage/members/<int:member_id>/record/", views.record_payment, name="record_payment"),
     path("manage/arrears/", views.arrears, name="arrears"),
+    path("manage/reconciliation/", views.reconciliations, name="reconciliations"),
+    path("manage/reconciliation/<int:rec_id>/", views.reconciliation, name="reconciliation"),
     path("manage/reliefs/", views.reliefs, name="reliefs"),
     path("manage/reliefs/<int:relief_id>/decide/", views.decide_relief, name="decide_relief"),
 ]

@@ -70,6 +70,7 @@ from dangjian.dues.selectors import (
     access_ledger_org,
     access_managed_member,
     access_payment,
+    access_reconciliation,
     access_relief,
     arrears_for,
     bases_for,
@@ -82,6 +83,8 @@ from dangjian.dues.selectors import (
     member_year_rows,
     own_member,
     payments_for,
+    reconciliation_items,
+    reconciliations_for,
     reliefs_for,
 )
 
@@ -516,3 +519,33 @@ def arrears(request: HttpRequest) -> HttpResponse:
     page = Paginator(arrears_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "dues/arrears.html", {"org": org, "page": page, "lapse_level": ArrearsLevel.LAPSE_ALERT,
                                                  "open": ArrearsStatus.OPEN})
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def reconciliations(request: HttpRequest) -> HttpResponse:
+    """Each day's comparison with the gateways' bills; the money totals are shown to the county level."""
+    from dangjian.dues.reconcile import county_path
+
+    _require_manager(request)
+    page = Paginator(reconciliations_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/reconciliations.html", {
+        "page": page, "county_level": in_scope(request.user, PERM_MANAGE, county_path())})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reconciliation(request: HttpRequest, rec_id: int) -> HttpResponse:
+    """One day's mismatches in the user's scope; the county level can run the day again."""
+    from dangjian.dues.reconcile import county_path, do_reconcile
+
+    rec = access_reconciliation(request.user, rec_id)
+    county_level = in_scope(request.user, PERM_MANAGE, county_path())
+    if request.method == "POST":
+        rec = do_reconcile(rec.channel, rec.bill_date, acting_user=request.user)
+        messages.success(request, _("The day was reconciled again: %(status)s.") % {"status": rec.get_status_display()})
+        return redirect("dues:reconciliation", rec.pk)
+    page = Paginator(reconciliation_items(request.user, rec), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level})
