@@ -34,4 +34,7 @@ class DuesConfig(AppConfig):
         register_kind("dues.arrears_lapse", _("Members 6 months behind with dues"))
         register_job("dues.reconcile_payments", "30 10 * * *", "dangjian.dues.tasks.reconcile_payments")
         register_kind("dues.reconciliation_mismatch", _("Dues reconciliation mismatches"))
+        register_kind("dues.notice_published", _("Party dues public notice"))
+        register_kind("dues.handed_up", _("Party dues handed up"))
+        register_nav_link("dues:notice", _("Dues notice"), member=True, order=84)
         register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.dues import (
+    HANDOVER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     RELIEF_TRANSITIONS,
     ArrearsLevel,
@@ -23,6 +24,7 @@ from dangjian.dues import (
     BillEntryKind,
     BillStatus,
     DuesCategory,
+    HandoverStatus,
     MismatchKind,
     NotificationOutcome,
     PaymentChannel,
@@ -325,3 +327,85 @@ class ReconciliationItem(models.Model):
     @property
     def local_status_label(self) -> str:
         return str(PaymentStatus(self.local_status).label) if self.local_status in PaymentStatus.values else "—"
+
+
+class DuesNotice(models.Model):
+    """A branch's yearly public notice of dues (党费公示), frozen when the branch publishes it.
+
+    ``rows``: ``[{"name": "张爱丽", "months": ["paid", "due", "exempt", "", …12], "paid_cents": 91800}]``
+    — names only, as members see each other; no base, category, ID number or phone."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    rows = models.JSONField(default=list)
+    total_due_cents = models.BigIntegerField(default=0)
+    total_paid_cents = models.BigIntegerField(default=0)
+    voluntary_cents = models.BigIntegerField(default=0)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dues public notice")
+        verbose_name_plural = _("dues public notices")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="dues_notice_org_year")]
+
+    @property
+    def total_paid_yuan(self) -> str:
+        return cents_to_yuan(self.total_paid_cents)
+
+    @property
+    def total_due_yuan(self) -> str:
+        return cents_to_yuan(self.total_due_cents)
+
+    @property
+    def voluntary_yuan(self) -> str:
+        return cents_to_yuan(self.voluntary_cents)
+
+
+class DuesHandover(models.Model):
+    """Dues a branch collected in a month or quarter and handed up to the committee above (上缴),
+    confirmed (or returned) by that committee."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    to_organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("handed up to"))
+    period_start = models.DateField(_("first month"))
+    period_end = models.DateField(_("last month"))
+    collected_cents = models.BigIntegerField(_("collected (fen)"))
+    handed_up_cents = models.BigIntegerField(_("handed up (fen)"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=HandoverStatus.choices,
+                              default=HandoverStatus.HANDED_UP)
+    handed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    handed_up_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dues handed up")
+        verbose_name_plural = _("dues handed up")
+        constraints = [models.UniqueConstraint(fields=["organization", "period_start"],
+                                               condition=~Q(status="returned"), name="dues_handover_once_per_period")]
+        indexes = [models.Index(fields=["org_path", "period_start"], name="dues_handover_path_idx")]
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in HANDOVER_TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError({"status": gettext("A hand-over cannot go from “%(old)s” to “%(new)s”.")
+                                   % {"old": HandoverStatus(self.status).label,
+                                      "new": HandoverStatus(new_status).label
+                                      if new_status in HandoverStatus.values else new_status}})
+
+    @property
+    def collected_yuan(self) -> str:
+        return cents_to_yuan(self.collected_cents)
+
+    @property
+    def handed_up_yuan(self) -> str:
+        return cents_to_yuan(self.handed_up_cents)

@@ -261,3 +261,64 @@ def reconciliation_items(user: Any, rec: Any) -> QuerySet[Any]:
 
     return scoped(ReconciliationItem.objects.filter(reconciliation=rec), user, PERM_MANAGE, path_field="org_path") \
         .select_related("payment__member__person", "payment__member__organization").order_by("kind", "pk")
+
+
+# --- public notice and hand-over ----------------------------------------------------------------
+
+def member_notice(member: Member, year: int | None) -> Any:
+    """The published notice of the member's branch (the given year, else the latest)."""
+    from dangjian.dues.models import DuesNotice
+
+    qs = DuesNotice.objects.filter(organization_id=member.organization_id)
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year").first()
+
+
+def handovers_for(user: Any, org: Organization) -> QuerySet[Any]:
+    from dangjian.core.scoping import subtree_q
+    from dangjian.dues.models import DuesHandover
+
+    return scoped(DuesHandover.objects.filter(subtree_q(org.path, "org_path")), user, PERM_MANAGE,
+                  path_field="org_path").select_related("organization", "to_organization") \
+        .order_by("-period_start", "org_path")
+
+
+def access_handover(user: Any, handover_id: Any) -> Any:
+    from dangjian.dues.models import DuesHandover
+
+    return get_scoped_or_404(DuesHandover.objects.select_related("organization", "to_organization"), user,
+                             PERM_MANAGE, path_field="org_path", pk=handover_id)
+
+
+@dataclass
+class HandoverTotals:
+    count: int = 0
+    handed_up_cents: int = 0
+    confirmed_cents: int = 0
+
+    @property
+    def handed_up_yuan(self) -> str:
+        return cents_to_yuan(self.handed_up_cents)
+
+    @property
+    def confirmed_yuan(self) -> str:
+        return cents_to_yuan(self.confirmed_cents)
+
+
+def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
+    """Hand-overs of the organizations under ``org`` whose period covers ``month`` (not returned)."""
+    from dangjian.core.scoping import subtree_q
+    from dangjian.dues import HandoverStatus
+    from dangjian.dues.models import DuesHandover
+
+    rows = DuesHandover.objects.filter(subtree_q(org.path, "org_path"), period_start__lte=month,
+                                       period_end__gte=month).exclude(status=HandoverStatus.RETURNED) \
+        .values("status").annotate(n=Count("pk"), s=Sum("handed_up_cents"))
+    out = HandoverTotals()
+    for row in rows:
+        out.count += row["n"]
+        out.handed_up_cents += row["s"] or 0
+        if row["status"] == HandoverStatus.CONFIRMED:
+            out.confirmed_cents += row["s"] or 0
+    return out

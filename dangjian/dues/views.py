@@ -27,6 +27,7 @@ from dangjian.dues import (
     ArrearsStatus,
     BaseStatus,
     BillStatus,
+    HandoverStatus,
     PaymentChannel,
     PaymentStatus,
     ReliefStatus,
@@ -75,6 +76,7 @@ from dangjian.dues.selectors import (
     arrears_for,
     bases_for,
     branch_month_ledger,
+    handover_totals,
     ledger_members,
     managed_orgs,
     member_bases,
@@ -331,6 +333,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "dues/ledger.html", {
         "org": org, "month": month, "ledger": data, "rows_html": rows_html, "orgs": managed_orgs(request.user)[:200],
         "prev": add_months(month, -1), "next": add_months(month, 1), "page": payments,
+        "handed": handover_totals(org, month),
     })
 
 
@@ -549,3 +552,102 @@ def reconciliation(request: HttpRequest, rec_id: int) -> HttpResponse:
         return redirect("dues:reconciliation", rec.pk)
     page = Paginator(reconciliation_items(request.user, rec), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level})
+
+
+# --- public notice (党费公示) and hand-over (上缴) -------------------------------------------------
+
+MONTH_NUMBERS = list(range(1, 13))
+
+
+def _year(request: HttpRequest) -> int | None:
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
+@login_required
+@require_GET
+def notice(request: HttpRequest) -> HttpResponse:
+    """The published yearly dues notice of the member's own branch."""
+    from dangjian.dues.selectors import member_notice
+
+    member = _own_or_404(request)
+    published = member_notice(member, _year(request))
+    return render(request, "dues/notice.html", {"notice": published, "org": member.organization,
+                                                "rows": published.rows if published else [],
+                                                "month_numbers": MONTH_NUMBERS, "preview": False})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_notice(request: HttpRequest) -> HttpResponse:
+    """The branch previews its notice for a year (live figures) and publishes it."""
+    from dangjian.dues.collection import do_publish_notice, notice_data
+    from dangjian.dues.models import DuesNotice
+
+    _require_manager(request)
+    org, _month = _org_and_month(request)
+    year = _year(request) or timezone.localdate().year
+    if request.method == "POST":
+        try:
+            do_publish_notice(org, year, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The notice is published to the branch's members."))
+        return redirect(f"{reverse('dues:manage_notice')}?org={org.pk}&year={year}")
+    data = notice_data(org, year)
+    published = DuesNotice.objects.filter(organization=org, year=year).first()
+    return render(request, "dues/notice.html", {
+        "notice": published, "org": org, "rows": data.rows, "year": year, "data": data,
+        "due_yuan": cents_to_yuan(data.due_cents), "paid_yuan": cents_to_yuan(data.paid_cents),
+        "voluntary_yuan": cents_to_yuan(data.voluntary_cents), "month_numbers": MONTH_NUMBERS, "preview": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handovers(request: HttpRequest) -> HttpResponse:
+    """Hand-overs under an organization; its branch hands up, the committee above confirms."""
+    from dangjian.dues.collection import collected_cents, do_decide_handover, do_hand_up_dues
+    from dangjian.dues.selectors import access_handover, handovers_for
+
+    _require_manager(request)
+    org, _month = _org_and_month(request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("handover"):
+                handover = access_handover(request.user, request.POST.get("handover"))
+                do_decide_handover(handover, confirm=request.POST.get("decision") == "confirm",
+                                   note=request.POST.get("decision_note", ""), acting_user=request.user)
+            else:
+                first = parse_month(request.POST.get("period_start"))
+                amount = _yuan_to_cents_field(request.POST.get("handed_up", ""), "handed_up")
+                do_hand_up_dues(org, period_start=first, months=request.POST.get("months"), handed_up_cents=amount,
+                                reference=request.POST.get("reference", ""), note=request.POST.get("note", ""),
+                                acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PermissionDenied:
+            raise
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(f"{reverse('dues:handovers')}?org={org.pk}")
+    page = Paginator(handovers_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    last = add_months(current_month(), -1)
+    return render(request, "dues/handovers.html", {
+        "org": org, "page": page, "can_hand_up": org.depth > 1, "last_month": last,
+        "last_month_collected": cents_to_yuan(collected_cents(org, last, last)),
+        "decidable": {h.pk for h in page if in_scope(request.user, PERM_MANAGE, h.to_organization.path)
+                      and h.status == HandoverStatus.HANDED_UP},
+        "orgs": managed_orgs(request.user)[:200]})
+
+
+def _yuan_to_cents_field(text: str, field: str) -> int:
+    from dangjian.dues.gateways import yuan_to_cents
+
+    cents = yuan_to_cents((text or "").strip() or "x")
+    if cents is None:
+        raise ValidationError({field: _("Give an amount in yuan with at most two decimals.")})
+    return cents
