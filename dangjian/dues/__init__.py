@@ -159,3 +159,15 @@ HANDOVER_TRANSITIONS: dict[str, frozenset[str]] = {
     HandoverStatus.CONFIRMED: frozenset(),
     HandoverStatus.RETURNED: frozenset(),
 }
+
+
+class ConsentKind(models.TextChoices):
+    """What a branch may allow a member besides paying monthly in person (DOMAIN.md §5)."""
+
+    QUARTERLY = "quarterly", _("Paying by the quarter")
+    PROXY = "proxy", _("Paying through a proxy")
+
+
+class ConsentStatus(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    REVOKED = "revoked", _("Revoked")

@@ -485,7 +485,8 @@ def _payment_snapshot(p: Payment) -> dict[str, Any]:
             "large_voluntary": p.large_voluntary, "conflict": p.conflict}
 
 
-def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any) -> Payment:
+def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any,
+                 collected_org: Any = None) -> Payment:
     amount = sum(b.amount_cents for b in bills) + voluntary
     if amount <= 0:
         raise ValidationError({"months": _("Choose at least one month to pay, or a voluntary amount.")})
@@ -493,21 +494,45 @@ def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str
         out_trade_no=new_trade_no(), member=member, org_path=member.org_path, channel=channel,
         amount_cents=amount, voluntary_cents=voluntary,
         large_voluntary=voluntary >= get_config().large_voluntary_cents,
-        months_label=_months_label(bills), created_by=acting_user,
+        months_label=_months_label(bills), created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        collected_org=collected_org, collected_path=collected_org.path if collected_org is not None else "",
     )
     payment.bills.set(bills)
     return payment
 
 
+def member_window(member: Member) -> tuple[dt.date, dt.date]:
+    """The months the member may pay online now: the configured window, stretched to the end of
+    the quarter when the branch consented to quarterly payment."""
+    from dangjian.dues import ConsentKind
+    from dangjian.dues.consent import active_consent, quarter_end
+
+    lo, hi = payable_window()
+    if active_consent(member, ConsentKind.QUARTERLY) is not None:
+        hi = max(hi, quarter_end(current_month()))
+    return lo, hi
+
+
 def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary_cents: Any = 0, channel: str,
-                             mode: str = "native", client_ip: str = "", acting_user: Any) -> Payment:
-    """A member pays their own dues online: the order is saved first (so a notification can never
-    find it missing), then created at the gateway. If the gateway cannot be reached the order stays
-    ``created`` with the error kept; the member can try again."""
+                             mode: str = "native", client_ip: str = "", at_host: bool = False,
+                             acting_user: Any) -> Payment:
+    """A member pays their own dues online — or a proxy the branch consented to pays for them: the
+    order is saved first (so a notification can never find it missing), then created at the
+    gateway. If the gateway cannot be reached the order stays ``created`` with the error kept; the
+    member can try again. ``at_host``: a floating member pays to their host branch."""
+    from dangjian.dues import ConsentKind
+    from dangjian.dues.consent import active_consent, host_branch
     from dangjian.dues.gateways import get_gateway
 
-    if not _is_own(member, acting_user):
-        raise PermissionDenied(_("Members pay their own dues online."))
+    if not _is_own(member, acting_user) and (
+            not getattr(acting_user, "is_authenticated", False)
+            or active_consent(member, ConsentKind.PROXY, proxy=acting_user) is None):
+        raise PermissionDenied(_("Members pay their own dues online, or a proxy the branch consented to."))
+    collected_org = None
+    if at_host:
+        collected_org = host_branch(member)
+        if collected_org is None:
+            raise ValidationError({"channel": _("The member holds no floating certificate with a host branch.")})
     if channel not in ONLINE_CHANNELS:
         raise ValidationError({"channel": _("Choose a way to pay.")})
     if mode not in ("native", "h5"):
@@ -518,8 +543,8 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
         raise ValidationError({"channel": _("This way to pay is not available.")}) from None
     voluntary = _check_voluntary(voluntary_cents)
     with transaction.atomic():
-        bills = _bills_for_payment(member, months, window=payable_window())
-        payment = _new_payment(member, bills, voluntary, channel, acting_user)
+        bills = _bills_for_payment(member, months, window=member_window(member))
+        payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
         audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
                      org_path=member.org_path, target_label=str(member))
     description = _("Party dues %(months)s") % {"months": payment.months_label or _("voluntary")}
@@ -624,8 +649,9 @@ def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
     branch may ask."""
     from dangjian.dues.gateways import get_gateway
 
-    if acting_user is not None and not _is_own(payment.member, acting_user):  # None: the periodic job
-        require(acting_user, PERM_MANAGE, payment.org_path)
+    if acting_user is not None and not _is_own(payment.member, acting_user) \
+            and not (payment.created_by_id and payment.created_by_id == getattr(acting_user, "pk", None)):
+        require(acting_user, PERM_MANAGE, payment.org_path)  # None: the periodic job; the payer (or proxy) may ask
     if payment.channel not in ONLINE_CHANNELS or payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):
         return payment
     try:
@@ -652,10 +678,13 @@ def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
 
 
 def do_record_offline_payment(member: Member, *, months: list[dt.date], channel: str, voluntary_cents: Any = 0,
-                              reference: str = "", acting_user: Any) -> Payment:
+                              reference: str = "", at_host: bool | None = None, acting_user: Any) -> Payment:
     """The branch records dues paid in cash or by bank transfer (补交 of any month, 预交 within
-    the limit). A bank transfer needs its reference."""
-    require(acting_user, PERM_MANAGE, member.org_path)
+    the limit). A bank transfer needs its reference. The host branch of a floating member records
+    what the member paid there (``at_host``; by default when the user manages only the host)."""
+    from dangjian.dues.consent import offline_collector
+
+    collected_org = offline_collector(member, acting_user, at_host)
     if channel not in (PaymentChannel.CASH, PaymentChannel.BANK_TRANSFER):
         raise ValidationError({"channel": _("Choose cash or bank transfer.")})
     reference = (reference or "").strip()[:100]
@@ -665,7 +694,7 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
     _lo, hi = payable_window()
     with transaction.atomic():
         bills = _bills_for_payment(member, months, window=(dt.date(1900, 1, 1), hi))
-        payment = _new_payment(member, bills, voluntary, channel, acting_user)
+        payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
         payment.reference = reference
         payment.save(update_fields=["reference"])
         audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),

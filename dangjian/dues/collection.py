@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,11 +104,13 @@ def do_publish_notice(org: Organization, year: int, *, acting_user: Any) -> Dues
 # --- hand-over ----------------------------------------------------------------------------------
 
 def collected_cents(org: Organization, first: dt.date, last: dt.date) -> int:
-    """Dues and voluntary dues paid (and not refunded) by the organization's own members in the
-    months ``first``..``last`` (by the day the payment was made)."""
+    """Dues and voluntary dues paid (and not refunded) in the months ``first``..``last`` (by the
+    day the payment was made) by the organization's own members — except what floating members
+    paid to their host branch — and by floating members it hosts."""
     start, _e = day_range(month_start(first))
     end, _e2 = day_range(add_months(month_start(last), 1))
-    return int(Payment.objects.filter(org_path=org.path, status=PaymentStatus.PAID, paid_at__gte=start,
+    own = Q(org_path=org.path, collected_org__isnull=True) | Q(collected_org=org)  # floating members pay where they are
+    return int(Payment.objects.filter(own, status=PaymentStatus.PAID, paid_at__gte=start,
                                       paid_at__lt=end).aggregate(s=Sum("amount_cents"))["s"] or 0)
 
 

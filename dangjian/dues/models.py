@@ -23,6 +23,8 @@ from dangjian.dues import (
     BaseStatus,
     BillEntryKind,
     BillStatus,
+    ConsentKind,
+    ConsentStatus,
     DuesCategory,
     HandoverStatus,
     MismatchKind,
@@ -179,6 +181,11 @@ class Payment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    #: the host branch that took the payment of a floating member paying where they are (DOMAIN §8);
+    #: empty when it is the member's own branch
+    collected_org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("collected by"))
+    collected_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     #: when the gateway says the payer paid (its bill's trade time; reconciliation matches on it)
     gateway_paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
@@ -207,6 +214,12 @@ class Payment(models.Model):
     @property
     def voluntary_yuan(self) -> str:
         return cents_to_yuan(self.voluntary_cents)
+
+    @property
+    def paid_by_proxy(self) -> bool:
+        """An online payment started by someone else than the member (a consented proxy)."""
+        return bool(self.created_by_id and self.channel in ("wechat", "alipay")
+                    and self.created_by_id != self.member.person.user_id)
 
     @property
     def dues_cents(self) -> int:
@@ -409,3 +422,29 @@ class DuesHandover(models.Model):
     @property
     def handed_up_yuan(self) -> str:
         return cents_to_yuan(self.handed_up_cents)
+
+
+class DuesConsent(models.Model):
+    """The branch's consent for a member to pay by the quarter, or through a proxy (the user who
+    may pay for them), recorded with its reason and the months it covers."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_consents",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    proxy = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="dues_proxy_for", verbose_name=_("proxy"))
+    from_month = models.DateField(_("from month"))
+    to_month = models.DateField(_("to month"))
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.ACTIVE)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dues consent")
+        verbose_name_plural = _("dues consents")
+        indexes = [models.Index(fields=["member", "kind", "status"], name="dues_consent_member_idx")]

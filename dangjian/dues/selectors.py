@@ -26,11 +26,16 @@ def own_member(user: Any) -> Member | None:
 
 
 def access_payment(user: Any, out_trade_no: str) -> Payment:
-    """A payment the user made, or one in their ``dues.manage`` scope."""
-    return get_scoped_or_404(Payment.objects.select_related("member__person"), user, PERM_MANAGE,
-                             path_field="org_path", extra=Q(member__person__user=user)
-                             if getattr(user, "is_authenticated", False) else None,
-                             out_trade_no=str(out_trade_no)[:32])
+    """A payment the user made (for themself or as a proxy), one in their ``dues.manage`` scope,
+    or one a floating member paid to a host branch in that scope."""
+    qs = Payment.objects.select_related("member__person", "collected_org")
+    own = (Q(member__person__user=user) | Q(created_by=user)) if getattr(user, "is_authenticated", False) else None
+    try:
+        return get_scoped_or_404(qs, user, PERM_MANAGE, path_field="org_path", extra=own,
+                                 out_trade_no=str(out_trade_no)[:32])
+    except Http404:
+        return get_scoped_or_404(qs.exclude(collected_path=""), user, PERM_MANAGE, path_field="collected_path",
+                                 out_trade_no=str(out_trade_no)[:32])
 
 
 def access_base(user: Any, base_id: Any) -> DuesBase:
@@ -47,9 +52,23 @@ def access_relief(user: Any, relief_id: Any) -> DuesRelief:
         return get_scoped_or_404(qs, user, PERM_APPROVE_RELIEF, path_field="org_path", pk=relief_id)
 
 
-def access_managed_member(user: Any, member_id: Any) -> Member:
-    return get_scoped_or_404(Member.objects.select_related("person", "organization"), user, PERM_MANAGE,
-                             path_field="org_path", pk=member_id)
+def access_managed_member(user: Any, member_id: Any, *, with_guests: bool = False) -> Member:
+    """A member in the user's scope; with ``with_guests`` also a floating member whose host branch
+    (certificate in force) is in it — the host takes their dues."""
+    qs = Member.objects.select_related("person", "organization")
+    try:
+        return get_scoped_or_404(qs, user, PERM_MANAGE, path_field="org_path", pk=member_id)
+    except Http404:
+        if not with_guests:
+            raise
+    from dangjian.core.scoping import in_scope
+    from dangjian.dues.consent import host_branch
+
+    member = qs.filter(pk=int(member_id)).first() if str(member_id).isdigit() else None
+    host = host_branch(member) if member is not None else None
+    if member is None or host is None or not in_scope(user, PERM_MANAGE, host.path):
+        raise Http404
+    return member
 
 
 def access_ledger_org(user: Any, org_id: Any) -> Organization:

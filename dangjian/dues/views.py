@@ -45,11 +45,11 @@ from dangjian.dues.actions import (
     do_review_base,
     do_submit_base,
     do_sync_payment,
-    payable_window,
 )
 from dangjian.dues.arrears import do_decide_arrears
 from dangjian.dues.billing import add_months, current_month, parse_month
 from dangjian.dues.calc import cents_to_yuan, explain, format_percent, rule_summary
+from dangjian.dues.consent import members_paid_by
 from dangjian.dues.excel import bases_template, check_bases_file, ledger_workbook
 from dangjian.dues.forms import (
     BaseReportForm,
@@ -149,11 +149,29 @@ def _is_phone(request: HttpRequest) -> bool:
 def my_dues(request: HttpRequest) -> HttpResponse:
     """A member's dues: this month's bill, what is payable (补交 and 预交), paying, history.
     Staff who are not party members themselves are taken to the branch ledger."""
-    if own_member(request.user) is None and has_any(request.user, PERM_MANAGE):
+    if own_member(request.user) is None and has_any(request.user, PERM_MANAGE) and not members_paid_by(request.user):
         return redirect("dues:ledger")
-    member = _own_or_404(request)
+    if own_member(request.user) is None and members_paid_by(request.user):
+        return redirect("dues:pay_for", members_paid_by(request.user)[0].pk)
+    return _pay_page(request, _own_or_404(request), proxy=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_for(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A proxy the branch consented to pays a member's dues (404 without a consent in force)."""
+    member = next((m for m in members_paid_by(request.user) if str(m.pk) == str(member_id)), None)
+    if member is None:
+        raise Http404(_("Not found."))
+    return _pay_page(request, member, proxy=True)
+
+
+def _pay_page(request: HttpRequest, member: Any, *, proxy: bool) -> HttpResponse:
+    from dangjian.dues.actions import member_window
+    from dangjian.dues.consent import host_branch
+
     this = current_month()
-    lo, hi = payable_window(this)
+    lo, hi = member_window(member)
     bills = list(member_bills(member).filter(month__gte=lo, month__lte=hi))
     by_month = {b.month: b for b in bills}
     unpaid = sorted(b.month for b in bills if b.status == BillStatus.DUE)
@@ -167,21 +185,24 @@ def my_dues(request: HttpRequest) -> HttpResponse:
             break
         if m not in by_month:
             choices.append((f"{m:%Y-%m}", _("%(month)s (in advance)") % {"month": f"{m:%Y-%m}"}))
+    host = host_branch(member)
     form = PayForm(request.POST or None, month_choices=choices, channels=_channel_choices(),
-                   initial={"months": [f"{m:%Y-%m}" for m in unpaid]})
+                   initial={"months": [f"{m:%Y-%m}" for m in unpaid]}, host=host)
     if request.method == "POST" and form.is_valid():
         months = [m for m in (parse_month(v) for v in form.cleaned_data["months"]) if m]
         try:
             payment = do_create_online_payment(
                 member, months=months, voluntary_cents=form.cleaned_data.get("voluntary") or 0,
                 channel=form.cleaned_data["channel"], mode="h5" if _is_phone(request) else "native",
-                client_ip=request.META.get("REMOTE_ADDR", ""), acting_user=request.user)
+                client_ip=request.META.get("REMOTE_ADDR", ""), at_host=bool(form.cleaned_data.get("at_host")),
+                acting_user=request.user)
         except ValidationError as exc:
             apply_action_errors(form, exc)
         else:
             return redirect("dues:pay", out_trade_no=payment.out_trade_no)
     history = member_payments(member)[:20]
     return render(request, "dues/my.html", {
+        "proxy": proxy, "paid_for": members_paid_by(request.user), "host": host,
         "member": member, "this_month": this, "bill": by_month.get(this), "unpaid": [by_month[m] for m in unpaid],
         "form": form, "history": history, "channels": _channel_choices(),
         "bases": member_bases(member)[:5],
@@ -426,7 +447,7 @@ def import_bases(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = access_managed_member(request.user, member_id)
+    member = access_managed_member(request.user, member_id, with_guests=True)
     form = OfflinePaymentForm(request.POST or None, initial={"member": member.pk,
                                                              "months": f"{current_month():%Y-%m}"})
     if request.method == "POST" and form.is_valid():
@@ -651,3 +672,39 @@ def _yuan_to_cents_field(text: str, field: str) -> int:
     if cents is None:
         raise ValidationError({field: _("Give an amount in yuan with at most two decimals.")})
     return cents
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consents(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The branch records (or revokes) its consent to quarterly or proxy payment for a member."""
+    from dangjian.core.models import User
+    from dangjian.dues import ConsentKind
+    from dangjian.dues.consent import do_grant_consent, do_revoke_consent
+    from dangjian.dues.models import DuesConsent
+
+    member = access_managed_member(request.user, member_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                consent = DuesConsent.objects.filter(member=member, pk=request.POST.get("revoke")).first()
+                if consent is None:
+                    raise Http404(_("Not found."))
+                do_revoke_consent(consent, acting_user=request.user)
+            else:
+                username = (request.POST.get("proxy") or "").strip()
+                proxy = User.objects.filter(username=username, is_active=True).first() if username else None
+                if username and proxy is None:
+                    raise ValidationError({"proxy": _("No active account with this user name.")})
+                do_grant_consent(member, kind=request.POST.get("kind", ""),
+                                 from_month=parse_month(request.POST.get("from_month")),
+                                 to_month=parse_month(request.POST.get("to_month")),
+                                 reason=request.POST.get("reason", ""), proxy=proxy, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("dues:consents", member.pk)
+    return render(request, "dues/consents.html", {
+        "member": member, "kinds": ConsentKind.choices, "this_month": current_month(),
+        "consents": DuesConsent.objects.filter(member=member).select_related("proxy").order_by("-granted_at")[:50]})
