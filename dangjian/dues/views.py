@@ -686,8 +686,9 @@ def consents(request: HttpRequest, member_id: int) -> HttpResponse:
     member = access_managed_member(request.user, member_id)
     if request.method == "POST":
         try:
-            if request.POST.get("revoke"):
-                consent = DuesConsent.objects.filter(member=member, pk=request.POST.get("revoke")).first()
+            revoke = request.POST.get("revoke") or ""
+            if revoke:
+                consent = DuesConsent.objects.filter(member=member, pk=int(revoke)).first() if revoke.isdigit() else None
                 if consent is None:
                     raise Http404(_("Not found."))
                 do_revoke_consent(consent, acting_user=request.user)
