@@ -14,11 +14,12 @@ class DuesConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.dues.checks import check_dues_rules
+        from dangjian.dues.checks import check_demo_simulator, check_dues_rules
         from dangjian.dues.demo import seed_dues
         from dangjian.dues.views import home_items
 
         checks.register(check_dues_rules)
+        checks.register(check_demo_simulator, deploy=True)
         for role in (Role.COUNTY_ADMIN, Role.SECRETARY, Role.ORGANIZER):
             register_permissions(role, {"dues.manage", "dues.approve_relief"})
         register_nav_link("dues:calculator", _("Dues calculator"), order=80)
