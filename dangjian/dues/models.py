@@ -195,7 +195,9 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("dues payment")
         verbose_name_plural = _("dues payments")
-        indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx")]
+        indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx"),
+                   # the ledger's payments list, newest first: walked in order and filtered by path
+                   models.Index(fields=["created_at"], name="dues_payment_created_idx")]
 
     def __str__(self) -> str:
         return self.out_trade_no

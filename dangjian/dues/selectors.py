@@ -142,21 +142,28 @@ class Ledger:
 
 
 def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
-    """应缴/实缴/欠缴 per branch for one month under ``org`` (counts and cents): three queries."""
+    """应缴/实缴/欠缴 for one month under ``org`` (counts and cents), one row per child organization
+    with its whole subtree rolled up (a branch: one row, itself; bills of members placed directly
+    on a committee: a row for the committee itself). Drill down by opening a child. Three queries;
+    a county gives ≈10–30 rows instead of ≈1,800 branch rows."""
+    from django.db.models.functions import Substr
+
+    steplen = Organization.steplen
     bills = scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
         org_path__startswith=org.path, month=month)
-    agg = (bills.values("organization_id")
+    agg = (bills.annotate(child=Substr("org_path", 1, len(org.path) + steplen)).values("child")
            .annotate(due_count=Count("pk", filter=~Q(status=BillStatus.EXEMPT)),
                      due_cents=Sum("amount_cents"),
                      paid_count=Count("pk", filter=Q(status=BillStatus.PAID)),
                      paid_cents=Sum("amount_cents", filter=Q(status=BillStatus.PAID)),
                      exempt_count=Count("pk", filter=Q(status=BillStatus.EXEMPT)))
            .order_by())
-    names = dict(Organization.objects.filter(path__startswith=org.path).values_list("pk", "name"))
+    children = {path: (pk, name) for pk, path, name in Organization.objects.filter(
+        path__startswith=org.path, depth__lte=org.depth + 1).values_list("pk", "path", "name")}
     ledger = Ledger(month, org)
     for row in agg:
-        r = LedgerRow(row["organization_id"], names.get(row["organization_id"], "?"),
-                      row["due_count"], row["due_cents"] or 0, row["paid_count"], row["paid_cents"] or 0,
+        pk, name = children.get(row["child"], (0, "?"))
+        r = LedgerRow(pk, name, row["due_count"], row["due_cents"] or 0, row["paid_count"], row["paid_cents"] or 0,
                       exempt_count=row["exempt_count"])
         r.unpaid_count = r.due_count - r.paid_count
         r.unpaid_cents = r.due_cents - r.paid_cents
