@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from dangjian.api.auth import api_user, read_auth, token_auth
 from dangjian.api.errors import ApiError
@@ -229,7 +229,7 @@ def report_my_base(request: HttpRequest, payload: BaseIn) -> Any:
     if member is None:
         raise ApiError(404, "not_found", _("Not found."))
     base = do_submit_base(member, payload.dict(), acting_user=user)
-    return 201, _base_out(base)
+    return Status(201, _base_out(base))
 
 
 @router.get("/bases", auth=read_auth, response={200: BasePageOut, 400: ErrorOut, **READ_ERRORS},
@@ -281,9 +281,9 @@ def propose_relief(request: HttpRequest, payload: ReliefIn) -> Any:
     data["from_month"] = _month_or_400(payload.from_month, "from_month")
     data["to_month"] = _month_or_400(payload.to_month, "to_month")
     relief = do_propose_relief(member, data, acting_user=user)
-    return 201, {"id": relief.pk, "member": relief.member_id, "kind": relief.kind,
+    return Status(201, {"id": relief.pk, "member": relief.member_id, "kind": relief.kind,
                  "from_month": f"{relief.from_month:%Y-%m}", "to_month": f"{relief.to_month:%Y-%m}",
-                 "monthly_cents": relief.monthly_cents, "status": relief.status}
+                 "monthly_cents": relief.monthly_cents, "status": relief.status})
 
 
 class PaymentIn(Schema):
@@ -335,7 +335,7 @@ def start_payment(request: HttpRequest, payload: PaymentIn) -> Any:
     payment = do_create_online_payment(member, months=months, voluntary_cents=payload.voluntary_cents,
                                        channel=payload.channel, mode=payload.mode, at_host=payload.at_host,
                                        client_ip=request.META.get("REMOTE_ADDR", ""), acting_user=user)
-    return 201, _payment_out(payment)
+    return Status(201, _payment_out(payment))
 
 
 @router.get("/payments/{out_trade_no}", auth=read_auth, response={200: PaymentOut, **READ_ERRORS},

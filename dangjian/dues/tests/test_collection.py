@@ -151,7 +151,7 @@ def test_handover_page(client, tree, users, this_month, paid_months):
     assert handover.handed_up_cents == 8650
     response = client.post(reverse("dues:handovers"), {"org": tree.branch_a1.pk, "period_start": f"{last:%Y-%m}",
                                                        "months": "1", "handed_up": "1.234"}, follow=True)
-    assert "at most two decimals" in response.content.decode()
+    assert "最多两位小数" in response.content.decode()  # the field's rule, in the default language
     client.force_login(users.organizer)
     page = client.get(reverse("dues:handovers") + f"?org={tree.town_a.pk}").content.decode()
     assert "Confirm receipt" in page or "确认收到" in page
