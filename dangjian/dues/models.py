@@ -144,6 +144,8 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["org_path", "month"], name="dues_bill_path_month_idx"),
             models.Index(fields=["month", "status"], name="dues_bill_month_status_idx"),
+            # the ledger's one GROUP BY reads the month's bills under a path from this index alone
+            models.Index(fields=["month", "org_path", "status", "amount_cents"], name="dues_bill_ledger_cover_idx"),
         ]
 
     def __str__(self) -> str:
@@ -197,7 +199,10 @@ class Payment(models.Model):
         verbose_name_plural = _("dues payments")
         indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx"),
                    # the ledger's payments list, newest first: walked in order and filtered by path
-                   models.Index(fields=["created_at"], name="dues_payment_created_idx")]
+                   models.Index(fields=["created_at"], name="dues_payment_created_idx"),
+                   # the ledger's voluntary-dues total: the few payments with voluntary dues, by day
+                   models.Index(fields=["paid_at", "org_path"], condition=Q(voluntary_cents__gt=0),
+                                name="dues_payment_voluntary_idx")]
 
     def __str__(self) -> str:
         return self.out_trade_no

@@ -225,7 +225,7 @@ def ledger_members(user: Any, org: Organization) -> QuerySet[Member]:
 def payments_for(user: Any, org: Organization) -> QuerySet[Payment]:
     return (scoped(Payment.objects.all(), user, PERM_MANAGE, path_field="org_path")
             .filter(org_path__startswith=org.path).exclude(status=PaymentStatus.CREATED)
-            .select_related("member__person").order_by("-created_at"))
+            .select_related("member__person").order_by("-created_at", "-pk"))
 
 
 def arrears_for(user: Any, org: Organization) -> QuerySet[ArrearsAlert]:

@@ -63,6 +63,7 @@ from dangjian.dues.forms import (
 )
 from dangjian.dues.gateways import available_channels
 from dangjian.dues.gateways.wechat import notification_headers
+from dangjian.dues.models import Payment
 from dangjian.dues.pdf import ledger_pdf
 from dangjian.dues.rules import get_rules
 from dangjian.dues.selectors import (
@@ -344,7 +345,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(ledger_pdf(data), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.pdf"'
         return response
-    payments = Paginator(payments_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids first (sorting ≈30,000 narrow rows), then only those 25 payments with their members.
+    payments = Paginator(payments_for(request.user, org).values_list("pk", flat=True), PAGE_SIZE) \
+        .get_page(request.GET.get("page"))
+    rows: Any = list(Payment.objects.filter(pk__in=list(payments.object_list))
+                     .select_related("member__person").order_by("-created_at", "-pk"))
+    payments.object_list = rows
     # One row per child organization (its subtree rolled up); a child's name opens its own ledger.
     base = reverse("dues:ledger")
     rows_html = format_html_join("", "<tr><td><a href=\"{}?org={}&amp;month={}\">{}</a></td><td>{}</td><td>{}</td>"
