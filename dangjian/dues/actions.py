@@ -369,8 +369,8 @@ def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str 
         if not batch:
             break
         last_pk = batch[-1].pk
-        have = set(Bill.objects.filter(member_id__in=[m.pk for m in batch], month=month)
-                   .values_list("member_id", flat=True))
+        have = set(Bill.objects.filter(member_id__gte=batch[0].pk, member_id__lte=last_pk, month=month)
+                   .values_list("member_id", flat=True))  # a range: the batch is in id order
         todo = [m for m in batch if m.pk not in have]
         existing += len(batch) - len(todo)
         ids = [m.pk for m in todo]
