@@ -15,7 +15,7 @@ In a private copy of the seeded county database (50,000 members, ≈2,000 organi
    payments (one ``Payment`` per member with its bill link, the bill marked paid, as
    ``do_record_offline_payment`` leaves them; 1 in 50 with voluntary extra dues).
    Also the insert step alone, A/B in the same run: ``bulk_create(ignore_conflicts)`` (the former
-   path) against the executemany of ``INSERT … ON CONFLICT DO NOTHING`` the action now uses.
+   path) against the multi-row ``INSERT … ON CONFLICT DO NOTHING`` the action now uses.
 4. Ledger, as ``demo-admin`` (county admin) for the county root and this month (rows: the root's
    children with their subtrees rolled up): the selector
    ``dues.selectors.branch_month_ledger`` and the page ``/dues/manage/ledger/`` through Django's
@@ -164,7 +164,7 @@ def _members_total() -> int:
 
 def insert_ab(month: dt.date, rounds: int = 2) -> list[dict]:
     """The insert step alone, same rows, same database, interleaved: ``bulk_create(ignore_conflicts)``
-    (the former path) against ``_insert_bills`` (one executemany of INSERT … ON CONFLICT DO NOTHING).
+    (the former path) against ``_insert_bills`` (multi-row INSERT … ON CONFLICT DO NOTHING, 1,000 rows a statement).
     Rows: one bill per current member for ``month`` (deleted after each run)."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -201,7 +201,7 @@ def insert_ab(month: dt.date, rounds: int = 2) -> list[dict]:
         {"name": f"insert {n:,} bills: bulk_create(ignore_conflicts) (former path)", "p50": bulk * 1000,
          "p95": max(times["bulk"]) * 1000, "runs": rounds, "baseline": "—", "ratio": 1.0,
          "note": f"{n / bulk:,.0f} rows/s (best of {rounds}, interleaved)"},
-        {"name": f"insert {n:,} bills: executemany INSERT … ON CONFLICT DO NOTHING (now)", "p50": exe * 1000,
+        {"name": f"insert {n:,} bills: multi-row INSERT … ON CONFLICT DO NOTHING (now)", "p50": exe * 1000,
          "p95": max(times["exec"]) * 1000, "runs": rounds, "baseline": "bulk_create, same run",
          "ratio": exe / bulk if bulk else 0.0, "note": f"{n / exe:,.0f} rows/s (best of {rounds}, interleaved)"},
     ]
