@@ -14,7 +14,10 @@ In a private copy of the seeded county database (50,000 members, ≈2,000 organi
 3. Payments: ``DUES_BENCH_PAID_SHARE`` (60 %) of this month's due bills are settled in bulk as cash
    payments (one ``Payment`` per member with its bill link, the bill marked paid, as
    ``do_record_offline_payment`` leaves them; 1 in 50 with voluntary extra dues).
-4. Ledger, as ``demo-admin`` (county admin) for the county root and this month: the selector
+   Also the insert step alone, A/B in the same run: ``bulk_create(ignore_conflicts)`` (the former
+   path) against the multi-row ``INSERT … ON CONFLICT DO NOTHING`` the action now uses.
+4. Ledger, as ``demo-admin`` (county admin) for the county root and this month (rows: the root's
+   children with their subtrees rolled up): the selector
    ``dues.selectors.branch_month_ledger`` and the page ``/dues/manage/ledger/`` through Django's
    test client. Baseline in the same run: the same totals as one plain SQL aggregate over
    ``dues_bill`` (checked equal to the ledger's totals).
@@ -159,6 +162,51 @@ def _members_total() -> int:
     return Member.objects.filter(status__in=list(CURRENT_STATUSES)).count()
 
 
+def insert_ab(month: dt.date, rounds: int = 2) -> list[dict]:
+    """The insert step alone, same rows, same database, interleaved: ``bulk_create(ignore_conflicts)``
+    (the former path) against ``_insert_bills`` (multi-row INSERT … ON CONFLICT DO NOTHING, 1,000 rows a statement).
+    Rows: one bill per current member for ``month`` (deleted after each run)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangjian.dues.actions import _insert_bills
+    from dangjian.dues.models import Bill
+    from dangjian.members import CURRENT_STATUSES
+    from dangjian.members.models import Member
+
+    members = list(Member.objects.filter(status__in=list(CURRENT_STATUSES)).values_list(
+        "pk", "organization_id", "org_path"))
+    ops = connection.ops
+    db_month, db_now = ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(timezone.now())
+    raw = [(pk, org, path, db_month, "in_service", 510000, 7650, "bench", None, "due", db_now)
+           for pk, org, path in members]
+    times: dict[str, list[float]] = {"bulk": [], "exec": []}
+    for _round in range(rounds):
+        for kind in ("bulk", "exec"):
+            Bill.objects.filter(month=month).delete()
+            t = time.perf_counter()
+            if kind == "bulk":
+                objs = [Bill(member_id=r[0], organization_id=r[1], org_path=r[2], month=month, category=r[4],
+                             base_cents=r[5], amount_cents=r[6], basis=r[7], status=r[9]) for r in raw]
+                with transaction.atomic():
+                    Bill.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
+            else:
+                for i in range(0, len(raw), 2000):  # the chunk do_generate_bills uses
+                    _insert_bills(raw[i:i + 2000])
+            times[kind].append(time.perf_counter() - t)
+    Bill.objects.filter(month=month).delete()
+    bulk, exe = min(times["bulk"]), min(times["exec"])
+    n = len(raw)
+    return [
+        {"name": f"insert {n:,} bills: bulk_create(ignore_conflicts) (former path)", "p50": bulk * 1000,
+         "p95": max(times["bulk"]) * 1000, "runs": rounds, "baseline": "—", "ratio": 1.0,
+         "note": f"{n / bulk:,.0f} rows/s (best of {rounds}, interleaved)"},
+        {"name": f"insert {n:,} bills: multi-row INSERT … ON CONFLICT DO NOTHING (now)", "p50": exe * 1000,
+         "p95": max(times["exec"]) * 1000, "runs": rounds, "baseline": "bulk_create, same run",
+         "ratio": exe / bulk if bulk else 0.0, "note": f"{n / exe:,.0f} rows/s (best of {rounds}, interleaved)"},
+    ]
+
+
 # --- main (SQLite) ---------------------------------------------------------------------------------
 
 def main() -> None:
@@ -215,6 +263,7 @@ def main() -> None:
                  "note": f"created {again.created} (must be 0), existing {again.existing:,}; "  # type: ignore[attr-defined]
                          f"1M ≈ {1_000_000 / current * again_s:,.0f} s"})
 
+    rows.extend(insert_ab(add_months(this, -3)))
     paid = pay_in_bulk(this, fresh_admin(), PAID_SHARE)
 
     like = root.path + "%"
@@ -229,8 +278,8 @@ def main() -> None:
     due_count, due_cents, paid_count, paid_cents, exempt_count, n_orgs = plain_sql()
     ledger = branch_month_ledger(fresh_admin(), root, this)
     tot = ledger.total
-    same = (tot.due_count, tot.due_cents, tot.paid_count, tot.paid_cents, tot.exempt_count, len(ledger.rows)) == \
-        (due_count, due_cents, paid_count, paid_cents, exempt_count, n_orgs)
+    same = (tot.due_count, tot.due_cents, tot.paid_count, tot.paid_cents, tot.exempt_count) == \
+        (due_count, due_cents, paid_count, paid_cents, exempt_count)
     rows.append({"name": "ledger totals as one plain SQL aggregate (baseline)", "p50": sql["p50"], "p95": sql["p95"],
                  "runs": RUNS, "baseline": "—", "ratio": 1.0,
                  "note": f"{due_count:,} billed, {paid_count:,} paid ({paid['paid']:,} payments written in bulk), "
@@ -238,7 +287,8 @@ def main() -> None:
     sel = timed(lambda: branch_month_ledger(fresh_admin(), root, this), RUNS)
     rows.append({"name": "dues.selectors.branch_month_ledger (county root, 50k)", "p50": sel["p50"], "p95": sel["p95"],
                  "runs": RUNS, "baseline": "plain SQL aggregate", "ratio": sel["p50"] / sql["p50"],
-                 "note": f"{len(ledger.rows):,} rows; same totals as the SQL: {'yes' if same else 'NO'}"})
+                 "note": f"{len(ledger.rows):,} rows (children of the root, subtrees rolled up; "
+                         f"{n_orgs:,} organizations with bills); same totals as the SQL: {'yes' if same else 'NO'}"})
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(fresh_admin())

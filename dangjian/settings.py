@@ -367,3 +367,8 @@ OPINION_WEBHOOK_SECRET = os.environ.get("OPINION_WEBHOOK_SECRET", "")
 # How many reverse proxies (nginx) stand in front of the app; their X-Forwarded-For entries are
 # trusted for the client address used in throttles and audit records (0 = use REMOTE_ADDR).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
+
+# --- Party dues demo ---------------------------------------------------------------------------
+# `make run` (tools/run.py) turns this on to pay through local WeChat Pay/Alipay simulators when no
+# real gateway is configured in DANGJIAN["DUES"]; off by default, never on in production.
+DUES_DEMO_SIMULATOR = env_bool("DUES_DEMO_SIMULATOR", False)

@@ -29,7 +29,8 @@ def demo_logins() -> str:
 
 def main() -> int:
     port = os.environ.get("PORT", "8000")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dangjian.settings")}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dangjian.settings"),
+           "DUES_DEMO_SIMULATOR": os.environ.get("DUES_DEMO_SIMULATOR", "1"), "PORT": port}
     procs = {
         "web": subprocess.Popen(
             [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -40,6 +41,8 @@ def main() -> int:
         "worker": subprocess.Popen([PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1"], cwd=ROOT, env=env),
         "scheduler": subprocess.Popen([PY, "manage.py", "run_scheduler"], cwd=ROOT, env=env),
     }
+    if env["DUES_DEMO_SIMULATOR"] == "1":  # party dues paid through the local gateway simulators
+        procs["dues-sim"] = subprocess.Popen([PY, "manage.py", "dues_simulator"], cwd=ROOT, env=env)
     users = demo_logins()
     print(f"\n  党建云 Dangjian Cloud is running at  http://127.0.0.1:{port}/")
     if users:

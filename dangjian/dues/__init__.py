@@ -125,3 +125,49 @@ class ArrearsStatus(models.TextChoices):
     PAID = "paid", _("Settled by payment")
     VALID_REASON = "valid_reason", _("Valid reason accepted by the branch")
     LAPSE_DECIDED = "lapse_decided", _("Branch decided: treated as lapsed")
+
+
+class ReconciliationStatus(models.TextChoices):
+    """One day's comparison of our payments with a gateway's trade bill."""
+
+    MATCHED = "matched", _("Matched")
+    MISMATCHED = "mismatched", _("Mismatches found")
+    FAILED = "failed", _("Bill not available")
+
+
+class MismatchKind(models.TextChoices):
+    MISSING_HERE = "missing_here", _("Paid at the gateway, not recorded here")
+    MISSING_AT_GATEWAY = "missing_at_gateway", _("Recorded here, not in the gateway's bill")
+    AMOUNT_DIFFERS = "amount_differs", _("Amounts differ")
+
+
+class BillEntryKind(models.TextChoices):
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+
+
+class HandoverStatus(models.TextChoices):
+    """Dues collected by a branch and handed up to the committee above (上缴)."""
+
+    HANDED_UP = "handed_up", _("Handed up, waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed by the committee above")
+    RETURNED = "returned", _("Returned by the committee above")
+
+
+HANDOVER_TRANSITIONS: dict[str, frozenset[str]] = {
+    HandoverStatus.HANDED_UP: frozenset({HandoverStatus.CONFIRMED, HandoverStatus.RETURNED}),
+    HandoverStatus.CONFIRMED: frozenset(),
+    HandoverStatus.RETURNED: frozenset(),
+}
+
+
+class ConsentKind(models.TextChoices):
+    """What a branch may allow a member besides paying monthly in person (DOMAIN.md §5)."""
+
+    QUARTERLY = "quarterly", _("Paying by the quarter")
+    PROXY = "proxy", _("Paying through a proxy")
+
+
+class ConsentStatus(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    REVOKED = "revoked", _("Revoked")

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from dangjian.api.auth import api_user, read_auth
+from dangjian.api.auth import api_user, read_auth, token_auth
 from dangjian.api.errors import ApiError
 from dangjian.api.schemas import READ_ERRORS, ErrorOut, OrgRef
 from dangjian.dues import RATE_CATEGORIES, DuesCategory
@@ -163,3 +163,189 @@ def ledger(request: HttpRequest, org: int, month: str) -> Any:
     return {"month": f"{parsed:%Y-%m}", "organization": ref,
             "rows": [row(r, {"id": r.org_id, "name": r.name}) for r in data.rows],
             "total": row(data.total, ref), "voluntary_cents": data.voluntary_cents}
+
+
+# --- bases, reliefs and payments (issue 4) ------------------------------------------------------
+
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, **READ_ERRORS}
+MAX_PAGE = 200
+
+
+class IncomeItemIn(Schema):
+    item: str = Field(..., max_length=40, examples=["基本工资"])
+    cents: int = Field(..., examples=[480000], description="Fen; a deduction (tax, insurance) is negative.")
+
+
+class BaseIn(Schema):
+    year: int = Field(..., examples=[2026])
+    effective_month: int = Field(1, examples=[1])
+    category: str = Field(..., examples=["in_service"])
+    income_breakdown: list[IncomeItemIn] = Field(default_factory=list)
+    base_cents: int | None = Field(None, description="Omit to take the sum of the income items.")
+    farmer_amount_cents: int | None = None
+    note: str = Field("", max_length=200)
+
+
+class BaseOut(Schema):
+    id: int
+    member: int
+    member_name: str
+    year: int
+    effective_month: int
+    category: str
+    base_cents: int | None
+    status: str
+    source: str
+
+
+class BasePageOut(Schema):
+    count: int
+    items: list[BaseOut]
+
+
+def _base_out(base: Any) -> dict[str, Any]:
+    return {"id": base.pk, "member": base.member_id, "member_name": base.member.person.name, "year": base.year,
+            "effective_month": base.effective_month, "category": base.category, "base_cents": base.base_cents,
+            "status": base.status, "source": base.source}
+
+
+def _month_or_400(text: str | None, field: str) -> Any:
+    from dangjian.dues.billing import parse_month
+
+    month = parse_month(text or "")
+    if month is None:
+        raise ApiError(400, "invalid", _("Give a month like 2026-09."), field=field)
+    return month
+
+
+@router.post("/my/base", auth=token_auth, response={201: BaseOut, **WRITE_ERRORS},
+             summary="The signed-in member reports their dues base (waits for the branch to check)")
+def report_my_base(request: HttpRequest, payload: BaseIn) -> Any:
+    from dangjian.dues.actions import do_submit_base
+    from dangjian.dues.selectors import own_member
+
+    user = api_user(request)
+    member = own_member(user)
+    if member is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    base = do_submit_base(member, payload.dict(), acting_user=user)
+    return Status(201, _base_out(base))
+
+
+@router.get("/bases", auth=read_auth, response={200: BasePageOut, 400: ErrorOut, **READ_ERRORS},
+            summary="Bases under an organization for a year (dues.manage), newest first; `status` filters")
+def list_bases(request: HttpRequest, org: int, year: int, status: str = "", limit: int = 50,
+               offset: int = 0) -> Any:
+    from dangjian.dues import BaseStatus
+    from dangjian.dues.selectors import access_ledger_org, bases_for
+
+    user = api_user(request)
+    if status and status not in BaseStatus.values:
+        raise ApiError(400, "invalid", _("Unknown status."), field="status")
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ApiError(400, "invalid", _("limit is 1 to %(max)d and offset 0 or more.") % {"max": MAX_PAGE},
+                       field="limit")
+    qs = bases_for(user, access_ledger_org(user, org), year, status=status)
+    return {"count": qs.count(), "items": [_base_out(b) for b in qs[offset:offset + limit]]}
+
+
+class ReliefIn(Schema):
+    member: int
+    kind: str = Field(..., examples=["reduction"])
+    from_month: str = Field(..., examples=["2026-01"])
+    to_month: str = Field(..., examples=["2026-12"])
+    monthly_cents: int | None = Field(None, description="The reduced monthly amount (reduction only).")
+    reason: str = Field(..., max_length=2000)
+    evidence: str = Field(..., max_length=2000)
+
+
+class ReliefOut(Schema):
+    id: int
+    member: int
+    kind: str
+    from_month: str
+    to_month: str
+    monthly_cents: int | None
+    status: str
+
+
+@router.post("/reliefs", auth=token_auth, response={201: ReliefOut, **WRITE_ERRORS},
+             summary="The branch proposes a reduction or exemption (dues.manage); the committee above decides")
+def propose_relief(request: HttpRequest, payload: ReliefIn) -> Any:
+    from dangjian.dues.actions import do_propose_relief
+    from dangjian.dues.selectors import access_managed_member
+
+    user = api_user(request)
+    member = access_managed_member(user, payload.member)
+    data = payload.dict()
+    data["from_month"] = _month_or_400(payload.from_month, "from_month")
+    data["to_month"] = _month_or_400(payload.to_month, "to_month")
+    relief = do_propose_relief(member, data, acting_user=user)
+    return Status(201, {"id": relief.pk, "member": relief.member_id, "kind": relief.kind,
+                 "from_month": f"{relief.from_month:%Y-%m}", "to_month": f"{relief.to_month:%Y-%m}",
+                 "monthly_cents": relief.monthly_cents, "status": relief.status})
+
+
+class PaymentIn(Schema):
+    months: list[str] = Field(default_factory=list, max_length=24, examples=[["2026-11", "2026-12"]])
+    voluntary_cents: int = 0
+    channel: str = Field(..., examples=["wechat"])
+    mode: str = Field("h5", examples=["h5"], description="`h5` (phone browser) or `native` (a QR code)")
+    member: int | None = Field(None, description="Pay for another member as their consented proxy.")
+    at_host: bool = Field(False, description="A floating member pays to their host branch.")
+
+
+class PaymentOut(Schema):
+    out_trade_no: str
+    status: str
+    channel: str
+    amount_cents: int
+    voluntary_cents: int
+    months: list[str]
+    pay_mode: str = Field(..., description="`native`: show `pay_url` as a QR code; `h5`: open `pay_url`.")
+    pay_url: str
+    error: str = Field(..., description="Why the gateway could not start the payment (try again), else empty.")
+
+
+def _payment_out(p: Any) -> dict[str, Any]:
+    return {"out_trade_no": p.out_trade_no, "status": p.status, "channel": p.channel, "amount_cents": p.amount_cents,
+            "voluntary_cents": p.voluntary_cents, "months": [m for m in p.months_label.split(", ") if m],
+            "pay_mode": p.pay_mode, "pay_url": p.pay_url if p.status == "pending" else "",
+            "error": _("The payment service could not be reached.") if p.last_error and not p.pay_url else ""}
+
+
+@router.post("/payments", auth=token_auth, response={201: PaymentOut, **WRITE_ERRORS},
+             summary="Start an online payment of one's dues (or as a consented proxy); returns what the app opens")
+def start_payment(request: HttpRequest, payload: PaymentIn) -> Any:
+    from dangjian.dues.actions import do_create_online_payment
+    from dangjian.dues.consent import members_paid_by
+    from dangjian.dues.selectors import own_member
+
+    user = api_user(request)
+    if payload.member is not None:
+        member = next((m for m in members_paid_by(user) if m.pk == payload.member), None)
+        if member is None and (own_member(user) is None or own_member(user).pk != payload.member):  # type: ignore[union-attr]
+            raise ApiError(404, "not_found", _("Not found."))
+        member = member or own_member(user)
+    else:
+        member = own_member(user)
+    if member is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    months = [_month_or_400(m, "months") for m in payload.months]
+    payment = do_create_online_payment(member, months=months, voluntary_cents=payload.voluntary_cents,
+                                       channel=payload.channel, mode=payload.mode, at_host=payload.at_host,
+                                       client_ip=request.META.get("REMOTE_ADDR", ""), acting_user=user)
+    return Status(201, _payment_out(payment))
+
+
+@router.get("/payments/{out_trade_no}", auth=read_auth, response={200: PaymentOut, **READ_ERRORS},
+            summary="A payment's state (the payer, a proxy, or dues.manage); `sync=true` asks the gateway first")
+def payment_state(request: HttpRequest, out_trade_no: str, sync: bool = False) -> Any:
+    from dangjian.dues.actions import do_sync_payment
+    from dangjian.dues.selectors import access_payment
+
+    user = api_user(request)
+    payment = access_payment(user, out_trade_no)
+    if sync:
+        payment = do_sync_payment(payment, acting_user=user)
+    return _payment_out(payment)

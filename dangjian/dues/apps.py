@@ -14,11 +14,12 @@ class DuesConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.dues.checks import check_dues_rules
+        from dangjian.dues.checks import check_demo_simulator, check_dues_rules
         from dangjian.dues.demo import seed_dues
         from dangjian.dues.views import home_items
 
         checks.register(check_dues_rules)
+        checks.register(check_demo_simulator, deploy=True)
         for role in (Role.COUNTY_ADMIN, Role.SECRETARY, Role.ORGANIZER):
             register_permissions(role, {"dues.manage", "dues.approve_relief"})
         register_nav_link("dues:calculator", _("Dues calculator"), order=80)
@@ -32,4 +33,9 @@ class DuesConfig(AppConfig):
         register_kind("dues.arrears_reminder", _("Unpaid party dues"))
         register_kind("dues.arrears_warning", _("Members 3 months behind with dues"))
         register_kind("dues.arrears_lapse", _("Members 6 months behind with dues"))
+        register_job("dues.reconcile_payments", "30 10 * * *", "dangjian.dues.tasks.reconcile_payments")
+        register_kind("dues.reconciliation_mismatch", _("Dues reconciliation mismatches"))
+        register_kind("dues.notice_published", _("Party dues public notice"))
+        register_kind("dues.handed_up", _("Party dues handed up"))
+        register_nav_link("dues:notice", _("Dues notice"), member=True, order=84)
         register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)

@@ -7,8 +7,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
@@ -71,10 +73,10 @@ class BillAmount:
     relief: DuesRelief | None
 
 
-def base_in_force(bases: Iterable[DuesBase], month: dt.date) -> DuesBase | None:
+def base_in_force(bases: Iterable[Any], month: dt.date) -> Any:
     """The approved base in force in ``month``: the latest one effective on or before it (a base of
     an earlier year carries on until the new year's base is set)."""
-    best: DuesBase | None = None
+    best: Any = None
     for base in bases:
         if base.status != BaseStatus.APPROVED:
             continue
@@ -100,7 +102,7 @@ def is_billable(member: Any, month: dt.date) -> bool:
     return not (member.join_date and month < month_start(member.join_date))
 
 
-def bill_amount(member: Any, month: dt.date, bases: Iterable[DuesBase], reliefs: Iterable[DuesRelief],
+def bill_amount(member: Any, month: dt.date, bases: Iterable[Any], reliefs: Iterable[DuesRelief],
                 rules: DuesRules | None = None) -> BillAmount | None:
     """The bill for ``member`` in ``month`` or None when a base is needed and none is approved."""
     rules = rules or get_rules()
@@ -123,16 +125,36 @@ def bill_amount(member: Any, month: dt.date, bases: Iterable[DuesBase], reliefs:
     return BillAmount(result.category, result.base_cents, amount, basis, status, relief)
 
 
-def bases_by_member(member_ids: list[int], year: int) -> dict[int, list[DuesBase]]:
-    out: dict[int, list[DuesBase]] = defaultdict(list)
-    for base in DuesBase.objects.filter(member_id__in=member_ids, status=BaseStatus.APPROVED, year__lte=year):
-        out[base.member_id].append(base)
+def _members_q(member_ids: list[int]) -> Q:
+    """``member_id IN (…)``, or for a long list a range of ids (the caller keeps only its members):
+    Django prepares every element of an IN list, ≈10 ms per 2,000 ids."""
+    if len(member_ids) > 200:
+        return Q(member_id__gte=min(member_ids), member_id__lte=max(member_ids))
+    return Q(member_id__in=member_ids)
+
+
+_BASE_FIELDS = ("id", "member_id", "status", "year", "effective_month", "category", "base_cents",
+                "farmer_amount_cents")
+
+
+def bases_by_member(member_ids: list[int], year: int) -> dict[int, list[Any]]:
+    """Approved bases up to ``year`` per member, as plain rows with the attributes the calculation
+    reads (``pk``, ``status``, ``year``, ``effective_month``, ``category``, ``base_cents``,
+    ``farmer_amount_cents``): building model instances was a quarter of bill generation."""
+    wanted = set(member_ids)
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in DuesBase.objects.filter(_members_q(member_ids), status=BaseStatus.APPROVED,
+                                       year__lte=year).values(*_BASE_FIELDS):
+        if row["member_id"] in wanted:
+            out[row["member_id"]].append(SimpleNamespace(pk=row["id"], **row))
     return out
 
 
 def reliefs_by_member(member_ids: list[int], month: dt.date) -> dict[int, list[DuesRelief]]:
+    wanted = set(member_ids)
     out: dict[int, list[DuesRelief]] = defaultdict(list)
-    for relief in DuesRelief.objects.filter(member_id__in=member_ids, status=ReliefStatus.APPROVED,
+    for relief in DuesRelief.objects.filter(_members_q(member_ids), status=ReliefStatus.APPROVED,
                                             from_month__lte=month, to_month__gte=month):
-        out[relief.member_id].append(relief)
+        if relief.member_id in wanted:
+            out[relief.member_id].append(relief)
     return out

@@ -16,3 +16,14 @@ def check_dues_rules(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         return [checks.Error(str(exc), hint="See the docstring of dangjian/dues/rules.py for the shape.",
                              id="dues.E001")]
     return []
+
+
+def check_demo_simulator(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``manage.py check --deploy``: the demo's payment simulator must be off in production."""
+    from dangjian.dues.simulators import demo
+
+    if demo.enabled():
+        return [checks.Warning("DUES_DEMO_SIMULATOR is on: dues are paid through a local simulator, not real money.",
+                               hint="Unset DUES_DEMO_SIMULATOR and configure DANGJIAN['DUES']['WECHATPAY'/'ALIPAY'].",
+                               id="dues.W001")]
+    return []

@@ -59,12 +59,21 @@ def get_config() -> DuesConfig:
 
 
 def wechatpay_settings() -> dict[str, Any] | None:
-    """The WeChat Pay merchant settings, or None when WeChat Pay is not configured."""
+    """The WeChat Pay merchant settings, or None when WeChat Pay is not configured (the demo's
+    local simulator when ``DUES_DEMO_SIMULATOR`` is on and no real merchant is configured)."""
     raw = _dues_settings().get("WECHATPAY")
-    return dict(raw) if raw else None
+    if raw:
+        return dict(raw)
+    from dangjian.dues.simulators import demo
+
+    return demo.wechatpay_settings()
 
 
 def alipay_settings() -> dict[str, Any] | None:
-    """The Alipay app settings, or None when Alipay is not configured."""
+    """The Alipay app settings, or None when Alipay is not configured (or the demo simulator)."""
     raw = _dues_settings().get("ALIPAY")
-    return dict(raw) if raw else None
+    if raw:
+        return dict(raw)
+    from dangjian.dues.simulators import demo
+
+    return demo.alipay_settings()

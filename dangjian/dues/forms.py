@@ -148,9 +148,15 @@ class PayForm(forms.Form):
     voluntary = YuanField(label=_("Voluntary extra dues (yuan)"), required=False)
     channel = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
 
+    at_host = forms.BooleanField(label=_("Pay to my host branch"), required=False)
+
     def __init__(self, *args: Any, month_choices: list[tuple[str, str]], channels: list[tuple[str, str]],
-                 **kwargs: Any) -> None:
+                 host: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if host is None:
+            del self.fields["at_host"]
+        else:
+            self.fields["at_host"].help_text = _("As a floating member you may pay to %(org)s.") % {"org": host.name}
         cast(forms.ChoiceField, self.fields["months"]).choices = month_choices
         cast(forms.ChoiceField, self.fields["channel"]).choices = channels
         if channels:

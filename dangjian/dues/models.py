@@ -14,17 +14,24 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.dues import (
+    HANDOVER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     RELIEF_TRANSITIONS,
     ArrearsLevel,
     ArrearsStatus,
     BaseSource,
     BaseStatus,
+    BillEntryKind,
     BillStatus,
+    ConsentKind,
+    ConsentStatus,
     DuesCategory,
+    HandoverStatus,
+    MismatchKind,
     NotificationOutcome,
     PaymentChannel,
     PaymentStatus,
+    ReconciliationStatus,
     ReliefKind,
     ReliefStatus,
 )
@@ -137,6 +144,8 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["org_path", "month"], name="dues_bill_path_month_idx"),
             models.Index(fields=["month", "status"], name="dues_bill_month_status_idx"),
+            # the ledger's one GROUP BY reads the month's bills under a path from this index alone
+            models.Index(fields=["month", "org_path", "status", "amount_cents"], name="dues_bill_ledger_cover_idx"),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +183,13 @@ class Payment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    #: the host branch that took the payment of a floating member paying where they are (DOMAIN §8);
+    #: empty when it is the member's own branch
+    collected_org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("collected by"))
+    collected_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    #: when the gateway says the payer paid (its bill's trade time; reconciliation matches on it)
+    gateway_paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_no = models.CharField(max_length=64, blank=True)
     refund_reason = models.CharField(max_length=200, blank=True)
@@ -181,7 +197,12 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("dues payment")
         verbose_name_plural = _("dues payments")
-        indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx")]
+        indexes = [models.Index(fields=["org_path", "paid_at"], name="dues_payment_path_paid_idx"),
+                   # the ledger's payments list, newest first: walked in order and filtered by path
+                   models.Index(fields=["created_at"], name="dues_payment_created_idx"),
+                   # the ledger's voluntary-dues total: the few payments with voluntary dues, by day
+                   models.Index(fields=["paid_at", "org_path"], condition=Q(voluntary_cents__gt=0),
+                                name="dues_payment_voluntary_idx")]
 
     def __str__(self) -> str:
         return self.out_trade_no
@@ -200,6 +221,12 @@ class Payment(models.Model):
     @property
     def voluntary_yuan(self) -> str:
         return cents_to_yuan(self.voluntary_cents)
+
+    @property
+    def paid_by_proxy(self) -> bool:
+        """An online payment started by someone else than the member (a consented proxy)."""
+        return bool(self.created_by_id and self.channel in ("wechat", "alipay")
+                    and self.created_by_id != self.member.person.user_id)
 
     @property
     def dues_cents(self) -> int:
@@ -252,3 +279,179 @@ class ArrearsAlert(models.Model):
     @property
     def unpaid_yuan(self) -> str:
         return cents_to_yuan(self.unpaid_cents)
+
+
+class Reconciliation(models.Model):
+    """One day's trade bill of one gateway compared with our payments (Beijing date)."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=PaymentChannel.choices)
+    bill_date = models.DateField(_("bill date"))
+    status = models.CharField(_("status"), max_length=20, choices=ReconciliationStatus.choices)
+    gateway_count = models.PositiveIntegerField(_("payments in the gateway's bill"), default=0)
+    gateway_cents = models.BigIntegerField(_("paid according to the gateway (fen)"), default=0)
+    gateway_refund_cents = models.BigIntegerField(_("refunded according to the gateway (fen)"), default=0)
+    local_count = models.PositiveIntegerField(_("payments recorded here"), default=0)
+    local_cents = models.BigIntegerField(_("paid according to our records (fen)"), default=0)
+    local_refund_cents = models.BigIntegerField(_("refunded according to our records (fen)"), default=0)
+    mismatch_count = models.PositiveIntegerField(_("mismatches"), default=0)
+    error = models.CharField(max_length=300, blank=True)
+    file_sha1 = models.CharField(max_length=40, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        constraints = [models.UniqueConstraint(fields=["channel", "bill_date"], name="dues_reconciliation_day")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.bill_date}"
+
+    @property
+    def gateway_yuan(self) -> str:
+        return cents_to_yuan(self.gateway_cents)
+
+    @property
+    def local_yuan(self) -> str:
+        return cents_to_yuan(self.local_cents)
+
+
+class ReconciliationItem(models.Model):
+    """One mismatch found by a reconciliation (kept for the treasurers; rewritten on a re-run)."""
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("mismatch"), max_length=20, choices=MismatchKind.choices)
+    entry = models.CharField(_("entry"), max_length=10, choices=BillEntryKind.choices, default=BillEntryKind.PAYMENT)
+    out_trade_no = models.CharField(_("order number"), max_length=64)
+    gateway_txn_id = models.CharField(max_length=64, blank=True)
+    gateway_cents = models.BigIntegerField(null=True, blank=True)
+    local_cents = models.BigIntegerField(null=True, blank=True)
+    local_status = models.CharField(max_length=10, blank=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: the paying member's organization; the county root for an order we do not know at all
+    org_path = models.CharField(max_length=255, db_index=True)
+
+    class Meta:
+        verbose_name = _("reconciliation mismatch")
+        verbose_name_plural = _("reconciliation mismatches")
+
+    @property
+    def gateway_yuan(self) -> str:
+        return cents_to_yuan(self.gateway_cents) if self.gateway_cents is not None else "—"
+
+    @property
+    def local_yuan(self) -> str:
+        return cents_to_yuan(self.local_cents) if self.local_cents is not None else "—"
+
+    @property
+    def local_status_label(self) -> str:
+        return str(PaymentStatus(self.local_status).label) if self.local_status in PaymentStatus.values else "—"
+
+
+class DuesNotice(models.Model):
+    """A branch's yearly public notice of dues (党费公示), frozen when the branch publishes it.
+
+    ``rows``: ``[{"name": "张爱丽", "months": ["paid", "due", "exempt", "", …12], "paid_cents": 91800}]``
+    — names only, as members see each other; no base, category, ID number or phone."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    rows = models.JSONField(default=list)
+    total_due_cents = models.BigIntegerField(default=0)
+    total_paid_cents = models.BigIntegerField(default=0)
+    voluntary_cents = models.BigIntegerField(default=0)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dues public notice")
+        verbose_name_plural = _("dues public notices")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="dues_notice_org_year")]
+
+    @property
+    def total_paid_yuan(self) -> str:
+        return cents_to_yuan(self.total_paid_cents)
+
+    @property
+    def total_due_yuan(self) -> str:
+        return cents_to_yuan(self.total_due_cents)
+
+    @property
+    def voluntary_yuan(self) -> str:
+        return cents_to_yuan(self.voluntary_cents)
+
+
+class DuesHandover(models.Model):
+    """Dues a branch collected in a month or quarter and handed up to the committee above (上缴),
+    confirmed (or returned) by that committee."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    to_organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("handed up to"))
+    period_start = models.DateField(_("first month"))
+    period_end = models.DateField(_("last month"))
+    collected_cents = models.BigIntegerField(_("collected (fen)"))
+    handed_up_cents = models.BigIntegerField(_("handed up (fen)"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=HandoverStatus.choices,
+                              default=HandoverStatus.HANDED_UP)
+    handed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    handed_up_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dues handed up")
+        verbose_name_plural = _("dues handed up")
+        constraints = [models.UniqueConstraint(fields=["organization", "period_start"],
+                                               condition=~Q(status="returned"), name="dues_handover_once_per_period")]
+        indexes = [models.Index(fields=["org_path", "period_start"], name="dues_handover_path_idx")]
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in HANDOVER_TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError({"status": gettext("A hand-over cannot go from “%(old)s” to “%(new)s”.")
+                                   % {"old": HandoverStatus(self.status).label,
+                                      "new": HandoverStatus(new_status).label
+                                      if new_status in HandoverStatus.values else new_status}})
+
+    @property
+    def collected_yuan(self) -> str:
+        return cents_to_yuan(self.collected_cents)
+
+    @property
+    def handed_up_yuan(self) -> str:
+        return cents_to_yuan(self.handed_up_cents)
+
+
+class DuesConsent(models.Model):
+    """The branch's consent for a member to pay by the quarter, or through a proxy (the user who
+    may pay for them), recorded with its reason and the months it covers."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_consents",
+                               verbose_name=_("member"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    proxy = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="dues_proxy_for", verbose_name=_("proxy"))
+    from_month = models.DateField(_("from month"))
+    to_month = models.DateField(_("to month"))
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.ACTIVE)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dues consent")
+        verbose_name_plural = _("dues consents")
+        indexes = [models.Index(fields=["member", "kind", "status"], name="dues_consent_member_idx")]

@@ -26,11 +26,16 @@ def own_member(user: Any) -> Member | None:
 
 
 def access_payment(user: Any, out_trade_no: str) -> Payment:
-    """A payment the user made, or one in their ``dues.manage`` scope."""
-    return get_scoped_or_404(Payment.objects.select_related("member__person"), user, PERM_MANAGE,
-                             path_field="org_path", extra=Q(member__person__user=user)
-                             if getattr(user, "is_authenticated", False) else None,
-                             out_trade_no=str(out_trade_no)[:32])
+    """A payment the user made (for themself or as a proxy), one in their ``dues.manage`` scope,
+    or one a floating member paid to a host branch in that scope."""
+    qs = Payment.objects.select_related("member__person", "collected_org")
+    own = (Q(member__person__user=user) | Q(created_by=user)) if getattr(user, "is_authenticated", False) else None
+    try:
+        return get_scoped_or_404(qs, user, PERM_MANAGE, path_field="org_path", extra=own,
+                                 out_trade_no=str(out_trade_no)[:32])
+    except Http404:
+        return get_scoped_or_404(qs.exclude(collected_path=""), user, PERM_MANAGE, path_field="collected_path",
+                                 out_trade_no=str(out_trade_no)[:32])
 
 
 def access_base(user: Any, base_id: Any) -> DuesBase:
@@ -47,9 +52,23 @@ def access_relief(user: Any, relief_id: Any) -> DuesRelief:
         return get_scoped_or_404(qs, user, PERM_APPROVE_RELIEF, path_field="org_path", pk=relief_id)
 
 
-def access_managed_member(user: Any, member_id: Any) -> Member:
-    return get_scoped_or_404(Member.objects.select_related("person", "organization"), user, PERM_MANAGE,
-                             path_field="org_path", pk=member_id)
+def access_managed_member(user: Any, member_id: Any, *, with_guests: bool = False) -> Member:
+    """A member in the user's scope; with ``with_guests`` also a floating member whose host branch
+    (certificate in force) is in it — the host takes their dues."""
+    qs = Member.objects.select_related("person", "organization")
+    try:
+        return get_scoped_or_404(qs, user, PERM_MANAGE, path_field="org_path", pk=member_id)
+    except Http404:
+        if not with_guests:
+            raise
+    from dangjian.core.scoping import in_scope
+    from dangjian.dues.consent import host_branch
+
+    member = qs.filter(pk=int(member_id)).first() if str(member_id).isdigit() else None
+    host = host_branch(member) if member is not None else None
+    if member is None or host is None or not in_scope(user, PERM_MANAGE, host.path):
+        raise Http404
+    return member
 
 
 def access_ledger_org(user: Any, org_id: Any) -> Organization:
@@ -123,21 +142,28 @@ class Ledger:
 
 
 def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
-    """应缴/实缴/欠缴 per branch for one month under ``org`` (counts and cents): three queries."""
+    """应缴/实缴/欠缴 for one month under ``org`` (counts and cents), one row per child organization
+    with its whole subtree rolled up (a branch: one row, itself; bills of members placed directly
+    on a committee: a row for the committee itself). Drill down by opening a child. Three queries;
+    a county gives ≈10–30 rows instead of ≈1,800 branch rows."""
+    from django.db.models.functions import Substr
+
+    steplen = Organization.steplen
     bills = scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
         org_path__startswith=org.path, month=month)
-    agg = (bills.values("organization_id")
+    agg = (bills.annotate(child=Substr("org_path", 1, len(org.path) + steplen)).values("child")
            .annotate(due_count=Count("pk", filter=~Q(status=BillStatus.EXEMPT)),
                      due_cents=Sum("amount_cents"),
                      paid_count=Count("pk", filter=Q(status=BillStatus.PAID)),
                      paid_cents=Sum("amount_cents", filter=Q(status=BillStatus.PAID)),
                      exempt_count=Count("pk", filter=Q(status=BillStatus.EXEMPT)))
            .order_by())
-    names = dict(Organization.objects.filter(path__startswith=org.path).values_list("pk", "name"))
+    children = {path: (pk, name) for pk, path, name in Organization.objects.filter(
+        path__startswith=org.path, depth__lte=org.depth + 1).values_list("pk", "path", "name")}
     ledger = Ledger(month, org)
     for row in agg:
-        r = LedgerRow(row["organization_id"], names.get(row["organization_id"], "?"),
-                      row["due_count"], row["due_cents"] or 0, row["paid_count"], row["paid_cents"] or 0,
+        pk, name = children.get(row["child"], (0, "?"))
+        r = LedgerRow(pk, name, row["due_count"], row["due_cents"] or 0, row["paid_count"], row["paid_cents"] or 0,
                       exempt_count=row["exempt_count"])
         r.unpaid_count = r.due_count - r.paid_count
         r.unpaid_cents = r.due_cents - r.paid_cents
@@ -199,7 +225,7 @@ def ledger_members(user: Any, org: Organization) -> QuerySet[Member]:
 def payments_for(user: Any, org: Organization) -> QuerySet[Payment]:
     return (scoped(Payment.objects.all(), user, PERM_MANAGE, path_field="org_path")
             .filter(org_path__startswith=org.path).exclude(status=PaymentStatus.CREATED)
-            .select_related("member__person").order_by("-created_at"))
+            .select_related("member__person").order_by("-created_at", "-pk"))
 
 
 def arrears_for(user: Any, org: Organization) -> QuerySet[ArrearsAlert]:
@@ -232,3 +258,93 @@ def paid_up_to(member: Member) -> dt.date | None:
     if first_due is not None:
         settled = settled.filter(month__lt=first_due)
     return settled.order_by("-month").values_list("month", flat=True).first()
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+def reconciliations_for(user: Any) -> QuerySet[Any]:
+    """Every day's reconciliation (the merchant account is the county's), newest first; a dues
+    manager sees the list, and of the mismatches only those in their scope."""
+    from dangjian.dues.models import Reconciliation
+
+    return Reconciliation.objects.order_by("-bill_date", "channel")
+
+
+def access_reconciliation(user: Any, rec_id: Any) -> Any:
+    from dangjian.core.scoping import has_any
+    from dangjian.dues.models import Reconciliation
+
+    if not has_any(user, PERM_MANAGE):
+        raise Http404
+    try:
+        return Reconciliation.objects.get(pk=int(rec_id))
+    except (Reconciliation.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
+
+
+def reconciliation_items(user: Any, rec: Any) -> QuerySet[Any]:
+    from dangjian.dues.models import ReconciliationItem
+
+    return scoped(ReconciliationItem.objects.filter(reconciliation=rec), user, PERM_MANAGE, path_field="org_path") \
+        .select_related("payment__member__person", "payment__member__organization").order_by("kind", "pk")
+
+
+# --- public notice and hand-over ----------------------------------------------------------------
+
+def member_notice(member: Member, year: int | None) -> Any:
+    """The published notice of the member's branch (the given year, else the latest)."""
+    from dangjian.dues.models import DuesNotice
+
+    qs = DuesNotice.objects.filter(organization_id=member.organization_id)
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year").first()
+
+
+def handovers_for(user: Any, org: Organization) -> QuerySet[Any]:
+    from dangjian.core.scoping import subtree_q
+    from dangjian.dues.models import DuesHandover
+
+    return scoped(DuesHandover.objects.filter(subtree_q(org.path, "org_path")), user, PERM_MANAGE,
+                  path_field="org_path").select_related("organization", "to_organization") \
+        .order_by("-period_start", "org_path")
+
+
+def access_handover(user: Any, handover_id: Any) -> Any:
+    from dangjian.dues.models import DuesHandover
+
+    return get_scoped_or_404(DuesHandover.objects.select_related("organization", "to_organization"), user,
+                             PERM_MANAGE, path_field="org_path", pk=handover_id)
+
+
+@dataclass
+class HandoverTotals:
+    count: int = 0
+    handed_up_cents: int = 0
+    confirmed_cents: int = 0
+
+    @property
+    def handed_up_yuan(self) -> str:
+        return cents_to_yuan(self.handed_up_cents)
+
+    @property
+    def confirmed_yuan(self) -> str:
+        return cents_to_yuan(self.confirmed_cents)
+
+
+def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
+    """Hand-overs of the organizations under ``org`` whose period covers ``month`` (not returned)."""
+    from dangjian.core.scoping import subtree_q
+    from dangjian.dues import HandoverStatus
+    from dangjian.dues.models import DuesHandover
+
+    rows = DuesHandover.objects.filter(subtree_q(org.path, "org_path"), period_start__lte=month,
+                                       period_end__gte=month).exclude(status=HandoverStatus.RETURNED) \
+        .values("status").annotate(n=Count("pk"), s=Sum("handed_up_cents"))
+    out = HandoverTotals()
+    for row in rows:
+        out.count += row["n"]
+        out.handed_up_cents += row["s"] or 0
+        if row["status"] == HandoverStatus.CONFIRMED:
+            out.confirmed_cents += row["s"] or 0
+    return out

@@ -39,3 +39,11 @@ def check_arrears() -> dict[str, int]:
     from dangjian.dues.arrears import run_arrears_check
 
     return run_arrears_check()
+
+
+@task()
+def reconcile_payments() -> dict[str, str]:
+    """Yesterday's trade bill of each configured gateway against our payments (and failed days again)."""
+    from dangjian.dues.reconcile import reconcile_recent
+
+    return reconcile_recent()

@@ -6,6 +6,7 @@ Each adapter turns the vendor's answers into these small types; the actions neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -50,6 +51,46 @@ class TradeState:
 class RefundResult:
     refund_id: str
     status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+
+
+def yuan_text(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def yuan_to_cents(text: Any) -> int | None:
+    """``"76.50"`` → 7650; None for anything that is not a whole number of fen."""
+    try:
+        value = Decimal(str(text).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite():
+        return None
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        return None
+    return int(cents)
+
+
+@dataclass(frozen=True)
+class BillRow:
+    """One line of a gateway's daily trade bill: a successful payment or a refund."""
+
+    out_trade_no: str
+    entry: str  # "payment" or "refund"
+    amount_cents: int
+    transaction_id: str = ""
+    time: str = ""
+
+
+@dataclass(frozen=True)
+class TradeBill:
+    """A day's trade bill as downloaded (``rows`` empty when the gateway had no trades that day)."""
+
+    bill_date: str
+    rows: list[BillRow]
+    sha1: str = ""
 
 
 def get_gateway(channel: str) -> Any:

@@ -9,36 +9,35 @@ a local simulator in tests and the demo.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import socket
 import urllib.error
 import urllib.parse
-from decimal import Decimal, InvalidOperation
+import urllib.request
+import zipfile
 from typing import Any
 
 from alipay import AliPay
 from alipay.utils import AliPayConfig
 
 from dangjian.dues.config import alipay_settings
-from dangjian.dues.gateways import BadNotification, GatewayError, OrderStart, RefundResult, TradeState
+from dangjian.dues.gateways import (
+    BadNotification,
+    BillRow,
+    GatewayError,
+    OrderStart,
+    RefundResult,
+    TradeBill,
+    TradeState,
+    yuan_text,
+    yuan_to_cents,
+)
 
 DEFAULT_GATEWAY = "https://openapi.alipay.com/gateway.do"
 _STATES = {"TRADE_SUCCESS": "SUCCESS", "TRADE_FINISHED": "SUCCESS", "WAIT_BUYER_PAY": "NOTPAY",
            "TRADE_CLOSED": "CLOSED"}
-
-
-def yuan_text(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def yuan_to_cents(text: Any) -> int | None:
-    try:
-        value = Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return None
-    cents = value * 100
-    if not value.is_finite() or cents != cents.to_integral_value():
-        return None
-    return int(cents)
 
 
 class AlipayGateway:
@@ -125,3 +124,82 @@ class AlipayGateway:
             transaction_id=str(data.get("trade_no", "") or ""),
             raw=data,
         )
+
+    # --- daily bill -----------------------------------------------------------------------------
+
+    def trade_bill(self, bill_date: str) -> TradeBill:
+        """The day's trade bill: ``alipay.data.dataservice.bill.downloadurl.query`` (bill_type
+        ``trade``) gives a short-lived URL of a zip holding GBK CSV files; the detail file
+        (``…_业务明细.csv``) lists every payment (交易) and refund (退款)."""
+        method = "alipay.data.dataservice.bill.downloadurl.query"
+        data = self._server(lambda: self.client.verified_sync_response(
+            self.client.build_body(method, {"bill_type": "trade", "bill_date": bill_date}),
+            method.replace(".", "_") + "_response"))
+        if data.get("code") != "10000":
+            if data.get("sub_code") == "isp.bill_not_exist":  # no trades that day
+                return TradeBill(bill_date, [])
+            raise GatewayError("rejected", f"{data.get('code')} {data.get('sub_code', '')}")
+        url = str(data.get("bill_download_url") or "")
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise GatewayError("bad_response", "no bill download URL")
+        try:
+            with urllib.request.urlopen(url, timeout=float(self.conf.get("TIMEOUT", 10))) as response:  # noqa: S310
+                payload = response.read()
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise GatewayError("network", str(exc)[:200]) from None
+        return TradeBill(bill_date, parse_alipay_bill_zip(payload), hashlib.sha1(payload).hexdigest())  # noqa: S324
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    if info.flag_bits & 0x800:  # UTF-8 name
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def parse_alipay_bill_zip(payload: bytes) -> list[BillRow]:
+    """The rows of the detail CSV inside Alipay's bill zip (``GatewayError`` if it is not one)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+        names = [i for i in archive.infolist() if _zip_name(i).endswith(".csv") and "汇总" not in _zip_name(i)]
+        if not names:
+            raise GatewayError("bad_response", "no detail file in the bill")
+        text = archive.read(names[0]).decode("gbk")
+    except (zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise GatewayError("bad_response", str(exc)[:200]) from None
+    return parse_alipay_bill_csv(text)
+
+
+def parse_alipay_bill_csv(text: str) -> list[BillRow]:
+    """``支付宝交易号, 商户订单号, 业务类型, …, 完成时间, …, 订单金额（元）, 商家实收（元）, …`` — the
+    values padded with tabs; comment lines start with ``#``."""
+    rows: list[BillRow] = []
+    header: list[str] | None = None
+    for record in csv.reader(io.StringIO(text)):
+        if not record or record[0].startswith("#"):
+            continue
+        fields = [f.strip() for f in record]
+        if header is None:
+            if fields[0] == "支付宝交易号":
+                header = fields
+            continue
+        row = dict(zip(header, fields, strict=False))
+        kind = row.get("业务类型", "")
+        if kind == "交易":
+            cents = yuan_to_cents(row.get("订单金额（元）"))
+            entry = "payment"
+        elif kind == "退款":
+            cents = yuan_to_cents(row.get("商家实收（元）"))
+            cents = abs(cents) if cents is not None else None
+            entry = "refund"
+        else:
+            continue
+        if cents is None:
+            raise GatewayError("bad_response", f"bad amount in the bill for {row.get('商户订单号', '')}")
+        rows.append(BillRow(row.get("商户订单号", ""), entry, cents, row.get("支付宝交易号", ""),
+                            row.get("完成时间", "")))
+    if header is None:
+        raise GatewayError("bad_response", "no header in the bill")
+    return rows

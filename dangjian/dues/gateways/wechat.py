@@ -9,6 +9,10 @@ local simulator in tests and the demo (the SDK keeps the base URL in ``Core._gat
 
 from __future__ import annotations
 
+import csv
+import gzip
+import hashlib
+import io
 import json
 from typing import Any
 
@@ -16,7 +20,16 @@ import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from dangjian.dues.config import wechatpay_settings
-from dangjian.dues.gateways import BadNotification, GatewayError, OrderStart, RefundResult, TradeState
+from dangjian.dues.gateways import (
+    BadNotification,
+    BillRow,
+    GatewayError,
+    OrderStart,
+    RefundResult,
+    TradeBill,
+    TradeState,
+    yuan_to_cents,
+)
 
 DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
 _HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial",
@@ -147,3 +160,70 @@ class WeChatPayGateway:
             transaction_id=str(data.get("transaction_id", "") or ""),
             raw=data,
         )
+
+    # --- daily bill -----------------------------------------------------------------------------
+
+    def trade_bill(self, bill_date: str) -> TradeBill:
+        """``GET /v3/bill/tradebill`` (ALL, GZIP) gives a download URL and the SHA1 of the bill;
+        the file (downloaded with a signed request, not signed back) is a CSV whose values start
+        with a backquote: every successful payment and every refund of the day."""
+        try:
+            code, body = self.client.trade_bill(bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+        except requests.Timeout as exc:
+            raise GatewayError("timeout", str(exc)) from None
+        except requests.RequestException as exc:
+            raise GatewayError("network", str(exc)) from None
+        except Exception as exc:  # signature of the answer does not verify
+            raise GatewayError("bad_response", str(exc)[:200]) from None
+        try:
+            data = json.loads(body) if body else {}
+        except (TypeError, ValueError):
+            raise GatewayError("bad_response", f"HTTP {code}: not JSON") from None
+        if int(code) == 400 and data.get("code") == "NO_STATEMENT_EXIST":  # no trades that day
+            return TradeBill(bill_date, [])
+        if not 200 <= int(code) < 300:
+            raise GatewayError("rejected", f"HTTP {code}: {data.get('code', '')} {data.get('message', '')}".strip())
+        url = str(data.get("download_url") or "")
+        if not url:
+            raise GatewayError("bad_response", "no download_url")
+        try:
+            code, content = self.client.download_bill(url)
+        except requests.RequestException as exc:
+            raise GatewayError("network", str(exc)) from None
+        if not 200 <= int(code) < 300 or not isinstance(content, bytes):
+            raise GatewayError("rejected", f"HTTP {code} downloading the bill")
+        try:
+            raw = gzip.decompress(content)
+        except (OSError, EOFError) as exc:
+            raise GatewayError("bad_response", f"not gzip: {exc}") from None
+        digest = hashlib.sha1(raw).hexdigest()  # noqa: S324 - WeChat Pay's integrity hash is SHA1
+        if str(data.get("hash_type", "SHA1")).upper() != "SHA1" or digest != str(data.get("hash_value", "")).lower():
+            raise GatewayError("bad_response", "the bill's SHA1 does not match hash_value")
+        return TradeBill(bill_date, parse_wechat_tradebill(raw.decode("utf-8-sig")), digest)
+
+
+def parse_wechat_tradebill(text: str) -> list[BillRow]:
+    """The ALL trade bill: a header line, one line per trade (``SUCCESS`` payments and ``REFUND``
+    lines), then the totals. Every value is prefixed with a backquote."""
+    rows: list[BillRow] = []
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines or "商户订单号" not in lines[0]:
+        raise GatewayError("bad_response", "no header in the bill")
+    header = [h.strip() for h in lines[0]]
+    for record in lines[1:]:
+        if not record:
+            continue
+        if record[0].startswith("总交易单数"):
+            break
+        row = dict(zip(header, (f.strip().lstrip("`") for f in record), strict=False))
+        state = row.get("交易状态", "")
+        if state == "SUCCESS":
+            cents, entry = yuan_to_cents(row.get("订单金额")), "payment"
+        elif state == "REFUND":
+            cents, entry = yuan_to_cents(row.get("退款金额")), "refund"
+        else:
+            continue
+        if cents is None:
+            raise GatewayError("bad_response", f"bad amount in the bill for {row.get('商户订单号', '')}")
+        rows.append(BillRow(row.get("商户订单号", ""), entry, cents, row.get("微信订单号", ""), row.get("交易时间", "")))
+    return rows

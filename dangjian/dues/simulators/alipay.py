@@ -13,7 +13,9 @@ Test controls: ``pay(no)``, ``notification(no, …)`` (optionally tampered), ``d
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
+import io
 import json
 import secrets
 import threading
@@ -21,6 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from typing import Any, cast
 from wsgiref.simple_server import make_server
@@ -30,7 +33,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from dangjian.dues.simulators.keys import KeyPair, make_keypair
-from dangjian.dues.simulators.wechatpay import _QuietHandler, _ThreadingServer
+from dangjian.dues.simulators.wechatpay import _QuietHandler, _ThreadingServer, beijing_now
+
+
+class _GbkZipInfo(zipfile.ZipInfo):
+    """A zip entry whose name is stored in GBK without the UTF-8 flag, as Alipay's bill files are."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's own hook
+        return self.filename.encode("gbk"), self.flag_bits
 
 
 @dataclass
@@ -44,6 +54,9 @@ class AlipayOrder:
     status: str = "WAIT_BUYER_PAY"
     trade_no: str = ""
     refunded: str = "0.00"
+    paid_time: str = ""  # Beijing time, as in the bill
+    refund_time: str = ""
+    refund_no: str = ""
 
 
 class AlipaySimulator:
@@ -57,6 +70,7 @@ class AlipaySimulator:
         self._app_pub = cast(rsa.RSAPublicKey, serialization.load_pem_public_key(self.app.public_pem.encode()))
         self.orders: dict[str, AlipayOrder] = {}
         self.delay_next = 0.0
+        self.bill_files: dict[str, bytes] = {}
         self.delivered: list[tuple[int, str]] = []
         self.lock = threading.Lock()
         self._server: _ThreadingServer | None = None
@@ -107,6 +121,7 @@ class AlipaySimulator:
             if order.status == "WAIT_BUYER_PAY":
                 order.status = "TRADE_SUCCESS"
                 order.trade_no = time.strftime("%Y%m%d") + "22001" + f"{secrets.randbelow(10**12):012d}"
+                order.paid_time = beijing_now().strftime("%Y-%m-%d %H:%M:%S")
         if notify:
             return self.deliver(self.notification(out_trade_no), order.notify_url)
         return None
@@ -122,7 +137,8 @@ class AlipaySimulator:
             "out_trade_no": out_trade_no, "trade_status": order.status if order else "TRADE_SUCCESS",
             "total_amount": total_amount or (order.total_amount if order else "1.00"),
             "receipt_amount": total_amount or (order.total_amount if order else "1.00"),
-            "subject": order.subject if order else "", "gmt_payment": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "subject": order.subject if order else "", "gmt_payment": (order.paid_time if order and order.paid_time
+                                                              else beijing_now().strftime("%Y-%m-%d %H:%M:%S")),
             "buyer_id": "2088000000000000",
         }
         message = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
@@ -164,6 +180,13 @@ class AlipaySimulator:
                 start_response("302 Found", [("Location", back)])
                 return [b""]
             return self._html(start_response, 200, "<p id='sim-done'>支付成功</p>")
+        if path == "/sim/bill" and method == "GET":
+            token = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""))).get("fileId", "")
+            content = self.bill_files.get(token)
+            if content is None:
+                return self._html(start_response, 404, "<p>账单不存在</p>")
+            start_response("200 OK", [("Content-Type", "application/oct-stream")])
+            return [content]
         params = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         if self.delay_next:
             delay, self.delay_next = self.delay_next, 0.0
@@ -184,6 +207,8 @@ class AlipaySimulator:
                 payload = {"code": "10000", "msg": "Success", "out_trade_no": order.out_trade_no,
                            "trade_no": order.trade_no, "trade_status": order.status,
                            "total_amount": order.total_amount}
+                if order.paid_time:
+                    payload["send_pay_date"] = order.paid_time
             return self._json(start_response, self._signed_response(api, payload))
         if api == "alipay.trade.refund":
             if order is None or order.status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
@@ -193,11 +218,80 @@ class AlipaySimulator:
             else:
                 order.refunded = order.total_amount
                 order.status = "TRADE_CLOSED"
+                order.refund_time = beijing_now().strftime("%Y-%m-%d %H:%M:%S")
+                order.refund_no = str(biz.get("out_request_no", ""))
                 payload = {"code": "10000", "msg": "Success", "trade_no": order.trade_no,
                            "out_trade_no": order.out_trade_no, "refund_fee": order.total_amount, "fund_change": "Y"}
             return self._json(start_response, self._signed_response(api, payload))
+        if api == "alipay.data.dataservice.bill.downloadurl.query":
+            return self._json(start_response, self._signed_response(api, self._bill_url(biz)))
         return self._json(start_response, self._signed_response(api or "unknown", {
             "code": "40004", "msg": "Business Failed", "sub_code": "ACQ.NOT_SUPPORTED"}))
+
+    # --- the daily bill -------------------------------------------------------------------------
+
+    DETAIL_HEADER = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"
+                     "订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,"
+                     "券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注")
+
+    def add_paid_order(self, out_trade_no: str, total_amount: str) -> AlipayOrder:
+        """A trade the merchant never created through us (seen only in the bill)."""
+        with self.lock:
+            self.orders[out_trade_no] = AlipayOrder(out_trade_no, total_amount, "党费", "", "",
+                                                    "FAST_INSTANT_TRADE_PAY")
+        self.pay(out_trade_no, notify=False)
+        return self.orders[out_trade_no]
+
+    def bill_csv(self, bill_date: str) -> tuple[str, int]:
+        """The day's 业务明细 file as Alipay lays it out (values padded with a tab)."""
+        rows = []
+        for o in list(self.orders.values()):
+            if o.trade_no and o.paid_time[:10] == bill_date:
+                rows.append([o.trade_no, o.out_trade_no, "交易", o.subject, o.paid_time, o.paid_time, "", "", "", "",
+                             "sim***@example.com", o.total_amount, o.total_amount, "0.00", "0.00", "0.00", "0.00",
+                             "0.00", "", "0.00", "0.00", "", "-0.00", "0.00", ""])
+            if o.refund_time and o.refund_time[:10] == bill_date:
+                rows.append([o.trade_no, o.out_trade_no, "退款", o.subject, o.paid_time, o.refund_time, "", "", "", "",
+                             "sim***@example.com", o.total_amount, "-" + o.refunded, "0.00", "0.00", "0.00", "0.00",
+                             "0.00", "", "0.00", "0.00", o.refund_no, "0.00", "0.00", ""])
+        day = bill_date.replace("-", "")
+        lines = ["#支付宝业务明细查询", "#账号：[20880000000000000156]",
+                 f"#起始日期：[{day[:4]}年{day[4:6]}月{day[6:]}日 00:00:00]   终止日期：[{day[:4]}年{day[4:6]}月{day[6:]}日 23:59:59]",
+                 "#-----------------------------------------业务明细列表----------------------------------------",
+                 self.DETAIL_HEADER]
+        lines += [",".join(v + "\t" for v in row) for row in rows]
+        lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
+                  f"#交易合计：{sum(1 for r in rows if r[2] == '交易')}笔，退款合计：{sum(1 for r in rows if r[2] == '退款')}笔",
+                  f"#导出时间：[{beijing_now():%Y年%m月%d日 %H:%M:%S}]"]
+        return "\r\n".join(lines) + "\r\n", len(rows)
+
+    def _bill_url(self, biz: dict[str, Any]) -> dict[str, Any]:
+        bill_date = str(biz.get("bill_date", ""))
+        try:
+            day = dt.date.fromisoformat(bill_date)
+        except ValueError:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-arguments",
+                    "sub_msg": "bill_date"}
+        if biz.get("bill_type") != "trade" or day > beijing_now().date():
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-arguments",
+                    "sub_msg": "账单类型或日期错误"}
+        text, count = self.bill_csv(bill_date)
+        if not count:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist", "sub_msg": "账单不存在"}
+        prefix = f"20880000000000000156_{bill_date.replace('-', '')}"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            # names and contents in GBK, as Alipay's files are (no UTF-8 flag on the names)
+            for name, body in ((f"{prefix}_业务明细.csv", text),
+                               (f"{prefix}_业务明细(汇总).csv", "#支付宝业务汇总查询\r\n")):
+                info = _GbkZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                archive.writestr(info, body.encode("gbk"))
+        token = secrets.token_hex(16)
+        self.bill_files[token] = buffer.getvalue()
+        base = self.url.rsplit("/", 1)[0]
+        return {"code": "10000", "msg": "Success",
+                "bill_download_url": f"{base}/sim/bill?bizType=trade&fileType=csv.zip&bizDates={bill_date}"
+                                     f"&fileId={token}"}
 
     def _cashier(self, params: dict[str, str], biz: dict[str, Any], start_response: Any) -> list[bytes]:
         no = str(biz.get("out_trade_no", ""))

@@ -16,6 +16,9 @@ tampered), ``deliver(headers, body)``, ``delay_next`` (answer the next API call 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import gzip
+import hashlib
 import html
 import json
 import secrets
@@ -38,6 +41,13 @@ from dangjian.dues.simulators.keys import KeyPair, make_apiv3_key, make_keypair
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def beijing_now() -> dt.datetime:
+    return dt.datetime.now(BEIJING)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -97,6 +107,8 @@ class WeChatPaySimulator:
         self.requests: list[dict[str, Any]] = []
         self.delivered: list[tuple[int, str]] = []
         self.delay_next = 0.0
+        self.bill_error = ""  # a test control: the tradebill API answers this error code
+        self.bill_files: dict[str, bytes] = {}
         self.lock = threading.Lock()
         self._server: _ThreadingServer | None = None
         self._thread: threading.Thread | None = None
@@ -178,7 +190,7 @@ class WeChatPaySimulator:
             if order.state != "SUCCESS":
                 order.state = "SUCCESS"
                 order.transaction_id = "42000" + secrets.token_hex(12)
-                order.success_time = time.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+                order.success_time = beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00")
         if notify:
             headers, body = self.notification(out_trade_no)
             return self.deliver(headers, body, order.notify_url)
@@ -204,7 +216,7 @@ class WeChatPaySimulator:
         cipher = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(),
                                                          associated.encode())
         envelope = {
-            "id": secrets.token_hex(16), "create_time": time.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+            "id": secrets.token_hex(16), "create_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
             "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
             "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
                          "ciphertext": base64.b64encode(cipher).decode(), "associated_data": associated,
@@ -276,7 +288,85 @@ class WeChatPaySimulator:
             return self._respond(start_response, 200, self._trade(order))
         if method == "POST" and path == "/v3/refund/domestic/refunds":
             return self._refund(data, start_response)
+        if method == "GET" and path == "/v3/bill/tradebill":
+            return self._tradebill(urllib.parse.parse_qs(query), start_response)
+        if method == "GET" and path == "/v3/billdownload/file":
+            token = (urllib.parse.parse_qs(query).get("token") or [""])[0]
+            content = self.bill_files.get(token)
+            if content is None:
+                return self._respond(start_response, 404, {"code": "RESOURCE_NOT_EXISTS", "message": "账单不存在"})
+            start_response("200 OK", [("Content-Type", "application/octet-stream")])  # not signed, as at WeChat Pay
+            return [content]
         return self._respond(start_response, 404, {"code": "NOT_FOUND", "message": "no such API"})
+
+    # --- the daily trade bill -------------------------------------------------------------------
+
+    BILL_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+                   "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,"
+                   "商户数据包,手续费,费率,订单金额,申请退款金额,费率备注")
+
+    def add_paid_order(self, out_trade_no: str, amount: int, notify_url: str = "") -> SimOrder:
+        """A trade the merchant never created through us (seen only in the bill)."""
+        with self.lock:
+            self.orders[out_trade_no] = SimOrder(out_trade_no, amount, "党费", notify_url, "native",
+                                                 "wx" + secrets.token_hex(14))
+        self.pay(out_trade_no, notify=False)
+        return self.orders[out_trade_no]
+
+    def bill_text(self, bill_date: str) -> str:
+        """The ALL trade bill of a day (Beijing time) in WeChat Pay's CSV layout."""
+        def y(cents: int) -> str:
+            return f"{cents // 100}.{cents % 100:02d}"
+
+        lines = [self.BILL_HEADER]
+        paid_total = refund_total = count = 0
+        with self.lock:
+            orders = list(self.orders.values())
+        for o in orders:
+            trade_type = "MWEB" if o.mode == "h5" else "NATIVE"
+            if o.transaction_id and o.success_time[:10] == bill_date:
+                count += 1
+                paid_total += o.amount
+                values = [o.success_time[:19].replace("T", " "), self.appid, self.mchid, "0", "", o.transaction_id,
+                          o.out_trade_no, "oSimulatedPayer", trade_type, "SUCCESS", "OTHERS", "CNY", y(o.amount),
+                          "0.00", "0", "0", "0.00", "0.00", "", "", o.description, "", "0.00000", "0.60%",
+                          y(o.amount), "0.00", ""]
+                lines.append(",".join("`" + v for v in values))
+            for r in o.refunds:
+                if str(r.get("success_time", ""))[:10] != bill_date:
+                    continue
+                count += 1
+                refund = int(r["amount"]["refund"])
+                refund_total += refund
+                values = [str(r["success_time"])[:19].replace("T", " "), self.appid, self.mchid, "0", "",
+                          o.transaction_id, o.out_trade_no, "oSimulatedPayer", trade_type, "REFUND", "OTHERS", "CNY",
+                          "0.00", "0.00", str(r["refund_id"]), str(r["out_refund_no"]), y(refund), "0.00",
+                          "ORIGINAL", "SUCCESS", o.description, "", "0.00000", "0.60%", "0.00", y(refund), ""]
+                lines.append(",".join("`" + v for v in values))
+        lines.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额")
+        lines.append(",".join("`" + v for v in (str(count), y(paid_total), y(refund_total), "0.00", "0.00000",
+                                                 y(paid_total), y(refund_total))))
+        return "\r\n".join(lines) + "\r\n"
+
+    def _tradebill(self, params: dict[str, list[str]], start_response: Any) -> list[bytes]:
+        bill_date = (params.get("bill_date") or [""])[0]
+        try:
+            day = dt.date.fromisoformat(bill_date)
+        except ValueError:
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "bill_date"})
+        if self.bill_error:
+            return self._respond(start_response, 500, {"code": self.bill_error, "message": "系统错误"})
+        if day > beijing_now().date():
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "账单日期不能晚于今天"})
+        text = self.bill_text(bill_date)
+        if text.count("\r\n") <= 3:  # header and totals only
+            return self._respond(start_response, 400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"})
+        raw = text.encode()
+        token = secrets.token_urlsafe(16)
+        self.bill_files[token] = gzip.compress(raw)
+        return self._respond(start_response, 200, {
+            "hash_type": "SHA1", "hash_value": hashlib.sha1(raw).hexdigest(),  # noqa: S324 - WeChat Pay's format
+            "download_url": f"{self.url}/v3/billdownload/file?token={token}"})
 
     def _create(self, mode: str, data: dict[str, Any], start_response: Any) -> list[bytes]:
         no = str(data.get("out_trade_no", ""))
@@ -313,7 +403,8 @@ class WeChatPaySimulator:
             return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "退款金额错误"})
         refund = {"refund_id": "50000" + secrets.token_hex(12), "out_refund_no": data.get("out_refund_no"),
                   "out_trade_no": order.out_trade_no, "transaction_id": order.transaction_id,
-                  "status": "SUCCESS", "amount": {"refund": amount["refund"], "total": order.amount,
+                  "status": "SUCCESS", "success_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                  "amount": {"refund": amount["refund"], "total": order.amount,
                                                   "currency": "CNY"}}
         order.refunds.append(refund)
         order.state = "REFUND"

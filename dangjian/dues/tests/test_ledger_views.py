@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from dangjian.dues import BaseStatus
 from dangjian.dues.actions import do_generate_bills, do_record_offline_payment
 from dangjian.dues.models import DuesBase
+from dangjian.dues.selectors import branch_month_ledger
 from dangjian.dues.tests.conftest import give_base
 
 
@@ -116,3 +117,21 @@ def test_import_validates_every_row_and_writes_nothing_on_error(client, tree, us
     assert response.status_code == 302
     assert DuesBase.objects.filter(status=BaseStatus.APPROVED).count() == 2
     assert DuesBase.objects.get(member=tree.bob).base_cents == 400050
+
+
+def test_committee_ledger_rolls_up_by_child_and_drills_down(client, tree, users, this_month):
+    for member, cents in ((tree.alice, 510000), (tree.carol, 300000), (tree.dave, 300000)):
+        give_base(member, cents, acting_user=users.admin)
+    result = do_generate_bills(this_month)
+    assert result.created == 3 and do_generate_bills(this_month).created == 0  # exact, and idempotent
+    do_record_offline_payment(tree.alice, months=[this_month], channel="cash", acting_user=users.secretary)
+    county = branch_month_ledger(users.admin, tree.county, this_month)
+    assert [(r.name, r.due_cents, r.paid_cents) for r in county.rows] == [
+        ("中共乙镇委员会", 1500, 0), ("中共甲镇委员会", 7650 + 1500, 7650)]
+    town = branch_month_ledger(users.admin, tree.town_a, this_month)
+    assert sorted(r.name for r in town.rows) == ["甲镇一村党支部", "甲镇二村党支部"]
+    branch = branch_month_ledger(users.admin, tree.branch_a1, this_month)
+    assert [(r.org_id, r.due_cents) for r in branch.rows] == [(tree.branch_a1.pk, 7650)]
+    client.force_login(users.admin)
+    page = client.get(reverse("dues:ledger") + f"?org={tree.county.pk}&month={this_month:%Y-%m}").content.decode()
+    assert f"?org={tree.town_a.pk}&amp;month={this_month:%Y-%m}" in page

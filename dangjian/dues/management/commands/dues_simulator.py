@@ -1,0 +1,28 @@
+"""``manage.py dues_simulator``: the demo's WeChat Pay and Alipay simulators (``make run``)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dangjian.dues.simulators import demo
+
+
+class Command(BaseCommand):
+    help = "Serve the local WeChat Pay and Alipay simulators for the demo (needs DUES_DEMO_SIMULATOR=1)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not demo.enabled():
+            raise CommandError("DUES_DEMO_SIMULATOR is off: the payment simulators are for the demo only.")
+        wechat, alipay = demo.start_simulators()
+        self.stdout.write(f"Payment simulators: WeChat Pay {wechat.url}, Alipay {alipay.url}")
+        stop = threading.Event()
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            wechat.stop()
+            alipay.stop()
