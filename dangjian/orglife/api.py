@@ -96,11 +96,36 @@ class KindOut(Schema):
     applies: bool
 
 
+class PersonOut(Schema):
+    member: int
+    name: str
+
+
+class TalkPairOut(Schema):
+    members: list[PersonOut]
+    done_on: dt.date | None
+
+
+class HeartTalksOut(Schema):
+    required: int = Field(description="Pairs that must talk at least once in the year (HEART_TALK_PAIRS).")
+    done: int
+    pairs: list[TalkPairOut]
+
+
+class SecretaryLectureOut(Schema):
+    secretary: PersonOut
+    lectures: int = Field(description="Closed party lectures given by this secretary in the year.")
+    required: int
+    done: bool
+
+
 class BranchOut(Schema):
     organization: OrgRef
     last_activity: dt.datetime | None
     inactive: bool
     kinds: list[KindOut]
+    heart_talks: HeartTalksOut
+    secretary_lectures: list[SecretaryLectureOut]
 
 
 class ComplianceOut(Schema):
@@ -184,5 +209,11 @@ def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> Any:
             "inactive": r.inactive,
             "kinds": [{"kind": k.kind, "period": k.period, "required": k.required, "held": k.held,
                        "periods_met": k.periods_met, "applies": k.applies} for k in r.kinds],
+            "heart_talks": {"required": r.talks.required, "done": r.talks.done, "pairs": [
+                {"members": [{"member": p.a.member_id, "name": p.a.name}, {"member": p.b.member_id, "name": p.b.name}],
+                 "done_on": p.done_on} for p in r.talks.pairs]},
+            "secretary_lectures": [{"secretary": {"member": s.secretary.member_id, "name": s.secretary.name},
+                                    "lectures": s.lectures, "required": s.required, "done": s.done}
+                                   for s in r.secretary_lectures],
         } for r in rows],
     }

@@ -53,6 +53,7 @@ def do_add_committee_seat(branch: Organization, member_id: Any, post: str, start
         errors["end_date"] = [_("The seat cannot end before it starts.")]
     if errors:
         raise ValidationError(errors)
+    assert member is not None
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=branch.pk).first()  # one writer per branch
         clash = CommitteeSeat.objects.filter(_overlapping(branch, start_date, end_date))

@@ -96,8 +96,13 @@ class CloseForm(forms.Form):
                               help_text=_("Plain text is fine; simple formatting (bold, lists, headings) is kept, "
                                           "anything else is removed."))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lecturers: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if lecturers is not None:  # a party lecture: who gave it is part of the record
+            self.fields["lecturer"] = forms.TypedChoiceField(
+                label=_("Lecturer"), coerce=int, choices=[("", _("— choose —")), *lecturers],
+                help_text=_("Who gave the lecture (each secretary gives at least one a year)."))
+            self.order_fields(["lecturer", "chair", "minute_taker", "minutes"])
         # The rich-text editor replaces the textarea when JavaScript runs; without it the
         # textarea is used as it is (plain text becomes paragraphs on the server).
         self.fields["minutes"].widget.attrs["data-rich-editor"] = editor_labels()

@@ -208,3 +208,77 @@ def test_talk_and_lecture_checks_cost_a_bounded_number_of_queries(
         rows = compliance_for(branches, 2026, today=TODAY)
     assert sum(r.talks.required for r in rows) == 4 + 1 + 1  # a1: 3 committee pairs + alice-bob; a2, b1: secretary-member
     assert sum(len(r.secretary_lectures) for r in rows) == 3
+
+
+def test_api_compliance_shows_talk_pairs_and_secretary_lectures(client: Any, tree: Any, users: Any, cm: Any) -> None:
+    from dangjian.orglife.tests.test_api import _bearer
+
+    talk(tree.branch_a1, users.secretary, [tree.alice, cm.xu], at(2026, 3, 5))
+    lecture(tree.branch_a1, users.secretary, at(2026, 4, 1), tree.alice)
+    headers = _bearer(client, users.organizer)
+    body = client.get(f"/api/v1/orglife/compliance?org={tree.town_a.pk}&year=2026", headers=headers).json()
+    a1 = next(b for b in body["branches"] if b["organization"]["id"] == tree.branch_a1.pk)
+    assert (a1["heart_talks"]["required"], a1["heart_talks"]["done"]) == (3, 1)
+    done = [p for p in a1["heart_talks"]["pairs"] if p["done_on"]]
+    assert done == [{"members": [{"member": tree.alice.pk, "name": "张爱丽"}, {"member": cm.xu.pk, "name": "徐委员"}],
+                     "done_on": "2026-03-05"}]
+    assert a1["secretary_lectures"] == [{"secretary": {"member": tree.alice.pk, "name": "张爱丽"}, "lectures": 1,
+                                         "required": 1, "done": True}]
+    a2 = next(b for b in body["branches"] if b["organization"]["id"] == tree.branch_a2.pk)
+    assert a2["heart_talks"] == {"required": 0, "done": 0, "pairs": []} and a2["secretary_lectures"] == []
+    body25 = client.get(f"/api/v1/orglife/compliance?org={tree.branch_a1.pk}&year=2025", headers=headers).json()
+    assert body25["branches"][0]["heart_talks"]["done"] == 0
+    assert body25["branches"][0]["secretary_lectures"][0]["done"] is False
+
+
+def test_committee_page_and_compliance_columns(client: Any, tree: Any, users: Any, cm: Any,
+                                               django_assert_max_num_queries: Any) -> None:
+    from django.urls import reverse
+
+    from dangjian.testing.fixtures import PASSWORD
+
+    talk(tree.branch_a1, users.secretary, [tree.alice, cm.xu], at(2026, 3, 5))
+    assert client.login(username=users.secretary.username, password=PASSWORD)
+    url = f"{reverse('orglife:committee')}?org={tree.branch_a1.pk}&year=2026"
+    with django_assert_max_num_queries(20):
+        page = client.get(url).content.decode()
+    assert "张爱丽 ↔ 徐委员" in page and "2026-03-05" in page and 'id="seat-form"' in page
+    # add a seat through the page, then end it
+    response = client.post(url, {"member": tree.bob.pk, "post": "member", "start_date": "2026-06-01"})
+    assert response.status_code == 302
+    seat = tree.bob.orglife_committee_seats.get()
+    response = client.post(reverse("orglife:end_seat", args=[seat.pk]) + f"?org={tree.branch_a1.pk}",
+                           {"end_date": "2026-10-31"})
+    seat.refresh_from_db()
+    assert response.status_code == 302 and seat.end_date == dt.date(2026, 10, 31)
+    # a second secretary is refused on the form, with the rule named
+    page = client.post(url, {"member": tree.bob.pk, "post": "secretary", "start_date": "2026-11-01"}).content.decode()
+    assert "已有书记" in page or "already has a secretary" in page
+    # the compliance page shows the pairs and the secretary's lecture per branch
+    comp = client.get(f"{reverse('orglife:compliance')}?org={tree.branch_a1.pk}&year=2026").content.decode()
+    assert "1 / 6" in comp and "✗ 张爱丽" in comp  # bob sat June–October: three more pairs
+    # another branch's committee is out of scope (404), and a member cannot add seats
+    assert client.get(f"{reverse('orglife:committee')}?org={tree.branch_a2.pk}").status_code == 404
+    client.logout()
+    assert client.login(username=users.member.username, password=PASSWORD)
+    assert client.get(url).status_code in (403, 404)
+    assert client.post(url, {"member": tree.bob.pk, "post": "member", "start_date": "2026-06-01"}).status_code in (
+        403, 404)
+
+
+def test_lecture_closed_on_the_page_records_the_lecturer(client: Any, tree: Any, users: Any) -> None:
+    from django.urls import reverse
+
+    from dangjian.testing.fixtures import PASSWORD
+
+    a = plan(tree.branch_a1, users.secretary, kind="party_lecture", starts_at=at(2026, 3, 1))
+    do_start_activity(a, acting_user=users.secretary)
+    assert client.login(username=users.secretary.username, password=PASSWORD)
+    page = client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
+    assert 'name="lecturer"' in page and f'<option value="{tree.alice.pk}">张爱丽</option>' in page
+    ids = {att.member_id: att.pk for att in Attendee.objects.filter(activity=a)}
+    client.post(reverse("orglife:close", args=[a.pk]), {
+        **CLOSE, "lecturer": tree.alice.pk, **{f"absence_{pk}": "事假" for pk in ids.values()}})
+    a.refresh_from_db()
+    assert a.status == "closed" and a.lecturer_id == tree.alice.pk
+    assert "主讲人：张爱丽" in client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
