@@ -180,3 +180,24 @@ def test_secretary_writes_formatted_minutes_and_pasted_script_is_neutralised(
     assert page.evaluate("window.__pwned") is None
     assert not csp_errors
     _no_scroll(page)
+
+
+def test_month_calendar_is_a_grid_on_a_desktop_and_a_list_on_a_phone(
+        phone_page: Any, browser_page: Any, live_server: Any, tree: Any, users: Any, ol: Any) -> None:
+    from dangjian.orglife.tests.conftest import at
+
+    a = plan(tree.branch_a1, users.secretary, topic="五月主题党日", kind="theme_day", starts_at=at(2026, 5, 8))
+    for page, user in ((browser_page, users.secretary), (phone_page, ol.alice)):
+        login(page, live_server.url, user.username, PASSWORD)
+        page.goto(f"{live_server.url}/orglife/calendar/?month=2026-04")
+        page.click("#cal-next")
+        page.wait_for_url("**month=2026-05")
+        assert "2026年5月" in page.inner_text("#cal-month")
+    # desktop: the 7-column grid is shown, the list is not
+    assert browser_page.is_visible("#cal-grid") and not browser_page.is_visible("#cal-list")
+    assert browser_page.locator("#cal-grid thead th").count() == 7
+    # phone: the grid collapses to the list of days, with no sideways scrolling
+    assert phone_page.is_visible("#cal-list") and not phone_page.is_visible("#cal-grid")
+    _no_scroll(phone_page)
+    phone_page.click("#cal-list >> text=五月主题党日")
+    phone_page.wait_for_url(f"**/orglife/a/{a.pk}/")
