@@ -282,3 +282,13 @@ def test_lecture_closed_on_the_page_records_the_lecturer(client: Any, tree: Any,
     a.refresh_from_db()
     assert a.status == "closed" and a.lecturer_id == tree.alice.pk
     assert "主讲人：张爱丽" in client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
+    # the record fills the ledger: the page and the Excel export name the lecturer
+    ledger = client.get(reverse("orglife:ledger") + f"?org={tree.branch_a1.pk}&year=2026").content.decode()
+    assert "主讲人：张爱丽" in ledger
+    import io
+
+    from openpyxl import load_workbook
+
+    xlsx = client.get(reverse("orglife:ledger_export") + f"?org={tree.branch_a1.pk}&year=2026")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert rows[1][13] == "主讲人" and rows[2][13] == "张爱丽"
