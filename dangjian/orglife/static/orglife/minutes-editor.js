@@ -70,7 +70,7 @@
     var editor = pell.init({
       element: holder,
       defaultParagraphSeparator: "p",
-      onChange: function (html) { textarea.value = html; },
+      onChange: function (html) { textarea.value = html; saveDraft(html); },
       actions: [
         { name: "bold", icon: "<b>B</b>", title: t("bold", "Bold") },
         { name: "italic", icon: "<i>I</i>", title: t("italic", "Italic") },
@@ -101,7 +101,13 @@
     }
     holder.querySelector(".rich-toolbar").setAttribute("role", "toolbar");
     holder.querySelectorAll(".rich-button").forEach(function (b) { b.setAttribute("aria-label", b.title); });
+    // A draft survives a failed close (the server redirects back with the error): kept in this
+    // tab's sessionStorage for this page only.
+    var draftKey = "dangjian.minutes:" + location.pathname;
+    var saveDraft = function (html) { try { sessionStorage.setItem(draftKey, html); } catch (e) { /* private mode */ } };
     var start = textarea.value.trim();
+    if (!start) { try { start = (sessionStorage.getItem(draftKey) || "").trim(); } catch (e) { start = ""; } }
+    if (start) textarea.value = start;
     content.innerHTML = start ? (/<[a-z\/!]/i.test(start) ? cleanHtml(start) : escapeText(start).replace(/\n/g, "<br>")) : "";
     textarea.hidden = true;
     textarea.classList.add("rich-source");
@@ -119,6 +125,7 @@
         exec("insertText", data.getData("text/plain"));
       }
       textarea.value = content.innerHTML;
+      saveDraft(textarea.value);
     });
     content.addEventListener("drop", function (event) { event.preventDefault(); });
     if (textarea.form) {
