@@ -200,7 +200,7 @@ def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> Any:
     count = qs.count()
     start = (query.page - 1) * query.page_size
     branches = list(qs[start:start + query.page_size]) if start < count else []
-    rows = compliance_for(branches, year)
+    rows = compliance_for(branches, year, talk_dates=True)
     return {
         "organization": {"id": org.pk, "name": org.name}, "year": year, "count": count, "page": query.page,
         "page_size": query.page_size,

@@ -117,9 +117,11 @@ def branches_under(org: Organization) -> QuerySet[Organization]:
     return Organization.objects.filter(subtree_q(org.path), kind__in=BRANCH_KINDS, is_active=True).order_by("path")
 
 
-def compliance_for(branches: list[Organization], year: int, *, today: dt.date | None = None) -> list[BranchCompliance]:
-    """Compliance of ``branches`` (a page of them) in ``year``: at most eight queries whatever their
-    number (four for the meeting frequencies, up to four for talks and secretaries' lectures)."""
+def compliance_for(branches: list[Organization], year: int, *, today: dt.date | None = None,
+                   talk_dates: bool = False) -> list[BranchCompliance]:
+    """Compliance of ``branches`` (a page of them) in ``year``: at most nine queries whatever their
+    number (four for the meeting frequencies, up to five for talks and secretaries' lectures).
+    ``talk_dates``: also the day each heart-to-heart talk pair talked (the API, the committee page)."""
     today = today or timezone.localdate()
     freqs = frequencies()
     ids = [b.pk for b in branches]
@@ -151,7 +153,7 @@ def compliance_for(branches: list[Organization], year: int, *, today: dt.date | 
     last = last_activity_dates(ids)
     threshold = timezone.now() - dt.timedelta(days=int(conf("INACTIVE_DAYS")))
     committee_min = int(conf("COMMITTEE_MIN_MEMBERS"))
-    talks, lectures = talks_and_lectures(ids, year)
+    talks, lectures = talks_and_lectures(ids, year, dates=talk_dates)
     result = []
     for b in branches:
         kinds = []

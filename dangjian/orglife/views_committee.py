@@ -63,7 +63,7 @@ def committee(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('orglife:committee')}?org={org.pk}&year={year}")
     seats = sorted(CommitteeSeat.objects.select_related("member__person").filter(organization=org),
                    key=lambda s: (s.end_date is not None, -s.start_date.toordinal(), s.pk))  # open seats first
-    row = compliance_for([org], year)[0]
+    row = compliance_for([org], year, talk_dates=True)[0]
     return render(request, "orglife/committee.html", {
         "org": org, "year": year, "manager": manager, "form": form, "seats": seats, "row": row,
         "end_form": EndSeatForm(),
