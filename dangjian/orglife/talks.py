@@ -160,10 +160,11 @@ def talks_and_lectures(branch_ids: list[int], year: int, *, seats: dict[int, lis
         talks_qs = Activity.objects.filter(organization_id__in=wanted, kind=ActivityKind.HEART_TALK,
                                            status=ActivityStatus.CLOSED, starts_at__gte=start, starts_at__lt=end)
         present: dict[int, tuple[int, list[int]]] = {}
-        for activity_id, org_id, member_id in (
-                Attendee.objects.filter(activity__in=talks_qs, checked_in_at__isnull=False)
-                .values_list("activity_id", "activity__organization_id", "member_id")
-                .order_by("activity__starts_at", "activity_id")):
+        signed_in = (Attendee.objects.filter(activity__in=talks_qs, checked_in_at__isnull=False)
+                     .values_list("activity_id", "activity__organization_id", "member_id"))
+        # In time order only when the days are wanted (the first talk of a pair gives its day).
+        signed_in = signed_in.order_by("activity__starts_at", "activity_id") if dates else signed_in.order_by()
+        for activity_id, org_id, member_id in signed_in:
             present.setdefault(activity_id, (org_id, []))[1].append(member_id)
         first_talk: dict[tuple[int, frozenset[int]], int] = {}
         for activity_id, (org_id, members) in present.items():
@@ -173,8 +174,9 @@ def talks_and_lectures(branch_ids: list[int], year: int, *, seats: dict[int, lis
                     pair.done = True
                     first_talk[(org_id, frozenset((m1, m2)))] = activity_id
         if dates and first_talk:
-            day = {pk: at.astimezone(tz()).date() for pk, at in Activity.objects.filter(
-                pk__in=set(first_talk.values())).values_list("pk", "starts_at").order_by()}
+            # The same talks again (not a list of ids: a committee-wide page would pass tens of
+            # thousands of parameters).
+            day = {pk: at.astimezone(tz()).date() for pk, at in talks_qs.values_list("pk", "starts_at").order_by()}
             for (org_id, key), activity_id in first_talk.items():
                 required[org_id][key].done_on = day[activity_id]
     talks = {b: TalkCompliance(list(required[b].values())) for b in branch_ids}
