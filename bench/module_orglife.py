@@ -9,7 +9,10 @@ months of closed activities at the configured frequencies (a few missed, a few b
 quiet so the "inactive" flag has something to find).
 
 Timed (in-process, ``timed``: p50/p95 after one warm-up):
-- ``compliance_for`` over one dashboard page (50 branches) and over all 2,000 branches;
+- ``compliance_for`` over one dashboard page (50 branches) and over all 2,000 branches (it
+  includes the heart-to-heart talk pairs and the secretaries' lectures: committees of five in the
+  branches with >= 7 members, ~80 % of their pairs talked, ~70 % of lectures given by the secretary);
+- ``talks_and_lectures`` alone, for one page and for all branches;
 - ``inactive_branches(committee).count()`` (the page's summary line);
 - ``GET /orglife/compliance/?org=<committee>`` (first and last page) and
   ``GET /api/v1/orglife/compliance?org=<committee>&page_size=500`` through the Django test client,
@@ -55,7 +58,7 @@ def build(rng: random.Random) -> dict:
     from dangjian.orglife import ActivityKind, ActivityStatus
     from dangjian.orglife.compliance import tz
     from dangjian.orglife.conf import conf, frequencies
-    from dangjian.orglife.models import Activity
+    from dangjian.orglife.models import Activity, Attendee, CommitteeSeat
     from dangjian.orgs import OrgKind
     from dangjian.orgs.models import Organization, PartyGroup
 
@@ -89,6 +92,22 @@ def build(rng: random.Random) -> dict:
         for p, m in zip(people, members, strict=True):
             m.person_id = p.pk
         Member.objects.bulk_create(members, batch_size=2000)
+        # Branch committees (branches with a committee: >= COMMITTEE_MIN_MEMBERS members): the
+        # first five full members sit on it (secretary, deputy, three members) for the whole
+        # period: ten heart-to-heart talk pairs per committee.
+        by_branch: dict[int, list[int]] = {}
+        for m in members:
+            if m.status == MemberStatus.FULL:
+                by_branch.setdefault(m.organization_id, []).append(m.pk)
+        seat_posts = ("secretary", "deputy_secretary", "member", "member", "member")
+        seats = [CommitteeSeat(organization_id=b.pk, member_id=mid, post=post, start_date=dt.date(2020, 1, 1))
+                 for b in branches if sizes[b.pk] >= int(conf("COMMITTEE_MIN_MEMBERS"))
+                 for mid, post in zip(by_branch.get(b.pk, [])[:5], seat_posts, strict=False)]
+        CommitteeSeat.objects.bulk_create(seats, batch_size=5000)
+        secretary = {s.organization_id: s.member_id for s in seats if s.post == "secretary"}
+        committees: dict[int, list[int]] = {}
+        for s in seats:
+            committees.setdefault(s.organization_id, []).append(s.member_id)
         t_orgs = time.perf_counter() - t0
 
         t1 = time.perf_counter()
@@ -121,20 +140,47 @@ def build(rng: random.Random) -> dict:
                         starts = dt.datetime(y, m, day, rng.choice((9, 14, 19)), 0, tzinfo=zone)
                         if starts >= now:
                             continue
+                        lecturer = (secretary.get(b.pk) if kind == ActivityKind.PARTY_LECTURE and rng.random() < 0.7
+                                    else None)
                         acts.append(Activity(
+                            lecturer_id=lecturer,
                             organization_id=b.pk, org_path=b.path, kind=kind, topic=f"{kind} {y}-{m:02d}",
                             starts_at=starts, ends_at=starts + dt.timedelta(hours=2), status=ActivityStatus.CLOSED,
                             chair="王书记", minute_taker="李委员", minutes="<p>会议记录</p>", started_at=starts,
                             closed_at=starts + dt.timedelta(hours=2), expected_count=sizes[b.pk],
                             present_full=max(sizes[b.pk] - 2, 1), leave_count=1, absent_count=1, created_at=starts))
+        # Heart-to-heart talks: about 80 % of each committee's pairs talked this year (two
+        # attendees, both signed in).
+        talks: list[Activity] = []
+        pairs: list[tuple[int, int]] = []
+        first_day = dt.datetime(today.year, 1, 1, 10, 0, tzinfo=zone)
+        span = max((now - first_day).days, 1)
+        for b in branches:
+            seated = committees.get(b.pk, [])
+            for i, x in enumerate(seated):
+                for y_ in seated[i + 1:]:
+                    if rng.random() >= 0.8:
+                        continue
+                    starts = first_day + dt.timedelta(days=rng.randrange(span))
+                    talks.append(Activity(
+                        organization_id=b.pk, org_path=b.path, kind=ActivityKind.HEART_TALK, topic="谈心谈话",
+                        starts_at=starts, ends_at=starts + dt.timedelta(hours=1), status=ActivityStatus.CLOSED,
+                        chair="王书记", minute_taker="李委员", minutes="<p>谈心谈话记录</p>", started_at=starts,
+                        closed_at=starts + dt.timedelta(hours=1), expected_count=2, present_full=2, created_at=starts))
+                    pairs.append((x, y_))
+        acts += talks
         Activity.objects.bulk_create(acts, batch_size=5000)
+        Attendee.objects.bulk_create([
+            Attendee(activity_id=t.pk, member_id=mid, has_vote=True, is_full=True, checked_in_at=t.starts_at,
+                     checkin_method="secretary")
+            for t, pair in zip(talks, pairs, strict=True) for mid in pair], batch_size=5000)
         t_acts = time.perf_counter() - t1
     from django.db import connection
 
     with connection.cursor() as c:
         c.execute("ANALYZE")
     return {"root": root, "committee": committee, "branches": branches, "members": len(members),
-            "activities": len(acts), "t_orgs": t_orgs, "t_acts": t_acts}
+            "activities": len(acts), "t_orgs": t_orgs, "t_acts": t_acts, "seats": len(seats), "talks": len(talks)}
 
 
 def main() -> None:
@@ -200,6 +246,24 @@ def main() -> None:
                     timed(lambda: compliance_for(all_branches, year), runs),
                     f"{len(q)} queries; {behind} branches behind"))
 
+    from dangjian.orglife.talks import talks_and_lectures
+
+    page_ids = [b.pk for b in page_branches]
+    all_ids = [b.pk for b in all_branches]
+    with CountQueries() as q:
+        talks_page, _lect = talks_and_lectures(page_ids, year)
+    results.append((f"talks_and_lectures: one page ({PAGE} branches)",
+                    timed(lambda: talks_and_lectures(page_ids, year), runs * 2),
+                    f"{len(q)} queries; {sum(t.required for t in talks_page.values())} pairs"))
+    with CountQueries() as q:
+        talks_all, lect_all = talks_and_lectures(all_ids, year)
+    results.append((f"talks_and_lectures: all {N_BRANCHES:,} branches",
+                    timed(lambda: talks_and_lectures(all_ids, year), runs),
+                    f"{len(q)} queries; {sum(t.done for t in talks_all.values()):,} of "
+                    f"{sum(t.required for t in talks_all.values()):,} pairs done; "
+                    f"{sum(1 for v in lect_all.values() for s in v if s.done)} of "
+                    f"{sum(len(v) for v in lect_all.values())} secretaries lectured"))
+
     def previous_held_query() -> int:
         """The held-per-month query as it was before 2026-11-25 (TruncMonth: a Python callback per
         row on SQLite), kept here only to show the difference in the same run."""
@@ -258,6 +322,7 @@ def main() -> None:
                      "baseline": label, "ratio": t["p50"] / b["p50"], "note": note})
     emit({"rows": rows, "setup": {
         "branches": N_BRANCHES, "members": data["members"], "activities": data["activities"],
+        "committee_seats": data["seats"], "heart_talks": data["talks"],
         "orgs_members_s": round(data["t_orgs"], 1), "activities_s": round(data["t_acts"], 1),
         "committee": committee.name, "year": year,
     }})

@@ -7,6 +7,9 @@
 # To upgrade: change a version below, run the script, update the {% static %} paths that
 # name the old directory (grep -r "vendor/<name>-" dangjian), run the browser tests.
 #
+# pell: the minutes editor of organizational life (contenteditable + execCommand, 3 KB, no
+# inline styles or handlers); dangjian/orglife/static/orglife/minutes-editor.js configures it.
+#
 # Alpine.js: the CSP build (@alpinejs/csp) — the standard build evaluates expressions with
 # new Function(), which our Content-Security-Policy (no 'unsafe-eval') forbids.
 set -euo pipefail
@@ -16,6 +19,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   "htmx        htmx.org         2.0.11    dist/htmx.min.js         htmx.min.js          0BSD"
   "alpinejs-csp @alpinejs/csp   3.17.4    dist/cdn.min.js          alpine-csp.min.js    MIT"
+  "pell        pell             1.0.6     dist/pell.min.js         pell.min.js          MIT"
 )
 
 write_mit() {
@@ -60,6 +64,8 @@ for line in "${PACKAGES[@]}"; do
   cp "$work/package/$src" "$dest/$target"
   if [[ -f "$work/package/LICENSE" ]]; then
     cp "$work/package/LICENSE" "$dest/LICENSE"
+  elif [[ -f "$work/package/LICENSE.md" ]]; then
+    cp "$work/package/LICENSE.md" "$dest/LICENSE"
   else
     # Some packages (@alpinejs/csp) ship no licence file, only "license" in package.json:
     # write that licence's standard text with the package's author.

@@ -69,3 +69,18 @@ class Grade(models.TextChoices):
 class CriticismKind(models.TextChoices):
     SELF = "self", _("Self-criticism")
     PEER = "peer", _("Criticism by others")
+
+
+class CommitteePost(models.TextChoices):
+    """A seat on the branch committee (支委会)."""
+
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+    MEMBER = "member", _("Committee member")
+
+
+class TalkPairRule(models.TextChoices):
+    """Who must hold a heart-to-heart talk with whom at least once a year (``HEART_TALK_PAIRS``)."""
+
+    COMMITTEE = "committee", _("Every pair of committee members")
+    SECRETARY_MEMBERS = "secretary_members", _("The secretary with each member of the branch")

@@ -457,6 +457,11 @@ def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_use
         errors["chair"] = [_("Name the chair.")]
     if not minute_taker:
         errors["minute_taker"] = [_("Name the minute-taker.")]
+    lecturer = None
+    if activity.kind == ActivityKind.PARTY_LECTURE:
+        lecturer = lecturer_choice(activity, data.get("lecturer"))
+        if lecturer is None:
+            errors["lecturer"] = [_("Choose who gave the lecture: an attendee or a current member of the branch.")]
     if errors:
         raise ValidationError(errors)
     reasons: Mapping[Any, Any] = data.get("absence_reasons") or {}
@@ -487,13 +492,31 @@ def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_use
         activity.minutes = minutes
         activity.chair = chair
         activity.minute_taker = minute_taker
+        activity.lecturer = lecturer
         activity.status = ActivityStatus.CLOSED
         activity.closed_at = timezone.now()
         activity.save()
         audit.record(acting_user, "orglife.activity_closed", activity, before={"status": ActivityStatus.IN_PROGRESS},
                      after={"status": activity.status, "expected": activity.expected_count,
-                            "present": len(present), "leave": activity.leave_count}, org_path=activity.org_path)
+                            "present": len(present), "leave": activity.leave_count,
+                            **({"lecturer": lecturer.pk} if lecturer else {})}, org_path=activity.org_path)
     return activity
+
+
+def lecturer_choices(activity: Activity) -> list[Any]:
+    """Who may be recorded as a party lecture's lecturer: its attendees and the branch's current
+    members (name order)."""
+    people = {m.pk: m for m in roster(activity.organization)}
+    for a in activity.attendees.select_related("member__person"):
+        people.setdefault(a.member_id, a.member)
+    return sorted(people.values(), key=lambda m: (m.person.name_pinyin, m.pk))
+
+
+def lecturer_choice(activity: Activity, value: Any) -> Any:
+    raw = getattr(value, "pk", value)
+    if not str(raw or "").isdigit():
+        return None
+    return next((m for m in lecturer_choices(activity) if m.pk == int(str(raw))), None)
 
 
 # --- Attendance ----------------------------------------------------------------------------------

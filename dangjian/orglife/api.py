@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
-from pydantic import field_validator
+from pydantic import BaseModel, field_validator
 
 from dangjian.api.auth import api_user, read_auth, token_auth
 from dangjian.api.errors import ApiError
@@ -96,11 +96,39 @@ class KindOut(Schema):
     applies: bool
 
 
+# The talk pieces are plain pydantic models, not ninja Schemas: a Schema runs ninja's
+# attribute-resolving root validator per object (a 500-branch page has ~13,000 of them, which
+# tripled the endpoint's time in bench/module_orglife.py); these are built from dicts anyway.
+class PersonOut(BaseModel):
+    member: int
+    name: str
+
+
+class TalkPairOut(BaseModel):
+    members: list[PersonOut]
+    done_on: dt.date | None
+
+
+class HeartTalksOut(BaseModel):
+    required: int = Field(description="Pairs that must talk at least once in the year (HEART_TALK_PAIRS).")
+    done: int
+    pairs: list[TalkPairOut]
+
+
+class SecretaryLectureOut(BaseModel):
+    secretary: PersonOut
+    lectures: int = Field(description="Closed party lectures given by this secretary in the year.")
+    required: int
+    done: bool
+
+
 class BranchOut(Schema):
     organization: OrgRef
     last_activity: dt.datetime | None
     inactive: bool
     kinds: list[KindOut]
+    heart_talks: HeartTalksOut
+    secretary_lectures: list[SecretaryLectureOut]
 
 
 class ComplianceOut(Schema):
@@ -175,7 +203,7 @@ def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> Any:
     count = qs.count()
     start = (query.page - 1) * query.page_size
     branches = list(qs[start:start + query.page_size]) if start < count else []
-    rows = compliance_for(branches, year)
+    rows = compliance_for(branches, year, talk_dates=True)
     return {
         "organization": {"id": org.pk, "name": org.name}, "year": year, "count": count, "page": query.page,
         "page_size": query.page_size,
@@ -184,5 +212,11 @@ def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> Any:
             "inactive": r.inactive,
             "kinds": [{"kind": k.kind, "period": k.period, "required": k.required, "held": k.held,
                        "periods_met": k.periods_met, "applies": k.applies} for k in r.kinds],
+            "heart_talks": {"required": r.talks.required, "done": r.talks.done, "pairs": [
+                {"members": [{"member": p.a.member_id, "name": p.a.name}, {"member": p.b.member_id, "name": p.b.name}],
+                 "done_on": p.done_on} for p in r.talks.pairs]},
+            "secretary_lectures": [{"secretary": {"member": s.secretary.member_id, "name": s.secretary.name},
+                                    "lectures": s.lectures, "required": s.required, "done": s.done}
+                                   for s in r.secretary_lectures],
         } for r in rows],
     }

@@ -18,6 +18,7 @@ from dangjian.members.models import Member
 from dangjian.orglife import ActivityKind, ActivityStatus
 from dangjian.orglife.conf import conf, frequencies
 from dangjian.orglife.models import Activity
+from dangjian.orglife.talks import SecretaryLecture, TalkCompliance, talks_and_lectures
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization, PartyGroup
 
@@ -93,10 +94,21 @@ class BranchCompliance:
     kinds: list[KindCompliance]
     last_activity: dt.datetime | None
     inactive: bool
+    talks: TalkCompliance = field(default_factory=TalkCompliance)
+    secretary_lectures: list[SecretaryLecture] = field(default_factory=list)
+    year_over: bool = False  # the year has ended: a missing talk or lecture can no longer be made up
 
     @property
     def behind(self) -> bool:
         return any(k.behind for k in self.kinds)
+
+    @property
+    def talks_behind(self) -> bool:
+        return self.year_over and bool(self.talks.missing)
+
+    @property
+    def lectures_behind(self) -> bool:
+        return self.year_over and any(not s.done for s in self.secretary_lectures)
 
 
 def branches_under(org: Organization) -> QuerySet[Organization]:
@@ -105,8 +117,11 @@ def branches_under(org: Organization) -> QuerySet[Organization]:
     return Organization.objects.filter(subtree_q(org.path), kind__in=BRANCH_KINDS, is_active=True).order_by("path")
 
 
-def compliance_for(branches: list[Organization], year: int, *, today: dt.date | None = None) -> list[BranchCompliance]:
-    """Compliance of ``branches`` (a page of them) in ``year``: four queries whatever their number."""
+def compliance_for(branches: list[Organization], year: int, *, today: dt.date | None = None,
+                   talk_dates: bool = False) -> list[BranchCompliance]:
+    """Compliance of ``branches`` (a page of them) in ``year``: at most nine queries whatever their
+    number (four for the meeting frequencies, up to five for talks and secretaries' lectures).
+    ``talk_dates``: also the day each heart-to-heart talk pair talked (the API, the committee page)."""
     today = today or timezone.localdate()
     freqs = frequencies()
     ids = [b.pk for b in branches]
@@ -138,6 +153,7 @@ def compliance_for(branches: list[Organization], year: int, *, today: dt.date | 
     last = last_activity_dates(ids)
     threshold = timezone.now() - dt.timedelta(days=int(conf("INACTIVE_DAYS")))
     committee_min = int(conf("COMMITTEE_MIN_MEMBERS"))
+    talks, lectures = talks_and_lectures(ids, year, dates=talk_dates)
     result = []
     for b in branches:
         kinds = []
@@ -159,7 +175,9 @@ def compliance_for(branches: list[Organization], year: int, *, today: dt.date | 
             kinds.append(kc)
         last_at = last.get(b.pk)
         result.append(BranchCompliance(branch=b, kinds=kinds, last_activity=last_at,
-                                       inactive=last_at is None or last_at < threshold))
+                                       inactive=last_at is None or last_at < threshold,
+                                       talks=talks.get(b.pk, TalkCompliance()),
+                                       secretary_lectures=lectures.get(b.pk, []), year_over=year < today.year))
     return result
 
 

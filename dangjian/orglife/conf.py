@@ -37,6 +37,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MATERIAL_BYTES": 20 * 1024 * 1024,
     "MAX_PHOTO_BYTES": 8 * 1024 * 1024,
     "MAX_PHOTOS": 12,
+    #: Heart-to-heart talks (谈心谈话, DOMAIN.md §6): the pairs that must talk at least once a
+    #: year. "committee" = every pair of branch-committee members (the rule); add
+    #: "secretary_members" for the secretary with each member of the branch (common practice).
+    "HEART_TALK_PAIRS": ("committee",),
+    #: Each secretary gives at least this many party lectures a year (DOMAIN.md §6); 0 = no check.
+    "SECRETARY_LECTURES": 1,
 }
 
 PERIODS = ("month", "quarter", "year")

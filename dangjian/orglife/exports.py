@@ -22,7 +22,7 @@ def ledger_workbook(org: Any, year: int, rows: list[Any]) -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     header = [_("Date"), _("Kind"), _("Topic"), _("Place"), _("Chair"), _("Minute-taker"), _("Expected"),
               _("Present (full)"), _("Present (probationary)"), _("Present (guests)"), _("On leave"), _("Absent"),
-              _("Minutes")]
+              _("Minutes"), _("Lecturer")]
     ws.append(header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -31,8 +31,9 @@ def ledger_workbook(org: Any, year: int, rows: list[Any]) -> bytes:
             timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M"), str(ActivityKind(a.kind).label), a.topic,
             a.place or a.online_link, a.chair, a.minute_taker, a.expected_count, a.present_full,
             a.present_probationary, a.present_guests, a.leave_count, a.absent_count, plain_text(a.minutes)[:32000],
+            a.lecturer.person.name if a.lecturer_id else "",
         ])
-    for col, width in zip("ABCDEFGHIJKLM", (17, 16, 30, 20, 10, 10, 8, 8, 8, 8, 8, 8, 60), strict=True):
+    for col, width in zip("ABCDEFGHIJKLMN", (17, 16, 30, 20, 10, 10, 8, 8, 8, 8, 8, 8, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=3, min_col=13, max_col=13):
         for cell in row:

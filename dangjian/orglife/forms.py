@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from django import forms
@@ -78,12 +79,33 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def editor_labels() -> str:
+    """The minutes editor's toolbar labels (``data-rich-editor``, read by orglife/minutes-editor.js)."""
+    return json.dumps({
+        "bold": str(_("Bold")), "italic": str(_("Italic")), "underline": str(_("Underline")),
+        "heading": str(_("Heading")), "subheading": str(_("Subheading")), "paragraph": str(_("Paragraph")),
+        "ulist": str(_("Bulleted list")), "olist": str(_("Numbered list")), "quote": str(_("Quote")),
+        "link": str(_("Link")), "link_prompt": str(_("Link address (starting with http:// or https://)")),
+    }, ensure_ascii=False)
+
+
 class CloseForm(forms.Form):
     chair = forms.CharField(label=_("Chair"), max_length=64)
     minute_taker = forms.CharField(label=_("Minute-taker"), max_length=64)
     minutes = forms.CharField(label=_("Minutes"), max_length=50000, widget=forms.Textarea(attrs={"rows": 8}),
                               help_text=_("Plain text is fine; simple formatting (bold, lists, headings) is kept, "
                                           "anything else is removed."))
+
+    def __init__(self, *args: Any, lecturers: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if lecturers is not None:  # a party lecture: who gave it is part of the record
+            self.fields["lecturer"] = forms.TypedChoiceField(
+                label=_("Lecturer"), coerce=int, choices=[("", _("— choose —")), *lecturers],
+                help_text=_("Who gave the lecture (each secretary gives at least one a year)."))
+            self.order_fields(["lecturer", "chair", "minute_taker", "minutes"])
+        # The rich-text editor replaces the textarea when JavaScript runs; without it the
+        # textarea is used as it is (plain text becomes paragraphs on the server).
+        self.fields["minutes"].widget.attrs["data-rich-editor"] = editor_labels()
 
 
 class ResolutionForm(forms.Form):

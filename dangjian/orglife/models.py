@@ -8,7 +8,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.orglife import ActivityKind, ActivityStatus, CheckinMethod, CriticismKind, Grade, LeaveStatus, VoteChoice
+from dangjian.orglife import (
+    ActivityKind,
+    ActivityStatus,
+    CheckinMethod,
+    CommitteePost,
+    CriticismKind,
+    Grade,
+    LeaveStatus,
+    VoteChoice,
+)
 
 
 class Activity(models.Model):
@@ -32,6 +41,10 @@ class Activity(models.Model):
     chair = models.CharField(_("chair"), max_length=64, blank=True)
     minute_taker = models.CharField(_("minute-taker"), max_length=64, blank=True)
     minutes = models.TextField(_("minutes"), blank=True, help_text=_("Sanitised HTML."))
+    # Who gave a party lecture (recorded when it is closed): "each secretary gives at least one
+    # party lecture a year" is checked against it.
+    lecturer = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="orglife_lectures", verbose_name=_("lecturer"))
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     planned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -215,3 +228,28 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CommitteeSeat(models.Model):
+    """A member's seat on a branch committee (支委会) over a span of dates: who must hold
+    heart-to-heart talks with whom, and which secretary owes the year's party lecture."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("branch"))
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="orglife_committee_seats",
+                               verbose_name=_("member"))
+    post = models.CharField(_("post"), max_length=20, choices=CommitteePost.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("committee seat")
+        verbose_name_plural = _("committee seats")
+        indexes = [models.Index(fields=["organization", "start_date"], name="orglife_seat_org_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(end_date__isnull=True)
+                                              | models.Q(end_date__gte=models.F("start_date")),
+                                              name="orglife_seat_dates")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.post}"

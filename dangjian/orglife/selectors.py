@@ -164,7 +164,7 @@ def ledger(org: Organization, year: int) -> list[Activity]:
     from dangjian.orglife.compliance import year_bounds
 
     start, end = year_bounds(year)
-    return list(Activity.objects.select_related("party_group")
+    return list(Activity.objects.select_related("party_group", "lecturer__person")
                 .filter(organization=org, status=ActivityStatus.CLOSED, starts_at__gte=start, starts_at__lt=end)
                 .order_by("starts_at", "pk"))
 

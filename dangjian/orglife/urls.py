@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.orglife import views
+from dangjian.orglife import views, views_calendar, views_committee
 
 app_name = "orglife"
 urlpatterns = [
@@ -37,6 +37,9 @@ urlpatterns = [
     path("a/<int:activity_id>/join/", views.join, name="join"),
     path("checkin/<int:activity_id>/<str:code>/", views.checkin, name="checkin"),
     path("compliance/", views.compliance, name="compliance"),
+    path("calendar/", views_calendar.month_view, name="calendar"),
+    path("committee/", views_committee.committee, name="committee"),
+    path("committee/seats/<int:seat_id>/end/", views_committee.end_seat, name="end_seat"),
     path("ledger/", views.ledger_view, name="ledger"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("ledger/export.pdf", views.ledger_export_pdf, name="ledger_export_pdf"),

@@ -192,7 +192,10 @@ def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "materials": list(activity.materials.order_by("pk")), "photos": list(activity.photos.order_by("pk")),
         "is_open": activity.status in OPEN_STATUSES,
         "addable": act.addable_members(activity) if manager and activity.status in OPEN_STATUSES else [],
-        "close_form": CloseForm(initial={"minutes": "", "chair": activity.chair, "minute_taker": activity.minute_taker}),
+        "close_form": CloseForm(
+            initial={"minutes": "", "chair": activity.chair, "minute_taker": activity.minute_taker},
+            lecturers=[(m.pk, m.person.name) for m in act.lecturer_choices(activity)]
+            if manager and activity.kind == ActivityKind.PARTY_LECTURE and activity.status in OPEN_STATUSES else None),
         "reason_form": ReasonForm(), "resolution_form": ResolutionForm(), "vote_form": VoteForm(),
         "LeaveStatus": LeaveStatus, "ActivityStatus": ActivityStatus, "ActivityKind": ActivityKind,
         **_review_context(activity, me, manager),
@@ -282,6 +285,7 @@ def close_view(request: HttpRequest, activity: Any) -> str:
     act.do_close_activity(activity, {
         "minutes": request.POST.get("minutes", ""), "chair": request.POST.get("chair", ""),
         "minute_taker": request.POST.get("minute_taker", ""), "absence_reasons": reasons,
+        "lecturer": request.POST.get("lecturer", ""),
     }, acting_user=request.user)
     return _("The activity is closed; it is now in the branch's ledger.")
 

@@ -166,3 +166,32 @@ def test_list_pagination_keeps_filters(client: Any, tree: Any, users: Any, setti
     _login(client, users.secretary)
     html = client.get(reverse("orglife:list") + "?kind=theme_day").content.decode()
     assert 'href="?kind=theme_day&amp;page=2"' in html or 'href="?kind=theme_day&page=2"' in html
+
+
+def test_close_form_offers_the_rich_text_editor_and_works_without_it(client: Any, tree: Any, users: Any) -> None:
+    """The minutes field is a plain textarea marked for the editor (scripts from 'self', no inline
+    script); a browser without JavaScript posts the textarea, and hostile markup is cleaned."""
+    import re
+
+    a = plan(tree.branch_a1, users.secretary)
+    do_start_activity(a, acting_user=users.secretary)
+    _login(client, users.secretary)
+    response = client.get(reverse("orglife:detail", args=[a.pk]))
+    page = response.content.decode()
+    assert re.search(r'<textarea name="minutes"[^>]*data-rich-editor="\{[^"]*&quot;bold&quot;: &quot;加粗&quot;', page)
+    assert "vendor/pell-1.0.6/pell.min.js" in page and "orglife/minutes-editor.js" in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.split("<body", 1)[1].replace(
+        '<script type="application/json"', ""))
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"].split("script-src", 1)[1].split(";")[0]
+    bob = Attendee.objects.get(activity=a, member=tree.bob)
+    alice = Attendee.objects.get(activity=a, member=tree.alice)
+    client.post(reverse("orglife:close", args=[a.pk]), {
+        "minutes": '<h3>议程</h3><p><img src=x onerror="alert(1)"><b onmouseover="x()">通过</b>'
+                   '<a href="javascript:alert(1)">链接</a></p>',
+        "chair": "张书记", "minute_taker": "李委员", f"absence_{bob.pk}": "病假", f"absence_{alice.pk}": "出差"})
+    a.refresh_from_db()
+    assert a.status == ActivityStatus.CLOSED
+    assert a.minutes == "<h3>议程</h3><p><b>通过</b><a>链接</a></p>"
+    detail = client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
+    assert "<h3>议程</h3><p><b>通过</b><a>链接</a></p>" in detail and "onerror" not in detail
+    assert "pell.min.js" not in detail  # the editor is loaded only while the record can be written
