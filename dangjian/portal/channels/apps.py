@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "dangjian.portal.channels"
+    label = "channels"
+    verbose_name = _("Portal channels")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dangjian.core.hooks import register_nav_link
+        from dangjian.core.notifications import register_kind
+        from dangjian.core.scheduler import register_job
+        from dangjian.portal.channels import receivers  # noqa: F401 - thin publish/unpublish receivers
+
+        register_kind("channels.news", _("Portal news (app news feed)"))
+        register_job("channels.retry_due", "* * * * *", "dangjian.portal.channels.tasks.retry_due_entries")
+        register_nav_link("channels:outbox", _("Channel deliveries"), perm="portal.edit", order=61)
