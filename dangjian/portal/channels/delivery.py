@@ -40,10 +40,10 @@ def _run(entry: OutboxEntry, progress: dict[str, Any]) -> Result:
     from dangjian.portal.channels.adapters.content import article_content
 
     older_open = OutboxEntry.objects.filter(
-        page_id=entry.page_id, channel=entry.channel, status__in=OPEN_STATUSES, pk__lt=entry.pk).exists()
+        page=entry.page, channel=entry.channel, status__in=OPEN_STATUSES, pk__lt=entry.pk).exists()
     if older_open:
         raise WaitForOlderDelivery()
-    post = ChannelPost.objects.filter(page_id=entry.page_id, channel=entry.channel).first()
+    post = ChannelPost.objects.filter(page=entry.page, channel=entry.channel).first()
     if post is None:
         post = ChannelPost(page_id=entry.page_id, channel=entry.channel, account=entry.account)
     adapter = get_adapter(entry.channel, entry.account)
@@ -107,7 +107,7 @@ def _succeeded(entry: OutboxEntry, progress: dict[str, Any], result: Result) -> 
             status=OutboxStatus.DONE, done_at=done, next_attempt_at=None, progress=progress,
             remote_id=result.remote_id[:200], remote_url=result.remote_url[:1000])
         post, _ = ChannelPost.objects.select_for_update().get_or_create(
-            page_id=entry.page_id, channel=entry.channel, defaults={"account": entry.account})
+            page=entry.page, channel=entry.channel, defaults={"account": entry.account})
         if entry.operation == Operation.WITHDRAW:
             post.live = False
             post.remote_id = post.remote_url = ""

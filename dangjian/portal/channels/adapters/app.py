@@ -26,6 +26,11 @@ def subscribers() -> list[int]:
                 .values_list("user_id", flat=True))
 
 
+def _ms(when: Any) -> Any:
+    """Milliseconds, as the API shows times: ``updated_since`` = a shown time then works exactly."""
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
 class AppAdapter:
     kind = ChannelKind.APP
     can_update = True
@@ -38,7 +43,7 @@ class AppAdapter:
         item, _created = AppFeedItem.objects.update_or_create(page_id=article.page_id, defaults={
             "title": article.title, "summary": article.summary or article.plain_text()[:200],
             "url": article.url, "cover_url": cover_url, "section": article.section,
-            "revision_id": article.revision_id, "published_at": article.date, "updated_at": timezone.now(),
+            "revision_id": article.revision_id, "published_at": article.date, "updated_at": _ms(timezone.now()),
         })
         return item
 

@@ -21,8 +21,8 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
-        fields[str(name)] = (part.get_filename(), payload)
+        payload = part.get_payload(decode=True)
+        fields[str(name)] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
     return fields
 
 
@@ -66,7 +66,7 @@ class StandInServer:
     def base_url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> Any:
         return self.start()

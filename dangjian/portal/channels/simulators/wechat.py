@@ -127,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
 class WeChatStandIn(StandInServer):
     handler_class = _Handler
 
-    def __init__(self, app_id: str = "wx0123456789abcdef", app_secret: str = "s3cr3t-wechat") -> None:
+    def __init__(self, app_id: str = "wx0123456789abcdef", app_secret: str = "s3cr3t-wechat") -> None:  # noqa: S107
         super().__init__()
         self.app_id = app_id
         self.app_secret = app_secret
@@ -274,9 +274,9 @@ class WeChatStandIn(StandInServer):
         if any(src not in self.inline_urls for src in _IMG_RE.findall(content)):
             return 45166  # images in the text must come from uploadimg
         thumb = a.get("thumb_media_id")
-        if a.get("article_type", "news") == "news":
-            if not thumb or thumb not in self.materials or self.materials[thumb]["type"] not in {"image", "thumb"}:
-                return 40007
+        known = thumb in self.materials and self.materials[thumb]["type"] in {"image", "thumb"}
+        if a.get("article_type", "news") == "news" and not known:
+            return 40007
         return 0
 
     def _draft_add(self, data: dict[str, Any]) -> dict[str, Any]:

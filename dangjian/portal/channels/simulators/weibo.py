@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
 class WeiboStandIn(StandInServer):
     handler_class = _Handler
 
-    def __init__(self, access_token: str = "2.00weibo-token", secure_domain: str = "127.0.0.1") -> None:
+    def __init__(self, access_token: str = "2.00weibo-token", secure_domain: str = "127.0.0.1") -> None:  # noqa: S107
         super().__init__()
         self.access_token = access_token
         self.secure_domain = secure_domain
