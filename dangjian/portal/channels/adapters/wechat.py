@@ -198,10 +198,9 @@ class WeChatAdapter:
             item = self._news_item(article)
             try:
                 progress["draft_media_id"] = self.client.draft_add([item])
-            except PermanentChannelError as e:
-                if e.code == 40007:  # our remembered material is gone on WeChat's side: upload again
+            except ChannelError as e:
+                if e.code == 40007:  # our remembered material is gone on WeChat's side: upload it again
                     self.forget_media(item["thumb_media_id"])
-                    raise ChannelError(str(e), code=40007) from e
                 raise
         if not progress.get("publish_id"):
             progress["publish_id"] = self.client.publish_submit(progress["draft_media_id"])

@@ -251,3 +251,17 @@ def test_missing_credentials_give_up_with_a_clear_error(channels_on, settings, d
     article = publish(channels_on, django_capture_on_commit_callbacks)
     (entry,) = entries(article, ChannelKind.WECHAT)
     assert entry.status == OutboxStatus.GAVE_UP and "CHANNELS_ACCOUNTS" in entry.last_error
+
+
+def test_cover_deleted_on_wechat_is_uploaded_again(channels_on, stand_ins, django_capture_on_commit_callbacks):
+    from dangjian.portal.channels.models import MediaAsset
+
+    publish(channels_on, django_capture_on_commit_callbacks, "第一篇")
+    stand_ins.wechat.materials.clear()  # someone deleted the account's images by hand
+    cover = MediaAsset.objects.filter(kind="material").first().image
+    with django_capture_on_commit_callbacks(execute=True):
+        second = published_article(channels_on.town_a, "第二篇", acting_user=channels_on.root, cover_image=cover)
+    (entry,) = entries(second, ChannelKind.WECHAT)
+    assert entry.status == OutboxStatus.FAILED and "40007" in entry.last_error
+    assert run_due_now(entry.next_attempt_at) == [OutboxStatus.DONE]
+    assert len(stand_ins.wechat.materials) == 1 and len(stand_ins.wechat.live_articles()) == 2
