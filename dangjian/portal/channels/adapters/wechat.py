@@ -18,6 +18,7 @@ fetches a new one and repeats the call once.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -180,6 +181,8 @@ class WeChatAdapter:
                                         "image or an image in the text")
         thumb_media_id, _url = self._media(cover, "material")
         content = article.render_html(lambda image: self._media(image, "inline")[1])
+        if not content.strip():  # an article with a summary only: WeChat needs a text
+            content = f"<p>{html.escape(article.summary or article.title)}</p>"
         return {
             "article_type": "news",
             "title": article.title[:64],
