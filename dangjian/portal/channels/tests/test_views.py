@@ -121,3 +121,12 @@ def test_app_feed_api(channels_on, stand_ins, client, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         article.unpublish(user=channels_on.root)
     assert client.get("/api/v1/channels/app-feed").json()["count"] == 0
+
+
+def test_wagtail_page_menu_links_to_the_channel_status(channels_on, stand_ins, client,
+                                                        django_capture_on_commit_callbacks):
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    login(client, channels_on.editor_a)
+    listing = client.get(f"/cms/pages/{channels_on.town_a.pk}/")
+    assert listing.status_code == 200
+    assert reverse("channels:article", args=[article.pk]) in listing.content.decode()
