@@ -47,7 +47,7 @@ class StandInServer:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, port: int = 0) -> StandInServer:
+    def start(self, port: int = 0) -> Any:
         server = ThreadingHTTPServer(("127.0.0.1", port), self.handler_class)
         server.daemon_threads = True
         server.owner = self  # type: ignore[attr-defined]
