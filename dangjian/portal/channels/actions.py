@@ -78,7 +78,9 @@ def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None
                     page=page, channel=channel, cycle=post.cycle, operation=Operation.WITHDRAW,
                     revision_id=post.revision_id or 0,
                     defaults={"page_title": page.title[:255], "account": post.account, "org_path": org_path,
-                              "created_by": acting_user},
+                              "created_by": acting_user,
+                              # what to delete should the article itself be deleted before this runs
+                              "progress": {"target": {"remote_id": post.remote_id}}},
                 )
                 if made:
                     _supersede(page, channel, entry)

@@ -39,18 +39,22 @@ def claimable(now: dt.datetime) -> Q:
 def _run(entry: OutboxEntry, progress: dict[str, Any]) -> Result:
     from dangjian.portal.channels.adapters.content import article_content
 
+    if entry.page is None:  # the article was deleted (Wagtail unpublishes it first)
+        if entry.operation != Operation.WITHDRAW:
+            raise PermanentChannelError("the article was deleted")
+        target = progress.get("target") or {}
+        gone = ChannelPost(channel=entry.channel, account=entry.account, remote_id=target.get("remote_id", ""))
+        return get_adapter(entry.channel, entry.account).withdraw(gone, progress)
     older_open = OutboxEntry.objects.filter(
         page=entry.page, channel=entry.channel, status__in=OPEN_STATUSES, pk__lt=entry.pk).exists()
     if older_open:
         raise WaitForOlderDelivery()
     post = ChannelPost.objects.filter(page=entry.page, channel=entry.channel).first()
     if post is None:
-        post = ChannelPost(page_id=entry.page_id, channel=entry.channel, account=entry.account)
+        post = ChannelPost(page=entry.page, channel=entry.channel, account=entry.account)
     adapter = get_adapter(entry.channel, entry.account)
     if entry.operation == Operation.WITHDRAW:
         return adapter.withdraw(post, progress)
-    if entry.page is None:
-        raise PermanentChannelError("the article was deleted")
     article = article_content(entry.page, entry.revision_id)
     if entry.operation == Operation.UPDATE and post.live:
         return adapter.update(article, post, progress)
@@ -106,6 +110,8 @@ def _succeeded(entry: OutboxEntry, progress: dict[str, Any], result: Result) -> 
         OutboxEntry.objects.filter(pk=entry.pk).update(
             status=OutboxStatus.DONE, done_at=done, next_attempt_at=None, progress=progress,
             remote_id=result.remote_id[:200], remote_url=result.remote_url[:1000])
+        if entry.page_id is None:
+            return
         post, _ = ChannelPost.objects.select_for_update().get_or_create(
             page=entry.page, channel=entry.channel, defaults={"account": entry.account})
         if entry.operation == Operation.WITHDRAW:

@@ -265,3 +265,16 @@ def test_cover_deleted_on_wechat_is_uploaded_again(channels_on, stand_ins, djang
     assert entry.status == OutboxStatus.FAILED and "40007" in entry.last_error
     assert run_due_now(entry.next_attempt_at) == [OutboxStatus.DONE]
     assert len(stand_ins.wechat.materials) == 1 and len(stand_ins.wechat.live_articles()) == 2
+
+
+def test_deleting_a_published_article_withdraws_it_everywhere(channels_on, stand_ins,
+                                                              django_capture_on_commit_callbacks):
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    page_id = article.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    withdrawals = OutboxEntry.objects.filter(operation=Operation.WITHDRAW)
+    assert {(e.channel, e.status, e.page_id) for e in withdrawals} == {
+        (c, OutboxStatus.DONE, None) for c in ChannelKind.values}
+    assert stand_ins.wechat.live_articles() == [] and stand_ins.weibo.live_statuses() == []
+    assert not AppFeedItem.objects.filter(page_id=page_id).exists()
