@@ -278,3 +278,21 @@ def test_deleting_a_published_article_withdraws_it_everywhere(channels_on, stand
         (c, OutboxStatus.DONE, None) for c in ChannelKind.values}
     assert stand_ins.wechat.live_articles() == [] and stand_ins.weibo.live_statuses() == []
     assert not AppFeedItem.objects.filter(page_id=page_id).exists()
+
+
+def test_an_entry_claimed_by_another_worker_is_not_sent_again_until_the_claim_expires(
+        channels_on, stand_ins, django_capture_on_commit_callbacks):
+    stand_ins.wechat.down = True
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    stand_ins.wechat.down = False
+    (entry,) = entries(article, ChannelKind.WECHAT)
+    claim_ends = timezone.now() + dt.timedelta(minutes=5)
+    OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxStatus.SENDING, next_attempt_at=claim_ends)
+    assert deliver(entry.pk) == OutboxStatus.SENDING  # another worker holds it: nothing sent
+    assert stand_ins.wechat.calls_to("/cgi-bin/draft/add") == 0
+    assert entry.pk not in due_entries()
+    # that worker died: after the claim expires the entry is picked up and delivered once
+    later = claim_ends + dt.timedelta(seconds=1)
+    assert entry.pk in due_entries(later)
+    assert run_due_now(later) == [OutboxStatus.DONE]
+    assert len(stand_ins.wechat.live_articles()) == 1
