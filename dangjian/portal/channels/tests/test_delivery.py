@@ -296,3 +296,25 @@ def test_an_entry_claimed_by_another_worker_is_not_sent_again_until_the_claim_ex
     assert entry.pk in due_entries(later)
     assert run_due_now(later) == [OutboxStatus.DONE]
     assert len(stand_ins.wechat.live_articles()) == 1
+
+
+def test_gallery_video_and_document_reach_wechat(channels_on, stand_ins, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    cover, a, b, poster = (make_image(t, channels_on.root) for t in ("封面", "甲", "乙", "海报"))
+    video = Document.objects.create(title="视频", file=ContentFile(b"\x00\x00\x00\x18ftypmp42", name="v.mp4"))
+    body = [
+        ("text", '<p>见<a href="/portal/xinwen/">资讯</a>。</p>'),
+        ("gallery", {"title": "活动剪影", "images": [{"image": a, "caption": "合影"}, {"image": b, "caption": ""}]}),
+        ("video", {"file": video, "url": "", "poster": poster, "caption": "活动视频"}),
+        ("document", {"document": video, "title": "附件下载"}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        published_article(channels_on.town_a, "图集", acting_user=channels_on.root, body=body, cover_image=cover)
+    (article,) = stand_ins.wechat.live_articles()
+    content = article["news_item"][0]["content"]
+    assert sum(1 for url in stand_ins.wechat.inline_urls if url in content) == 3  # two gallery images + poster
+    assert '<a href="http://testserver/portal/xinwen/">' in content  # links made absolute
+    assert "活动剪影" in content and "▶ 活动视频" in content and "附件下载" in content
+    assert 'href="http://testserver/documents/' in content
