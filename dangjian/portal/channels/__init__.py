@@ -27,10 +27,13 @@ class OutboxStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a newer version")
 
 
-#: Allowed outbox transitions; the worker's claim (pending/failed → sending) is a conditional UPDATE.
+#: Allowed outbox transitions. The worker's claim (→ sending) and its outcome are conditional
+#: UPDATEs in ``delivery.py``; sending → pending is "wait for an older delivery"; pending → done is
+#: a withdrawal with nothing on the channel; failed/gave up → pending is the editor's retry.
 OUTBOX_TRANSITIONS: dict[str, set[str]] = {
-    OutboxStatus.PENDING: {OutboxStatus.SENDING, OutboxStatus.SUPERSEDED},
-    OutboxStatus.SENDING: {OutboxStatus.DONE, OutboxStatus.FAILED, OutboxStatus.GAVE_UP, OutboxStatus.SENDING},
+    OutboxStatus.PENDING: {OutboxStatus.SENDING, OutboxStatus.SUPERSEDED, OutboxStatus.DONE},
+    OutboxStatus.SENDING: {OutboxStatus.DONE, OutboxStatus.FAILED, OutboxStatus.GAVE_UP, OutboxStatus.SENDING,
+                           OutboxStatus.PENDING},
     OutboxStatus.FAILED: {OutboxStatus.SENDING, OutboxStatus.SUPERSEDED, OutboxStatus.PENDING},
     OutboxStatus.GAVE_UP: {OutboxStatus.PENDING, OutboxStatus.SUPERSEDED},
     OutboxStatus.DONE: set(),

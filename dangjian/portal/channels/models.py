@@ -108,7 +108,10 @@ class OutboxEntry(models.Model):
 
     @property
     def can_retry(self) -> bool:
-        return self.status in (OutboxStatus.GAVE_UP, OutboxStatus.FAILED)
+        """A manual retry is the transition back to "waiting" (failed or gave up only)."""
+        from dangjian.portal.channels import OUTBOX_TRANSITIONS
+
+        return OutboxStatus.PENDING in OUTBOX_TRANSITIONS[self.status]
 
 
 class MediaAsset(models.Model):

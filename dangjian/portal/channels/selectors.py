@@ -12,7 +12,7 @@ from wagtail.models import Page
 
 from dangjian.core.scoping import ALL, get_scoped_or_404, in_scope, scope_paths, scoped
 from dangjian.portal.channels import ChannelKind
-from dangjian.portal.channels.models import AppFeedItem, ChannelPost, OutboxEntry
+from dangjian.portal.channels.models import ChannelPost, OutboxEntry
 
 PERM = "portal.edit"
 
@@ -54,7 +54,3 @@ def article_status(page: Page) -> list[dict[str, Any]]:
                      "latest": history[0] if history else None, "history": history})
     return rows
 
-
-def app_feed(before_id: int | None = None) -> QuerySet[AppFeedItem]:
-    qs = AppFeedItem.objects.order_by("-published_at", "-id")
-    return qs
