@@ -53,9 +53,20 @@ def section_channels(page: Page) -> dict[str, SectionChannel]:
     return {ch: row for ch, row in nearest.items() if row.enabled}
 
 
-def _supersede(page: Page, channel: str, keep: OutboxEntry) -> int:
-    return (OutboxEntry.objects.filter(page=page, channel=channel, status__in=SUPERSEDABLE)
-            .exclude(pk=keep.pk).update(status=OutboxStatus.SUPERSEDED, next_attempt_at=None))
+def _supersede(page: Page, channel: str, keep: OutboxEntry) -> list[dict[str, Any]]:
+    """Supersede the older entries still waiting, failed or given up. Remote things they left
+    half-made (a WeChat draft, a publish still in progress) go to ``keep.progress["leftovers"]``
+    for the adapter to clean up first; returns them."""
+    stale = OutboxEntry.objects.filter(page=page, channel=channel, status__in=SUPERSEDABLE).exclude(pk=keep.pk)
+    leftovers = [
+        {"draft_media_id": p["draft_media_id"], "publish_id": p.get("publish_id", "")}
+        for p in stale.values_list("progress", flat=True) if p and p.get("draft_media_id")
+    ]
+    stale.update(status=OutboxStatus.SUPERSEDED, next_attempt_at=None)
+    if leftovers:
+        keep.progress = {**(keep.progress or {}), "leftovers": leftovers}
+        keep.save(update_fields=["progress"])
+    return leftovers
 
 
 def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None = None,
@@ -83,8 +94,8 @@ def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None
                               "progress": {"target": {"remote_id": post.remote_id}}},
                 )
                 if made:
-                    _supersede(page, channel, entry)
-                    if not post.live and not OutboxEntry.objects.filter(
+                    leftovers = _supersede(page, channel, entry)
+                    if not post.live and not leftovers and not OutboxEntry.objects.filter(
                             page=page, channel=channel, status=OutboxStatus.SENDING).exists():
                         entry.status = OutboxStatus.DONE  # nothing out there: only queued versions dropped
                         entry.done_at = timezone.now()

@@ -196,7 +196,29 @@ class WeChatAdapter:
         }
 
     # --- operations ----------------------------------------------------------------------
+    def _cleanup(self, progress: dict[str, Any]) -> None:
+        """Remove what superseded deliveries left half-made: an unsent draft, or an article whose
+        publish was still in progress (deleted once WeChat has published it)."""
+        for item in list(progress.get("leftovers") or []):
+            if item.get("publish_id"):
+                status = self.client.publish_get(item["publish_id"])
+                code = int(status.get("publish_status", -1))
+                if code == 1:
+                    raise ChannelError("WeChat: an older version is still being published; asking again later",
+                                       code="publishing")
+                if code == 0 and status.get("article_id"):
+                    self._delete(str(status["article_id"]))
+                    progress["leftovers"].remove(item)
+                    continue
+            try:
+                self.client.draft_delete(item["draft_media_id"])
+            except ChannelError as e:
+                if e.code != 40007:  # already gone
+                    raise
+            progress["leftovers"].remove(item)
+
     def publish(self, article: ArticleContent, progress: dict[str, Any]) -> Result:
+        self._cleanup(progress)
         if not progress.get("draft_media_id"):
             item = self._news_item(article)
             try:
@@ -220,6 +242,7 @@ class WeChatAdapter:
                       data={"publish_id": progress["publish_id"]})
 
     def update(self, article: ArticleContent, post: Any, progress: dict[str, Any]) -> Result:
+        self._cleanup(progress)
         result = progress.get("new_article")
         if result is None:
             new = self.publish(article, progress)
@@ -237,6 +260,7 @@ class WeChatAdapter:
                 raise
 
     def withdraw(self, post: Any, progress: dict[str, Any]) -> Result:
+        self._cleanup(progress)
         if post.remote_id:
             self._delete(post.remote_id)
         return Result()

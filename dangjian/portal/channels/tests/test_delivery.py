@@ -318,3 +318,30 @@ def test_gallery_video_and_document_reach_wechat(channels_on, stand_ins, django_
     assert '<a href="http://testserver/portal/xinwen/">' in content  # links made absolute
     assert "活动剪影" in content and "▶ 活动视频" in content and "附件下载" in content
     assert 'href="http://testserver/documents/' in content
+
+
+def test_withdrawal_cleans_up_what_a_superseded_wechat_delivery_left(
+        channels_on, stand_ins, django_capture_on_commit_callbacks):
+    wechat = stand_ins.wechat
+    wechat.publishing_polls = 1  # submitted, WeChat still publishing when the editor withdraws
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    (first,) = entries(article, ChannelKind.WECHAT)
+    assert first.status == OutboxStatus.FAILED and first.progress["publish_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        article.unpublish(user=channels_on.root)
+    first.refresh_from_db()
+    assert first.status == OutboxStatus.SUPERSEDED
+    withdraw = OutboxEntry.objects.get(page=article, channel=ChannelKind.WECHAT, operation=Operation.WITHDRAW)
+    # WeChat finished publishing meanwhile: the withdrawal found that article and deleted it
+    assert withdraw.status == OutboxStatus.DONE and withdraw.progress["leftovers"] == []
+    assert len(wechat.articles) == 1 and wechat.live_articles() == []
+
+
+def test_withdrawal_deletes_an_unsent_draft(channels_on, stand_ins, django_capture_on_commit_callbacks):
+    wechat = stand_ins.wechat
+    wechat.fail("/cgi-bin/freepublish/submit", -1)
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    assert len(wechat.drafts) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        article.unpublish(user=channels_on.root)
+    assert wechat.drafts == {} and wechat.articles == {}
