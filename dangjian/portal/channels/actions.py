@@ -106,15 +106,19 @@ def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None
                 post.save(update_fields=["cycle"])
         else:
             revision_id = revision_id or page.live_revision_id or 0
-            for channel, config in section_channels(page).items():
+            accounts = {ch: row.account for ch, row in section_channels(page).items()}
+            # a channel switched off after the article went out still gets its edits (until withdrawn)
+            for live in ChannelPost.objects.filter(page=page, live=True).exclude(channel__in=accounts):
+                accounts[live.channel] = live.account
+            for channel, account in sorted(accounts.items()):
                 post, _new = ChannelPost.objects.select_for_update().get_or_create(
-                    page=page, channel=channel, defaults={"account": config.account})
+                    page=page, channel=channel, defaults={"account": account})
                 op = Operation.UPDATE if post.live else Operation.PUBLISH
                 if op == Operation.UPDATE and post.revision_id == revision_id:
                     continue  # this revision is what the channel shows already
                 entry, made = OutboxEntry.objects.get_or_create(
                     page=page, channel=channel, cycle=post.cycle, operation=op, revision_id=revision_id,
-                    defaults={"page_title": page.title[:255], "account": config.account, "org_path": org_path,
+                    defaults={"page_title": page.title[:255], "account": account, "org_path": org_path,
                               "created_by": acting_user},
                 )
                 if made:

@@ -345,3 +345,16 @@ def test_withdrawal_deletes_an_unsent_draft(channels_on, stand_ins, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         article.unpublish(user=channels_on.root)
     assert wechat.drafts == {} and wechat.articles == {}
+
+
+def test_edit_reaches_a_channel_switched_off_after_publishing(channels_on, stand_ins,
+                                                              django_capture_on_commit_callbacks):
+    from dangjian.portal.channels.actions import do_set_section_channel
+
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    do_set_section_channel(channels_on.town_a, ChannelKind.WEIBO, enabled=False, acting_user=channels_on.root)
+    article.title = "更正后的标题"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save_revision(user=channels_on.root).publish(user=channels_on.root)
+    (status,) = stand_ins.weibo.live_statuses()
+    assert "更正后的标题" in status["text"]
