@@ -8,6 +8,7 @@ Production overrides live in ``dangjian.settings_production``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
+    "dangjian.portal.channels",  # multi-channel publishing (三微一端)
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
@@ -372,3 +374,16 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
 # `make run` (tools/run.py) turns this on to pay through local WeChat Pay/Alipay simulators when no
 # real gateway is configured in DANGJIAN["DUES"]; off by default, never on in production.
 DUES_DEMO_SIMULATOR = env_bool("DUES_DEMO_SIMULATOR", False)
+
+# --- Portal channels (三微一端, dangjian/portal/channels; docs/modules/channels.md) ----------------
+# Credentials only here (env), never in the database: a section names an account of a channel.
+# CHANNELS_ACCOUNTS='{"wechat": {"default": {"app_id": "wx…", "app_secret": "…"}},
+#                     "weibo": {"default": {"access_token": "2.00…", "rip": "203.0.113.5"}}}'
+CHANNELS_ACCOUNTS = json.loads(os.environ.get("CHANNELS_ACCOUNTS", "") or "{}")
+CHANNELS_WECHAT_API_BASE = os.environ.get("CHANNELS_WECHAT_API_BASE", "https://api.weixin.qq.com")
+CHANNELS_WEIBO_API_BASE = os.environ.get("CHANNELS_WEIBO_API_BASE", "https://api.weibo.com")
+CHANNELS_SITE_URL = os.environ.get("CHANNELS_SITE_URL", "")  # absolute links sent out; default WAGTAILADMIN_BASE_URL
+CHANNELS_MAX_ATTEMPTS = int(os.environ.get("CHANNELS_MAX_ATTEMPTS", 6))
+CHANNELS_RETRY_BASE_SECONDS = int(os.environ.get("CHANNELS_RETRY_BASE_SECONDS", 60))
+CHANNELS_RETRY_MAX_SECONDS = int(os.environ.get("CHANNELS_RETRY_MAX_SECONDS", 6 * 3600))
+CHANNELS_HTTP_TIMEOUT = int(os.environ.get("CHANNELS_HTTP_TIMEOUT", 10))

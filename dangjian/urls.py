@@ -27,6 +27,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     # Portal (issue 6): search, feeds, comment moderation; the Wagtail admin; the public pages.
     path("", include("dangjian.portal.urls")),
+    path("staff/portal/channels/", include("dangjian.portal.channels.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", wagtail_sitemap, name="sitemap"),

@@ -1,0 +1,28 @@
+"""Background tasks of the channels app (django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def process_entry(entry_id: int) -> str:
+    from dangjian.portal.channels.delivery import deliver
+
+    return deliver(entry_id)
+
+
+def enqueue_entry(entry_id: int) -> None:
+    process_entry.enqueue(entry_id)
+
+
+@task()
+def retry_due_entries() -> int:
+    """Every minute (scheduler job ``channels.retry_due``): enqueue each entry whose retry is due,
+    whose worker died mid-delivery, or whose first enqueue was lost."""
+    from dangjian.portal.channels.delivery import due_entries
+
+    ids = due_entries()
+    for pk in ids:
+        process_entry.enqueue(pk)
+    return len(ids)
