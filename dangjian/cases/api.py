@@ -15,9 +15,17 @@ from pydantic import field_validator
 from dangjian.api.auth import api_user, read_auth, token_auth
 from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
 from dangjian.cases import CaseState
-from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case
+from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case, do_submit_co_input
 from dangjian.cases.models import Case
-from dangjian.cases.selectors import access_case, access_department, case_timeline, cases_for, filter_cases
+from dangjian.cases.selectors import (
+    access_case,
+    access_department,
+    acting_co_department,
+    case_timeline,
+    cases_for,
+    co_inputs,
+    filter_cases,
+)
 
 router = Router(tags=["cases"], auth=read_auth)
 
@@ -74,9 +82,19 @@ class TimelineStep(Schema):
     text: str
 
 
+class CoInputOut(Schema):
+    department: DeptRef
+    state: str = Field(..., description="pending (owed), submitted or waived")
+    deadline: dt.date
+    overdue: bool
+    text: str
+    submitted_at: dt.datetime | None
+
+
 class CaseDetail(CaseItem):
     summary: str
     co_departments: list[DeptRef]
+    co_inputs: list[CoInputOut]
     deadline_days: int
     reply: str
     rating: str
@@ -96,6 +114,12 @@ class SendBackIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
+class CoInputIn(Schema):
+    text: str = Field(..., max_length=8000)
+    department: int | None = Field(None, ge=1, le=MAX_ID,
+                                   description="The co-department (needed only if you act for several).")
+
+
 class ReplyIn(Schema):
     reply: str = Field(..., max_length=8000)
 
@@ -112,6 +136,9 @@ def _detail(c: Case) -> dict[str, Any]:
     return {
         **_item(c), "summary": c.summary, "deadline_days": c.deadline_days,
         "co_departments": [{"id": d.pk, "name": d.name} for d in c.co_departments.all()],
+        "co_inputs": [{"department": {"id": ci.department_id, "name": ci.department.name}, "state": ci.state,
+                       "deadline": ci.deadline, "overdue": ci.is_overdue(), "text": ci.text,
+                       "submitted_at": ci.submitted_at} for ci in co_inputs(c)],
         "reply": c.reply, "rating": c.rating, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
         "timeline": case_timeline(c),
     }
@@ -156,3 +183,13 @@ def send_back_case(request: HttpRequest, case_id: Path[ObjectId], payload: SendB
 def reply_case(request: HttpRequest, case_id: Path[ObjectId], payload: ReplyIn) -> Any:
     user = api_user(request)
     return _detail(do_reply_case(access_case(user, case_id), reply=payload.reply, acting_user=user))
+
+
+@router.post("/{case_id}/co-input", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
+             summary="A co-department gives its input (opinion or handling note)")
+def co_input(request: HttpRequest, case_id: Path[ObjectId], payload: CoInputIn) -> Any:
+    user = api_user(request)
+    case = access_case(user, case_id)
+    department = acting_co_department(user, case, payload.department)
+    do_submit_co_input(case, department, text=payload.text, acting_user=user)
+    return _detail(access_case(user, case_id))

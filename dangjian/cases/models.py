@@ -12,6 +12,7 @@ from dangjian.cases import (
     AccountabilityDecision,
     CaseCategory,
     CaseState,
+    CoInputState,
     EventKind,
     MemberRole,
     Rating,
@@ -178,3 +179,37 @@ class AccountabilityRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.person}"
+
+
+class CoInput(models.Model):
+    """协办: what one co-department owes a case — its opinion or handling note, which the lead
+    department reads before it replies. The lead cannot reply while a co-input is still owed,
+    unless a supervisor waives it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="co_inputs", verbose_name=_("case"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="co_inputs",
+                                   verbose_name=_("co-department"))
+    state = models.CharField(_("state"), max_length=20, choices=CoInputState.choices, default=CoInputState.PENDING)
+    deadline = models.DateField(_("input due by"))
+    text = models.TextField(_("input"), blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    waive_reason = models.CharField(_("reason for waiving"), max_length=1000, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("co-department input")
+        verbose_name_plural = _("co-department inputs")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="cases_coinput_unique")]
+        indexes = [models.Index(fields=["state", "deadline"], name="case_coinput_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.department_id}:{self.state}"
+
+    def is_overdue(self, today: object = None) -> bool:
+        return self.state == CoInputState.PENDING and self.deadline < (today or timezone.localdate())  # type: ignore[operator]
