@@ -404,22 +404,38 @@ def do_reply_case(case: Case, *, reply: str, acting_user: Any) -> Case:
 
 # --- the sender's rating, reopening, closing -------------------------------------------------------
 
+_RATING_FIELD = {Rating.SATISFIED: "rated_satisfied", Rating.BASICALLY: "rated_basically",
+                 Rating.NOT_SATISFIED: "rated_not_satisfied"}
+
+
 def rate_case_from_source(case: Case, rating: str, *, comment: str = "", acting_user: Any) -> Case:
     """评价: called by the source module once it has checked that the rater is the sender
-    (an opinion's tracking number + phone, or the sender's account)."""
+    (an opinion's tracking number + phone, or the sender's account). Every voice's rating is
+    counted on the case (``rated_*``); the first one also moves the case to "rated" and is the
+    case's ``rating``. A later voice rating an already rated case only adds to the counts."""
     if rating not in Rating.values:
         raise ValidationError({"rating": _("Choose satisfied, basically satisfied or not satisfied.")})
     comment = _clean(comment, multiline=True)[:500]
+    field = _RATING_FIELD[Rating(rating)]
     with transaction.atomic():
         locked = _lock(case)
+        label = Rating(rating).label
         if locked.state == CaseState.RATED:
-            raise ValidationError({"rating": _("This answer has already been rated.")})
+            setattr(locked, field, getattr(locked, field) + 1)
+            locked.save(update_fields=[field, "updated_at"])
+            _event(locked, EventKind.RATED, actor=acting_user, text=_(
+                "Another sender rated the answer: %(rating)s.") % {"rating": label})
+            _record(acting_user, "case.voice_rated", locked, after={"rating": rating, "counts": locked.ratings},
+                    reason=comment)
+            _copy_back(case, locked)
+            return case
         locked.check_transition(CaseState.RATED)
         locked.state = CaseState.RATED
         locked.rating = rating
         locked.rating_comment = comment
-        locked.save(update_fields=["state", "rating", "rating_comment", "updated_at"])
-        text = _("The sender rated the answer: %(rating)s.") % {"rating": Rating(rating).label}
+        setattr(locked, field, getattr(locked, field) + 1)
+        locked.save(update_fields=["state", "rating", "rating_comment", field, "updated_at"])
+        text = _("The sender rated the answer: %(rating)s.") % {"rating": label}
         _event(locked, EventKind.RATED, actor=acting_user, text=text)
         _record(acting_user, "case.rated", locked, before={"state": CaseState.REPLIED},
                 after={"state": CaseState.RATED, "rating": rating}, reason=comment)
@@ -434,7 +450,8 @@ def do_reopen_case(case: Case, *, reason: str, acting_user: Any) -> Case:
         "Give the reason for reopening (at least %(min)d characters).") % {"min": REASON_MIN})
     with transaction.atomic():
         locked = _lock(case)
-        if locked.state != CaseState.RATED or locked.rating != Rating.NOT_SATISFIED:
+        if locked.state != CaseState.RATED or not (locked.rating == Rating.NOT_SATISFIED
+                                                   or locked.rated_not_satisfied > 0):
             raise ValidationError({"state": _("Only an answer rated “not satisfied” can be reopened.")})
         if locked.reopen_count >= 1:
             raise ValidationError({"state": _("This case has already been reopened once; it cannot be reopened "

@@ -98,6 +98,7 @@ class CaseDetail(CaseItem):
     deadline_days: int
     reply: str
     rating: str
+    ratings: dict[str, int] = Field(..., description="Every voice's rating of the answer, counted.")
     reopen_count: int
     source_kind: str
     timeline: list[TimelineStep]
@@ -139,7 +140,7 @@ def _detail(c: Case) -> dict[str, Any]:
         "co_inputs": [{"department": {"id": ci.department_id, "name": ci.department.name}, "state": ci.state,
                        "deadline": ci.deadline, "overdue": ci.is_overdue(), "text": ci.text,
                        "submitted_at": ci.submitted_at} for ci in co_inputs(c)],
-        "reply": c.reply, "rating": c.rating, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
+        "reply": c.reply, "rating": c.rating, "ratings": c.ratings, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
         "timeline": case_timeline(c),
     }
 

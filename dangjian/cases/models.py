@@ -90,6 +90,10 @@ class Case(models.Model):
     reply = models.TextField(_("reply"), blank=True)
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    # every voice's rating of the answer (a merged case is rated by each sender; ``rating`` is the first)
+    rated_satisfied = models.PositiveIntegerField(default=0)
+    rated_basically = models.PositiveIntegerField(default=0)
+    rated_not_satisfied = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     send_back_count = models.PositiveSmallIntegerField(default=0)
     voices = models.PositiveIntegerField(_("voices"), default=1)
@@ -129,6 +133,17 @@ class Case(models.Model):
             return self.due_at < timezone.now()
         day = today or timezone.localdate()
         return self.deadline < day  # type: ignore[operator]
+
+    @property
+    def ratings(self) -> dict[str, int]:
+        return {"satisfied": self.rated_satisfied, "basically": self.rated_basically,
+                "not_satisfied": self.rated_not_satisfied}
+
+    @property
+    def may_reopen(self) -> bool:
+        """Rated, not reopened yet, and at least one voice (not only the first) is not satisfied."""
+        return (self.state == "rated" and self.reopen_count == 0
+                and (self.rating == "not_satisfied" or self.rated_not_satisfied > 0))
 
     def check_transition(self, new_state: str) -> None:
         if new_state not in TRANSITIONS.get(self.state, frozenset()):

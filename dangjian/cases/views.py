@@ -110,7 +110,8 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
         "can_start": acting and case.state == CaseState.ACCEPTED,
         "can_reply": acting and case.state in (CaseState.ACCEPTED, CaseState.IN_PROGRESS),
         "can_reassign": assign and case.state == CaseState.SENT_BACK,
-        "can_reopen": assign and case.state == CaseState.RATED and case.rating == Rating.NOT_SATISFIED,
+        "can_reopen": assign and case.state == CaseState.RATED and (
+            case.rating == Rating.NOT_SATISFIED or case.rated_not_satisfied > 0),
         "can_close": assign and case.state in (CaseState.REPLIED, CaseState.RATED, CaseState.SENT_BACK),
         "can_note": rules.can_supervise(user, case),
         "can_state": case.source_kind == INCIDENT_SOURCE and case.state != CaseState.CLOSED and (

@@ -380,7 +380,8 @@ def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_v
                     comment: str = "") -> Opinion:
     """The sender rates the answer. ``sender_verified``: the caller checked the tracking number and
     phone in this session; otherwise the acting user must be the sender's account. The first
-    rating of a replied case rates the case; later voices' ratings are kept on their opinions."""
+    rating of a replied case rates the case; every later voice's rating is counted on the case too
+    (``Case.rated_*``), and any "not satisfied" voice lets staff reopen it once."""
     from dangjian.cases import CaseState, Rating
     from dangjian.cases.actions import rate_case_from_source
 
@@ -400,7 +401,7 @@ def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_v
         locked.save(update_fields=["rating", "rated_at", "updated_at"])
         audit.record(acting_user if is_sender else None, "opinion.rated", locked,
                      after={"rating": rating, "comment": comment}, org_path=locked.org_path)
-        if locked.case.state == CaseState.REPLIED:
+        if locked.case.state in (CaseState.REPLIED, CaseState.RATED):
             rate_case_from_source(locked.case, rating, comment=comment, acting_user=acting_user)
         else:
             OpinionEvent.objects.create(opinion=locked, kind=EventKind.NOTE, text=_(
