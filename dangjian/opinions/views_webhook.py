@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -29,7 +30,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dangjian.opinions import MAX_PHOTO_BYTES, MAX_PHOTOS
-from dangjian.opinions.inbound import CHAT_CHANNEL, Inbound, do_receive_inbound, webhook_signature_ok
+from dangjian.opinions.inbound import (
+    CHAT_CHANNEL,
+    Inbound,
+    do_receive_inbound,
+    do_reject_inbound,
+    webhook_signature_ok,
+)
 from dangjian.opinions.photos import check_photos
 
 #: The largest request body the webhook reads: three pictures at the size limit, base64-encoded
@@ -105,15 +112,20 @@ def chat_webhook(request: HttpRequest) -> JsonResponse:
             return _error(400, "bad_request", _("“%(field)s” is required and must be text.") % {"field": name}, name)
     if len(payload["message_id"]) + len(payload["group"]) > 250:
         return _error(400, "bad_request", _("The group and message id are too long."), "message_id")
+    message = Inbound(
+        channel=CHAT_CHANNEL, external_id=f'{payload["group"].strip()}:{payload["message_id"].strip()}',
+        text=payload["text"], sender_name=str(payload.get("sender_name") or "")[:64],
+        sender_address=str(payload.get("sender") or "")[:255],
+    )
     try:
         images = decode_images(payload.get("images"))
     except ValidationError as exc:
-        return _error(400, "bad_image", " ".join(exc.messages), "images")
-    row, new = do_receive_inbound(Inbound(
-        channel=CHAT_CHANNEL, external_id=f'{payload["group"].strip()}:{payload["message_id"].strip()}',
-        text=payload["text"], sender_name=str(payload.get("sender_name") or "")[:64],
-        sender_address=str(payload.get("sender") or "")[:255], attachments=images,
-    ))
+        reason = " ".join(exc.messages)
+        row, _new = do_reject_inbound(message, reason)
+        if row.accepted and row.opinion is not None:  # a retry of a message taken before
+            return JsonResponse({"tracking_no": row.opinion.tracking_no, "duplicate": True}, status=200)
+        return _error(400, "bad_image", reason, "images")
+    row, new = do_receive_inbound(dataclasses.replace(message, attachments=images))
     if not row.accepted or row.opinion is None:
         return _error(400, "not_accepted", _("The message was not accepted as an opinion: %(why)s") % {"why": row.error},
                       "text")
