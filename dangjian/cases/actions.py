@@ -779,6 +779,8 @@ def do_open_incident(*, title: str, summary: str, lead_department: Department,
         case.deadline = timezone.localdate(due_at)
         case.deadline_days = 0
         case.save(update_fields=["due_at", "deadline", "deadline_days", "updated_at"])
+        # co-departments answer within the incident's time too
+        CoInput.objects.filter(case=case, deadline__gt=case.deadline).update(deadline=case.deadline)
         _record(acting_user, "case.incident_opened", case, after={"hours": limit, "due_at": due_at})
         depts = [lead_department.pk] + [d.pk for d in co_departments]
 

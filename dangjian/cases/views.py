@@ -98,6 +98,7 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
     is_open = case.state in (CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.IN_PROGRESS)
     ctx: dict[str, Any] = {
         "co_inputs": cooperation,
+        "co_pending": [c.department.name for c in cooperation if c.state == "pending"],
         "my_co_inputs": [c for c in cooperation if is_open and c.state == "pending" and c.department_id in mine],
         "can_waive": is_open and rules.can_supervise(user, case) and any(c.state == "pending" for c in cooperation),
         "case": case,

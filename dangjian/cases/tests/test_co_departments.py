@@ -171,7 +171,9 @@ def test_case_page_co_department_form_and_waive(co_case: Any, depts: Any) -> Non
     # the lead department sees the input text on the case
     h = Client()
     h.force_login(depts.h1)
-    assert "我局已安排检修车辆。" in h.get(f"/cases/{co_case.pk}/").content.decode()
+    do_accept_case(co_case, acting_user=depts.h1)
+    html = h.get(f"/cases/{co_case.pk}/").content.decode()
+    assert "我局已安排检修车辆。" in html and 'id="co-pending"' in html and "乙镇综合办" in html
     # the supervisor waives the town office's input from the page; the handler cannot
     assert h.post(f"/cases/waive/{co_case.pk}/", {"department": depts.town_office.pk,
                                                  "reason": "不再等待"}).status_code in (403, 302)
@@ -181,6 +183,16 @@ def test_case_page_co_department_form_and_waive(co_case: Any, depts: Any) -> Non
     assert s.post(f"/cases/waive/{co_case.pk}/", {"department": depts.town_office.pk,
                                                  "reason": "镇里已口头答复"}).status_code == 302
     assert CoInput.objects.get(case=co_case, department=depts.town_office).state == CoInputState.WAIVED
+    assert 'id="co-pending"' not in h.get(f"/cases/{co_case.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_incident_co_departments_answer_within_the_hours(depts: Any, users: Any) -> None:
+    from dangjian.cases.actions import do_open_incident
+
+    case = do_open_incident(title="网传某小区停水三天", summary="网络舆情：小区停水。", lead_department=depts.housing,
+                            co_departments=[depts.transport], hours=4, acting_user=users.admin)
+    assert CoInput.objects.get(case=case).deadline <= case.deadline == timezone.localdate(case.due_at)
 
 
 @pytest.mark.django_db
