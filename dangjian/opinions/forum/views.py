@@ -104,6 +104,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     t = sel.access_thread(request.user, thread_id)
     form = ReplyForm(request.POST or None)
     status = 400 if request.method == "POST" else 200
+    retry_after = 0
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -114,7 +115,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 apply_action_errors(form, exc)
             except PostingTooFast as exc:
                 messages.error(request, exc.message)
-                status = 429
+                status, retry_after = 429, exc.seconds
             else:
                 if r.is_hidden:
                     messages.warning(request, _held_note())
@@ -135,7 +136,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         "thread_revisions": sel.revisions(t) if moderator and t.edited_at else [],
     }, status=status)
     if status == 429:
-        response["Retry-After"] = str(60)
+        response["Retry-After"] = str(retry_after)
     return response
 
 
