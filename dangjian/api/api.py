@@ -15,6 +15,7 @@ from dangjian.members.development.api import router as development_router
 from dangjian.members.lifecycle.api import router as lifecycle_router
 from dangjian.members.transfers.api import router as transfers_router
 from dangjian.opinions.api import router as opinions_router
+from dangjian.opinions.forum.api import router as forum_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.channels.api import router as channels_router
@@ -39,6 +40,7 @@ api.add_router("/lifecycle", lifecycle_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/cases", cases_router)
 api.add_router("/channels", channels_router)
+api.add_router("/forum", forum_router)
 
 
 fallback = Router()

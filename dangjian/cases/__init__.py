@@ -89,13 +89,30 @@ class EventKind(models.TextChoices):
     SUPERVISION = "supervision", _("Supervision note")
     ACCOUNTABILITY = "accountability", _("Accountability record")
     STATEMENT = "statement", _("Public statement")
+    CO_INPUT = "co_input", _("Co-department input")
+    CO_WAIVED = "co_waived", _("Co-department input waived")
+    CO_OVERDUE = "co_overdue", _("Co-department overdue, escalated")
 
 
 #: Timeline steps the public may see (``selectors.case_timeline``).
 PUBLIC_EVENTS = frozenset({
     EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.REASSIGNED, EventKind.STARTED, EventKind.REPLIED,
-    EventKind.RATED, EventKind.REOPENED, EventKind.CLOSED, EventKind.STATEMENT,
+    EventKind.RATED, EventKind.REOPENED, EventKind.CLOSED, EventKind.STATEMENT, EventKind.CO_INPUT,
+    EventKind.CO_WAIVED,
 })
+
+
+class CoInputState(models.TextChoices):
+    """A co-department's part of a case (协办): its input is owed, given, or waived by a supervisor."""
+
+    PENDING = "pending", _("Input owed")
+    SUBMITTED = "submitted", _("Input given")
+    WAIVED = "waived", _("Waived")
+
+
+#: Working days a co-department has for its input (``settings.CASES_CO_DEADLINE_WORKDAYS``); never
+#: later than the case's own deadline, so the lead department sees the input before it must reply.
+DEFAULT_CO_DEADLINE_WORKDAYS = 3
 
 
 class AccountabilityDecision(models.TextChoices):

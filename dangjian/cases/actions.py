@@ -24,6 +24,7 @@ from dangjian.cases import (
     AccountabilityDecision,
     CaseCategory,
     CaseState,
+    CoInputState,
     EventKind,
     MemberRole,
     Rating,
@@ -35,6 +36,7 @@ from dangjian.cases.models import (
     Case,
     CaseCounter,
     CaseEvent,
+    CoInput,
     Department,
     DepartmentMember,
 )
@@ -248,6 +250,7 @@ def do_assign_case(*, title: str, summary: str, category: str, lead_department: 
             voices=max(1, voices), created_at=now,
         )
         case.co_departments.set(co)
+        _sync_co_inputs(case, co, now)
         _event(case, EventKind.ASSIGNED, actor=acting_user, department=lead_department, at=now,
                text=_("Assigned to %(dept)s; reply due by %(due)s.") % {
                    "dept": lead_department.name, "due": due.isoformat()})
@@ -342,6 +345,7 @@ def do_reassign_case(case: Case, *, lead_department: Department, co_departments:
         locked.handler = None
         locked.save()
         locked.co_departments.set(co)
+        _sync_co_inputs(locked, co, now)
         _event(locked, EventKind.REASSIGNED, actor=acting_user, department=lead_department,
                text=_("Reassigned to %(dept)s; reply due by %(due)s.") % {
                    "dept": lead_department.name, "due": due.isoformat()})
@@ -380,6 +384,11 @@ def do_reply_case(case: Case, *, reply: str, acting_user: Any) -> Case:
     with transaction.atomic():
         locked = _lock(case)
         locked.check_transition(CaseState.REPLIED)
+        owed = pending_co_inputs(locked)
+        if owed:
+            raise ValidationError({"reply": _(
+                "Still waiting for the input of: %(depts)s. Reply once they have given it, or ask a supervisor "
+                "to waive it.") % {"depts": "、".join(c.department.name for c in owed)}})
         before = {"state": locked.state}
         locked.state = CaseState.REPLIED
         locked.reply = reply
@@ -395,22 +404,38 @@ def do_reply_case(case: Case, *, reply: str, acting_user: Any) -> Case:
 
 # --- the sender's rating, reopening, closing -------------------------------------------------------
 
+_RATING_FIELD = {Rating.SATISFIED: "rated_satisfied", Rating.BASICALLY: "rated_basically",
+                 Rating.NOT_SATISFIED: "rated_not_satisfied"}
+
+
 def rate_case_from_source(case: Case, rating: str, *, comment: str = "", acting_user: Any) -> Case:
     """评价: called by the source module once it has checked that the rater is the sender
-    (an opinion's tracking number + phone, or the sender's account)."""
+    (an opinion's tracking number + phone, or the sender's account). Every voice's rating is
+    counted on the case (``rated_*``); the first one also moves the case to "rated" and is the
+    case's ``rating``. A later voice rating an already rated case only adds to the counts."""
     if rating not in Rating.values:
         raise ValidationError({"rating": _("Choose satisfied, basically satisfied or not satisfied.")})
     comment = _clean(comment, multiline=True)[:500]
+    field = _RATING_FIELD[Rating(rating)]
     with transaction.atomic():
         locked = _lock(case)
+        label = Rating(rating).label
         if locked.state == CaseState.RATED:
-            raise ValidationError({"rating": _("This answer has already been rated.")})
+            setattr(locked, field, getattr(locked, field) + 1)
+            locked.save(update_fields=[field, "updated_at"])
+            _event(locked, EventKind.RATED, actor=acting_user, text=_(
+                "Another sender rated the answer: %(rating)s.") % {"rating": label})
+            _record(acting_user, "case.voice_rated", locked, after={"rating": rating, "counts": locked.ratings},
+                    reason=comment)
+            _copy_back(case, locked)
+            return case
         locked.check_transition(CaseState.RATED)
         locked.state = CaseState.RATED
         locked.rating = rating
         locked.rating_comment = comment
-        locked.save(update_fields=["state", "rating", "rating_comment", "updated_at"])
-        text = _("The sender rated the answer: %(rating)s.") % {"rating": Rating(rating).label}
+        setattr(locked, field, getattr(locked, field) + 1)
+        locked.save(update_fields=["state", "rating", "rating_comment", field, "updated_at"])
+        text = _("The sender rated the answer: %(rating)s.") % {"rating": label}
         _event(locked, EventKind.RATED, actor=acting_user, text=text)
         _record(acting_user, "case.rated", locked, before={"state": CaseState.REPLIED},
                 after={"state": CaseState.RATED, "rating": rating}, reason=comment)
@@ -425,7 +450,8 @@ def do_reopen_case(case: Case, *, reason: str, acting_user: Any) -> Case:
         "Give the reason for reopening (at least %(min)d characters).") % {"min": REASON_MIN})
     with transaction.atomic():
         locked = _lock(case)
-        if locked.state != CaseState.RATED or locked.rating != Rating.NOT_SATISFIED:
+        if locked.state != CaseState.RATED or not (locked.rating == Rating.NOT_SATISFIED
+                                                   or locked.rated_not_satisfied > 0):
             raise ValidationError({"state": _("Only an answer rated “not satisfied” can be reopened.")})
         if locked.reopen_count >= 1:
             raise ValidationError({"state": _("This case has already been reopened once; it cannot be reopened "
@@ -479,6 +505,120 @@ def do_add_voice(case: Case, *, text: str, acting_user: Any) -> Case:
     return case
 
 
+# --- co-departments (协办) -------------------------------------------------------------------------
+
+def _sync_co_inputs(case: Case, co: list[Department], now: dt.datetime) -> None:
+    """One owed input per co-department (on assignment and reassignment). Inputs already given by a
+    department that stays a co-department are kept; a dropped department's owed input goes away."""
+    due = rules.co_deadline(now, case.deadline)
+    keep = {d.pk for d in co}
+    CoInput.objects.filter(case=case).exclude(department_id__in=keep).filter(state=CoInputState.PENDING).delete()
+    have = set(CoInput.objects.filter(case=case, department_id__in=keep).values_list("department_id", flat=True))
+    CoInput.objects.bulk_create([CoInput(case=case, department=d, deadline=due, created_at=now)
+                                 for d in co if d.pk not in have])
+    CoInput.objects.filter(case=case, department_id__in=keep, state=CoInputState.PENDING).update(
+        deadline=due, escalated_at=None)
+
+
+def pending_co_inputs(case: Case) -> list[CoInput]:
+    """The co-departments whose input the lead department is still waiting for."""
+    return list(CoInput.objects.filter(case=case, state=CoInputState.PENDING).select_related("department")
+                .order_by("pk"))
+
+
+def _lock_co_input(case: Case, department_id: int) -> tuple[Case, CoInput]:
+    locked = _lock(case)
+    co_input = CoInput.objects.select_for_update(of=("self",)).select_related("department").filter(
+        case=locked, department_id=department_id).first()
+    if co_input is None:
+        raise ValidationError({"department": _("This department is not a co-department of the case.")})
+    if locked.state not in OPEN_STATES:
+        raise ValidationError({"state": _("The case is no longer being handled; co-department input is closed.")})
+    if co_input.state != CoInputState.PENDING:
+        raise ValidationError({"state": _("The input of %(dept)s has already been given or waived.") % {
+            "dept": co_input.department.name}})
+    return locked, co_input
+
+
+def do_submit_co_input(case: Case, department: Department, *, text: str, acting_user: Any) -> CoInput:
+    """协办意见: a co-department's head or handler gives its opinion or handling note. The lead
+    department sees it on the case; the public timeline says the department has given its input."""
+    if not rules.acts_for(acting_user, department.pk):
+        raise PermissionDenied(_("Only the co-department's head or handlers may give its input."))
+    text = _required_text(text, "text", minimum=4, maximum=TEXT_MAX, message=_(
+        "The input must be %(min)d to %(max)d characters long.") % {"min": 4, "max": TEXT_MAX})
+    with transaction.atomic():
+        locked, co_input = _lock_co_input(case, department.pk)
+        now = timezone.now()
+        co_input.state = CoInputState.SUBMITTED
+        co_input.text = text
+        co_input.submitted_by = _user_or_none(acting_user)
+        co_input.submitted_at = now
+        co_input.save(update_fields=["state", "text", "submitted_by", "submitted_at"])
+        late = timezone.localdate(now) > co_input.deadline
+        _event(locked, EventKind.CO_INPUT, actor=acting_user, department=department, at=now,
+               text=(_("%(dept)s gave its input (after the due date %(due)s).") if late else
+                     _("%(dept)s gave its input.")) % {"dept": department.name, "due": co_input.deadline.isoformat()})
+        _record(acting_user, "case.co_input", locked, after={"department": department.pk, "text": text})
+        lead = locked.lead_department_id
+
+        def tell() -> None:
+            notify(_department_people([lead], rules.ACTING_ROLES), "cases.co_input",
+                   title=_("%(dept)s gave its input on case %(no)s") % {"dept": department.name, "no": locked.number},
+                   body=text[:200], url=_case_url(locked))
+        transaction.on_commit(tell, robust=True)
+    return co_input
+
+
+def do_waive_co_input(case: Case, department: Department, *, reason: str, acting_user: Any) -> CoInput:
+    """A supervisor lets the lead department reply without a co-department's input (with a reason)."""
+    if not rules.can_supervise(acting_user, case):
+        raise PermissionDenied(_("You do not supervise this case."))
+    reason = _required_text(reason, "reason", minimum=REASON_MIN, maximum=1000, message=_(
+        "Give the reason for waiving the input (at least %(min)d characters).") % {"min": REASON_MIN})
+    with transaction.atomic():
+        locked, co_input = _lock_co_input(case, department.pk)
+        co_input.state = CoInputState.WAIVED
+        co_input.waived_by = _user_or_none(acting_user)
+        co_input.waive_reason = reason
+        co_input.save(update_fields=["state", "waived_by", "waive_reason"])
+        _event(locked, EventKind.CO_WAIVED, actor=acting_user, department=department,
+               text=_("The input of %(dept)s is no longer awaited.") % {"dept": department.name})
+        _record(acting_user, "case.co_input_waived", locked, after={"department": department.pk}, reason=reason)
+    return co_input
+
+
+def _escalate_co_inputs(now: dt.datetime) -> int:
+    """Co-departments past their input date: escalated once to their head and supervisors, the
+    supervisors above the case, and the lead department (who is waiting)."""
+    today = timezone.localdate(now)
+    escalated = 0
+    overdue = CoInput.objects.filter(state=CoInputState.PENDING, deadline__lt=today, escalated_at__isnull=True,
+                                     case__state__in=OPEN_STATES).values_list("pk", flat=True)
+    for pk in list(overdue[:5000]):
+        with transaction.atomic():
+            if not CoInput.objects.filter(pk=pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue
+            co_input = CoInput.objects.select_related("case", "department", "case__lead_department").get(pk=pk)
+            case, dept = co_input.case, co_input.department
+            late = max(0, workdays.workdays_between(co_input.deadline, today))
+            _event(case, EventKind.CO_OVERDUE, actor=None, public=False, department=dept,
+                   text=_("%(dept)s owes its input since %(due)s (%(days)d working days); escalated.") % {
+                       "dept": dept.name, "due": co_input.deadline.isoformat(), "days": late})
+            _record(None, "case.co_input_escalated", case, after={"department": dept.pk, "deadline": co_input.deadline,
+                                                                   "workdays_late": late})
+            ids = set(_department_people([dept.pk], [MemberRole.HEAD, MemberRole.SUPERVISOR]))
+            ids.update(_department_people([case.lead_department_id], rules.ACTING_ROLES))
+            ids.update(_escalation_recipients(case))
+            notify(sorted(ids), "cases.overdue",
+                   title=_("Co-department overdue on case %(no)s: %(title)s") % {"no": case.number, "title": case.title},
+                   body=_("%(dept)s has not given its input; it was due on %(due)s.") % {
+                       "dept": dept.name, "due": co_input.deadline.isoformat()},
+                   url=_case_url(case))
+            escalated += 1
+    return escalated
+
+
 # --- supervision -----------------------------------------------------------------------------------
 
 def do_add_supervision_note(case: Case, *, text: str, acting_user: Any) -> CaseEvent:
@@ -520,6 +660,7 @@ def run_supervision(*, now: dt.datetime | None = None) -> dict[str, int]:
                    body=case.title, url=_case_url(case))
             counts["reminded"] += 1
     counts["escalated"] = _escalate_overdue(Case.objects.all(), now)
+    counts["co_escalated"] = _escalate_co_inputs(now)
     return counts
 
 
@@ -638,6 +779,8 @@ def do_open_incident(*, title: str, summary: str, lead_department: Department,
         case.deadline = timezone.localdate(due_at)
         case.deadline_days = 0
         case.save(update_fields=["due_at", "deadline", "deadline_days", "updated_at"])
+        # co-departments answer within the incident's time too
+        CoInput.objects.filter(case=case, deadline__gt=case.deadline).update(deadline=case.deadline)
         _record(acting_user, "case.incident_opened", case, after={"hours": limit, "due_at": due_at})
         depts = [lead_department.pk] + [d.pk for d in co_departments]
 

@@ -7,22 +7,36 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import field_validator
 
 from dangjian.api.auth import api_user, read_auth, token_auth
+from dangjian.api.errors import ApiError
 from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
 from dangjian.cases import CaseState
-from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case
+from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case, do_submit_co_input
 from dangjian.cases.models import Case
-from dangjian.cases.selectors import access_case, access_department, case_timeline, cases_for, filter_cases
+from dangjian.cases.selectors import (
+    access_case,
+    access_department,
+    acting_co_department,
+    case_timeline,
+    cases_for,
+    co_inputs,
+    filter_cases,
+)
 
 router = Router(tags=["cases"], auth=read_auth)
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+#: Lists count at most this many matching cases: counting 38,000 overdue cases of a province
+#: costs more than the page itself, and nobody pages that far (use filters or the cursor).
+COUNT_CAP = 10_000
 _STATES: list[str] = list(CaseState.values)
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, **READ_ERRORS}
 
@@ -33,8 +47,10 @@ class CaseFilters(Schema):
     overdue: bool | None = Field(None, description="true: open and past the deadline; false: the others.")
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    after: str | None = Field(None, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,18}$",
+                              description="Keyset cursor: the `next` of the previous page (then `page` is ignored).")
 
-    @field_validator("dept", "state", "overdue", mode="before")
+    @field_validator("dept", "state", "overdue", "after", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -74,12 +90,23 @@ class TimelineStep(Schema):
     text: str
 
 
+class CoInputOut(Schema):
+    department: DeptRef
+    state: str = Field(..., description="pending (owed), submitted or waived")
+    deadline: dt.date
+    overdue: bool
+    text: str
+    submitted_at: dt.datetime | None
+
+
 class CaseDetail(CaseItem):
     summary: str
     co_departments: list[DeptRef]
+    co_inputs: list[CoInputOut]
     deadline_days: int
     reply: str
     rating: str
+    ratings: dict[str, int] = Field(..., description="Every voice's rating of the answer, counted.")
     reopen_count: int
     source_kind: str
     timeline: list[TimelineStep]
@@ -87,13 +114,21 @@ class CaseDetail(CaseItem):
 
 class CasePage(Schema):
     items: list[CaseItem]
-    count: int
+    count: int = Field(..., description=f"Matching cases, counted up to {COUNT_CAP:,} (see count_capped).")
+    count_capped: bool = Field(False, description="True when there are more cases than `count`.")
     page: int
     page_size: int
+    next: str | None = Field(None, description="Cursor for the next page (`after=`), when there is one.")
 
 
 class SendBackIn(Schema):
     reason: str = Field(..., max_length=2000)
+
+
+class CoInputIn(Schema):
+    text: str = Field(..., max_length=8000)
+    department: int | None = Field(None, ge=1, le=MAX_ID,
+                                   description="The co-department (needed only if you act for several).")
 
 
 class ReplyIn(Schema):
@@ -112,7 +147,10 @@ def _detail(c: Case) -> dict[str, Any]:
     return {
         **_item(c), "summary": c.summary, "deadline_days": c.deadline_days,
         "co_departments": [{"id": d.pk, "name": d.name} for d in c.co_departments.all()],
-        "reply": c.reply, "rating": c.rating, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
+        "co_inputs": [{"department": {"id": ci.department_id, "name": ci.department.name}, "state": ci.state,
+                       "deadline": ci.deadline, "overdue": ci.is_overdue(), "text": ci.text,
+                       "submitted_at": ci.submitted_at} for ci in co_inputs(c)],
+        "reply": c.reply, "rating": c.rating, "ratings": c.ratings, "reopen_count": c.reopen_count, "source_kind": c.source_kind,
         "timeline": case_timeline(c),
     }
 
@@ -125,11 +163,27 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
     now = timezone.now()
     qs = filter_cases(cases_for(user), dept=filters.dept, state=filters.state, overdue=filters.overdue, now=now)
     size = filters.page_size
-    start = (filters.page - 1) * size
-    count = qs.count()
-    rows = list(qs.select_related("lead_department").order_by("deadline", "pk")[start:start + size]) \
-        if start < count else []
-    return {"items": [_item(c) for c in rows], "count": count, "page": filters.page, "page_size": size}
+    counted = qs.order_by()[:COUNT_CAP + 1].count()
+    ordered = qs.order_by("deadline", "pk")
+    if filters.after:
+        day, _dot, last_pk = filters.after.partition(".")
+        try:
+            after_day = dt.date.fromisoformat(day)
+        except ValueError:
+            raise ApiError(422, "invalid", _("The cursor is not valid."), field="after") from None
+        ordered = ordered.filter(Q(deadline__gt=after_day) | Q(deadline=after_day, pk__gt=int(last_pk)))
+        start = 0
+    else:
+        start = (filters.page - 1) * size
+    # Deferred join: pick the page's ids from the covering index (no row lookups for the sort),
+    # then read those rows only.
+    ids = list(ordered.values_list("pk", flat=True)[start:start + size + 1])
+    more, ids = len(ids) > size, ids[:size]
+    found = Case.objects.select_related("lead_department").in_bulk(ids)
+    rows = [found[pk] for pk in ids if pk in found]
+    nxt = f"{rows[-1].deadline.isoformat()}.{rows[-1].pk}" if more and rows else None
+    return {"items": [_item(c) for c in rows], "count": min(counted, COUNT_CAP), "count_capped": counted > COUNT_CAP,
+            "page": filters.page, "page_size": size, "next": nxt}
 
 
 @router.get("/{case_id}", response={200: CaseDetail, **READ_ERRORS}, summary="One case with its public timeline")
@@ -156,3 +210,13 @@ def send_back_case(request: HttpRequest, case_id: Path[ObjectId], payload: SendB
 def reply_case(request: HttpRequest, case_id: Path[ObjectId], payload: ReplyIn) -> Any:
     user = api_user(request)
     return _detail(do_reply_case(access_case(user, case_id), reply=payload.reply, acting_user=user))
+
+
+@router.post("/{case_id}/co-input", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
+             summary="A co-department gives its input (opinion or handling note)")
+def co_input(request: HttpRequest, case_id: Path[ObjectId], payload: CoInputIn) -> Any:
+    user = api_user(request)
+    case = access_case(user, case_id)
+    department = acting_co_department(user, case, payload.department)
+    do_submit_co_input(case, department, text=payload.text, acting_user=user)
+    return _detail(access_case(user, case_id))

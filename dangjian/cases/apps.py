@@ -30,6 +30,7 @@ class CasesConfig(AppConfig):
         register_kind("cases.overdue", _("Overdue cases (escalation)"))
         register_kind("cases.supervision", _("Supervision notes"))
         register_kind("cases.incident", _("Public-opinion incidents"))
+        register_kind("cases.co_input", _("Co-department input on my department's cases"))
         register_nav_link("cases:inbox", _("Cases"), perm="cases.inbox", order=60)
         register_nav_link("cases:board", _("Supervision board"), perm="cases.supervise", order=61)
         register_nav_link("cases:accountability", _("Accountability"), perm="cases.accountability", order=62)

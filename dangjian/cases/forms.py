@@ -122,3 +122,17 @@ class StatementForm(forms.Form):
     text = forms.CharField(label=_("Public statement"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 4}),
                            help_text=_("Published on the incident's public page at once."))
+
+
+class CoInputForm(forms.Form):
+    department = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    text = forms.CharField(label=_("Our department's input"), max_length=4000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text=_("Your opinion or what your department did; the lead department reads it "
+                                       "before it replies."))
+
+
+class WaiveForm(forms.Form):
+    department = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for not waiting"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))

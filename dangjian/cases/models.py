@@ -12,6 +12,7 @@ from dangjian.cases import (
     AccountabilityDecision,
     CaseCategory,
     CaseState,
+    CoInputState,
     EventKind,
     MemberRole,
     Rating,
@@ -89,6 +90,10 @@ class Case(models.Model):
     reply = models.TextField(_("reply"), blank=True)
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    # every voice's rating of the answer (a merged case is rated by each sender; ``rating`` is the first)
+    rated_satisfied = models.PositiveIntegerField(default=0)
+    rated_basically = models.PositiveIntegerField(default=0)
+    rated_not_satisfied = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     send_back_count = models.PositiveSmallIntegerField(default=0)
     voices = models.PositiveIntegerField(_("voices"), default=1)
@@ -128,6 +133,17 @@ class Case(models.Model):
             return self.due_at < timezone.now()
         day = today or timezone.localdate()
         return self.deadline < day  # type: ignore[operator]
+
+    @property
+    def ratings(self) -> dict[str, int]:
+        return {"satisfied": self.rated_satisfied, "basically": self.rated_basically,
+                "not_satisfied": self.rated_not_satisfied}
+
+    @property
+    def may_reopen(self) -> bool:
+        """Rated, not reopened yet, and at least one voice (not only the first) is not satisfied."""
+        return (self.state == "rated" and self.reopen_count == 0
+                and (self.rating == "not_satisfied" or self.rated_not_satisfied > 0))
 
     def check_transition(self, new_state: str) -> None:
         if new_state not in TRANSITIONS.get(self.state, frozenset()):
@@ -178,3 +194,37 @@ class AccountabilityRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.person}"
+
+
+class CoInput(models.Model):
+    """协办: what one co-department owes a case — its opinion or handling note, which the lead
+    department reads before it replies. The lead cannot reply while a co-input is still owed,
+    unless a supervisor waives it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="co_inputs", verbose_name=_("case"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="co_inputs",
+                                   verbose_name=_("co-department"))
+    state = models.CharField(_("state"), max_length=20, choices=CoInputState.choices, default=CoInputState.PENDING)
+    deadline = models.DateField(_("input due by"))
+    text = models.TextField(_("input"), blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    waive_reason = models.CharField(_("reason for waiving"), max_length=1000, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("co-department input")
+        verbose_name_plural = _("co-department inputs")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="cases_coinput_unique")]
+        indexes = [models.Index(fields=["state", "deadline"], name="case_coinput_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.department_id}:{self.state}"
+
+    def is_overdue(self, today: object = None) -> bool:
+        return self.state == CoInputState.PENDING and self.deadline < (today or timezone.localdate())  # type: ignore[operator]

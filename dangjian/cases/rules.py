@@ -30,6 +30,18 @@ def deadline_workdays(category: str) -> int:
     return max(1, int(value))
 
 
+def co_deadline_workdays() -> int:
+    from dangjian.cases import DEFAULT_CO_DEADLINE_WORKDAYS
+
+    return max(1, int(getattr(settings, "CASES_CO_DEADLINE_WORKDAYS", DEFAULT_CO_DEADLINE_WORKDAYS)))
+
+
+def co_deadline(start: dt.datetime, case_deadline: dt.date) -> dt.date:
+    """When a co-department's input is due: ``co_deadline_workdays()`` after ``start``, but never
+    after the case's own deadline."""
+    return min(workdays.deadline(start, co_deadline_workdays()), case_deadline)
+
+
 def due_soon_workdays() -> int:
     return max(0, int(getattr(settings, "CASES_DUE_SOON_WORKDAYS", DEFAULT_DUE_SOON_WORKDAYS)))
 

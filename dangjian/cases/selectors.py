@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.cases import OPEN_STATES, PUBLIC_EVENTS, CaseState, EventKind, rules
-from dangjian.cases.models import AccountabilityRecord, Case, CaseEvent, Department
+from dangjian.cases.models import AccountabilityRecord, Case, CaseEvent, CoInput, Department
 from dangjian.core import workdays
 from dangjian.core.scoping import get_scoped_or_404, scoped
 
@@ -88,6 +88,36 @@ def case_timeline(case: Case) -> list[dict[str, Any]]:
         "department").order_by("at", "pk")
     return [{"at": e.at, "kind": e.kind, "label": str(EventKind(e.kind).label),
              "department": e.department.name if e.department else "", "text": e.text} for e in rows]
+
+
+def co_inputs(case: Case) -> list[CoInput]:
+    """The case's co-departments and what each owes or gave (shown to everyone who sees the case)."""
+    return list(CoInput.objects.filter(case=case).select_related("department", "submitted_by").order_by("pk"))
+
+
+def acting_co_department(user: Any, case: Case, department_id: Any = None) -> Department:
+    """The co-department of ``case`` the user acts for (the one named, or the only one); else 404."""
+    mine = rules.acting_department_ids(user)
+    qs = Department.objects.filter(co_inputs__case=case)
+    if not getattr(user, "is_superuser", False):
+        qs = qs.filter(pk__in=mine)
+    if department_id not in (None, ""):
+        try:
+            qs = qs.filter(pk=int(department_id))
+        except (TypeError, ValueError, OverflowError):
+            raise Http404(_("Not found.")) from None
+    found = list(qs[:2])
+    if len(found) != 1:
+        raise Http404(_("Not found."))
+    return found[0]
+
+
+def co_department_of(case: Case, department_id: Any) -> Department:
+    """A co-department of a case the caller already reached through ``access_case``; else 404."""
+    try:
+        return Department.objects.get(co_inputs__case=case, pk=int(department_id))
+    except (Department.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("Not found.")) from None
 
 
 def accountability_for(user: Any) -> QuerySet[AccountabilityRecord]:

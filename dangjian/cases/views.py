@@ -23,6 +23,7 @@ from dangjian.cases.forms import (
     AccountabilityForm,
     CaseFilterForm,
     CloseForm,
+    CoInputForm,
     DepartmentEditForm,
     DepartmentForm,
     IncidentForm,
@@ -32,6 +33,7 @@ from dangjian.cases.forms import (
     ReassignForm,
     ReplyForm,
     StatementForm,
+    WaiveForm,
 )
 from dangjian.cases.models import Case
 from dangjian.cases.selectors import (
@@ -39,10 +41,13 @@ from dangjian.cases.selectors import (
     access_department,
     access_membership,
     accountability_for,
+    acting_co_department,
     active_user_by_username,
     board,
     case_timeline,
     cases_for,
+    co_department_of,
+    co_inputs,
     departments_for,
     events,
     filter_cases,
@@ -88,7 +93,14 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
     user = request.user
     acting = rules.acts_for(user, case.lead_department_id)
     assign = rules.can_assign(user, case)
+    cooperation = co_inputs(case)
+    mine = rules.acting_department_ids(user)
+    is_open = case.state in (CaseState.ASSIGNED, CaseState.ACCEPTED, CaseState.IN_PROGRESS)
     ctx: dict[str, Any] = {
+        "co_inputs": cooperation,
+        "co_pending": [c.department.name for c in cooperation if c.state == "pending"],
+        "my_co_inputs": [c for c in cooperation if is_open and c.state == "pending" and c.department_id in mine],
+        "can_waive": is_open and rules.can_supervise(user, case) and any(c.state == "pending" for c in cooperation),
         "case": case,
         "events": events(case),
         "source": sources.describe(case),
@@ -99,7 +111,8 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
         "can_start": acting and case.state == CaseState.ACCEPTED,
         "can_reply": acting and case.state in (CaseState.ACCEPTED, CaseState.IN_PROGRESS),
         "can_reassign": assign and case.state == CaseState.SENT_BACK,
-        "can_reopen": assign and case.state == CaseState.RATED and case.rating == Rating.NOT_SATISFIED,
+        "can_reopen": assign and case.state == CaseState.RATED and (
+            case.rating == Rating.NOT_SATISFIED or case.rated_not_satisfied > 0),
         "can_close": assign and case.state in (CaseState.REPLIED, CaseState.RATED, CaseState.SENT_BACK),
         "can_note": rules.can_supervise(user, case),
         "can_state": case.source_kind == INCIDENT_SOURCE and case.state != CaseState.CLOSED and (
@@ -111,7 +124,7 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
     departments = departments_for(user, "cases.assign").filter(is_active=True)
     defaults = {
         "send_back": ReasonForm(), "reply": ReplyForm(), "note": NoteForm(), "close": CloseForm(),
-        "statement": StatementForm(),
+        "statement": StatementForm(), "co_input": CoInputForm(), "waive": WaiveForm(),
         "reopen": ReasonForm(), "accountability": AccountabilityForm(),
         "reassign": ReassignForm(departments=departments.exclude(pk=case.lead_department_id)),
     }
@@ -173,6 +186,16 @@ def _run_statement(request: HttpRequest, case: Case, form: Any) -> None:
     actions.do_publish_statement(case, text=form.cleaned_data["text"], acting_user=request.user)
 
 
+def _run_co_input(request: HttpRequest, case: Case, form: Any) -> None:
+    department = acting_co_department(request.user, case, form.cleaned_data["department"])
+    actions.do_submit_co_input(case, department, text=form.cleaned_data["text"], acting_user=request.user)
+
+
+def _run_waive(request: HttpRequest, case: Case, form: Any) -> None:
+    department = co_department_of(case, form.cleaned_data["department"])
+    actions.do_waive_co_input(case, department, reason=form.cleaned_data["reason"], acting_user=request.user)
+
+
 def _run_accountability(request: HttpRequest, case: Case, form: Any) -> None:
     actions.do_create_accountability(case, form.cleaned_data, acting_user=request.user)
 
@@ -188,6 +211,8 @@ _ACTIONS: dict[str, tuple[Callable[..., Any] | None, Callable[[HttpRequest, Case
     "note": (NoteForm, _run_note),
     "accountability": (AccountabilityForm, _run_accountability),
     "statement": (StatementForm, _run_statement),
+    "co_input": (CoInputForm, _run_co_input),
+    "waive": (WaiveForm, _run_waive),
 }
 
 
@@ -196,7 +221,8 @@ def _done_message(key: str) -> str:
         "accept": _("Accepted."), "start": _("Handling started."), "send_back": _("Sent back."),
         "reply": _("Reply sent."), "reassign": _("Reassigned."), "reopen": _("Reopened."), "close": _("Closed."),
         "note": _("Supervision note added."), "accountability": _("Accountability record added."),
-        "statement": _("Statement published."),
+        "statement": _("Statement published."), "co_input": _("Your department's input was sent."),
+        "waive": _("The lead department no longer waits for this input."),
     }[key]
 
 

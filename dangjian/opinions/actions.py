@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,8 @@ from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, Opini
 from dangjian.opinions.models import Opinion, OpinionDayCounter, OpinionEvent, OpinionPhoto
 from dangjian.opinions.photos import EXTENSIONS, check_photos
 from dangjian.orgs.models import Organization
+
+logger = logging.getLogger(__name__)
 
 TITLE_MIN, TITLE_MAX = 4, 100
 BODY_MIN, BODY_MAX = 10, 2000
@@ -113,17 +116,19 @@ def clean_opinion_data(data: Mapping[str, Any], *, phone_required: bool) -> dict
 
 
 def _next_tracking_no(day: dt.date) -> str:
-    """``YJ20261125-0001``: the date and the day's sequence, from a counter row locked FOR UPDATE.
-    Must run inside the caller's transaction."""
-    try:
-        with transaction.atomic():  # savepoint: two first-of-the-day submits may race to create the row
-            OpinionDayCounter.objects.get_or_create(day=day)
-    except IntegrityError:
-        pass
-    counter = OpinionDayCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"YJ{day:%Y%m%d}-{counter.last:04d}"
+    """``YJ20261125-0001``: the date and the day's sequence. One statement takes the next number —
+    an upsert that creates the day's counter row or adds one to it and returns the value — so
+    numbering costs one round trip inside the caller's write transaction, and two submitters
+    can never get the same number (the row is write-locked until the caller commits).
+    SQLite ≥ 3.35 and PostgreSQL both speak ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``."""
+    q = connection.ops.quote_name
+    table, day_col, last_col = q(OpinionDayCounter._meta.db_table), q("day"), q("last")
+    sql = (f"INSERT INTO {table} ({day_col}, {last_col}) VALUES (%s, 1) "  # noqa: S608 - our own names
+           f"ON CONFLICT ({day_col}) DO UPDATE SET {last_col} = {table}.{last_col} + 1 RETURNING {last_col}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day])
+        last = cursor.fetchone()[0]
+    return f"YJ{day:%Y%m%d}-{last:04d}"
 
 
 def _county_admin_ids(place: Organization | None) -> list[int]:
@@ -137,8 +142,7 @@ def _county_admin_ids(place: Organization | None) -> list[int]:
     return sorted(set(qs.values_list("user_id", flat=True)))
 
 
-def _notify_new(opinion: Opinion) -> None:
-    recipients = _county_admin_ids(opinion.place)
+def _notify_new(opinion: Opinion, recipients: list[int]) -> None:
     if not recipients:
         return
     notify(
@@ -154,10 +158,11 @@ def _notify_new(opinion: Opinion) -> None:
 def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user: Any, sender: Any,
             channel: str, ip: str | None) -> Opinion:
     saved_files: list[str] = []
+    place = clean["place"]
+    recipients = _county_admin_ids(place)  # read before the write transaction takes the lock
     try:
         with transaction.atomic():
             now = timezone.now()
-            place = clean["place"]
             opinion = Opinion(
                 tracking_no=_next_tracking_no(timezone.localdate(now)),
                 kind=clean["kind"], title=clean["title"], body=clean["body"],
@@ -188,7 +193,13 @@ def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user
                 },
                 org_path=opinion.org_path, ip=ip or None,
             )
-            transaction.on_commit(lambda: _notify_new(opinion), robust=True)
+            # The county admins' inbox items are written in the same transaction (one write lock per
+            # opinion on SQLite, not two); their e-mail/SMS/push deliveries still go after commit.
+            try:
+                with transaction.atomic():  # a failing notification must not lose the opinion
+                    _notify_new(opinion, recipients)
+            except Exception:
+                logger.exception("Could not notify the county admins of opinion %s", opinion.tracking_no)
     except BaseException:
         for name in saved_files:  # nothing half-written: files of a rolled-back opinion go too
             default_storage.delete(name)
@@ -380,7 +391,8 @@ def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_v
                     comment: str = "") -> Opinion:
     """The sender rates the answer. ``sender_verified``: the caller checked the tracking number and
     phone in this session; otherwise the acting user must be the sender's account. The first
-    rating of a replied case rates the case; later voices' ratings are kept on their opinions."""
+    rating of a replied case rates the case; every later voice's rating is counted on the case too
+    (``Case.rated_*``), and any "not satisfied" voice lets staff reopen it once."""
     from dangjian.cases import CaseState, Rating
     from dangjian.cases.actions import rate_case_from_source
 
@@ -400,7 +412,7 @@ def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_v
         locked.save(update_fields=["rating", "rated_at", "updated_at"])
         audit.record(acting_user if is_sender else None, "opinion.rated", locked,
                      after={"rating": rating, "comment": comment}, org_path=locked.org_path)
-        if locked.case.state == CaseState.REPLIED:
+        if locked.case.state in (CaseState.REPLIED, CaseState.RATED):
             rate_case_from_source(locked.case, rating, comment=comment, acting_user=acting_user)
         else:
             OpinionEvent.objects.create(opinion=locked, kind=EventKind.NOTE, text=_(

@@ -15,7 +15,7 @@ class OpinionsConfig(AppConfig):
         from dangjian.opinions.actions import follow_case_step
         from dangjian.opinions.selectors import describe_case_source
 
-        register_permissions(Role.COUNTY_ADMIN, {"opinions.log", "opinions.view"})
+        register_permissions(Role.COUNTY_ADMIN, {"opinions.log", "opinions.view", "opinions.inbound"})
         register_permissions(Role.SECRETARY, {"opinions.log", "opinions.view"})
         register_kind("opinions.new", _("New opinions"))
         register_nav_link("opinions:staff_list", _("Opinions inbox"), perm="opinions.view", order=59)

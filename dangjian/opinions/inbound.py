@@ -87,7 +87,7 @@ def do_receive_inbound(msg: Inbound) -> tuple[InboundMessage, bool]:
     try:
         with transaction.atomic():
             row = InboundMessage.objects.create(channel=msg.channel, external_id=msg.external_id,
-                                                sender=msg.sender_address[:255])
+                                                sender=msg.sender_address[:255], excerpt=_excerpt(msg))
             try:
                 clean = clean_opinion_data(data, phone_required=False)
             except ValidationError as exc:
@@ -99,6 +99,27 @@ def do_receive_inbound(msg: Inbound) -> tuple[InboundMessage, bool]:
             row.accepted = True
             row.save(update_fields=["opinion", "accepted"])
     except IntegrityError:  # another poller or request took the same message at the same time
+        return InboundMessage.objects.get(channel=msg.channel, external_id=msg.external_id), False
+    return row, True
+
+
+def _excerpt(msg: Inbound) -> str:
+    return " ".join(f"{msg.subject} {msg.text}".split())[:200]
+
+
+def do_reject_inbound(msg: Inbound, reason: str) -> tuple[InboundMessage, bool]:
+    """Record an authenticated message refused before it reached the opinion rules (e.g. a picture
+    that failed the photo rules), so staff see it with the reason. A message seen before is kept
+    as it was."""
+    existing = InboundMessage.objects.filter(channel=msg.channel, external_id=msg.external_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(channel=msg.channel, external_id=msg.external_id,
+                                                sender=msg.sender_address[:255], excerpt=_excerpt(msg),
+                                                error=reason[:2000])
+    except IntegrityError:
         return InboundMessage.objects.get(channel=msg.channel, external_id=msg.external_id), False
     return row, True
 

@@ -170,12 +170,15 @@ class InboundMessage(models.Model):
     accepted = models.BooleanField(_("accepted"), default=False)
     error = models.TextField(_("why it was not accepted"), blank=True)
     sender = models.CharField(_("sender"), max_length=255, blank=True)
+    # the start of the message, so staff can see what a rejected message said
+    excerpt = models.CharField(_("excerpt"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="opinions_inbound_once")]
+        indexes = [models.Index(fields=["accepted", "-received_at"], name="opinions_inbound_rejected_idx")]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"

@@ -149,3 +149,14 @@ def describe_case_source(case: Any) -> dict[str, str]:
 def case_opinions(case: Any, limit: int = 200) -> list[Opinion]:
     """The voices of a case: every opinion linked to it (personal data masked in templates)."""
     return list(Opinion.objects.filter(case=case).select_related("place").order_by("created_at", "pk")[:limit])
+
+
+def rejected_inbound(channel: str = "") -> QuerySet[Any]:
+    """Messages from the mailbox or chat groups that did not become opinions, newest first (county
+    staff only: a message has no place until it is an opinion)."""
+    from dangjian.opinions.models import InboundMessage
+
+    qs = InboundMessage.objects.filter(accepted=False)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.order_by("-received_at", "-pk")

@@ -32,6 +32,7 @@ from dangjian.opinions.selectors import (
     opinions_of,
     place_choices,
     public_opinions,
+    rejected_inbound,
     timeline,
 )
 
@@ -195,6 +196,27 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "opinions/staff_list.html", {
         "page": page, "opinions": page.object_list, "statuses": OpinionStatus.choices, "status": status,
         "unassigned": request.GET.get("unassigned") == "1", "filter_qs": urlencode(kept),
+        "can_see_inbound": has_any(request.user, "opinions.inbound"),
+    })
+
+
+INBOUND_CHANNELS = (OpinionChannel.EMAIL, OpinionChannel.CHAT_GROUP)
+
+
+@login_required
+@require_GET
+def staff_inbound(request: HttpRequest) -> HttpResponse:
+    """Messages by e-mail or from chat groups that were not accepted as opinions, with the reason."""
+    if not has_any(request.user, "opinions.inbound"):
+        raise PermissionDenied(_("Your role does not include the inbound message log."))
+    channel = request.GET.get("channel", "")
+    if channel not in INBOUND_CHANNELS:
+        channel = ""
+    page = _page(request, rejected_inbound(channel))
+    return render(request, "opinions/staff_inbound.html", {
+        "page": page, "rows": list(page.object_list), "channel": channel,
+        "channels": [(c, OpinionChannel(c).label) for c in INBOUND_CHANNELS],
+        "filter_qs": urlencode({"channel": channel} if channel else {}),
     })
 
 

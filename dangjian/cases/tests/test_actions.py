@@ -152,8 +152,16 @@ def test_satisfied_answer_cannot_be_reopened(make_case: Any, depts: Any, users: 
     rate_case_from_source(case, Rating.BASICALLY, acting_user=None)
     with pytest.raises(ValidationError, match="not satisfied"):
         do_reopen_case(case, reason="想重新办理", acting_user=users.admin)
-    with pytest.raises(ValidationError, match="already been rated"):
-        rate_case_from_source(case, Rating.SATISFIED, acting_user=None)
+    # a later voice of the same case rates too: counted, the case's own rating stays the first
+    rate_case_from_source(case, Rating.SATISFIED, acting_user=None)
+    case.refresh_from_db()
+    assert case.rating == Rating.BASICALLY and case.ratings == {"satisfied": 1, "basically": 1, "not_satisfied": 0}
+    with pytest.raises(ValidationError, match="not satisfied"):
+        do_reopen_case(case, reason="想重新办理", acting_user=users.admin)
+    # one dissatisfied voice among them is enough for staff to reopen (once)
+    rate_case_from_source(case, Rating.NOT_SATISFIED, acting_user=None)
+    do_reopen_case(case, reason="有群众不满意，复查", acting_user=users.admin)
+    assert case.state == CaseState.IN_PROGRESS and case.reopen_count == 1
 
 
 @pytest.mark.django_db

@@ -50,17 +50,17 @@ def test_reminder_one_working_day_before_then_escalation(case_at: Any, depts: An
     case = case_at(at(2026, 9, 30), category=CaseCategory.URGENT)
     assert case.deadline == dt.date(2026, 10, 9)
     # Thursday 8 Oct: the deadline is 1 working day away → reminder
-    assert run_supervision(now=at(2026, 10, 7)) == {"reminded": 0, "escalated": 0}
-    assert run_supervision(now=at(2026, 10, 8)) == {"reminded": 1, "escalated": 0}
+    assert run_supervision(now=at(2026, 10, 7)) == {"reminded": 0, "escalated": 0, "co_escalated": 0}
+    assert run_supervision(now=at(2026, 10, 8)) == {"reminded": 1, "escalated": 0, "co_escalated": 0}
     assert recipients("cases.reminder") == {depts.h1.pk, depts.h2.pk, depts.head.pk}
     # the job runs again the same day: nothing new
-    assert run_supervision(now=at(2026, 10, 8, 15)) == {"reminded": 0, "escalated": 0}
+    assert run_supervision(now=at(2026, 10, 8, 15)) == {"reminded": 0, "escalated": 0, "co_escalated": 0}
     # on the deadline day it is still in time
-    assert run_supervision(now=at(2026, 10, 9)) == {"reminded": 0, "escalated": 0}
+    assert run_supervision(now=at(2026, 10, 9)) == {"reminded": 0, "escalated": 0, "co_escalated": 0}
     # Saturday 10 Oct (a make-up working day) it is overdue → escalated to head, supervisor, county admin
-    assert run_supervision(now=at(2026, 10, 10)) == {"reminded": 0, "escalated": 1}
+    assert run_supervision(now=at(2026, 10, 10)) == {"reminded": 0, "escalated": 1, "co_escalated": 0}
     assert recipients("cases.overdue") == {depts.head.pk, depts.supervisor.pk, users.admin.pk}
-    assert run_supervision(now=at(2026, 10, 12)) == {"reminded": 0, "escalated": 0}
+    assert run_supervision(now=at(2026, 10, 12)) == {"reminded": 0, "escalated": 0, "co_escalated": 0}
     assert Notification.objects.filter(kind="cases.overdue").count() == 3
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", "public"))
     assert (EventKind.REMINDED, False) in kinds and (EventKind.OVERDUE, False) in kinds
@@ -71,15 +71,15 @@ def test_replied_cases_are_not_escalated(case_at: Any, depts: Any) -> None:
     case = case_at(at(2026, 9, 30), category=CaseCategory.URGENT)
     do_accept_case(case, acting_user=depts.h1)
     do_reply_case(case, reply="已处理完毕，路灯恢复正常。", acting_user=depts.h1)
-    assert run_supervision(now=at(2026, 10, 20)) == {"reminded": 0, "escalated": 0}
+    assert run_supervision(now=at(2026, 10, 20)) == {"reminded": 0, "escalated": 0, "co_escalated": 0}
 
 
 @pytest.mark.django_db
 def test_task_runs_the_job(case_at: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     case_at(at(2026, 9, 1), category=CaseCategory.URGENT)
     result = supervise_cases.enqueue()  # ImmediateBackend in tests
-    assert result.return_value == {"reminded": 0, "escalated": 1}
-    assert supervise_cases.enqueue().return_value == {"reminded": 0, "escalated": 0}
+    assert result.return_value == {"reminded": 0, "escalated": 1, "co_escalated": 0}
+    assert supervise_cases.enqueue().return_value == {"reminded": 0, "escalated": 0, "co_escalated": 0}
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ class ForumConfig(AppConfig):
         from dangjian.core.roles import Role, register_permissions
         from dangjian.opinions.forum.demo import seed_forum
 
-        register_permissions(Role.COUNTY_ADMIN, {"forum.moderate"})
+        register_permissions(Role.COUNTY_ADMIN, {"forum.moderate", "forum.manage_boards"})
         register_permissions(Role.PUBLICITY, {"forum.moderate"})
         register_kind("forum.mention", _("Forum mentions"))
         register_nav_link("forum:boards", _("Forum"), order=70)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.opinions.forum.actions import BODY_MAX, REASON_MAX, REPLY_MAX, TITLE_MAX
+from dangjian.opinions.forum.actions import BOARD_NAME_MAX, BODY_MAX, REASON_MAX, REPLY_MAX, TITLE_MAX
 
 
 class ThreadForm(forms.Form):
@@ -17,3 +17,14 @@ class ReplyForm(forms.Form):
 
 class ReportForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX)
+
+
+class BoardForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=BOARD_NAME_MAX)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=100000, initial=100,
+                               help_text=_("Boards are listed by this number, smallest first."))
+
+
+class ModeratorForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)

@@ -14,6 +14,9 @@ class Board(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # per-board moderators (版主), besides the holders of ``forum.moderate`` who moderate every board
+    moderators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="moderated_boards",
+                                        verbose_name=_("moderators"))
 
     class Meta:
         ordering = ["order", "pk"]
@@ -38,6 +41,8 @@ class Thread(models.Model):
     is_pinned = models.BooleanField(_("pinned"), default=False)
     opinion = models.OneToOneField("opinions.Opinion", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="forum_thread", verbose_name=_("opinion"))
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    is_deleted = models.BooleanField(_("deleted by the author"), default=False)
 
     class Meta:
         verbose_name = _("thread")
@@ -55,6 +60,8 @@ class Reply(models.Model):
     body = models.TextField(_("content"))
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     is_hidden = models.BooleanField(_("hidden"), default=False)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    is_deleted = models.BooleanField(_("deleted by the author"), default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -81,5 +88,27 @@ class Report(models.Model):
             models.CheckConstraint(
                 condition=(Q(thread__isnull=False, reply__isnull=True) | Q(thread__isnull=True, reply__isnull=False)),
                 name="forum_report_one_target",
+            ),
+        ]
+
+
+class PostRevision(models.Model):
+    """The text a post had before its author edited it (the edit history; moderators read it)."""
+
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    body = models.TextField(_("content"))
+    edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["edited_at", "pk"]
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(thread__isnull=False, reply__isnull=True) | Q(thread__isnull=True, reply__isnull=False)),
+                name="forum_revision_one_target",
             ),
         ]

@@ -175,3 +175,27 @@ def test_staff_pages_assign_and_scope(lane: Any, users: Any, django_assert_max_n
         do_submit_opinion(opinion_data(title=f"意见标题{i}号"), [], acting_user=AnonymousUser())
     with django_assert_max_num_queries(12):
         assert admin.get("/opinions/staff/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_voice_of_a_merged_case_rates_it(lane: Any, users: Any, tree: Any) -> None:
+    case = do_assign_opinion(lane.opinion, lead_department=lane.dept, acting_user=users.admin)
+    second = do_submit_opinion(opinion_data(place=tree.town_a.pk, phone="13912345679"), [], acting_user=AnonymousUser())
+    third = do_submit_opinion(opinion_data(place=tree.town_a.pk, phone="13912345670"), [], acting_user=AnonymousUser())
+    do_link_opinion_to_case(second, case, acting_user=users.admin)
+    do_link_opinion_to_case(third, case, acting_user=users.admin)
+    do_accept_case(case, acting_user=lane.handler)
+    do_reply_case(case, reply=REPLY, acting_user=lane.handler)
+    do_rate_opinion(lane.opinion, Rating.SATISFIED, acting_user=AnonymousUser(), sender_verified=True)
+    do_rate_opinion(Opinion.objects.get(pk=second.pk), Rating.NOT_SATISFIED, acting_user=AnonymousUser(),
+                    sender_verified=True)
+    do_rate_opinion(Opinion.objects.get(pk=third.pk), Rating.BASICALLY, acting_user=AnonymousUser(),
+                    sender_verified=True)
+    case.refresh_from_db()
+    assert case.state == CaseState.RATED and case.rating == Rating.SATISFIED  # the first rating
+    assert case.ratings == {"satisfied": 1, "basically": 1, "not_satisfied": 1}
+    assert set(Opinion.objects.filter(case=case).values_list("rating", flat=True)) == {
+        Rating.SATISFIED, Rating.NOT_SATISFIED, Rating.BASICALLY}
+    # the second voice is not satisfied: staff may reopen the case once
+    do_reopen_case(case, reason="有群众不满意，复查", acting_user=users.admin)
+    assert case.state == CaseState.IN_PROGRESS

@@ -172,3 +172,107 @@ def test_bad_payloads_name_the_field(client: Any, settings: Any) -> None:
 def test_webhook_is_off_without_a_secret(client: Any, settings: Any) -> None:
     settings.OPINION_WEBHOOK_SECRET = ""
     assert post(client, MESSAGE).status_code == 404
+
+
+# --- pictures from chat groups (WeCom-style {base64, md5}) ----------------------------------------
+
+def picture(content: bytes) -> dict[str, str]:
+    import base64
+    import hashlib
+
+    return {"base64": base64.b64encode(content).decode(), "md5": hashlib.md5(content, usedforsecurity=False).hexdigest()}
+
+
+def png_bytes(colour: str = "red", size: int = 8) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_pictures_are_attached_to_the_opinion(client: Any, settings: Any) -> None:
+    settings.OPINION_WEBHOOK_SECRET = SECRET
+    jpeg = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(jpeg, "JPEG")
+    answer = post(client, {**MESSAGE, "images": [picture(png_bytes()), picture(jpeg.getvalue())]})
+    assert answer.status_code == 201, answer.content
+    opinion = Opinion.objects.get(tracking_no=answer.json()["tracking_no"])
+    photos = list(opinion.photos.order_by("pk"))
+    assert [p.content_type for p in photos] == ["image/png", "image/jpeg"]
+    photos[0].image.open("rb")
+    assert photos[0].image.read() == png_bytes()
+    photos[0].image.close()
+
+
+def test_bad_pictures_refuse_the_message_and_name_the_field(client: Any, settings: Any) -> None:
+    settings.OPINION_WEBHOOK_SECRET = SECRET
+    good = picture(png_bytes())
+    cases = {
+        "wrong md5": [{**good, "md5": "0" * 32}],
+        "not base64": [{"base64": "%%%not-base64%%%", "md5": good["md5"]}],
+        "not a picture": [picture(b"MZ\x90\x00 this is an executable, not a photo")],
+        "too many": [good, good, good, good],
+        "missing md5": [{"base64": good["base64"]}],
+        "not a list": {"base64": good["base64"], "md5": good["md5"]},
+    }
+    for n, (why, images) in enumerate(cases.items()):
+        answer = post(client, {**MESSAGE, "message_id": f"bad-{n}", "images": images})
+        assert answer.status_code == 400, why
+        assert answer.json()["field"] == "images" and answer.json()["code"] == "bad_image", why
+    assert not Opinion.objects.exists()
+    # each refused message is recorded once, with the reason, for the staff page
+    rows = list(InboundMessage.objects.order_by("pk"))
+    assert len(rows) == len(cases) and not any(r.accepted for r in rows)
+    assert "MD5" in rows[0].error and rows[0].excerpt.startswith("表扬一下")
+    again = post(client, {**MESSAGE, "message_id": "bad-0", "images": cases["wrong md5"]})
+    assert again.status_code == 400 and InboundMessage.objects.count() == len(cases)
+
+
+def test_picture_over_the_size_limit_is_refused(client: Any, settings: Any) -> None:
+    from dangjian.opinions import MAX_PHOTO_BYTES
+
+    settings.OPINION_WEBHOOK_SECRET = SECRET
+    big = png_bytes() + b"\x00" * (MAX_PHOTO_BYTES + 10)  # a PNG signature, but over 5 MB
+    answer = post(client, {**MESSAGE, "images": [picture(big)]})
+    assert answer.status_code == 400 and answer.json()["field"] == "images"
+    assert "5 MB" in answer.json()["message"]
+    assert not Opinion.objects.exists()
+
+
+def test_a_body_larger_than_three_pictures_is_refused_unread(client: Any, settings: Any) -> None:
+    from dangjian.opinions.views_webhook import MAX_BODY
+
+    settings.OPINION_WEBHOOK_SECRET = SECRET
+    answer = post(client, {**MESSAGE, "text": "长" * (MAX_BODY // 2)})
+    assert answer.status_code == 413 and answer.json()["code"] == "too_large"
+
+
+# --- the staff page of rejected messages ----------------------------------------------------------
+
+def test_staff_page_lists_rejected_messages_with_reasons(client: Any, settings: Any, users: Any,
+                                                         django_assert_max_num_queries: Any) -> None:
+    from dangjian.testing.fixtures import PASSWORD
+
+    settings.OPINION_WEBHOOK_SECRET = SECRET
+    post(client, {**MESSAGE, "message_id": "short", "text": "好"})
+    post(client, {**MESSAGE, "message_id": "bad-pic", "images": [picture(b"GIF89a not allowed")]})
+    post(client, MESSAGE)  # accepted: not listed
+    for i in range(25):
+        do_receive_inbound(Inbound(channel=EMAIL_CHANNEL, external_id=f"<m{i}@example.com>", subject=f"短信{i}",
+                                   text="", sender_address="someone@example.com"))
+    url = reverse("opinions:staff_inbound")
+    # the secretary sees opinions of their branch but not the county's inbound log
+    assert client.login(username=users.secretary.username, password=PASSWORD)
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.login(username=users.admin.username, password=PASSWORD)
+    assert 'id="inbound-link"' in client.get(reverse("opinions:staff_list")).content.decode()
+    client.get(url)
+    with django_assert_max_num_queries(10):
+        page1 = client.get(url)
+    html = page1.content.decode()
+    assert page1.status_code == 200 and html.count('class="inbound-error"') == 20
+    chat = client.get(url + "?channel=chat_group").content.decode()
+    assert chat.count('class="inbound-error"') == 2 and "GIF89a" not in chat
+    assert "北岭村民群:m-1001" not in chat and "表扬一下" in chat
+    page2 = client.get(url + "?page=2").content.decode()
+    assert page2.count('class="inbound-error"') == 7

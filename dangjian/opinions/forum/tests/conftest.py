@@ -13,6 +13,14 @@ def board(users: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_counters() -> None:
+    """Posting-rate counters live in the cache; each test starts with none (user ids repeat)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _forum_env(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DANGJIAN = {**settings.DANGJIAN, "FORUM": {"SENSITIVE_WORDS": ["赌博", "badword"]}}

@@ -37,8 +37,9 @@ def test_member_author_not_official(client: Any, users: Any, board: Any) -> None
     assert users.member.display_name in html and "badge-official" not in html
 
 
-def test_board_list_paginated_bounded_queries(client: Any, users: Any, board: Any,
+def test_board_list_paginated_bounded_queries(client: Any, users: Any, board: Any, settings: Any,
                                               django_assert_max_num_queries: Any) -> None:
+    settings.DANGJIAN = {**settings.DANGJIAN, "FORUM": {**settings.DANGJIAN["FORUM"], "POST_RATE": "off"}}
     authors = [users.member, users.public, users.admin, users.secretary]
     for i in range(25):
         do_create_thread(board, {"title": f"帖子标题{i:02d}", "body": "一段足够长的正文内容。"}, acting_user=authors[i % 4])
