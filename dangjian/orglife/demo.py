@@ -1,5 +1,7 @@
-"""Demo data for organizational life: two closed activities and one planned one of the demo
-branch, written through the module's own actions (small at every scale: nine audit events)."""
+"""Demo data for organizational life: the demo branch's committee (secretary, deputy, member —
+so heart-to-heart talk pairs and the secretary's lecture show on the compliance pages), two closed
+activities and one planned one, written through the module's own actions (small at every scale:
+twelve audit events)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.orglife import ActivityKind
+from dangjian.members.models import Member
+from dangjian.orglife import ActivityKind, CommitteePost
 from dangjian.orglife.actions import do_check_in_members, do_close_activity, do_plan_activity, do_start_activity
+from dangjian.orglife.committee_actions import do_add_committee_seat
 from dangjian.orglife.compliance import tz
 
 _PAST = [
@@ -30,6 +34,7 @@ def seed_demo(ctx: Any) -> None:
     if user is None or ctx.branch is None:
         return
     today = ctx.today or timezone.localdate()
+    _seat_committee(ctx.branch, today, user)
     for kind, topic, days_ago in _PAST:
         day = today - dt.timedelta(days=days_ago)
         activity = do_plan_activity(ctx.branch, {
@@ -45,3 +50,15 @@ def seed_demo(ctx: Any) -> None:
         do_plan_activity(ctx.branch, {
             "kind": kind, "topic": topic, "starts_at": _at(day, 15), "ends_at": _at(day, 17),
             "place": "村党群服务中心", "online_link": "https://meeting.example.cn/j/demo"}, acting_user=user)
+
+
+def _seat_committee(branch: Any, today: dt.date, user: Any) -> None:
+    """The branch's three longest-standing full members form its committee from 1 January."""
+    ids = list(Member.objects.filter(organization=branch, status="full").order_by("join_date", "pk")
+               .values_list("pk", flat=True)[:3])
+    if len(ids) < 3:
+        return
+    start = dt.date(today.year, 1, 1)
+    for member_id, post in zip(ids, (CommitteePost.SECRETARY, CommitteePost.DEPUTY_SECRETARY, CommitteePost.MEMBER),
+                               strict=True):
+        do_add_committee_seat(branch, member_id, post, start, acting_user=user)
