@@ -266,50 +266,41 @@ def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 # --- authors edit or delete their own posts -------------------------------------------------------
 
+def _edit_own_post(request: HttpRequest, post: Any, form: Any, action: Any, thread: Any) -> HttpResponse:
+    """The edit page of the author's own thread or reply: one form, one action, the same notes."""
+    if post.author_id != request.user.pk:
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = action(post, form.cleaned_data, acting_user=request.user)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            if post.is_hidden:
+                messages.warning(request, _held_note())
+            else:
+                messages.success(request, _("Your changes were saved."))
+            return redirect("forum:thread", thread.pk)
+    context = {"thread": thread, "form": form, "can_change": can_change_own(request.user, post)}
+    if post is not thread:
+        context["reply"] = post
+    return render(request, "forum/edit_post.html", context, status=400 if form.errors else 200)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     t = sel.access_thread(request.user, thread_id)
-    if t.author_id != request.user.pk:
-        raise Http404
     form = ThreadForm(request.POST or None, initial={"title": t.title, "body": t.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            t = do_edit_thread(t, form.cleaned_data, acting_user=request.user)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            if t.is_hidden:
-                messages.warning(request, _held_note())
-            else:
-                messages.success(request, _("Your changes were saved."))
-            return redirect("forum:thread", t.pk)
-    return render(request, "forum/edit_post.html", {
-        "thread": t, "form": form, "can_change": can_change_own(request.user, t),
-    }, status=400 if form.errors else 200)
+    return _edit_own_post(request, t, form, do_edit_thread, t)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_reply(request: HttpRequest, reply_id: int) -> HttpResponse:
     r = sel.access_reply(request.user, reply_id)
-    if r.author_id != request.user.pk:
-        raise Http404
-    form = ReplyForm(request.POST or None, initial={"body": r.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            r = do_edit_reply(r, form.cleaned_data, acting_user=request.user)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-        else:
-            if r.is_hidden:
-                messages.warning(request, _held_note())
-            else:
-                messages.success(request, _("Your changes were saved."))
-            return redirect("forum:thread", r.thread_id)
-    return render(request, "forum/edit_post.html", {
-        "thread": r.thread, "reply": r, "form": form, "can_change": can_change_own(request.user, r),
-    }, status=400 if form.errors else 200)
+    return _edit_own_post(request, r, ReplyForm(request.POST or None, initial={"body": r.body}), do_edit_reply,
+                          r.thread)
 
 
 @login_required
