@@ -4,6 +4,8 @@ from dangjian.portal import feeds, views
 
 app_name = "portal"
 urlpatterns = [
+    path("portal/matters/", views.matters, name="matters"),
+    path("portal/matters/<slug:kind>/<str:ref>/", views.matter, name="matter"),
     # in front of Wagtail's own /portal/ catch-all: anonymous pages from the whole-page cache
     # (Wagtail's /portal/_util/ login and password views stay Wagtail's)
     re_path(r"^portal/(?!_util/)((?:[\w\-]+/)*)$", views.portal_page, name="page"),

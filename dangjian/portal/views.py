@@ -179,6 +179,37 @@ def sensitive_words(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/sensitive_words.html", {"form": form})
 
 
+# --- whole-process disclosure (S3) -------------------------------------------------------------
+
+MATTERS_PAGE_SIZE = 20
+
+
+def _layout_context(request: HttpRequest) -> dict[str, Any]:
+    home = portal_home(request)
+    return {"home": home, "menu_sections": menu_sections(home) if home else []}
+
+
+@require_GET
+def matters(request: HttpRequest) -> HttpResponse:
+    """Public matters of one kind (tabs per registered source), newest first, paginated."""
+    from dangjian.portal.disclosure import MatterList, source_or_first, sources
+
+    source = source_or_first(request.GET.get("kind"))
+    page_obj = Paginator(MatterList(source), MATTERS_PAGE_SIZE).get_page(request.GET.get("page")) if source else None
+    return render(request, "portal/matters.html", {
+        **_layout_context(request), "sources": sources(), "source": source, "page_obj": page_obj,
+    })
+
+
+@require_GET
+def matter(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
+    """One matter's public steps as they happen (404 for unknown or private matters)."""
+    from dangjian.portal.disclosure import public_matter
+
+    item = public_matter(kind, ref)
+    return render(request, "portal/matter.html", {**_layout_context(request), "matter": item})
+
+
 def portal_page(request: HttpRequest, path: str) -> HttpResponse:
     """``/portal/…``: an anonymous visitor's page from the whole-page cache (no routing, no
     queries), otherwise Wagtail's own ``serve`` (which stores the page, see ``cache.serve_page``)."""
