@@ -33,7 +33,7 @@ def _opinion_model() -> Any:
 def public_cases() -> QuerySet[Case]:
     """Incidents, and opinion cases with at least one public opinion. ``public_title`` is the
     first public opinion's title: the case's own title may come from a private duplicate."""
-    public = Q(source_kind=INCIDENT_SOURCE)
+    public: Any = Q(source_kind=INCIDENT_SOURCE)
     qs = Case.objects.select_related("lead_department")
     opinion = _opinion_model()
     if opinion is not None:

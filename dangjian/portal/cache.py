@@ -72,17 +72,23 @@ def _page_key(request: Any) -> str:
 
     from django.utils.translation import get_language
 
-    where = f"{request.get_host()}|{request.get_full_path()}"
+    path = request.get_full_path()
+    if "ch=" in path:  # the channel tag of view statistics does not change the page
+        from urllib.parse import urlencode
+
+        query = [(k, v) for k, v in request.GET.lists() if k != "ch"]
+        path = path.split("?", 1)[0] + ("?" + urlencode(query, doseq=True) if query else "")
+    where = f"{request.get_host()}|{path}"
     digest = hashlib.blake2s(where.encode(), digest_size=12).hexdigest()
     font = "L" if request.COOKIES.get("large_font") == "1" else "N"
     return f"dangjian:portal:{generation()}:page:{get_language()}:{font}:{digest}"
 
 
-def _respond(request: Any, entry: tuple[str, str]) -> Any:
+def _respond(request: Any, entry: tuple[Any, ...]) -> Any:
     from django.http import HttpResponse
     from django.middleware.csrf import get_token
 
-    content, content_type = entry
+    content, content_type = entry[0], entry[1]
     return HttpResponse(content.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type)
 
 
@@ -93,10 +99,16 @@ def cached_page(request: Any) -> Any:
     if page_cache_seconds() <= 0 or not _cacheable(request):
         return None
     entry = cache.get(_page_key(request))
-    return None if entry is None else _respond(request, entry)
+    if entry is None:
+        return None
+    if len(entry) > 2 and entry[2]:
+        from dangjian.portal.stats import record_view
+
+        record_view(entry[2], request)  # a hit from the cache is a view too
+    return _respond(request, entry)
 
 
-def serve_page(request: Any, serve: Callable[[], Any]) -> Any:
+def serve_page(request: Any, serve: Callable[[], Any], page_id: int | None = None) -> Any:
     """``serve()`` for a portal page (``Page.serve``), through the whole-page cache for anonymous GETs."""
     from django.middleware.csrf import get_token
 
@@ -116,6 +128,6 @@ def serve_page(request: Any, serve: Callable[[], Any]) -> Any:
             if CSRF_PLACEHOLDER in content:
                 response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))
             return response
-        entry = (content, response["Content-Type"])
+        entry = (content, response["Content-Type"], page_id)
         cache.set(key, entry, timeout=timeout)
     return _respond(request, entry)

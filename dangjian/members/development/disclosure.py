@@ -22,7 +22,7 @@ KIND = "candidate-notice"
 def _row(f: ApplicantFile) -> dict[str, Any]:
     name = masked_name(f.person.name)
     return {
-        "ref": f.notice_token, "title": "{} · {}".format(name, f.organization.name),
+        "ref": f.notice_token, "title": f"{name} · {f.organization.name}",
         "state": str(FileStatus(f.status).label), "department": f.organization.name, "place": "",
         "started_at": f.notice_starts_on, "updated_at": f.updated_at, "sender": "", "summary": "",
     }

@@ -152,6 +152,7 @@ def test_development_notice_is_a_public_matter_while_it_runs(client: Any, tree: 
     assert "钱**" in html and "钱小红" not in html and "13900001111" not in html
     assert "matter-step-notice" in html and "matter-step-candidate" in html
     assert "钱**" in client.get(reverse("portal:matters") + "?kind=candidate-notice").content.decode()
-    clock.set(f.notice_ends_on + dt.timedelta(days=1))  # type: ignore[operator]
+    assert f.notice_ends_on is not None
+    clock.set(f.notice_ends_on + dt.timedelta(days=1))
     assert client.get(matter_url).status_code == 404
     assert matter_source("candidate-notice") is not None
