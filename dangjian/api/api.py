@@ -17,6 +17,7 @@ from dangjian.members.transfers.api import router as transfers_router
 from dangjian.opinions.api import router as opinions_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.portal.api import router as portal_router
 
 api = NinjaAPI(
     title="Dangjian Cloud API",
@@ -37,6 +38,7 @@ api.add_router("/transfers", transfers_router)
 api.add_router("/lifecycle", lifecycle_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/cases", cases_router)
+api.add_router("/portal", portal_router)
 
 
 fallback = Router()

@@ -61,13 +61,13 @@ def _buffer_seconds() -> float:
     return float(getattr(settings, "PORTAL_VIEW_BUFFER_SECONDS", 5))
 
 
-def record_view(page_id: int, request: Any) -> None:
+def record_view(page_id: int, request: Any, channel: str | None = None) -> None:
     """Count one view of ``page_id``: in memory now, in the shared cache within a few seconds."""
     if not getattr(settings, "PORTAL_VIEW_STATS", True):
         return
     day = timezone.localdate().strftime("%Y%m%d")
     with _lock:
-        _buffer[(day, page_id, channel_of(request))] += 1
+        _buffer[(day, page_id, channel or channel_of(request))] += 1
     if time.monotonic() - _last_flush >= _buffer_seconds():
         flush_buffer()
 
