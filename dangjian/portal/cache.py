@@ -49,6 +49,7 @@ def cached(name: str, build: Callable[[], T], *parts: Any) -> T:
 
 CSRF_PLACEHOLDER = "dangjian-portal-csrf-token-placeholder"
 PAGE_CACHE_FLAG = "_portal_page_cache"
+PAGE_KEY_ATTR = "_portal_page_key"  # the page-cache key this response's body came from
 
 
 def page_cache_seconds() -> int:
@@ -67,7 +68,7 @@ def _cacheable(request: Any) -> bool:
     return user is None or not user.is_authenticated
 
 
-def _page_key(request: Any) -> str:
+def _page_key(request: Any, language: str | None = None) -> str:
     import hashlib
 
     from django.utils.translation import get_language
@@ -81,7 +82,7 @@ def _page_key(request: Any) -> str:
     where = f"{request.get_host()}|{path}"
     digest = hashlib.blake2s(where.encode(), digest_size=12).hexdigest()
     font = "L" if request.COOKIES.get("large_font") == "1" else "N"
-    return f"dangjian:portal:{generation()}:page:{get_language()}:{font}:{digest}"
+    return f"dangjian:portal:{generation()}:page:{language or get_language()}:{font}:{digest}"
 
 
 def _respond(request: Any, entry: tuple[Any, ...]) -> Any:
@@ -98,9 +99,11 @@ def cached_page(request: Any) -> Any:
     visitor was served after Wagtail's routing and view-restriction hooks, are ever found."""
     if page_cache_seconds() <= 0 or not _cacheable(request):
         return None
-    entry = cache.get(_page_key(request))
+    key = _page_key(request)
+    entry = cache.get(key)
     if entry is None:
         return None
+    setattr(request, PAGE_KEY_ATTR, key)
     if len(entry) > 2 and entry[2]:
         from dangjian.portal.stats import record_view
 
@@ -130,4 +133,5 @@ def serve_page(request: Any, serve: Callable[[], Any], page_id: int | None = Non
             return response
         entry = (content, response["Content-Type"], page_id)
         cache.set(key, entry, timeout=timeout)
+    setattr(request, PAGE_KEY_ATTR, key)
     return _respond(request, entry)
