@@ -30,7 +30,7 @@ def _token(html: str) -> str:
 
 
 def test_a_hit_is_answered_before_the_chain_with_the_chains_headers(portal: Any) -> None:
-    from django.middleware.csrf import _unmask_cipher_token
+    from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 
     article = published_article(portal.news, "快速缓存", acting_user=portal.root)
     first = Client().get(article.url)  # through the chain: page stored, headers captured
