@@ -13,15 +13,52 @@ KEY = "dangjian:portal:generation"
 T = TypeVar("T")
 
 
+_file_memo: tuple[tuple[int, int, int], int] | None = None
+
+
+def _file_stamp() -> tuple[int, int, int] | None:
+    """With Django's file cache, the generation's file changes (a new file replaces it) on every
+    bump: its inode, size and mtime tell whether the value read last time still holds, for the
+    price of one ``stat`` instead of open + read + unpickle (the whole-page cache hit path)."""
+    import os
+
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    backend = caches["default"]
+    if not isinstance(backend, FileBasedCache):
+        return None
+    try:
+        st = os.stat(backend._key_to_file(KEY))  # type: ignore[attr-defined]
+    except (OSError, AttributeError):
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def generation() -> int:
+    global _file_memo
+    stamp = _file_stamp()
+    if stamp is not None and _file_memo is not None and _file_memo[0] == stamp:
+        return _file_memo[1]
     value = cache.get(KEY)
     if value is None:
         cache.add(KEY, 1, timeout=None)
         value = cache.get(KEY) or 1
+    if stamp is not None:
+        _file_memo = (stamp, int(value))
     return int(value)
 
 
 def bump() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    if isinstance(caches["default"], FileBasedCache):
+        # the file cache's incr is this same read-modify-write, but it re-sets the value with the
+        # default timeout (the generation would expire and start again at 1); a set replaces the
+        # file atomically (new file, renamed), which generation()'s stat check relies on
+        cache.set(KEY, int(cache.get(KEY) or 1) + 1, timeout=None)
+        return
     try:
         cache.incr(KEY)
     except ValueError:

@@ -17,7 +17,10 @@ generation, so a publish/unpublish/move/restriction change drops body and header
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +29,57 @@ from django.http import HttpRequest, HttpResponse
 from dangjian.portal import cache as page_cache
 
 _SKIP_HEADERS = {"content-length", "set-cookie"}
+#: Per-process copies of (page entry, headers) by their full key. The key holds the publish
+#: generation, which is read from the shared cache on every request, so a publish in any process
+#: still reaches this one at once; the copies only save the two shared-cache reads of the body.
+_LOCAL: dict[str, tuple[Any, dict[str, str], float]] = {}
+_LOCAL_MAX = 256
+
+
+def _random_string(length: int, chars: str) -> str:
+    """``get_random_string`` from the same CSPRNG (``os.urandom``), mapped in C: bytes at or above
+    the largest multiple of ``len(chars)`` are dropped, so every character is uniform."""
+    table, drop = _tables(chars)
+    out = b""
+    while len(out) < length:
+        out += os.urandom(length + 8).translate(table, drop)
+    return out[:length].decode("ascii")
+
+
+_TABLES: dict[str, tuple[bytes, bytes]] = {}
+
+
+def _tables(chars: str) -> tuple[bytes, bytes]:
+    if chars not in _TABLES:
+        n = len(chars)
+        limit = 256 - 256 % n
+        _TABLES[chars] = (bytes(ord(chars[b % n]) for b in range(256)), bytes(range(limit, 256)))
+    return _TABLES[chars]
+
+
+def _char_index() -> dict[str, int]:
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+
+    return {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
+
+
+_CHAR_INDEX = _char_index()
+
+
+def _get_token(request: HttpRequest) -> str:
+    """Django's ``csrf.get_token`` (same secret handling, same masking) with the faster random
+    strings above: on this path it is a third of the time of a hit."""
+    from django.middleware import csrf
+
+    chars, size = csrf.CSRF_ALLOWED_CHARS, csrf.CSRF_SECRET_LENGTH
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = _random_string(size, chars)
+        request.META["CSRF_COOKIE"] = secret
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_string(size, chars)
+    index, n = _CHAR_INDEX, len(chars)
+    return mask + "".join(chars[(index[x] + index[y]) % n] for x, y in zip(secret, mask, strict=True))
 
 
 def _language(request: HttpRequest) -> str | None:
@@ -34,8 +88,11 @@ def _language(request: HttpRequest) -> str | None:
     if "lang=" in request.META.get("QUERY_STRING", ""):
         return None
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    supported = {code for code, _label in settings.LANGUAGES}
-    return cookie if cookie in supported else settings.LANGUAGE_CODE
+    return cookie if cookie in _supported() else settings.LANGUAGE_CODE
+
+
+def _supported() -> set[str]:
+    return {code for code, _label in settings.LANGUAGES}
 
 
 def _headers_key(request: HttpRequest, key: str) -> str:
@@ -49,6 +106,9 @@ class PortalPageCacheMiddleware:
         prefix = getattr(settings, "PORTAL_PAGE_PREFIX", "/portal/")
         self.prefix = prefix
         self.excluded = (prefix + "_util/", prefix + "matters/", prefix + "corrections/")
+        from django.middleware.csrf import CsrfViewMiddleware
+
+        self.csrf = CsrfViewMiddleware(get_response)
 
     def _eligible(self, request: HttpRequest) -> bool:
         path = request.path
@@ -68,16 +128,21 @@ class PortalPageCacheMiddleware:
         return response
 
     def _hit(self, request: HttpRequest, key: str) -> HttpResponse | None:
-        from django.middleware.csrf import CsrfViewMiddleware, get_token
-
         headers_key = _headers_key(request, key)
-        found = cache.get_many([key, headers_key])
-        entry, headers = found.get(key), found.get(headers_key)
-        if entry is None or headers is None:
-            return None
-        csrf = CsrfViewMiddleware(self.get_response)
+        local = _LOCAL.get(headers_key)
+        if local is None or local[2] < time.monotonic():
+            found = cache.get_many([key, headers_key])
+            entry, headers = found.get(key), found.get(headers_key)
+            if entry is None or headers is None:
+                return None
+            if len(_LOCAL) >= _LOCAL_MAX:
+                _LOCAL.clear()
+            _LOCAL[headers_key] = (entry, headers, time.monotonic() + min(60, page_cache.page_cache_seconds()))
+        else:
+            entry, headers = local[0], local[1]
+        csrf = self.csrf
         csrf.process_request(request)  # the visitor's CSRF secret from their cookie (or a new one)
-        response = HttpResponse(entry[0].replace(page_cache.CSRF_PLACEHOLDER, get_token(request)))
+        response = HttpResponse(entry[0].replace(page_cache.CSRF_PLACEHOLDER, _get_token(request)))
         for name, value in headers.items():
             response[name] = value
         csrf.process_response(request, response)  # sets/refreshes the CSRF cookie, Vary: Cookie

@@ -53,6 +53,18 @@ def channel_of(request: Any) -> str:
     return ViewChannel.WEB
 
 
+_day_memo: tuple[int, str] = (-1, "")
+
+
+def _today() -> str:
+    """Today's date (local time) as YYYYMMDD, worked out once a second at most."""
+    global _day_memo
+    second = int(time.time())
+    if _day_memo[0] != second:
+        _day_memo = (second, timezone.localdate().strftime("%Y%m%d"))
+    return _day_memo[1]
+
+
 def _counter_key(day: str, page_id: int, channel: str) -> str:
     return f"dangjian:portal:views:{day}:{page_id}:{channel}"
 
@@ -65,7 +77,7 @@ def record_view(page_id: int, request: Any, channel: str | None = None) -> None:
     """Count one view of ``page_id``: in memory now, in the shared cache within a few seconds."""
     if not getattr(settings, "PORTAL_VIEW_STATS", True):
         return
-    day = timezone.localdate().strftime("%Y%m%d")
+    day = _today()
     with _lock:
         _buffer[(day, page_id, channel or channel_of(request))] += 1
     if time.monotonic() - _last_flush >= _buffer_seconds():
