@@ -16,6 +16,15 @@ T = TypeVar("T")
 _file_memo: tuple[tuple[int, int, int], int] | None = None
 
 
+def _fresh() -> int:
+    """A new generation starts at the current time in milliseconds, not at 1: after the cache was
+    cleared (Redis restarted, the cache directory removed) the numbers of before never come back,
+    so no per-process copy (``middleware._LOCAL``) of an old page can match a new key."""
+    import time
+
+    return int(time.time() * 1000)
+
+
 def _file_stamp() -> tuple[int, int, int] | None:
     """With Django's file cache, the generation's file changes (a new file replaces it) on every
     bump: its inode, size and mtime tell whether the value read last time still holds, for the
@@ -42,8 +51,8 @@ def generation() -> int:
         return _file_memo[1]
     value = cache.get(KEY)
     if value is None:
-        cache.add(KEY, 1, timeout=None)
-        value = cache.get(KEY) or 1
+        cache.add(KEY, _fresh(), timeout=None)
+        value = cache.get(KEY) or _fresh()
     if stamp is not None:
         _file_memo = (stamp, int(value))
     return int(value)
@@ -57,12 +66,12 @@ def bump() -> None:
         # the file cache's incr is this same read-modify-write, but it re-sets the value with the
         # default timeout (the generation would expire and start again at 1); a set replaces the
         # file atomically (new file, renamed), which generation()'s stat check relies on
-        cache.set(KEY, int(cache.get(KEY) or 1) + 1, timeout=None)
+        cache.set(KEY, int(cache.get(KEY) or _fresh()) + 1, timeout=None)
         return
     try:
         cache.incr(KEY)
     except ValueError:
-        cache.set(KEY, 2, timeout=None)
+        cache.set(KEY, _fresh() + 1, timeout=None)
 
 
 def cached(name: str, build: Callable[[], T], *parts: Any) -> T:

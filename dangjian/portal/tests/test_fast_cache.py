@@ -96,3 +96,27 @@ def test_signed_in_language_switch_and_english_visitors_are_not_served_the_share
         response = signed_in.get(article.url)
     assert any("portal_publiccomment" in q["sql"] for q in ctx.captured_queries)
     assert en_first is not None
+
+
+def test_generation_with_the_file_cache_follows_every_bump_and_never_expires(settings: Any, tmp_path: Any) -> None:
+    import time
+
+    from django.core.cache import cache
+
+    from dangjian.portal.cache import KEY, bump, generation
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
+    first = generation()
+    assert generation() == first  # the second read is the stat check
+    bump()
+    assert generation() == first + 1
+    time.sleep(0.01)
+    bump()
+    assert generation() == first + 2
+    assert cache.get(KEY) == first + 2
+    # stored without expiry (Django's generic incr would re-set it with the default 300 s)
+    import pickle
+
+    with open(cache._key_to_file(KEY), "rb") as f:  # type: ignore[attr-defined]
+        assert pickle.load(f) is None  # noqa: S301 - our own cache file; the expiry comes first, None = never
