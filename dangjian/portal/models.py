@@ -147,7 +147,7 @@ class ArticlePage(PortalPageMixin, Page):
         context["comments"] = published_comments(self)
         context.setdefault("comment_form", CommentForm())
         context["corrections"] = accepted_corrections(self)
-        context.setdefault("correction_form", CorrectionForm())
+        context.setdefault("correction_form", CorrectionForm(prefix="correction"))
         return context
 
     def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:

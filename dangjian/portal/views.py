@@ -217,7 +217,7 @@ def suggest_correction(request: HttpRequest, page_id: int) -> HttpResponse:
     if page is None:
         raise Http404(_("Not found."))
     page = page.specific
-    form = CorrectionForm(request.POST)
+    form = CorrectionForm(request.POST, prefix="correction")
     ip = client_ip(request)
     status = 400
     if _rate_exceeded("correction", ip):

@@ -30,7 +30,7 @@ def test_a_visitor_suggests_a_correction_and_the_section_editors_are_told(articl
     assert 'id="correction"' in html and reverse("portal:suggest_correction", args=[article.pk]) in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("portal:suggest_correction", args=[article.pk]),
-                               {"quote": "党员大会", "body": "应为党员代表大会。", "name": "王"})
+                               {"correction-quote": "党员大会", "correction-body": "应为党员代表大会。", "correction-name": "王"})
     assert response.status_code == 302 and response["Location"].endswith("#correction")
     s = CorrectionSuggestion.objects.get()
     assert s.status == CorrectionStatus.PENDING and s.page_id == article.pk and s.org_path == article_org(portal)
@@ -77,7 +77,7 @@ def test_only_the_sections_editors_answer(article: Any, portal: Any, client: Any
 
 
 def test_bad_input_names_the_field_and_writes_nothing(article: Any, client: Any) -> None:
-    response = client.post(reverse("portal:suggest_correction", args=[article.pk]), {"body": "x"})
+    response = client.post(reverse("portal:suggest_correction", args=[article.pk]), {"correction-body": "x"})
     assert response.status_code == 400 and 'class="field-error"' in response.content.decode()
     assert not CorrectionSuggestion.objects.exists()
     with pytest.raises(ValidationError) as exc:
@@ -87,8 +87,8 @@ def test_bad_input_names_the_field_and_writes_nothing(article: Any, client: Any)
 
 def test_unpublished_or_unknown_pages_refuse_corrections(article: Any, portal: Any, client: Any) -> None:
     article.unpublish(user=portal.root)
-    assert client.post(reverse("portal:suggest_correction", args=[article.pk]), {"body": "应改正"}).status_code == 404
-    assert client.post(reverse("portal:suggest_correction", args=[999999]), {"body": "应改正"}).status_code == 404
+    assert client.post(reverse("portal:suggest_correction", args=[article.pk]), {"correction-body": "应改正"}).status_code == 404
+    assert client.post(reverse("portal:suggest_correction", args=[999999]), {"correction-body": "应改正"}).status_code == 404
     assert not CorrectionSuggestion.objects.exists()
 
 
