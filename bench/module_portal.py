@@ -92,7 +92,10 @@ def main() -> None:
     rows.append(_row(base, base, "bare Django view 6 KB (baseline)", "same gunicorn/wrk settings"))
     with tempfile.TemporaryDirectory(prefix="dj-bench-portal-") as tmpdir:
         tmp = Path(tmpdir)
+        wanted = [c.strip() for c in os.environ.get("BENCH_PORTAL_CONFIGS", "").split(",") if c.strip()]
         for name, overrides in CONFIGS:
+            if wanted and name not in wanted:
+                continue
             module = _settings_module(tmp, name, overrides)
             app_env = dict(env, DJANGO_SETTINGS_MODULE=module,
                            PYTHONPATH=os.pathsep.join([str(ROOT), str(tmp)]))

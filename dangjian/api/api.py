@@ -18,6 +18,7 @@ from dangjian.opinions.api import router as opinions_router
 from dangjian.opinions.forum.api import router as forum_router
 from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.portal.api import router as portal_router
 from dangjian.portal.channels.api import router as channels_router
 
 api = NinjaAPI(
@@ -41,6 +42,7 @@ api.add_router("/orglife", orglife_router)
 api.add_router("/cases", cases_router)
 api.add_router("/channels", channels_router)
 api.add_router("/forum", forum_router)
+api.add_router("/portal", portal_router)
 
 
 fallback = Router()

@@ -40,3 +40,6 @@ class CasesConfig(AppConfig):
         register_demo_seeder(seed_cases, order=200)
         register_source(CaseSource(kind=INCIDENT_SOURCE, label=_("Public-opinion incident"),
                                    describe=describe_incident))
+        from dangjian.cases import disclosure  # the portal's public matter pages (S3)
+
+        disclosure.register()

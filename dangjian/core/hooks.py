@@ -169,3 +169,43 @@ def roles_changed(user: Any) -> None:
                 log.exception("role listener %r failed", listener)
 
     transaction.on_commit(run)
+
+
+# --- Whole-process disclosure (S3): public matters -------------------------------------------
+# A module that owns matters (cases/opinions, development notices, service applications …)
+# registers a ``MatterSource`` from its ``AppConfig.ready()``; the portal only reads through it
+# (``/portal/matters/`` and ``/portal/matters/<kind>/<ref>/``). A source decides what is public:
+# ``get(ref)`` answers None for an unknown or private matter (the page then answers 404), and
+# every text it returns is meant for the public (names masked, internal steps left out).
+#
+#   get(ref) -> {"ref", "title", "summary", "state", "place", "started_at", "updated_at",
+#                "steps": [{"at", "kind", "label", "text", "department"}]} | None
+#   count() -> int                         number of public matters of this kind
+#   listing(offset, limit) -> [dict]       newest first, the same keys without "steps"
+
+
+@dataclass(frozen=True)
+class MatterSource:
+    kind: str  # the URL segment: [a-z0-9-]+
+    label: Any  # a lazy translation
+    get: Callable[[str], dict[str, Any] | None]
+    count: Callable[[], int]
+    listing: Callable[[int, int], list[dict[str, Any]]]
+    order: int = 100
+
+
+_matter_sources: dict[str, MatterSource] = {}
+
+
+def register_matter_source(source: MatterSource) -> MatterSource:
+    """Register (or replace, by ``kind``) a source of public matters."""
+    _matter_sources[source.kind] = source
+    return source
+
+
+def matter_sources() -> list[MatterSource]:
+    return sorted(_matter_sources.values(), key=lambda s: (s.order, s.kind))
+
+
+def matter_source(kind: str) -> MatterSource | None:
+    return _matter_sources.get(kind)

@@ -33,3 +33,30 @@ class ReviewStage(models.TextChoices):
     FIRST = "first", _("First review")
     SECOND = "second", _("Second review")
     FINAL = "final", _("Final approval")
+
+
+class CorrectionStatus(models.TextChoices):
+    """A visitor's "suggest a correction" on a published page, handled by the section's editors."""
+
+    PENDING = "pending", _("Awaiting the editors")
+    ACCEPTED = "accepted", _("Corrected")
+    DECLINED = "declined", _("Not corrected")
+
+
+#: Allowed correction transitions: the editors answer once, accepting or declining.
+CORRECTION_TRANSITIONS: dict[str, set[str]] = {
+    CorrectionStatus.PENDING: {CorrectionStatus.ACCEPTED, CorrectionStatus.DECLINED},
+    CorrectionStatus.ACCEPTED: set(),
+    CorrectionStatus.DECLINED: set(),
+}
+
+
+class ViewChannel(models.TextChoices):
+    """Where a page view came from (``?ch=`` tag or the referrer; ``portal/stats.py``).
+    ``wechat`` also takes the official account's read counts (written by the channel adapter)."""
+
+    WEB = "web", _("Web")
+    APP = "app", _("App news feed")
+    FEED = "feed", _("RSS/Atom/JSON feeds")
+    WECHAT = "wechat", _("WeChat")
+    WEIBO = "weibo", _("Weibo")

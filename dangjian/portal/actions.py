@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -444,3 +445,104 @@ def bump_cache_generation() -> None:
 
     bump()
 
+
+
+# --- "suggest a correction" (S4) ----------------------------------------------------------------
+
+
+def _clean_text(value: Any, multiline: bool = True) -> str:
+    return "".join(ch for ch in str(value or "") if (multiline and ch == "\n") or ch.isprintable()).strip()
+
+
+def do_suggest_correction(page: Page, data: Mapping[str, Any], *, user: Any = None, ip: str = "") -> Any:
+    """A visitor's correction of a live, public portal page. It goes to the editors of the
+    page's section (in-app notification) and waits for their answer."""
+    from dangjian.portal.models import CorrectionSuggestion
+
+    page = page.specific
+    if not page.live or not isinstance(page, ArticlePage | SectionPage | PortalHomePage):
+        raise ValidationError({"body": _("This page does not accept corrections.")})
+    quote = _clean_text(data.get("quote"), multiline=False)
+    body = _clean_text(data.get("body"))
+    name = _clean_text(data.get("name"), multiline=False)
+    errors: dict[str, str] = {}
+    if len(body) < BODY_MIN:
+        errors["body"] = _("Describe the correction in at least %(min)d characters.") % {"min": BODY_MIN}
+    elif len(body) > BODY_MAX:
+        errors["body"] = _("A correction may have at most %(max)d characters.") % {"max": BODY_MAX}
+    if len(quote) > 300:
+        errors["quote"] = _("Quote at most %(max)d characters of the wrong text.") % {"max": 300}
+    if len(name) > NAME_MAX:
+        errors["name"] = _("The name may have at most %(max)d characters.") % {"max": NAME_MAX}
+    if errors:
+        raise ValidationError(errors)
+    signed_in = getattr(user, "is_authenticated", False)
+    with transaction.atomic():
+        suggestion = CorrectionSuggestion.objects.create(
+            page=page, quote=quote, body=body, name=name, user=user if signed_in else None,
+            ip_hash=hashlib.sha256(ip.encode()).hexdigest() if ip else "", org_path=_org_path(page),
+        )
+        audit.record(user if signed_in else None, "portal.correction_suggested", suggestion,
+                     org_path=suggestion.org_path, target_label=page.title)
+    transaction.on_commit(lambda: _notify_section_editors(suggestion))
+    return suggestion
+
+
+def section_editor_ids(org_path: str) -> list[int]:
+    """Users holding ``portal.edit`` on the organization ``org_path`` (its own publicity officers
+    and those above it); for a page without an owning organization, the county-wide ones."""
+    from dangjian.core.models import RoleAssignment, User
+    from dangjian.core.roles import roles_with
+
+    step = Organization.steplen
+    ancestors = [org_path[:i] for i in range(step, len(org_path) + 1, step)]
+    user_ids = RoleAssignment.objects.filter(role__in=roles_with("portal.edit")).filter(
+        Q(organization__isnull=True) | Q(organization__path__in=ancestors)).values("user_id")
+    return sorted(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+
+
+def _notify_section_editors(suggestion: Any) -> None:
+    from django.urls import reverse
+
+    from dangjian.core.notifications import notify
+
+    notify(section_editor_ids(suggestion.org_path), "portal.correction",
+           title=_("A visitor suggests a correction: %(title)s") % {"title": suggestion.page.title},
+           body=suggestion.body[:200], url=reverse("portal:corrections"))
+
+
+def _require_section_editor(user: Any, suggestion: Any) -> None:
+    if getattr(user, "is_superuser", False):
+        return
+    if not (suggestion.org_path and in_scope(user, "portal.edit", suggestion.org_path)):
+        raise PermissionDenied(_("You may not answer corrections of this section."))
+
+
+def do_answer_correction(suggestion: Any, status: str, answer: str, *, acting_user: Any) -> Any:
+    """The editors' decision with an answer: accepted corrections are shown on the page as a
+    correction note (更正说明) with the answer; declined ones stay private."""
+    from dangjian.portal import CORRECTION_TRANSITIONS, CorrectionStatus
+
+    _require_section_editor(acting_user, suggestion)
+    if status not in CORRECTION_TRANSITIONS.get(suggestion.status, set()):
+        raise ValidationError({"status": _("A correction that is “%(from)s” cannot become “%(to)s”.") % {
+            "from": CorrectionStatus(suggestion.status).label,
+            "to": CorrectionStatus(status).label if status in CorrectionStatus.values else status}})
+    answer = _clean_text(answer)
+    if not answer:
+        raise ValidationError({"answer": _("Write the answer.")})
+    if len(answer) > ANSWER_MAX:
+        raise ValidationError({"answer": _("The answer may have at most %(max)d characters.") % {"max": ANSWER_MAX}})
+    with transaction.atomic():
+        before = suggestion.status
+        suggestion.status = status
+        suggestion.answer = answer
+        suggestion.answered_by = acting_user
+        suggestion.answered_at = timezone.now()
+        suggestion.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+        audit.record(acting_user, "portal.correction_answered", suggestion, before={"status": before},
+                     after={"status": status, "answer": answer}, org_path=suggestion.org_path)
+        if status == CorrectionStatus.ACCEPTED:  # the note appears on the cached page
+            bump_cache_generation()
+            transaction.on_commit(bump_cache_generation)  # readers before the commit cached the old page
+    return suggestion

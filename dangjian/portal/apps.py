@@ -20,6 +20,11 @@ class PortalConfig(AppConfig):
         register_nav_link("portal:moderation", _("Portal comments"), perm="portal.moderate", order=60)
         register_job("portal.publish_scheduled", "* * * * *", "dangjian.portal.tasks.publish_scheduled")
         register_job("portal.sync_editors", "*/10 * * * *", "dangjian.portal.tasks.sync_all_editors")
+        register_job("portal.flush_views", "*/5 * * * *", "dangjian.portal.tasks.flush_views")
+        register_nav_link("portal:corrections", _("Portal corrections"), perm="portal.edit", order=61)
+        from dangjian.core.notifications import register_kind
+
+        register_kind("portal.correction", _("Corrections suggested on portal pages"))
         register_demo_seeder(seed_portal, order=200)
         from dangjian.portal.actions import do_sync_editor_groups
 

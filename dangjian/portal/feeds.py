@@ -64,7 +64,7 @@ class ArticleFeed(Feed):
         return item.summary or item.plain_text()[:300]
 
     def item_link(self, item: ArticlePage) -> str:
-        return item.url or "/"
+        return (item.url or "/") + "?ch=feed"  # view statistics: read from a feed (portal/stats.py)
 
     def item_pubdate(self, item: ArticlePage) -> Any:
         return item.date
@@ -94,7 +94,7 @@ def json_feed(request: HttpRequest, slug: str) -> JsonResponse:
         for a in _items(home, section):
             item: dict[str, Any] = {
                 "id": f"urn:dangjian:page:{a.pk}",
-                "url": base + (a.url or "/"),
+                "url": base + (a.url or "/") + "?ch=feed",
                 "title": a.title,
                 "content_text": a.plain_text(),
                 "summary": a.summary,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.portal import CommentStatus
+from dangjian.portal import CommentStatus, CorrectionStatus
 
 
 class CommentForm(forms.Form):
@@ -23,3 +23,16 @@ class AnswerForm(forms.Form):
 class SensitiveWordsForm(forms.Form):
     words = forms.CharField(label=_("Sensitive words (one per line)"), required=False,
                             widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class CorrectionForm(forms.Form):
+    quote = forms.CharField(label=_("Which text is wrong (optional)"), required=False, max_length=300)
+    body = forms.CharField(label=_("What should it say?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=40)
+
+
+class CorrectionAnswerForm(forms.Form):
+    status = forms.ChoiceField(label=_("Decision"), choices=[
+        (CorrectionStatus.ACCEPTED, _("Corrected: show the note on the page")),
+        (CorrectionStatus.DECLINED, _("Not corrected"))])
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

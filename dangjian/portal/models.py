@@ -16,7 +16,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from dangjian.portal import CommentStatus, ReviewStage, SectionKind
+from dangjian.portal import CommentStatus, CorrectionStatus, ReviewStage, SectionKind, ViewChannel
 from dangjian.portal.blocks import article_body_blocks
 from dangjian.portal.cache import CSRF_PLACEHOLDER, PAGE_CACHE_FLAG, serve_page
 
@@ -43,8 +43,14 @@ class PortalPageMixin:
         return context
 
     def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        return serve_page(request, lambda: super(PortalPageMixin, self).serve(  # type: ignore[misc]
-            request, *args, **kwargs))
+        page: Page = self  # type: ignore[assignment]
+        response = serve_page(request, lambda: super(PortalPageMixin, self).serve(  # type: ignore[misc]
+            request, *args, **kwargs), page.pk)
+        if request.method == "GET" and response.status_code == 200:
+            from dangjian.portal.stats import record_view
+
+            record_view(page.pk, request)
+        return response
 
 
 class PortalHomePage(PortalPageMixin, Page):
@@ -133,13 +139,15 @@ class ArticlePage(PortalPageMixin, Page):
         verbose_name_plural = _("articles")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from dangjian.portal.forms import CommentForm
-        from dangjian.portal.selectors import published_comments
+        from dangjian.portal.forms import CommentForm, CorrectionForm
+        from dangjian.portal.selectors import accepted_corrections, published_comments
 
         context = super().get_context(request, *args, **kwargs)
         context.update(self.portal_context(request))
         context["comments"] = published_comments(self)
         context.setdefault("comment_form", CommentForm())
+        context["corrections"] = accepted_corrections(self)
+        context.setdefault("correction_form", CorrectionForm(prefix="correction"))
         return context
 
     def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -241,3 +249,48 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=255)
     text = models.TextField(blank=True)
     date = models.DateTimeField(null=True)
+
+
+class CorrectionSuggestion(models.Model):
+    """"Suggest a correction" (S4): a visitor points at an error on a published page; the section's
+    editors accept (the correction note is then shown on the page with their answer) or decline."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+", verbose_name=_("page"))
+    quote = models.CharField(_("wrong text"), max_length=300, blank=True)
+    body = models.TextField(_("suggested correction"), max_length=1000)
+    name = models.CharField(_("name"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=CorrectionStatus.choices,
+                              default=CorrectionStatus.PENDING, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("signed-in user"))
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    answer = models.TextField(_("editors' answer"), blank=True, max_length=2000)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)  # owning organization
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("correction suggestion")
+        verbose_name_plural = _("correction suggestions")
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+
+class PageViewCount(models.Model):
+    """Views of one page from one channel on one day. Written only by the periodic flush of the
+    cache counters (``portal/stats.py``) and by channel adapters reporting their own read counts."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=ViewChannel.choices)
+    day = models.DateField(_("day"))
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("page views")
+        verbose_name_plural = _("page views")
+        constraints = [models.UniqueConstraint(fields=["page", "channel", "day"], name="portal_pageviews_unique")]
+        indexes = [models.Index(fields=["day", "page"], name="portal_pageviews_day_idx")]

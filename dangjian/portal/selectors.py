@@ -114,3 +114,27 @@ def section_organization_path(page: Page) -> str:
         .select_related("organization").order_by("-depth").first()
     )
     return section.organization.path if section and section.organization else ""
+
+
+# --- corrections ------------------------------------------------------------------------------
+
+
+def corrections_for(user: Any) -> Any:
+    """Correction suggestions the user's ``portal.edit`` scope covers (the section's editors)."""
+    from dangjian.portal.models import CorrectionSuggestion
+
+    return scoped(CorrectionSuggestion.objects.select_related("page", "answered_by"), user, "portal.edit",
+                  path_field="org_path")
+
+
+def access_correction(user: Any, suggestion_id: int) -> Any:
+    return get_scoped_or_404(corrections_for(user), user, "portal.edit", path_field="org_path", pk=suggestion_id)
+
+
+def accepted_corrections(page: Page) -> list[Any]:
+    """The correction notes shown on a page: accepted suggestions with the editors' answer."""
+    from dangjian.portal import CorrectionStatus
+    from dangjian.portal.models import CorrectionSuggestion
+
+    return list(CorrectionSuggestion.objects.filter(page_id=page.pk, status=CorrectionStatus.ACCEPTED)
+                .order_by("answered_at", "pk")[:50])

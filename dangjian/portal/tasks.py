@@ -20,3 +20,11 @@ def sync_all_editors() -> int:
 
     do_sync_section_permissions()
     return do_sync_all_editors()
+
+
+@task()
+def flush_views() -> int:
+    """The view counters collected in the cache into ``PageViewCount`` (every five minutes)."""
+    from dangjian.portal.stats import do_flush_view_counts
+
+    return do_flush_view_counts()

@@ -22,17 +22,33 @@ from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
 from dangjian.core.ratelimit import hit, parse_rate
 from dangjian.core.scoping import has_any
-from dangjian.portal import CommentStatus
+from dangjian.portal import CommentStatus, CorrectionStatus
 from dangjian.portal.actions import (
     do_answer_comment,
+    do_answer_correction,
     do_moderate_comment,
     do_set_sensitive_words,
     do_submit_comment,
+    do_suggest_correction,
 )
-from dangjian.portal.forms import AnswerForm, CommentForm, ModerateForm, SensitiveWordsForm
+from dangjian.portal.forms import (
+    AnswerForm,
+    CommentForm,
+    CorrectionAnswerForm,
+    CorrectionForm,
+    ModerateForm,
+    SensitiveWordsForm,
+)
 from dangjian.portal.models import ArticlePage, SensitiveWord
 from dangjian.portal.search import search, snippet
-from dangjian.portal.selectors import access_comment, comments_for, menu_sections, portal_home
+from dangjian.portal.selectors import (
+    access_comment,
+    access_correction,
+    comments_for,
+    corrections_for,
+    menu_sections,
+    portal_home,
+)
 
 MODERATION_PAGE_SIZE = 25
 
@@ -177,6 +193,115 @@ def sensitive_words(request: HttpRequest) -> HttpResponse:
     else:
         form = SensitiveWordsForm(initial={"words": "\n".join(SensitiveWord.objects.values_list("word", flat=True))})
     return render(request, "portal/sensitive_words.html", {"form": form})
+
+
+# --- "suggest a correction" (S4) ----------------------------------------------------------------
+
+CORRECTIONS_PAGE_SIZE = 25
+
+
+def _rate_exceeded(kind: str, ip: str) -> bool:
+    raw = getattr(settings, "PORTAL_COMMENT_RATE_LIMIT", "5/10m")
+    if str(raw).lower() in {"off", "0", "none"}:
+        return False
+    limit, period = parse_rate(raw)
+    return hit(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", period) > limit
+
+
+@require_POST
+def suggest_correction(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A visitor's correction of a live, public portal page (the form under every article)."""
+    from wagtail.models import Page
+
+    page = Page.objects.live().public().filter(pk=page_id).first()
+    if page is None:
+        raise Http404(_("Not found."))
+    page = page.specific
+    form = CorrectionForm(request.POST, prefix="correction")
+    ip = client_ip(request)
+    status = 400
+    if _rate_exceeded("correction", ip):
+        form.is_valid()
+        form.add_error(None, _("Too many suggestions from your network; please try again later."))
+        status = 429
+    elif form.is_valid():
+        try:
+            do_suggest_correction(page, form.cleaned_data, user=request.user, ip=ip)
+        except ValidationError as exc:
+            apply_action_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you. The editors will check your correction and answer it."))
+            return redirect(page.url + "#correction")
+    return render(request, "portal/correction_form.html", {**_layout_context(request), "page_obj": None,
+                                                          "target": page, "form": form}, status=status)
+
+
+def _editor(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or has_any(request.user, "portal.edit")):
+        raise Http404(_("Not found."))
+
+
+@login_required
+def corrections(request: HttpRequest) -> HttpResponse:
+    _editor(request)
+    status = request.GET.get("status") or CorrectionStatus.PENDING
+    if status not in CorrectionStatus.values:
+        status = CorrectionStatus.PENDING
+    qs = corrections_for(request.user).filter(status=status).order_by("created_at", "pk")
+    page_obj = Paginator(qs, CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/corrections.html", {
+        "page_obj": page_obj, "status": status, "statuses": CorrectionStatus.choices,
+        "answer_form": CorrectionAnswerForm(),
+    })
+
+
+@login_required
+@require_POST
+def answer_correction(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    _editor(request)
+    suggestion = access_correction(request.user, suggestion_id)
+    form = CorrectionAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            do_answer_correction(suggestion, form.cleaned_data["status"], form.cleaned_data["answer"],
+                                 acting_user=request.user)
+            messages.success(request, _("The answer was saved."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.error(request, _("Choose a decision and write the answer."))
+    return redirect("portal:corrections")
+
+
+# --- whole-process disclosure (S3) -------------------------------------------------------------
+
+MATTERS_PAGE_SIZE = 20
+
+
+def _layout_context(request: HttpRequest) -> dict[str, Any]:
+    home = portal_home(request)
+    return {"home": home, "menu_sections": menu_sections(home) if home else []}
+
+
+@require_GET
+def matters(request: HttpRequest) -> HttpResponse:
+    """Public matters of one kind (tabs per registered source), newest first, paginated."""
+    from dangjian.portal.disclosure import MatterList, source_or_first, sources
+
+    source = source_or_first(request.GET.get("kind"))
+    page_obj = Paginator(MatterList(source), MATTERS_PAGE_SIZE).get_page(request.GET.get("page")) if source else None
+    return render(request, "portal/matters.html", {
+        **_layout_context(request), "sources": sources(), "source": source, "page_obj": page_obj,
+    })
+
+
+@require_GET
+def matter(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
+    """One matter's public steps as they happen (404 for unknown or private matters)."""
+    from dangjian.portal.disclosure import public_matter
+
+    item = public_matter(kind, ref)
+    return render(request, "portal/matter.html", {**_layout_context(request), "matter": item})
 
 
 def portal_page(request: HttpRequest, path: str) -> HttpResponse:

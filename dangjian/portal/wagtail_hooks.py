@@ -24,3 +24,22 @@ def after_create_page(request: Any, page: Any) -> None:
 @hooks.register("after_edit_page")
 def after_edit_page(request: Any, page: Any) -> None:
     _sync_if_section(page)
+
+
+@hooks.register("register_admin_urls")
+def register_portal_admin_urls() -> list[Any]:
+    from django.urls import path
+
+    from dangjian.portal.admin_views import view_stats
+
+    return [path("portal/views/", view_stats, name="portal_view_stats")]
+
+
+@hooks.register("register_reports_menu_item")
+def register_view_stats_menu_item() -> Any:
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    return MenuItem(_("Page views"), reverse("portal_view_stats"), name="portal-page-views", icon_name="view",
+                    order=650)

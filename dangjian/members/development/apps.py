@@ -26,3 +26,6 @@ class DevelopmentConfig(AppConfig):
         register_nav_link("development:dashboard", _("Development"), perm="development.view", order=35)
         register_home_item(home_items)
         register_demo_seeder(seed_development, order=150)
+        from dangjian.members.development import disclosure  # the portal's public matter pages (S3)
+
+        disclosure.register()

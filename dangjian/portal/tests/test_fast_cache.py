@@ -1,0 +1,122 @@
+"""The whole-page cache answered by the first middleware (``portal/middleware.py``): no queries,
+the same security headers as the full chain, the visitor's own CSRF cookie and token, views
+counted, invalidation on publish, and every non-anonymous case left to the chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.portal import stats
+from dangjian.portal.models import PageViewCount
+from dangjian.portal.stats import do_flush_view_counts
+from dangjian.portal.tests.conftest import published_article
+
+pytestmark = pytest.mark.django_db
+SECURITY_HEADERS = ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy",
+                    "Cross-Origin-Opener-Policy", "Content-Language")
+
+
+def _token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_hit_is_answered_before_the_chain_with_the_chains_headers(portal: Any) -> None:
+    from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
+
+    article = published_article(portal.news, "快速缓存", acting_user=portal.root)
+    first = Client().get(article.url)  # through the chain: page stored, headers captured
+    visitor = Client()
+    with CaptureQueriesContext(connection) as hit:
+        response = visitor.get(article.url)
+    assert response.status_code == 200 and "快速缓存" in response.content.decode()
+    assert len(hit.captured_queries) == 0  # no session, no routing, no SQL at all
+    for name in SECURITY_HEADERS:
+        assert response[name] == first[name], name
+    token = _token(response.content.decode())
+    assert _unmask_cipher_token(token) == visitor.cookies["csrftoken"].value
+    assert visitor.cookies["csrftoken"].value != Client().get(article.url).cookies["csrftoken"].value
+
+
+def test_a_form_from_a_fast_hit_passes_the_csrf_check(portal: Any) -> None:
+    from dangjian.portal.models import PublicComment
+
+    article = published_article(portal.news, "可评论", acting_user=portal.root)
+    Client().get(article.url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(article.url)  # a first visit sets the cookie
+    html = visitor.get(article.url).content.decode()  # the cookie is sent back: same secret
+    resp = visitor.post(article.url, {"body": "支持！", "csrfmiddlewaretoken": _token(html)})
+    assert resp.status_code == 302 and PublicComment.objects.count() == 1
+
+
+def test_publishing_invalidates_fast_hits(portal: Any, client: Any) -> None:
+    published_article(portal.news, "第一篇", acting_user=portal.root)
+    client.get("/portal/")
+    assert "第一篇" in client.get("/portal/").content.decode()
+    with CaptureQueriesContext(connection) as hit:
+        client.get("/portal/")
+    assert len(hit.captured_queries) == 0
+    published_article(portal.news, "第二篇", acting_user=portal.root)
+    assert "第二篇" in client.get("/portal/").content.decode()
+
+
+def test_fast_hits_are_counted(portal: Any, django_capture_on_commit_callbacks: Any) -> None:
+    with stats._lock:
+        stats._buffer.clear()
+    article = published_article(portal.news, "计数", acting_user=portal.root)
+    for _ in range(3):
+        Client().get(article.url + "?ch=app")
+    with django_capture_on_commit_callbacks(execute=True):
+        do_flush_view_counts()
+    assert PageViewCount.objects.get(page_id=article.pk, channel="app").views == 3
+
+
+def test_signed_in_language_switch_and_english_visitors_are_not_served_the_shared_page(portal: Any) -> None:
+    article = published_article(portal.news, "语言", acting_user=portal.root)
+    Client().get(article.url)
+    Client().get(article.url)
+    english = Client()
+    response = english.get(article.url + "?lang=en")
+    assert response["Content-Language"] == "en" and english.cookies["django_language"].value == "en"
+    with CaptureQueriesContext(connection) as en_first:
+        assert english.get(article.url)["Content-Language"] == "en"
+    assert english.get(article.url)["Content-Language"] == "en"
+    signed_in = Client()
+    signed_in.force_login(portal.root)
+    with CaptureQueriesContext(connection) as ctx:
+        response = signed_in.get(article.url)
+    assert any("portal_publiccomment" in q["sql"] for q in ctx.captured_queries)
+    assert en_first is not None
+
+
+def test_generation_with_the_file_cache_follows_every_bump_and_never_expires(settings: Any, tmp_path: Any) -> None:
+    import time
+
+    from django.core.cache import cache
+
+    from dangjian.portal.cache import KEY, bump, generation
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
+    first = generation()
+    assert generation() == first  # the second read is the stat check
+    bump()
+    assert generation() == first + 1
+    time.sleep(0.01)
+    bump()
+    assert generation() == first + 2
+    assert cache.get(KEY) == first + 2
+    # stored without expiry (Django's generic incr would re-set it with the default 300 s)
+    import pickle
+
+    with open(cache._key_to_file(KEY), "rb") as f:  # type: ignore[attr-defined]
+        assert pickle.load(f) is None  # noqa: S301 - our own cache file; the expiry comes first, None = never
