@@ -121,6 +121,16 @@ def search_view(request: HttpRequest) -> HttpResponse:
 # --- moderation -----------------------------------------------------------------------------
 
 
+def _queue(request: HttpRequest, qs: Any, statuses: Any, page_size: int) -> tuple[str, Any]:
+    """A review queue (comments, corrections): the ``?status=`` asked for (pending when unknown),
+    oldest first, one page of it."""
+    status = request.GET.get("status") or statuses.PENDING
+    if status not in statuses.values:
+        status = statuses.PENDING
+    qs = qs.filter(status=status).order_by("created_at", "pk")
+    return status, Paginator(qs, page_size).get_page(request.GET.get("page"))
+
+
 def _moderator(request: HttpRequest) -> None:
     if not (request.user.is_superuser or has_any(request.user, "portal.moderate")):
         raise Http404(_("Not found."))
@@ -129,11 +139,7 @@ def _moderator(request: HttpRequest) -> None:
 @login_required
 def moderation(request: HttpRequest) -> HttpResponse:
     _moderator(request)
-    status = request.GET.get("status") or CommentStatus.PENDING
-    if status not in CommentStatus.values:
-        status = CommentStatus.PENDING
-    qs = comments_for(request.user).filter(status=status).order_by("created_at")
-    page_obj = Paginator(qs, MODERATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    status, page_obj = _queue(request, comments_for(request.user), CommentStatus, MODERATION_PAGE_SIZE)
     return render(request, "portal/moderation.html", {
         "page_obj": page_obj, "status": status, "statuses": CommentStatus.choices,
         "moderate_form": ModerateForm(), "answer_form": AnswerForm(),
@@ -244,11 +250,7 @@ def _editor(request: HttpRequest) -> None:
 @login_required
 def corrections(request: HttpRequest) -> HttpResponse:
     _editor(request)
-    status = request.GET.get("status") or CorrectionStatus.PENDING
-    if status not in CorrectionStatus.values:
-        status = CorrectionStatus.PENDING
-    qs = corrections_for(request.user).filter(status=status).order_by("created_at", "pk")
-    page_obj = Paginator(qs, CORRECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    status, page_obj = _queue(request, corrections_for(request.user), CorrectionStatus, CORRECTIONS_PAGE_SIZE)
     return render(request, "portal/corrections.html", {
         "page_obj": page_obj, "status": status, "statuses": CorrectionStatus.choices,
         "answer_form": CorrectionAnswerForm(),

@@ -303,36 +303,34 @@ def edit_reply(request: HttpRequest, reply_id: int) -> HttpResponse:
                           r.thread)
 
 
+def _delete_own_post(request: HttpRequest, post: Any, action: Any, thread: Any, done: Any, gone_to: Any) -> HttpResponse:
+    """Delete the author's own thread or reply; a refusal (window passed, locked) goes back to the thread."""
+    if post.author_id != request.user.pk:
+        raise Http404
+    try:
+        action(post, acting_user=request.user)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return redirect("forum:thread", thread.pk)
+    messages.success(request, done)
+    return gone_to
+
+
 @login_required
 @require_POST
 def delete_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     t = sel.access_thread(request.user, thread_id)
-    if t.author_id != request.user.pk:
-        raise Http404
-    try:
-        do_delete_thread(t, acting_user=request.user)
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-        return redirect("forum:thread", t.pk)
-    messages.success(request, _("Your thread was deleted."))
-    return redirect("forum:board", t.board_id)
+    return _delete_own_post(request, t, do_delete_thread, t, _("Your thread was deleted."),
+                            redirect("forum:board", t.board_id))
 
 
 @login_required
 @require_POST
 def delete_reply(request: HttpRequest, reply_id: int) -> HttpResponse:
     r = sel.access_reply(request.user, reply_id)
-    if r.author_id != request.user.pk:
-        raise Http404
-    try:
-        do_delete_reply(r, acting_user=request.user)
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
-        messages.success(request, _("Your reply was deleted."))
-    return redirect("forum:thread", r.thread_id)
+    return _delete_own_post(request, r, do_delete_reply, r.thread, _("Your reply was deleted."),
+                            redirect("forum:thread", r.thread_id))
 
 
 # --- board management (forum administrators) ------------------------------------------------------
