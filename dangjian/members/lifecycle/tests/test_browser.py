@@ -19,9 +19,12 @@ def test_secretary_issues_certificate_and_member_sees_it(browser_page: Any, phon
     login(page, live_server.url, people.secretary.username, PASSWORD)
     page.goto(f"{live_server.url}/lifecycle/floating/")
     page.click("a[href='/lifecycle/floating/issue/']")
+    page.wait_for_url("**/lifecycle/floating/issue/")  # loaded: htmx is ready for the picker's input event
     page.select_option("select[name=member]", str(tree.alice.pk))
     page.fill("input[name=host_org_q]", "社区党")
-    page.locator(f"input[name=host_org][value='{tree.branch_b1.pk}']").check()
+    option = page.locator(f"input[name=host_org][value='{tree.branch_b1.pk}']")
+    option.wait_for()
+    option.check()
     page.fill("input[name=host_unit]", "乙镇某工厂")
     page.fill("input[name=reason]", "外出务工")
     page.click("main button.btn-primary[type=submit]")
