@@ -100,6 +100,30 @@ def _headers_key(request: HttpRequest, key: str) -> str:
     return key.replace(":page:", ":headers:", 1) + (":s" if request.is_secure() else ":p")
 
 
+def _stored(request: HttpRequest, key: str) -> tuple[Any, dict[str, str]] | None:
+    """The page entry and the captured headers for ``key``: the per-process copy while it is
+    fresh, else both from the shared cache (None unless both are there)."""
+    headers_key = _headers_key(request, key)
+    local = _LOCAL.get(headers_key)
+    if local is not None and local[2] >= time.monotonic():
+        return local[0], local[1]
+    found = cache.get_many([key, headers_key])
+    entry, headers = found.get(key), found.get(headers_key)
+    if entry is None or headers is None:
+        return None
+    if len(_LOCAL) >= _LOCAL_MAX:
+        _LOCAL.clear()
+    _LOCAL[headers_key] = (entry, headers, time.monotonic() + min(60, page_cache.page_cache_seconds()))
+    return entry, headers
+
+
+def _count(entry: Any, request: HttpRequest) -> None:
+    if len(entry) > 2 and entry[2]:
+        from dangjian.portal.stats import record_view
+
+        record_view(entry[2], request)
+
+
 class PortalPageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -115,12 +139,21 @@ class PortalPageCacheMiddleware:
         return (request.method == "GET" and path.startswith(self.prefix) and not path.startswith(self.excluded)
                 and not (settings.SECURE_SSL_REDIRECT and not request.is_secure()))
 
+    def key_for(self, request: HttpRequest) -> str | None:
+        """The page-cache key an anonymous GET of a portal page may be answered from, else None."""
+        if not self._eligible(request):
+            return None
+        language = _language(request)
+        if language is None or page_cache.page_cache_seconds() <= 0 or not page_cache._cacheable(request):
+            return None
+        return page_cache._page_key(request, language)
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self._eligible(request):
             return self.get_response(request)
-        language = _language(request)
-        if language is not None and page_cache.page_cache_seconds() > 0 and page_cache._cacheable(request):
-            response = self._hit(request, page_cache._page_key(request, language))
+        key = self.key_for(request)
+        if key is not None:
+            response = self._hit(request, key)
             if response is not None:
                 return response
         response = self.get_response(request)
@@ -128,28 +161,17 @@ class PortalPageCacheMiddleware:
         return response
 
     def _hit(self, request: HttpRequest, key: str) -> HttpResponse | None:
-        headers_key = _headers_key(request, key)
-        local = _LOCAL.get(headers_key)
-        if local is None or local[2] < time.monotonic():
-            found = cache.get_many([key, headers_key])
-            entry, headers = found.get(key), found.get(headers_key)
-            if entry is None or headers is None:
-                return None
-            if len(_LOCAL) >= _LOCAL_MAX:
-                _LOCAL.clear()
-            _LOCAL[headers_key] = (entry, headers, time.monotonic() + min(60, page_cache.page_cache_seconds()))
-        else:
-            entry, headers = local[0], local[1]
+        found = _stored(request, key)
+        if found is None:
+            return None
+        entry, headers = found
         csrf = self.csrf
         csrf.process_request(request)  # the visitor's CSRF secret from their cookie (or a new one)
         response = HttpResponse(entry[0].replace(page_cache.CSRF_PLACEHOLDER, _get_token(request)))
         for name, value in headers.items():
             response[name] = value
         csrf.process_response(request, response)  # sets/refreshes the CSRF cookie, Vary: Cookie
-        if len(entry) > 2 and entry[2]:
-            from dangjian.portal.stats import record_view
-
-            record_view(entry[2], request)
+        _count(entry, request)
         return response
 
     def _capture(self, request: HttpRequest, response: HttpResponse) -> None:
@@ -161,3 +183,74 @@ class PortalPageCacheMiddleware:
             return
         headers = {k: v for k, v in response.items() if k.lower() not in _SKIP_HEADERS}
         cache.set(_headers_key(request, key), headers, timeout=page_cache.page_cache_seconds())
+
+
+class PortalFront:
+    """The same hits, answered in front of Django's request handler (``dangjian/wsgi.py`` wraps the
+    WSGI application in it). A hit needs no database, URL routing or middleware, so it skips the
+    handler's work around a request too (the request signals closing old database connections on
+    every configured database, the response's close signal, the middleware wrappers): what is
+    left is the key, the stored body and headers, the visitor's CSRF token and cookie (Django's
+    own ``CsrfViewMiddleware`` code) and the view count. Anything that is not a hit goes to the
+    application unchanged. ASGI and the test client are served by the middleware above."""
+
+    def __init__(self, application: Callable[..., Any]) -> None:
+        self.application = application
+        self._page: PortalPageCacheMiddleware | None = None
+
+    def _middleware(self) -> PortalPageCacheMiddleware:
+        if self._page is None:  # after Django's setup (settings may be read only then)
+            self._page = PortalPageCacheMiddleware(lambda request: HttpResponse())
+        return self._page
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        page = self._middleware()
+        if (environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(page.prefix)
+                or settings.CSRF_USE_SESSIONS):
+            return self.application(environ, start_response)
+        answer = self._answer(page, environ)
+        if answer is None:
+            return self.application(environ, start_response)
+        headers, body = answer
+        start_response("200 OK", headers)
+        return [body]
+
+    def _answer(self, page: PortalPageCacheMiddleware, environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
+        from django.core.exceptions import DisallowedHost
+        from django.core.handlers.wsgi import WSGIRequest
+        from django.http.response import HttpResponseBase
+
+        request = WSGIRequest(environ.copy())  # it rewrites PATH_INFO in its META (the environ)
+        try:
+            key = page.key_for(request)
+        except DisallowedHost:  # the application answers it (400), as for any other page
+            return None
+        found = _stored(request, key) if key is not None else None
+        if found is None:
+            return None
+        entry, stored = found
+        page.csrf.process_request(request)
+        token = _get_token(request)
+        parts = _body_parts(entry)
+        body = parts[0] + b"".join(token.encode("ascii") + part for part in parts[1:])
+        cookies = HttpResponseBase()
+        page.csrf.process_response(request, cookies)  # Django's CSRF cookie, as the middleware sets it
+        headers = [*stored.items(), ("Content-Length", str(len(body))),
+                   *(("Set-Cookie", c.output(header="")) for c in cookies.cookies.values())]
+        _count(entry, request)
+        return headers, body
+
+
+_PARTS: dict[int, tuple[Any, list[bytes]]] = {}
+
+
+def _body_parts(entry: Any) -> list[bytes]:
+    """The stored body encoded once per process and split where the CSRF token goes."""
+    found = _PARTS.get(id(entry))
+    if found is not None and found[0] is entry:
+        return found[1]
+    parts = entry[0].encode("utf-8").split(page_cache.CSRF_PLACEHOLDER.encode("ascii"))
+    if len(_PARTS) >= _LOCAL_MAX:
+        _PARTS.clear()
+    _PARTS[id(entry)] = (entry, parts)
+    return parts

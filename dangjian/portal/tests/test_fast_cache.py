@@ -120,3 +120,136 @@ def test_generation_with_the_file_cache_follows_every_bump_and_never_expires(set
 
     with open(cache._key_to_file(KEY), "rb") as f:  # type: ignore[attr-defined]
         assert pickle.load(f) is None  # noqa: S301 - our own cache file; the expiry comes first, None = never
+
+
+# --- the same hits answered in front of Django's handler (``PortalFront``, dangjian/wsgi.py) -------
+
+
+class _Django:
+    """Stands for the application behind the front: records what the front passed on."""
+
+    def __init__(self) -> None:
+        self.environs: list[dict[str, Any]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.environs.append(dict(environ))
+        start_response("418 Passed On", [("Content-Type", "text/plain")])
+        return [b"passed on"]
+
+
+def _environ(url: str, method: str = "GET", cookie: str = "", host: str = "testserver") -> dict[str, Any]:
+    import io
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": unquote(parts.path).encode().decode("iso-8859-1"),
+               "QUERY_STRING": parts.query, "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": host,
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(b"")}
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    return environ
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], str]:
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        answer.update(status=status, headers=headers)
+
+    body = b"".join(app(environ, start_response))
+    return answer["status"], answer["headers"], body.decode()
+
+
+def test_the_wsgi_application_is_fronted() -> None:
+    from dangjian import wsgi
+    from dangjian.portal.middleware import PortalFront
+
+    assert isinstance(wsgi.application, PortalFront)
+
+
+def test_the_front_answers_a_stored_page_without_django(portal: Any) -> None:
+    from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
+
+    from dangjian.portal.middleware import PortalFront
+
+    article = published_article(portal.news, "前端命中", acting_user=portal.root)  # Chinese slug in the path
+    chain = Client().get(article.url)  # through the chain: page stored, headers captured
+    django = _Django()
+    front = PortalFront(django)
+    environ = _environ(article.url)
+    with CaptureQueriesContext(connection) as hit:
+        status, headers, body = _call(front, environ)
+    assert status == "200 OK" and "前端命中" in body and not django.environs
+    assert len(hit.captured_queries) == 0
+    named = dict(headers)
+    for name in SECURITY_HEADERS:
+        assert named[name] == chain[name], name
+    assert int(named["Content-Length"]) == len(body.encode())
+    cookies = [v for k, v in headers if k == "Set-Cookie"]
+    assert len(cookies) == 1 and cookies[0].strip().startswith("csrftoken=")
+    secret = cookies[0].strip().split(";", 1)[0].split("=", 1)[1]
+    assert _unmask_cipher_token(_token(body)) == secret
+    # a returning visitor keeps their secret; every answer masks the token anew
+    again = _call(front, _environ(article.url, cookie=f"csrftoken={secret}"))[2]
+    assert _unmask_cipher_token(_token(again)) == secret and _token(again) != _token(body)
+    assert environ["PATH_INFO"] == _environ(article.url)["PATH_INFO"]  # the environ is left as it came
+
+
+def test_the_front_passes_everything_else_on(portal: Any, client: Any) -> None:
+    from dangjian.portal.middleware import PortalFront
+
+    article = published_article(portal.news, "旁路", acting_user=portal.root)
+    Client().get(article.url)
+    Client().get("/portal/")
+    django = _Django()
+    front = PortalFront(django)
+    passed = [
+        _environ(article.url, method="POST"),
+        _environ(article.url, cookie="sessionid=abc"),
+        _environ(article.url, cookie="messages=x"),
+        _environ(article.url + "?lang=en"),
+        _environ(article.url, host="evil.example"),  # not an allowed host: Django answers 400
+        _environ("/portal/no-such-page/"),
+        _environ("/members/"),
+    ]
+    for environ in passed:
+        original = dict(environ)
+        status, _headers, body = _call(front, environ)
+        assert status.startswith("418") and body == "passed on", environ
+        assert django.environs[-1]["PATH_INFO"] == original["PATH_INFO"]
+    assert len(django.environs) == len(passed)
+    published_article(portal.news, "新发布", acting_user=portal.root)  # a publish: the stored home is gone
+    assert _call(front, _environ("/portal/"))[0].startswith("418")
+    client.get("/portal/")
+    assert "新发布" in _call(front, _environ("/portal/"))[2]
+
+
+def test_a_form_from_the_front_passes_the_csrf_check(portal: Any) -> None:
+    from dangjian.portal.middleware import PortalFront
+    from dangjian.portal.models import PublicComment
+
+    article = published_article(portal.news, "前端表单", acting_user=portal.root)
+    Client().get(article.url)
+    Client().get(article.url)
+    _status, headers, body = _call(PortalFront(_Django()), _environ(article.url))
+    secret = next(v for k, v in headers if k == "Set-Cookie").strip().split(";", 1)[0].split("=", 1)[1]
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.cookies["csrftoken"] = secret
+    resp = visitor.post(article.url, {"body": "支持！", "csrfmiddlewaretoken": _token(body)})
+    assert resp.status_code == 302 and PublicComment.objects.count() == 1
+
+
+def test_front_hits_are_counted(portal: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.portal.middleware import PortalFront
+
+    with stats._lock:
+        stats._buffer.clear()
+    article = published_article(portal.news, "前端计数", acting_user=portal.root)
+    Client().get(article.url + "?ch=weibo")  # stores the page (the channel tag is not in the key); one view
+    front = PortalFront(_Django())
+    for _ in range(2):
+        assert _call(front, _environ(article.url + "?ch=weibo"))[0] == "200 OK"
+    with django_capture_on_commit_callbacks(execute=True):
+        do_flush_view_counts()
+    assert PageViewCount.objects.get(page_id=article.pk, channel="weibo").views == 3
