@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -267,7 +268,8 @@ def reconciliations_for(user: Any) -> QuerySet[Any]:
     manager sees the list, and of the mismatches only those in their scope."""
     from dangjian.dues.models import Reconciliation
 
-    return Reconciliation.objects.order_by("-bill_date", "channel")
+    return Reconciliation.objects.annotate(
+        open_count=Count("items", filter=Q(items__settled_at__isnull=True))).order_by("-bill_date", "channel")
 
 
 def access_reconciliation(user: Any, rec_id: Any) -> Any:
@@ -286,7 +288,16 @@ def reconciliation_items(user: Any, rec: Any) -> QuerySet[Any]:
     from dangjian.dues.models import ReconciliationItem
 
     return scoped(ReconciliationItem.objects.filter(reconciliation=rec), user, PERM_MANAGE, path_field="org_path") \
-        .select_related("payment__member__person", "payment__member__organization").order_by("kind", "pk")
+        .select_related("payment__member__person", "payment__member__organization", "settled_by") \
+        .order_by("kind", "pk")
+
+
+def access_reconciliation_item(user: Any, rec: Any, item_id: Any) -> Any:
+    """One mismatch of ``rec`` in the user's scope (404 otherwise)."""
+    try:
+        return reconciliation_items(user, rec).get(pk=int(item_id))
+    except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
 
 
 # --- public notice and hand-over ----------------------------------------------------------------

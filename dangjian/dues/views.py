@@ -73,6 +73,7 @@ from dangjian.dues.selectors import (
     access_managed_member,
     access_payment,
     access_reconciliation,
+    access_reconciliation_item,
     access_relief,
     arrears_for,
     bases_for,
@@ -578,7 +579,8 @@ def reconciliation(request: HttpRequest, rec_id: int) -> HttpResponse:
         messages.success(request, _("The day was reconciled again: %(status)s.") % {"status": rec.get_status_display()})
         return redirect("dues:reconciliation", rec.pk)
     page = Paginator(reconciliation_items(request.user, rec), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level})
+    return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level,
+                                                        **_settlement_context(request, rec, page)})
 
 
 # --- public notice (党费公示) and hand-over (上缴) -------------------------------------------------
@@ -715,3 +717,72 @@ def consents(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(request, "dues/consents.html", {
         "member": member, "kinds": ConsentKind.choices, "this_month": current_month(),
         "consents": DuesConsent.objects.filter(member=member).select_related("proxy").order_by("-granted_at")[:50]})
+
+
+# --- settling reconciliation mismatches (duesfx) ------------------------------------------------
+
+WAITING_PAYMENT = (PaymentStatus.CREATED, PaymentStatus.PENDING)
+
+
+def _settlement_context(request: HttpRequest, rec: Any, page: Any) -> dict[str, Any]:
+    """Open mismatches in the user's scope, and the items whose waiting payment can be applied."""
+    from dangjian.dues import MismatchKind
+
+    return {"open_count": reconciliation_items(request.user, rec).filter(settled_at__isnull=True).count(),
+            "applicable": {i.pk for i in page if i.kind == MismatchKind.MISSING_HERE and i.payment is not None
+                           and i.payment.status in WAITING_PAYMENT and not i.settled}}
+
+
+def _field_errors(exc: ValidationError) -> str:
+    labels = {"note": _("How it was settled"), "item": _("Mismatch")}
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{labels.get(f, f)}: {m}" for f, msgs in exc.message_dict.items() for m in msgs)
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_POST
+def settle_mismatch(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
+    """A county-level dues manager marks one mismatch settled with what was done."""
+    from dangjian.dues.reconcile import do_settle_mismatch
+
+    rec = access_reconciliation(request.user, rec_id)
+    item = access_reconciliation_item(request.user, rec, item_id)
+    try:
+        do_settle_mismatch(item, note=request.POST.get("note", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _field_errors(exc))
+    else:
+        messages.success(request, _("The mismatch is marked settled."))
+    return redirect("dues:reconciliation", rec.pk)
+
+
+@login_required
+@require_POST
+def apply_mismatch_payment(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
+    """"Paid at the gateway, not recorded here" with a waiting payment: ask the gateway through the
+    payment sync action (which applies a success like a notification), then settle the item."""
+    from dangjian.dues import MismatchKind
+    from dangjian.dues.reconcile import county_path, do_settle_mismatch
+
+    rec = access_reconciliation(request.user, rec_id)
+    item = access_reconciliation_item(request.user, rec, item_id)
+    if not in_scope(request.user, PERM_MANAGE, county_path()):
+        raise PermissionDenied
+    if item.kind != MismatchKind.MISSING_HERE or item.payment is None or item.payment.status not in WAITING_PAYMENT:
+        messages.error(request, _("This mismatch has no waiting payment to apply."))
+        return redirect("dues:reconciliation", rec.pk)
+    payment = do_sync_payment(item.payment, acting_user=request.user)
+    if payment.status != PaymentStatus.PAID:
+        messages.error(request, _("The payment service does not report this payment as paid: nothing was applied."))
+        return redirect("dues:reconciliation", rec.pk)
+    note = (request.POST.get("note") or "").strip() or _("Applied the waiting payment (the payment service "
+                                                          "confirmed it).")
+    try:
+        do_settle_mismatch(item, note=note, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _field_errors(exc))
+    else:
+        messages.success(request, _("The payment is applied and the mismatch settled."))
+    return redirect("dues:reconciliation", rec.pk)
+
