@@ -78,6 +78,7 @@ from dangjian.dues.selectors import (
     arrears_for,
     bases_for,
     branch_month_ledger,
+    handover_list_totals,
     handover_totals,
     ledger_members,
     managed_orgs,
@@ -604,6 +605,12 @@ def notice(request: HttpRequest) -> HttpResponse:
 
     member = _own_or_404(request)
     published = member_notice(member, _year(request))
+    if request.GET.get("export") in EXPORTS:  # duesfx: the published version, as on the screen
+        from dangjian.dues.collection import notice_sheet_published
+
+        if published is None:
+            raise Http404(_("Not found."))
+        return _notice_export(request, notice_sheet_published(published, member.organization.name))
     return render(request, "dues/notice.html", {"notice": published, "org": member.organization,
                                                 "rows": published.rows if published else [],
                                                 "month_numbers": MONTH_NUMBERS, "preview": False})
@@ -629,6 +636,10 @@ def manage_notice(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('dues:manage_notice')}?org={org.pk}&year={year}")
     data = notice_data(org, year)
     published = DuesNotice.objects.filter(organization=org, year=year).first()
+    if request.GET.get("export") in EXPORTS:  # duesfx: the live figures of the preview, as on the screen
+        from dangjian.dues.collection import notice_sheet_live
+
+        return _notice_export(request, notice_sheet_live(org, year, data, published))
     return render(request, "dues/notice.html", {
         "notice": published, "org": org, "rows": data.rows, "year": year, "data": data,
         "due_yuan": cents_to_yuan(data.due_cents), "paid_yuan": cents_to_yuan(data.paid_cents),
@@ -663,14 +674,17 @@ def handovers(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect(f"{reverse('dues:handovers')}?org={org.pk}")
-    page = Paginator(handovers_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = handovers_for(request.user, org)
+    if request.GET.get("export") in EXPORTS:  # duesfx
+        return _handovers_export(request, org, listed)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     last = add_months(current_month(), -1)
     return render(request, "dues/handovers.html", {
         "org": org, "page": page, "can_hand_up": org.depth > 1, "last_month": last,
         "last_month_collected": cents_to_yuan(collected_cents(org, last, last)),
         "decidable": {h.pk for h in page if in_scope(request.user, PERM_MANAGE, h.to_organization.path)
                       and h.status == HandoverStatus.HANDED_UP},
-        "orgs": managed_orgs(request.user)[:200]})
+        "orgs": managed_orgs(request.user)[:200], "totals": handover_list_totals(listed)})
 
 
 def _yuan_to_cents_field(text: str, field: str) -> int:
@@ -760,7 +774,7 @@ def settle_mismatch(request: HttpRequest, rec_id: int, item_id: int) -> HttpResp
 @login_required
 @require_POST
 def apply_mismatch_payment(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
-    """"Paid at the gateway, not recorded here" with a waiting payment: ask the gateway through the
+    """A "paid at the gateway, not recorded here" item with a waiting payment: ask the gateway through the
     payment sync action (which applies a success like a notification), then settle the item."""
     from dangjian.dues import MismatchKind
     from dangjian.dues.reconcile import county_path, do_settle_mismatch
@@ -785,4 +799,39 @@ def apply_mismatch_payment(request: HttpRequest, rec_id: int, item_id: int) -> H
     else:
         messages.success(request, _("The payment is applied and the mismatch settled."))
     return redirect("dues:reconciliation", rec.pk)
+
+
+# --- exports of the public notice and hand-overs (duesfx) ---------------------------------------
+
+EXPORTS = ("xlsx", "pdf")
+EXPORT_MAX_ROWS = 10000
+
+
+def _download(content: bytes, kind: str, name: str) -> HttpResponse:
+    from dangjian.dues.excel import XLSX
+
+    response = HttpResponse(content, content_type=XLSX if kind == "xlsx" else "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+def _notice_export(request: HttpRequest, sheet: Any) -> HttpResponse:
+    from dangjian.dues.excel import notice_workbook
+    from dangjian.dues.pdf import notice_pdf
+
+    kind = request.GET["export"]
+    content = notice_workbook(sheet) if kind == "xlsx" else notice_pdf(sheet)
+    return _download(content, kind, f"dues-notice-{sheet.year}")
+
+
+def _handovers_export(request: HttpRequest, org: Any, listed: Any) -> HttpResponse:
+    """Every hand-over of the list (not only the page), with the list's totals."""
+    from dangjian.dues.excel import handovers_workbook
+    from dangjian.dues.pdf import handovers_pdf
+
+    kind = request.GET["export"]
+    rows = list(listed[:EXPORT_MAX_ROWS])
+    totals = handover_list_totals(listed)
+    content = handovers_workbook(org.name, rows, totals) if kind == "xlsx" else handovers_pdf(org.name, rows, totals)
+    return _download(content, kind, "dues-handovers")
 
