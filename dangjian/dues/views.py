@@ -363,6 +363,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "org": org, "month": month, "ledger": data, "rows_html": rows_html, "orgs": managed_orgs(request.user)[:200],
         "prev": add_months(month, -1), "next": add_months(month, 1), "page": payments,
         "handed": handover_totals(org, month),
+        "guests": _hosted_guests(org, month),  # duesfx
     })
 
 
@@ -834,4 +835,16 @@ def _handovers_export(request: HttpRequest, org: Any, listed: Any) -> HttpRespon
     totals = handover_list_totals(listed)
     content = handovers_workbook(org.name, rows, totals) if kind == "xlsx" else handovers_pdf(org.name, rows, totals)
     return _download(content, kind, "dues-handovers")
+
+
+# --- floating members hosted by a branch, on its ledger (duesfx) -------------------------------
+
+def _hosted_guests(org: Any, month: Any) -> list[Any] | None:
+    """A branch's floating guests with their month's bill (None for committees: no section)."""
+    from dangjian.dues.selectors import hosted_guest_bills
+    from dangjian.orgs import OrgKind
+
+    if org.kind in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
+        return None
+    return hosted_guest_bills(org, month)
 
