@@ -34,9 +34,10 @@ def _objects(pdf: bytes) -> dict[int, tuple[bytes, bytes | None]]:
             out[int(m.group(1))] = (head, data)
         else:
             out[int(m.group(1))] = (pdf[start:end_at], None)
-    for head, data in list(out.values()):
-        if data is None or b"/ObjStm" not in head:
+    for head, packed in list(out.values()):
+        if packed is None or b"/ObjStm" not in head:
             continue
+        data = packed
         n = int(re.search(rb"/N (\d+)", head).group(1))  # type: ignore[union-attr]
         first = int(re.search(rb"/First (\d+)", head).group(1))  # type: ignore[union-attr]
         nums = [int(x) for x in data[:first].split()]
