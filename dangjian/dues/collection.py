@@ -183,3 +183,50 @@ def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "",
         audit.record(acting_user, f"dues.handover_{new}", locked, before=before, after={"status": new},
                      reason=note[:200], org_path=locked.org_path, target_label=str(locked.organization_id))
     return locked
+
+
+# --- exports of the notice (duesfx) -------------------------------------------------------------
+
+NOTICE_MARKS = {"paid": "✓", "due": "✗", "": "·"}  # "exempt" is a word (translated)
+
+
+@dataclass
+class NoticeSheet:
+    """What a notice export shows: exactly the screen's rows and totals (names, months, amounts)."""
+
+    org_name: str
+    year: int
+    rows: list[dict[str, Any]]
+    paid_cents: int
+    voluntary_cents: int
+    published_at: dt.datetime | None
+    preview: bool  # live figures (the branch's preview), not the published version
+
+    @property
+    def paid_yuan(self) -> str:
+        return cents_to_yuan(self.paid_cents)
+
+    @property
+    def voluntary_yuan(self) -> str:
+        return cents_to_yuan(self.voluntary_cents)
+
+    def marks(self, row: dict[str, Any]) -> list[str]:
+        return [NOTICE_MARKS.get(s, _("exempt") if s == BillStatus.EXEMPT else "·") for s in row["months"]]
+
+
+def _sheet_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the notice's own fields, whatever else a row may carry (the personal-data rule)."""
+    return [{"name": r["name"], "months": list(r["months"]), "paid_cents": int(r["paid_cents"]),
+             "paid_yuan": cents_to_yuan(int(r["paid_cents"]))} for r in rows]
+
+
+def notice_sheet_live(org: Organization, year: int, data: NoticeData, published: DuesNotice | None) -> NoticeSheet:
+    """The branch's preview: live figures, as its page shows them."""
+    return NoticeSheet(org.name, year, _sheet_rows(data.rows), data.paid_cents, data.voluntary_cents,
+                       published.published_at if published else None, preview=True)
+
+
+def notice_sheet_published(notice: DuesNotice, org_name: str) -> NoticeSheet:
+    """The members' notice: the rows frozen when it was published."""
+    return NoticeSheet(org_name, notice.year, _sheet_rows(notice.rows), notice.total_paid_cents,
+                       notice.voluntary_cents, notice.published_at, preview=False)

@@ -205,3 +205,69 @@ def ledger_workbook(ledger: Ledger) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# --- public notice and hand-overs (duesfx) ------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _yuan_cell(cents: int) -> float:
+    """An amount in yuan as an Excel number (two decimals; exact for any cents below 2**53)."""
+    return float(cents_to_yuan(cents))
+
+
+def _save(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def notice_workbook(sheet: Any) -> bytes:
+    """The public notice (``collection.NoticeSheet``): name, the 12 months, the year's amount, the
+    total and voluntary dues — the screen's figures; nothing else about a member."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(sheet.year)
+    state = (_("Preview with live figures") if sheet.preview else _("Published version"))
+    ws.append([_("Party dues public notice"), sheet.org_name, sheet.year, state,
+               f"{sheet.published_at:%Y-%m-%d %H:%M}" if sheet.published_at else ""])
+    ws.append([_("Name"), *[str(m) for m in range(1, 13)], _("Paid in the year (yuan)")])
+    for row in sheet.rows:
+        ws.append([row["name"], *sheet.marks(row), _yuan_cell(row["paid_cents"])])
+    ws.append([_("Total"), *[""] * 12, _yuan_cell(sheet.paid_cents)])
+    ws.append([_("Voluntary extra dues (yuan)"), _yuan_cell(sheet.voluntary_cents)])
+    ws.append([_("✓ paid, ✗ unpaid, · no bill")])
+    for cell in ws["N"][2:]:
+        cell.number_format = "0.00"
+    ws["B" + str(ws.max_row - 1)].number_format = "0.00"
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["N"].width = 18
+    return _save(wb)
+
+
+def handovers_workbook(org_name: str, rows: Any, totals: Any) -> bytes:
+    """Hand-overs under an organization (the page's list, all pages) with the totals of the page:
+    collected, handed up, confirmed (returned hand-overs are listed but not counted)."""
+    from dangjian.dues import HandoverStatus
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Dues handed up")[:31]
+    ws.append([_("Dues handed up"), org_name])
+    ws.append([_("Organization"), _("Period"), _("Collected (yuan)"), _("Handed up (yuan)"), _("Confirmed (yuan)"),
+               _("Handed up to"), _("Status"), _("Reference"), _("Note")])
+    for h in rows:
+        period = f"{h.period_start:%Y-%m}" + (f" – {h.period_end:%Y-%m}" if h.period_end != h.period_start else "")
+        confirmed = h.handed_up_cents if h.status == HandoverStatus.CONFIRMED else 0
+        ws.append([h.organization.name, period, _yuan_cell(h.collected_cents), _yuan_cell(h.handed_up_cents),
+                   _yuan_cell(confirmed), h.to_organization.name, str(h.get_status_display()), h.reference,
+                   h.decision_note or h.note])
+    ws.append([_("Total"), "", _yuan_cell(totals.collected_cents), _yuan_cell(totals.handed_up_cents),
+               _yuan_cell(totals.confirmed_cents)])
+    ws.append([_("Returned hand-overs are not counted in the totals.")])
+    for col in ("C", "D", "E"):
+        for cell in ws[col][2:]:
+            cell.number_format = "0.00"
+    ws.column_dimensions["A"].width = 30
+    return _save(wb)

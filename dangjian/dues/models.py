@@ -331,6 +331,11 @@ class ReconciliationItem(models.Model):
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     #: the paying member's organization; the county root for an order we do not know at all
     org_path = models.CharField(max_length=255, db_index=True)
+    #: settled by a county-level dues manager (what was done); kept when a re-run finds it again
+    settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("settled by"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_note = models.CharField(_("how it was settled"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("reconciliation mismatch")
@@ -347,6 +352,15 @@ class ReconciliationItem(models.Model):
     @property
     def local_status_label(self) -> str:
         return str(PaymentStatus(self.local_status).label) if self.local_status in PaymentStatus.values else "—"
+
+    @property
+    def settled(self) -> bool:
+        return self.settled_at is not None
+
+    @property
+    def match_key(self) -> tuple[str, str, str]:
+        """What identifies the same mismatch in a re-run of the day."""
+        return (self.kind, self.entry, self.out_trade_no)
 
 
 class DuesNotice(models.Model):

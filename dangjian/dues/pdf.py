@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -16,3 +18,30 @@ def ledger_pdf(ledger: Ledger) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=ledger_html(ledger)).write_pdf()  # type: ignore[no-any-return]
+
+
+# --- public notice and hand-overs (duesfx) ------------------------------------------------------
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+def notice_html(sheet: Any) -> str:
+    rows = [{"name": r["name"], "marks": sheet.marks(r), "paid_yuan": r["paid_yuan"]} for r in sheet.rows]
+    return render_to_string("dues/notice_pdf.html", {"sheet": sheet, "rows": rows, "printed": timezone.localdate(),
+                                                     "month_numbers": range(1, 13)})
+
+
+def notice_pdf(sheet: Any) -> bytes:
+    return _pdf(notice_html(sheet))
+
+
+def handovers_html(org_name: str, rows: Any, totals: Any) -> str:
+    return render_to_string("dues/handovers_pdf.html", {"org_name": org_name, "rows": rows, "totals": totals,
+                                                        "printed": timezone.localdate()})
+
+
+def handovers_pdf(org_name: str, rows: Any, totals: Any) -> bytes:
+    return _pdf(handovers_html(org_name, rows, totals))

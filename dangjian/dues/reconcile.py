@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -162,9 +163,15 @@ def do_reconcile(channel: str, day: dt.date, *, acting_user: Any = None) -> Reco
         rec, _created = Reconciliation.objects.select_for_update().get_or_create(
             channel=channel, bill_date=day, defaults={"status": status})
         before = {"status": rec.status, "mismatches": rec.mismatch_count} if not _created else None
+        # A mismatch found again (same kind, entry and order) keeps its settlement.
+        settled = {i.match_key: i for i in rec.items.filter(settled_at__isnull=False)}
         rec.items.all().delete()
         for item in items:
             item.reconciliation = rec
+            earlier = settled.get(item.match_key)
+            if earlier is not None:
+                item.settled_by_id, item.settled_at = earlier.settled_by_id, earlier.settled_at
+                item.settled_note = earlier.settled_note
         ReconciliationItem.objects.bulk_create(items)
         if not error:
             for name, value in totals.items():
@@ -174,7 +181,8 @@ def do_reconcile(channel: str, day: dt.date, *, acting_user: Any = None) -> Reco
         rec.save()
         audit.record(acting_user or "scheduler", "dues.reconciled", rec, before=before,
                      after={"channel": channel, "date": day.isoformat(), "status": status,
-                            "mismatches": len(items), "error": error}, org_path=root_path,
+                            "mismatches": len(items), "error": error,
+                            "kept_settled": sum(1 for i in items if i.settled_at is not None)}, org_path=root_path,
                      target_label=f"{channel} {day}")
         if status != ReconciliationStatus.MATCHED:
             transaction.on_commit(lambda: _notify(rec, items, root_path))
@@ -202,6 +210,38 @@ def _notify(rec: Reconciliation, items: list[ReconciliationItem], root_path: str
                 "date": rec.bill_date.isoformat(), "channel": channel, "n": n}
         notify([user_id], "dues.reconciliation_mismatch", title=title,
                body=_("Compare the payments listed with the gateway's bill and settle each one."), url=url)
+
+
+# --- settling a mismatch (duesfx) -------------------------------------------------------------
+
+SETTLE_NOTE_MAX = 500
+
+
+def do_settle_mismatch(item: ReconciliationItem, *, note: str, acting_user: Any) -> ReconciliationItem:
+    """A county-level dues manager marks a mismatch settled, saying what was done (applied the
+    waiting payment, refunded at the gateway, no action needed …). An item is settled once; a
+    re-run of the day keeps the settlement of an item it finds again."""
+    require(acting_user, PERM_MANAGE, county_path())
+    note = (note or "").strip()
+    if len(note) < 2:
+        raise ValidationError({"note": _("Say what was done to settle the mismatch.")})
+    if len(note) > SETTLE_NOTE_MAX:
+        raise ValidationError({"note": _("At most %(n)d characters.") % {"n": SETTLE_NOTE_MAX}})
+    with transaction.atomic():
+        try:
+            locked = ReconciliationItem.objects.select_for_update().get(pk=item.pk)
+        except ReconciliationItem.DoesNotExist:  # replaced by a re-run meanwhile
+            raise ValidationError({"item": _("This mismatch is no longer listed: the day was reconciled "
+                                             "again.")}) from None
+        if locked.settled_at is not None:
+            raise ValidationError({"item": _("This mismatch is already settled.")})
+        locked.settled_by, locked.settled_at, locked.settled_note = acting_user, timezone.now(), note
+        locked.save(update_fields=["settled_by", "settled_at", "settled_note"])
+        audit.record(acting_user, "dues.mismatch_settled", locked, before={"settled": False},
+                     after={"settled": True, "kind": locked.kind, "entry": locked.entry,
+                            "out_trade_no": locked.out_trade_no}, reason=note[:200], org_path=locked.org_path,
+                     target_label=locked.out_trade_no)
+    return locked
 
 
 def reconcile_recent(today: dt.date | None = None, *, retry_days: int = 7) -> dict[str, str]:

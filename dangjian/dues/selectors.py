@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -267,7 +268,8 @@ def reconciliations_for(user: Any) -> QuerySet[Any]:
     manager sees the list, and of the mismatches only those in their scope."""
     from dangjian.dues.models import Reconciliation
 
-    return Reconciliation.objects.order_by("-bill_date", "channel")
+    return Reconciliation.objects.annotate(
+        open_count=Count("items", filter=Q(items__settled_at__isnull=True))).order_by("-bill_date", "channel")
 
 
 def access_reconciliation(user: Any, rec_id: Any) -> Any:
@@ -286,7 +288,16 @@ def reconciliation_items(user: Any, rec: Any) -> QuerySet[Any]:
     from dangjian.dues.models import ReconciliationItem
 
     return scoped(ReconciliationItem.objects.filter(reconciliation=rec), user, PERM_MANAGE, path_field="org_path") \
-        .select_related("payment__member__person", "payment__member__organization").order_by("kind", "pk")
+        .select_related("payment__member__person", "payment__member__organization", "settled_by") \
+        .order_by("kind", "pk")
+
+
+def access_reconciliation_item(user: Any, rec: Any, item_id: Any) -> Any:
+    """One mismatch of ``rec`` in the user's scope (404 otherwise)."""
+    try:
+        return reconciliation_items(user, rec).get(pk=int(item_id))
+    except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
 
 
 # --- public notice and hand-over ----------------------------------------------------------------
@@ -347,4 +358,68 @@ def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
         out.handed_up_cents += row["s"] or 0
         if row["status"] == HandoverStatus.CONFIRMED:
             out.confirmed_cents += row["s"] or 0
+    return out
+
+
+# --- hand-over list totals and floating guests (duesfx) -----------------------------------------
+
+@dataclass
+class HandoverListTotals:
+    """Totals of a list of hand-overs (returned ones left out: the branch records them again)."""
+
+    collected_cents: int = 0
+    handed_up_cents: int = 0
+    confirmed_cents: int = 0
+
+    @property
+    def collected_yuan(self) -> str:
+        return cents_to_yuan(self.collected_cents)
+
+    @property
+    def handed_up_yuan(self) -> str:
+        return cents_to_yuan(self.handed_up_cents)
+
+    @property
+    def confirmed_yuan(self) -> str:
+        return cents_to_yuan(self.confirmed_cents)
+
+
+def handover_list_totals(qs: QuerySet[Any]) -> HandoverListTotals:
+    """One aggregate over the same rows as the list (``handovers_for``)."""
+    from dangjian.dues import HandoverStatus
+
+    agg = qs.exclude(status=HandoverStatus.RETURNED).aggregate(
+        collected=Sum("collected_cents"), handed=Sum("handed_up_cents"),
+        confirmed=Sum("handed_up_cents", filter=Q(status=HandoverStatus.CONFIRMED)))
+    return HandoverListTotals(int(agg["collected"] or 0), int(agg["handed"] or 0), int(agg["confirmed"] or 0))
+
+
+@dataclass
+class GuestBill:
+    """A floating member hosted by a branch and their bill of the month (the home branch's bill)."""
+
+    member: Member
+    bill: Bill | None
+    paid_here: bool = False
+
+    @property
+    def home_name(self) -> str:
+        return self.member.organization.name
+
+
+def hosted_guest_bills(org: Organization, month: dt.date, *, limit: int = 500) -> list[GuestBill]:
+    """Members whose floating certificate in force names ``org`` as host, with their bill of
+    ``month`` and whether it was paid to this branch. Two queries, whatever the number of guests.
+    Not part of the host's ledger totals: the bill is the home branch's."""
+    from dangjian.members.lifecycle.selectors import floating_guests_hosted_by
+
+    guests = list(floating_guests_hosted_by(org).order_by("person__name_pinyin", "pk")[:limit])
+    bills = {b.member_id: b for b in Bill.objects.filter(member_id__in=[g.pk for g in guests], month=month)
+             .select_related("payment")}
+    out = []
+    for g in guests:
+        bill = bills.get(g.pk)
+        paid_here = bool(bill and bill.status == BillStatus.PAID and bill.payment is not None
+                         and bill.payment.collected_org_id == org.pk)
+        out.append(GuestBill(g, bill, paid_here))
     return out

@@ -73,10 +73,12 @@ from dangjian.dues.selectors import (
     access_managed_member,
     access_payment,
     access_reconciliation,
+    access_reconciliation_item,
     access_relief,
     arrears_for,
     bases_for,
     branch_month_ledger,
+    handover_list_totals,
     handover_totals,
     ledger_members,
     managed_orgs,
@@ -361,6 +363,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "org": org, "month": month, "ledger": data, "rows_html": rows_html, "orgs": managed_orgs(request.user)[:200],
         "prev": add_months(month, -1), "next": add_months(month, 1), "page": payments,
         "handed": handover_totals(org, month),
+        "guests": _hosted_guests(org, month),  # duesfx
     })
 
 
@@ -578,7 +581,8 @@ def reconciliation(request: HttpRequest, rec_id: int) -> HttpResponse:
         messages.success(request, _("The day was reconciled again: %(status)s.") % {"status": rec.get_status_display()})
         return redirect("dues:reconciliation", rec.pk)
     page = Paginator(reconciliation_items(request.user, rec), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level})
+    return render(request, "dues/reconciliation.html", {"rec": rec, "page": page, "county_level": county_level,
+                                                        **_settlement_context(request, rec, page)})
 
 
 # --- public notice (党费公示) and hand-over (上缴) -------------------------------------------------
@@ -602,6 +606,12 @@ def notice(request: HttpRequest) -> HttpResponse:
 
     member = _own_or_404(request)
     published = member_notice(member, _year(request))
+    if request.GET.get("export") in EXPORTS:  # duesfx: the published version, as on the screen
+        from dangjian.dues.collection import notice_sheet_published
+
+        if published is None:
+            raise Http404(_("Not found."))
+        return _notice_export(request, notice_sheet_published(published, member.organization.name))
     return render(request, "dues/notice.html", {"notice": published, "org": member.organization,
                                                 "rows": published.rows if published else [],
                                                 "month_numbers": MONTH_NUMBERS, "preview": False})
@@ -627,6 +637,10 @@ def manage_notice(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('dues:manage_notice')}?org={org.pk}&year={year}")
     data = notice_data(org, year)
     published = DuesNotice.objects.filter(organization=org, year=year).first()
+    if request.GET.get("export") in EXPORTS:  # duesfx: the live figures of the preview, as on the screen
+        from dangjian.dues.collection import notice_sheet_live
+
+        return _notice_export(request, notice_sheet_live(org, year, data, published))
     return render(request, "dues/notice.html", {
         "notice": published, "org": org, "rows": data.rows, "year": year, "data": data,
         "due_yuan": cents_to_yuan(data.due_cents), "paid_yuan": cents_to_yuan(data.paid_cents),
@@ -661,14 +675,17 @@ def handovers(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect(f"{reverse('dues:handovers')}?org={org.pk}")
-    page = Paginator(handovers_for(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = handovers_for(request.user, org)
+    if request.GET.get("export") in EXPORTS:  # duesfx
+        return _handovers_export(request, org, listed)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     last = add_months(current_month(), -1)
     return render(request, "dues/handovers.html", {
         "org": org, "page": page, "can_hand_up": org.depth > 1, "last_month": last,
         "last_month_collected": cents_to_yuan(collected_cents(org, last, last)),
         "decidable": {h.pk for h in page if in_scope(request.user, PERM_MANAGE, h.to_organization.path)
                       and h.status == HandoverStatus.HANDED_UP},
-        "orgs": managed_orgs(request.user)[:200]})
+        "orgs": managed_orgs(request.user)[:200], "totals": handover_list_totals(listed)})
 
 
 def _yuan_to_cents_field(text: str, field: str) -> int:
@@ -715,3 +732,119 @@ def consents(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(request, "dues/consents.html", {
         "member": member, "kinds": ConsentKind.choices, "this_month": current_month(),
         "consents": DuesConsent.objects.filter(member=member).select_related("proxy").order_by("-granted_at")[:50]})
+
+
+# --- settling reconciliation mismatches (duesfx) ------------------------------------------------
+
+WAITING_PAYMENT = (PaymentStatus.CREATED, PaymentStatus.PENDING)
+
+
+def _settlement_context(request: HttpRequest, rec: Any, page: Any) -> dict[str, Any]:
+    """Open mismatches in the user's scope, and the items whose waiting payment can be applied."""
+    from dangjian.dues import MismatchKind
+
+    return {"open_count": reconciliation_items(request.user, rec).filter(settled_at__isnull=True).count(),
+            "applicable": {i.pk for i in page if i.kind == MismatchKind.MISSING_HERE and i.payment is not None
+                           and i.payment.status in WAITING_PAYMENT and not i.settled}}
+
+
+def _field_errors(exc: ValidationError) -> str:
+    labels = {"note": _("How it was settled"), "item": _("Mismatch")}
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{labels.get(f, f)}: {m}" for f, msgs in exc.message_dict.items() for m in msgs)
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_POST
+def settle_mismatch(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
+    """A county-level dues manager marks one mismatch settled with what was done."""
+    from dangjian.dues.reconcile import do_settle_mismatch
+
+    rec = access_reconciliation(request.user, rec_id)
+    item = access_reconciliation_item(request.user, rec, item_id)
+    try:
+        do_settle_mismatch(item, note=request.POST.get("note", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _field_errors(exc))
+    else:
+        messages.success(request, _("The mismatch is marked settled."))
+    return redirect("dues:reconciliation", rec.pk)
+
+
+@login_required
+@require_POST
+def apply_mismatch_payment(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
+    """A "paid at the gateway, not recorded here" item with a waiting payment: ask the gateway through the
+    payment sync action (which applies a success like a notification), then settle the item."""
+    from dangjian.dues import MismatchKind
+    from dangjian.dues.reconcile import county_path, do_settle_mismatch
+
+    rec = access_reconciliation(request.user, rec_id)
+    item = access_reconciliation_item(request.user, rec, item_id)
+    if not in_scope(request.user, PERM_MANAGE, county_path()):
+        raise PermissionDenied
+    if item.kind != MismatchKind.MISSING_HERE or item.payment is None or item.payment.status not in WAITING_PAYMENT:
+        messages.error(request, _("This mismatch has no waiting payment to apply."))
+        return redirect("dues:reconciliation", rec.pk)
+    payment = do_sync_payment(item.payment, acting_user=request.user)
+    if payment.status != PaymentStatus.PAID:
+        messages.error(request, _("The payment service does not report this payment as paid: nothing was applied."))
+        return redirect("dues:reconciliation", rec.pk)
+    note = (request.POST.get("note") or "").strip() or _("Applied the waiting payment (the payment service "
+                                                          "confirmed it).")
+    try:
+        do_settle_mismatch(item, note=note, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _field_errors(exc))
+    else:
+        messages.success(request, _("The payment is applied and the mismatch settled."))
+    return redirect("dues:reconciliation", rec.pk)
+
+
+# --- exports of the public notice and hand-overs (duesfx) ---------------------------------------
+
+EXPORTS = ("xlsx", "pdf")
+EXPORT_MAX_ROWS = 10000
+
+
+def _download(content: bytes, kind: str, name: str) -> HttpResponse:
+    from dangjian.dues.excel import XLSX
+
+    response = HttpResponse(content, content_type=XLSX if kind == "xlsx" else "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+def _notice_export(request: HttpRequest, sheet: Any) -> HttpResponse:
+    from dangjian.dues.excel import notice_workbook
+    from dangjian.dues.pdf import notice_pdf
+
+    kind = request.GET["export"]
+    content = notice_workbook(sheet) if kind == "xlsx" else notice_pdf(sheet)
+    return _download(content, kind, f"dues-notice-{sheet.year}")
+
+
+def _handovers_export(request: HttpRequest, org: Any, listed: Any) -> HttpResponse:
+    """Every hand-over of the list (not only the page), with the list's totals."""
+    from dangjian.dues.excel import handovers_workbook
+    from dangjian.dues.pdf import handovers_pdf
+
+    kind = request.GET["export"]
+    rows = list(listed[:EXPORT_MAX_ROWS])
+    totals = handover_list_totals(listed)
+    content = handovers_workbook(org.name, rows, totals) if kind == "xlsx" else handovers_pdf(org.name, rows, totals)
+    return _download(content, kind, "dues-handovers")
+
+
+# --- floating members hosted by a branch, on its ledger (duesfx) -------------------------------
+
+def _hosted_guests(org: Any, month: Any) -> list[Any] | None:
+    """A branch's floating guests with their month's bill (None for committees: no section)."""
+    from dangjian.dues.selectors import hosted_guest_bills
+    from dangjian.orgs import OrgKind
+
+    if org.kind in (OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE):
+        return None
+    return hosted_guest_bills(org, month)
+
