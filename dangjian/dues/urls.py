@@ -31,4 +31,7 @@ urlpatterns = [
     path("manage/reconciliation/<int:rec_id>/", views.reconciliation, name="reconciliation"),
     path("manage/reliefs/", views.reliefs, name="reliefs"),
     path("manage/reliefs/<int:relief_id>/decide/", views.decide_relief, name="decide_relief"),
+    # refunds: WeChat Pay's refund notifications, the treasurer's "check the refund"
+    path("notify/wechat/refund/", views.notify_wechat_refund, name="notify_wechat_refund"),
+    path("receipt/<str:out_trade_no>/refund/check/", views.refund_check, name="refund_check"),
 ]
