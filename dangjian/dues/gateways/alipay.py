@@ -111,7 +111,7 @@ class AlipayGateway:
         data = self._server(self.client.api_alipay_trade_refund, refund_amount=yuan_text(refund_cents),
                             out_trade_no=out_trade_no, out_request_no=out_refund_no,
                             refund_reason=reason[:80] or "refund")
-        base = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
+        base: dict[str, Any] = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
         if data.get("code") != "10000":
             if data.get("code") == "20000" or data.get("sub_code") == "ACQ.SYSTEM_ERROR":
                 return RefundResult("", "PROCESSING", **base)
@@ -132,7 +132,7 @@ class AlipayGateway:
         if data.get("code") != "10000":
             raise GatewayError("rejected", f"{data.get('code')} {data.get('sub_code', '')}",
                                code=str(data.get("sub_code") or data.get("code") or ""))
-        base = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
+        base: dict[str, Any] = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
         if data.get("refund_amount") and data.get("refund_status") in (None, "", "REFUND_SUCCESS"):
             return RefundResult(str(data.get("trade_no", "")), "SUCCESS",
                                 refund_cents=yuan_to_cents(data.get("refund_amount")),

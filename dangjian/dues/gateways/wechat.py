@@ -178,7 +178,8 @@ class WeChatPayGateway:
 
     @staticmethod
     def _refund(data: dict[str, Any]) -> RefundResult:
-        amount = data.get("amount") if isinstance(data.get("amount"), dict) else {}
+        raw_amount = data.get("amount")
+        amount: dict[str, Any] = raw_amount if isinstance(raw_amount, dict) else {}
 
         def cents(key: str) -> int | None:
             value = amount.get(key)
