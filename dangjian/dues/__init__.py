@@ -110,6 +110,7 @@ class NotificationOutcome(models.TextChoices):
     AMOUNT_MISMATCH = "amount_mismatch", _("Amount does not match the order")
     NOT_SUCCESS = "not_success", _("Not a successful payment")
     MALFORMED = "malformed", _("Malformed")
+    UNKNOWN_REFUND = "unknown_refund", _("Unknown refund")
 
 
 class ArrearsLevel(models.IntegerChoices):
@@ -171,3 +172,25 @@ class ConsentKind(models.TextChoices):
 class ConsentStatus(models.TextChoices):
     ACTIVE = "active", _("In force")
     REVOKED = "revoked", _("Revoked")
+
+
+class NotificationEvent(models.TextChoices):
+    """What a gateway notification is about."""
+
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+
+
+class RefundStatus(models.TextChoices):
+    """A refund asked of a gateway (WeChat Pay's refund states; Alipay answers at once or is queried).
+    PROCESSING until the gateway says how it ended: notification, query or its answer."""
+
+    PROCESSING = "processing", _("Refund in progress")
+    SUCCESS = "success", _("Refunded")
+    ABNORMAL = "abnormal", _("Refund failed: the payer's account could not take it")
+    CLOSED = "closed", _("Refund closed by the payment service")
+    REFUSED = "refused", _("Refused by the payment service")
+
+
+#: refund states that are final (nothing more will come from the gateway)
+REFUND_FINAL = frozenset({RefundStatus.SUCCESS, RefundStatus.ABNORMAL, RefundStatus.CLOSED, RefundStatus.REFUSED})

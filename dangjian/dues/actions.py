@@ -581,6 +581,11 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
     except GatewayError:
         raise ValidationError({"channel": _("This way to pay is not available.")}) from None
     voluntary = _check_voluntary(voluntary_cents)
+    # an earlier unpaid order for any of these months is closed at its gateway first (or applied,
+    # if the payer did pay it): no second payable order for the same month
+    from dangjian.dues.closing import close_superseded, order_expiry
+
+    close_superseded(member, months, acting_user=acting_user)
     with transaction.atomic():
         bills = _bills_for_payment(member, months, window=member_window(member))
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
@@ -589,7 +594,8 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
     description = _("Party dues %(months)s") % {"months": payment.months_label or _("voluntary")}
     try:
         start = gateway.create_order(out_trade_no=payment.out_trade_no, amount_cents=payment.amount_cents,
-                                     description=description, mode=mode, client_ip=client_ip)
+                                     description=description, mode=mode, client_ip=client_ip,
+                                     expire_at=order_expiry(payment))
     except GatewayError as exc:
         Payment.objects.filter(pk=payment.pk, status=PaymentStatus.CREATED).update(last_error=str(exc)[:300])
         payment.refresh_from_db()
@@ -743,36 +749,8 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
 
 
 def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
-    """Refund a whole payment (e.g. paid twice): online through the gateway; the bills it settled
-    are due again."""
-    from dangjian.dues.gateways import get_gateway
+    """Refund a whole payment (e.g. paid twice): cash at once, online through the gateway — the
+    payment is refunded, its bills due again, when the gateway confirms. See ``dues.refunds``."""
+    from dangjian.dues.refunds import do_refund_payment as request_refund
 
-    require(acting_user, PERM_MANAGE, payment.org_path)
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ValidationError({"reason": _("Give the reason for the refund.")})
-    payment.check_transition(PaymentStatus.REFUNDED)
-    refund_no = "RF" + payment.out_trade_no[2:]
-    if payment.channel in ONLINE_CHANNELS:
-        try:
-            result = get_gateway(payment.channel).refund(out_trade_no=payment.out_trade_no, out_refund_no=refund_no,
-                                                         refund_cents=payment.amount_cents,
-                                                         total_cents=payment.amount_cents, reason=reason)
-        except GatewayError as exc:
-            raise ValidationError({"reason": _("The payment service refused the refund: %(error)s")
-                                   % {"error": exc.message or exc.kind}}) from None
-        if result.status not in ("SUCCESS", "PROCESSING"):
-            raise ValidationError({"reason": _("The payment service refused the refund: %(error)s")
-                                   % {"error": result.status}})
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        locked.check_transition(PaymentStatus.REFUNDED)
-        before = _payment_snapshot(locked)
-        Bill.objects.filter(payment=locked, status=BillStatus.PAID).update(status=BillStatus.DUE, payment=None,
-                                                                           paid_at=None)
-        locked.status, locked.refunded_at = PaymentStatus.REFUNDED, timezone.now()
-        locked.refund_no, locked.refund_reason = refund_no, reason[:200]
-        locked.save(update_fields=["status", "refunded_at", "refund_no", "refund_reason"])
-        audit.record(acting_user, "dues.payment_refunded", locked, before=before, after=_payment_snapshot(locked),
-                     reason=reason[:200], org_path=locked.org_path, target_label=locked.out_trade_no)
-    return locked
+    return request_refund(payment, reason=reason, acting_user=acting_user)

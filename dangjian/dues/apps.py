@@ -39,3 +39,8 @@ class DuesConfig(AppConfig):
         register_kind("dues.handed_up", _("Party dues handed up"))
         register_nav_link("dues:notice", _("Dues notice"), member=True, order=84)
         register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)
+        # refunds finished by notification or query; superseded and expired orders closed
+        register_job("dues.sync_pending_refunds", "*/10 * * * *", "dangjian.dues.tasks.sync_pending_refunds")
+        register_job("dues.close_expired_orders", "*/10 * * * *", "dangjian.dues.tasks.close_expired_orders")
+        register_kind("dues.refund_succeeded", _("Party dues refunded"))
+        register_kind("dues.refund_failed", _("Party dues refund failed"))

@@ -5,6 +5,8 @@
         "LATE_MAX_MONTHS": 6,          # 补交 online: unpaid months before this one payable online
         "LARGE_VOLUNTARY_YUAN": 1000,  # a single voluntary payment at or above this is flagged
         "VOLUNTARY_MAX_YUAN": 1000000, # a typo guard on one voluntary payment
+        "ORDER_EXPIRE_MINUTES": 30,    # an online order unpaid this long is closed at the gateway
+        "CLOSE_TIMEOUT": 3,            # seconds: closing a superseded order inline, before a new one
         "WECHATPAY": {                 # absent → WeChat Pay is not offered
             "MCHID": "...", "APPID": "...", "CERT_SERIAL_NO": "...",
             "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----...",   # merchant API key
@@ -12,6 +14,7 @@
             "PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----...",     # WeChat Pay platform public key
             "PUBLIC_KEY_ID": "PUB_KEY_ID_...",
             "NOTIFY_URL": "https://example.org/dues/notify/wechat/",
+            "REFUND_NOTIFY_URL": "...",                         # default: NOTIFY_URL + "refund/"
             "GATEWAY": "https://api.mch.weixin.qq.com",         # a simulator's URL in tests/demo
             "TIMEOUT": 10,
         },
@@ -41,6 +44,8 @@ class DuesConfig:
     late_max_months: int = 6
     large_voluntary_cents: int = 100_000
     voluntary_max_cents: int = 100_000_000
+    order_expire_minutes: int = 30
+    close_timeout: float = 3.0
 
 
 def _dues_settings() -> dict[str, Any]:
@@ -55,6 +60,8 @@ def get_config() -> DuesConfig:
         late_max_months=int(raw.get("LATE_MAX_MONTHS", 6)),
         large_voluntary_cents=int(raw.get("LARGE_VOLUNTARY_YUAN", 1000)) * 100,
         voluntary_max_cents=int(raw.get("VOLUNTARY_MAX_YUAN", 1_000_000)) * 100,
+        order_expire_minutes=max(int(raw.get("ORDER_EXPIRE_MINUTES", 30)), 5),
+        close_timeout=float(raw.get("CLOSE_TIMEOUT", 3)),
     )
 
 

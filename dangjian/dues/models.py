@@ -28,10 +28,12 @@ from dangjian.dues import (
     DuesCategory,
     HandoverStatus,
     MismatchKind,
+    NotificationEvent,
     NotificationOutcome,
     PaymentChannel,
     PaymentStatus,
     ReconciliationStatus,
+    RefundStatus,
     ReliefKind,
     ReliefStatus,
 )
@@ -245,6 +247,11 @@ class PaymentNotification(models.Model):
     headers = models.JSONField(default=dict)
     body = models.TextField()
     detail = models.CharField(max_length=300, blank=True)
+    #: a payment's notification or a refund's (WeChat Pay ``REFUND.*``, to the refund's notify URL)
+    event = models.CharField(max_length=10, choices=NotificationEvent.choices, default=NotificationEvent.PAYMENT)
+    out_refund_no = models.CharField(max_length=64, blank=True)
+    refund = models.ForeignKey("DuesRefund", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="notifications")
 
     class Meta:
         verbose_name = _("payment notification")
@@ -469,3 +476,41 @@ class DuesConsent(models.Model):
         verbose_name = _("dues consent")
         verbose_name_plural = _("dues consents")
         indexes = [models.Index(fields=["member", "kind", "status"], name="dues_consent_member_idx")]
+
+
+class DuesRefund(models.Model):
+    """One refund of a whole payment asked of its gateway (or recorded, for cash and bank
+    transfer). ``processing`` until the gateway's notification, its answer or a query says how it
+    ended; only then is the payment refunded (``success``) or left paid (``abnormal``, ``closed``,
+    ``refused``). At most one refund of a payment is in progress or succeeded."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=PaymentChannel.choices)
+    out_refund_no = models.CharField(_("refund number"), max_length=64, unique=True)
+    amount_cents = models.BigIntegerField(_("amount (fen)"))
+    status = models.CharField(_("status"), max_length=12, choices=RefundStatus.choices,
+                              default=RefundStatus.PROCESSING)
+    reason = models.CharField(_("reason"), max_length=200)
+    gateway_refund_id = models.CharField(max_length=64, blank=True)
+    #: when the gateway says the money went back (``success_time`` / ``gmt_refund_pay``)
+    gateway_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dues refund")
+        verbose_name_plural = _("dues refunds")
+        constraints = [models.UniqueConstraint(fields=["payment"], condition=Q(status__in=["processing", "success"]),
+                                               name="dues_refund_one_live_per_payment")]
+        indexes = [models.Index(fields=["status", "requested_at"], name="dues_refund_status_idx")]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+    @property
+    def amount_yuan(self) -> str:
+        return cents_to_yuan(self.amount_cents)

@@ -47,3 +47,19 @@ def reconcile_payments() -> dict[str, str]:
     from dangjian.dues.reconcile import reconcile_recent
 
     return reconcile_recent()
+
+
+@task()
+def sync_pending_refunds() -> int:
+    """Ask the gateway about refunds still in progress (a lost notification, a timeout)."""
+    from dangjian.dues.refunds import sync_pending_refunds as sync
+
+    return sync()
+
+
+@task()
+def close_expired_orders() -> dict[str, int]:
+    """Close at the gateway the online orders left unpaid past their expiry."""
+    from dangjian.dues.closing import close_expired_orders as close
+
+    return close()

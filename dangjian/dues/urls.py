@@ -36,4 +36,7 @@ urlpatterns = [
          name="settle_mismatch"),
     path("manage/reconciliation/<int:rec_id>/items/<int:item_id>/apply/", views.apply_mismatch_payment,
          name="apply_mismatch_payment"),
+    # refunds: WeChat Pay's refund notifications, the treasurer's "check the refund"
+    path("notify/wechat/refund/", views.notify_wechat_refund, name="notify_wechat_refund"),
+    path("receipt/<str:out_trade_no>/refund/check/", views.refund_check, name="refund_check"),
 ]

@@ -291,7 +291,10 @@ def receipt(request: HttpRequest, out_trade_no: str) -> HttpResponse:
         "payment": payment,
         "bills": payment.paid_bills.order_by("month") if payment.status == PaymentStatus.PAID
         else payment.bills.order_by("month"),
-        "can_refund": payment.status == PaymentStatus.PAID and in_scope(request.user, PERM_MANAGE, payment.org_path),
+        "can_refund": payment.status == PaymentStatus.PAID and in_scope(request.user, PERM_MANAGE, payment.org_path)
+        and not _refund_in_progress(payment),
+        "can_check_refund": in_scope(request.user, PERM_MANAGE, payment.org_path),
+        "refund": _latest_refund(payment),
     })
 
 
@@ -479,11 +482,15 @@ def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
 def refund(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     payment = access_payment(request.user, out_trade_no)
     try:
-        do_refund_payment(payment, reason=request.POST.get("reason", ""), acting_user=request.user)
+        payment = do_refund_payment(payment, reason=request.POST.get("reason", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Payment refunded; its months are unpaid again."))
+        if payment.status == PaymentStatus.REFUNDED:
+            messages.success(request, _("Payment refunded; its months are unpaid again."))
+        else:
+            messages.info(request, _("The refund was asked of the payment service; the payment is refunded when "
+                                     "it confirms."))
     return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
 
 
@@ -755,6 +762,33 @@ def _field_errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+# --- refunds and closed orders (refund notifications, "check the refund") -----------------------
+
+def _latest_refund(payment: Any) -> Any:
+    from dangjian.dues.models import DuesRefund
+
+    return DuesRefund.objects.filter(payment=payment).order_by("-requested_at", "-pk").first()
+
+
+def _refund_in_progress(payment: Any) -> bool:
+    from dangjian.dues import RefundStatus
+    from dangjian.dues.models import DuesRefund
+
+    return DuesRefund.objects.filter(payment=payment, status=RefundStatus.PROCESSING).exists()
+
+
+@csrf_exempt
+@require_POST
+def notify_wechat_refund(request: HttpRequest) -> HttpResponse:
+    """WeChat Pay's refund notification (``REFUND.*``, to the refund's notify URL; signed, no session)."""
+    from dangjian.dues.refunds import do_handle_refund_notification
+
+    body = request.body.decode("utf-8", errors="replace")
+    status, outcome = do_handle_refund_notification("wechat", notification_headers(request.META), body)
+    payload = {"code": "SUCCESS"} if status == 200 else {"code": "FAIL", "message": outcome}
+    return HttpResponse(json.dumps(payload), status=status, content_type="application/json")
+
+
 @login_required
 @require_POST
 def settle_mismatch(request: HttpRequest, rec_id: int, item_id: int) -> HttpResponse:
@@ -848,3 +882,19 @@ def _hosted_guests(org: Any, month: Any) -> list[Any] | None:
         return None
     return hosted_guest_bills(org, month)
 
+
+@login_required
+@require_POST
+def refund_check(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    """The treasurer asks the gateway about a refund in progress."""
+    from dangjian.dues import RefundStatus
+    from dangjian.dues.refunds import do_sync_refund
+
+    payment = access_payment(request.user, out_trade_no)
+    refund = _latest_refund(payment)
+    if refund is None or not in_scope(request.user, PERM_MANAGE, payment.org_path):
+        raise Http404
+    refund = do_sync_refund(refund, acting_user=request.user)
+    if refund.status == RefundStatus.PROCESSING:
+        messages.info(request, _("The payment service has not finished the refund yet."))
+    return redirect("dues:receipt", out_trade_no=payment.out_trade_no)

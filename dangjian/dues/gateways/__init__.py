@@ -14,10 +14,16 @@ class GatewayError(Exception):
     """The gateway could not be reached or refused the request. ``kind``: timeout, network,
     rejected, not_configured, bad_response."""
 
-    def __init__(self, kind: str, message: str = "") -> None:
+    def __init__(self, kind: str, message: str = "", *, code: str = "") -> None:
         super().__init__(f"{kind}: {message}" if message else kind)
         self.kind = kind
         self.message = message
+        self.code = code  # the gateway's error code when it answered one (ORDER_NOT_EXIST, ACQ.…)
+
+    @property
+    def uncertain(self) -> bool:
+        """The request may or may not have been carried out (no answer we could trust)."""
+        return self.kind in ("timeout", "network", "bad_response")
 
 
 class BadNotification(Exception):
@@ -49,8 +55,15 @@ class TradeState:
 
 @dataclass(frozen=True)
 class RefundResult:
+    """A refund as the gateway sees it (its answer to the request, a query or a notification)."""
+
     refund_id: str
-    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED
+    status: str  # SUCCESS, PROCESSING, ABNORMAL, CLOSED; NOT_FOUND (query: no such refund); else refused
+    out_refund_no: str = ""
+    out_trade_no: str = ""
+    refund_cents: int | None = None
+    total_cents: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def yuan_text(cents: int) -> str:
@@ -93,16 +106,24 @@ class TradeBill:
     sha1: str = ""
 
 
-def get_gateway(channel: str) -> Any:
-    """The production adapter of an online channel; ``GatewayError("not_configured")`` if unset."""
+def get_gateway(channel: str, *, timeout: float | None = None) -> Any:
+    """The production adapter of an online channel; ``GatewayError("not_configured")`` if unset.
+    ``timeout`` shortens the configured one (closing a superseded order inline)."""
+    from dangjian.dues.config import alipay_settings, wechatpay_settings
+
+    def conf(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+        if raw and timeout is not None:
+            return {**raw, "TIMEOUT": min(float(raw.get("TIMEOUT", 10)), timeout)}
+        return raw
+
     if channel == "wechat":
         from dangjian.dues.gateways.wechat import WeChatPayGateway
 
-        return WeChatPayGateway()
+        return WeChatPayGateway(conf(wechatpay_settings()))
     if channel == "alipay":
         from dangjian.dues.gateways.alipay import AlipayGateway
 
-        return AlipayGateway()
+        return AlipayGateway(conf(alipay_settings()))
     raise GatewayError("not_configured", f"channel {channel!r} is not available")
 
 

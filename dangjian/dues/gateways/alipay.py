@@ -10,6 +10,7 @@ a local simulator in tests and the demo.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import socket
@@ -36,6 +37,7 @@ from dangjian.dues.gateways import (
 )
 
 DEFAULT_GATEWAY = "https://openapi.alipay.com/gateway.do"
+_BEIJING = dt.timezone(dt.timedelta(hours=8))
 _STATES = {"TRADE_SUCCESS": "SUCCESS", "TRADE_FINISHED": "SUCCESS", "WAIT_BUYER_PAY": "NOTPAY",
            "TRADE_CLOSED": "CLOSED"}
 
@@ -72,10 +74,12 @@ class AlipayGateway:
         return data if isinstance(data, dict) else {}
 
     def create_order(self, *, out_trade_no: str, amount_cents: int, description: str, mode: str,
-                     client_ip: str = "", time_expire: str | None = None) -> OrderStart:
+                     client_ip: str = "", expire_at: dt.datetime | None = None) -> OrderStart:
         return_url = str(self.conf.get("RETURN_URL", "")).replace("{out_trade_no}", out_trade_no) or None
-        kwargs = {"subject": description[:128], "out_trade_no": out_trade_no,
-                  "total_amount": yuan_text(amount_cents), "return_url": return_url}
+        kwargs: dict[str, Any] = {"subject": description[:128], "out_trade_no": out_trade_no,
+                                  "total_amount": yuan_text(amount_cents), "return_url": return_url}
+        if expire_at is not None:  # "yyyy-MM-dd HH:mm:ss", Beijing time: no payment after it
+            kwargs["time_expire"] = expire_at.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         if mode == "h5":
             signed = self.client.api_alipay_trade_wap_pay(**kwargs)
         else:
@@ -90,14 +94,50 @@ class AlipayGateway:
             raise GatewayError("rejected", f"{data.get('code')} {data.get('sub_code', '')}")
         return self._trade(data)
 
+    def close(self, out_trade_no: str) -> None:
+        """``alipay.trade.close``. A trade Alipay does not know yet (the payer never opened the
+        cashier: ``ACQ.TRADE_NOT_EXIST``) has nothing to close — the order's ``time_expire``
+        still bounds it; a paid trade is refused (``ACQ.TRADE_STATUS_ERROR``)."""
+        data = self._server(self.client.api_alipay_trade_close, out_trade_no=out_trade_no)
+        if data.get("code") != "10000" and data.get("sub_code") != "ACQ.TRADE_NOT_EXIST":
+            raise GatewayError("rejected", f"{data.get('code')} {data.get('sub_code', '')}",
+                               code=str(data.get("sub_code") or data.get("code") or ""))
+
     def refund(self, *, out_trade_no: str, out_refund_no: str, refund_cents: int, total_cents: int,
                reason: str = "") -> RefundResult:
+        """``alipay.trade.refund`` answers at once: ``fund_change`` Y = refunded. ``N`` (an earlier
+        request with this number was already carried out, or not) and a system error are not an
+        answer: ``PROCESSING``, the refund query decides."""
         data = self._server(self.client.api_alipay_trade_refund, refund_amount=yuan_text(refund_cents),
                             out_trade_no=out_trade_no, out_request_no=out_refund_no,
                             refund_reason=reason[:80] or "refund")
+        base: dict[str, Any] = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
         if data.get("code") != "10000":
-            return RefundResult("", str(data.get("sub_code") or data.get("code") or "FAILED"))
-        return RefundResult(str(data.get("trade_no", "")), "SUCCESS")
+            if data.get("code") == "20000" or data.get("sub_code") == "ACQ.SYSTEM_ERROR":
+                return RefundResult("", "PROCESSING", **base)
+            return RefundResult("", str(data.get("sub_code") or data.get("code") or "FAILED"), **base)
+        status = "SUCCESS" if data.get("fund_change") == "Y" else "PROCESSING"
+        return RefundResult(str(data.get("trade_no", "")), status, refund_cents=yuan_to_cents(data.get("refund_fee")),
+                            **base)
+
+    def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundResult:
+        """``alipay.trade.fastpay.refund.query``: refunded when it returns the refund (with
+        ``refund_status`` ``REFUND_SUCCESS``, or none in older answers); ``NOT_FOUND`` when it
+        returns none — the refund was not made and may be asked again with the same number."""
+        method = "alipay.trade.fastpay.refund.query"
+        data = self._server(lambda: self.client.verified_sync_response(
+            self.client.build_body(method, {"out_trade_no": out_trade_no, "out_request_no": out_refund_no,
+                                            "query_options": ["gmt_refund_pay"]}),
+            method.replace(".", "_") + "_response"))
+        if data.get("code") != "10000":
+            raise GatewayError("rejected", f"{data.get('code')} {data.get('sub_code', '')}",
+                               code=str(data.get("sub_code") or data.get("code") or ""))
+        base: dict[str, Any] = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no, "raw": data}
+        if data.get("refund_amount") and data.get("refund_status") in (None, "", "REFUND_SUCCESS"):
+            return RefundResult(str(data.get("trade_no", "")), "SUCCESS",
+                                refund_cents=yuan_to_cents(data.get("refund_amount")),
+                                total_cents=yuan_to_cents(data.get("total_amount")), **base)
+        return RefundResult("", "NOT_FOUND", **base)
 
     def parse_notification(self, headers: dict[str, str], body: str) -> TradeState:
         """The form-encoded notification: verify the RSA2 signature, check the app id."""

@@ -10,6 +10,7 @@ local simulator in tests and the demo (the SDK keeps the base URL in ``Core._gat
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -32,6 +33,7 @@ from dangjian.dues.gateways import (
 )
 
 DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
+_BEIJING = dt.timezone(dt.timedelta(hours=8))
 _HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial",
             "Wechatpay-Signature-Type")
 
@@ -89,18 +91,25 @@ class WeChatPayGateway:
         except (TypeError, ValueError):
             raise GatewayError("bad_response", f"HTTP {code}: not JSON") from None
         if not 200 <= int(code) < 300:
-            raise GatewayError("rejected", f"HTTP {code}: {data.get('code', '')} {data.get('message', '')}".strip())
+            raise GatewayError("rejected", f"HTTP {code}: {data.get('code', '')} {data.get('message', '')}".strip(),
+                               code=str(data.get("code", "")) if isinstance(data, dict) else "")
         return data if isinstance(data, dict) else {}
 
+    @property
+    def refund_notify_url(self) -> str:
+        """Where WeChat Pay sends a refund's ``REFUND.*`` notifications: ``REFUND_NOTIFY_URL``, by
+        default the payment notify URL + ``refund/`` (``/dues/notify/wechat/refund/``)."""
+        return str(self.conf.get("REFUND_NOTIFY_URL") or str(self.conf["NOTIFY_URL"]).rstrip("/") + "/refund/")
+
     def create_order(self, *, out_trade_no: str, amount_cents: int, description: str, mode: str,
-                     client_ip: str = "127.0.0.1", time_expire: str | None = None) -> OrderStart:
+                     client_ip: str = "127.0.0.1", expire_at: dt.datetime | None = None) -> OrderStart:
         """``mode``: ``native`` (a QR code for a computer) or ``h5`` (a phone's browser)."""
         kwargs: dict[str, Any] = {
             "description": description[:127], "out_trade_no": out_trade_no,
             "amount": {"total": amount_cents, "currency": "CNY"},
         }
-        if time_expire:
-            kwargs["time_expire"] = time_expire
+        if expire_at is not None:  # RFC 3339, Beijing time: the gateway refuses payment after it
+            kwargs["time_expire"] = expire_at.astimezone(_BEIJING).isoformat(timespec="seconds")
         if mode == "h5":
             kwargs["pay_type"] = WeChatPayType.H5
             kwargs["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
@@ -119,14 +128,70 @@ class WeChatPayGateway:
         return self._trade(data)
 
     def close(self, out_trade_no: str) -> None:
-        self._call(self.client.close, out_trade_no=out_trade_no)
+        """``POST …/out-trade-no/{no}/close`` (answers 204). An order the gateway never had
+        (``ORDER_NOT_EXIST``) is closed as far as anyone can pay it; a paid one is refused."""
+        try:
+            self._call(self.client.close, out_trade_no=out_trade_no)
+        except GatewayError as exc:
+            if exc.code != "ORDER_NOT_EXIST":
+                raise
 
     def refund(self, *, out_trade_no: str, out_refund_no: str, refund_cents: int, total_cents: int,
                reason: str = "") -> RefundResult:
+        """``POST /v3/refund/domestic/refunds`` with our refund notify URL; usually answered
+        ``PROCESSING`` — the ``REFUND.*`` notification or a query tells how it ended."""
         data = self._call(self.client.refund, out_refund_no=out_refund_no, out_trade_no=out_trade_no,
                           amount={"refund": refund_cents, "total": total_cents, "currency": "CNY"},
-                          reason=reason[:80] or None)
-        return RefundResult(str(data.get("refund_id", "")), str(data.get("status", "")))
+                          reason=reason[:80] or None, notify_url=self.refund_notify_url)
+        return self._refund(data)
+
+    def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundResult:
+        """``GET /v3/refund/domestic/refunds/{out_refund_no}``; ``NOT_FOUND`` when there is none."""
+        try:
+            data = self._call(self.client.query_refund, out_refund_no=out_refund_no)
+        except GatewayError as exc:
+            if exc.code == "RESOURCE_NOT_EXISTS":
+                return RefundResult("", "NOT_FOUND", out_refund_no, out_trade_no)
+            raise
+        return self._refund(data)
+
+    def parse_refund_notification(self, headers: dict[str, str], body: str) -> RefundResult:
+        """A ``REFUND.SUCCESS`` / ``REFUND.ABNORMAL`` / ``REFUND.CLOSED`` notification: verify the
+        platform signature, decrypt the resource, check the merchant and that the event type and
+        the refund state agree. Raises ``BadNotification`` otherwise."""
+        try:
+            data = self.client.callback(headers=headers, body=body)
+        except Exception as exc:  # unsupported signature type or algorithm
+            raise BadNotification(str(exc)) from None
+        if not data:
+            raise BadNotification("signature or decryption failed")
+        resource = data.get("resource")
+        if not isinstance(resource, dict):
+            raise BadNotification("no resource")
+        if str(resource.get("mchid", self.mchid)) != self.mchid:
+            raise BadNotification("notification for another merchant")
+        result = self._refund(resource)
+        event = str(data.get("event_type", ""))
+        if event not in ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED") or event != f"REFUND.{result.status}":
+            raise BadNotification(f"event type {event!r} does not match the refund state {result.status!r}")
+        return result
+
+    @staticmethod
+    def _refund(data: dict[str, Any]) -> RefundResult:
+        raw_amount = data.get("amount")
+        amount: dict[str, Any] = raw_amount if isinstance(raw_amount, dict) else {}
+
+        def cents(key: str) -> int | None:
+            value = amount.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return RefundResult(
+            refund_id=str(data.get("refund_id", "") or ""),
+            status=str(data.get("refund_status") or data.get("status") or ""),
+            out_refund_no=str(data.get("out_refund_no", "") or ""),
+            out_trade_no=str(data.get("out_trade_no", "") or ""),
+            refund_cents=cents("refund"), total_cents=cents("total"), raw=data,
+        )
 
     # --- notifications --------------------------------------------------------------------------
 

@@ -1,13 +1,16 @@
 """A local Alipay open-platform gateway (``/gateway.do``) for tests and the demo.
 
 It checks each request's RSA2 signature with the app's public key, answers the server APIs
-(``alipay.trade.query``, ``alipay.trade.refund``, ``alipay.trade.close``) with responses signed by
+(``alipay.trade.query``, ``alipay.trade.refund`` — idempotent per ``out_request_no``,
+``alipay.trade.fastpay.refund.query``, ``alipay.trade.close`` — a closed trade can no longer be
+paid, a paid one is refused with ``ACQ.TRADE_STATUS_ERROR``) with responses signed by
 the Alipay key the way the real gateway signs them, serves the cashier page for
 ``alipay.trade.page.pay`` / ``alipay.trade.wap.pay`` (a Pay button), and on payment POSTs the signed
 form-encoded notification to the ``notify_url`` and sends the browser to the ``return_url``.
 
-Test controls: ``pay(no)``, ``notification(no, …)`` (optionally tampered), ``deliver(fields)``,
-``delay_next``.
+Test controls: ``pay(no)`` (``OrderClosed`` for a closed trade), ``notification(no, …)``
+(optionally tampered), ``deliver(fields)``, ``delay_next`` (the next API call is carried out, but
+answered late: a timeout), ``refund_error`` (the next refunds are refused with this sub_code).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from dangjian.dues.simulators.keys import KeyPair, make_keypair
-from dangjian.dues.simulators.wechatpay import _QuietHandler, _ThreadingServer, beijing_now
+from dangjian.dues.simulators.wechatpay import OrderClosed, _QuietHandler, _ThreadingServer, beijing_now
 
 
 class _GbkZipInfo(zipfile.ZipInfo):
@@ -72,6 +75,7 @@ class AlipaySimulator:
         self.delay_next = 0.0
         self.bill_files: dict[str, bytes] = {}
         self.delivered: list[tuple[int, str]] = []
+        self.refund_error = ""
         self.lock = threading.Lock()
         self._server: _ThreadingServer | None = None
         self.url = ""
@@ -118,6 +122,8 @@ class AlipaySimulator:
     def pay(self, out_trade_no: str, *, notify: bool = True) -> int | None:
         with self.lock:
             order = self.orders[out_trade_no]
+            if order.status == "TRADE_CLOSED" and not order.trade_no:  # closed unpaid (a refunded one keeps its trade_no)
+                raise OrderClosed(out_trade_no)
             if order.status == "WAIT_BUYER_PAY":
                 order.status = "TRADE_SUCCESS"
                 order.trade_no = time.strftime("%Y%m%d") + "22001" + f"{secrets.randbelow(10**12):012d}"
@@ -172,7 +178,10 @@ class AlipaySimulator:
             order = self.orders.get(form.get("out_trade_no", ""))
             if order is None:
                 return self._html(start_response, 404, "<p>订单不存在</p>")
-            self.pay(order.out_trade_no, notify=True)
+            try:
+                self.pay(order.out_trade_no, notify=True)
+            except OrderClosed:
+                return self._html(start_response, 400, "<p id='sim-closed'>交易已关闭 (the trade is closed)</p>")
             if order.return_url:
                 back = order.return_url + ("&" if "?" in order.return_url else "?") + urllib.parse.urlencode(
                     {"out_trade_no": order.out_trade_no, "trade_no": order.trade_no,
@@ -211,22 +220,56 @@ class AlipaySimulator:
                     payload["send_pay_date"] = order.paid_time
             return self._json(start_response, self._signed_response(api, payload))
         if api == "alipay.trade.refund":
-            if order is None or order.status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
-                payload = {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_STATUS_ERROR"}
-            elif str(biz.get("refund_amount")) != order.total_amount:
-                payload = {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"}
-            else:
-                order.refunded = order.total_amount
-                order.status = "TRADE_CLOSED"
-                order.refund_time = beijing_now().strftime("%Y-%m-%d %H:%M:%S")
-                order.refund_no = str(biz.get("out_request_no", ""))
+            return self._json(start_response, self._signed_response(api, self._refund(order, biz)))
+        if api == "alipay.trade.fastpay.refund.query":
+            if order is None:
+                payload = {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST"}
+            elif order.refund_no and order.refund_no == str(biz.get("out_request_no", "")):
                 payload = {"code": "10000", "msg": "Success", "trade_no": order.trade_no,
-                           "out_trade_no": order.out_trade_no, "refund_fee": order.total_amount, "fund_change": "Y"}
+                           "out_trade_no": order.out_trade_no, "out_request_no": order.refund_no,
+                           "total_amount": order.total_amount, "refund_amount": order.refunded,
+                           "refund_status": "REFUND_SUCCESS", "gmt_refund_pay": order.refund_time}
+            else:  # no such refund: an answer without refund data
+                payload = {"code": "10000", "msg": "Success", "out_trade_no": order.out_trade_no,
+                           "out_request_no": str(biz.get("out_request_no", ""))}
+            return self._json(start_response, self._signed_response(api, payload))
+        if api == "alipay.trade.close":
+            with self.lock:
+                if order is None:  # Alipay knows a trade only once the payer opened the cashier
+                    payload = {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST",
+                               "sub_msg": "交易不存在"}
+                elif order.status == "WAIT_BUYER_PAY" or (order.status == "TRADE_CLOSED" and not order.trade_no):
+                    order.status = "TRADE_CLOSED"
+                    payload = {"code": "10000", "msg": "Success", "out_trade_no": order.out_trade_no,
+                               "trade_no": order.trade_no}
+                else:
+                    payload = {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_STATUS_ERROR",
+                               "sub_msg": "交易状态不合法"}
             return self._json(start_response, self._signed_response(api, payload))
         if api == "alipay.data.dataservice.bill.downloadurl.query":
             return self._json(start_response, self._signed_response(api, self._bill_url(biz)))
         return self._json(start_response, self._signed_response(api or "unknown", {
             "code": "40004", "msg": "Business Failed", "sub_code": "ACQ.NOT_SUPPORTED"}))
+
+    def _refund(self, order: AlipayOrder | None, biz: dict[str, Any]) -> dict[str, Any]:
+        """A whole-trade refund, answered at once; the same ``out_request_no`` again is answered
+        ``fund_change: N`` (already refunded, no money moved this time)."""
+        with self.lock:
+            if order is not None and order.refund_no and order.refund_no == str(biz.get("out_request_no", "")):
+                return {"code": "10000", "msg": "Success", "trade_no": order.trade_no,
+                        "out_trade_no": order.out_trade_no, "refund_fee": order.refunded, "fund_change": "N"}
+            if self.refund_error:
+                return {"code": "40004", "msg": "Business Failed", "sub_code": self.refund_error}
+            if order is None or order.status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
+                return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_STATUS_ERROR"}
+            if str(biz.get("refund_amount")) != order.total_amount:
+                return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"}
+            order.refunded = order.total_amount
+            order.status = "TRADE_CLOSED"
+            order.refund_time = beijing_now().strftime("%Y-%m-%d %H:%M:%S")
+            order.refund_no = str(biz.get("out_request_no", ""))
+            return {"code": "10000", "msg": "Success", "trade_no": order.trade_no, "out_trade_no": order.out_trade_no,
+                    "refund_fee": order.total_amount, "fund_change": "Y", "gmt_refund_pay": order.refund_time}
 
     # --- the daily bill -------------------------------------------------------------------------
 

@@ -5,17 +5,26 @@ signs every answer with the platform key (``Wechatpay-Signature`` etc.), and sen
 whose ``resource`` is AES-256-GCM encrypted with the APIv3 key and signed like the real ones.
 
 Endpoints: ``POST /v3/pay/transactions/native`` and ``/h5``, ``GET
-/v3/pay/transactions/out-trade-no/{no}``, ``POST .../{no}/close``, ``POST
-/v3/refund/domestic/refunds``; and the payer's side: ``GET /sim/checkmweb?prepay_id=…&redirect_url=…``
-(the H5 cashier page with a Pay button) and ``POST /sim/confirm``.
+/v3/pay/transactions/out-trade-no/{no}``, ``POST .../{no}/close`` (204; a paid order is refused
+with ``ORDERPAID``, and a closed or expired order can no longer be paid), ``POST
+/v3/refund/domestic/refunds`` (answered ``SUCCESS`` at once by default, or ``PROCESSING`` and
+settled later; either way the ``REFUND.*`` notification is sent afterwards, from another thread,
+to the refund's ``notify_url``), ``GET /v3/refund/domestic/refunds/{out_refund_no}``; and the
+payer's side: ``GET /sim/checkmweb?prepay_id=…&redirect_url=…`` (the H5 cashier page with a Pay
+button) and ``POST /sim/confirm``.
 
-Test controls: ``pay(no)``, ``fail(no)``, ``notification(no, …)`` (headers and body, optionally
-tampered), ``deliver(headers, body)``, ``delay_next`` (answer the next API call late: a timeout).
+Test controls: ``pay(no)`` (``OrderClosed`` for a closed or expired order), ``fail(no)``,
+``notification(no, …)`` (headers and body, optionally tampered), ``deliver(headers, body)``,
+``delay_next`` (answer the next API call late: a timeout); refunds: ``refund_delay`` (0: settled
+before answering; seconds: settled later by a thread; None: only by ``settle_refund``),
+``refund_outcome`` (SUCCESS, ABNORMAL or CLOSED), ``settle_refund(no)``,
+``refund_notification(no, …)``.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -37,6 +46,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dangjian.dues.simulators.keys import KeyPair, make_apiv3_key, make_keypair
+
+
+class OrderClosed(Exception):
+    """The payer tried to pay an order the merchant closed (or that expired): the gateway refuses."""
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -67,6 +80,15 @@ class SimOrder:
     transaction_id: str = ""
     success_time: str = ""
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    time_expire: str = ""
+
+    def expired(self) -> bool:
+        if not self.time_expire:
+            return False
+        try:
+            return beijing_now() > dt.datetime.fromisoformat(self.time_expire)
+        except ValueError:
+            return False
 
 
 @dataclass
@@ -109,6 +131,8 @@ class WeChatPaySimulator:
         self.delay_next = 0.0
         self.bill_error = ""  # a test control: the tradebill API answers this error code
         self.bill_files: dict[str, bytes] = {}
+        self.refund_delay: float | None = 0.0
+        self.refund_outcome = "SUCCESS"
         self.lock = threading.Lock()
         self._server: _ThreadingServer | None = None
         self._thread: threading.Thread | None = None
@@ -184,10 +208,13 @@ class WeChatPaySimulator:
         return self.orders[out_trade_no]
 
     def pay(self, out_trade_no: str, *, notify: bool = True) -> int | None:
-        """The payer pays: the trade succeeds and (by default) the notification is sent."""
+        """The payer pays: the trade succeeds and (by default) the notification is sent. A closed
+        or expired order is refused (``OrderClosed``)."""
         with self.lock:
             order = self.orders[out_trade_no]
-            if order.state != "SUCCESS":
+            if order.state == "CLOSED" or (order.state == "NOTPAY" and order.expired()):
+                raise OrderClosed(out_trade_no)
+            if order.state not in ("SUCCESS", "REFUND"):
                 order.state = "SUCCESS"
                 order.transaction_id = "42000" + secrets.token_hex(12)
                 order.success_time = beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00")
@@ -226,7 +253,8 @@ class WeChatPaySimulator:
         return self.signed_headers(body, bad_signature=bad_signature), body
 
     def deliver(self, headers: dict[str, str], body: str, url: str | None = None) -> int:
-        """POST a notification to the merchant's notify URL; return the HTTP status it answered."""
+        """POST a notification to the merchant's notify URL; return the HTTP status it answered
+        (0 when nobody listens there)."""
         target = url or next(iter(self.orders.values())).notify_url
         request = urllib.request.Request(target, data=body.encode(), method="POST",  # noqa: S310
                                          headers={**headers, "Content-Type": "application/json"})
@@ -235,8 +263,83 @@ class WeChatPaySimulator:
                 status = int(response.status)
         except urllib.error.HTTPError as exc:
             status = int(exc.code)
+        except (urllib.error.URLError, OSError):
+            status = 0
         self.delivered.append((status, body))
         return status
+
+    # --- refunds --------------------------------------------------------------------------------
+
+    def refund(self, out_refund_no: str) -> dict[str, Any]:
+        for order in list(self.orders.values()):
+            for r in order.refunds:
+                if r["out_refund_no"] == out_refund_no:
+                    return r
+        raise KeyError(out_refund_no)
+
+    def settle_refund(self, out_refund_no: str, status: str | None = None, *, notify: bool = True) -> int | None:
+        """The refund ends (``refund_outcome`` by default) and its notification is sent."""
+        with self.lock:
+            refund = self.refund(out_refund_no)
+            if refund["status"] == "PROCESSING":
+                refund["status"] = status or self.refund_outcome
+                if refund["status"] == "SUCCESS":
+                    refund["success_time"] = beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00")
+                    self.orders[refund["out_trade_no"]].state = "REFUND"
+        if notify and refund.get("notify_url"):
+            headers, body = self.refund_notification(out_refund_no)
+            return self.deliver(headers, body, refund["notify_url"])
+        return None
+
+    def refund_notification(self, out_refund_no: str, *, status: str | None = None, refund: int | None = None,
+                            bad_signature: bool = False, event_type: str | None = None,
+                            resource_override: dict[str, Any] | None = None) -> tuple[dict[str, str], str]:
+        """A ``REFUND.<status>`` notification as WeChat Pay sends it (resource AES-256-GCM
+        encrypted with the APIv3 key, ``original_type`` refund); for an unknown number, a made-up one."""
+        try:
+            r = self.refund(out_refund_no)
+        except KeyError:
+            r = {"out_refund_no": out_refund_no, "out_trade_no": "DJ00000000000000000000000000",
+                 "transaction_id": "42000" + secrets.token_hex(12), "refund_id": "50000" + secrets.token_hex(12),
+                 "status": status or "SUCCESS", "success_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                 "amount": {"refund": refund or 1, "total": refund or 1}}
+        state = status or r["status"]
+        amount = dict(r["amount"])
+        if refund is not None:
+            amount["refund"] = refund
+        resource: dict[str, Any] = {
+            "mchid": self.mchid, "out_trade_no": r["out_trade_no"], "transaction_id": r.get("transaction_id", ""),
+            "out_refund_no": r["out_refund_no"], "refund_id": r["refund_id"], "refund_status": state,
+            "user_received_account": "支付用户零钱",
+            "amount": {"total": amount["total"], "refund": amount["refund"], "payer_total": amount["total"],
+                       "payer_refund": amount["refund"]},
+        }
+        if state == "SUCCESS":
+            resource["success_time"] = r.get("success_time") or beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00")
+        if resource_override:
+            resource.update(resource_override)
+        nonce = secrets.token_hex(6)
+        associated = "refund"
+        cipher = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(),
+                                                         associated.encode())
+        summary = {"SUCCESS": "退款成功", "ABNORMAL": "退款异常", "CLOSED": "退款关闭"}.get(state, state)
+        envelope = {
+            "id": secrets.token_hex(16), "create_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+            "resource_type": "encrypt-resource", "event_type": event_type or f"REFUND.{state}", "summary": summary,
+            "resource": {"original_type": "refund", "algorithm": "AEAD_AES_256_GCM",
+                         "ciphertext": base64.b64encode(cipher).decode(), "associated_data": associated,
+                         "nonce": nonce},
+        }
+        body = json.dumps(envelope, ensure_ascii=False)
+        return self.signed_headers(body, bad_signature=bad_signature), body
+
+    def _later(self, delay: float, fn: Any, *args: Any) -> None:
+        def run() -> None:
+            time.sleep(delay)
+            with contextlib.suppress(Exception):  # a background delivery must not kill the simulator
+                fn(*args)
+
+        threading.Thread(target=run, daemon=True).start()
 
     # --- WSGI -----------------------------------------------------------------------------------
 
@@ -275,10 +378,14 @@ class WeChatPaySimulator:
         if path.startswith(prefix):
             no = urllib.parse.unquote(path[len(prefix):])
             if no.endswith("/close") and method == "POST":
-                order = self.orders.get(no[:-6])
-                if order is None:
-                    return self._respond(start_response, 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
-                if order.state == "NOTPAY":
+                if data.get("mchid") != self.mchid:
+                    return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "mchid"})
+                with self.lock:
+                    order = self.orders.get(no[:-6])
+                    if order is None:
+                        return self._respond(start_response, 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+                    if order.state in ("SUCCESS", "REFUND"):
+                        return self._respond(start_response, 400, {"code": "ORDERPAID", "message": "订单已支付"})
                     order.state = "CLOSED"
                 start_response("204 No Content", list(self.signed_headers("").items()))
                 return [b""]
@@ -288,6 +395,13 @@ class WeChatPaySimulator:
             return self._respond(start_response, 200, self._trade(order))
         if method == "POST" and path == "/v3/refund/domestic/refunds":
             return self._refund(data, start_response)
+        refunds = "/v3/refund/domestic/refunds/"
+        if method == "GET" and path.startswith(refunds):
+            try:
+                found = self.refund(urllib.parse.unquote(path[len(refunds):]))
+            except KeyError:
+                return self._respond(start_response, 404, {"code": "RESOURCE_NOT_EXISTS", "message": "退款单不存在"})
+            return self._respond(start_response, 200, self._refund_view(found))
         if method == "GET" and path == "/v3/bill/tradebill":
             return self._tradebill(urllib.parse.parse_qs(query), start_response)
         if method == "GET" and path == "/v3/billdownload/file":
@@ -384,7 +498,7 @@ class WeChatPaySimulator:
                                                            else "OUT_TRADE_NO_USED", "message": "商户订单号重复"})
             if order is None:
                 order = SimOrder(no, total, str(data.get("description", "")), str(data["notify_url"]), mode,
-                                 "wx" + secrets.token_hex(14))
+                                 "wx" + secrets.token_hex(14), time_expire=str(data.get("time_expire", "")))
                 self.orders[no] = order
         if mode == "h5":
             return self._respond(start_response, 200, {
@@ -396,19 +510,49 @@ class WeChatPaySimulator:
         amount = data.get("amount") or {}
         if order is None:
             return self._respond(start_response, 404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
-        if order.state not in ("SUCCESS", "REFUND"):
-            return self._respond(start_response, 403, {"code": "NOT_ENOUGH", "message": "订单未支付"})
-        refunded = sum(r["amount"]["refund"] for r in order.refunds)
-        if amount.get("total") != order.amount or not 0 < int(amount.get("refund", 0)) <= order.amount - refunded:
-            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "退款金额错误"})
-        refund = {"refund_id": "50000" + secrets.token_hex(12), "out_refund_no": data.get("out_refund_no"),
-                  "out_trade_no": order.out_trade_no, "transaction_id": order.transaction_id,
-                  "status": "SUCCESS", "success_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
-                  "amount": {"refund": amount["refund"], "total": order.amount,
-                                                  "currency": "CNY"}}
-        order.refunds.append(refund)
-        order.state = "REFUND"
-        return self._respond(start_response, 200, refund)
+        no = str(data.get("out_refund_no", ""))
+        if not no:
+            return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "out_refund_no"})
+        with self.lock:
+            try:  # the same refund number again: the same refund (requests are idempotent)
+                return self._respond(start_response, 200, self._refund_view(self.refund(no)))
+            except KeyError:
+                pass
+            if order.state not in ("SUCCESS", "REFUND"):
+                return self._respond(start_response, 403, {"code": "NOT_ENOUGH", "message": "订单未支付"})
+            refunded = sum(r["amount"]["refund"] for r in order.refunds if r["status"] in ("SUCCESS", "PROCESSING"))
+            if amount.get("total") != order.amount or not 0 < int(amount.get("refund", 0)) <= order.amount - refunded:
+                return self._respond(start_response, 400, {"code": "PARAM_ERROR", "message": "退款金额错误"})
+            refund = {"refund_id": "50000" + secrets.token_hex(12), "out_refund_no": no,
+                      "out_trade_no": order.out_trade_no, "transaction_id": order.transaction_id,
+                      "status": "PROCESSING", "success_time": "", "notify_url": str(data.get("notify_url") or ""),
+                      "create_time": beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                      "amount": {"refund": amount["refund"], "total": order.amount, "currency": "CNY"}}
+            order.refunds.append(refund)
+            if self.refund_delay == 0:
+                refund["status"] = self.refund_outcome
+                if refund["status"] == "SUCCESS":
+                    refund["success_time"] = beijing_now().strftime("%Y-%m-%dT%H:%M:%S+08:00")
+                    order.state = "REFUND"
+            answer = self._refund_view(refund)
+        if self.refund_delay == 0:  # settled: notify once we have answered
+            if refund["notify_url"]:
+                headers, body = self.refund_notification(no)
+                self._later(0.05, self.deliver, headers, body, refund["notify_url"])
+        elif self.refund_delay is not None:
+            self._later(self.refund_delay, self.settle_refund, no)
+        return self._respond(start_response, 200, answer)
+
+    @staticmethod
+    def _refund_view(refund: dict[str, Any]) -> dict[str, Any]:
+        """A refund as the refund API and the refund query answer it."""
+        data = {k: v for k, v in refund.items() if k not in ("notify_url", "success_time")}
+        data["channel"], data["user_received_account"] = "ORIGINAL", "支付用户零钱"
+        data["amount"] = {**refund["amount"], "payer_total": refund["amount"]["total"],
+                          "payer_refund": refund["amount"]["refund"]}
+        if refund.get("success_time"):
+            data["success_time"] = refund["success_time"]
+        return data
 
     def _by_prepay(self, prepay_id: str) -> SimOrder | None:
         return next((o for o in self.orders.values() if o.prepay_id == prepay_id), None)
@@ -435,7 +579,10 @@ class WeChatPaySimulator:
             )
             return self._html(start_response, 200, page)
         if method == "POST" and path == "/sim/confirm":
-            self.pay(order.out_trade_no, notify=True)
+            try:
+                self.pay(order.out_trade_no, notify=True)
+            except OrderClosed:
+                return self._html(start_response, 400, "<p id='sim-closed'>订单已关闭 (the order is closed)</p>")
             if redirect:
                 start_response("302 Found", [("Location", redirect)])
                 return [b""]

@@ -80,7 +80,9 @@ def test_start_payment_returns_what_the_app_opens(client, tree, users, this_mont
     proxied = post(client, "/api/v1/dues/payments", {"months": [f"{this_month:%Y-%m}"], "channel": "wechat",
                                                      "member": tree.alice.pk}, users.publicity)
     assert proxied.status_code == 201
-    no = body["out_trade_no"]
+    # each new order closed the one before it at the gateway: the proxy's is the one left to pay
+    assert Payment.objects.get(out_trade_no=body["out_trade_no"]).status == "closed"
+    no = proxied.json()["out_trade_no"]
     wechat_sim.pay(no, notify=False)
     state = client.get(f"/api/v1/dues/payments/{no}?sync=true", **bearer(users.member))
     assert state.status_code == 200 and state.json()["status"] == "paid" and state.json()["pay_url"] == ""
