@@ -130,7 +130,7 @@ def test_the_stand_in_speaks_the_datacube_protocol(stand_ins: Any) -> None:
 
 
 def test_reads_per_page_prefers_the_all_sources_row() -> None:
-    rows = [{"msgid": "100_1", "user_source": 0, "int_page_read_count": 3},
+    rows: list[dict[str, Any]] = [{"msgid": "100_1", "user_source": 0, "int_page_read_count": 3},
             {"msgid": "100_1", "user_source": 99999999, "int_page_read_count": 10},
             {"msgid": "100_1", "user_source": 2, "int_page_read_count": 7},
             {"msgid": "200_1", "int_page_read_count": 4}, {"msgid": "999_1", "int_page_read_count": 50},
