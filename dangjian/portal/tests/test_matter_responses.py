@@ -90,10 +90,10 @@ def test_closed_case_shows_no_form_and_refuses_responses(client: Any, lane: Any,
     assert 'id="response-form"' not in html and 'id="responses-closed"' in html
     resp = client.post(url(lane.case), {"body": "还是不亮"})
     assert resp.status_code == 400 and PublicComment.objects.count() == 0
-    target = matter_target(public_matter("case", lane.case.number))
-    with pytest.raises(ValidationError) as err:
-        do_submit_comment(target, {"body": "还是不亮"})
     with translation.override("en"):
+        target = matter_target(public_matter("case", lane.case.number))
+        with pytest.raises(ValidationError) as err:
+            do_submit_comment(target, {"body": "还是不亮"})
         assert "closed" in err.value.message_dict["body"][0]
 
 

@@ -20,7 +20,7 @@ from dangjian.portal.channels.models import ChannelPost
 from dangjian.portal.channels.readcounts import do_fetch_wechat_read_counts, reads_per_page
 from dangjian.portal.channels.tests.test_delivery import publish
 from dangjian.portal.models import PageViewCount
-from dangjian.portal.stats import do_flush_view_counts
+from dangjian.portal.stats import do_set_channel_views
 from dangjian.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -143,9 +143,7 @@ def test_editors_see_the_wechat_count_beside_the_sites(channels_on: Any, stand_i
     article = publish(channels_on, django_capture_on_commit_callbacks)
     stand_ins.wechat.set_reads(post_of(article).remote_id, YESTERDAY, 120)
     do_fetch_wechat_read_counts(days=1)
-    for _ in range(2):
-        client.get(article.url)
-    do_flush_view_counts()
+    do_set_channel_views(article, "web", 2, day=YESTERDAY)  # the site's own views of that day
     client.logout()
     client.login(username=channels_on.editor_a.username, password=PASSWORD)
     html = client.get(reverse("portal_view_stats")).content.decode()  # the admin speaks the user's zh-hans
@@ -154,3 +152,17 @@ def test_editors_see_the_wechat_count_beside_the_sites(channels_on: Any, stand_i
     cells = [c.split("<", 1)[0] for c in row.split("<td")[1:]]
     # total, then the site's own views and right beside them the official account's reads
     assert cells[0].endswith(">122") and cells[1].endswith(">2") and cells[2].endswith(">120")
+
+
+def test_the_daily_job_runs_the_fetch(channels_on: Any, stand_ins: Any,
+                                      django_capture_on_commit_callbacks: Any) -> None:
+    from django.utils.module_loading import import_string
+
+    from dangjian.core.scheduler import JOBS
+
+    article = publish(channels_on, django_capture_on_commit_callbacks)
+    stand_ins.wechat.set_reads(post_of(article).remote_id, YESTERDAY, 33)
+    job = JOBS["channels.wechat_reads"]
+    assert job.cron == "30 9 * * *"
+    assert import_string(job.task_path).call()["written"] == 1
+    assert wechat_views(article)[YESTERDAY] == 33
