@@ -4,7 +4,9 @@ Registered with ``core.hooks.register_matter_source`` from ``CasesConfig.ready()
 only incidents (their statements are public by nature) and cases opened for an opinion whose
 sender chose to make it public; every other case (private opinions, reports, other sources) is
 "not found". Steps are ``selectors.case_timeline`` (internal steps and the people who acted left
-out), preceded for an opinion by its "received" step; the sender is shown masked."""
+out), preceded for an opinion by its "received" step; the sender is shown masked. The public may
+respond on the page until the case is closed; the portal's moderators of the case's organization
+review the responses, and each published one notifies the case's handlers (``on_response``)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def _row(case: Case) -> dict[str, Any]:
         "ref": case.number, "title": getattr(case, "public_title", None) or case.title, "state": str(CaseState(case.state).label),
         "department": case.lead_department.name if case.lead_department_id else "",
         "place": "", "started_at": case.assigned_at, "updated_at": case.updated_at, "sender": "", "summary": "",
+        "org_path": case.org_path,
     }
 
 
@@ -70,7 +73,30 @@ def get_matter(ref: str) -> dict[str, Any] | None:
                               "department": "", "text": ""})
     steps.extend(case_timeline(case))
     matter["steps"] = steps
+    matter["responses_open"] = case.state != CaseState.CLOSED
+    if not matter["responses_open"]:
+        matter["responses_closed_reason"] = str(_("This case is closed; it no longer takes responses."))
     return matter
+
+
+def on_response(ref: str, response: dict[str, Any]) -> None:
+    """A response of the public on the case's matter page was published: the case's handler and
+    the lead department's acting people are notified, with the text and a link to the page."""
+    from django.utils.translation import gettext
+
+    from dangjian.cases.actions import _department_people
+    from dangjian.cases.rules import ACTING_ROLES
+    from dangjian.core.notifications import notify
+
+    case = Case.objects.filter(number=(ref or "")[:20]).first()
+    if case is None:
+        return
+    people = set(_department_people([case.lead_department_id], ACTING_ROLES)) if case.lead_department_id else set()
+    if case.handler_id:
+        people.add(case.handler_id)
+    notify(sorted(people), "cases.public_response",
+           title=gettext("Public response on case %(no)s: %(title)s") % {"no": case.number, "title": case.title},
+           body=str(response.get("body") or "")[:500], url=str(response.get("url") or ""))
 
 
 def count() -> int:
@@ -84,6 +110,8 @@ def listing(offset: int, limit: int) -> list[dict[str, Any]]:
 
 def register() -> None:
     from dangjian.core.hooks import MatterSource, register_matter_source
+    from dangjian.core.notifications import register_kind
 
+    register_kind("cases.public_response", _("Public responses on my department's case pages"))
     register_matter_source(MatterSource(kind=KIND, label=_("Cases"), get=get_matter, count=count,
-                                        listing=listing, order=10))
+                                        listing=listing, order=10, on_response=on_response))

@@ -179,9 +179,15 @@ def roles_changed(user: Any) -> None:
 # every text it returns is meant for the public (names masked, internal steps left out).
 #
 #   get(ref) -> {"ref", "title", "summary", "state", "place", "started_at", "updated_at",
-#                "steps": [{"at", "kind", "label", "text", "department"}]} | None
+#                "steps": [{"at", "kind", "label", "text", "department"}],
+#                optional: "org_path" (the owning organization: the portal's comment moderators
+#                of its subtree moderate the public's responses; never shown),
+#                "responses_open" (default True), "responses_closed_reason" (shown instead of
+#                the form when closed)} | None
 #   count() -> int                         number of public matters of this kind
 #   listing(offset, limit) -> [dict]       newest first, the same keys without "steps"
+#   on_response(ref, response) (optional)  a response of the public to the matter was published
+#                (response: {"id", "name", "body", "created_at", "url"}); e.g. notify the handlers
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,7 @@ class MatterSource:
     count: Callable[[], int]
     listing: Callable[[int, int], list[dict[str, Any]]]
     order: int = 100
+    on_response: Callable[[str, dict[str, Any]], object] | None = None
 
 
 _matter_sources: dict[str, MatterSource] = {}
@@ -209,3 +216,15 @@ def matter_sources() -> list[MatterSource]:
 
 def matter_source(kind: str) -> MatterSource | None:
     return _matter_sources.get(kind)
+
+
+def matter_response_published(kind: str, ref: str, response: dict[str, Any]) -> None:
+    """Tell the source of matter ``kind`` that a response of the public was published (after the
+    commit of the caller's transaction). A source that raises is logged and skipped."""
+    source = _matter_sources.get(kind)
+    if source is None or source.on_response is None:
+        return
+    try:
+        source.on_response(ref, response)
+    except Exception:
+        log.exception("matter source %r: on_response failed", kind)

@@ -53,10 +53,17 @@ CORRECTION_TRANSITIONS: dict[str, set[str]] = {
 
 class ViewChannel(models.TextChoices):
     """Where a page view came from (``?ch=`` tag or the referrer; ``portal/stats.py``).
-    ``wechat`` also takes the official account's read counts (written by the channel adapter)."""
+    ``wechat`` = our page opened in WeChat's in-app browser; ``wechat_mp`` = reads of the copy
+    published on the official account, as WeChat's statistics report them (``channels/readcounts.py``)."""
 
     WEB = "web", _("Web")
     APP = "app", _("App news feed")
     FEED = "feed", _("RSS/Atom/JSON feeds")
     WECHAT = "wechat", _("WeChat")
     WEIBO = "weibo", _("Weibo")
+    WECHAT_MP = "wechat_mp", _("WeChat official account reads")
+
+
+#: Channels a visit to our own site is counted under (``?ch=`` tag, referrer); ``wechat_mp`` is
+#: only written by the WeChat read-count job (the official account's own statistics).
+SITE_CHANNELS = (ViewChannel.WEB, ViewChannel.APP, ViewChannel.FEED, ViewChannel.WECHAT, ViewChannel.WEIBO)

@@ -351,30 +351,59 @@ def sensitive_words_in(text: str) -> list[str]:
     return [w for w in SensitiveWord.objects.values_list("word", flat=True) if w.lower() in lowered]
 
 
-def do_submit_comment(article: ArticlePage, data: Mapping[str, Any], *, user: Any = None, ip: str = "") -> PublicComment:
-    """A visitor's comment. It waits for a moderator (or, without pre-moderation, is shown at once
-    unless it contains a sensitive word)."""
-    if not article.live or not article.comments_open:
-        raise ValidationError({"body": _("This article does not accept comments.")})
+def do_submit_comment(target: Any, data: Mapping[str, Any], *, user: Any = None, ip: str = "") -> PublicComment:
+    """A visitor's comment on an article, or response on a public matter page (``target`` is an
+    ``ArticlePage`` or a ``disclosure.MatterTarget``). It waits for a moderator (or, without
+    pre-moderation, is shown at once unless it contains a sensitive word)."""
+    from dangjian.portal.disclosure import MatterTarget
+
+    if isinstance(target, MatterTarget):
+        if not target.responses_open:
+            raise ValidationError({"body": target.closed_reason or _("This matter no longer takes responses.")})
+        fields: dict[str, Any] = {"page": None, "matter_kind": target.kind, "matter_ref": target.ref,
+                                  "matter_title": target.title, "section_path": "", "org_path": target.org_path}
+    else:
+        if not target.live or not target.comments_open:
+            raise ValidationError({"body": _("This article does not accept comments.")})
+        fields = {"page": target, "section_path": target.path, "org_path": _org_path(target)}
     name, body = _clean_comment(data)
     flagged = sensitive_words_in(name + "\n" + body)
     premoderate = getattr(settings, "PORTAL_COMMENT_PREMODERATION", True)
     status = CommentStatus.PENDING if (premoderate or flagged) else CommentStatus.APPROVED
+    signed_in = getattr(user, "is_authenticated", False)
     with transaction.atomic():
         comment = PublicComment.objects.create(
-            page=article, name=name, body=body, status=status, flagged_words=",".join(flagged)[:200],
-            user=user if getattr(user, "is_authenticated", False) else None,
-            ip_hash=hashlib.sha256(ip.encode()).hexdigest() if ip else "",
-            section_path=article.path, org_path=_org_path(article),
+            name=name, body=body, status=status, flagged_words=",".join(flagged)[:200],
+            user=user if signed_in else None, ip_hash=hashlib.sha256(ip.encode()).hexdigest() if ip else "",
+            **fields,
         )
-        audit.record(user if getattr(user, "is_authenticated", False) else None, "portal.comment_submitted",
-                     comment, org_path=comment.org_path, after={"status": status, "flagged": flagged})
+        audit.record(user if signed_in else None, "portal.comment_submitted", comment, org_path=comment.org_path,
+                     after={"status": status, "flagged": flagged, "matter": [comment.matter_kind, comment.matter_ref]
+                            if comment.matter_kind else None})
+        if status == CommentStatus.APPROVED:
+            _on_published(comment)
     return comment
 
 
+def _on_published(comment: PublicComment) -> None:
+    """A response on a matter page became public: after the commit, its source is told (e.g. the
+    case's handlers are notified, ``cases/disclosure.py``)."""
+    if not comment.matter_kind:
+        return
+    from django.urls import reverse
+
+    from dangjian.core.hooks import matter_response_published
+
+    response = {"id": comment.pk, "name": comment.name, "body": comment.body, "created_at": comment.created_at,
+                "url": reverse("portal:matter", args=[comment.matter_kind, comment.matter_ref]) + "#responses"}
+    kind, ref = comment.matter_kind, comment.matter_ref
+    transaction.on_commit(lambda: matter_response_published(kind, ref, response))
+
+
 def _require_moderator(user: Any, comment: PublicComment) -> None:
-    """Moderators act on comments of their organizations' sections; a comment on a section with
-    no organization is for county-wide moderators (scope ALL, i.e. superusers) only."""
+    """Moderators act on comments of their organizations' sections (responses: of the matter's
+    owning organization); a comment on a section with no organization, or a response to a matter
+    whose source names none, is for county-wide moderators (scope ALL, i.e. superusers) only."""
     if getattr(user, "is_superuser", False):
         return
     if not (comment.org_path and in_scope(user, "portal.moderate", comment.org_path)):
@@ -395,6 +424,8 @@ def do_moderate_comment(comment: PublicComment, status: str, *, acting_user: Any
         comment.save(update_fields=["status", "moderated_by", "moderated_at"])
         audit.record(acting_user, "portal.comment_moderated", comment, before={"status": before},
                      after={"status": status}, reason=reason, org_path=comment.org_path)
+        if status == CommentStatus.APPROVED:
+            _on_published(comment)
     transaction.on_commit(lambda: bump_cache_generation())
     return comment
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, overload
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangjian.core.crypto import mask_id_number, mask_phone
@@ -104,3 +106,30 @@ def source_or_first(kind: str | None) -> MatterSource | None:
         return found
     all_sources = matter_sources()
     return all_sources[0] if all_sources else None
+
+
+@dataclass(frozen=True)
+class MatterTarget:
+    """A public matter as the target of the public's responses (``PublicComment`` with
+    ``matter_kind``/``matter_ref``): what the comment actions need to know about it."""
+
+    kind: str
+    ref: str
+    title: str
+    org_path: str  # the owning organization: moderators of its subtree review the responses
+    responses_open: bool
+    closed_reason: str
+
+    @property
+    def url(self) -> str:
+        return reverse("portal:matter", args=[self.kind, self.ref])
+
+
+def matter_target(matter: dict[str, Any]) -> MatterTarget:
+    """The response target of a matter returned by ``public_matter``."""
+    return MatterTarget(
+        kind=str(matter["kind"]), ref=str(matter["ref"])[:64], title=str(matter.get("title") or "")[:255],
+        org_path=str(matter.get("org_path") or ""),
+        responses_open=bool(matter.get("responses_open", True)),
+        closed_reason=str(matter.get("responses_closed_reason") or ""),
+    )

@@ -186,8 +186,15 @@ class ReviewGroup(models.Model):
 
 
 class PublicComment(models.Model):
+    """A comment of the public on an article, or a response on a public matter page (S3): the
+    target is either ``page`` or a matter (``matter_kind`` + ``matter_ref``, a source registered
+    with ``core.hooks.register_matter_source``). One moderation, answer and review queue for both."""
+
     page = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="public_comments",
-                             verbose_name=_("article"))
+                             null=True, blank=True, verbose_name=_("article"))
+    matter_kind = models.CharField(_("matter kind"), max_length=40, blank=True)
+    matter_ref = models.CharField(_("matter"), max_length=64, blank=True)
+    matter_title = models.CharField(_("matter title"), max_length=255, blank=True)  # for the review queue
     name = models.CharField(_("name"), max_length=40, blank=True)
     body = models.TextField(_("comment"), max_length=1000)
     status = models.CharField(_("status"), max_length=10, choices=CommentStatus.choices,
@@ -204,16 +211,25 @@ class PublicComment(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("answered by"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    section_path = models.CharField(max_length=255, db_index=True)  # the article's page path (scope)
+    section_path = models.CharField(max_length=255, db_index=True)  # the article's page path ("" for matters)
     org_path = models.CharField(max_length=255, blank=True, db_index=True)  # owning organization
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("public comment")
         verbose_name_plural = _("public comments")
+        indexes = [models.Index(fields=["matter_kind", "matter_ref", "status"], name="portal_comment_matter_idx")]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(page__isnull=False, matter_kind="", matter_ref="")
+                       | (models.Q(page__isnull=True) & ~models.Q(matter_kind="") & ~models.Q(matter_ref=""))),
+            name="portal_comment_one_target")]
 
     def __str__(self) -> str:
         return self.body[:30]
+
+    @property
+    def is_matter_response(self) -> bool:
+        return bool(self.matter_kind)
 
 
 class SensitiveWord(models.Model):

@@ -90,12 +90,19 @@ def published_comments(article: ArticlePage) -> QuerySet[PublicComment]:
     return article.public_comments.filter(status=CommentStatus.APPROVED).order_by("created_at")[:200]
 
 
+def published_responses(kind: str, ref: str) -> list[PublicComment]:
+    """The public's published responses on a matter page, oldest first, with their answers."""
+    return list(PublicComment.objects.filter(matter_kind=kind, matter_ref=ref, status=CommentStatus.APPROVED)
+                .order_by("created_at", "pk")[:200])
+
+
 # --- moderation (staff) ---------------------------------------------------------------------
 
 
 def comments_for(user: Any) -> QuerySet[PublicComment]:
     """Comments a moderator may see: those on articles of sections in their organizations'
-    subtrees (``portal.moderate``); a county-level officer sees every comment."""
+    subtrees, and responses on matters those organizations own (``portal.moderate``); a
+    county-level officer sees every comment."""
     paths = scope_paths(user, "portal.moderate")
     qs = PublicComment.objects.select_related("page", "answered_by")
     if paths is ALL:

@@ -14,7 +14,8 @@ per-process cache add atomically.
 
 The channel is the ``?ch=`` tag (``app`` for the app's news feed, ``feed`` for feed readers; see
 ``feeds.py`` and ``api.py``), else the referrer or the WeChat in-app browser. The WeChat official
-account's own read counts are written by the channel adapter with ``do_set_channel_views``.
+account's own read counts (channel ``wechat_mp``, never a visit's tag) are written by the
+channels' read-count job with ``do_set_channel_views``.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.portal import ViewChannel
+from dangjian.portal import SITE_CHANNELS, ViewChannel
 
 CHANNELS = frozenset(ViewChannel.values)
+COUNTED = frozenset(str(c) for c in SITE_CHANNELS)  # what a visit can be counted under (not wechat_mp)
 COUNTER_TTL = 3 * 24 * 3600
 _lock = threading.Lock()
 _buffer: Counter[tuple[str, int, str]] = Counter()
@@ -42,7 +44,7 @@ _last_flush = time.monotonic()
 
 def channel_of(request: Any) -> str:
     tag = request.GET.get("ch", "") if request.META.get("QUERY_STRING") else ""
-    if tag in CHANNELS:
+    if tag in COUNTED:
         return str(tag)
     referrer = request.META.get("HTTP_REFERER", "").lower()
     agent = request.META.get("HTTP_USER_AGENT", "")
@@ -117,7 +119,7 @@ def do_flush_view_counts(*, days: int = 2) -> int:
     day_list = [today - dt.timedelta(days=i) for i in range(days)]
     page_ids = list(Page.objects.filter(depth__gte=2).values_list("pk", flat=True))
     wanted = {_counter_key(d.strftime("%Y%m%d"), pid, ch): (d, pid, ch)
-              for d in day_list for pid in page_ids for ch in CHANNELS}
+              for d in day_list for pid in page_ids for ch in COUNTED}
     found: dict[str, int] = {}
     keys = list(wanted)
     for i in range(0, len(keys), 1000):

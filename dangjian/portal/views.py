@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
@@ -48,6 +48,7 @@ from dangjian.portal.selectors import (
     corrections_for,
     menu_sections,
     portal_home,
+    published_responses,
 )
 
 MODERATION_PAGE_SIZE = 25
@@ -62,29 +63,35 @@ def _comment_rate_exceeded(ip: str) -> bool:
     return hit(key, period) > limit
 
 
-def post_comment(request: HttpRequest, article: ArticlePage) -> HttpResponse:
-    """POST to an article's own URL: a visitor's comment."""
+def _submit_comment_form(request: HttpRequest, target: Any) -> tuple[CommentForm, int, Any]:
+    """The one POST handling of a comment on an article or a response on a matter page: rate
+    limit, form, action. Returns the form, the HTTP status for a refusal, and the comment (None
+    when refused); a success message is set."""
     form = CommentForm(request.POST)
     ip = client_ip(request)
-    status = 200
     if _comment_rate_exceeded(ip):
         form.is_valid()
         form.add_error(None, _("Too many comments from your network; please try again later."))
-        status = 429
-    elif form.is_valid():
-        try:
-            comment = do_submit_comment(article, form.cleaned_data, user=request.user, ip=ip)
-        except ValidationError as exc:
-            apply_action_errors(form, exc)
-            status = 400
-        else:
-            if comment.status == CommentStatus.APPROVED:
-                messages.success(request, _("Thank you. Your comment is published."))
-            else:
-                messages.success(request, _("Thank you. Your comment will appear after review."))
-            return redirect(article.url + "#comments")
+        return form, 429, None
+    if not form.is_valid():
+        return form, 400, None
+    try:
+        comment = do_submit_comment(target, form.cleaned_data, user=request.user, ip=ip)
+    except ValidationError as exc:
+        apply_action_errors(form, exc)
+        return form, 400, None
+    if comment.status == CommentStatus.APPROVED:
+        messages.success(request, _("Thank you. Your comment is published."))
     else:
-        status = 400
+        messages.success(request, _("Thank you. Your comment will appear after review."))
+    return form, 302, comment
+
+
+def post_comment(request: HttpRequest, article: ArticlePage) -> HttpResponse:
+    """POST to an article's own URL: a visitor's comment."""
+    form, status, comment = _submit_comment_form(request, article)
+    if comment is not None:
+        return redirect(article.url + "#comments")
     context = article.get_context(request)
     context["comment_form"] = form
     return TemplateResponse(request, article.get_template(request), context, status=status)
@@ -297,13 +304,24 @@ def matters(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def matter(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
-    """One matter's public steps as they happen (404 for unknown or private matters)."""
-    from dangjian.portal.disclosure import public_matter
+    """One matter's public steps as they happen, the public's published responses with their
+    answers, and (POST) a new response — unless the source says responses are closed. 404 for
+    unknown or private matters."""
+    from dangjian.portal.disclosure import matter_target, public_matter
 
     item = public_matter(kind, ref)
-    return render(request, "portal/matter.html", {**_layout_context(request), "matter": item})
+    target = matter_target(item)
+    form, status = CommentForm(), 200
+    if request.method == "POST":
+        form, status, comment = _submit_comment_form(request, target)
+        if comment is not None:
+            return redirect(target.url + "#responses")
+    return render(request, "portal/matter.html", {
+        **_layout_context(request), "matter": item, "target": target, "comment_form": form,
+        "responses": published_responses(target.kind, target.ref),
+    }, status=status)
 
 
 def portal_page(request: HttpRequest, path: str) -> HttpResponse:

@@ -25,6 +25,7 @@ def _row(f: ApplicantFile) -> dict[str, Any]:
         "ref": f.notice_token, "title": f"{name} · {f.organization.name}",
         "state": str(FileStatus(f.status).label), "department": f.organization.name, "place": "",
         "started_at": f.notice_starts_on, "updated_at": f.updated_at, "sender": "", "summary": "",
+        "org_path": f.organization.path,  # the portal's moderators of this branch review public responses
     }
 
 

@@ -17,5 +17,7 @@ class ChannelsConfig(AppConfig):
 
         register_kind("channels.news", _("Portal news (app news feed)"))
         register_job("channels.retry_due", "* * * * *", "dangjian.portal.channels.tasks.retry_due_entries")
+        # WeChat's statistics of a day are complete after 08:00 Beijing time the next morning
+        register_job("channels.wechat_reads", "30 9 * * *", "dangjian.portal.channels.tasks.fetch_wechat_read_counts")
         register_nav_link("channels:outbox", _("Channel deliveries"), perm="portal.edit", order=61)
         register_demo_seeder(seed_channels, order=210)  # after the portal's (200)

@@ -123,9 +123,20 @@ def _succeeded(entry: OutboxEntry, progress: dict[str, Any], result: Result) -> 
             post.account = entry.account
             post.remote_id, post.remote_url = result.remote_id[:200], result.remote_url[:1000]
             post.revision_id = entry.revision_id
-            post.data = result.data
+            post.data = _keep_stats_ids(post.data, result.data)
         post.updated_at = done
         post.save()
+
+
+def _keep_stats_ids(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """The post's data from the newest delivery, keeping every WeChat ``msg_data_id`` the article
+    was ever published under: a re-published edit is a new WeChat article, and the read counts
+    of the earlier ones still belong to our article (``readcounts.py``)."""
+    ids = [str(i) for i in (old or {}).get("msg_data_ids") or []]
+    current = str(new.get("msg_data_id") or "")
+    if current and current not in ids:
+        ids.append(current)
+    return {**new, "msg_data_ids": ids} if ids else dict(new)
 
 
 def schedule(entry_id: int, *, run_after: dt.datetime) -> bool:

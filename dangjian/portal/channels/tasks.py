@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_tasks import task
 
 
@@ -26,3 +28,12 @@ def retry_due_entries() -> int:
     for pk in ids:
         process_entry.enqueue(pk)
     return len(ids)
+
+
+@task()
+def fetch_wechat_read_counts() -> dict[str, Any]:
+    """Daily (scheduler job ``channels.wechat_reads``): WeChat's read counts of our articles into
+    the portal's view statistics (``readcounts.py``)."""
+    from dangjian.portal.channels.readcounts import do_fetch_wechat_read_counts
+
+    return do_fetch_wechat_read_counts()

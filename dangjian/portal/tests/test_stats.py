@@ -61,10 +61,11 @@ def test_channels_from_the_tag_and_the_wechat_browser(portal: Any, client: Any) 
     assert not any("portal_publiccomment" in q["sql"] for q in tagged.captured_queries)
     client.get(article.url + "?ch=feed")
     client.get(article.url + "?ch=bogus")
+    client.get(article.url + "?ch=wechat_mp")  # the official account's reads come from WeChat only
     client.get(article.url, HTTP_USER_AGENT="Mozilla/5.0 (iPhone) MicroMessenger/8.0.50")
     client.get(article.url, HTTP_REFERER="https://weibo.com/u/123")
     do_flush_view_counts()
-    assert views(article) == {"web": 2, "app": 1, "feed": 1, "wechat": 1, "weibo": 1}
+    assert views(article) == {"web": 3, "app": 1, "feed": 1, "wechat": 1, "weibo": 1}
 
 
 def test_feed_links_carry_the_feed_tag(portal: Any, client: Any) -> None:
@@ -88,9 +89,9 @@ def test_signed_in_and_uncached_views_count_too(portal: Any, client: Any, settin
 def test_channel_adapter_sets_its_own_read_count(portal: Any) -> None:
     article = published_article(portal.news, "微信阅读", acting_user=portal.root)
     day = timezone.localdate() - dt.timedelta(days=1)
-    do_set_channel_views(article, "wechat", 120, day=day)
-    do_set_channel_views(article, "wechat", 150, day=day)  # totals, not increments
-    assert views(article) == {"wechat": 150}
+    do_set_channel_views(article, "wechat_mp", 120, day=day)
+    do_set_channel_views(article, "wechat_mp", 150, day=day)  # totals, not increments
+    assert views(article) == {"wechat_mp": 150}
     with pytest.raises(Exception, match="channel"):
         do_set_channel_views(article, "tiktok", 1, day=day)
 

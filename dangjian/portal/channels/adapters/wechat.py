@@ -18,6 +18,7 @@ fetches a new one and repeats the call once.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from typing import Any
@@ -32,7 +33,7 @@ from dangjian.portal.channels.adapters.content import ArticleContent, rendition_
 TOKEN_ERRORS = {40001, 40014, 42001}
 #: Errors a retry cannot fix: credentials, IP whitelist, content the API refuses.
 PERMANENT = {40002, 40004, 40005, 40013, 40125, 40164, 41001, 44002, 44003, 44004, 45002, 45003, 45004,
-             45110, 45166, 47001, 48001, 50001, 50002, 53503, 53504, 53505}
+             45110, 45166, 47001, 48001, 50001, 50002, 53503, 53504, 53505, 61500, 61501}
 PUBLISH_STATUS = {
     2: "original-content check failed (原创失败)",
     3: "publish failed (常规失败)",
@@ -131,14 +132,29 @@ class WeChatClient:
     def draft_delete(self, media_id: str) -> None:
         self.call("/cgi-bin/draft/delete", payload={"media_id": media_id})
 
-    def publish_submit(self, media_id: str) -> str:
-        return str(self.call("/cgi-bin/freepublish/submit", payload={"media_id": media_id})["publish_id"])
+    def publish_submit(self, media_id: str) -> tuple[str, str]:
+        """``(publish_id, msg_data_id)``: the publish job, and the message id WeChat's statistics
+        (datacube) report the article under (``msgid`` = ``<msg_data_id>_<index>``)."""
+        data = self.call("/cgi-bin/freepublish/submit", payload={"media_id": media_id})
+        return str(data["publish_id"]), str(data.get("msg_data_id") or "")
 
     def publish_get(self, publish_id: str) -> dict[str, Any]:
         return self.call("/cgi-bin/freepublish/get", payload={"publish_id": publish_id})
 
     def publish_delete(self, article_id: str, index: int = 0) -> None:
         self.call("/cgi-bin/freepublish/delete", payload={"article_id": article_id, "index": index})
+
+    def article_summary(self, day: dt.date) -> list[dict[str, Any]]:
+        """图文群发每日数据: every article read on ``day`` with that day's counts —
+        ``POST /datacube/getarticlesummary`` ``{"begin_date", "end_date"}`` (YYYY-MM-DD, at most one
+        day, at most yesterday) → ``{"list": [{"ref_date", "msgid", "title", "int_page_read_user",
+        "int_page_read_count", "ori_page_read_user", "ori_page_read_count", "share_user",
+        "share_count", "add_to_fav_user", "add_to_fav_count"}]}``. 61500: date format error,
+        61501: date range error."""
+        when = day.isoformat()
+        data = self.call("/datacube/getarticlesummary", payload={"begin_date": when, "end_date": when})
+        rows = data.get("list")
+        return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
 class WeChatAdapter:
@@ -228,7 +244,7 @@ class WeChatAdapter:
                     self.forget_media(item["thumb_media_id"])
                 raise
         if not progress.get("publish_id"):
-            progress["publish_id"] = self.client.publish_submit(progress["draft_media_id"])
+            progress["publish_id"], progress["msg_data_id"] = self.client.publish_submit(progress["draft_media_id"])
         status = self.client.publish_get(progress["publish_id"])
         code = int(status.get("publish_status", -1))
         if code == 1:
@@ -236,10 +252,11 @@ class WeChatAdapter:
         if code != 0:
             reason = PUBLISH_STATUS.get(code, f"publish_status {code}")
             progress.pop("publish_id", None)  # a new submit is needed (the draft stays in the draft box)
+            progress.pop("msg_data_id", None)
             raise PermanentChannelError(f"WeChat freepublish/get: {reason}", code=code)
         items = (status.get("article_detail") or {}).get("item") or [{}]
         return Result(remote_id=str(status["article_id"]), remote_url=str(items[0].get("article_url") or ""),
-                      data={"publish_id": progress["publish_id"]})
+                      data={"publish_id": progress["publish_id"], "msg_data_id": progress.get("msg_data_id", "")})
 
     def update(self, article: ArticleContent, post: Any, progress: dict[str, Any]) -> Result:
         self._cleanup(progress)

@@ -18,14 +18,23 @@ developers.weixin.qq.com (公众号 → 基础接口 / 素材管理 / 草稿箱 
   ``/freepublish/get`` ``{"publish_id"}`` → ``publish_status`` (0 success, 1 publishing, 2–6 failed)
   and ``article_id`` + ``article_detail``; ``/freepublish/getarticle``, ``/freepublish/delete``.
 - ``GET /s/<article_id>``: the published article as a reader sees it (HTML).
+- ``POST /datacube/getarticlesummary`` ``{"begin_date", "end_date"}`` (图文群发每日数据,
+  developers.weixin.qq.com/doc/service/api/wedata/news/api_getarticlesummary) → ``{"list": [{"ref_date",
+  "msgid": "<msg_data_id>_<index>", "title", "int_page_read_user", "int_page_read_count",
+  "ori_page_read_user", "ori_page_read_count", "share_user", "share_count", "add_to_fav_user",
+  "add_to_fav_count", "user_source"}]}``, only articles read that day; 61500 date format error
+  (not YYYY-MM-DD), 61501 date range error (end before begin, more than one day, not before
+  today in Beijing time).
 
-Test controls: ``expire_tokens()`` (next calls get 42001), ``revoke_tokens()`` (40001),
+Test controls: ``set_reads(article_id, day, count)`` (what the statistics report),
+``expire_tokens()`` (next calls get 42001), ``revoke_tokens()`` (40001),
 ``fail(path, errcode, errmsg, times)`` (e.g. ``-1`` system busy), ``publishing_polls`` (how many
 status queries answer "publishing" before success), ``down`` (answer HTTP 503), ``calls``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import itertools
 import json
@@ -35,6 +44,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dangjian.portal.channels.simulators._http import StandInServer, image_kind, parse_multipart
 
@@ -61,7 +71,10 @@ ERRMSG = {
     45166: "invalid content",
     47001: "data format error",
     53600: "Article ID 无效",
+    61500: "date format error",
+    61501: "date range error",
 }
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 
@@ -144,6 +157,7 @@ class WeChatStandIn(StandInServer):
         self.failures: dict[str, list[tuple[int, str]]] = {}
         self.publishing_polls = 0
         self.down = False
+        self.reads: dict[tuple[str, str], int] = {}  # (msgid, ref_date) -> int_page_read_count
         self._ids = itertools.count(1000)
 
     # --- test controls -------------------------------------------------------------------
@@ -159,6 +173,13 @@ class WeChatStandIn(StandInServer):
     def fail(self, path: str, errcode: int, errmsg: str = "", times: int = 1) -> None:
         with self.lock:
             self.failures.setdefault(path, []).extend([(errcode, errmsg or ERRMSG.get(errcode, "error"))] * times)
+
+    def set_reads(self, article_id: str, day: dt.date, count: int) -> str:
+        """The statistics report ``count`` reads of a published article on ``day``; returns its msgid."""
+        with self.lock:
+            msgid = f"{self.articles[article_id]['msg_data_id']}_1"
+            self.reads[(msgid, day.isoformat())] = count
+            return msgid
 
     def live_articles(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -209,6 +230,7 @@ class WeChatStandIn(StandInServer):
             "/cgi-bin/freepublish/get": self._publish_get,
             "/cgi-bin/freepublish/getarticle": self._getarticle,
             "/cgi-bin/freepublish/delete": self._publish_delete,
+            "/datacube/getarticlesummary": self._article_summary,
         }.get(path)
         if handler is None:
             return {"errcode": 48001, "errmsg": "api unauthorized"}
@@ -319,9 +341,10 @@ class WeChatStandIn(StandInServer):
         if draft is None:
             return self._err(40007)
         publish_id = str(next(self._ids) * 1000 + 7)
+        msg_data_id = int(publish_id) + 1
         self.publishes[publish_id] = {"media_id": media_id, "polls_left": self.publishing_polls,
-                                      "draft": draft, "article_id": ""}
-        return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": int(publish_id) + 1}
+                                      "draft": draft, "article_id": "", "msg_data_id": msg_data_id}
+        return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": msg_data_id}
 
     def _publish_get(self, data: dict[str, Any]) -> dict[str, Any]:
         pub = self.publishes.get(str(data.get("publish_id")))
@@ -334,7 +357,7 @@ class WeChatStandIn(StandInServer):
             article_id = self._next_id("ART_")
             pub["article_id"] = article_id
             self.articles[article_id] = {"news_item": pub["draft"]["news_item"], "deleted": False,
-                                         "publish_id": data["publish_id"]}
+                                         "publish_id": data["publish_id"], "msg_data_id": pub["msg_data_id"]}
             self.drafts.pop(pub["media_id"], None)
         article_id = pub["article_id"]
         return {
@@ -355,3 +378,27 @@ class WeChatStandIn(StandInServer):
             return self._err(53600)
         article["deleted"] = True
         return {"errcode": 0, "errmsg": "ok"}
+
+    def _article_summary(self, data: dict[str, Any]) -> dict[str, Any]:
+        begin, end = data.get("begin_date"), data.get("end_date")
+        days = []
+        for value in (begin, end):
+            if not isinstance(value, str) or not _DATE_RE.match(value):
+                return self._err(61500)
+            try:
+                days.append(dt.date.fromisoformat(value))
+            except ValueError:
+                return self._err(61500)
+        today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        if days[1] < days[0] or (days[1] - days[0]).days > 0 or days[1] >= today:
+            return self._err(61501)  # getarticlesummary: one day at most, yesterday at the latest
+        titles = {f"{a['msg_data_id']}_1": a["news_item"][0]["title"] for a in self.articles.values()}
+        rows = []
+        for (msgid, ref_date), count in sorted(self.reads.items()):
+            if ref_date != begin:
+                continue
+            rows.append({"ref_date": ref_date, "msgid": msgid, "title": titles.get(msgid, ""), "user_source": 0,
+                         "int_page_read_user": max(1, count * 4 // 5) if count else 0,
+                         "int_page_read_count": count, "ori_page_read_user": 0, "ori_page_read_count": 0,
+                         "share_user": 0, "share_count": 0, "add_to_fav_user": 0, "add_to_fav_count": 0})
+        return {"list": rows}

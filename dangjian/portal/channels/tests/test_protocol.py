@@ -82,7 +82,8 @@ def test_uploadimg_accepts_only_images_and_its_urls_may_be_used(client):
     url = client.upload_image(png(), "x.png")
     media = client.add_material_image(png(), "c.png")
     draft = client.draft_add([article(media["media_id"], content=f'<p><img src="{url}"></p>')])
-    publish_id = client.publish_submit(draft)
+    publish_id, msg_data_id = client.publish_submit(draft)
+    assert msg_data_id
     status = client.publish_get(publish_id)
     assert status["publish_status"] == 0 and status["article_detail"]["item"][0]["article_url"]
     client.publish_delete(status["article_id"])
