@@ -53,7 +53,8 @@ def prepare(scale: str, env: dict[str, str]) -> dict:
     db = Path(env["SQLITE_PATH"])
     info: dict = {"database": str(db.relative_to(ROOT))}
     if os.environ.get("BENCH_REUSE") == "1" and db.exists():
-        print(f"Reusing {db.relative_to(ROOT)} (BENCH_REUSE=1)", flush=True)
+        print(f"Reusing {db.relative_to(ROOT)} (BENCH_REUSE=1; migrating it to the current schema)", flush=True)
+        sh([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
         info["seed_seconds"] = None
     else:
         for suffix in ("", "-wal", "-shm"):
