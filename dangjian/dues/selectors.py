@@ -364,24 +364,14 @@ def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
 # --- hand-over list totals and floating guests (duesfx) -----------------------------------------
 
 @dataclass
-class HandoverListTotals:
+class HandoverListTotals(HandoverTotals):
     """Totals of a list of hand-overs (returned ones left out: the branch records them again)."""
 
     collected_cents: int = 0
-    handed_up_cents: int = 0
-    confirmed_cents: int = 0
 
     @property
     def collected_yuan(self) -> str:
         return cents_to_yuan(self.collected_cents)
-
-    @property
-    def handed_up_yuan(self) -> str:
-        return cents_to_yuan(self.handed_up_cents)
-
-    @property
-    def confirmed_yuan(self) -> str:
-        return cents_to_yuan(self.confirmed_cents)
 
 
 def handover_list_totals(qs: QuerySet[Any]) -> HandoverListTotals:
@@ -391,7 +381,8 @@ def handover_list_totals(qs: QuerySet[Any]) -> HandoverListTotals:
     agg = qs.exclude(status=HandoverStatus.RETURNED).aggregate(
         collected=Sum("collected_cents"), handed=Sum("handed_up_cents"),
         confirmed=Sum("handed_up_cents", filter=Q(status=HandoverStatus.CONFIRMED)))
-    return HandoverListTotals(int(agg["collected"] or 0), int(agg["handed"] or 0), int(agg["confirmed"] or 0))
+    return HandoverListTotals(collected_cents=int(agg["collected"] or 0), handed_up_cents=int(agg["handed"] or 0),
+                              confirmed_cents=int(agg["confirmed"] or 0))
 
 
 @dataclass
