@@ -271,3 +271,37 @@ def handovers_workbook(org_name: str, rows: Any, totals: Any) -> bytes:
             cell.number_format = "0.00"
     ws.column_dimensions["A"].width = 30
     return _save(wb)
+
+
+# --- per-member year ledger ----------------------------------------------------------------------
+
+def _month_mark(bill: Any) -> str:
+    """A month's cell as on the screen: the amount and ✓ paid / ○ exempted / ✗ unpaid, or —."""
+    from dangjian.dues import BillStatus
+
+    if bill is None:
+        return "—"
+    mark = {BillStatus.PAID: "✓", BillStatus.EXEMPT: "○"}.get(bill.status, "✗")
+    return f"{bill.amount_yuan} {mark}"
+
+
+def member_year_workbook(org_name: str, year: int, rows: list[dict[str, Any]], totals: Any) -> bytes:
+    """Dues per member for a year: the 12 months as on the screen, due and paid per member, and the
+    totals of the whole list (equal to the sum of the rows)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(year)
+    ws.append([_("Dues per member"), org_name, year])
+    ws.append([_("Member"), *[str(m) for m in range(1, 13)], _("Due (yuan)"), _("Paid (yuan)")])
+    for row in rows:
+        ws.append([row["member"].person.name, *[_month_mark(b) for b in row["months"]],
+                   _yuan_cell(row["due_cents"]), _yuan_cell(row["paid_cents"])])
+    ws.append([_("Total"), *[""] * 12, _yuan_cell(totals.due_cents), _yuan_cell(totals.paid_cents)])
+    ws.append([_("Unpaid (yuan)"), _yuan_cell(totals.unpaid_cents)])
+    ws.append([_("✓ paid · ✗ unpaid · ○ exempted")])
+    for col in ("N", "O"):
+        for cell in ws[col][2:]:
+            cell.number_format = "0.00"
+    ws["B" + str(ws.max_row - 1)].number_format = "0.00"
+    ws.column_dimensions["A"].width = 16
+    return _save(wb)

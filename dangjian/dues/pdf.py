@@ -45,3 +45,19 @@ def handovers_html(org_name: str, rows: Any, totals: Any) -> str:
 
 def handovers_pdf(org_name: str, rows: Any, totals: Any) -> bytes:
     return _pdf(handovers_html(org_name, rows, totals))
+
+
+# --- per-member year ledger ----------------------------------------------------------------------
+
+def member_year_html(org_name: str, year: int, rows: list[dict[str, Any]], totals: Any) -> str:
+    from dangjian.dues.excel import _month_mark
+
+    lines = [{"name": r["member"].person.name, "marks": [_month_mark(b) for b in r["months"]],
+              "due_yuan": r["due_yuan"], "paid_yuan": r["paid_yuan"]} for r in rows]
+    return render_to_string("dues/member_year_pdf.html", {
+        "org_name": org_name, "year": year, "rows": lines, "totals": totals, "printed": timezone.localdate(),
+        "month_numbers": range(1, 13)})
+
+
+def member_year_pdf(org_name: str, year: int, rows: list[dict[str, Any]], totals: Any) -> bytes:
+    return _pdf(member_year_html(org_name, year, rows, totals))

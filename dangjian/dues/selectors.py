@@ -203,19 +203,56 @@ def member_year_rows(user: Any, org: Organization, year: int, members: list[Memb
     """For a page of members: 12 month cells each (amount and status), plus year totals."""
     ids = [m.pk for m in members]
     cells: dict[int, dict[int, Bill]] = {i: {} for i in ids}
-    for bill in scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(
-            member_id__in=ids, month__year=year):
+    for bill in _member_year_bills(user, year).filter(member_id__in=ids):
         cells[bill.member_id][bill.month.month] = bill
     rows = []
     for m in members:
         by_month = cells[m.pk]
+        due = sum(b.amount_cents for b in by_month.values())
+        paid = sum(b.amount_cents for b in by_month.values() if b.status == BillStatus.PAID)
         rows.append({
             "member": m,
             "months": [by_month.get(i) for i in range(1, 13)],
-            "due_cents": sum(b.amount_cents for b in by_month.values()),
-            "paid_cents": sum(b.amount_cents for b in by_month.values() if b.status == BillStatus.PAID),
+            "due_cents": due, "paid_cents": paid,
+            "due_yuan": cents_to_yuan(due), "paid_yuan": cents_to_yuan(paid),
         })
     return rows
+
+
+def _member_year_bills(user: Any, year: int) -> QuerySet[Bill]:
+    return scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path").filter(month__year=year)
+
+
+@dataclass
+class MemberYearTotals:
+    """The year's bills of every member listed for ``org`` (all pages): the sum of the rows."""
+
+    members: int = 0
+    due_cents: int = 0
+    paid_cents: int = 0
+
+    @property
+    def unpaid_cents(self) -> int:
+        return self.due_cents - self.paid_cents
+
+    @property
+    def due_yuan(self) -> str:
+        return cents_to_yuan(self.due_cents)
+
+    @property
+    def paid_yuan(self) -> str:
+        return cents_to_yuan(self.paid_cents)
+
+    @property
+    def unpaid_yuan(self) -> str:
+        return cents_to_yuan(self.unpaid_cents)
+
+
+def member_year_totals(user: Any, org: Organization, year: int, members: int) -> MemberYearTotals:
+    """One aggregate over the same bills as the rows of every page (``member_year_rows``)."""
+    agg = _member_year_bills(user, year).filter(member_id__in=ledger_members(user, org).values("pk")).aggregate(
+        due=Sum("amount_cents"), paid=Sum("amount_cents", filter=Q(status=BillStatus.PAID)))
+    return MemberYearTotals(members=members, due_cents=int(agg["due"] or 0), paid_cents=int(agg["paid"] or 0))
 
 
 def ledger_members(user: Any, org: Organization) -> QuerySet[Member]:

@@ -86,6 +86,7 @@ from dangjian.dues.selectors import (
     member_bills,
     member_payments,
     member_year_rows,
+    member_year_totals,
     own_member,
     payments_for,
     reconciliation_items,
@@ -379,10 +380,16 @@ def member_year(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year") or current_month().year)
     except ValueError:
         year = current_month().year
-    page = Paginator(ledger_members(request.user, org), PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = ledger_members(request.user, org)
+    paginator = Paginator(listed, PAGE_SIZE)
+    totals = member_year_totals(request.user, org, year, paginator.count)
+    if request.GET.get("export") in EXPORTS:
+        return _member_year_export(request, org, year, listed, totals)
+    page = paginator.get_page(request.GET.get("page"))
     rows = member_year_rows(request.user, org, year, list(page.object_list))
     return render(request, "dues/member_year.html", {"org": org, "year": year, "rows": rows, "page": page,
-                                                     "month_numbers": range(1, 13)})
+                                                     "totals": totals, "month_numbers": range(1, 13),
+                                                     "export_max": MEMBER_YEAR_EXPORT_MAX})
 
 
 @login_required
@@ -898,3 +905,26 @@ def refund_check(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     if refund.status == RefundStatus.PROCESSING:
         messages.info(request, _("The payment service has not finished the refund yet."))
     return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
+
+
+# --- export of the per-member year ledger -------------------------------------------------------
+
+#: One export holds at most this many members (a county's 50,000 are exported town by town).
+MEMBER_YEAR_EXPORT_MAX = {"xlsx": 10000, "pdf": 2000}
+
+
+def _member_year_export(request: HttpRequest, org: Any, year: int, listed: Any, totals: Any) -> HttpResponse:
+    """Every member of the list with the year's 12 months and totals (the page's rows, all pages)."""
+    from dangjian.dues.excel import member_year_workbook
+    from dangjian.dues.pdf import member_year_pdf
+
+    kind = request.GET["export"]
+    if totals.members > MEMBER_YEAR_EXPORT_MAX[kind]:
+        messages.error(request, _("%(n)d members are too many for one file (at most %(max)d): choose an "
+                                  "organization further down.") % {"n": totals.members,
+                                                                    "max": MEMBER_YEAR_EXPORT_MAX[kind]})
+        return redirect(f"{reverse('dues:member_year')}?org={org.pk}&year={year}")
+    rows = member_year_rows(request.user, org, year, list(listed))
+    content = (member_year_workbook(org.name, year, rows, totals) if kind == "xlsx"
+               else member_year_pdf(org.name, year, rows, totals))
+    return _download(content, kind, f"dues-members-{year}")

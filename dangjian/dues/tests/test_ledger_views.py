@@ -135,3 +135,57 @@ def test_committee_ledger_rolls_up_by_child_and_drills_down(client, tree, users,
     client.force_login(users.admin)
     page = client.get(reverse("dues:ledger") + f"?org={tree.county.pk}&month={this_month:%Y-%m}").content.decode()
     assert f"?org={tree.town_a.pk}&amp;month={this_month:%Y-%m}" in page
+
+
+def test_member_year_screen_excel_and_pdf_match_to_the_cent(client, tree, users, this_month,
+                                                            django_assert_max_num_queries):
+    from django.utils import translation
+
+    from dangjian.dues.pdf import member_year_html
+
+    setup_month(tree, users, this_month)
+    client.force_login(users.organizer)
+    url = f"{reverse('dues:member_year')}?org={tree.town_a.pk}&year={this_month.year}"
+    with django_assert_max_num_queries(20):
+        response = client.get(url)
+    totals = response.context["totals"]
+    rows = response.context["rows"]
+    assert (totals.due_cents, totals.paid_cents, totals.unpaid_cents) == (7650 + 3333 + 20000, 7650, 23333)
+    assert totals.members == len(rows) and sum(r["due_cents"] for r in rows) == totals.due_cents
+    html = response.content.decode()
+    assert 'id="total-due">309.83<' in html and 'id="total-paid">76.50<' in html and "233.33" in html
+    assert ">76.50<" in html  # a member's own year total is shown, not left blank
+    export = client.get(url + "&export=xlsx")
+    ws = load_workbook(io.BytesIO(export.content)).active
+    sheet = list(ws.iter_rows(values_only=True))
+    total = next(r for r in sheet if r[0] in ("合计", "Total"))
+    assert round(total[13] * 100) == totals.due_cents and round(total[14] * 100) == totals.paid_cents
+    members = sheet[2:sheet.index(total)]
+    assert len(members) == totals.members
+    assert sum(round(r[13] * 100) for r in members) == totals.due_cents
+    assert sum(round(r[14] * 100) for r in members) == totals.paid_cents
+    alice = next(r for r in members if r[0] == "张爱丽")
+    assert alice[this_month.month] == "76.50 ✓"
+    pdf = client.get(url + "&export=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    with translation.override("en"):
+        printed = member_year_html(tree.town_a.name, this_month.year, rows, totals)
+    assert 'id="pdf-total-due">309.83<' in printed and 'id="pdf-total-unpaid">233.33<' in printed
+
+
+def test_member_year_export_too_large_asks_for_a_smaller_organization(client, tree, users, this_month, settings):
+    from dangjian.dues import views
+
+    setup_month(tree, users, this_month)
+    client.force_login(users.admin)
+    url = f"{reverse('dues:member_year')}?org={tree.county.pk}&year={this_month.year}"
+    original = dict(views.MEMBER_YEAR_EXPORT_MAX)
+    views.MEMBER_YEAR_EXPORT_MAX["pdf"] = 1
+    try:
+        response = client.get(url + "&export=pdf", follow=True)
+    finally:
+        views.MEMBER_YEAR_EXPORT_MAX.update(original)
+    assert response.redirect_chain and response["Content-Type"].startswith("text/html")
+    assert any("at most 1" in str(m) or "最多 1" in str(m) for m in response.context["messages"])
+    client.force_login(users.member)
+    assert client.get(url + "&export=xlsx").status_code == 403
