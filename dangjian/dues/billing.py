@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
 from dangjian.dues.calc import calculate
-from dangjian.dues.models import DuesBase, DuesRelief
+from dangjian.dues.models import Bill, DuesBase, DuesRelief
 from dangjian.dues.rules import DuesRules, get_rules
 from dangjian.members import CURRENT_STATUSES
+from dangjian.members.models import Member
 
 #: The dues category a member's registry category implies when no base says otherwise.
 CATEGORY_FROM_MEMBER = {
@@ -158,3 +160,66 @@ def reliefs_by_member(member_ids: list[int], month: dt.date) -> dict[int, list[D
         if relief.member_id in wanted:
             out[relief.member_id].append(relief)
     return out
+
+
+# --- a month's bills, chunk by chunk (read here, written by ``actions.do_generate_bills``) --------------
+
+#: the columns of a bill row as ``month_bill_rows`` yields them (the insert's column list)
+BILL_COLUMNS = ("member_id", "organization_id", "org_path", "month", "category", "base_cents", "amount_cents",
+                "basis", "relief_id", "status", "created_at")
+
+
+@dataclass
+class BillChunk:
+    """One chunk of current members: the bills to insert (tuples in ``BILL_COLUMNS`` order, values
+    adapted for the database) and what was left out."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    existing: int = 0
+    missing_base: int = 0
+    not_billable: int = 0
+
+
+def month_bill_rows(month: dt.date, *, org_path: str = "", chunk: int = 2000,
+                    rules: DuesRules | None = None) -> Iterator[BillChunk]:
+    """The bills ``month`` still lacks, for every current member (under ``org_path`` if given), in
+    chunks of ``chunk`` members in id order; every amount from ``bill_amount`` (the one calculation).
+
+    Each chunk is one query for the members, each with whether the month's bill exists (an
+    ``EXISTS`` on the (member, month) unique index: a per-chunk ``member_id`` range with
+    ``month = …`` made SQLite walk the whole month's bills through the (month, status) index, so
+    at 1,000,000 members generation was quadratic), then the bases and reliefs of those still
+    without one."""
+    rules = rules or get_rules()
+    ops = connection.ops
+    db_month, db_now = ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(timezone.now())
+    members = Member.objects.filter(status__in=list(CURRENT_STATUSES)).annotate(
+        has_bill=Exists(Bill.objects.filter(member_id=OuterRef("pk"), month=month)))
+    if org_path:
+        members = members.filter(org_path__startswith=org_path)
+    last_pk = 0
+    while True:
+        # Plain rows, not (deferred) model instances: building 1,000,000 of those is most of the time.
+        batch = [SimpleNamespace(**row) for row in members.filter(pk__gt=last_pk).order_by("pk").values(
+            "pk", "status", "category", "join_date", "organization_id", "org_path", "has_bill")[:chunk]]
+        if not batch:
+            return
+        last_pk = batch[-1].pk
+        out = BillChunk()
+        todo = [m for m in batch if not m.has_bill]
+        out.existing = len(batch) - len(todo)
+        ids = [m.pk for m in todo]
+        bases = bases_by_member(ids, month.year) if ids else {}
+        reliefs = reliefs_by_member(ids, month) if ids else {}
+        for member in todo:
+            if not is_billable(member, month):
+                out.not_billable += 1
+                continue
+            amount = bill_amount(member, month, bases.get(member.pk, []), reliefs.get(member.pk, []), rules)
+            if amount is None:
+                out.missing_base += 1
+                continue
+            out.rows.append((member.pk, member.organization_id, member.org_path, db_month, amount.category,
+                             amount.base_cents, amount.amount_cents, amount.basis,
+                             amount.relief.pk if amount.relief else None, amount.status, db_now))
+        yield out
