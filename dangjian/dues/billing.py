@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
@@ -185,28 +185,31 @@ def month_bill_rows(month: dt.date, *, org_path: str = "", chunk: int = 2000,
     """The bills ``month`` still lacks, for every current member (under ``org_path`` if given), in
     chunks of ``chunk`` members in id order; every amount from ``bill_amount`` (the one calculation).
 
-    Each chunk is one query for the members, each with whether the month's bill exists (an
-    ``EXISTS`` on the (member, month) unique index: a per-chunk ``member_id`` range with
-    ``month = …`` made SQLite walk the whole month's bills through the (month, status) index, so
-    at 1,000,000 members generation was quadratic), then the bases and reliefs of those still
-    without one."""
+    Each chunk is one query for the members, each with the id of the month's bill if it exists: a
+    correlated ``(SELECT id … WHERE member_id = m.id AND month = … LIMIT 1)``, which both databases
+    answer from the (member, month) unique index, one probe per member. The former per-chunk
+    ``member_id`` range with ``month = …`` let SQLite (no statistics) and PostgreSQL (statistics
+    taken before the month had bills; an ``EXISTS`` was hashed the same way) read *all* the month's
+    bills through a month-first index for every chunk: quadratic, 116 s instead of 46 s for
+    1,000,000 members on SQLite, and 200 s for the idempotent re-run. Then the bases and reliefs of
+    the members still without a bill."""
     rules = rules or get_rules()
     ops = connection.ops
     db_month, db_now = ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(timezone.now())
     members = Member.objects.filter(status__in=list(CURRENT_STATUSES)).annotate(
-        has_bill=Exists(Bill.objects.filter(member_id=OuterRef("pk"), month=month)))
+        bill_id=Subquery(Bill.objects.filter(member_id=OuterRef("pk"), month=month).values("pk")[:1]))
     if org_path:
         members = members.filter(org_path__startswith=org_path)
     last_pk = 0
     while True:
         # Plain rows, not (deferred) model instances: building 1,000,000 of those is most of the time.
         batch = [SimpleNamespace(**row) for row in members.filter(pk__gt=last_pk).order_by("pk").values(
-            "pk", "status", "category", "join_date", "organization_id", "org_path", "has_bill")[:chunk]]
+            "pk", "status", "category", "join_date", "organization_id", "org_path", "bill_id")[:chunk]]
         if not batch:
             return
         last_pk = batch[-1].pk
         out = BillChunk()
-        todo = [m for m in batch if not m.has_bill]
+        todo = [m for m in batch if m.bill_id is None]
         out.existing = len(batch) - len(todo)
         ids = [m.pk for m in todo]
         bases = bases_by_member(ids, month.year) if ids else {}
