@@ -52,6 +52,14 @@ PG_MILLION_DB = "dangjian_bench_dues_million"
 #: the 1,000,000-member part (``DUES_BENCH_MILLION=0`` skips it): the county ×factor
 MILLION = os.environ.get("DUES_BENCH_MILLION", "1") != "0"
 MILLION_FACTOR = int(os.environ.get("DUES_BENCH_FACTOR", "20"))
+#: ``DUES_BENCH_INDEX_AB=1``: also the 1M plain insert with the bill indexes migration 0006 dropped, A/B
+INDEX_AB = os.environ.get("DUES_BENCH_INDEX_AB") == "1"
+FORMER_INDEXES = (
+    "CREATE INDEX dues_bill_former_member ON dues_bill (member_id)",
+    "CREATE INDEX dues_bill_former_month_status ON dues_bill (month, status)",
+    "CREATE INDEX dues_bill_former_payment ON dues_bill (payment_id)",
+    "CREATE INDEX dues_bill_former_relief ON dues_bill (relief_id)",
+)
 BASES = (280000, 450000, 510000, 760000, 1230000, 320000, 615000)
 NEEDS_BASE = {"in_service": "in_service", "retired": "retired", "other": "in_service"}
 
@@ -218,6 +226,9 @@ def main() -> None:
     seeded = os.environ["SQLITE_PATH"]  # the seeded county, before the private copy
     use_private_copy("dues")
     setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a reused (BENCH_REUSE) database follows the code's schema
     from django.db import connection
     from django.test import Client
 
@@ -422,6 +433,8 @@ def run_million_sqlite(seeded: str) -> list[dict]:
         built["wall_s"] = round(time.perf_counter() - t, 1)
         marker.write_text(json.dumps(built))
         built["fresh"] = True
+    else:  # a reused database follows the code's schema (e.g. the bill indexes)
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     return _million_rows("SQLite", built, _child(["--million-measure"], env))
 
 
@@ -444,8 +457,8 @@ def run_million_pg(server_url: str) -> list[dict]:
             t = time.perf_counter()
             conn.execute(f'DROP DATABASE IF EXISTS "{PG_MILLION_DB}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{PG_MILLION_DB}" TEMPLATE "{PG_DB}"')
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     if built is None:
-        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         built = _child(["--million-build"], env)
         built["wall_s"] = round(time.perf_counter() - t, 1)
         marker.write_text(json.dumps(built))
@@ -459,7 +472,17 @@ def _million_rows(db: str, built: dict, m: dict) -> list[dict]:
              f"{built['seconds']:.0f} s)" if built.get("fresh") else
              f"database reused (built in {built['wall_s']:.0f} s, copy ×{built['factor']} {built['seconds']:.0f} s)")
     split = m["split"]
-    return [
+    ab = m.get("index_ab") or {}
+    extra = []
+    if ab.get("former"):
+        former, now = min(ab["former"]), min(ab["now"])
+        extra.append({"name": f"1M: plain INSERT … SELECT with the 9 former bill indexes vs the 5 now ({db})",
+                      "p50": former * 1000, "p95": max(ab["former"]) * 1000, "runs": len(ab["former"]),
+                      "baseline": "same insert, indexes now", "ratio": former / now,
+                      "note": f"best of {len(ab['former'])} interleaved: former {former:.1f} s, now {now:.1f} s "
+                              f"(runs {', '.join(f'{x:.1f}' for x in ab['former'])} / "
+                              f"{', '.join(f'{x:.1f}' for x in ab['now'])} s)"})
+    return extra + [
         {"name": f"1M: plain INSERT … SELECT of {m['baseline_rows']:,} bill rows ({db}, baseline)",
          "p50": base * 1000, "p95": base * 1000, "runs": 1, "baseline": "—", "ratio": 1.0,
          "note": f"{m['baseline_rows'] / base:,.0f} rows/s, the database's own speed into dues_bill with its "
@@ -523,14 +546,30 @@ def million_measure() -> None:
         "basis, relief_id, status, created_at) SELECT id, organization_id, org_path, %s, 'in_service', 510000, "
         f"7650, 'baseline', NULL, 'due', %s FROM members_member WHERE status IN ({placeholders}) "
         "ON CONFLICT (member_id, month) DO NOTHING")
+    def baseline() -> tuple[float, int]:
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(baseline_sql, [ops.adapt_datefield_value(this),
+                                       ops.adapt_datetimefield_value(timezone.now()), *statuses])
+            rows = cur.rowcount
+        secs = time.perf_counter() - t
+        clear()
+        return secs, rows
+
+    index_ab: dict[str, list[float]] = {"former": [], "now": []}
+    if INDEX_AB:  # the plain insert with the four indexes migration 0006 dropped, interleaved
+        for _round in range(2):
+            with connection.cursor() as cur:
+                for sql in FORMER_INDEXES:
+                    cur.execute(sql)
+            index_ab["former"].append(baseline()[0])
+            with connection.cursor() as cur:
+                for name in ("dues_bill_former_member", "dues_bill_former_month_status", "dues_bill_former_payment",
+                             "dues_bill_former_relief"):
+                    cur.execute(f"DROP INDEX {name}")
+            index_ab["now"].append(baseline()[0])
     load["baseline"] = _load()
-    t = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute(baseline_sql, [ops.adapt_datefield_value(this), ops.adapt_datetimefield_value(timezone.now()),
-                                   *statuses])
-        baseline_rows = cur.rowcount
-    baseline_s = time.perf_counter() - t
-    clear()
+    baseline_s, baseline_rows = baseline()
 
     split = {"read_s": 0.0, "insert_s": 0.0}
 
@@ -551,7 +590,7 @@ def million_measure() -> None:
     emit({"members": members, "baseline_s": baseline_s, "baseline_rows": baseline_rows, "first_s": first_s,
           "created": res.created, "missing": res.missing_base, "skipped": res.not_billable,  # type: ignore[attr-defined]
           "again_s": again_s, "created_again": res2.created, "existing_again": res2.existing,  # type: ignore[attr-defined]
-          "split": split, "load": load})
+          "split": split, "load": load, "index_ab": index_ab})
 
 
 if __name__ == "__main__":

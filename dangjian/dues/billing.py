@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
-from dangjian.dues.calc import calculate
+from dangjian.dues.calc import DuesResult, calculate
 from dangjian.dues.models import Bill, DuesBase, DuesRelief
 from dangjian.dues.rules import DuesRules, get_rules
 from dangjian.members import CURRENT_STATUSES
@@ -96,6 +96,9 @@ def relief_in_force(reliefs: Iterable[DuesRelief], month: dt.date) -> DuesRelief
     return None
 
 
+_FLAT_WITHOUT_BASE = frozenset({DuesCategory.FARMER, DuesCategory.STUDENT, DuesCategory.UNEMPLOYED})
+
+
 def is_billable(member: Any, month: dt.date) -> bool:
     """Members who are not current get no bill; probationary members pay from the month of the
     branch-assembly vote (their join date)."""
@@ -104,19 +107,38 @@ def is_billable(member: Any, month: dt.date) -> bool:
     return not (member.join_date and month < month_start(member.join_date))
 
 
+class CalculationMemo:
+    """``calc.calculate`` remembered per (category, base, farmer amount) for one rules object:
+    the function is pure, so a generation run calls it once per distinct base instead of once per
+    member (every flat-rate member shares one result). Every amount is still ``calculate``'s."""
+
+    def __init__(self, rules: DuesRules) -> None:
+        self.rules = rules
+        self._seen: dict[tuple[Any, ...], DuesResult] = {}
+
+    def __call__(self, category: str, base_cents: int | None, farmer_amount_cents: int | None = None) -> DuesResult:
+        key = (category, base_cents, farmer_amount_cents)
+        result = self._seen.get(key)
+        if result is None:
+            result = self._seen[key] = calculate(category, base_cents, rules=self.rules,
+                                                 farmer_amount_cents=farmer_amount_cents)
+        return result
+
+
 def bill_amount(member: Any, month: dt.date, bases: Iterable[Any], reliefs: Iterable[DuesRelief],
-                rules: DuesRules | None = None) -> BillAmount | None:
-    """The bill for ``member`` in ``month`` or None when a base is needed and none is approved."""
+                rules: DuesRules | None = None, *, memo: CalculationMemo | None = None) -> BillAmount | None:
+    """The bill for ``member`` in ``month`` or None when a base is needed and none is approved.
+    ``memo`` (made for the same ``rules``): remembered results of the calculation."""
     rules = rules or get_rules()
+    calc = memo or CalculationMemo(rules)
     base = base_in_force(bases, month)
     if base is not None:
-        result = calculate(base.category, base.base_cents, rules=rules,
-                           farmer_amount_cents=base.farmer_amount_cents)
+        result = calc(base.category, base.base_cents, base.farmer_amount_cents)
     else:
         category = CATEGORY_FROM_MEMBER.get(member.category)
-        if category is None or category not in {DuesCategory.FARMER, DuesCategory.STUDENT, DuesCategory.UNEMPLOYED}:
+        if category is None or category not in _FLAT_WITHOUT_BASE:
             return None
-        result = calculate(category, None, rules=rules)
+        result = calc(category, None)
     amount, basis, status = result.amount_cents, result.basis, BillStatus.DUE
     relief = relief_in_force(reliefs, month)
     if relief is not None:
@@ -194,6 +216,7 @@ def month_bill_rows(month: dt.date, *, org_path: str = "", chunk: int = 2000,
     1,000,000 members on SQLite, and 200 s for the idempotent re-run. Then the bases and reliefs of
     the members still without a bill."""
     rules = rules or get_rules()
+    memo = CalculationMemo(rules)
     ops = connection.ops
     db_month, db_now = ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(timezone.now())
     members = Member.objects.filter(status__in=list(CURRENT_STATUSES)).annotate(
@@ -218,7 +241,8 @@ def month_bill_rows(month: dt.date, *, org_path: str = "", chunk: int = 2000,
             if not is_billable(member, month):
                 out.not_billable += 1
                 continue
-            amount = bill_amount(member, month, bases.get(member.pk, []), reliefs.get(member.pk, []), rules)
+            amount = bill_amount(member, month, bases.get(member.pk, []), reliefs.get(member.pk, []), rules,
+                                 memo=memo)
             if amount is None:
                 out.missing_base += 1
                 continue
