@@ -27,6 +27,15 @@ database ``dangjian_bench_dues`` is (re)created there, migrated and seeded with
 ``seed_demo --scale county`` (reused if it already holds members and ``BENCH_REUSE=1``), bases are
 given the same way and generation is timed twice there too.
 
+1,000,000 members (``DUES_BENCH_MILLION=0`` skips it): ``bench/dues_million.py`` multiplies the
+seeded county ×``DUES_BENCH_FACTOR`` (20) with set-based ``INSERT … SELECT`` into
+``var/bench/dues-million.sqlite3`` and, with ``BENCH_PG_URL``, ``dangjian_bench_dues_million`` (a
+template copy of the county database above); both are reused with ``BENCH_REUSE=1``. On each: the
+month's bills deleted, a plain ``INSERT … SELECT`` of one bill per current member timed (the
+baseline: the database's own speed into ``dues_bill``), then ``do_generate_bills`` and its re-run.
+``DUES_BENCH_INDEX_AB=1`` also times the plain insert with the four bill indexes migration 0006
+dropped, interleaved with the indexes now.
+
 Prints ``BENCH_JSON {"rows": [...]}``. Absolute times are noisy (2 shared cores, other
 benchmarks running at the same time); compare the ratios.
 """
