@@ -27,6 +27,15 @@ database ``dangjian_bench_dues`` is (re)created there, migrated and seeded with
 ``seed_demo --scale county`` (reused if it already holds members and ``BENCH_REUSE=1``), bases are
 given the same way and generation is timed twice there too.
 
+1,000,000 members (``DUES_BENCH_MILLION=0`` skips it): ``bench/dues_million.py`` multiplies the
+seeded county ×``DUES_BENCH_FACTOR`` (20) with set-based ``INSERT … SELECT`` into
+``var/bench/dues-million.sqlite3`` and, with ``BENCH_PG_URL``, ``dangjian_bench_dues_million`` (a
+template copy of the county database above); both are reused with ``BENCH_REUSE=1``. On each: the
+month's bills deleted, a plain ``INSERT … SELECT`` of one bill per current member timed (the
+baseline: the database's own speed into ``dues_bill``), then ``do_generate_bills`` and its re-run.
+``DUES_BENCH_INDEX_AB=1`` also times the plain insert with the four bill indexes migration 0006
+dropped, interleaved with the indexes now.
+
 Prints ``BENCH_JSON {"rows": [...]}``. Absolute times are noisy (2 shared cores, other
 benchmarks running at the same time); compare the ratios.
 """
@@ -39,14 +48,27 @@ import random
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import PY, ROOT, emit, parse_emitted, setup_django, timed, use_private_copy  # noqa: E402
+from common import BENCH_DIR, PY, ROOT, emit, parse_emitted, setup_django, timed, use_private_copy  # noqa: E402
 
 RUNS = max(20, int(os.environ.get("BENCH_RUNS", "15")))
 IMPORT_SAMPLE = int(os.environ.get("DUES_BENCH_IMPORT_SAMPLE", "300"))
 PAID_SHARE = float(os.environ.get("DUES_BENCH_PAID_SHARE", "0.6"))
 PG_DB = "dangjian_bench_dues"
+PG_MILLION_DB = "dangjian_bench_dues_million"
+#: the 1,000,000-member part (``DUES_BENCH_MILLION=0`` skips it): the county ×factor
+MILLION = os.environ.get("DUES_BENCH_MILLION", "1") != "0"
+MILLION_FACTOR = int(os.environ.get("DUES_BENCH_FACTOR", "20"))
+#: ``DUES_BENCH_INDEX_AB=1``: also the 1M plain insert with the bill indexes migration 0006 dropped, A/B
+INDEX_AB = os.environ.get("DUES_BENCH_INDEX_AB") == "1"
+FORMER_INDEXES = (
+    "CREATE INDEX dues_bill_former_member ON dues_bill (member_id)",
+    "CREATE INDEX dues_bill_former_month_status ON dues_bill (month, status)",
+    "CREATE INDEX dues_bill_former_payment ON dues_bill (payment_id)",
+    "CREATE INDEX dues_bill_former_relief ON dues_bill (relief_id)",
+)
 BASES = (280000, 450000, 510000, 760000, 1230000, 320000, 615000)
 NEEDS_BASE = {"in_service": "in_service", "retired": "retired", "other": "in_service"}
 
@@ -210,8 +232,12 @@ def insert_ab(month: dt.date, rounds: int = 2) -> list[dict]:
 # --- main (SQLite) ---------------------------------------------------------------------------------
 
 def main() -> None:
+    seeded = os.environ["SQLITE_PATH"]  # the seeded county, before the private copy
     use_private_copy("dues")
     setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a reused (BENCH_REUSE) database follows the code's schema
     from django.db import connection
     from django.test import Client
 
@@ -312,6 +338,18 @@ def main() -> None:
         except Exception as exc:  # the optional part never breaks the SQLite figures
             rows.append({"name": "PostgreSQL generation", "p50": 0.0, "p95": 0.0, "runs": 0, "baseline": "—",
                          "ratio": 0.0, "note": f"skipped: {type(exc).__name__}: {str(exc)[:200]}"})
+    if MILLION:
+        try:
+            rows.extend(run_million_sqlite(seeded))
+        except Exception as exc:
+            rows.append({"name": "1M generation (SQLite)", "p50": 0.0, "p95": 0.0, "runs": 0, "baseline": "—",
+                         "ratio": 0.0, "note": f"failed: {type(exc).__name__}: {str(exc)[:300]}"})
+        if os.environ.get("BENCH_PG_URL"):
+            try:
+                rows.extend(run_million_pg(os.environ["BENCH_PG_URL"]))
+            except Exception as exc:
+                rows.append({"name": "1M generation (PostgreSQL)", "p50": 0.0, "p95": 0.0, "runs": 0,
+                             "baseline": "—", "ratio": 0.0, "note": f"failed: {type(exc).__name__}: {str(exc)[:300]}"})
     emit({"rows": rows})
 
 
@@ -369,8 +407,207 @@ def pg_child() -> None:
           "created_again": res2.created, "members": _members_total()})  # type: ignore[attr-defined]
 
 
+# --- 1,000,000 members: the county ×20 (bench/dues_million.py), generation measured for real -----------
+
+def _child(args: list[str], env: dict[str, str]) -> dict:
+    out = subprocess.run([PY, __file__, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    sys.stderr.write(out.stderr[-3000:])
+    return parse_emitted(out.stdout)
+
+
+def _marker(name: str) -> Path:
+    return BENCH_DIR / f"{name}.built.json"
+
+
+def run_million_sqlite(seeded: str) -> list[dict]:
+    """``var/bench/dues-million.sqlite3``: the seeded county database copied, given its bases and
+    multiplied ×``DUES_BENCH_FACTOR`` (reused with ``BENCH_REUSE=1`` once built), then measured."""
+    import json
+    import shutil
+    import sqlite3
+
+    dst = BENCH_DIR / "dues-million.sqlite3"
+    env = dict(os.environ, SQLITE_PATH=str(dst))
+    marker = _marker(dst.stem)
+    built = json.loads(marker.read_text()) if os.environ.get("BENCH_REUSE") and marker.exists() and dst.exists() else None
+    if built is None:
+        marker.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(dst) + suffix).unlink(missing_ok=True)
+        with sqlite3.connect(seeded) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        t = time.perf_counter()
+        shutil.copyfile(seeded, dst)
+        built = _child(["--million-build"], env)
+        built["wall_s"] = round(time.perf_counter() - t, 1)
+        marker.write_text(json.dumps(built))
+        built["fresh"] = True
+    else:  # a reused database follows the code's schema (e.g. the bill indexes)
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    return _million_rows("SQLite", built, _child(["--million-measure"], env))
+
+
+def run_million_pg(server_url: str) -> list[dict]:
+    """``dangjian_bench_dues_million``: a copy (``CREATE DATABASE … TEMPLATE``) of the county
+    database ``run_pg`` made, given its bases and multiplied the same way; reused with ``BENCH_REUSE=1``."""
+    import json
+
+    import psycopg
+
+    server_url = server_url.rstrip("/")
+    env = dict(os.environ, DATABASE_URL=f"{server_url}/{PG_MILLION_DB}")
+    env.pop("SQLITE_PATH", None)
+    marker = _marker(PG_MILLION_DB)
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_MILLION_DB]).fetchone()
+        built = json.loads(marker.read_text()) if os.environ.get("BENCH_REUSE") and marker.exists() and exists else None
+        if built is None:
+            marker.unlink(missing_ok=True)
+            t = time.perf_counter()
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_MILLION_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{PG_MILLION_DB}" TEMPLATE "{PG_DB}"')
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if built is None:
+        built = _child(["--million-build"], env)
+        built["wall_s"] = round(time.perf_counter() - t, 1)
+        marker.write_text(json.dumps(built))
+        built["fresh"] = True
+    return _million_rows("PostgreSQL", built, _child(["--million-measure"], env))
+
+
+def _million_rows(db: str, built: dict, m: dict) -> list[dict]:
+    n, first, again, base = m["members"], m["first_s"], m["again_s"], m["baseline_s"]
+    setup = (f"database built in this run in {built['wall_s']:.0f} s (copy ×{built['factor']}: "
+             f"{built['seconds']:.0f} s)" if built.get("fresh") else
+             f"database reused (built in {built['wall_s']:.0f} s, copy ×{built['factor']} {built['seconds']:.0f} s)")
+    split = m["split"]
+    ab = m.get("index_ab") or {}
+    extra = []
+    if ab.get("former"):
+        former, now = min(ab["former"]), min(ab["now"])
+        extra.append({"name": f"1M: plain INSERT … SELECT with the 9 former bill indexes vs the 5 now ({db})",
+                      "p50": former * 1000, "p95": max(ab["former"]) * 1000, "runs": len(ab["former"]),
+                      "baseline": "same insert, indexes now", "ratio": former / now,
+                      "note": f"best of {len(ab['former'])} interleaved: former {former:.1f} s, now {now:.1f} s "
+                              f"(runs {', '.join(f'{x:.1f}' for x in ab['former'])} / "
+                              f"{', '.join(f'{x:.1f}' for x in ab['now'])} s)"})
+    return extra + [
+        {"name": f"1M: plain INSERT … SELECT of {m['baseline_rows']:,} bill rows ({db}, baseline)",
+         "p50": base * 1000, "p95": base * 1000, "runs": 1, "baseline": "—", "ratio": 1.0,
+         "note": f"{m['baseline_rows'] / base:,.0f} rows/s, the database's own speed into dues_bill with its "
+                 f"indexes; load {m['load']['baseline']}; {setup}"},
+        {"name": f"1M: do_generate_bills, one month, {n:,} current members ({db})", "p50": first * 1000,
+         "p95": first * 1000, "runs": 1, "baseline": "plain INSERT … SELECT", "ratio": first / base,
+         "note": f"{m['created']:,} bills ({m['created'] / first:,.0f} bills/s), goal < 60 s: "
+                 f"{'met' if first < 60 else 'NOT met'}; missing base {m['missing']:,}, not billable "
+                 f"{m['skipped']:,}; inside execute(): INSERT {split['insert_s']:.1f} s, SELECT {split['read_s']:.1f} s "
+                 f"(SQLite computes a SELECT's rows as they are fetched: in the rest), rest "
+                 f"{first - split['read_s'] - split['insert_s']:.1f} s; load {m['load']['first']}"},
+        {"name": f"1M: do_generate_bills again, same month ({db}, idempotent re-run)", "p50": again * 1000,
+         "p95": again * 1000, "runs": 1, "baseline": "first run", "ratio": again / first,
+         "note": f"created {m['created_again']} (must be 0), existing {m['existing_again']:,}; load {m['load']['again']}"},
+    ]
+
+
+def million_build() -> None:
+    setup_django()
+    sys.path.insert(0, os.path.dirname(__file__))
+    from dues_million import multiply
+
+    from dangjian.core.models import User
+
+    bases = give_bases(User.objects.get(username="demo-admin"), sample=0)
+    out = multiply(MILLION_FACTOR)
+    out["bases_given"] = bases["bulk"]
+    emit(out)
+
+
+def _load() -> str:
+    return "{:.1f}/{:.1f}/{:.1f}".format(*os.getloadavg())
+
+
+def million_measure() -> None:
+    """Baseline, then the month's generation and its re-run, in one process; the month's bills are
+    deleted before and after (not timed), so the cached database holds none."""
+    setup_django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from dangjian.members import CURRENT_STATUSES
+
+    this = _this_month()
+    ops = connection.ops
+
+    def clear() -> None:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM dues_bill WHERE month = %s", [ops.adapt_datefield_value(this)])
+            if connection.vendor == "postgresql":
+                cur.execute("VACUUM ANALYZE dues_bill")
+            else:
+                cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    clear()
+    statuses = list(CURRENT_STATUSES)
+    load: dict[str, str] = {}
+    placeholders = ", ".join(["%s"] * len(statuses))
+    baseline_sql = (
+        "INSERT INTO dues_bill (member_id, organization_id, org_path, month, category, base_cents, amount_cents, "  # noqa: S608
+        "basis, relief_id, status, created_at) SELECT id, organization_id, org_path, %s, 'in_service', 510000, "
+        f"7650, 'baseline', NULL, 'due', %s FROM members_member WHERE status IN ({placeholders}) "
+        "ON CONFLICT (member_id, month) DO NOTHING")
+    def baseline() -> tuple[float, int]:
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(baseline_sql, [ops.adapt_datefield_value(this),
+                                       ops.adapt_datetimefield_value(timezone.now()), *statuses])
+            rows = cur.rowcount
+        secs = time.perf_counter() - t
+        clear()
+        return secs, rows
+
+    index_ab: dict[str, list[float]] = {"former": [], "now": []}
+    if INDEX_AB:  # the plain insert with the four indexes migration 0006 dropped, interleaved
+        for _round in range(2):
+            with connection.cursor() as cur:
+                for sql in FORMER_INDEXES:
+                    cur.execute(sql)
+            index_ab["former"].append(baseline()[0])
+            with connection.cursor() as cur:
+                for name in ("dues_bill_former_member", "dues_bill_former_month_status", "dues_bill_former_payment",
+                             "dues_bill_former_relief"):
+                    cur.execute(f"DROP INDEX {name}")
+            index_ab["now"].append(baseline()[0])
+    load["baseline"] = _load()
+    baseline_s, baseline_rows = baseline()
+
+    split = {"read_s": 0.0, "insert_s": 0.0}
+
+    def timing(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            split["insert_s" if sql.lstrip().upper().startswith("INSERT") else "read_s"] += time.perf_counter() - t0
+
+    load["first"] = _load()
+    with connection.execute_wrapper(timing):
+        first_s, res = time_generation(this)
+    load["again"] = _load()
+    again_s, res2 = time_generation(this)
+    members = _members_total()
+    clear()
+    emit({"members": members, "baseline_s": baseline_s, "baseline_rows": baseline_rows, "first_s": first_s,
+          "created": res.created, "missing": res.missing_base, "skipped": res.not_billable,  # type: ignore[attr-defined]
+          "again_s": again_s, "created_again": res2.created, "existing_again": res2.existing,  # type: ignore[attr-defined]
+          "split": split, "load": load, "index_ab": index_ab})
+
+
 if __name__ == "__main__":
-    if "--pg-child" in sys.argv:
+    if "--million-build" in sys.argv:
+        million_build()
+    elif "--million-measure" in sys.argv:
+        million_measure()
+    elif "--pg-child" in sys.argv:
         pg_child()
     else:
         main()

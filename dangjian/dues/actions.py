@@ -8,7 +8,6 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,20 +31,20 @@ from dangjian.dues import (
     ReliefStatus,
 )
 from dangjian.dues.billing import (
+    BILL_COLUMNS,
     add_months,
     bases_by_member,
     bill_amount,
     current_month,
     is_billable,
+    month_bill_rows,
     month_start,
     months_between,
-    reliefs_by_member,
 )
 from dangjian.dues.calc import MAX_CENTS, calculate, cents_to_yuan
 from dangjian.dues.config import get_config
 from dangjian.dues.gateways import BadNotification, GatewayError, TradeState
 from dangjian.dues.models import Bill, DuesBase, DuesRelief, Payment, PaymentNotification
-from dangjian.dues.rules import get_rules
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 
@@ -353,43 +352,13 @@ def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str 
     month = month_start(month)
     if acting_user is not None:
         require(acting_user, PERM_MANAGE, org_path or "")
-    members = Member.objects.filter(status__in=list(CURRENT_STATUSES))
-    if org_path:
-        members = members.filter(org_path__startswith=org_path)
     created = existing = missing = skipped = 0
-    last_pk = 0
-    rules = get_rules()
-    ops = connection.ops
-    db_month, db_now = ops.adapt_datefield_value(month), ops.adapt_datetimefield_value(timezone.now())
-    while True:
-        # Plain rows, not (deferred) model instances: building 1,000,000 of those is most of the
-        # time; bases and reliefs are read only for members still without this month's bill.
-        batch = [SimpleNamespace(**row) for row in members.filter(pk__gt=last_pk).order_by("pk").values(
-            "pk", "status", "category", "join_date", "organization_id", "org_path")[:chunk]]
-        if not batch:
-            break
-        last_pk = batch[-1].pk
-        have = set(Bill.objects.filter(member_id__gte=batch[0].pk, member_id__lte=last_pk, month=month)
-                   .values_list("member_id", flat=True))  # a range: the batch is in id order
-        todo = [m for m in batch if m.pk not in have]
-        existing += len(batch) - len(todo)
-        ids = [m.pk for m in todo]
-        bases = bases_by_member(ids, month.year) if ids else {}
-        reliefs = reliefs_by_member(ids, month) if ids else {}
-        new: list[tuple[Any, ...]] = []
-        for member in todo:
-            if not is_billable(member, month):
-                skipped += 1
-                continue
-            amount = bill_amount(member, month, bases.get(member.pk, []), reliefs.get(member.pk, []), rules)
-            if amount is None:
-                missing += 1
-                continue
-            new.append((member.pk, member.organization_id, member.org_path, db_month, amount.category,
-                        amount.base_cents, amount.amount_cents, amount.basis,
-                        amount.relief.pk if amount.relief else None, amount.status, db_now))
-        if new:
-            created += _insert_bills(new)
+    for part in month_bill_rows(month, org_path=org_path, chunk=chunk):
+        existing += part.existing
+        missing += part.missing_base
+        skipped += part.not_billable
+        if part.rows:
+            created += _insert_bills(part.rows)
     result = GenerationResult(month, created, existing, missing, skipped)
     if created:
         with transaction.atomic():
@@ -397,10 +366,6 @@ def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str 
                          after={"month": month.isoformat(), "created": created, "missing_base": missing},
                          org_path=org_path)
     return result
-
-
-_BILL_COLUMNS = ("member_id", "organization_id", "org_path", "month", "category", "base_cents", "amount_cents",
-                 "basis", "relief_id", "status", "created_at")
 
 
 _BILL_PG_TYPES = ("bigint", "bigint", "varchar", "date", "varchar", "bigint", "bigint", "varchar", "bigint", "varchar",
@@ -414,8 +379,8 @@ def _insert_bills(rows: list[tuple[Any, ...]], *, per_statement: int = 1000) -> 
     instances, no per-field preparation, one round trip per 1,000 rows; the count is exact — rows
     made meanwhile by a payment are skipped and not counted."""
     table = connection.ops.quote_name(Bill._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _BILL_COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(_BILL_COLUMNS)) + ")"
+    columns = ", ".join(connection.ops.quote_name(c) for c in BILL_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(BILL_COLUMNS)) + ")"
     count = 0
     if connection.vendor == "postgresql":
         # One statement per chunk with 11 array parameters: psycopg parses a query's placeholders

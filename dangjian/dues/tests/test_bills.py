@@ -95,3 +95,30 @@ def test_reduction_lowers_the_amount(tree, users, this_month):
     do_decide_relief(relief, approve=True, acting_user=users.admin)
     do_generate_bills(this_month)
     assert Bill.objects.get(member=tree.alice, month=this_month).amount_cents == 1000
+
+
+def test_generation_in_chunks_is_exact_and_every_amount_is_the_calculation(
+        tree, users, root_user, this_month, django_assert_max_num_queries):
+    """Chunks of two members, one bill already made (by a payment, say) in the middle: the counts
+    are exact, each bill's amount is ``calculate``'s for that member's own base (the calculation is
+    remembered per base within a run: two bases, two amounts), and the queries are per chunk, not
+    per member."""
+    from dangjian.dues.calc import calculate
+
+    give_base(tree.alice, 510000, acting_user=users.secretary)
+    give_base(tree.carol, 300000, acting_user=users.admin)
+    students = [make_member(tree.branch_a2, f"学生{i}", acting_user=root_user, category="student") for i in range(3)]
+    do_generate_bills(this_month, org_path=tree.branch_a2.path)  # carol and the students first
+    Bill.objects.filter(member=students[1], month=this_month).delete()
+    before = set(Bill.objects.filter(month=this_month).values_list("member_id", flat=True))
+    assert tree.carol.pk in before and students[1].pk not in before
+    # 7 current members in chunks of 2: 4 chunks of ≤ 5 statements each, the audit event, the end
+    with django_assert_max_num_queries(4 * 5 + 6):
+        result = do_generate_bills(this_month, chunk=2)
+    assert (result.created, result.existing, result.missing_base) == (2, 3, 2)  # alice, students[1]; bob, dave
+    amounts = dict(Bill.objects.filter(month=this_month).values_list("member_id", "amount_cents"))
+    assert amounts[tree.alice.pk] == calculate("in_service", 510000).amount_cents == 7650
+    assert amounts[tree.carol.pk] == calculate("in_service", 300000).amount_cents == 1500
+    flat = calculate("student", None).amount_cents
+    assert [amounts[s.pk] for s in students] == [flat, flat, flat]
+    assert do_generate_bills(this_month, chunk=2).created == 0
