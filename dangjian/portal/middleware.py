@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 
 from dangjian.portal import cache as page_cache
@@ -77,9 +78,7 @@ def _get_token(request: HttpRequest) -> str:
         secret = _random_string(size, chars)
         request.META["CSRF_COOKIE"] = secret
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask = _random_string(size, chars)
-    index, n = _CHAR_INDEX, len(chars)
-    return mask + "".join(chars[(index[x] + index[y]) % n] for x, y in zip(secret, mask, strict=True))
+    return _mask(secret)
 
 
 def _language(request: HttpRequest) -> str | None:
@@ -100,10 +99,9 @@ def _headers_key(request: HttpRequest, key: str) -> str:
     return key.replace(":page:", ":headers:", 1) + (":s" if request.is_secure() else ":p")
 
 
-def _stored(request: HttpRequest, key: str) -> tuple[Any, dict[str, str]] | None:
+def _stored(key: str, headers_key: str) -> tuple[Any, dict[str, str]] | None:
     """The page entry and the captured headers for ``key``: the per-process copy while it is
     fresh, else both from the shared cache (None unless both are there)."""
-    headers_key = _headers_key(request, key)
     local = _LOCAL.get(headers_key)
     if local is not None and local[2] >= time.monotonic():
         return local[0], local[1]
@@ -161,7 +159,7 @@ class PortalPageCacheMiddleware:
         return response
 
     def _hit(self, request: HttpRequest, key: str) -> HttpResponse | None:
-        found = _stored(request, key)
+        found = _stored(key, _headers_key(request, key))
         if found is None:
             return None
         entry, headers = found
@@ -189,10 +187,16 @@ class PortalFront:
     """The same hits, answered in front of Django's request handler (``dangjian/wsgi.py`` wraps the
     WSGI application in it). A hit needs no database, URL routing or middleware, so it skips the
     handler's work around a request too (the request signals closing old database connections on
-    every configured database, the response's close signal, the middleware wrappers): what is
-    left is the key, the stored body and headers, the visitor's CSRF token and cookie (Django's
-    own ``CsrfViewMiddleware`` code) and the view count. Anything that is not a hit goes to the
-    application unchanged. ASGI and the test client are served by the middleware above."""
+    every configured database, the response's close signal, the middleware wrappers).
+
+    The first request for a given host, path, query, scheme, language and font size goes through
+    Django's own request object and the middleware's ``key_for`` (host validation, anonymity,
+    eligibility); what it gives, the page key without the publish generation, is remembered per
+    process for those raw values (``_KEYS``), so later hits build no request object. Every hit
+    still reads the current generation, the visitor's cookies (a session or messages cookie, or
+    ``?lang=``, go to Django), and gets its own CSRF token and cookie made by Django's rules
+    (``_csrf_secret``, ``_csrf_cookie``). Anything that is not a hit goes to the application
+    unchanged. ASGI and the test client are served by the middleware above."""
 
     def __init__(self, application: Callable[..., Any]) -> None:
         self.application = application
@@ -216,29 +220,144 @@ class PortalFront:
         return [body]
 
     def _answer(self, page: PortalPageCacheMiddleware, environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
-        from django.core.exceptions import DisallowedHost
-        from django.core.handlers.wsgi import WSGIRequest
-        from django.http.response import HttpResponseBase
+        from django.http.cookie import parse_cookie
 
-        request = WSGIRequest(environ.copy())  # it rewrites PATH_INFO in its META (the environ)
-        try:
-            key = page.key_for(request)
-        except DisallowedHost:  # the application answers it (400), as for any other page
+        raw_cookie = environ.get("HTTP_COOKIE", "")
+        cookies = parse_cookie(raw_cookie) if raw_cookie else {}
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
             return None
-        found = _stored(request, key) if key is not None else None
+        signature = _signature(environ, cookies)
+        if signature is None:
+            return None
+        known = _KEYS.get(signature)
+        if known is None:
+            known = _learn(page, environ, signature)
+            if known is None:
+                return None
+        rest, secure = known
+        if page_cache.page_cache_seconds() <= 0:
+            return None
+        key = f"dangjian:portal:{page_cache.generation()}:page:{rest}"
+        found = _stored(key, key.replace(":page:", ":headers:", 1) + (":s" if secure else ":p"))
         if found is None:
             return None
         entry, stored = found
-        page.csrf.process_request(request)
-        token = _get_token(request)
+        secret = _csrf_secret(cookies.get(settings.CSRF_COOKIE_NAME))
+        token = _mask(secret)
         parts = _body_parts(entry)
         body = parts[0] + b"".join(token.encode("ascii") + part for part in parts[1:])
-        cookies = HttpResponseBase()
-        page.csrf.process_response(request, cookies)  # Django's CSRF cookie, as the middleware sets it
-        headers = [*stored.items(), ("Content-Length", str(len(body))),
-                   *(("Set-Cookie", c.output(header="")) for c in cookies.cookies.values())]
-        _count(entry, request)
+        headers = [*stored.items(), ("Content-Length", str(len(body))), ("Set-Cookie", _csrf_cookie(secret))]
+        if len(entry) > 2 and entry[2]:
+            from dangjian.portal.stats import record_view
+
+            record_view(entry[2], _Visit(environ))
         return headers, body
+
+
+#: Per process: the raw values of a request (``_signature``) → (the page key after the publish
+#: generation, whether Django saw the request as secure). Only requests the middleware's
+#: ``key_for`` accepted are remembered, so a host that is not allowed never gets here.
+_KEYS: dict[tuple[Any, ...], tuple[str, bool]] = {}
+_KEYS_MAX = 4096
+
+
+def _signature(environ: dict[str, Any], cookies: dict[str, str]) -> tuple[Any, ...] | None:
+    """Everything of the raw request that ``key_for`` and the page key depend on."""
+    query = environ.get("QUERY_STRING", "")
+    if "lang=" in query:
+        return None
+    language = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if language not in _supported():
+        language = settings.LANGUAGE_CODE
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    forwarded_host = environ.get("HTTP_X_FORWARDED_HOST") if settings.USE_X_FORWARDED_HOST else None
+    return (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), forwarded_host,
+            environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO"), query, environ.get("wsgi.url_scheme"),
+            environ.get(proxy[0]) if proxy else None, language, cookies.get("large_font") == "1")
+
+
+def _learn(page: PortalPageCacheMiddleware, environ: dict[str, Any], signature: tuple[Any, ...]) -> tuple[str, bool] | None:
+    """The key of this kind of request, worked out by Django's request object and ``key_for``."""
+    from django.core.exceptions import DisallowedHost
+    from django.core.handlers.wsgi import WSGIRequest
+
+    request = WSGIRequest(environ.copy())  # it rewrites PATH_INFO in its META (the environ)
+    try:
+        key = page.key_for(request)
+    except DisallowedHost:  # the application answers it (400), as for any other page
+        return None
+    if key is None:
+        return None
+    known = (key.split(":page:", 1)[1], request.is_secure())
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[signature] = known
+    return known
+
+
+def _csrf_secret(cookie: str | None) -> str:
+    """The visitor's CSRF secret from their cookie by ``CsrfViewMiddleware``'s rules (a masked
+    64-character value is unmasked; a malformed one is replaced), else a new one."""
+    from django.middleware import csrf
+
+    if cookie:
+        try:
+            csrf._check_token_format(cookie)  # type: ignore[attr-defined]
+        except csrf.InvalidTokenFormat:
+            cookie = None
+        else:
+            if len(cookie) == csrf.CSRF_TOKEN_LENGTH:
+                cookie = csrf._unmask_cipher_token(cookie)  # type: ignore[attr-defined]
+    return cookie or _random_string(csrf.CSRF_SECRET_LENGTH, csrf.CSRF_ALLOWED_CHARS)
+
+
+def _mask(secret: str) -> str:
+    """A masked token for ``secret``, as ``csrf.get_token`` gives (a new mask every time)."""
+    from django.middleware import csrf
+
+    chars, size = csrf.CSRF_ALLOWED_CHARS, csrf.CSRF_SECRET_LENGTH
+    mask = _random_string(size, chars)
+    index, n = _CHAR_INDEX, len(chars)
+    return mask + "".join(chars[(index[x] + index[y]) % n] for x, y in zip(secret, mask, strict=True))
+
+
+_COOKIE_VALUE = "0" * 32
+_cookie_memo: tuple[int, str] = (-1, "")
+
+
+def _csrf_cookie(secret: str) -> str:
+    """The Set-Cookie value ``CsrfViewMiddleware`` sends for ``secret``: made by Django's own
+    ``set_cookie`` with the CSRF settings once a second (the expiry date moves), the value put in."""
+    global _cookie_memo
+    second = int(time.time())
+    if _cookie_memo[0] != second:
+        from django.http.response import HttpResponseBase
+
+        response = HttpResponseBase()
+        response.set_cookie(settings.CSRF_COOKIE_NAME, _COOKIE_VALUE, max_age=settings.CSRF_COOKIE_AGE,
+                            domain=settings.CSRF_COOKIE_DOMAIN, path=settings.CSRF_COOKIE_PATH,
+                            secure=settings.CSRF_COOKIE_SECURE, httponly=settings.CSRF_COOKIE_HTTPONLY,
+                            samesite=settings.CSRF_COOKIE_SAMESITE)
+        _cookie_memo = (second, response.cookies[settings.CSRF_COOKIE_NAME].output(header=""))
+    return _cookie_memo[1].replace(f"={_COOKIE_VALUE}", f"={secret}", 1)
+
+
+class _Visit:
+    """What view counting reads of a request (``stats.channel_of``): the query and the headers."""
+
+    __slots__ = ("META", "_get")
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.META = environ
+        self._get: Any = None
+
+    @property
+    def GET(self) -> Any:  # noqa: N802 - the name HttpRequest uses
+        if self._get is None:
+            from django.http import QueryDict
+
+            self._get = QueryDict(self.META.get("QUERY_STRING", ""))
+        return self._get
 
 
 _PARTS: dict[int, tuple[Any, list[bytes]]] = {}
@@ -254,3 +373,11 @@ def _body_parts(entry: Any) -> list[bytes]:
         _PARTS.clear()
     _PARTS[id(entry)] = (entry, parts)
     return parts
+
+
+def _forget_keys(**kwargs: Any) -> None:
+    """A settings change (tests) may change hosts, languages or cookie names: learn keys again."""
+    _KEYS.clear()
+
+
+setting_changed.connect(_forget_keys)

@@ -253,3 +253,48 @@ def test_front_hits_are_counted(portal: Any, django_capture_on_commit_callbacks:
     with django_capture_on_commit_callbacks(execute=True):
         do_flush_view_counts()
     assert PageViewCount.objects.get(page_id=article.pk, channel="weibo").views == 3
+
+
+def _cookie_attrs(header: str) -> dict[str, str]:
+    from http.cookies import SimpleCookie
+
+    morsel = next(iter(SimpleCookie(header.strip()).values()))
+    return {k: str(v) for k, v in morsel.items() if v and k != "expires"}
+
+
+def test_the_front_follows_djangos_csrf_cookie_rules(portal: Any, settings: Any) -> None:
+    from django.middleware.csrf import _mask_cipher_secret, _unmask_cipher_token  # type: ignore[attr-defined]
+
+    from dangjian.portal.middleware import PortalFront
+
+    article = published_article(portal.news, "令牌规则", acting_user=portal.root)
+    chain = Client().get(article.url)
+    chain_cookie = chain.cookies["csrftoken"]
+    front = PortalFront(_Django())
+    _s, headers, _b = _call(front, _environ(article.url))
+    set_cookie = next(v for k, v in headers if k == "Set-Cookie")
+    # the same attributes as the cookie Django's middleware sets (path, max-age, SameSite …)
+    assert _cookie_attrs(set_cookie) == {k: str(v) for k, v in chain_cookie.items() if v and k != "expires"}
+    secret = "a" * 32
+    masked = _mask_cipher_secret(secret)  # a 64-character (masked) cookie is unmasked
+    body = _call(front, _environ(article.url, cookie=f"csrftoken={masked}"))[2]
+    assert _unmask_cipher_token(_token(body)) == secret
+    status, headers, body = _call(front, _environ(article.url, cookie="csrftoken=not-a-token!"))
+    fresh = next(v for k, v in headers if k == "Set-Cookie").strip().split(";", 1)[0].split("=", 1)[1]
+    assert status == "200 OK" and len(fresh) == 32 and _unmask_cipher_token(_token(body)) == fresh
+
+
+def test_what_the_front_learned_is_forgotten_when_settings_change(portal: Any, settings: Any) -> None:
+    from dangjian.portal.middleware import PortalFront
+
+    article = published_article(portal.news, "设置变化", acting_user=portal.root)
+    Client().get(article.url)
+    Client().get(article.url)
+    django = _Django()
+    front = PortalFront(django)
+    assert _call(front, _environ(article.url))[0] == "200 OK"  # learned for this host
+    settings.ALLOWED_HOSTS = ["portal.example"]
+    assert _call(front, _environ(article.url))[0].startswith("418")  # the host is checked again: not allowed
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.PORTAL_PAGE_CACHE_SECONDS = 0
+    assert _call(front, _environ(article.url))[0].startswith("418")
