@@ -120,6 +120,7 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
         "can_hold_accountable": rules.can_hold_accountable(user, case) and bool(accountability_grounds(case)),
         "accountability": list(case.accountability.all()) if rules.can_hold_accountable(user, case) else [],
         "voices": _voices(case),
+        "public_responses": _public_responses(case),
     }
     departments = departments_for(user, "cases.assign").filter(is_active=True)
     defaults = {
@@ -131,6 +132,19 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
     defaults.update(forms_ or {})
     ctx["forms"] = defaults
     return ctx
+
+
+def _public_responses(case: Case) -> dict[str, Any] | None:
+    """The public's published responses on the case's matter page (S3), with the page's address;
+    None when the case is not public."""
+    from dangjian.cases.disclosure import KIND, public_cases
+    from dangjian.core.hooks import matter_responses
+    from dangjian.core.ui import safe_reverse
+
+    if not public_cases().filter(pk=case.pk).exists():
+        return None
+    return {"url": safe_reverse("portal:matter", KIND, case.number),
+            "items": matter_responses(KIND, case.number)}
 
 
 def _voices(case: Case) -> list[Any]:

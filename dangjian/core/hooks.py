@@ -218,6 +218,22 @@ def matter_source(kind: str) -> MatterSource | None:
     return _matter_sources.get(kind)
 
 
+_matter_response_readers: list[Callable[[str, str], list[dict[str, Any]]]] = []
+
+
+def register_matter_responses(reader: Callable[[str, str], list[dict[str, Any]]]) -> None:
+    """The module that takes the public's responses on matter pages (the portal) says how to read
+    the published ones: ``reader(kind, ref)`` → ``[{"id", "name", "body", "created_at", "answer",
+    "answered_at"}]``, oldest first. The owning module shows them to its staff (a case's page)."""
+    if reader not in _matter_response_readers:
+        _matter_response_readers.append(reader)
+
+
+def matter_responses(kind: str, ref: str) -> list[dict[str, Any]]:
+    """The published responses of the public on matter ``kind``/``ref`` (none without a reader)."""
+    return [r for reader in _matter_response_readers for r in reader(kind, ref)]
+
+
 def matter_response_published(kind: str, ref: str, response: dict[str, Any]) -> None:
     """Tell the source of matter ``kind`` that a response of the public was published (after the
     commit of the caller's transaction). A source that raises is logged and skipped."""

@@ -29,3 +29,7 @@ class PortalConfig(AppConfig):
         from dangjian.portal.actions import do_sync_editor_groups
 
         register_role_listener(do_sync_editor_groups)
+        from dangjian.core.hooks import register_matter_responses
+        from dangjian.portal.selectors import response_rows
+
+        register_matter_responses(response_rows)  # the owning module shows them to its staff

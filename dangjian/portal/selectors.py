@@ -96,6 +96,12 @@ def published_responses(kind: str, ref: str) -> list[PublicComment]:
                 .order_by("created_at", "pk")[:200])
 
 
+def response_rows(kind: str, ref: str) -> list[dict[str, Any]]:
+    """``published_responses`` as plain rows for the owning module (``core.hooks.matter_responses``)."""
+    return [{"id": c.pk, "name": c.name, "body": c.body, "created_at": c.created_at, "answer": c.answer,
+             "answered_at": c.answered_at} for c in published_responses(kind, ref)]
+
+
 # --- moderation (staff) ---------------------------------------------------------------------
 
 

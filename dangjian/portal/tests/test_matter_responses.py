@@ -174,3 +174,18 @@ def test_candidate_notice_response_goes_to_the_branchs_moderators(client: Any, t
     assert client.post(matter_url, {"body": "该同志群众评价很好。"}).status_code == 302
     response = PublicComment.objects.get()
     assert response.matter_kind == "candidate-notice" and response.org_path == f.organization.path
+
+
+def test_the_case_page_shows_its_published_responses_to_the_handlers(
+        client: Any, lane: Any, mods: Any, django_capture_on_commit_callbacks: Any) -> None:  # noqa: F811
+    target = matter_target(public_matter("case", lane.case.number))
+    published = do_submit_comment(target, {"name": "老王", "body": "路灯还是不亮。"})
+    do_submit_comment(target, {"name": "小李", "body": "尚在审核的回应"})
+    with django_capture_on_commit_callbacks(execute=True):
+        do_moderate_comment(published, CommentStatus.APPROVED, acting_user=mods.county)
+    do_answer_comment(published, "明晚前修好。", acting_user=mods.county)
+    client.force_login(lane.handler)
+    html = client.get(reverse("cases:detail", args=[lane.case.pk])).content.decode()
+    assert 'id="public-responses"' in html and f'href="{url(lane.case)}"' in html
+    assert "路灯还是不亮。" in html and "明晚前修好。" in html and "老王" in html
+    assert "尚在审核的回应" not in html  # only what the moderators published
