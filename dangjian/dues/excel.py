@@ -179,9 +179,9 @@ def bases_template() -> bytes:
     return out.getvalue()
 
 
-def ledger_workbook(ledger: Ledger) -> bytes:
+def ledger_workbook(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
     """The branch ledger as a workbook: amounts in yuan as numbers with two decimals, a total row
-    equal to the screen's."""
+    equal to the screen's; below it, as on the page, a branch's floating guests (not in the totals)."""
     wb = Workbook()
     ws = wb.active
     ws.title = f"{ledger.month:%Y-%m}"
@@ -201,6 +201,13 @@ def ledger_workbook(ledger: Ledger) -> bytes:
     for col in ("C", "E", "G"):
         for cell in ws[col][2:]:
             cell.number_format = "0.00"
+    if guests:
+        ws.append([])
+        ws.append([_("Floating members hosted here"), _("Not counted in the amounts above: their bills belong to "
+                                                        "their home branches.")])
+        ws.append([_("Name"), _("Home branch"), f"{ledger.month:%Y-%m}", _("Amount (yuan)"), _("Paid where")])
+        for guest in guests:
+            ws.append(guest.export_cells())
     ws.column_dimensions["A"].width = 30
     out = io.BytesIO()
     wb.save(out)

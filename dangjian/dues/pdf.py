@@ -10,14 +10,16 @@ from django.utils import timezone
 from dangjian.dues.selectors import Ledger
 
 
-def ledger_html(ledger: Ledger) -> str:
-    return render_to_string("dues/ledger_pdf.html", {"ledger": ledger, "printed": timezone.localdate()})
+def ledger_html(ledger: Ledger, guests: list[Any] | None = None) -> str:
+    return render_to_string("dues/ledger_pdf.html", {
+        "ledger": ledger, "printed": timezone.localdate(),
+        "guests": [g.export_cells() for g in guests or []]})
 
 
-def ledger_pdf(ledger: Ledger) -> bytes:
+def ledger_pdf(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=ledger_html(ledger)).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=ledger_html(ledger, guests)).write_pdf()  # type: ignore[no-any-return]
 
 
 # --- public notice and hand-overs (duesfx) ------------------------------------------------------

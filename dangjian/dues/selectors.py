@@ -434,6 +434,18 @@ class GuestBill:
     def home_name(self) -> str:
         return self.member.organization.name
 
+    def export_cells(self) -> list[str]:
+        """Name, home branch, the month's bill state, amount, where it was paid: as on the page."""
+        from django.utils.translation import gettext as _
+
+        bill = self.bill
+        if bill is None:
+            return [self.member.person.name, self.home_name, _("No bill"), "—", "—"]
+        where = "—"
+        if bill.status == BillStatus.PAID:
+            where = _("Paid here") if self.paid_here else _("Paid elsewhere (home branch)")
+        return [self.member.person.name, self.home_name, str(bill.get_status_display()), bill.amount_yuan, where]
+
 
 def hosted_guest_bills(org: Organization, month: dt.date, *, limit: int = 500) -> list[GuestBill]:
     """Members whose floating certificate in force names ``org`` as host, with their bill of

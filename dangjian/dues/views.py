@@ -343,12 +343,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
     org, month = _org_and_month(request)
     data = branch_month_ledger(request.user, org, month)
     if request.GET.get("export") == "xlsx":
-        response = HttpResponse(ledger_workbook(data),
+        response = HttpResponse(ledger_workbook(data, _hosted_guests(org, month)),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.xlsx"'
         return response
     if request.GET.get("export") == "pdf":
-        response = HttpResponse(ledger_pdf(data), content_type="application/pdf")
+        response = HttpResponse(ledger_pdf(data, _hosted_guests(org, month)), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.pdf"'
         return response
     # The page's ids first (sorting ≈30,000 narrow rows), then only those 25 payments with their members.

@@ -84,3 +84,33 @@ def test_guest_without_a_bill_and_committee_ledgers(client, tree, users, root_us
     FloatingCertificate.objects.filter(member=tree.carol).update(issued_on=dt.date(1999, 12, 1),
                                                                 expires_on=dt.date(2000, 1, 1))
     assert 'id="hosted-guests"' not in ledger_of(client, tree.branch_b1, this_month)
+
+
+def test_host_ledger_exports_list_the_guests_outside_the_totals(client, tree, users, root_user, this_month,
+                                                                floating):  # noqa: F811
+    import io
+
+    from openpyxl import load_workbook
+
+    from dangjian.dues.pdf import ledger_html
+    from dangjian.dues.selectors import branch_month_ledger
+
+    host_secretary = floating
+    give_base(tree.dave, 300000, acting_user=users.admin)
+    do_generate_bills(this_month)
+    do_record_offline_payment(tree.alice, months=[this_month], channel="cash", acting_user=host_secretary)
+    client.force_login(host_secretary)
+    url = reverse("dues:ledger") + f"?org={tree.branch_b1.pk}&month={this_month:%Y-%m}"
+    ws = load_workbook(io.BytesIO(client.get(url + "&export=xlsx").content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    total = next(r for r in rows if r[0] in ("Total", "合计"))
+    assert round(total[2] * 100) == 1500  # Alice's 76.50 is not in the host's total
+    alice = next(r for r in rows if r[0] == "张爱丽")
+    assert alice[1] == tree.branch_a1.name and alice[3] == "76.50" and alice[4] in ("Paid here", "在本支部缴纳")
+    assert rows.index(alice) > rows.index(total)
+    pdf = client.get(url + "&export=pdf")
+    assert pdf.content.startswith(b"%PDF-")
+    html = ledger_html(branch_month_ledger(host_secretary, tree.branch_b1, this_month),
+                       hosted_guest_bills(tree.branch_b1, this_month))
+    guests = html.split('id="pdf-guests"')[1]
+    assert "张爱丽" in guests and "76.50" in guests and 'id="pdf-total-due">15.00<' in html
