@@ -702,6 +702,9 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
         raise ValidationError({"reference": _("Give the bank transfer's reference number.")})
     voluntary = _check_voluntary(voluntary_cents)
     _lo, hi = payable_window()
+    from dangjian.dues.closing import close_superseded
+
+    close_superseded(member, months, acting_user=acting_user, for_staff=True)  # no second payment online
     with transaction.atomic():
         bills = _bills_for_payment(member, months, window=(dt.date(1900, 1, 1), hi))
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)

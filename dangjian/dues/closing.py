@@ -1,6 +1,6 @@
 """Closing unpaid online orders at the gateway (关单), so that a member cannot pay twice.
 
-Two occasions:
+Three occasions:
 
 - **Superseded** — the member (or a proxy) starts a new online payment for months an earlier,
   still unpaid order also covers: the earlier order is closed **inline**, before the new one is
@@ -8,6 +8,11 @@ Two occasions:
   was in fact paid (the payer paid while the new page loaded), the payment is applied through the
   same path as a notification and no new order is made (those months are settled). If the gateway
   cannot be reached, no new order is made either; the member is asked to try again.
+- **Recorded at the branch** — before a treasurer records a cash or bank payment of months an
+  unpaid online order covers, that order is closed the same way (inline, same timeout), so the
+  member cannot pay those months a second time online; if it turns out paid, nothing is recorded.
+  If the payment service cannot be reached, the cash is recorded all the same (the order expires
+  at the gateway; paid before that, it is flagged as a conflict for a refund).
 - **Expired** — an order unpaid ``ORDER_EXPIRE_MINUTES`` (30) after it was made is closed by the
   job ``dues.close_expired_orders`` (every 10 minutes, in the task worker). The order also carries
   that expiry to the gateway (``time_expire``), which refuses payment after it by itself.
@@ -90,10 +95,11 @@ def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
     return (CLOSED, payment) if payment.status not in _WAITING else (OPEN, payment)
 
 
-def close_superseded(member: Any, months: list[dt.date], *, acting_user: Any) -> None:
-    """Before a new online order for ``months``: close the member's unpaid online orders covering
-    any of them. Raises ValidationError (field ``months``) when one of them turns out paid, or
-    cannot be closed now — no new order is to be made then."""
+def close_superseded(member: Any, months: list[dt.date], *, acting_user: Any, for_staff: bool = False) -> None:
+    """Before a new online order for ``months``, or before the branch records a cash or bank
+    payment of them (``for_staff``): close the member's unpaid online orders covering any of them.
+    Raises ValidationError (field ``months``) when one of them turns out paid, or cannot be closed
+    now — no new order or payment is to be made then."""
     wanted = sorted({month_start(m) for m in months})
     if not wanted:
         return
@@ -105,14 +111,21 @@ def close_superseded(member: Any, months: list[dt.date], *, acting_user: Any) ->
         outcome, payment = do_close_payment(payment, reason="superseded", acting_user=acting_user, timeout=timeout)
         if outcome == PAID:
             paid.append(payment)
-        elif outcome == OPEN:
+        elif outcome == OPEN and not for_staff:
             raise ValidationError({"months": _(
                 "Your earlier order %(no)s for these months could not be closed at the payment service just "
                 "now. Try again in a minute, or finish paying that order.") % {"no": payment.out_trade_no}})
+        elif outcome == OPEN:
+            # cash in the treasurer's hand is recorded even with the payment service out of reach: the
+            # order expires at the gateway (time_expire), the job closes it, and should the member pay it
+            # first, the payment is flagged as a conflict for a refund
+            log.warning("recording a payment of %s with online order %s still open", member, payment.out_trade_no)
     if paid:
-        raise ValidationError({"months": _(
-            "Your earlier order for %(months)s has just been paid: those months are settled. Choose again "
-            "what is left to pay.") % {"months": ", ".join(p.months_label for p in paid)}})
+        message = (_("The member has just paid %(months)s online: those months are settled. Choose again what is "
+                     "left to record.") if for_staff else
+                   _("Your earlier order for %(months)s has just been paid: those months are settled. Choose again "
+                     "what is left to pay."))
+        raise ValidationError({"months": message % {"months": ", ".join(p.months_label for p in paid)}})
 
 
 def close_expired_orders(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:

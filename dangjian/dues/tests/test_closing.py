@@ -186,3 +186,32 @@ def test_api_second_order_closes_the_first_and_reports_the_race(client, tree, us
     assert third.status_code == 400 and third.json()["field"] == "months"
     assert Payment.objects.get(out_trade_no=second.json()["out_trade_no"]).status == PaymentStatus.PAID
     assert Payment.objects.count() == 2
+
+
+def test_recording_cash_closes_the_members_open_online_order(tree, users, this_month, alice_bill, wechat_sim):
+    from dangjian.dues.actions import do_record_offline_payment
+
+    online = start(tree, users, this_month)
+    cash = do_record_offline_payment(tree.alice, months=[this_month], channel="cash", acting_user=users.secretary)
+    assert Payment.objects.get(pk=online.pk).status == PaymentStatus.CLOSED
+    assert wechat_sim.order(online.out_trade_no).state == "CLOSED"
+    with pytest.raises(OrderClosed):  # the member's open cashier page can no longer pay the month
+        wechat_sim.pay(online.out_trade_no)
+    assert Bill.objects.get(pk=alice_bill.pk).payment_id == cash.pk and not cash.conflict
+
+
+def test_recording_cash_for_a_month_just_paid_online_records_nothing(tree, users, this_month, alice_bill,
+                                                                      wechat_sim):
+    from django.utils import translation
+
+    from dangjian.dues.actions import do_record_offline_payment
+
+    online = start(tree, users, this_month)
+    wechat_sim.pay(online.out_trade_no, notify=False)  # paid at the gateway; the notification is late
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
+        do_record_offline_payment(tree.alice, months=[this_month], channel="cash", acting_user=users.secretary)
+    with translation.override("en"):
+        assert "just paid" in exc.value.message_dict["months"][0]
+    assert Payment.objects.get(pk=online.pk).status == PaymentStatus.PAID  # applied from the gateway's answer
+    assert Payment.objects.filter(member=tree.alice, channel="cash").count() == 0
+    assert Bill.objects.get(pk=alice_bill.pk).payment_id == online.pk
