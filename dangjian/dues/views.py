@@ -288,14 +288,20 @@ def receipt(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     payment = access_payment(request.user, out_trade_no)
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
         return redirect("dues:pay", out_trade_no=payment.out_trade_no)
+    from dangjian.dues import RefundStatus
+
+    # at most one refund of a payment is processing, and a new attempt needs none processing: the
+    # latest refund tells whether one is in progress
+    refund = _latest_refund(payment)
+    manages = in_scope(request.user, PERM_MANAGE, payment.org_path)
     return render(request, "dues/receipt.html", {
         "payment": payment,
         "bills": payment.paid_bills.order_by("month") if payment.status == PaymentStatus.PAID
         else payment.bills.order_by("month"),
-        "can_refund": payment.status == PaymentStatus.PAID and in_scope(request.user, PERM_MANAGE, payment.org_path)
-        and not _refund_in_progress(payment),
-        "can_check_refund": in_scope(request.user, PERM_MANAGE, payment.org_path),
-        "refund": _latest_refund(payment),
+        "can_refund": payment.status == PaymentStatus.PAID and manages
+        and not (refund is not None and refund.status == RefundStatus.PROCESSING),
+        "can_check_refund": manages,
+        "refund": refund,
     })
 
 
@@ -304,7 +310,11 @@ def receipt(request: HttpRequest, out_trade_no: str) -> HttpResponse:
 def notify_wechat(request: HttpRequest) -> HttpResponse:
     """WeChat Pay's asynchronous notification (signed; no session)."""
     body = request.body.decode("utf-8", errors="replace")
-    status, outcome = do_handle_gateway_notification("wechat", notification_headers(request.META), body)
+    return _wechat_answer(*do_handle_gateway_notification("wechat", notification_headers(request.META), body))
+
+
+def _wechat_answer(status: int, outcome: str) -> HttpResponse:
+    """What WeChat Pay expects back from a notification URL: SUCCESS, or FAIL with a message."""
     payload = {"code": "SUCCESS"} if status == 200 else {"code": "FAIL", "message": outcome}
     return HttpResponse(json.dumps(payload), status=status, content_type="application/json")
 
@@ -777,13 +787,6 @@ def _latest_refund(payment: Any) -> Any:
     return DuesRefund.objects.filter(payment=payment).order_by("-requested_at", "-pk").first()
 
 
-def _refund_in_progress(payment: Any) -> bool:
-    from dangjian.dues import RefundStatus
-    from dangjian.dues.models import DuesRefund
-
-    return DuesRefund.objects.filter(payment=payment, status=RefundStatus.PROCESSING).exists()
-
-
 @csrf_exempt
 @require_POST
 def notify_wechat_refund(request: HttpRequest) -> HttpResponse:
@@ -791,9 +794,7 @@ def notify_wechat_refund(request: HttpRequest) -> HttpResponse:
     from dangjian.dues.refunds import do_handle_refund_notification
 
     body = request.body.decode("utf-8", errors="replace")
-    status, outcome = do_handle_refund_notification("wechat", notification_headers(request.META), body)
-    payload = {"code": "SUCCESS"} if status == 200 else {"code": "FAIL", "message": outcome}
-    return HttpResponse(json.dumps(payload), status=status, content_type="application/json")
+    return _wechat_answer(*do_handle_refund_notification("wechat", notification_headers(request.META), body))
 
 
 @login_required

@@ -159,17 +159,7 @@ class WeChatPayGateway:
         """A ``REFUND.SUCCESS`` / ``REFUND.ABNORMAL`` / ``REFUND.CLOSED`` notification: verify the
         platform signature, decrypt the resource, check the merchant and that the event type and
         the refund state agree. Raises ``BadNotification`` otherwise."""
-        try:
-            data = self.client.callback(headers=headers, body=body)
-        except Exception as exc:  # unsupported signature type or algorithm
-            raise BadNotification(str(exc)) from None
-        if not data:
-            raise BadNotification("signature or decryption failed")
-        resource = data.get("resource")
-        if not isinstance(resource, dict):
-            raise BadNotification("no resource")
-        if str(resource.get("mchid", self.mchid)) != self.mchid:
-            raise BadNotification("notification for another merchant")
+        data, resource = self._verified(headers, body)
         result = self._refund(resource)
         event = str(data.get("event_type", ""))
         if event not in ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED") or event != f"REFUND.{result.status}":
@@ -195,9 +185,9 @@ class WeChatPayGateway:
 
     # --- notifications --------------------------------------------------------------------------
 
-    def parse_notification(self, headers: dict[str, str], body: str) -> TradeState:
-        """Verify the platform signature, decrypt the resource, return the trade it reports.
-        Raises ``BadNotification`` when anything does not check out."""
+    def _verified(self, headers: dict[str, str], body: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A notification's envelope and decrypted resource once the platform signature checks out
+        and the resource is this merchant's. Raises ``BadNotification`` otherwise."""
         try:
             data = self.client.callback(headers=headers, body=body)
         except Exception as exc:  # unsupported signature type or algorithm
@@ -207,7 +197,15 @@ class WeChatPayGateway:
         resource = data.get("resource")
         if not isinstance(resource, dict):
             raise BadNotification("no resource")
-        if str(resource.get("mchid", self.mchid)) != self.mchid or str(resource.get("appid", self.appid)) != self.appid:
+        if str(resource.get("mchid", self.mchid)) != self.mchid:
+            raise BadNotification("notification for another merchant")
+        return data, resource
+
+    def parse_notification(self, headers: dict[str, str], body: str) -> TradeState:
+        """Verify the platform signature, decrypt the resource, return the trade it reports.
+        Raises ``BadNotification`` when anything does not check out."""
+        data, resource = self._verified(headers, body)
+        if str(resource.get("appid", self.appid)) != self.appid:
             raise BadNotification("notification for another merchant")
         state = self._trade(resource)
         if data.get("event_type") not in (None, "TRANSACTION.SUCCESS") and state.paid:
