@@ -17,6 +17,7 @@ generation, so a publish/unpublish/move/restriction change drops body and header
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -90,8 +91,10 @@ def _language(request: HttpRequest) -> str | None:
     return cookie if cookie in _supported() else settings.LANGUAGE_CODE
 
 
-def _supported() -> set[str]:
-    return {code for code, _label in settings.LANGUAGES}
+@functools.cache
+def _supported() -> frozenset[str]:
+    """The language codes of ``settings.LANGUAGES`` (read on every hit; forgotten on a settings change)."""
+    return frozenset(code for code, _label in settings.LANGUAGES)
 
 
 def _headers_key(request: HttpRequest, key: str) -> str:
@@ -291,6 +294,7 @@ def _learn(page: PortalPageCacheMiddleware, environ: dict[str, Any], signature: 
     known = (key.split(":page:", 1)[1], request.is_secure())
     if len(_KEYS) >= _KEYS_MAX:
         _KEYS.clear()
+    _supported.cache_clear()
     _KEYS[signature] = known
     return known
 
@@ -378,6 +382,7 @@ def _body_parts(entry: Any) -> list[bytes]:
 def _forget_keys(**kwargs: Any) -> None:
     """A settings change (tests) may change hosts, languages or cookie names: learn keys again."""
     _KEYS.clear()
+    _supported.cache_clear()
 
 
 setting_changed.connect(_forget_keys)
