@@ -112,7 +112,7 @@ MIDDLEWARE = [
     # django-csp's middleware; relaxes the policy on the Wagtail admin path only (see portal/csp.py).
     "dangjian.portal.csp.PortalCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "dangjian.api.middleware.ApiMethodNotAllowedMiddleware",
+    "dangjian.core.apikit.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.urls"

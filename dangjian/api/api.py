@@ -5,10 +5,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 
-from dangjian.api import errors
 from dangjian.api.docs import VendoredSwagger
 from dangjian.cases.api import router as cases_router
 from dangjian.core.api import router as core_router
+from dangjian.core.apikit import errors
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.development.api import router as development_router

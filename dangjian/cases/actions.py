@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.api.schemas import clean_text
 from dangjian.cases import (
     INCIDENT_SOURCE,
     OPEN_STATES,
@@ -41,6 +40,7 @@ from dangjian.cases.models import (
     DepartmentMember,
 )
 from dangjian.core import audit, workdays
+from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
 from dangjian.core.ui import safe_reverse

@@ -14,9 +14,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import field_validator
 
-from dangjian.api.auth import api_user, read_auth, token_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
 from dangjian.cases import CaseState
 from dangjian.cases.actions import do_accept_case, do_reply_case, do_send_back_case, do_submit_co_input
 from dangjian.cases.models import Case
@@ -29,6 +26,9 @@ from dangjian.cases.selectors import (
     co_inputs,
     filter_cases,
 )
+from dangjian.core.apikit.auth import api_user, read_auth, token_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
 
 router = Router(tags=["cases"], auth=read_auth)
 

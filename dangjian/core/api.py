@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from dangjian.api.auth import (
+from dangjian.core.actions import do_issue_api_token, do_revoke_api_token
+from dangjian.core.apikit.auth import (
     api_user,
     check_login_allowed,
     clear_login_failures,
@@ -15,9 +16,8 @@ from dangjian.api.auth import (
     record_login_failure,
     token_auth,
 )
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import ErrorOut, OkOut
-from dangjian.core.actions import do_issue_api_token, do_revoke_api_token
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import ErrorOut, OkOut
 from dangjian.core.http import client_ip
 from dangjian.core.scoping import roles_of
 

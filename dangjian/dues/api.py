@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from dangjian.api.auth import api_user, read_auth, token_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import READ_ERRORS, ErrorOut, OrgRef
+from dangjian.core.apikit.auth import api_user, read_auth, token_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, OrgRef
 from dangjian.dues import RATE_CATEGORIES, DuesCategory
 from dangjian.dues.calc import calculate, explain, parse_yuan
 from dangjian.dues.rules import get_rules

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import field_validator
 
-from dangjian.api.auth import api_user, read_auth
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ObjectId, OrgRef, clean_text
+from dangjian.core.apikit.auth import api_user, read_auth
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ObjectId, OrgRef, clean_text
 from dangjian.members import MemberCategory, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.selectors import access_member, can_view_pii, filter_members, members_for, without_plaintext

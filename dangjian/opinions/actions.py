@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.api.schemas import clean_text
 from dangjian.core import audit
+from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import Role

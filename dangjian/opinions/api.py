@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from dangjian.api.auth import token_auth
-from dangjian.api.errors import ApiError
+from dangjian.core.apikit.auth import token_auth
+from dangjian.core.apikit.errors import ApiError
 from dangjian.core.http import client_ip
 from dangjian.opinions import OpinionChannel, OpinionKind
 from dangjian.opinions.actions import do_submit_opinion

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import BaseModel, field_validator
 
-from dangjian.api.auth import api_user, read_auth, token_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.auth import api_user, read_auth, token_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
 from dangjian.orglife import ActivityKind, ActivityStatus
 from dangjian.orglife.actions import do_check_in_by_code
 from dangjian.orglife.compliance import branches_under, compliance_for, tz

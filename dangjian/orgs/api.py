@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
 
-from dangjian.api.auth import api_user, read_auth
-from dangjian.api.schemas import READ_ERRORS, ObjectId
+from dangjian.core.apikit.auth import api_user, read_auth
+from dangjian.core.apikit.schemas import READ_ERRORS, ObjectId
 from dangjian.core.scoping import in_scope
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import access_org, children, scope_roots, with_member_counts

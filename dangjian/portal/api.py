@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import MAX_ID, ErrorOut, ObjectId
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import MAX_ID, ErrorOut, ObjectId
 from dangjian.portal.models import ArticlePage, SectionPage
 from dangjian.portal.sanitize import clean_html
 

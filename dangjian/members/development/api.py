@@ -11,9 +11,9 @@ from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
-from dangjian.api.auth import api_user, read_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.auth import api_user, read_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
 from dangjian.members.development import STEPS, FileStatus, Stage
 from dangjian.members.development.actions import StepInput, Votes, clean_people, do_record_step
 from dangjian.members.development.models import ApplicantFile, StepRecord

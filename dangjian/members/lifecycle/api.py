@@ -12,8 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from dangjian.api.auth import api_user, read_auth, token_auth
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.auth import api_user, read_auth, token_auth
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
 from dangjian.members.lifecycle import CertificateStatus, ChangeKind, LapseGround, RequestStatus
 from dangjian.members.lifecycle.actions import (
     do_approve_status_request,
@@ -161,7 +161,7 @@ def _req(r: StatusChangeRequest) -> dict[str, Any]:
 
 
 def _bad(field: str, message: str) -> Any:
-    from dangjian.api.errors import ApiError
+    from dangjian.core.apikit.errors import ApiError
 
     return ApiError(422, "validation_error", message, field=field)
 

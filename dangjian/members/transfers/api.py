@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from dangjian.api.auth import api_user, read_auth, token_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
+from dangjian.core.apikit.auth import api_user, read_auth, token_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
 from dangjian.core.scoping import has_any
 from dangjian.members.selectors import members_for
 from dangjian.members.transfers import HopState

@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from dangjian.api.auth import api_user, token_auth
-from dangjian.api.errors import ApiError
-from dangjian.api.schemas import READ_ERRORS, ErrorOut, ObjectId
+from dangjian.core.apikit.auth import api_user, token_auth
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, ObjectId
 from dangjian.opinions.forum import selectors as sel
 from dangjian.opinions.forum.actions import (
     BODY_MAX,

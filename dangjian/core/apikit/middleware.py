@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from dangjian.api.errors import error_body
+from dangjian.core.apikit.errors import error_body
 
 API_PREFIX = "/api/v1/"
 

@@ -1,4 +1,4 @@
-"""Small writes made by the API layer itself (owned by dangjian.api)."""
+"""Small writes made by the API plumbing itself (token bookkeeping)."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, django_auth
 
-from dangjian.api.errors import ApiError
-from dangjian.api.selectors import active_token
 from dangjian.core import ratelimit
-from dangjian.core.api_actions import do_touch_api_token
+from dangjian.core.apikit.actions import do_touch_api_token
+from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.selectors import active_token
 from dangjian.core.ratelimit import parse_rate
 
 
