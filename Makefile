@@ -36,9 +36,10 @@ run: deps-run
 	$(PY) manage.py seed_demo --scale small --if-empty
 	PORT=$(PORT) $(PY) tools/run.py
 
-## lint: ruff, mypy, migrations in step, every string translated into Simplified Chinese
+## lint: ruff, import contracts (pyproject [tool.importlinter]), mypy, migrations in step, every string translated into Simplified Chinese
 lint: deps-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy dangjian
 	$(PY) manage.py makemigrations --check --dry-run -v1
 	$(PY) manage.py check
