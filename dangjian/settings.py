@@ -186,6 +186,10 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task left RUNNING this long (its worker was killed) is queued again, at most this many claims
+# in all (core.tasks.requeue_stale_tasks, every minute). Longer than the longest task runs.
+TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", 3600))
+TASKS_STALE_MAX_ATTEMPTS = int(os.environ.get("TASKS_STALE_MAX_ATTEMPTS", 3))
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
