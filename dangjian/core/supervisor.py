@@ -80,10 +80,10 @@ class Supervisor:
         self.exit_code = 0
 
     # --- children -------------------------------------------------------------------------------
-    def _spawn(self, service: Service) -> None:
-        service.proc = subprocess.Popen(list(service.argv), cwd=self.cwd, env=self.env)  # noqa: S603
-        service.started_at = time.monotonic()
-        service.restart_at = None
+    def _spawn(self, service: Service) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(list(service.argv), cwd=self.cwd, env=self.env)  # noqa: S603
+        service.proc, service.started_at, service.restart_at = proc, time.monotonic(), None
+        return proc
 
     def start(self) -> None:
         for service in self.services.values():
@@ -115,8 +115,8 @@ class Supervisor:
                          f"restarting it in {service.delay:g} s.")
             elif proc is None and service.restart_at is not None and now >= service.restart_at:
                 service.restarts += 1
-                self._spawn(service)
-                self.log(f"[run] {service.name} restarted (restart {service.restarts}, pid {service.proc.pid}).")
+                pid = self._spawn(service).pid
+                self.log(f"[run] {service.name} restarted (restart {service.restarts}, pid {pid}).")
 
     # --- the loop -------------------------------------------------------------------------------
     def request_stop(self, *_args: object) -> None:

@@ -11,7 +11,12 @@ DEPLOY = Path(__file__).resolve().parents[3] / "docs" / "deploy.md"
 
 def units() -> dict[str, str]:
     blocks = re.findall(r"```ini\n(.*?)```", DEPLOY.read_text(), flags=re.S)
-    return {re.search(r"ExecStart=.*?(gunicorn|db_worker|run_scheduler)", b).group(1): b for b in blocks}
+    found = {}
+    for body in blocks:
+        command = re.search(r"ExecStart=.*?(gunicorn|db_worker|run_scheduler)", body)
+        assert command, body
+        found[command.group(1)] = body
+    return found
 
 
 def test_web_worker_and_scheduler_units_restart_always():
