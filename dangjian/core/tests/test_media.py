@@ -72,6 +72,7 @@ def test_paths_out_of_the_public_folders_are_refused(client, image, path):
 
 def test_a_symbolic_link_out_of_the_public_folder_is_refused(client, image, settings):
     private = default_storage.save("opinions/2026/12/photo.jpg", ContentFile(b"private"))
+    os.makedirs(os.path.join(settings.MEDIA_ROOT, "images"), exist_ok=True)
     os.symlink(os.path.join(settings.MEDIA_ROOT, private), os.path.join(settings.MEDIA_ROOT, "images", "leak.jpg"))
     assert client.get("/media/images/leak.jpg").status_code == 404
 
