@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the database, the keys and the cache: owner-only, whatever the umask.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid() and VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -145,6 +148,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates the database file with the process's umask (and its -wal/-shm files with the
+    # database file's mode): create it empty and owner-only first.
+    _db_file = Path(str(DATABASES["default"]["NAME"]))
+    if str(_db_file) != ":memory:" and not str(_db_file).startswith("file:") and not _db_file.exists():
+        _db_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(_db_file, os.O_WRONLY | os.O_CREAT, 0o600))
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE: a writing transaction takes the lock when it begins, so two writers queue
@@ -186,6 +195,10 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task left RUNNING this long (its worker was killed) is queued again, at most this many claims
+# in all (core.tasks.requeue_stale_tasks, every minute). Longer than the longest task runs.
+TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", 3600))
+TASKS_STALE_MAX_ATTEMPTS = int(os.environ.get("TASKS_STALE_MAX_ATTEMPTS", 3))
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -238,6 +251,15 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# /media/ through Django (core/views_media.py) in the embedded mode; off in settings_production,
+# where nginx serves the same public folders. Only these folders of MEDIA_ROOT are public (Wagtail's
+# images and renditions); every other upload is private and goes through its app's checked view.
+MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
+MEDIA_PUBLIC_PREFIXES = ["original_images/", "images/"]
+MEDIA_CACHE_SECONDS = int(os.environ.get("MEDIA_CACHE_SECONDS", 86400))
+# Uploads are owner-only (settings_production opens them to the group nginx reads with).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

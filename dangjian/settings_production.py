@@ -26,3 +26,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# nginx serves the public media folders (docs/deploy.md), so Django does not; it reads them as the
+# group the service's files belong to (the service runs with that group, see the systemd units).
+MEDIA_SERVE = env_bool("MEDIA_SERVE", False)
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

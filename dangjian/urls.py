@@ -6,6 +6,7 @@ from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.api.api import api
+from dangjian.core.views_media import media
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
@@ -31,5 +32,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", wagtail_sitemap, name="sitemap"),
+    # the public part of MEDIA_ROOT in the embedded mode (MEDIA_SERVE; nginx in production)
+    path("media/<path:path>", media, name="media"),
     path("portal/", include(wagtail_urls)),
 ]

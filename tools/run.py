@@ -1,85 +1,83 @@
 #!/usr/bin/env python
-"""Start the web server (gunicorn), the task worker and the scheduler together; Ctrl-C stops all.
+"""Start the web server (gunicorn), the task worker, the scheduler and the demo's payment simulators
+under a small supervisor (``dangjian.core.supervisor``); Ctrl-C stops all.
 
 Used by `make run`. PORT (default 8000) and WEB_WORKERS (default 3) override.
+
+- A task worker, scheduler or simulator that dies is started again with a back-off (1 s doubling to
+  60 s, back to 1 s once it had run a minute) and a log line naming it and its exit code; the site
+  stays up meanwhile.
+- If gunicorn itself exits (it restarts its own workers, so this means the port is taken or the
+  configuration is broken) everything stops with an error.
+- The simulators listen on PORT+790 and PORT+791 when those are free, else on free ports the system
+  gives; every process is told which (DUES_SIM_WECHAT_PORT / DUES_SIM_ALIPAY_PORT), so the gateways
+  point at the ports actually bound. A simulator that still cannot start is only logged.
+- Files are created owner-only (umask 077): the database, the keys and uploads under var/ and media/.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+from dangjian.core.supervisor import Service, Supervisor, choose_port  # noqa: E402
 
 
-def demo_logins() -> str:
+def demo_logins(env: dict[str, str]) -> str:
     out = subprocess.run(
         [PY, "manage.py", "shell", "--no-imports", "-c",
          "from dangjian.core.models import User;"
          "print(' '.join(u for u in ('demo-admin','demo-secretary','demo-member') if User.objects.filter(username=u).exists()))"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )
     return out.stdout.strip()
 
 
-def main() -> int:
-    port = os.environ.get("PORT", "8000")
+def stack_env(port: int) -> dict[str, str]:
+    """The environment every process of the stack gets (the simulators' ports chosen here)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dangjian.settings"),
-           "DUES_DEMO_SIMULATOR": os.environ.get("DUES_DEMO_SIMULATOR", "1"), "PORT": port}
-    procs = {
-        "web": subprocess.Popen(
-            [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-", "--log-level", "warning",
-             "--graceful-timeout", "5", "--timeout", os.environ.get("WEB_TIMEOUT", "120")],
-            cwd=ROOT, env=env,
-        ),
-        "worker": subprocess.Popen([PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1"], cwd=ROOT, env=env),
-        "scheduler": subprocess.Popen([PY, "manage.py", "run_scheduler"], cwd=ROOT, env=env),
-    }
+           "DUES_DEMO_SIMULATOR": os.environ.get("DUES_DEMO_SIMULATOR", "1"), "PORT": str(port)}
+    if env["DUES_DEMO_SIMULATOR"] == "1":
+        wechat = int(os.environ.get("DUES_SIM_WECHAT_PORT") or choose_port(port + 790, avoid=[port]))
+        alipay = int(os.environ.get("DUES_SIM_ALIPAY_PORT") or choose_port(port + 791, avoid=[port, wechat]))
+        env["DUES_SIM_WECHAT_PORT"], env["DUES_SIM_ALIPAY_PORT"] = str(wechat), str(alipay)
+    return env
+
+
+def stack_services(port: int, env: dict[str, str]) -> list[Service]:
+    services = [
+        Service("web", [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
+                        "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-",
+                        "--log-level", "warning", "--graceful-timeout", "5",
+                        "--timeout", os.environ.get("WEB_TIMEOUT", "120")], essential=True),
+        Service("worker", [PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1", "--no-reload"]),
+        Service("scheduler", [PY, "manage.py", "run_scheduler"]),
+    ]
     if env["DUES_DEMO_SIMULATOR"] == "1":  # party dues paid through the local gateway simulators
-        procs["dues-sim"] = subprocess.Popen([PY, "manage.py", "dues_simulator"], cwd=ROOT, env=env)
-    users = demo_logins()
+        services.append(Service("dues-sim", [PY, "manage.py", "dues_simulator"]))
+    return services
+
+
+def main() -> int:
+    os.umask(0o077)
+    port = int(os.environ.get("PORT", "8000"))
+    env = stack_env(port)
+    supervisor = Supervisor(stack_services(port, env), cwd=ROOT, env=env)
+    users = demo_logins(env)
     print(f"\n  党建云 Dangjian Cloud is running at  http://127.0.0.1:{port}/")
     if users:
         print("  Demo logins (password: dangjian-demo): " + ", ".join(users.split()))
+    if env["DUES_DEMO_SIMULATOR"] == "1":
+        print(f"  Payment simulators: WeChat Pay on port {env['DUES_SIM_WECHAT_PORT']}, "
+              f"Alipay on port {env['DUES_SIM_ALIPAY_PORT']}")
     print("  Press Ctrl-C to stop.\n", flush=True)
-
-    stopping = False
-
-    def stop(*_args: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = 0
-    try:
-        while not stopping:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping.", file=sys.stderr)
-                    code = proc.returncode or 1
-                    stop()
-                    break
-            time.sleep(0.5)
-    finally:
-        deadline = time.time() + 10
-        for proc in procs.values():
-            while proc.poll() is None and time.time() < deadline:
-                time.sleep(0.1)
-            if proc.poll() is None:
-                proc.kill()
-    return code
+    return supervisor.run()
 
 
 if __name__ == "__main__":

@@ -416,3 +416,13 @@ def test_missing_calendar_years_warn_the_administrators(users, monkeypatch):
     notes = Notification.objects.filter(kind="core.calendar_missing")
     assert list(notes.values_list("recipient__username", flat=True)) == ["county-admin"]
     assert "2027" in notes.get().body
+
+
+def test_missing_calendar_warning_run_twice_reminds_once(users, today_2026):
+    """The task is re-run when its worker died mid-run (core.tasks.requeue_stale_tasks)."""
+    from dangjian.core import tasks
+    from dangjian.core.models import Notification
+
+    assert tasks.warn_missing_calendar_years.call() == [2027]
+    assert tasks.warn_missing_calendar_years.call() == [2027]
+    assert Notification.objects.filter(kind="core.calendar_missing").count() == 1

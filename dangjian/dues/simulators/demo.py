@@ -7,8 +7,9 @@ production (``manage.py check --deploy`` warns). A gateway configured for real i
 
 The simulators' identities (throwaway RSA keys, APIv3 key, merchant and app ids) are made on first
 use and kept in ``var/dues-simulator.json`` (mode 0600, never committed) so that the web server,
-the worker and the simulator process agree; ports come from ``DUES_SIM_WECHAT_PORT`` (8790) and
-``DUES_SIM_ALIPAY_PORT`` (8791), our own address from ``DUES_DEMO_BASE_URL`` (default
+the worker and the simulator process agree; ports come from ``DUES_SIM_WECHAT_PORT`` and
+``DUES_SIM_ALIPAY_PORT`` (``tools/run.py`` picks free ones, PORT+790 and PORT+791 when it can, and
+gives them to every process), our own address from ``DUES_DEMO_BASE_URL`` (default
 ``http://127.0.0.1:$PORT``).
 """
 
@@ -31,7 +32,8 @@ def enabled() -> bool:
 
 
 def state_path() -> Path:
-    return Path(getattr(settings, "BASE_DIR", Path.cwd())) / "var" / "dues-simulator.json"
+    var = getattr(settings, "VAR_DIR", None) or Path(getattr(settings, "BASE_DIR", Path.cwd())) / "var"
+    return Path(var) / "dues-simulator.json"
 
 
 def _new_state() -> dict[str, Any]:
@@ -73,7 +75,11 @@ def load_state(*, create: bool = True) -> dict[str, Any] | None:
 
 
 def ports() -> tuple[int, int]:
-    return int(os.environ.get("DUES_SIM_WECHAT_PORT", "8790")), int(os.environ.get("DUES_SIM_ALIPAY_PORT", "8791"))
+    """The simulators' ports: ``DUES_SIM_WECHAT_PORT`` / ``DUES_SIM_ALIPAY_PORT`` (``tools/run.py``
+    sets both to the ports it found free), else PORT+790 / PORT+791."""
+    web = int(os.environ.get("PORT", "8000"))
+    return (int(os.environ.get("DUES_SIM_WECHAT_PORT") or web + 790),
+            int(os.environ.get("DUES_SIM_ALIPAY_PORT") or web + 791))
 
 
 def base_url() -> str:

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def demo_on(settings, tmp_path, monkeypatch):
-    settings.BASE_DIR = tmp_path
+    settings.VAR_DIR = tmp_path / "var"
     settings.DUES_DEMO_SIMULATOR = True
     settings.DANGJIAN = {**settings.DANGJIAN, "DUES": {}}
     monkeypatch.setenv("DUES_SIM_WECHAT_PORT", str(free_port()))
@@ -68,3 +68,11 @@ def test_real_configuration_wins(demo_on, settings):
     settings.DANGJIAN = {**settings.DANGJIAN, "DUES": {"WECHATPAY": {"MCHID": "real"}}}
     assert wechatpay_settings() == {"MCHID": "real"}
     assert alipay_settings()["GATEWAY"].endswith("/gateway.do")
+
+
+def test_simulator_ports_follow_port(monkeypatch):
+    """Two stacks on different PORTs no longer both ask for 8790/8791."""
+    monkeypatch.delenv("DUES_SIM_WECHAT_PORT", raising=False)
+    monkeypatch.delenv("DUES_SIM_ALIPAY_PORT", raising=False)
+    monkeypatch.setenv("PORT", "8100")
+    assert demo.ports() == (8890, 8891)

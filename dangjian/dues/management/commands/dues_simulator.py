@@ -16,7 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not demo.enabled():
             raise CommandError("DUES_DEMO_SIMULATOR is off: the payment simulators are for the demo only.")
-        wechat, alipay = demo.start_simulators()
+        try:
+            wechat, alipay = demo.start_simulators()
+        except OSError as e:  # a port taken since tools/run.py chose it: exit; the supervisor retries
+            ports = ", ".join(str(p) for p in demo.ports())
+            raise CommandError(f"Payment simulators cannot listen on ports {ports}: {e}") from e
         self.stdout.write(f"Payment simulators: WeChat Pay {wechat.url}, Alipay {alipay.url}")
         stop = threading.Event()
         try:
