@@ -398,7 +398,7 @@ def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
     return out
 
 
-# --- hand-over list totals and floating guests (duesfx) -----------------------------------------
+# --- hand-over list totals and floating guests ------------------------------------------
 
 @dataclass
 class HandoverListTotals(HandoverTotals):
