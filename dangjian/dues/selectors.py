@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Min, Q, QuerySet, Sum
@@ -303,9 +304,9 @@ def _level(months: list[dt.date]) -> ArrearsLevel:
     return ArrearsLevel.REMINDER
 
 
-class ArrearsList:
+class ArrearsList(Sequence[ArrearsRow]):
     """Members under an organization with unpaid bills for months already ended, most months first;
-    counted and sliced in the database (a ``Paginator`` reads it as it reads a query set). The list
+    counted and sliced in the database (a sliceable sequence for Django's ``Paginator``). The list
     is read from the bills as they are now: it does not wait for the monthly arrears job, which
     only sends the reminders and opens the steps that carry the branch's decision."""
 
@@ -317,14 +318,31 @@ class ArrearsList:
         self._bills = bills
         self._members = (bills.values("member_id").annotate(n=Count("pk"), first=Min("month"))
                          .order_by("-n", "first", "member_id"))
-
-    def count(self) -> int:
-        return self._members.count()
+        self._count: int | None = None
 
     def __len__(self) -> int:
-        return self.count()
+        if self._count is None:
+            self._count = self._members.count()
+        return self._count
 
-    def __getitem__(self, index: slice) -> list[ArrearsRow]:
+    def count(self, value: Any = None) -> int:  # type: ignore[override]  # Paginator calls count()
+        return len(self)
+
+    @overload
+    def __getitem__(self, index: int) -> ArrearsRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ArrearsRow]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            rows = self._rows(slice(index, index + 1))
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        return self._rows(index)
+
+    def _rows(self, index: slice) -> list[ArrearsRow]:
         ids = [row["member_id"] for row in self._members[index]]
         members = Member.objects.select_related("person", "organization").in_bulk(ids)
         months: dict[int, list[tuple[dt.date, int]]] = {i: [] for i in ids}
