@@ -192,7 +192,7 @@ def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
 
 
 def _next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return add_months(month, 1)
 
 
 def member_bills(member: Member, year: int | None = None) -> QuerySet[Bill]:

@@ -71,7 +71,7 @@ def receipt_due(kind: str, issued_on: dt.date, valid_until: dt.date) -> dt.date:
     """When the receipt is due (DOMAIN §7, one month): for a letter inside the platform, from the
     day it reaches the receiving committee (its issue); outside the platform the member may report
     up to the letter's last valid day, so from then."""
-    from dangjian.members.lifecycle.dates import add_months
+    from dangjian.core.months import add_months
 
     start = valid_until if kind == TransferKind.OUTGOING_EXTERNAL else issued_on
     return add_months(start, receipt_months())
