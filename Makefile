@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 # Line coverage of the package, measured across the xdist workers: the files not fully covered,
-# then the total (the data file goes to var/, which `make clean` removes).
+# then the total (the data file is var/.coverage; `make clean` removes it).
 export COVERAGE_FILE := var/.coverage
 COVERAGE := --cov=dangjian --cov-report=term:skip-covered
 
@@ -69,4 +69,4 @@ messages: deps-test
 	bash tools/messages.sh
 
 clean:
-	rm -rf $(VENV) staticfiles var/dangjian.sqlite3*
+	rm -rf $(VENV) staticfiles var/dangjian.sqlite3* var/.coverage*
