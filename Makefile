@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
+# Line coverage of the package, measured across the xdist workers: the files not fully covered,
+# then the total (the data file is var/.coverage; `make clean` removes it).
+export COVERAGE_FILE := var/.coverage
+COVERAGE := --cov=dangjian --cov-report=term:skip-covered
 
 .PHONY: run test lint test-pg bench deps-run deps-test sysdeps-test sysdeps-bench clean vendor messages
 
@@ -47,12 +51,12 @@ lint: deps-test
 
 ## test: system packages (Chromium, CJK fonts), Python packages, lint, the whole suite
 test: sysdeps-test deps-test lint
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
 
 ## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server)
 test-pg: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
 
 ## bench: benchmarks (see docs/benchmarks.md); BENCH_SCALE=county|million
 bench: sysdeps-bench deps-test
@@ -65,4 +69,4 @@ messages: deps-test
 	bash tools/messages.sh
 
 clean:
-	rm -rf $(VENV) staticfiles var/dangjian.sqlite3*
+	rm -rf $(VENV) staticfiles var/dangjian.sqlite3* var/.coverage*

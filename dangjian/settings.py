@@ -360,7 +360,9 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# One search index: the portal's jieba token index (portal/search.py). Wagtail's backend keeps no
+# index of its own (the fallback backend searches the admin's titles with LIKE; nothing written on save).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database.fallback", "AUTO_UPDATE": False}}
 WAGTAILEMBEDS_FINDERS: list = []  # no outbound oEmbed calls; videos are uploaded or linked
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain", "video/mp4", "video/webm"]

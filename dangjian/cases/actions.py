@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,6 @@ from dangjian.cases import (
 from dangjian.cases.models import (
     AccountabilityRecord,
     Case,
-    CaseCounter,
     CaseEvent,
     CoInput,
     Department,
@@ -43,6 +42,7 @@ from dangjian.core import audit, workdays
 from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
+from dangjian.core.sequences import next_value
 from dangjian.core.ui import safe_reverse
 
 NAME_MAX = 100
@@ -114,15 +114,8 @@ def _require_acting(user: Any, case: Case) -> None:
 
 
 def _next_number(year: int) -> str:
-    try:
-        with transaction.atomic():
-            CaseCounter.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass
-    counter = CaseCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"AJ{year}-{counter.last:06d}"
+    """``AJ2026-000001``: the year and the year's sequence (``core.sequences``)."""
+    return f"AJ{year}-{next_value('cases.case', str(year)):06d}"
 
 
 # --- departments -----------------------------------------------------------------------------------

@@ -56,11 +56,6 @@ class DepartmentMember(models.Model):
         return f"{self.department_id}:{self.user_id}:{self.role}"
 
 
-class CaseCounter(models.Model):
-    """The last case number handed out in a year (locked FOR UPDATE while numbering)."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
 
 
 class Case(models.Model):

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from dangjian.core.months import add_months, month_start, months_between  # noqa: F401 - the dues modules read them here
 from dangjian.dues import BaseStatus, BillStatus, DuesCategory, ReliefKind, ReliefStatus
 from dangjian.dues.calc import DuesResult, calculate
 from dangjian.dues.models import Bill, DuesBase, DuesRelief
@@ -32,20 +33,6 @@ CATEGORY_FROM_MEMBER = {
 
 
 # --- months -------------------------------------------------------------------------------------
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(a: dt.date, b: dt.date) -> int:
-    """Whole months from ``a`` to ``b`` (both first days)."""
-    return (b.year - a.year) * 12 + b.month - a.month
-
 
 def current_month() -> dt.date:
     return month_start(timezone.localdate())

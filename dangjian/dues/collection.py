@@ -185,7 +185,7 @@ def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "",
     return locked
 
 
-# --- exports of the notice (duesfx) -------------------------------------------------------------
+# --- exports of the notice --------------------------------------------------------------
 
 NOTICE_MARKS = {"paid": "✓", "due": "✗", "": "·"}  # "exempt" is a word (translated)
 

@@ -214,7 +214,7 @@ def ledger_workbook(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
     return out.getvalue()
 
 
-# --- public notice and hand-overs (duesfx) ------------------------------------------------------
+# --- public notice and hand-overs -------------------------------------------------------
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -22,7 +22,7 @@ def ledger_pdf(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
     return HTML(string=ledger_html(ledger, guests)).write_pdf()  # type: ignore[no-any-return]
 
 
-# --- public notice and hand-overs (duesfx) ------------------------------------------------------
+# --- public notice and hand-overs -------------------------------------------------------
 
 def _pdf(html: str) -> bytes:
     from weasyprint import HTML

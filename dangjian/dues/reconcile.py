@@ -212,7 +212,7 @@ def _notify(rec: Reconciliation, items: list[ReconciliationItem], root_path: str
                body=_("Compare the payments listed with the gateway's bill and settle each one."), url=url)
 
 
-# --- settling a mismatch (duesfx) -------------------------------------------------------------
+# --- settling a mismatch --------------------------------------------------------------
 
 SETTLE_NOTE_MAX = 500
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.scoping import get_scoped_or_404, scoped
-from dangjian.dues import BaseStatus, BillStatus, PaymentStatus, ReliefStatus
+from dangjian.dues import ArrearsLevel, BaseStatus, BillStatus, PaymentStatus, ReliefStatus
 from dangjian.dues.actions import PERM_APPROVE_RELIEF, PERM_MANAGE
+from dangjian.dues.billing import add_months, current_month
 from dangjian.dues.calc import cents_to_yuan
 from dangjian.dues.models import ArrearsAlert, Bill, DuesBase, DuesRelief, Payment
+from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
@@ -189,7 +192,7 @@ def branch_month_ledger(user: Any, org: Organization, month: dt.date) -> Ledger:
 
 
 def _next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return add_months(month, 1)
 
 
 def member_bills(member: Member, year: int | None = None) -> QuerySet[Bill]:
@@ -266,10 +269,96 @@ def payments_for(user: Any, org: Organization) -> QuerySet[Payment]:
             .select_related("member__person").order_by("-created_at", "-pk"))
 
 
-def arrears_for(user: Any, org: Organization) -> QuerySet[ArrearsAlert]:
-    return (scoped(ArrearsAlert.objects.all(), user, PERM_MANAGE, path_field="org_path")
-            .filter(org_path__startswith=org.path).exclude(level=1)
-            .select_related("member__person", "member__organization").order_by("status", "-level", "-created_at"))
+@dataclass
+class ArrearsRow:
+    """One member behind with dues, as the bills stand now: the unpaid months up to the month just
+    ended, their total, the step the consecutive run has reached, and the procedure's latest alert
+    (if the monthly job has raised one) that carries the branch's decision."""
+
+    member: Member
+    months: list[dt.date]
+    cents: int
+    level: ArrearsLevel
+    alert: ArrearsAlert | None = None
+
+    @property
+    def first_month(self) -> dt.date:
+        return self.months[0]
+
+    @property
+    def unpaid_yuan(self) -> str:
+        return cents_to_yuan(self.cents)
+
+    def get_level_display(self) -> str:
+        return str(self.level.label)
+
+
+def _level(months: list[dt.date]) -> ArrearsLevel:
+    """The step reached by the run of consecutive unpaid months that ends at the latest one."""
+    run = 1
+    while run < len(months) and add_months(months[-run], -1) == months[-run - 1]:
+        run += 1
+    for level in (ArrearsLevel.LAPSE_ALERT, ArrearsLevel.WARNING):
+        if run >= level:
+            return level
+    return ArrearsLevel.REMINDER
+
+
+class ArrearsList(Sequence[ArrearsRow]):
+    """Members under an organization with unpaid bills for months already ended, most months first;
+    counted and sliced in the database (a sliceable sequence for Django's ``Paginator``). The list
+    is read from the bills as they are now: it does not wait for the monthly arrears job, which
+    only sends the reminders and opens the steps that carry the branch's decision."""
+
+    def __init__(self, user: Any, org: Organization) -> None:
+        last = add_months(current_month(), -1)
+        bills = (scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path")
+                 .filter(org_path__startswith=org.path, status=BillStatus.DUE, month__lte=last,
+                         member__status__in=list(CURRENT_STATUSES)))
+        self._bills = bills
+        self._members = (bills.values("member_id").annotate(n=Count("pk"), first=Min("month"))
+                         .order_by("-n", "first", "member_id"))
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._members.count()
+        return self._count
+
+    def count(self, value: Any = None) -> int:  # type: ignore[override]  # Paginator calls count()
+        return len(self)
+
+    @overload
+    def __getitem__(self, index: int) -> ArrearsRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ArrearsRow]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            rows = self._rows(slice(index, index + 1))
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        return self._rows(index)
+
+    def _rows(self, index: slice) -> list[ArrearsRow]:
+        ids = [row["member_id"] for row in self._members[index]]
+        members = Member.objects.select_related("person", "organization").in_bulk(ids)
+        months: dict[int, list[tuple[dt.date, int]]] = {i: [] for i in ids}
+        for member_id, month, cents in (self._bills.filter(member_id__in=ids).order_by("month")
+                                        .values_list("member_id", "month", "amount_cents")):
+            months[member_id].append((month, cents))
+        alerts: dict[int, ArrearsAlert] = {}
+        for alert in (ArrearsAlert.objects.filter(member_id__in=ids, level__gte=ArrearsLevel.WARNING)
+                      .order_by("-streak_start", "-level", "-pk")):
+            alerts.setdefault(alert.member_id, alert)
+        return [ArrearsRow(member=members[i], months=[m for m, _c in months[i]], cents=sum(c for _m, c in months[i]),
+                           level=_level([m for m, _c in months[i]]), alert=alerts.get(i)) for i in ids]
+
+
+def arrears_for(user: Any, org: Organization) -> ArrearsList:
+    return ArrearsList(user, org)
 
 
 def access_arrears(user: Any, alert_id: Any) -> ArrearsAlert:
@@ -398,7 +487,7 @@ def handover_totals(org: Organization, month: dt.date) -> HandoverTotals:
     return out
 
 
-# --- hand-over list totals and floating guests (duesfx) -----------------------------------------
+# --- hand-over list totals and floating guests ------------------------------------------
 
 @dataclass
 class HandoverListTotals(HandoverTotals):

@@ -31,7 +31,7 @@ urlpatterns = [
     path("manage/reconciliation/<int:rec_id>/", views.reconciliation, name="reconciliation"),
     path("manage/reliefs/", views.reliefs, name="reliefs"),
     path("manage/reliefs/<int:relief_id>/decide/", views.decide_relief, name="decide_relief"),
-    # duesfx: settling reconciliation mismatches
+    # settling reconciliation mismatches
     path("manage/reconciliation/<int:rec_id>/items/<int:item_id>/settle/", views.settle_mismatch,
          name="settle_mismatch"),
     path("manage/reconciliation/<int:rec_id>/items/<int:item_id>/apply/", views.apply_mismatch_payment,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +20,10 @@ from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_any, require
+from dangjian.core.sequences import next_value
 from dangjian.core.validators import validate_phone
 from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, OpinionKind, OpinionStatus
-from dangjian.opinions.models import Opinion, OpinionDayCounter, OpinionEvent, OpinionPhoto
+from dangjian.opinions.models import Opinion, OpinionEvent, OpinionPhoto
 from dangjian.opinions.photos import EXTENSIONS, check_photos
 from dangjian.orgs.models import Organization
 
@@ -116,19 +117,8 @@ def clean_opinion_data(data: Mapping[str, Any], *, phone_required: bool) -> dict
 
 
 def _next_tracking_no(day: dt.date) -> str:
-    """``YJ20261125-0001``: the date and the day's sequence. One statement takes the next number —
-    an upsert that creates the day's counter row or adds one to it and returns the value — so
-    numbering costs one round trip inside the caller's write transaction, and two submitters
-    can never get the same number (the row is write-locked until the caller commits).
-    SQLite ≥ 3.35 and PostgreSQL both speak ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``."""
-    q = connection.ops.quote_name
-    table, day_col, last_col = q(OpinionDayCounter._meta.db_table), q("day"), q("last")
-    sql = (f"INSERT INTO {table} ({day_col}, {last_col}) VALUES (%s, 1) "  # noqa: S608 - our own names
-           f"ON CONFLICT ({day_col}) DO UPDATE SET {last_col} = {table}.{last_col} + 1 RETURNING {last_col}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [day])
-        last = cursor.fetchone()[0]
-    return f"YJ{day:%Y%m%d}-{last:04d}"
+    """``YJ20261125-0001``: the date and the day's sequence (``core.sequences``)."""
+    return f"YJ{day:%Y%m%d}-{next_value('opinions.tracking', f'{day:%Y%m%d}'):04d}"
 
 
 def _county_admin_ids(place: Organization | None) -> list[int]:

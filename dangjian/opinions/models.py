@@ -111,15 +111,6 @@ class Opinion(models.Model):
             )
 
 
-class OpinionDayCounter(models.Model):
-    """The last sequence number handed out on one day (locked FOR UPDATE while numbering)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("opinion day counter")
-        verbose_name_plural = _("opinion day counters")
 
 
 def photo_upload_to(instance: OpinionPhoto, filename: str) -> str:

@@ -19,6 +19,7 @@ from dangjian.core import audit
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
+from dangjian.core.sanitize import BASIC, clean_submitted_html
 from dangjian.core.scoping import require
 from dangjian.core.ui import safe_reverse
 from dangjian.members import MemberStatus
@@ -35,7 +36,6 @@ from dangjian.orglife import (
 from dangjian.orglife import qr as qrcodes
 from dangjian.orglife.conf import conf
 from dangjian.orglife.models import Activity, Attendee, Material, Photo, ReminderMark, Resolution, Vote
-from dangjian.orglife.sanitize import sanitize_html
 from dangjian.orglife.selectors import floating_guests, roster, tally
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
@@ -447,7 +447,7 @@ def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_use
     """Close the activity with its record: minutes, chair, minute-taker, reasons for absence. The
     attendance counts and the motions' outcomes are frozen; the ledger reads them from here."""
     require(acting_user, "orglife.manage", activity.org_path)
-    minutes = sanitize_html(str(data.get("minutes") or ""))
+    minutes = clean_submitted_html(str(data.get("minutes") or ""), BASIC)
     errors: dict[str, list[str]] = {}
     if len(minutes) < 5:
         errors["minutes"] = [_("Write the minutes before closing the activity.")]

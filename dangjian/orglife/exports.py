@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from dangjian.core.sanitize import html_to_text
 from dangjian.orglife import ActivityKind
-from dangjian.orglife.sanitize import plain_text
 
 
 def ledger_workbook(org: Any, year: int, rows: list[Any]) -> bytes:
@@ -30,7 +30,7 @@ def ledger_workbook(org: Any, year: int, rows: list[Any]) -> bytes:
         ws.append([
             timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M"), str(ActivityKind(a.kind).label), a.topic,
             a.place or a.online_link, a.chair, a.minute_taker, a.expected_count, a.present_full,
-            a.present_probationary, a.present_guests, a.leave_count, a.absent_count, plain_text(a.minutes)[:32000],
+            a.present_probationary, a.present_guests, a.leave_count, a.absent_count, html_to_text(a.minutes)[:32000],
             a.lecturer.person.name if a.lecturer_id else "",
         ])
     for col, width in zip("ABCDEFGHIJKLMN", (17, 16, 30, 20, 10, 10, 8, 8, 8, 8, 8, 8, 60, 10), strict=True):

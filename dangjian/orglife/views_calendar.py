@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from dangjian.core.months import add_months
 from dangjian.core.scoping import has_any, subtree_q
 from dangjian.orglife.compliance import tz
 from dangjian.orglife.models import Activity, Attendee
@@ -33,15 +34,15 @@ def _month(request: HttpRequest) -> tuple[int, int]:
 
 
 def _shift(year: int, month: int, delta: int) -> str:
-    n = year * 12 + (month - 1) + delta
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+    return f"{add_months(dt.date(year, month, 1), delta):%Y-%m}"
 
 
 @login_required
 def month_view(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     start = dt.datetime(year, month, 1, tzinfo=tz())
-    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz())
+    following = add_months(dt.date(year, month, 1), 1)
+    end = dt.datetime(following.year, following.month, 1, tzinfo=tz())
     mine = request.GET.get("mine") == "1" or not has_any(request.user, "orglife.view")
     org = None
     if mine:

@@ -15,8 +15,8 @@ from ninja import Field, Path, Query, Router, Schema
 
 from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import MAX_ID, ErrorOut, ObjectId
+from dangjian.core.sanitize import RICH, clean_html
 from dangjian.portal.models import ArticlePage, SectionPage
-from dangjian.portal.sanitize import clean_html
 
 router = Router(tags=["portal"], auth=None)
 
@@ -132,7 +132,7 @@ def _blocks(request: HttpRequest, article: ArticlePage) -> list[dict[str, Any]]:
     for block in article.body:
         kind, v = block.block_type, block.value
         if kind == "text":
-            out.append({"type": kind, "html": str(clean_html(expand_db_html(str(getattr(v, "source", v) or ""))))})
+            out.append({"type": kind, "html": str(clean_html(expand_db_html(str(getattr(v, "source", v) or "")), RICH))})
         elif kind == "image":
             out.append({"type": kind, "image": _image(request, v["image"], BODY_IMAGE_SPEC), "caption": v["caption"]})
         elif kind == "gallery":
@@ -161,7 +161,7 @@ def _blocks_html(blocks: list[dict[str, Any]]) -> str:
                                               ((i["url"], i["width"], i["height"], i["alt"]) for i in images if i))))
         elif b["type"] in ("video", "document") and b["url"]:
             parts.append(str(format_html('<p><a href="{}">{}</a></p>', b["url"], b["title"] or b["caption"] or b["url"])))
-    return str(clean_html("".join(parts)))
+    return str(clean_html("".join(parts), RICH))
 
 
 @router.get("/sections", response=list[SectionOut], summary="The portal's live sections")

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
-from wagtail.search import index
 
 from dangjian.portal import CommentStatus, CorrectionStatus, ReviewStage, SectionKind, ViewChannel
 from dangjian.portal.blocks import article_body_blocks
@@ -130,7 +129,6 @@ class ArticlePage(PortalPageMixin, Page):
         FieldPanel("body"),
         FieldPanel("comments_open"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     subpage_types: list[str] = []
     parent_page_types = ["portal.SectionPage"]
 

@@ -2,10 +2,11 @@ from .accounts import ApiToken, RoleAssignment, User
 from .audit import AuditEvent, AuditHead
 from .notifications import Delivery, Notification, NotificationPreference, WebPushSubscription
 from .scheduler import SchedulerTick
+from .sequences import SequenceCounter
 from .workdays import DayKind, OfficialCalendarYear, OfficialDay
 
 __all__ = [
-    "SchedulerTick",
+    "SchedulerTick", "SequenceCounter",
     "DayKind", "OfficialCalendarYear", "OfficialDay",
     "ApiToken", "AuditEvent", "AuditHead", "Delivery", "Notification", "NotificationPreference", "RoleAssignment",
     "User", "WebPushSubscription",

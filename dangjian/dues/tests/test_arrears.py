@@ -67,3 +67,41 @@ def test_arrears_page_scope(client, tree, users, this_month, six_unpaid):
     assert response.status_code == 200 and "张爱丽" in response.content.decode()
     client.force_login(users.member)
     assert client.get(reverse("dues:arrears")).status_code == 403
+
+
+@pytest.fixture
+def three_unpaid(tree, users, this_month):
+    give_base(tree.alice, 510000, acting_user=users.secretary, month=1, year=add_months(this_month, -3).year)
+    for back in (3, 2, 1, 0):
+        do_generate_bills(add_months(this_month, -back))
+    return [add_months(this_month, -back) for back in (3, 2, 1)]
+
+
+def _arrears_page(client, user):
+    from django.urls import reverse
+
+    client.force_login(user)
+    response = client.get(reverse("dues:arrears"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_page_lists_arrears_from_the_bills_before_any_job_ran(client, tree, users, three_unpaid):
+    assert not ArrearsAlert.objects.exists()  # the monthly job has not run
+    body = _arrears_page(client, users.secretary)
+    assert "张爱丽" in body
+    assert ", ".join(f"{m:%Y-%m}" for m in three_unpaid) in body  # the months, the current one not yet due
+    assert "229.50" in body  # 3 × 76.50
+
+
+def test_page_leaves_out_a_member_who_paid(client, tree, users, three_unpaid):
+    do_record_offline_payment(tree.alice, months=three_unpaid, channel="cash", acting_user=users.secretary)
+    body = _arrears_page(client, users.secretary)
+    assert "张爱丽" not in body
+
+
+def test_page_offers_the_branch_decision_on_a_lapse_alert(client, tree, users, this_month, six_unpaid):
+    run_arrears_check(six_unpaid)
+    alert = ArrearsAlert.objects.get(member=tree.alice, level=ArrearsLevel.LAPSE_ALERT)
+    body = _arrears_page(client, users.secretary)
+    assert f'name="alert" value="{alert.pk}"' in body and "459.00" in body  # 6 × 76.50

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
 from dangjian.dues import BaseSource, BaseStatus, BillStatus
@@ -78,7 +82,17 @@ def test_new_report_replaces_waiting_one(tree, users):
     assert first.status == BaseStatus.SUPERSEDED and second.status == BaseStatus.SUBMITTED
 
 
-def test_mid_year_change_applies_from_its_month(tree, users, this_month):
+@pytest.fixture
+def mid_july(monkeypatch):
+    """The wall clock pinned at 15 July 2026, so that three months back stay in one year whatever
+    today is (the test is about a change inside a year)."""
+    now = dt.datetime(2026, 7, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return dt.date(2026, 7, 1)
+
+
+def test_mid_year_change_applies_from_its_month(tree, users, mid_july):
+    this_month = mid_july
     start = add_months(this_month, -2)
     give_base(tree.alice, 510000, acting_user=users.secretary, month=1, year=start.year)
     for back in (2, 1, 0):
@@ -86,8 +100,6 @@ def test_mid_year_change_applies_from_its_month(tree, users, this_month):
     old = Bill.objects.get(member=tree.alice, month=start)
     assert old.amount_cents == 7650  # 5100 × 1.5 %
     new_month = add_months(this_month, -1)
-    if new_month.year != start.year:
-        pytest.skip("the change month falls in another year at this date")
     give_base(tree.alice, 1200000, acting_user=users.secretary, month=new_month.month, year=new_month.year)
     old.refresh_from_db()
     assert old.amount_cents == 7650  # before the change: unchanged

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core.models import RoleAssignment, User
+from dangjian.core.months import add_months
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
 from dangjian.members.development import STEPS, DueKind, FileStatus, rules
@@ -122,7 +123,7 @@ def assessment_due(f: Any) -> dt.date | None:
     else:
         return None
     known = [d for d in dates if d]
-    return rules.add_months(max(known), months) if known else None
+    return add_months(max(known), months) if known else None
 
 
 def _assessment_checks(today: dt.date, soon: dt.date, sent: dict[str, int]) -> None:

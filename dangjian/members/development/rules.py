@@ -6,13 +6,13 @@ clamped to the month's length); "after one year" from 29 February ends on 28 Feb
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
 
 from dangjian.core import workdays
+from dangjian.core.months import add_months, add_years
 
 DEFAULTS: dict[str, int] = {
     "MIN_AGE": 18,                 # step 1: applicants are at least 18
@@ -35,18 +35,6 @@ def config(key: str) -> int:
     conf: Any = settings.DANGJIAN
     overrides: dict[str, Any] = conf.get("DEVELOPMENT") or {}
     return int(overrides.get(key, DEFAULTS[key]))
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    """``d`` plus ``months`` calendar months, the day clamped to the target month's length."""
-    index = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(index, 12)
-    day = min(d.day, calendar.monthrange(year, month + 1)[1])
-    return dt.date(year, month + 1, day)
-
-
-def add_years(d: dt.date, years: int) -> dt.date:
-    return add_months(d, 12 * years)
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:

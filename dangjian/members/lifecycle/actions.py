@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.models import RoleAssignment, User
+from dangjian.core.months import add_months
 from dangjian.core.notifications import notify
 from dangjian.core.roles import Role
 from dangjian.core.scoping import in_scope, require
@@ -40,7 +41,6 @@ from dangjian.members.lifecycle import (
     RequestStatus,
 )
 from dangjian.members.lifecycle import config as cfg
-from dangjian.members.lifecycle.dates import add_months
 from dangjian.members.lifecycle.models import (
     FloatingCertificate,
     ReminderLog,

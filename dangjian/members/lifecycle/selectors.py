@@ -37,8 +37,8 @@ def probation_extension_months(member: Any) -> int:
 def probation_ends_on(member: Member) -> dt.date | None:
     """The day from which the member may become full: the branch-assembly date (join date) plus
     the probation (default 12 months) plus any approved extension (DOMAIN.md §4)."""
+    from dangjian.core.months import add_months
     from dangjian.members.lifecycle import config as cfg
-    from dangjian.members.lifecycle.dates import add_months
 
     if not member.join_date:
         return None

@@ -26,13 +26,14 @@ from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
 from dangjian.core.scoping import in_scope, require
+from dangjian.core.sequences import next_value
 from dangjian.core.ui import safe_reverse
 from dangjian.members import CURRENT_STATUSES, AddType, MemberStatus
 from dangjian.members.actions import do_change_member_status, do_create_member
 from dangjian.members.models import Member
 from dangjian.members.transfer_support import move_member_for_transfer
 from dangjian.members.transfers import ACTIVE_STATUSES, HopState, LedgerDirection, TransferKind, TransferStatus
-from dangjian.members.transfers.models import Transfer, TransferHop, TransferLedgerEntry, TransferYearCounter
+from dangjian.members.transfers.models import Transfer, TransferHop, TransferLedgerEntry
 from dangjian.members.transfers.routing import route_for
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
@@ -70,7 +71,7 @@ def receipt_due(kind: str, issued_on: dt.date, valid_until: dt.date) -> dt.date:
     """When the receipt is due (DOMAIN §7, one month): for a letter inside the platform, from the
     day it reaches the receiving committee (its issue); outside the platform the member may report
     up to the letter's last valid day, so from then."""
-    from dangjian.members.lifecycle.dates import add_months
+    from dangjian.core.months import add_months
 
     start = valid_until if kind == TransferKind.OUTGOING_EXTERNAL else issued_on
     return add_months(start, receipt_months())
@@ -97,16 +98,8 @@ def parse_year_month(value: Any) -> dt.date | None:
 
 
 def _next_number(year: int) -> str:
-    """``ZJ2026-000001``: the year and the year's sequence, from a counter row locked FOR UPDATE."""
-    try:
-        with transaction.atomic():  # savepoint: two first-of-the-year transfers may race to create the row
-            TransferYearCounter.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass
-    counter = TransferYearCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"ZJ{year}-{counter.last:06d}"
+    """``ZJ2026-000001``: the year and the year's sequence (``core.sequences``)."""
+    return f"ZJ{year}-{next_value('transfers.letter', str(year)):06d}"
 
 
 def _age(birth: dt.date | None, on: dt.date) -> int | None:

@@ -184,13 +184,3 @@ class TransferLedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.letter_number} {self.direction}"
 
-
-class TransferYearCounter(models.Model):
-    """The last letter number handed out in one year (locked FOR UPDATE while numbering)."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("letter number counter")
-        verbose_name_plural = _("letter number counters")

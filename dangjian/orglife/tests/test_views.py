@@ -191,7 +191,7 @@ def test_close_form_offers_the_rich_text_editor_and_works_without_it(client: Any
         "chair": "张书记", "minute_taker": "李委员", f"absence_{bob.pk}": "病假", f"absence_{alice.pk}": "出差"})
     a.refresh_from_db()
     assert a.status == ActivityStatus.CLOSED
-    assert a.minutes == "<h3>议程</h3><p><b>通过</b><a>链接</a></p>"
+    assert a.minutes == '<h3>议程</h3><p><b>通过</b><a rel="nofollow noopener">链接</a></p>'
     detail = client.get(reverse("orglife:detail", args=[a.pk])).content.decode()
-    assert "<h3>议程</h3><p><b>通过</b><a>链接</a></p>" in detail and "onerror" not in detail
+    assert '<h3>议程</h3><p><b>通过</b><a rel="nofollow noopener">链接</a></p>' in detail and "onerror" not in detail
     assert "pell.min.js" not in detail  # the editor is loaded only while the record can be written

@@ -71,3 +71,18 @@ def test_empty_query(portal, client):
     resp = client.get("/search/")
     assert resp.status_code == 200 and resp.context["results"] == []
 
+
+
+def test_one_index_publishing_writes_only_the_portal_token_index(portal):
+    from django.apps import apps
+
+    from dangjian.portal.models import SearchToken
+
+    index_entries = apps.get_model("wagtailsearch", "IndexEntry")
+
+    article = published_article(portal.news, "党建引领基层治理", acting_user=portal.root,
+                                body=text("<p>网格化服务群众。</p>"))
+    assert SearchToken.objects.filter(page=article).exists()
+    assert not index_entries.objects.exists()  # Wagtail's backend keeps no second index
+    _toks, hits = search.search("基层治理")
+    assert [h["page"] for h in hits] == [article.pk]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from dangjian.core.models import AuditEvent, Notification
+from dangjian.core.months import add_months
 from dangjian.members.actions import do_change_member_status
 from dangjian.members.lifecycle import CertificateStatus
 from dangjian.members.lifecycle.actions import (
@@ -24,7 +25,6 @@ from dangjian.members.lifecycle.actions import (
     do_send_report_reminders,
     report_due_on,
 )
-from dangjian.members.lifecycle.dates import add_months
 from dangjian.members.lifecycle.models import FloatingCertificate, ReminderLog
 from dangjian.members.lifecycle.selectors import floating_guests_hosted_by, is_floating_guest
 from dangjian.members.lifecycle.tests.conftest import issue_data

@@ -41,13 +41,13 @@ def test_member_home_shows_probation_certificate_and_pending_change(client: Any,
     pending status change and the floating certificate in force."""
     import datetime as dt
 
+    from dangjian.core.months import add_months
     from dangjian.members.actions import do_link_account, do_update_member
     from dangjian.members.lifecycle.actions import (
         do_approve_status_request,
         do_issue_certificate,
         do_propose_status_change,
     )
-    from dangjian.members.lifecycle.dates import add_months
     from dangjian.members.lifecycle.tests.conftest import issue_data
     from dangjian.testing.fixtures import make_user
 

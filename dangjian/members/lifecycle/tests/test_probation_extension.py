@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from dangjian.core.models import AuditEvent
+from dangjian.core.months import add_months
 from dangjian.members.lifecycle import ChangeKind, RequestStatus
 from dangjian.members.lifecycle.actions import do_approve_status_request, do_propose_status_change
-from dangjian.members.lifecycle.dates import add_months
 from dangjian.members.lifecycle.selectors import probation_ends_on, probation_extension_months
 
 pytestmark = pytest.mark.django_db

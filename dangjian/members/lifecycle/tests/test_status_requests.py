@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.models import AuditEvent
+from dangjian.core.months import add_months
 from dangjian.members.lifecycle import CertificateStatus, ChangeKind, RequestStatus
 from dangjian.members.lifecycle.actions import (
     change_rule_errors,
@@ -24,7 +25,6 @@ from dangjian.members.lifecycle.actions import (
     do_reject_status_request,
     do_withdraw_status_request,
 )
-from dangjian.members.lifecycle.dates import add_months
 from dangjian.members.lifecycle.models import StatusChangeRequest
 from dangjian.members.lifecycle.tests.conftest import issue_data
 from dangjian.members.models import Member

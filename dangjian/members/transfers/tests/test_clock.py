@@ -91,7 +91,7 @@ def _notified(user: Any) -> list[str]:
 
 def test_internal_receipt_due_one_month_after_issue_reminds_receiving_side_once(
         tree: Any, users: Any, approvers: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from dangjian.members.lifecycle.dates import add_months
+    from dangjian.core.months import add_months
     from dangjian.members.transfers.actions import remind_overdue_receipts
 
     t = do_start_transfer(tree.alice, start_data(to_org=tree.branch_b1.pk, validity_days=60),
@@ -114,7 +114,7 @@ def test_internal_receipt_due_one_month_after_issue_reminds_receiving_side_once(
 
 def test_external_letter_waits_for_its_receipt_instead_of_expiring(
         tree: Any, users: Any, approvers: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from dangjian.members.lifecycle.dates import add_months
+    from dangjian.core.months import add_months
     from dangjian.members.transfers.actions import do_record_receipt, remind_overdue_receipts
 
     t = do_start_transfer(tree.alice, start_data(to_external={"name": "外县某支部"}, validity_days=30),

@@ -1,6 +1,6 @@
 /* The minutes editor: turns <textarea data-rich-editor> into a small rich-text editor (pell,
  * vendored in static/vendor/pell-*). Without JavaScript the textarea stays as it is; the
- * server's whitelist sanitiser (orglife/sanitize.py) cleans whatever arrives either way.
+ * server's whitelist sanitiser (core/sanitize.py) cleans whatever arrives either way.
  *
  * CSP: loaded from 'self', no inline handlers or styles; listeners are attached here.
  * Paste (from Word, web pages): the clipboard's HTML is parsed in an inert document
