@@ -11,11 +11,12 @@
    with batch size 1 — one row claimed, one SMTP connection per message, as the one-by-one path
    did — for ``OUTBOX_BEFORE_SECONDS`` (10 s) of the backlog.
 3. **Drain, after**: the same threads with ``NOTIFY_BATCH_SIZE`` = ``OUTBOX_BATCH`` (100): a batch
-   claimed at once, one SMTP connection per batch, outcomes in one transaction — until the queue
-   is empty.
+   claimed at once, sent over up to ``NOTIFY_EMAIL_CONNECTIONS`` SMTP connections, outcomes in one
+   transaction — until the queue is empty.
 
-Mail goes to a local SMTP sink in a subprocess (``dangjian.testing.smtp_server``, real SMTP).
-Prints messages/s of each drain and the ratio drain/write (≥ 1: the outbox keeps up).
+Mail goes to a local SMTP sink in a subprocess (``dangjian.testing.smtp_server``, real SMTP);
+its own ceiling (plain ``smtplib``, no database) is measured too. Prints messages/s of each drain,
+the ratio drain/write (≥ 1: the outbox keeps up) and drain/sink.
 """
 
 from __future__ import annotations
@@ -132,6 +133,30 @@ def drain_phase(batch: int, seconds: float | None) -> dict:
     return {"batch": batch, "seconds": round(elapsed, 2), "sent": sent, "per_s": sent / elapsed, "left": left}
 
 
+def sink_ceiling(port: int, count: int = 1000) -> float:
+    """Messages/s the SMTP sink takes from plain ``smtplib`` over ``NOTIFY_EMAIL_CONNECTIONS``
+    parallel connections, with no database: the most any drain can reach against this sink."""
+    import smtplib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    data = EmailMessage("支部大会通知", "本周五下午三点召开支部党员大会。\n\nhttps://x/orglife/1",
+                        "noreply@bench.example.org", ["member@bench.example.org"]).message().as_bytes()
+    connections = int(getattr(settings, "NOTIFY_EMAIL_CONNECTIONS", 4))
+
+    def send(n: int) -> None:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for _ in range(n):
+                smtp.sendmail("noreply@bench.example.org", ["member@bench.example.org"], data)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(send, [count // connections] * connections))
+    return (count // connections * connections) / (time.monotonic() - started)
+
+
 def main() -> None:
     env = bench_env("outbox")
     prepare(env)
@@ -167,14 +192,17 @@ def main() -> None:
         print(f"drain before (batch 1, a connection per message, {DRAINERS} workers): {before['sent']} in "
               f"{before['seconds']} s = {before['per_s']:.0f} messages/s", flush=True)
         after = drain_phase(BATCH, None)
-        print(f"drain after (batch {BATCH}, one connection per batch, {DRAINERS} workers): {after['sent']} in "
+        print(f"drain after (batch {BATCH}, connections reused, {DRAINERS} workers): {after['sent']} in "
               f"{after['seconds']} s = {after['per_s']:.0f} messages/s; left pending: {after['left']}", flush=True)
+        ceiling = sink_ceiling(port)
+        print(f"SMTP sink alone (smtplib, no database): {ceiling:.0f} messages/s; "
+              f"drain after ÷ sink {after['per_s'] / ceiling:.2f}", flush=True)
         w = write["deliveries_per_s"]
         print(f"drain/write: before {before['per_s'] / w:.2f}, after {after['per_s'] / w:.2f} "
               f"(after/before {after['per_s'] / before['per_s']:.1f}×)", flush=True)
         emit({"name": "outbox_drain", "write_per_s": round(w, 1), "before_per_s": round(before["per_s"], 1),
               "after_per_s": round(after["per_s"], 1), "ratio_before": round(before["per_s"] / w, 2),
-              "ratio_after": round(after["per_s"] / w, 2)})
+              "ratio_after": round(after["per_s"] / w, 2), "sink_per_s": round(ceiling, 1)})
     finally:
         if sink.stdin:
             sink.stdin.close()

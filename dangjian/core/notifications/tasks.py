@@ -83,14 +83,12 @@ def send_claimed(ids: Sequence[int]) -> dict[int, str]:
 
     done = timezone.now()
     statuses: dict[int, str] = {}
+    sent = {d.pk: {"provider_message_id": str(r or "")[:200]} for d, r in outcomes if not isinstance(r, Exception)}
     with transaction.atomic():
+        OUTBOX.record_many(sent, status=DeliveryStatus.SENT, sent_at=done, next_attempt_at=None, last_error="")
+        statuses.update(dict.fromkeys(sent, DeliveryStatus.SENT))
         for delivery, result in outcomes:
             if not isinstance(result, Exception):
-                OUTBOX.record(delivery.pk, {
-                    "status": DeliveryStatus.SENT, "sent_at": done, "next_attempt_at": None,
-                    "provider_message_id": str(result or "")[:200], "last_error": "",
-                })
-                statuses[delivery.pk] = DeliveryStatus.SENT
                 continue
             fields = OUTBOX.failure(delivery.attempts, result, now=done,
                                     permanent=isinstance(result, PermanentDeliveryError))

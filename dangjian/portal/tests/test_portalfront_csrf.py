@@ -132,4 +132,5 @@ def test_django_accepts_a_post_with_portalfronts_cookie_and_token() -> None:
     forged = RequestFactory().post("/portal/x/", {"csrfmiddlewaretoken": front._mask(front._csrf_secret(None))})
     forged.COOKIES["csrftoken"] = cookie
     middleware.process_request(forged)
-    assert middleware.process_view(forged, _view, (), {}).status_code == 403
+    refused = middleware.process_view(forged, _view, (), {})
+    assert refused is not None and refused.status_code == 403

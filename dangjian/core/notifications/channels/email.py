@@ -1,9 +1,11 @@
 """E-mail through ``django.core.mail`` (the SMTP backend configured by settings ``EMAIL_*``).
-A batch goes over one connection (``get_connection()``), opened again after a failed message."""
+A batch goes over one connection (``get_connection()``), opened again after a failed message; a
+big batch over a few connections in parallel."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import make_msgid
 from typing import Any
 
@@ -55,7 +57,27 @@ def send(delivery: Any) -> str:
     return result
 
 
+#: Messages per SMTP connection before a batch is spread over more connections.
+PER_CONNECTION = 25
+
+
 def send_batch(deliveries: Sequence[Any]) -> list[str | Exception]:
+    """Send a batch over one SMTP connection, or over up to ``NOTIFY_EMAIL_CONNECTIONS`` (4)
+    connections in parallel for a big batch (at least ``PER_CONNECTION`` messages each), so the
+    mail server's answers are waited for side by side. Results in the order of ``deliveries``."""
+    count = min(max(1, int(getattr(settings, "NOTIFY_EMAIL_CONNECTIONS", 4))), -(-len(deliveries) // PER_CONNECTION))
+    if count <= 1:
+        return _over_one_connection(deliveries)
+    shares = [deliveries[i::count] for i in range(count)]
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="smtp") as pool:
+        done = list(pool.map(_over_one_connection, shares))
+    results: list[str | Exception] = [""] * len(deliveries)
+    for i, share in enumerate(done):
+        results[i::count] = share
+    return results
+
+
+def _over_one_connection(deliveries: Sequence[Any]) -> list[str | Exception]:
     """Send each delivery over one SMTP connection; a failure closes it (the next message opens
     a fresh one). If the server cannot be reached, the remaining messages fail with that error."""
     connection = get_connection(fail_silently=False)
