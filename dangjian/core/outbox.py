@@ -170,26 +170,27 @@ class Outbox:
         if not rows:
             return 0
         meta = self.model._meta
+        fields = {f.name: f for f in meta.concrete_fields}
         db = router.db_for_write(self.model)
         connection = connections[db]
         qn = connection.ops.quote_name
-        pk_column = qn(meta.pk.column)
+
+        def column(field: Any) -> str:
+            return qn(str(field.column))
+
+        pk_column = column(meta.pk)
         sets: list[str] = []
         params: list[Any] = []
         for name, value in common.items():
-            field = meta.get_field(name)
-            sets.append(f"{qn(field.column)} = %s")  # type: ignore[union-attr]
-            params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
-        for name in sorted({name for fields in rows.values() for name in fields}):
-            field = meta.get_field(name)
-            sets.append(f"{qn(field.column)} = CASE {pk_column} "  # type: ignore[union-attr]
-                        + " ".join(["WHEN %s THEN %s"] * len(rows)) + " END")
-            for pk, fields in rows.items():
-                params += [pk, field.get_db_prep_save(fields[name], connection)]  # type: ignore[union-attr]
-        status = qn(meta.get_field("status").column)  # type: ignore[union-attr]
+            sets.append(f"{column(fields[name])} = %s")
+            params.append(fields[name].get_db_prep_save(value, connection))
+        for name in sorted({name for values in rows.values() for name in values}):
+            sets.append(f"{column(fields[name])} = CASE {pk_column} " + " ".join(["WHEN %s THEN %s"] * len(rows)) + " END")
+            for pk, values in rows.items():
+                params += [pk, fields[name].get_db_prep_save(values[name], connection)]
         # names quoted from the model's metadata, every value a parameter
         sql = (f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-               f"WHERE {pk_column} IN ({', '.join(['%s'] * len(rows))}) AND {status} = %s")
+               f"WHERE {pk_column} IN ({', '.join(['%s'] * len(rows))}) AND {column(fields['status'])} = %s")
         with transaction.atomic(using=db), connection.cursor() as cursor:
             cursor.execute(sql, [*params, *rows, self.sending])
             return cursor.rowcount
