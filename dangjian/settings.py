@@ -345,6 +345,12 @@ NOTIFY_EMAIL_DISABLED = env_bool("NOTIFY_EMAIL_DISABLED", False)
 # Retry back-off: base × 2^(attempt−1) seconds, capped; NOTIFY_MAX_ATTEMPTS above.
 NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", 60))
 NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600))
+# The outbox's worker claims this many deliveries at once (one SMTP connection per batch) and
+# keeps draining batches until none is due or this many seconds are spent (core/outbox.py).
+NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", 100))
+NOTIFY_DRAIN_SECONDS = float(os.environ.get("NOTIFY_DRAIN_SECONDS", 20))
+# A big batch of e-mails goes over up to this many SMTP connections in parallel.
+NOTIFY_EMAIL_CONNECTIONS = int(os.environ.get("NOTIFY_EMAIL_CONNECTIONS", 4))
 SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", 10))
 WEBPUSH_TIMEOUT = int(os.environ.get("WEBPUSH_TIMEOUT", 10))
 WEBPUSH_TTL = int(os.environ.get("WEBPUSH_TTL", 24 * 3600))

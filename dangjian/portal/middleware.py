@@ -380,9 +380,12 @@ def _body_parts(entry: Any) -> list[bytes]:
 
 
 def _forget_keys(**kwargs: Any) -> None:
-    """A settings change (tests) may change hosts, languages or cookie names: learn keys again."""
+    """A settings change (tests) may change hosts, languages or cookie names and attributes: learn
+    keys again, make the CSRF cookie again."""
+    global _cookie_memo
     _KEYS.clear()
     _supported.cache_clear()
+    _cookie_memo = (-1, "")
 
 
 setting_changed.connect(_forget_keys)

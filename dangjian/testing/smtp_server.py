@@ -6,7 +6,9 @@
         smtp.messages[0].message["Subject"]
 
 ``smtp.fail_with = (451, "4.3.0 Try again later")`` makes it refuse MAIL FROM (a temporary
-failure the client sees as ``SMTPSenderRefused``) until cleared.
+failure the client sees as ``SMTPSenderRefused``) until cleared; an address in ``smtp.refuse``
+is refused at RCPT TO (550, ``SMTPRecipientsRefused``). ``smtp.connections`` counts the SMTP
+sessions opened.
 Stdlib only (socketserver); speaks enough ESMTP for ``smtplib``/Django's SMTP backend.
 """
 
@@ -54,6 +56,8 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         owner = self.server.owner
+        with owner._lock:
+            owner.connections += 1
         self.reply("220 localhost ESMTP dangjian-test")
         mail_from: str | None = None
         rcpts: list[str] = []
@@ -83,7 +87,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 if mail_from is None:
                     self.reply("503 5.5.1 MAIL first")
                     continue
-                rcpts.append(_address(arg.partition(":")[2]))
+                rcpt = _address(arg.partition(":")[2])
+                if rcpt in owner.refuse:
+                    self.reply(f"550 5.1.1 <{rcpt}>: Recipient address rejected")
+                    continue
+                rcpts.append(rcpt)
                 self.reply("250 2.1.5 OK")
             elif verb == "DATA":
                 if mail_from is None or not rcpts:
@@ -127,6 +135,8 @@ class LocalSMTPServer:
         self.host, self.port = host, int(self._server.server_address[1])
         self.messages: list[ReceivedMessage] = []
         self.fail_with: tuple[int, str] | None = None
+        self.refuse: set[str] = set()
+        self.connections = 0
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
         self._thread: threading.Thread | None = None

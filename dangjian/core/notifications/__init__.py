@@ -5,9 +5,10 @@
 
 Each recipient gets an in-app inbox item. For each external channel the recipient has switched
 on (e-mail, SMS, web push; see ``NotificationPreference``) and that is configured on this
-installation, one ``Delivery`` row is written and one background task enqueued after the
-surrounding transaction commits. The task sends, records the provider's message id, and on
-failure retries with back-off up to ``settings.NOTIFY_MAX_ATTEMPTS`` (see ``tasks.py``).
+installation, one ``Delivery`` row is written; one background task for all of them is enqueued
+after the surrounding transaction commits. The task sends them in batches through the outbox,
+records each provider's message id, and on failure retries with back-off up to
+``settings.NOTIFY_MAX_ATTEMPTS`` (see ``tasks.py`` and ``core/outbox.py``).
 
 Call ``notify`` from an action, inside or outside its ``transaction.atomic()`` block: nothing is
 sent unless the transaction commits.
@@ -142,10 +143,9 @@ def _users_with_contact(user_ids: list[int], enabled: set[str]) -> list[Any]:
 
 
 def _enqueue_all(ids: list[int]) -> None:
-    from dangjian.core.notifications.tasks import enqueue_delivery
+    from dangjian.core.notifications.tasks import enqueue_deliveries
 
-    for pk in ids:
-        enqueue_delivery(pk)
+    enqueue_deliveries(ids)
 
 
 def unread_count(user: Any) -> int:

@@ -1,148 +1,169 @@
-"""Background sending of notification deliveries, with retries and back-off.
+"""Background sending of notification deliveries, in batches, through the outbox (``core.outbox``).
 
-``send_delivery`` runs one ``Delivery``. It first *claims* the row with a conditional UPDATE
-(pending/failed, or a claim that expired because a worker died) so that a task run twice, or by
-two workers at once, sends at most once; a delivery already sent or given up is left alone.
+A worker *claims* a batch of due ``Delivery`` rows (``NOTIFY_BATCH_SIZE``, 100; see
+``Outbox.claim``: each row goes to one worker only, on SQLite and PostgreSQL), sends them per
+channel in one go (e-mail over one SMTP connection, web push over one HTTP session, SMS one by
+one) and stores every outcome in one transaction, each only while the row is still claimed by
+this attempt: a claimed row is sent once. A delivery already sent or given up is left alone.
 
-On failure the attempt count and error are stored and, below ``settings.NOTIFY_MAX_ATTEMPTS``,
-the task is enqueued again to run after an exponential back-off
-(``NOTIFY_RETRY_BASE_SECONDS`` × 2^(attempt−1), capped by ``NOTIFY_RETRY_MAX_SECONDS``). Backends
-that cannot defer a task (``ImmediateBackend`` in tests) get no re-enqueue: the row stays
-``failed`` with ``next_attempt_at`` set, and ``retry_due_deliveries`` (run it periodically from
-the scheduler) picks up every due row on any backend.
+On failure the attempt count and error are stored and, below ``NOTIFY_MAX_ATTEMPTS``, the row
+waits an exponential back-off with jitter (``NOTIFY_RETRY_BASE_SECONDS`` × 2^(attempt−1), capped
+by ``NOTIFY_RETRY_MAX_SECONDS``, plus up to 25 %); on a task backend that can defer, a retry task
+is enqueued for that time. ``drain`` claims batch after batch until nothing is due or
+``NOTIFY_DRAIN_SECONDS`` are spent: ``send_delivery`` runs it after its own rows (so a backlog is
+sent in batches by whichever worker meets it first, and the tasks queued behind find their rows
+sent), and the scheduler's minute job ``retry_due_deliveries`` runs it for retries that are due, workers
+that died mid-send and first enqueues that were lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
 from dangjian.core.models import Delivery, WebPushSubscription
-from dangjian.core.models.notifications import Channel, DeliveryStatus
+from dangjian.core.models.notifications import DeliveryStatus
+from dangjian.core.outbox import Outbox, RetryPolicy, schedule
 
-logger = logging.getLogger(__name__)
-
-# How long a claimed row stays claimed before another run may take it over.
-CLAIM_SECONDS = 300
+RETRY = RetryPolicy("NOTIFY", default_attempts=5)
+OUTBOX = Outbox(Delivery, name="notification delivery", policy=RETRY,
+                pending=DeliveryStatus.PENDING, sending=DeliveryStatus.SENDING, failed=DeliveryStatus.FAILED,
+                gave_up=DeliveryStatus.GAVE_UP)
+CLAIM_SECONDS = OUTBOX.claim_seconds
 
 
 def max_attempts() -> int:
-    return max(1, int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 5)))
+    return RETRY.max_attempts()
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    base = int(getattr(settings, "NOTIFY_RETRY_BASE_SECONDS", 60))
-    cap = int(getattr(settings, "NOTIFY_RETRY_MAX_SECONDS", 6 * 3600))
-    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+    """The least wait after the ``attempts``-th failure (the retry adds jitter to it)."""
+    return RETRY.backoff(attempts)
 
 
-def _claimable(now: dt.datetime) -> Q:
-    return Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
-        status=DeliveryStatus.SENDING, next_attempt_at__lt=now
-    )
+def batch_size() -> int:
+    return max(1, int(getattr(settings, "NOTIFY_BATCH_SIZE", 100)))
+
+
+def drain_seconds() -> float:
+    return float(getattr(settings, "NOTIFY_DRAIN_SECONDS", 20))
+
+
+def _load(ids: Sequence[int]) -> list[Delivery]:
+    from dangjian.core.notifications.channels import sms
+
+    related = ["notification__recipient", "subscription"]
+    if sms.person_relation():  # the phone lives on the person linked to the account (members app)
+        related.append("notification__recipient__person")
+    return list(Delivery.objects.select_related(*related).filter(pk__in=ids).order_by("pk"))
+
+
+def send_claimed(ids: Sequence[int]) -> dict[int, str]:
+    """Send deliveries this worker has claimed, per channel in one batch; store each outcome.
+    Returns each delivery's resulting status."""
+    from dangjian.core.notifications.channels import BATCH_SENDERS, PermanentDeliveryError
+
+    by_channel: dict[str, list[Delivery]] = {}
+    for delivery in _load(ids):
+        by_channel.setdefault(delivery.channel, []).append(delivery)
+    outcomes: list[tuple[Delivery, str | Exception]] = []
+    for channel, deliveries in by_channel.items():
+        try:
+            results = BATCH_SENDERS[channel](deliveries)
+        except Exception as e:  # the channel failed as a whole: every delivery of it failed
+            results = [e] * len(deliveries)
+        outcomes.extend(zip(deliveries, results, strict=True))
+
+    done = timezone.now()
+    statuses: dict[int, str] = {}
+    sent = {d.pk: {"provider_message_id": str(r or "")[:200]} for d, r in outcomes if not isinstance(r, Exception)}
+    with transaction.atomic():
+        OUTBOX.record_many(sent, status=DeliveryStatus.SENT, sent_at=done, next_attempt_at=None, last_error="")
+        statuses.update(dict.fromkeys(sent, DeliveryStatus.SENT))
+        for delivery, result in outcomes:
+            if not isinstance(result, Exception):
+                continue
+            fields = OUTBOX.failure(delivery.attempts, result, now=done,
+                                    permanent=isinstance(result, PermanentDeliveryError))
+            OUTBOX.record(delivery.pk, fields)
+            if delivery.subscription_id:
+                WebPushSubscription.objects.filter(pk=delivery.subscription_id).update(last_error=fields["last_error"])
+            OUTBOX.log_failure(delivery.pk, delivery.channel, delivery.attempts, fields)
+            if fields["next_attempt_at"] is not None:
+                schedule(send_delivery, delivery.pk, run_after=fields["next_attempt_at"])
+            statuses[delivery.pk] = fields["status"]
+    return statuses
+
+
+def deliver_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None,
+                  limit: int | None = None, due_only: bool | None = None) -> dict[int, str]:
+    """Claim and send up to ``limit`` deliveries: those of ``ids`` that are not sent or given up
+    (a failed one even before its retry is due, unless ``due_only``), or else any due at ``now``."""
+    due_only = ids is None if due_only is None else due_only
+    claimed = OUTBOX.claim(ids=ids, now=now, limit=limit or batch_size(), due_only=due_only)
+    return send_claimed(claimed) if claimed else {}
 
 
 def deliver(delivery_id: int) -> str:
-    """Send one delivery now (if it is still due to be sent); return its resulting status."""
-    from dangjian.core.notifications.channels import SENDERS, PermanentDeliveryError
+    """Send one delivery now (if it is still to be sent); return its resulting status."""
+    statuses = deliver_batch([delivery_id], limit=1)
+    return statuses.get(delivery_id) or OUTBOX.current_status(delivery_id)
 
-    now = timezone.now()
-    claimed = (
-        Delivery.objects.filter(_claimable(now), pk=delivery_id)
-        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1,
-                next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
-    )
-    if not claimed:
-        status = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
-        return status or "missing"
 
-    delivery = Delivery.objects.select_related("notification__recipient", "subscription").get(pk=delivery_id)
-    if delivery.channel == Channel.SMS:
-        # the phone lives on the person linked to the account (members app)
-        from dangjian.core.notifications.channels import sms
-
-        if sms.person_relation():
-            delivery = (
-                Delivery.objects.select_related("notification__recipient__person", "subscription").get(pk=delivery_id)
-            )
-    done = timezone.now()
-    try:
-        provider_id = SENDERS[delivery.channel](delivery)
-    except Exception as e:
-        error = f"{type(e).__name__}: {e}"[:2000]
-        permanent = isinstance(e, PermanentDeliveryError)
-        give_up = permanent or delivery.attempts >= max_attempts()
-        next_at = None if give_up else done + backoff(delivery.attempts)
-        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.GAVE_UP if give_up else DeliveryStatus.FAILED,
-            last_error=error,
-            next_attempt_at=next_at,
-        )
-        if delivery.subscription_id:
-            WebPushSubscription.objects.filter(pk=delivery.subscription_id).update(last_error=error)
-        logger.warning(
-            "notification delivery %s (%s) attempt %s failed%s: %s",
-            delivery_id, delivery.channel, delivery.attempts, " — giving up" if give_up else "", error,
-        )
-        if next_at is not None:
-            schedule(delivery_id, run_after=next_at)
-        return DeliveryStatus.GAVE_UP if give_up else DeliveryStatus.FAILED
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=DeliveryStatus.SENT, sent_at=done, next_attempt_at=None,
-        provider_message_id=str(provider_id or "")[:200], last_error="",
-    )
-    return DeliveryStatus.SENT
+def drain(*, seconds: float | None = None, now: dt.datetime | None = None) -> int:
+    """Send due deliveries batch after batch until none is due or ``seconds`` (default
+    ``NOTIFY_DRAIN_SECONDS``) are spent. Returns how many were attempted."""
+    budget = drain_seconds() if seconds is None else seconds
+    started = time.monotonic()
+    count = 0
+    while True:
+        sent = deliver_batch(now=now)
+        count += len(sent)
+        if not sent or time.monotonic() - started >= budget:
+            return count
 
 
 @task()
-def send_delivery(delivery_id: int) -> str:
-    return deliver(delivery_id)
+def send_delivery(*delivery_ids: int) -> list[str]:
+    """Send these deliveries (``notify`` enqueues one task for all the rows it wrote), then
+    whatever else is due (in batches, within ``NOTIFY_DRAIN_SECONDS``)."""
+    statuses: dict[int, str] = {}
+    ids = list(delivery_ids)
+    for start in range(0, len(ids), batch_size()):
+        statuses.update(deliver_batch(ids[start:start + batch_size()]))
+    drain()
+    return [statuses.get(pk) or OUTBOX.current_status(pk) for pk in ids]
 
 
-def schedule(delivery_id: int, *, run_after: dt.datetime) -> bool:
-    """Enqueue a retry of ``send_delivery`` to run after ``run_after`` (once any surrounding
-    transaction commits). False if the backend cannot defer tasks; the retry is then left to
-    ``retry_due_deliveries``."""
-    if not send_delivery.get_backend().supports_defer:
-        return False
-    transaction.on_commit(lambda: send_delivery.using(run_after=run_after).enqueue(delivery_id))
-    return True
-
-
-def enqueue_delivery(delivery_id: int) -> None:
-    """First enqueue of a delivery; ``notify`` calls it from its on_commit callback."""
-    send_delivery.enqueue(delivery_id)
+def enqueue_deliveries(ids: Sequence[int]) -> None:
+    """The first enqueue of a ``notify``'s deliveries (from its on_commit callback): one task."""
+    if ids:
+        send_delivery.enqueue(*ids)
 
 
 def due_deliveries(now: dt.datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    qs = Delivery.objects.filter(
-        Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
-        | Q(status=DeliveryStatus.SENDING, next_attempt_at__lt=now)
-        # enqueued after commit; if that enqueue was lost (process died), pick the row up here
-        | Q(status=DeliveryStatus.PENDING, created_at__lt=now - dt.timedelta(seconds=CLAIM_SECONDS))
-    )
-    return list(qs.order_by("next_attempt_at").values_list("pk", flat=True)[:5000])
+    return OUTBOX.due(now)
 
 
 @task()
 def retry_due_deliveries() -> int:
-    """Enqueue every delivery whose retry is due, whose worker died mid-send, or whose first
-    enqueue was lost. Schedule it every minute or so."""
-    ids = due_deliveries()
-    for pk in ids:
-        send_delivery.enqueue(pk)
-    return len(ids)
+    """Every minute (scheduler job ``notifications.retry_due``): send, in batches, every delivery
+    whose retry is due, whose worker died mid-send, or whose first enqueue was lost."""
+    return drain()
 
 
 def run_due_now(now: Any = None) -> list[str]:
-    """Send every due delivery in this process (management commands, tests)."""
-    return [deliver(pk) for pk in due_deliveries(now)]
-
+    """Send every delivery due at ``now`` in this process, once each (management commands,
+    tests); their statuses."""
+    ids = due_deliveries(now)
+    statuses: dict[int, str] = {}
+    for start in range(0, len(ids), batch_size()):
+        statuses.update(deliver_batch(ids[start:start + batch_size()], now=now, due_only=True))
+    return [statuses[pk] for pk in ids if pk in statuses]

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
+from dangjian.core.outbox import RetryPolicy
+
 
 def account(channel: str, name: str) -> dict[str, Any] | None:
     accounts = getattr(settings, "CHANNELS_ACCOUNTS", {}) or {}
@@ -27,15 +29,18 @@ def timeout() -> float:
     return float(getattr(settings, "CHANNELS_HTTP_TIMEOUT", 10))
 
 
+#: Attempts and back-off of the outbox (``CHANNELS_MAX_ATTEMPTS``, 6; ``CHANNELS_RETRY_BASE_SECONDS``
+#: × 2^(attempt−1), capped by ``CHANNELS_RETRY_MAX_SECONDS``; the shared rules of ``core.outbox``).
+RETRY = RetryPolicy("CHANNELS", default_attempts=6)
+
+
 def max_attempts() -> int:
-    return max(1, int(getattr(settings, "CHANNELS_MAX_ATTEMPTS", 6)))
+    return RETRY.max_attempts()
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    """Exponential back-off after the ``attempts``-th failure: base × 2^(attempts−1), capped."""
-    base = int(getattr(settings, "CHANNELS_RETRY_BASE_SECONDS", 60))
-    cap = int(getattr(settings, "CHANNELS_RETRY_MAX_SECONDS", 6 * 3600))
-    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+    """The least wait after the ``attempts``-th failure (the retry adds up to 25 % jitter)."""
+    return RETRY.backoff(attempts)
 
 
 def site_url() -> str:

@@ -1,39 +1,35 @@
 """Running one outbox entry: claim it, call the channel's adapter, record the outcome.
 
-The claim is a conditional UPDATE (pending/failed and due, or a claim that expired because a
-worker died), so a task that runs twice, or on two workers at once, delivers at most once. An
-entry waits while an older entry of the same article and channel is still open (deliveries of
-one article to one channel happen in order). On failure the attempt count, the error (also
-appended to ``errors``) and the adapter's progress are stored; below
-``CHANNELS_MAX_ATTEMPTS`` the entry is retried after ``CHANNELS_RETRY_BASE_SECONDS`` ×
-2^(attempt−1) (capped by ``CHANNELS_RETRY_MAX_SECONDS``); a permanent error or the last attempt
-gives up, keeping the error for the editor."""
+Claims, attempts, back-off and giving up are the shared outbox's (``core/outbox.py``): a claim
+is taken by one worker only (a task that runs twice, or on two workers at once, delivers at most
+once). An entry waits, without using an attempt, while an older entry of the same article and
+channel is still open (deliveries of one article to one channel happen in order), so entries run
+one at a time here, not in batches. On failure the attempt count, the error (also appended to
+``errors``) and the adapter's progress are stored; below ``CHANNELS_MAX_ATTEMPTS`` the entry is
+retried after ``CHANNELS_RETRY_BASE_SECONDS`` × 2^(attempt−1) (capped by
+``CHANNELS_RETRY_MAX_SECONDS``) plus up to 25 % jitter; a permanent error or the last attempt
+gives up, keeping the error for the editor. Enqueuing the retry is the task's (``tasks.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from dangjian.core.outbox import Outbox
 from dangjian.portal.channels import OPEN_STATUSES, Operation, OutboxStatus, conf
 from dangjian.portal.channels.adapters import PermanentChannelError, Result, WaitForOlderDelivery, get_adapter
 from dangjian.portal.channels.models import ChannelPost, OutboxEntry
 
-logger = logging.getLogger(__name__)
-
-CLAIM_SECONDS = 300
+OUTBOX = Outbox(OutboxEntry, name="channel delivery", policy=conf.RETRY,
+                pending=OutboxStatus.PENDING, sending=OutboxStatus.SENDING, failed=OutboxStatus.FAILED,
+                gave_up=OutboxStatus.GAVE_UP)
+CLAIM_SECONDS = OUTBOX.claim_seconds
 WAIT_SECONDS = 30
 MAX_ERRORS_KEPT = 50
-
-
-def claimable(now: dt.datetime) -> Q:
-    return (Q(status=OutboxStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            | Q(status=OutboxStatus.FAILED, next_attempt_at__lte=now)
-            | Q(status=OutboxStatus.SENDING, next_attempt_at__lt=now))
 
 
 def _run(entry: OutboxEntry, progress: dict[str, Any]) -> Result:
@@ -63,45 +59,40 @@ def _run(entry: OutboxEntry, progress: dict[str, Any]) -> Result:
 
 def deliver(entry_id: int, now: dt.datetime | None = None) -> str:
     """Run one entry now if it is due (``now``: the clock, for tests); return its resulting status."""
+    return attempt(entry_id, now)[0]
+
+
+def attempt(entry_id: int, now: dt.datetime | None = None) -> tuple[str, dt.datetime | None]:
+    """``deliver``, also returning when the entry should run again (a retry, or a wait for an
+    older delivery), or None."""
     now = now or timezone.now()
-    claimed = OutboxEntry.objects.filter(claimable(now), pk=entry_id).update(
-        status=OutboxStatus.SENDING, attempts=F("attempts") + 1,
-        next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
-    if not claimed:
-        return OutboxEntry.objects.filter(pk=entry_id).values_list("status", flat=True).first() or "missing"
+    if not OUTBOX.claim(ids=[entry_id], now=now, limit=1):
+        return OUTBOX.current_status(entry_id), None
     entry = OutboxEntry.objects.select_related("page").get(pk=entry_id)
     progress = dict(entry.progress or {})
     try:
         result = _run(entry, progress)
     except WaitForOlderDelivery:
         later = max(now, timezone.now()) + dt.timedelta(seconds=WAIT_SECONDS)
-        OutboxEntry.objects.filter(pk=entry_id, status=OutboxStatus.SENDING).update(
-            status=OutboxStatus.PENDING, attempts=F("attempts") - 1, next_attempt_at=later)
-        schedule(entry_id, run_after=later)
-        return OutboxStatus.PENDING
+        OUTBOX.record(entry_id, {"status": OutboxStatus.PENDING, "attempts": F("attempts") - 1,
+                                 "next_attempt_at": later})
+        return OutboxStatus.PENDING, later
     except Exception as e:
         return _failed(entry, progress, e, now)
     _succeeded(entry, progress, result)
-    return OutboxStatus.DONE
+    return OutboxStatus.DONE, None
 
 
-def _failed(entry: OutboxEntry, progress: dict[str, Any], exc: Exception, now: dt.datetime) -> str:
+def _failed(entry: OutboxEntry, progress: dict[str, Any], exc: Exception,
+            now: dt.datetime) -> tuple[str, dt.datetime | None]:
     done = max(now, timezone.now())
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    permanent = isinstance(exc, PermanentChannelError)
-    give_up = permanent or entry.attempts >= conf.max_attempts()
-    next_at = None if give_up else done + conf.backoff(entry.attempts)
-    errors = [*list(entry.errors or []), {"attempt": entry.attempts, "at": done.isoformat(), "error": error}]
-    status = OutboxStatus.GAVE_UP if give_up else OutboxStatus.FAILED
-    OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.SENDING).update(
-        status=status, last_error=error, errors=errors[-MAX_ERRORS_KEPT:], next_attempt_at=next_at,
-        progress=progress)
-    log = logger.error if give_up else logger.warning
-    log("channel delivery %s (%s %s of page %s) attempt %s failed%s: %s", entry.pk, entry.channel,
-        entry.operation, entry.page_id, entry.attempts, " — giving up" if give_up else "", error)
-    if next_at is not None:
-        schedule(entry.pk, run_after=next_at)
-    return status
+    fields = OUTBOX.failure(entry.attempts, exc, permanent=isinstance(exc, PermanentChannelError), now=done)
+    error = {"attempt": entry.attempts, "at": done.isoformat(), "error": fields["last_error"]}
+    errors = [*list(entry.errors or []), error]
+    OUTBOX.record(entry.pk, {**fields, "errors": errors[-MAX_ERRORS_KEPT:], "progress": progress})
+    OUTBOX.log_failure(entry.pk, entry.channel, entry.attempts, fields,
+                       detail=f"{entry.operation} of page {entry.page_id}")
+    return fields["status"], fields["next_attempt_at"]
 
 
 def _succeeded(entry: OutboxEntry, progress: dict[str, Any], result: Result) -> None:
@@ -139,28 +130,9 @@ def _keep_stats_ids(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
     return {**new, "msg_data_ids": ids} if ids else dict(new)
 
 
-def schedule(entry_id: int, *, run_after: dt.datetime) -> bool:
-    """Enqueue ``process_entry`` to run after ``run_after``. False where the backend cannot defer
-    (the immediate backend in tests): the periodic ``retry_due_entries`` picks the entry up."""
-    from dangjian.portal.channels.tasks import process_entry
-
-    if not process_entry.get_backend().supports_defer:
-        return False
-    transaction.on_commit(lambda: process_entry.using(run_after=run_after).enqueue(entry_id))
-    return True
-
-
 def due_entries(now: dt.datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    qs = OutboxEntry.objects.filter(
-        Q(status=OutboxStatus.FAILED, next_attempt_at__lte=now)
-        | Q(status=OutboxStatus.SENDING, next_attempt_at__lt=now)
-        | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        # enqueued after commit; if that enqueue was lost (process died), pick the entry up here
-        | Q(status=OutboxStatus.PENDING, next_attempt_at__isnull=True,
-            created_at__lt=now - dt.timedelta(seconds=CLAIM_SECONDS))
-    )
-    return list(qs.order_by("pk").values_list("pk", flat=True)[:2000])
+    """Entries due at ``now``: waiting, failed and due, or left claimed by a worker that died."""
+    return OUTBOX.due(now, limit=2000)
 
 
 def run_due_now(now: dt.datetime | None = None) -> list[str]:

@@ -9,9 +9,16 @@ from django_tasks import task
 
 @task()
 def process_entry(entry_id: int) -> str:
-    from dangjian.portal.channels.delivery import deliver
+    """Run one outbox entry; if it is to run again later (a retry after a failure, or a wait for
+    an older delivery of the same article), enqueue itself for then where the backend can defer
+    (elsewhere the minute job ``retry_due_entries`` picks the entry up when it is due)."""
+    from dangjian.core.outbox import schedule
+    from dangjian.portal.channels.delivery import attempt
 
-    return deliver(entry_id)
+    status, again_at = attempt(entry_id)
+    if again_at is not None:
+        schedule(process_entry, entry_id, run_after=again_at)
+    return status
 
 
 def enqueue_entry(entry_id: int) -> None:

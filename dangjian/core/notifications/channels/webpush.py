@@ -9,6 +9,7 @@ web push is off and the subscribe button is hidden.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,22 @@ def payload(item: Any) -> str:
     )
 
 
-def send(delivery: Any) -> str:
+def send_batch(deliveries: Sequence[Any]) -> list[str | Exception]:
+    """One message per subscription (each is encrypted for its browser), over one HTTP session
+    (kept-alive connections to the push services)."""
+    import requests
+
+    results: list[str | Exception] = []
+    with requests.Session() as session:
+        for delivery in deliveries:
+            try:
+                results.append(send(delivery, session=session))
+            except Exception as e:  # recorded on the delivery by the outbox
+                results.append(e)
+    return results
+
+
+def send(delivery: Any, session: Any = None) -> str:
     from pywebpush import WebPushException, webpush
 
     from dangjian.core.notifications.actions import drop_webpush_subscription
@@ -48,6 +64,7 @@ def send(delivery: Any) -> str:
             vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT},
             timeout=float(getattr(settings, "WEBPUSH_TIMEOUT", 10)),
             ttl=int(getattr(settings, "WEBPUSH_TTL", 24 * 3600)),
+            requests_session=session,
         )
     except WebPushException as e:
         code = e.status_code

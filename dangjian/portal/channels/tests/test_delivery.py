@@ -93,16 +93,18 @@ def test_failures_back_off_exponentially_then_give_up_keeping_the_error(
     assert entry.status == OutboxStatus.FAILED and entry.attempts == 1
     assert "HTTP 503" in entry.last_error
     first_at = dt.datetime.fromisoformat(entry.errors[0]["at"])
-    assert entry.next_attempt_at - first_at == dt.timedelta(seconds=60)
+    # the back-off (60 s) plus up to 25 % jitter
+    assert dt.timedelta(seconds=60) <= entry.next_attempt_at - first_at <= dt.timedelta(seconds=75)
     # not due before its time
     assert entry.pk not in due_entries(first_at + dt.timedelta(seconds=59))
 
-    second_try = first_at + dt.timedelta(seconds=61)
+    second_try = entry.next_attempt_at + dt.timedelta(seconds=1)
     assert entry.pk in due_entries(second_try)
     assert deliver(entry.pk, second_try) == OutboxStatus.FAILED
     entry.refresh_from_db()
     second_at = dt.datetime.fromisoformat(entry.errors[1]["at"])
-    assert entry.attempts == 2 and entry.next_attempt_at - second_at == dt.timedelta(seconds=120)
+    assert entry.attempts == 2
+    assert dt.timedelta(seconds=120) <= entry.next_attempt_at - second_at <= dt.timedelta(seconds=150)
 
     assert deliver(entry.pk, entry.next_attempt_at + dt.timedelta(seconds=1)) == OutboxStatus.GAVE_UP
     entry.refresh_from_db()

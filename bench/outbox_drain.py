@@ -1,0 +1,213 @@
+"""Notification outbox: drain rate against write rate, measured in one run.
+
+    .venv/bin/python bench/outbox_drain.py          (BENCH_REUSE=1 keeps var/bench/bench-outbox.sqlite3)
+
+1. **Write**: ``OUTBOX_WRITERS`` threads (4) call ``notify()`` — the one write path every action
+   uses — for ``OUTBOX_WRITE_SECONDS`` (8 s), each call notifying ``OUTBOX_RECIPIENTS`` (20)
+   members who chose e-mail: one inbox item (the in-app channel, a DB write in ``notify``) and
+   one e-mail ``Delivery`` per member, plus the task enqueue (django-tasks-db). Write rate =
+   deliveries written per second.
+2. **Drain, before**: ``OUTBOX_DRAINERS`` threads (2, as two task workers) run the outbox's drain
+   with batch size 1 — one row claimed, one SMTP connection per message, as the one-by-one path
+   did — for ``OUTBOX_BEFORE_SECONDS`` (10 s) of the backlog.
+3. **Drain, after**: the same threads with ``NOTIFY_BATCH_SIZE`` = ``OUTBOX_BATCH`` (100): a batch
+   claimed at once, sent over up to ``NOTIFY_EMAIL_CONNECTIONS`` SMTP connections, outcomes in one
+   transaction — until the queue is empty.
+
+Mail goes to a local SMTP sink in a subprocess (``dangjian.testing.smtp_server``, real SMTP);
+its own ceiling (plain ``smtplib``, no database) is measured too. Prints messages/s of each drain,
+the ratio drain/write (≥ 1: the outbox keeps up) and drain/sink.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import BENCH_DIR, PY, ROOT, bench_env, emit  # noqa: E402
+
+WRITERS = int(os.environ.get("OUTBOX_WRITERS", 4))
+WRITE_SECONDS = float(os.environ.get("OUTBOX_WRITE_SECONDS", 8))
+RECIPIENTS = int(os.environ.get("OUTBOX_RECIPIENTS", 20))
+MEMBERS = int(os.environ.get("OUTBOX_MEMBERS", 400))
+DRAINERS = int(os.environ.get("OUTBOX_DRAINERS", 2))
+BEFORE_SECONDS = float(os.environ.get("OUTBOX_BEFORE_SECONDS", 10))
+BATCH = int(os.environ.get("OUTBOX_BATCH", 100))
+
+SINK = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from dangjian.testing.smtp_server import LocalSMTPServer
+with LocalSMTPServer() as smtp:
+    print(smtp.port, flush=True)
+    while sys.stdin.read(1):
+        pass
+"""
+
+
+def prepare(env: dict[str, str]) -> None:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    db = Path(env["SQLITE_PATH"])
+    if os.environ.get("BENCH_REUSE") != "1":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+
+
+def members() -> list[int]:
+    from dangjian.core.models import NotificationPreference, User
+
+    users = list(User.objects.filter(username__startswith="outbox-bench-").order_by("pk"))
+    if len(users) < MEMBERS:
+        User.objects.bulk_create([
+            User(username=f"outbox-bench-{i}", email=f"member{i}@bench.example.org")
+            for i in range(len(users), MEMBERS)
+        ])
+        users = list(User.objects.filter(username__startswith="outbox-bench-").order_by("pk"))
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=u, kind="*", email=True) for u in users], ignore_conflicts=True)
+    return [u.pk for u in users]
+
+
+def in_threads(n: int, work) -> None:
+    from django.db import connection
+
+    def run(i: int) -> None:
+        try:
+            work(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def write_phase(ids: list[int]) -> dict:
+    from dangjian.core.models import Delivery, Notification
+    from dangjian.core.notifications import notify
+
+    deliveries0, items0 = Delivery.objects.count(), Notification.objects.count()
+    calls = [0] * WRITERS
+    stop = time.monotonic() + WRITE_SECONDS
+
+    def write(i: int) -> None:
+        n = 0
+        while time.monotonic() < stop:
+            start = (i * 7919 + n * RECIPIENTS) % len(ids)
+            group = (ids + ids)[start:start + RECIPIENTS]
+            notify(group, "bench.outbox", title="支部大会通知", body="本周五下午三点召开支部党员大会。", url="/orglife/1")
+            n += 1
+        calls[i] = n
+
+    started = time.monotonic()
+    in_threads(WRITERS, write)
+    elapsed = time.monotonic() - started
+    deliveries = Delivery.objects.count() - deliveries0
+    items = Notification.objects.count() - items0
+    return {"seconds": round(elapsed, 2), "notify_calls": sum(calls), "deliveries": deliveries,
+            "inbox_items": items, "deliveries_per_s": deliveries / elapsed, "inbox_items_per_s": items / elapsed}
+
+
+def drain_phase(batch: int, seconds: float | None) -> dict:
+    from django.conf import settings
+
+    from dangjian.core.models import Delivery
+    from dangjian.core.models.notifications import DeliveryStatus
+    from dangjian.core.notifications.tasks import drain
+
+    settings.NOTIFY_BATCH_SIZE = batch
+    sent0 = Delivery.objects.filter(status=DeliveryStatus.SENT).count()
+    started = time.monotonic()
+    in_threads(DRAINERS, lambda i: drain(seconds=seconds if seconds is not None else 3600))
+    elapsed = time.monotonic() - started
+    sent = Delivery.objects.filter(status=DeliveryStatus.SENT).count() - sent0
+    left = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
+    return {"batch": batch, "seconds": round(elapsed, 2), "sent": sent, "per_s": sent / elapsed, "left": left}
+
+
+def sink_ceiling(port: int, count: int = 1000) -> float:
+    """Messages/s the SMTP sink takes from plain ``smtplib`` over ``NOTIFY_EMAIL_CONNECTIONS``
+    parallel connections, with no database: the most any drain can reach against this sink."""
+    import smtplib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    data = EmailMessage("支部大会通知", "本周五下午三点召开支部党员大会。\n\nhttps://x/orglife/1",
+                        "noreply@bench.example.org", ["member@bench.example.org"]).message().as_bytes()
+    connections = int(getattr(settings, "NOTIFY_EMAIL_CONNECTIONS", 4))
+
+    def send(n: int) -> None:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for _ in range(n):
+                smtp.sendmail("noreply@bench.example.org", ["member@bench.example.org"], data)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(send, [count // connections] * connections))
+    return (count // connections * connections) / (time.monotonic() - started)
+
+
+def main() -> None:
+    env = bench_env("outbox")
+    prepare(env)
+    sink = subprocess.Popen([PY, "-c", SINK, str(ROOT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sink.stdout is not None
+        port = int(sink.stdout.readline())
+        os.environ.update(env)
+        os.environ.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                          EMAIL_PORT=str(port), EMAIL_USE_TLS="0", EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD="")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.NOTIFY_DRAIN_SECONDS = 3600
+
+        from dangjian.core.models import Delivery
+        from dangjian.core.models.notifications import DeliveryStatus
+
+        Delivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]).delete()
+        ids = members()
+        write = write_phase(ids)
+        print(f"write: {write['notify_calls']} notify() calls from {WRITERS} threads in {write['seconds']} s: "
+              f"{write['deliveries_per_s']:.0f} e-mail deliveries/s written, "
+              f"{write['inbox_items_per_s']:.0f} in-app items/s", flush=True)
+        before = drain_phase(1, BEFORE_SECONDS)
+        print(f"drain before (batch 1, a connection per message, {DRAINERS} workers): {before['sent']} in "
+              f"{before['seconds']} s = {before['per_s']:.0f} messages/s", flush=True)
+        after = drain_phase(BATCH, None)
+        print(f"drain after (batch {BATCH}, connections reused, {DRAINERS} workers): {after['sent']} in "
+              f"{after['seconds']} s = {after['per_s']:.0f} messages/s; left pending: {after['left']}", flush=True)
+        ceiling = sink_ceiling(port)
+        print(f"SMTP sink alone (smtplib, no database): {ceiling:.0f} messages/s; "
+              f"drain after ÷ sink {after['per_s'] / ceiling:.2f}", flush=True)
+        w = write["deliveries_per_s"]
+        print(f"drain/write: before {before['per_s'] / w:.2f}, after {after['per_s'] / w:.2f} "
+              f"(after/before {after['per_s'] / before['per_s']:.1f}×)", flush=True)
+        emit({"name": "outbox_drain", "write_per_s": round(w, 1), "before_per_s": round(before["per_s"], 1),
+              "after_per_s": round(after["per_s"], 1), "ratio_before": round(before["per_s"] / w, 2),
+              "ratio_after": round(after["per_s"] / w, 2), "sink_per_s": round(ceiling, 1)})
+    finally:
+        if sink.stdin:
+            sink.stdin.close()
+        sink.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
