@@ -306,9 +306,24 @@ DANGJIAN = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No full ID-card or phone number in any log line (dangjian/core/logredact.py): every handler
+    # has the filter, and Django's own loggers ("django", "django.server"), which Django's default
+    # configuration gives handlers of their own, are given ours.
+    "filters": {
+        "redact": {"()": "dangjian.core.logredact.RedactFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                     "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "filters": ["require_debug_false", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # The scheduler and the worker log every tick and task at INFO; keep the console readable.
         "apscheduler": {"level": os.environ.get("LOG_LEVEL_SCHEDULER", "WARNING")},

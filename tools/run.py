@@ -35,6 +35,7 @@ def main() -> int:
         "web": subprocess.Popen(
             [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-", "--log-level", "warning",
+             "--logger-class", "dangjian.core.logredact.GunicornLogger",
              "--graceful-timeout", "5", "--timeout", os.environ.get("WEB_TIMEOUT", "120")],
             cwd=ROOT, env=env,
         ),
