@@ -100,6 +100,8 @@ MIDDLEWARE = [
     # first: anonymous portal pages from the whole-page cache, with the headers the chain gave them
     "dangjian.portal.middleware.PortalPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on personal data (the namespaces and prefixes below)
+    "dangjian.core.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dangjian.core.middleware.LanguageMiddleware",
@@ -115,7 +117,16 @@ MIDDLEWARE = [
     "dangjian.core.apikit.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
+# Pages, exports and API answers with personal data: never kept by a browser cache or a proxy
+# (dangjian.core.middleware.NoStoreMiddleware). Public portal pages are not listed.
+NO_STORE_URL_NAMESPACES = [
+    "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
+    "opinions", "forum", "cases", "notifications", "orgs",
+]
+NO_STORE_PATH_PREFIXES = ["/api/"]
+
 ROOT_URLCONF = "dangjian.urls"
+CSRF_FAILURE_VIEW = "dangjian.core.views_errors.csrf_failure"
 WSGI_APPLICATION = "dangjian.wsgi.application"
 ASGI_APPLICATION = "dangjian.asgi.application"
 
