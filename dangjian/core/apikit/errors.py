@@ -189,7 +189,8 @@ def install(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        message = _("Bad request: %(reason)s") % {"reason": str(exc)} if exc.status_code == 400 else str(exc)
+        # ninja's only 400 is an unreadable body ("Cannot parse request body", English): our words.
+        message = _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
         return respond(request, exc.status_code, error_body(code, message))
 
     api.add_exception_handler(ApiError, on_api_error)

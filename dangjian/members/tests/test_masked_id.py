@@ -60,3 +60,13 @@ def test_last_four_digits_search_needs_view_pii(users, tree):
     assert tree.alice in search(members_for(secretary), tail, user=secretary)
     assert tree.alice not in search(members_for(organizer), tail, user=organizer)
     assert tree.alice in search(members_for(organizer), tail[-2:], user=organizer)
+
+
+def test_secretary_detail_shows_birth_date_only_with_the_full_numbers(client, users, tree):
+    """Someone who may reveal the number still gets the birth date only through the logged reveal."""
+    client.force_login(users.secretary)
+    person = tree.alice.person
+    html = client.get(reverse("members:detail", args=[tree.alice.pk])).content.decode()
+    assert_cannot_rebuild(person.id_number, person.id_number_masked, [html])
+    revealed = client.post(reverse("members:reveal", args=[tree.alice.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert person.birth_date.isoformat() in revealed and person.id_number in revealed

@@ -20,4 +20,6 @@ def test_number_typed_with_hyphens_is_not_echoed_into_links(client, users, tree)
     typed = "-".join((full[:6], full[6:14], full[14:]))
     response = client.post(reverse("members:list"), {"q": typed, "status": "full"})
     assert response.context["filter_qs"] == "status=full"
-    assert typed not in response.content.decode().split("</form>", 1)[1]
+    links = " ".join(re.findall(r'(?:href|action|value)="([^"]*[?&][^"]*)"', response.content.decode()))
+    assert "page=" in links or "lang=" in links
+    assert full[6:14] not in links.replace("-", "")
