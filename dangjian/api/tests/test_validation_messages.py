@@ -62,4 +62,6 @@ def test_path_limits_are_translated(client, users):
 def test_invalid_json_body_is_translated(client, db):
     response = client.post("/api/v1/opinions", "{not json", content_type="application/json")
     assert response.status_code in (400, 422)
-    assert latin_words(response.json()["message"], "") == []
+    assert response.json()["message"] == "请求正文不是有效的 JSON。"
+    response = client.post("/api/v1/opinions?lang=en", "{not json", content_type="application/json")
+    assert response.json()["message"] == "The request body is not valid JSON."
