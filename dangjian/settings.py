@@ -103,6 +103,8 @@ MIDDLEWARE = [
     # first: anonymous portal pages from the whole-page cache, with the headers the chain gave them
     "dangjian.portal.middleware.PortalPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on personal data (the namespaces and prefixes below)
+    "dangjian.core.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dangjian.core.middleware.LanguageMiddleware",
@@ -118,7 +120,16 @@ MIDDLEWARE = [
     "dangjian.core.apikit.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
+# Pages, exports and API answers with personal data: never kept by a browser cache or a proxy
+# (dangjian.core.middleware.NoStoreMiddleware). Public portal pages are not listed.
+NO_STORE_URL_NAMESPACES = [
+    "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
+    "opinions", "forum", "cases", "notifications", "orgs",
+]
+NO_STORE_PATH_PREFIXES = ["/api/"]
+
 ROOT_URLCONF = "dangjian.urls"
+CSRF_FAILURE_VIEW = "dangjian.core.views_errors.csrf_failure"
 WSGI_APPLICATION = "dangjian.wsgi.application"
 ASGI_APPLICATION = "dangjian.asgi.application"
 
@@ -328,9 +339,24 @@ DANGJIAN = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No full ID-card or phone number in any log line (dangjian/core/logredact.py): every handler
+    # has the filter, and Django's own loggers ("django", "django.server"), which Django's default
+    # configuration gives handlers of their own, are given ours.
+    "filters": {
+        "redact": {"()": "dangjian.core.logredact.RedactFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                     "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "filters": ["require_debug_false", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # The scheduler and the worker log every tick and task at INFO; keep the console readable.
         "apscheduler": {"level": os.environ.get("LOG_LEVEL_SCHEDULER", "WARNING")},

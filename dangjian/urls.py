@@ -8,6 +8,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from dangjian.api.api import api
 from dangjian.core.views_media import media
 
+# The site's own error pages (Chinese by default, phone-sized, with a way back).
+handler400 = "dangjian.core.views_errors.bad_request"
+handler403 = "dangjian.core.views_errors.permission_denied"
+handler404 = "dangjian.core.views_errors.page_not_found"
+handler500 = "dangjian.core.views_errors.server_error"
+
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("notifications/", include("dangjian.core.urls_notifications")),

@@ -28,7 +28,7 @@ from dangjian.cases.selectors import (
 )
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId
 
 router = Router(tags=["cases"], auth=read_auth)
 
@@ -121,17 +121,17 @@ class CasePage(Schema):
     next: str | None = Field(None, description="Cursor for the next page (`after=`), when there is one.")
 
 
-class SendBackIn(Schema):
+class SendBackIn(InputSchema):
     reason: str = Field(..., max_length=2000)
 
 
-class CoInputIn(Schema):
+class CoInputIn(InputSchema):
     text: str = Field(..., max_length=8000)
     department: int | None = Field(None, ge=1, le=MAX_ID,
                                    description="The co-department (needed only if you act for several).")
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     reply: str = Field(..., max_length=8000)
 
 

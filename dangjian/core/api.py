@@ -17,14 +17,14 @@ from dangjian.core.apikit.auth import (
     token_auth,
 )
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import ErrorOut, OkOut
+from dangjian.core.apikit.schemas import ErrorOut, InputSchema, OkOut
 from dangjian.core.http import client_ip
 from dangjian.core.scoping import roles_of
 
 router = Router(tags=["auth"])
 
 
-class LoginIn(Schema):
+class LoginIn(InputSchema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=4096)
     code: str | None = Field(None, max_length=64, description="TOTP or recovery code, for accounts with MFA.")

@@ -50,12 +50,30 @@ def digest(value: str, *, purpose: str) -> str:
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+#: Characters of an ID-card number left visible at each end of its masked form.
+ID_MASK_KEEP = 2
+
+
 def mask_id_number(value: str) -> str:
+    """``32**************1X``: the province and the last two characters only.
+
+    An ID-card number is region (6) + birth date (8) + sequence (3) + check digit. Keeping the
+    first and last four (the usual mask) leaves two region digits and the birth date to guess, and
+    the birth date is often printed next to it: about ten candidates rebuild the full number.
+    With two characters at each end, someone who knows the birth date still has four region digits
+    and two sequence digits to guess (on the order of a thousand candidates within a province,
+    after the check digit), and the pages that show this mask show at most the birth year.
+    """
     if not value:
         return ""
     if len(value) <= 8:
         return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return value[:ID_MASK_KEEP] + "*" * (len(value) - 2 * ID_MASK_KEEP) + value[-ID_MASK_KEEP:]
+
+
+def id_number_tail(value: str) -> str:
+    """The last four characters, stored (never shown) for the "last digits" search."""
+    return value[-4:] if len(value) > 8 else ""
 
 
 def mask_phone(value: str) -> str:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 LANG_COOKIE = settings.LANGUAGE_COOKIE_NAME
 _SUPPORTED = {code for code, _ in settings.LANGUAGES}
@@ -56,3 +57,27 @@ class ProfileLanguageMiddleware:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on pages and exports with personal data (issue 13 §4): every
+    view of the URL namespaces in ``settings.NO_STORE_URL_NAMESPACES`` (the member registry, its
+    exports and reveal endpoints, dues, cases…) and every API answer, so neither a shared
+    browser's cache nor a proxy keeps a copy. Single views elsewhere use Django's ``never_cache``.
+    Public portal pages are not in these namespaces and keep their caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.namespaces = frozenset(getattr(settings, "NO_STORE_URL_NAMESPACES", ()))
+        self.prefixes = tuple(getattr(settings, "NO_STORE_PATH_PREFIXES", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response
+        match = getattr(request, "resolver_match", None)
+        if (match is not None and self.namespaces.intersection(match.namespaces)) or (
+            self.prefixes and request.path_info.startswith(self.prefixes)
+        ):
+            add_never_cache_headers(response)
+        return response

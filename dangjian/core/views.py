@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.actions import do_update_preferences
@@ -69,6 +69,7 @@ def _workbench_context(request: HttpRequest) -> dict:
     return {"cards": cards, "own_member": own_member(user)}
 
 
+@never_cache
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
     member = own_member(request.user)
@@ -82,6 +83,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
     })
 
 
+@never_cache
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)

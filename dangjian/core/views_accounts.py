@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangjian.core.accounts_selectors import access_account, access_assignment, accounts_for, assignments_in_scope
@@ -52,6 +53,7 @@ def _org(request: HttpRequest, form: forms.Form) -> Any:
     return access_org(request.user, form.cleaned_data["organization"], perm="roles.grant")
 
 
+@never_cache
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     _guard(request)
@@ -60,6 +62,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accounts/list.html", {"page": page, "accounts": page.object_list, "q": q})
 
 
+@never_cache
 @login_required
 def account_create(request: HttpRequest) -> HttpResponse:
     _guard(request)
@@ -79,6 +82,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accounts/form.html", {"form": form})
 
 
+@never_cache
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     _guard(request)
@@ -113,6 +117,7 @@ def assignment_revoke(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return redirect("core:account_list")
 
 
+@never_cache
 @login_required
 @require_POST
 def account_reset_password(request: HttpRequest, account_id: int) -> HttpResponse:

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, OrgRef
+from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema, OrgRef
 from dangjian.dues import RATE_CATEGORIES, DuesCategory
 from dangjian.dues.calc import calculate, explain, parse_yuan
 from dangjian.dues.rules import get_rules
@@ -171,12 +171,12 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, **READ_ERRORS}
 MAX_PAGE = 200
 
 
-class IncomeItemIn(Schema):
+class IncomeItemIn(InputSchema):
     item: str = Field(..., max_length=40, examples=["基本工资"])
     cents: int = Field(..., examples=[480000], description="Fen; a deduction (tax, insurance) is negative.")
 
 
-class BaseIn(Schema):
+class BaseIn(InputSchema):
     year: int = Field(..., examples=[2026])
     effective_month: int = Field(1, examples=[1])
     category: str = Field(..., examples=["in_service"])
@@ -249,7 +249,7 @@ def list_bases(request: HttpRequest, org: int, year: int, status: str = "", limi
     return {"count": qs.count(), "items": [_base_out(b) for b in qs[offset:offset + limit]]}
 
 
-class ReliefIn(Schema):
+class ReliefIn(InputSchema):
     member: int
     kind: str = Field(..., examples=["reduction"])
     from_month: str = Field(..., examples=["2026-01"])
@@ -286,7 +286,7 @@ def propose_relief(request: HttpRequest, payload: ReliefIn) -> Any:
                  "monthly_cents": relief.monthly_cents, "status": relief.status})
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     months: list[str] = Field(default_factory=list, max_length=24, examples=[["2026-11", "2026-12"]])
     voluntary_cents: int = 0
     channel: str = Field(..., examples=["wechat"])

@@ -537,13 +537,19 @@ def template_bytes(org_names: list[str]) -> bytes:
     return buf.getvalue()
 
 
+def birth_year(value: dt.date | None) -> str:
+    return str(value.year) if value else ""
+
+
 def export_row(member: Member, *, full_pii: bool) -> list[Any]:
     p = member.person
     values = {
         "name": p.name,
         "sex": choice_label("sex", p.sex) if p.sex else "",
         "ethnicity": p.ethnicity,
-        "birth_date": p.birth_date,
+        # Beside a masked ID-card number, the birth year only: the birth date is part of the
+        # number and would help rebuild it.
+        "birth_date": p.birth_date if full_pii else birth_year(p.birth_date),
         "id_number": p.id_number if full_pii else p.id_number_masked,
         "phone": p.phone if full_pii else p.phone_masked,
         "education": choice_label("education", p.education) if p.education else "",

@@ -13,7 +13,8 @@ from dangjian.members import TRANSITIONS, AddType, Education, MemberCategory, Me
 
 class Person(models.Model):
     """A natural person's data, apart from any membership. ID-card number and phone are
-    encrypted at rest; ``*_digest`` serve exact lookups, ``*_masked`` display and partial search."""
+    encrypted at rest; ``*_digest`` serve exact lookups, ``*_masked`` display and partial search,
+    ``id_number_tail`` the search by the last four digits."""
 
     name = models.CharField(_("name"), max_length=64)
     name_pinyin = models.CharField(_("pinyin"), max_length=200, blank=True, db_index=True)
@@ -24,6 +25,9 @@ class Person(models.Model):
     id_number = crypto.EncryptedCharField(_("ID-card number"), blank=True)
     id_number_digest = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
+    # The last four characters, for the "last digits" search of users who may see the number; never
+    # displayed (the mask shows two).
+    id_number_tail = models.CharField(max_length=4, blank=True, db_index=True)
     phone = crypto.EncryptedCharField(_("phone"), blank=True)
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=16, blank=True)
@@ -54,6 +58,7 @@ class Person(models.Model):
         self.id_number = value
         self.id_number_digest = crypto.digest(value, purpose="id") if value else ""
         self.id_number_masked = crypto.mask_id_number(value)
+        self.id_number_tail = crypto.id_number_tail(value)
 
     def set_phone(self, value: str) -> None:
         self.phone = value

@@ -71,8 +71,8 @@ def _pii_scope(qs: QuerySet[Member], user: Any) -> QuerySet[Member]:
 
 def search(qs: QuerySet[Member], q: str, *, user: Any) -> QuerySet[Member]:
     """Search by name, pinyin or initials, full ID number or phone (exact, via HMAC digest, within
-    the user's ``members.view_pii`` scope), or the visible parts of a masked ID/phone (first or
-    last digits)."""
+    the user's ``members.view_pii`` scope), the visible parts of a masked ID/phone (first or
+    last digits), or the last four digits of the ID number (within ``members.view_pii``)."""
     q = (q or "").strip()
     if not q:
         return qs
@@ -85,10 +85,16 @@ def search(qs: QuerySet[Member], q: str, *, user: Any) -> QuerySet[Member]:
         return _pii_scope(qs, user).filter(person__phone_digest=crypto.digest(value, purpose="phone"))
     if _DIGITS.match(q) and len(q) <= 6:
         q = q.upper()
-        return qs.filter(
-            Q(person__id_number_masked__endswith=q) | Q(person__phone_masked__endswith=q)
-            | Q(person__id_number_masked__startswith=q)
-        )
+        # The phone's mask keeps four digits at the end; the ID-card number's mask keeps two at
+        # each end, and its last four (``id_number_tail``) only answer users who may see the number:
+        # a match on hidden digits would disclose them.
+        visible = Q(person__phone_masked__endswith=q)
+        if len(q) <= crypto.ID_MASK_KEEP:
+            visible |= Q(person__id_number_masked__endswith=q) | Q(person__id_number_masked__startswith=q)
+        hits = qs.filter(visible)
+        if len(q) <= 4:
+            hits = hits | _pii_scope(qs, user).filter(person__id_number_tail__endswith=q)
+        return hits
     if _LETTERS.match(q):
         low = q.lower()
         return qs.filter(prefix_q("person__name_initials", low) | prefix_q("person__name_pinyin", low))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.hooks import member_actions
 from dangjian.core.http import client_ip
+from dangjian.core.logredact import redact
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.ui import safe_reverse
 from dangjian.members import TRANSITIONS, MemberCategory, MemberStatus
@@ -75,8 +76,9 @@ class MemberFilterForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest) -> HttpResponse:
-    """GET for ordinary filters; the search form POSTs (static/js/members.js) when the search is a
-    full ID-card or phone number, so the number never lands in URLs, history or access logs."""
+    """GET for ordinary filters; the search form POSTs (static/js/members.js turns a search without
+    a long number into a GET), so a full ID-card or phone number never lands in URLs, history or
+    access logs."""
     user = request.user
     data = request.POST if request.method == "POST" else request.GET
     if not has_any(user, "members.view"):
@@ -104,7 +106,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page_size: int = settings.DANGJIAN["MEMBERS_PAGE_SIZE"]  # type: ignore[assignment]
     page = Paginator(qs, page_size).get_page(data.get("page"))
     kept = {k: data[k] for k in FILTER_KEYS if data.get(k)}
-    full_number = full_number_kind(kept.get("q", "")) is not None
+    # A full number, however typed (spaces, hyphens…), is never echoed into a link.
+    full_number = full_number_kind(kept.get("q", "")) is not None or redact(kept.get("q", "")) != kept.get("q", "")
     if full_number:
         kept.pop("q")  # never echo a full number into links (pagination, language switch, export)
     filter_qs = urlencode(kept)

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.core.apikit.auth import token_auth
 from dangjian.core.apikit.errors import ApiError
+from dangjian.core.apikit.schemas import InputSchema
 from dangjian.core.http import client_ip
 from dangjian.opinions import OpinionChannel, OpinionKind
 from dangjian.opinions.actions import do_submit_opinion
@@ -25,7 +26,7 @@ from dangjian.opinions.selectors import find_for_tracking, timeline
 router = Router(tags=["opinions"])
 
 
-class OpinionIn(Schema):
+class OpinionIn(InputSchema):
     kind: str = Field(..., max_length=20, json_schema_extra={"enum": list(OpinionKind.values)})  # type: ignore[dict-item]
     title: str = Field(..., max_length=1000)
     body: str = Field(..., max_length=10000)

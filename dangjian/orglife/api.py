@@ -15,7 +15,7 @@ from pydantic import BaseModel, field_validator
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId, OrgRef
 from dangjian.orglife import ActivityKind, ActivityStatus
 from dangjian.orglife.actions import do_check_in_by_code
 from dangjian.orglife.compliance import branches_under, compliance_for, tz
@@ -77,7 +77,7 @@ class ActivityPage(Schema):
     page_size: int
 
 
-class CheckinIn(Schema):
+class CheckinIn(InputSchema):
     code: str = Field(..., min_length=1, max_length=64)
 
 

@@ -8,8 +8,8 @@ and the names of the parent organizations (no contact data, no member counts).
 
 The name search is indexed (migration ``orgs.0002``): on SQLite an FTS5 trigram table kept by
 triggers, on PostgreSQL a pg_trgm GIN index. A query of three or more characters is answered
-from the index; one or two characters fall back to a bounded scan in tree order that stops at
-the first ``limit`` matches.
+from the index, joined with the search scope in one query, then limited; one or two characters
+fall back to a bounded scan in tree order that stops at the first ``limit`` matches.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from django import forms
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.scoping import ALL, subtrees_q
@@ -29,8 +30,6 @@ from dangjian.orgs.models import Organization
 
 MAX_QUERY = 50
 DEFAULT_LIMIT = 20
-#: At most this many index hits are looked at (a query matching more asks the user to type more).
-INDEX_CANDIDATES = 500
 FTS_TABLE = "orgs_organization_name_fts"
 
 
@@ -110,11 +109,11 @@ def search(scope: SearchScope, user: Any, q: str, *, limit: int = DEFAULT_LIMIT)
         return [], False
     qs = scope_queryset(scope, user)
     if len(q) >= 3 and _fts_available():
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s",  # noqa: S608
-                        ['"' + q.replace('"', '""') + '"', INDEX_CANDIDATES])
-            ids = [r[0] for r in cur.fetchall()]
-        qs = qs.filter(pk__in=ids)
+        # The index hits as a subquery of the scoped query: scope first, then the limit (a cap on
+        # the hits before the scope hid a secretary's own branches behind a county's others).
+        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608, S611
+                      ['"' + q.replace('"', '""') + '"'])
+        qs = qs.filter(pk__in=hits)
     else:
         # PostgreSQL: LIKE '%q%' is served by the pg_trgm GIN index; SQLite (1–2 characters): a
         # scan in path order that stops at ``limit`` + 1 matches.

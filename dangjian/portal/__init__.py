@@ -4,6 +4,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: Comments, responses and correction suggestions per client address (PORTAL_COMMENT_RATE_LIMIT).
+COMMENT_RATE_DEFAULT = "5/10m"
+
 
 class SectionKind(models.TextChoices):
     NEWS = "news", _("News and updates")

@@ -10,10 +10,17 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.hooks import register_demo_seeder, register_nav_link, register_role_listener
+        from dangjian.core.ratelimit import rate_setting
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.portal import receivers  # noqa: F401 - connects the thin signal receivers
+        from dangjian.portal import (
+            COMMENT_RATE_DEFAULT,
+            receivers,  # noqa: F401 - connects the thin signal receivers
+        )
         from dangjian.portal.demo import seed_portal
+
+        # A malformed rate stops start-up here, naming the setting (not a 500 at the first comment).
+        rate_setting("PORTAL_COMMENT_RATE_LIMIT", COMMENT_RATE_DEFAULT)
 
         register_permissions(Role.PUBLICITY, {"portal.edit", "portal.moderate"})
         register_permissions(Role.COUNTY_ADMIN, {"portal.edit", "portal.moderate", "portal.manage"})

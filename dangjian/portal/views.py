@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
-from dangjian.core.ratelimit import hit, parse_rate
+from dangjian.core.ratelimit import hit, rate_setting
 from dangjian.core.scoping import has_any
-from dangjian.portal import CommentStatus, CorrectionStatus
+from dangjian.portal import COMMENT_RATE_DEFAULT, CommentStatus, CorrectionStatus
 from dangjian.portal.actions import (
     do_answer_comment,
     do_answer_correction,
@@ -55,12 +55,7 @@ MODERATION_PAGE_SIZE = 25
 
 
 def _comment_rate_exceeded(ip: str) -> bool:
-    raw = getattr(settings, "PORTAL_COMMENT_RATE_LIMIT", "5/10m")
-    if str(raw).lower() in {"off", "0", "none"}:
-        return False
-    limit, period = parse_rate(raw)
-    key = f"dangjian:portal-comment:{hashlib.sha256(ip.encode()).hexdigest()}"
-    return hit(key, period) > limit
+    return _rate_exceeded("comment", ip)
 
 
 def _submit_comment_form(request: HttpRequest, target: Any) -> tuple[CommentForm, int, Any]:
@@ -214,10 +209,11 @@ CORRECTIONS_PAGE_SIZE = 25
 
 
 def _rate_exceeded(kind: str, ip: str) -> bool:
-    raw = getattr(settings, "PORTAL_COMMENT_RATE_LIMIT", "5/10m")
-    if str(raw).lower() in {"off", "0", "none"}:
+    """One comment-like post (comment, response, correction) from ``ip``: over the limit?"""
+    rate = rate_setting("PORTAL_COMMENT_RATE_LIMIT", COMMENT_RATE_DEFAULT)
+    if rate is None:
         return False
-    limit, period = parse_rate(raw)
+    limit, period = rate
     return hit(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", period) > limit
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -61,6 +62,88 @@ def _field_from_loc(loc: Any) -> str | None:
     return ".".join(parts) or None
 
 
+# Our own, translated wording for pydantic's error types (its messages are English only, so a
+# Chinese request got "“title”的值无效：Field required。"). Each names the field; ``%(…)s`` other
+# than the field come from the error's context (limits).
+_RULES: dict[str, Any] = {
+    "missing": gettext_lazy("“%(field)s” is required."),
+    "extra_forbidden": gettext_lazy("“%(field)s” is not a field of this request."),
+    "string_too_long": gettext_lazy("“%(field)s” must be at most %(max_length)s characters long."),
+    "string_too_short": gettext_lazy("“%(field)s” must be at least %(min_length)s characters long."),
+    "too_long": gettext_lazy("“%(field)s” must have at most %(max_length)s items."),
+    "too_short": gettext_lazy("“%(field)s” must have at least %(min_length)s items."),
+    "greater_than": gettext_lazy("“%(field)s” must be greater than %(gt)s."),
+    "greater_than_equal": gettext_lazy("“%(field)s” must be at least %(ge)s."),
+    "less_than": gettext_lazy("“%(field)s” must be less than %(lt)s."),
+    "less_than_equal": gettext_lazy("“%(field)s” must be at most %(le)s."),
+    "multiple_of": gettext_lazy("“%(field)s” must be a multiple of %(multiple_of)s."),
+    "int_parsing": gettext_lazy("“%(field)s” must be a whole number."),
+    "int_type": gettext_lazy("“%(field)s” must be a whole number."),
+    "int_from_float": gettext_lazy("“%(field)s” must be a whole number."),
+    "float_parsing": gettext_lazy("“%(field)s” must be a number."),
+    "float_type": gettext_lazy("“%(field)s” must be a number."),
+    "decimal_parsing": gettext_lazy("“%(field)s” must be a number."),
+    "decimal_type": gettext_lazy("“%(field)s” must be a number."),
+    "decimal_max_digits": gettext_lazy("“%(field)s” has too many digits."),
+    "decimal_max_places": gettext_lazy("“%(field)s” has too many decimal places."),
+    "finite_number": gettext_lazy("“%(field)s” must be a finite number."),
+    "bool_parsing": gettext_lazy("“%(field)s” must be true or false."),
+    "bool_type": gettext_lazy("“%(field)s” must be true or false."),
+    "string_type": gettext_lazy("“%(field)s” must be text."),
+    "string_pattern_mismatch": gettext_lazy("“%(field)s” does not have the expected format."),
+    "date_parsing": gettext_lazy("“%(field)s” must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": gettext_lazy("“%(field)s” must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": gettext_lazy("“%(field)s” must be a date (YYYY-MM-DD)."),
+    "date_type": gettext_lazy("“%(field)s” must be a date (YYYY-MM-DD)."),
+    "datetime_parsing": gettext_lazy("“%(field)s” must be a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": gettext_lazy("“%(field)s” must be a date and time (ISO 8601)."),
+    "datetime_type": gettext_lazy("“%(field)s” must be a date and time (ISO 8601)."),
+    "time_parsing": gettext_lazy("“%(field)s” must be a time (HH:MM)."),
+    "enum": gettext_lazy("“%(field)s” is not one of the allowed values."),
+    "literal_error": gettext_lazy("“%(field)s” is not one of the allowed values."),
+    "list_type": gettext_lazy("“%(field)s” must be a list."),
+    "dict_type": gettext_lazy("“%(field)s” must be an object."),
+    "model_type": gettext_lazy("“%(field)s” must be an object."),
+    "model_attributes_type": gettext_lazy("“%(field)s” must be an object."),
+    "uuid_parsing": gettext_lazy("“%(field)s” does not have the expected format."),
+    "url_parsing": gettext_lazy("“%(field)s” must be a web address."),
+    "url_scheme": gettext_lazy("“%(field)s” must be a web address."),
+}
+
+
+def validation_message(err: dict[str, Any], field: str | None) -> str:
+    """One pydantic error in the request's language, naming ``field`` (the body as a whole when
+    there is none). A ``ValueError`` raised by our own validator carries our translated text."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind == "value_error" and ctx.get("error") is not None:
+        reason = str(ctx["error"])
+        return _("“%(field)s”: %(reason)s") % {"field": field, "reason": reason} if field else reason
+    if not field:
+        if kind == "missing":
+            return _("The request body is missing.")
+        return _("The request body is not valid.")
+    rule = _RULES.get(kind)
+    if rule is None:
+        return _("“%(field)s” is not valid.") % {"field": field}
+    values = {"field": field, **{k: v for k, v in ctx.items() if isinstance(v, (int, float, str))}}
+    try:
+        return str(rule) % values
+    except (KeyError, TypeError, ValueError):  # a context value pydantic did not give
+        return _("“%(field)s” is not valid.") % {"field": field}
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """pydantic's errors as ``[{field, message}]``, messages in the request's language."""
+    out = []
+    for err in errors:
+        field = _field_from_loc(err.get("loc"))
+        out.append({"field": field, "message": validation_message(err, field)})
+    return out
+
+
 def install(api: NinjaAPI) -> None:
     def respond(request: HttpRequest, status: int, body: dict[str, Any],
                 headers: dict[str, str] | None = None) -> HttpResponse:
@@ -73,15 +156,7 @@ def install(api: NinjaAPI) -> None:
         return respond(request, exc.status, error_body(exc.code, exc.message, exc.field), exc.headers)
 
     def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
-        errors: list[dict[str, Any]] = []
-        for err in exc.errors:
-            field = _field_from_loc(err.get("loc"))
-            rule = str(err.get("msg", "")) or _("invalid value")
-            if field:
-                message = _("Invalid value for “%(field)s”: %(rule)s.") % {"field": field, "rule": rule}
-            else:
-                message = _("Invalid request: %(rule)s.") % {"rule": rule}
-            errors.append({"field": field, "message": message})
+        errors = validation_errors(exc.errors)
         first: dict[str, Any] = errors[0] if errors else {"field": None, "message": _("Invalid request.")}
         return respond(request, 422, error_body("validation_error", first["message"], first["field"], errors=errors))
 
@@ -114,7 +189,8 @@ def install(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        message = _("Bad request: %(reason)s") % {"reason": str(exc)} if exc.status_code == 400 else str(exc)
+        # ninja's only 400 is an unreadable body ("Cannot parse request body", English): our words.
+        message = _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
         return respond(request, exc.status_code, error_body(code, message))
 
     api.add_exception_handler(ApiError, on_api_error)

@@ -6,11 +6,20 @@ import unicodedata
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 #: Database ids: positive and within a signed 64-bit integer, so a huge number in the URL is a
 #: validation error (422), never an overflow in the database driver (500).
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class InputSchema(Schema):
+    """Base of every request body: a field the endpoint does not know is refused (422), never
+    silently dropped, so a client that sends ``{"approved": true, "level": "county"}`` learns that
+    ``level`` means nothing here instead of believing it took effect."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

@@ -167,7 +167,7 @@ def test_people_are_valid(demo):
         if p.phone:
             assert validators.validate_phone(p.phone) == p.phone
         assert p.name_pinyin == full_pinyin(p.name) and p.name_initials == initials(p.name)
-        assert p.id_number_masked == p.id_number[:4] + "*" * 10 + p.id_number[-4:]
+        assert p.id_number_masked == p.id_number[:2] + "*" * 14 + p.id_number[-2:]
         males += p.sex == "male"
     assert 0.6 <= males / len(people) <= 0.8
 

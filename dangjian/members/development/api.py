@@ -7,13 +7,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
 from dangjian.core.apikit.auth import api_user, read_auth
-from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.errors import ApiError, validation_errors
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId, OrgRef
 from dangjian.members.development import STEPS, FileStatus, Stage
 from dangjian.members.development.actions import StepInput, Votes, clean_people, do_record_step
 from dangjian.members.development.models import ApplicantFile, StepRecord
@@ -28,7 +29,8 @@ DEFAULT_PAGE_SIZE = 25
 
 def _enum_check(value: str | None, allowed: list[str], field: str) -> None:
     if value is not None and value not in allowed:
-        raise ApiError(422, "validation_error", "must be one of " + ", ".join(allowed), field=field)
+        raise ApiError(422, "validation_error", _("“%(field)s” must be one of: %(allowed)s.") % {
+            "field": field, "allowed": ", ".join(allowed)}, field=field)
 
 
 class FileFilters(Schema):
@@ -101,13 +103,13 @@ class FileDetail(FileItem):
     records: list[RecordOut]
 
 
-class PersonIn(Schema):
+class PersonIn(InputSchema):
     role: str = Field(..., max_length=20)
     member: int | None = Field(None, ge=1, le=MAX_ID)
     name: str = Field("", max_length=64)
 
 
-class VotesIn(Schema):
+class VotesIn(InputSchema):
     entitled: int = Field(..., ge=0, le=100000)
     present: int = Field(..., ge=0, le=100000)
     written: int = Field(0, ge=0, le=100000)
@@ -116,7 +118,7 @@ class VotesIn(Schema):
     abstain: int = Field(..., ge=0, le=100000)
 
 
-class StepIn(Schema):
+class StepIn(InputSchema):
     step: int = Field(..., ge=1, le=25, description="Must be the file's next step.")
     date: dt.date
     note: str = Field("", max_length=5000)
@@ -207,12 +209,12 @@ MAX_DATA_CHARS = 20_000
 def record_step_with_documents(request: HttpRequest, file_id: Path[ObjectId], data: Form[str],
                                documents: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     if len(data) > MAX_DATA_CHARS:
-        raise ApiError(422, "validation_error", "too long", field="data")
+        raise ApiError(422, "validation_error", _("“%(field)s” must be at most %(max_length)s characters long.") % {
+            "field": "data", "max_length": MAX_DATA_CHARS}, field="data")
     try:
         payload = StepIn.model_validate_json(data)
     except PydanticError as exc:
-        errors = exc.errors()
-        loc = [str(p) for p in errors[0]["loc"]] if errors else []
-        message = str(errors[0]["msg"]) if errors else "invalid"
-        raise ApiError(422, "validation_error", message, field=loc[0] if loc else "data") from None
+        errors = validation_errors(exc.errors())
+        first = errors[0] if errors else {"field": "data", "message": _("The request body is not valid.")}
+        raise ApiError(422, "validation_error", first["message"], field=first["field"] or "data") from None
     return _record_step(request, file_id, payload, list(documents or []))

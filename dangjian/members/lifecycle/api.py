@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
-from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId, OrgRef
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId, OrgRef
 from dangjian.members.lifecycle import CertificateStatus, ChangeKind, LapseGround, RequestStatus
 from dangjian.members.lifecycle.actions import (
     do_approve_status_request,
@@ -79,7 +79,7 @@ class CertificatePage(Schema):
     page_size: int
 
 
-class CertificateIn(Schema):
+class CertificateIn(InputSchema):
     member: int = Field(..., ge=1, le=MAX_ID)
     host_org: int | None = Field(None, ge=1, le=MAX_ID, description="Host branch on the platform.")
     host_place: str = Field("", max_length=200, description="Host place outside the platform.")
@@ -90,7 +90,7 @@ class CertificateIn(Schema):
     expires_on: dt.date | None = Field(None, description="Default: issue date + the configured validity.")
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     member: int = Field(..., ge=1, le=MAX_ID)
     kind: str = Field(..., json_schema_extra={"enum": list(ChangeKind.values)})  # type: ignore[dict-item]
     reason: str = Field(..., max_length=2000)
@@ -101,7 +101,7 @@ class RequestIn(Schema):
     extension_months: int | None = Field(None, ge=1, le=24, description="For kind 'extend': 6 to 12 months.")
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     note: str = Field("", max_length=2000)
 
 

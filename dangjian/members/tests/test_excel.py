@@ -151,7 +151,7 @@ def test_valid_file_imports_every_member_encrypted_and_masked(client, users, tre
     sun = Member.objects.select_related("person").get(person__name="孙新人")
     assert sun.organization_id == tree.branch_a1.pk and sun.org_path == tree.branch_a1.path
     assert sun.person.id_number == new_id(1)
-    assert sun.person.id_number_masked == new_id(1)[:4] + "*" * 10 + new_id(1)[-4:]
+    assert sun.person.id_number_masked == new_id(1)[:2] + "*" * 14 + new_id(1)[-2:]
     assert sun.person.phone_masked == "139****5678"
     assert sun.person.birth_date == dt.date(1985, 5, 20)  # derived from the ID number
     assert sun.person.name_initials == "sxr"

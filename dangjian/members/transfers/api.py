@@ -15,7 +15,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, ObjectId
+from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId
 from dangjian.core.scoping import has_any
 from dangjian.members.selectors import members_for
 from dangjian.members.transfers import HopState
@@ -29,12 +29,12 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404
 MAX_PAGE_SIZE = 100
 
 
-class ExternalIn(Schema):
+class ExternalIn(InputSchema):
     name: str = Field(..., max_length=1000, description="Full name of the organization outside the platform.")
     address: str = Field("", max_length=1000)
 
 
-class TransferIn(Schema):
+class TransferIn(InputSchema):
     member: int = Field(..., ge=1, le=MAX_ID)
     to_org: int | None = Field(None, ge=1, le=MAX_ID, description="Receiving branch on the platform.")
     to_external: ExternalIn | None = Field(None, description="Or: an organization outside the platform.")
@@ -43,7 +43,7 @@ class TransferIn(Schema):
     dues_paid_until: str | None = Field(None, max_length=20, description="Year-month, e.g. 2026-05.")
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     reason: str = Field("", max_length=5000)
 
 

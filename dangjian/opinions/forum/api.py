@@ -16,7 +16,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from dangjian.core.apikit.auth import api_user, token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, ObjectId
+from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema, ObjectId
 from dangjian.opinions.forum import selectors as sel
 from dangjian.opinions.forum.actions import (
     BODY_MAX,
@@ -99,16 +99,16 @@ class PageQuery(Schema):
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
-class ThreadIn(Schema):
+class ThreadIn(InputSchema):
     title: str = Field(..., max_length=TITLE_MAX * 2)
     body: str = Field(..., max_length=BODY_MAX * 2)
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     body: str = Field(..., max_length=REPLY_MAX * 2)
 
 
-class ReportIn(Schema):
+class ReportIn(InputSchema):
     reason: str = Field(..., max_length=REASON_MAX * 2)
 
 

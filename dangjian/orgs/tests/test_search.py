@@ -147,3 +147,16 @@ def test_postgresql_uses_the_trigram_index(tree: Any) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'orgs_org_name_trgm'")
         assert "gin_trgm_ops" in cur.fetchone()[0]
+
+
+def test_scope_is_applied_before_the_limit(tree: Any, users: Any) -> None:
+    """Hundreds of matches elsewhere in the county must not hide a match inside the user's scope."""
+    parent = tree.town_a
+    crowd = [Organization(name=f"甲镇第{i}网格党支部", kind="grid_branch", depth=parent.depth + 1,
+                          path=Organization._get_path(parent.path, parent.depth + 1, 100 + i)) for i in range(600)]
+    Organization.objects.bulk_create(crowd)
+    mine = do_create_organization(tree.town_b, {"name": "乙镇某网格党支部", "kind": "grid_branch",
+                                                "grid_type": "community"}, acting_user=users.admin)
+    scope = search.SearchScope("test_town_b", allowed=lambda user: True, within=lambda user: [tree.town_b.path])
+    hits, more = search.search(scope, users.secretary, "网格党支部")
+    assert [h.pk for h in hits] == [mine.pk] and not more

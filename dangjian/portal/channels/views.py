@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -73,25 +75,29 @@ def retry(request: HttpRequest, entry_id: int) -> HttpResponse:
     return redirect("channels:outbox")
 
 
-def _sections_for(user: object) -> list:
+#: Sections per page of the channel settings (a province has thousands).
+SECTIONS_PAGE_SIZE = 50
+
+
+def _sections_for(user: object) -> QuerySet:
     from dangjian.portal.models import SectionPage
 
     qs = SectionPage.objects.select_related("organization").order_by("path")
     paths = scope_paths(user, "portal.manage")
     if paths is not ALL:
         qs = qs.filter(subtrees_q(paths, "organization__path"))  # type: ignore[arg-type]
-    return list(qs[:500])
+    return qs
 
 
 @login_required
 def sections(request: HttpRequest) -> HttpResponse:
     if not (request.user.is_superuser or has_any(request.user, "portal.manage")):
         raise Http404(_("Not found."))
-    section_list = _sections_for(request.user)
+    in_scope = _sections_for(request.user)
     if request.method == "POST":
         form = SectionChannelForm(request.POST)
         if form.is_valid():
-            section = next((s for s in section_list if s.pk == form.cleaned_data["section"]), None)
+            section = in_scope.filter(pk=form.cleaned_data["section"]).first()
             if section is None:
                 raise Http404(_("Not found."))
             try:
@@ -102,11 +108,14 @@ def sections(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _errors(exc))
         else:
             messages.error(request, _("Choose a channel."))
-        return redirect("channels:sections")
+        return redirect(f"{reverse('channels:sections')}?page={request.POST.get('page', '1')}"
+                        if request.POST.get("page", "").isdigit() else reverse("channels:sections"))
+    page = Paginator(in_scope, SECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    section_list = list(page.object_list)
     configs: dict[tuple[int, str], SectionChannel] = {
         (c.section_id, c.channel): c for c in SectionChannel.objects.filter(section__in=section_list)}
     rows = [{"section": s, "channels": [
         {"value": value, "label": label, "config": configs.get((s.pk, value)),
          "configured": value == ChannelKind.APP or bool(conf.account(value, "default"))}
         for value, label in ChannelKind.choices]} for s in section_list]
-    return render(request, "channels/sections.html", {"rows": rows})
+    return render(request, "channels/sections.html", {"rows": rows, "page": page})

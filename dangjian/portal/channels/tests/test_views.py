@@ -130,3 +130,24 @@ def test_wagtail_page_menu_links_to_the_channel_status(channels_on, stand_ins, c
     listing = client.get(f"/cms/pages/{channels_on.town_a.pk}/")
     assert listing.status_code == 200
     assert reverse("channels:article", args=[article.pk]) in listing.content.decode()
+
+
+def test_section_channels_are_paginated_and_every_section_can_be_set(portal, stand_ins, client):
+    """No cap on the sections: the page is paginated, and a section on a later page is saved."""
+    from dangjian.portal import SectionKind
+    from dangjian.portal.actions import do_create_section
+    from dangjian.portal.channels.views import SECTIONS_PAGE_SIZE
+    from dangjian.portal.models import SectionPage
+
+    for i in range(SECTIONS_PAGE_SIZE + 1 - SectionPage.objects.count()):
+        do_create_section(portal.news, title=f"专栏{i:02d}", kind=SectionKind.NEWS, slug=f"col-{i:02d}",
+                          organization=portal.news.organization, acting_user=portal.root)
+    last = SectionPage.objects.order_by("path").last()
+    login(client, portal.root)
+    first = client.get(reverse("channels:sections")).content.decode()
+    assert f'id="section-{last.pk}"' not in first and 'rel="next"' in first
+    assert f'id="section-{last.pk}"' in client.get(reverse("channels:sections"), {"page": 2}).content.decode()
+    response = client.post(reverse("channels:sections"), {"section": last.pk, "channel": "app", "enabled": "on",
+                                                          "page": "2"})
+    assert response.status_code == 302 and response["Location"].endswith("?page=2")
+    assert SectionChannel.objects.get(section=last, channel="app").enabled
