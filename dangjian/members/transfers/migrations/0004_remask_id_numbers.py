@@ -21,7 +21,7 @@ def remask(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('transfers', '0002_receipt_due'),
+        ('transfers', '0003_counters_in_core'),
     ]
 
     operations = [
