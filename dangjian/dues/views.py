@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
+from dangjian.core.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 from dangjian.dues import (
     ArrearsLevel,
     ArrearsStatus,
@@ -353,10 +354,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     org, month = _org_and_month(request)
     data = branch_month_ledger(request.user, org, month)
     if request.GET.get("export") == "xlsx":
-        response = HttpResponse(ledger_workbook(data, _hosted_guests(org, month)),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.xlsx"'
-        return response
+        return xlsx_response(ledger_workbook(data, _hosted_guests(org, month)), f"dues-ledger-{month:%Y-%m}.xlsx")
     if request.GET.get("export") == "pdf":
         response = HttpResponse(ledger_pdf(data, _hosted_guests(org, month)), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="dues-ledger-{month:%Y-%m}.pdf"'
@@ -457,10 +455,7 @@ def review_base(request: HttpRequest, base_id: int) -> HttpResponse:
 def import_bases(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     if request.GET.get("template"):
-        response = HttpResponse(bases_template(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="dues-bases.xlsx"'
-        return response
+        return xlsx_response(bases_template(), "dues-bases.xlsx")
     form = ImportForm(request.POST or None, request.FILES or None)
     check = None
     if request.method == "POST" and form.is_valid():
@@ -851,9 +846,7 @@ EXPORT_MAX_ROWS = 10000
 
 
 def _download(content: bytes, kind: str, name: str) -> HttpResponse:
-    from dangjian.dues.excel import XLSX
-
-    response = HttpResponse(content, content_type=XLSX if kind == "xlsx" else "application/pdf")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE if kind == "xlsx" else "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
 
