@@ -3,16 +3,15 @@ branch ledger export (the same numbers as the screen, to the cent)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from dangjian.core import crypto
+from dangjian.core import crypto, spreadsheets
 from dangjian.core.scoping import scoped
 from dangjian.dues import DuesCategory
 from dangjian.dues.actions import PERM_MANAGE, clean_base_data
@@ -169,25 +168,23 @@ def check_bases_file(fileobj: IO[bytes], *, user: Any, max_rows: int = 20000) ->
     return check
 
 
+@spreadsheets.export("dues.bases_template")
 def bases_template() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Dues bases")
-    ws.append([_(label) for _key, label in COLUMNS])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    book = spreadsheets.Book()
+    sheet = book.sheet(_("Dues bases"))
+    sheet.header([_(label) for _key, label in COLUMNS])
+    return book.to_bytes()
 
 
+@spreadsheets.export("dues.ledger")
 def ledger_workbook(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
     """The branch ledger as a workbook: amounts in yuan as numbers with two decimals, a total row
     equal to the screen's; below it, as on the page, a branch's floating guests (not in the totals)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{ledger.month:%Y-%m}"
-    ws.append([_("Dues ledger"), ledger.org.name, f"{ledger.month:%Y-%m}"])
-    ws.append([_("Organization"), _("Members billed"), _("Amount due (yuan)"), _("Members paid"),
-               _("Amount paid (yuan)"), _("Members unpaid"), _("Amount unpaid (yuan)"), _("Exempted")])
+    book = spreadsheets.Book()
+    sheet = book.sheet(f"{ledger.month:%Y-%m}")
+    sheet.title([_("Dues ledger"), ledger.org.name, f"{ledger.month:%Y-%m}"])
+    sheet.header([_("Organization"), _("Members billed"), _("Amount due (yuan)"), _("Members paid"),
+                  _("Amount paid (yuan)"), _("Members unpaid"), _("Amount unpaid (yuan)"), _("Exempted")])
 
     def line(label: str, r: Any) -> list[Any]:
         return [label, r.due_count, float(cents_to_yuan(r.due_cents)), r.paid_count,
@@ -195,90 +192,72 @@ def ledger_workbook(ledger: Ledger, guests: list[Any] | None = None) -> bytes:
                 r.exempt_count]
 
     for row in ledger.rows:
-        ws.append(line(row.name, row))
-    ws.append(line(_("Total"), ledger.total))
-    ws.append([_("Voluntary extra dues (yuan)"), "", float(cents_to_yuan(ledger.voluntary_cents))])
-    for col in ("C", "E", "G"):
-        for cell in ws[col][2:]:
-            cell.number_format = "0.00"
+        sheet.append(line(row.name, row))
+    sheet.append(line(_("Total"), ledger.total))
+    sheet.append([_("Voluntary extra dues (yuan)"), "", float(cents_to_yuan(ledger.voluntary_cents))])
+    sheet.number_format("CEG", "0.00", first_row=3)
     if guests:
-        ws.append([])
-        ws.append([_("Floating members hosted here"), _("Not counted in the amounts above: their bills belong to "
-                                                        "their home branches.")])
-        ws.append([_("Name"), _("Home branch"), f"{ledger.month:%Y-%m}", _("Amount (yuan)"), _("Paid where")])
+        sheet.append([])
+        sheet.append([_("Floating members hosted here"), _("Not counted in the amounts above: their bills belong to "
+                                                           "their home branches.")], fit=False)
+        sheet.header([_("Name"), _("Home branch"), f"{ledger.month:%Y-%m}", _("Amount (yuan)"), _("Paid where")])
         for guest in guests:
-            ws.append(guest.export_cells())
-    ws.column_dimensions["A"].width = 30
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            sheet.append(guest.export_cells())
+    sheet.widths([30])
+    return book.to_bytes()
 
 
 # --- public notice and hand-overs -------------------------------------------------------
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _yuan_cell(cents: int) -> float:
     """An amount in yuan as an Excel number (two decimals; exact for any cents below 2**53)."""
     return float(cents_to_yuan(cents))
 
 
-def _save(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
+@spreadsheets.export("dues.notice")
 def notice_workbook(sheet: Any) -> bytes:
     """The public notice (``collection.NoticeSheet``): name, the 12 months, the year's amount, the
     total and voluntary dues — the screen's figures; nothing else about a member."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(sheet.year)
+    book = spreadsheets.Book()
+    ws = book.sheet(str(sheet.year))
     state = (_("Preview with live figures") if sheet.preview else _("Published version"))
-    ws.append([_("Party dues public notice"), sheet.org_name, sheet.year, state,
-               f"{sheet.published_at:%Y-%m-%d %H:%M}" if sheet.published_at else ""])
-    ws.append([_("Name"), *[str(m) for m in range(1, 13)], _("Paid in the year (yuan)")])
+    ws.title([_("Party dues public notice"), sheet.org_name, sheet.year, state,
+              f"{sheet.published_at:%Y-%m-%d %H:%M}" if sheet.published_at else ""])
+    ws.header([_("Name"), *[str(m) for m in range(1, 13)], _("Paid in the year (yuan)")])
     for row in sheet.rows:
         ws.append([row["name"], *sheet.marks(row), _yuan_cell(row["paid_cents"])])
     ws.append([_("Total"), *[""] * 12, _yuan_cell(sheet.paid_cents)])
     ws.append([_("Voluntary extra dues (yuan)"), _yuan_cell(sheet.voluntary_cents)])
-    ws.append([_("✓ paid, ✗ unpaid, · no bill")])
-    for cell in ws["N"][2:]:
-        cell.number_format = "0.00"
-    ws["B" + str(ws.max_row - 1)].number_format = "0.00"
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["N"].width = 18
-    return _save(wb)
+    ws.append([_("✓ paid, ✗ unpaid, · no bill")], fit=False)
+    ws.number_format("N", "0.00", first_row=3)
+    ws.ws["B" + str(ws.ws.max_row - 1)].number_format = "0.00"
+    ws.widths([24, *[None] * 12, 18])
+    return book.to_bytes()
 
 
+@spreadsheets.export("dues.handovers")
 def handovers_workbook(org_name: str, rows: Any, totals: Any) -> bytes:
     """Hand-overs under an organization (the page's list, all pages) with the totals of the page:
     collected, handed up, confirmed (returned hand-overs are listed but not counted)."""
     from dangjian.dues import HandoverStatus
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Dues handed up")[:31]
-    ws.append([_("Dues handed up"), org_name])
-    ws.append([_("Organization"), _("Period"), _("Collected (yuan)"), _("Handed up (yuan)"), _("Confirmed (yuan)"),
-               _("Handed up to"), _("Status"), _("Reference"), _("Note")])
+    book = spreadsheets.Book()
+    sheet = book.sheet(_("Dues handed up"))
+    sheet.title([_("Dues handed up"), org_name])
+    sheet.header([_("Organization"), _("Period"), _("Collected (yuan)"), _("Handed up (yuan)"), _("Confirmed (yuan)"),
+                  _("Handed up to"), _("Status"), _("Reference"), _("Note")])
     for h in rows:
         period = f"{h.period_start:%Y-%m}" + (f" – {h.period_end:%Y-%m}" if h.period_end != h.period_start else "")
         confirmed = h.handed_up_cents if h.status == HandoverStatus.CONFIRMED else 0
-        ws.append([h.organization.name, period, _yuan_cell(h.collected_cents), _yuan_cell(h.handed_up_cents),
-                   _yuan_cell(confirmed), h.to_organization.name, str(h.get_status_display()), h.reference,
-                   h.decision_note or h.note])
-    ws.append([_("Total"), "", _yuan_cell(totals.collected_cents), _yuan_cell(totals.handed_up_cents),
-               _yuan_cell(totals.confirmed_cents)])
-    ws.append([_("Returned hand-overs are not counted in the totals.")])
-    for col in ("C", "D", "E"):
-        for cell in ws[col][2:]:
-            cell.number_format = "0.00"
-    ws.column_dimensions["A"].width = 30
-    return _save(wb)
-
+        sheet.append([h.organization.name, period, _yuan_cell(h.collected_cents), _yuan_cell(h.handed_up_cents),
+                      _yuan_cell(confirmed), h.to_organization.name, str(h.get_status_display()), h.reference,
+                      h.decision_note or h.note])
+    sheet.append([_("Total"), "", _yuan_cell(totals.collected_cents), _yuan_cell(totals.handed_up_cents),
+                  _yuan_cell(totals.confirmed_cents)])
+    sheet.append([_("Returned hand-overs are not counted in the totals.")], fit=False)
+    sheet.number_format("CDE", "0.00", first_row=3)
+    sheet.widths([30])
+    return book.to_bytes()
 
 # --- per-member year ledger ----------------------------------------------------------------------
 
@@ -292,23 +271,21 @@ def _month_mark(bill: Any) -> str:
     return f"{bill.amount_yuan} {mark}"
 
 
+@spreadsheets.export("dues.member_year")
 def member_year_workbook(org_name: str, year: int, rows: list[dict[str, Any]], totals: Any) -> bytes:
     """Dues per member for a year: the 12 months as on the screen, due and paid per member, and the
     totals of the whole list (equal to the sum of the rows)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(year)
-    ws.append([_("Dues per member"), org_name, year])
-    ws.append([_("Member"), *[str(m) for m in range(1, 13)], _("Due (yuan)"), _("Paid (yuan)")])
+    book = spreadsheets.Book()
+    sheet = book.sheet(str(year))
+    sheet.title([_("Dues per member"), org_name, year])
+    sheet.header([_("Member"), *[str(m) for m in range(1, 13)], _("Due (yuan)"), _("Paid (yuan)")])
     for row in rows:
-        ws.append([row["member"].person.name, *[_month_mark(b) for b in row["months"]],
-                   _yuan_cell(row["due_cents"]), _yuan_cell(row["paid_cents"])])
-    ws.append([_("Total"), *[""] * 12, _yuan_cell(totals.due_cents), _yuan_cell(totals.paid_cents)])
-    ws.append([_("Unpaid (yuan)"), _yuan_cell(totals.unpaid_cents)])
-    ws.append([_("✓ paid · ✗ unpaid · ○ exempted")])
-    for col in ("N", "O"):
-        for cell in ws[col][2:]:
-            cell.number_format = "0.00"
-    ws["B" + str(ws.max_row - 1)].number_format = "0.00"
-    ws.column_dimensions["A"].width = 16
-    return _save(wb)
+        sheet.append([row["member"].person.name, *[_month_mark(b) for b in row["months"]],
+                      _yuan_cell(row["due_cents"]), _yuan_cell(row["paid_cents"])])
+    sheet.append([_("Total"), *[""] * 12, _yuan_cell(totals.due_cents), _yuan_cell(totals.paid_cents)])
+    sheet.append([_("Unpaid (yuan)"), _yuan_cell(totals.unpaid_cents)])
+    sheet.append([_("✓ paid · ✗ unpaid · ○ exempted")], fit=False)
+    sheet.number_format("NO", "0.00", first_row=3)
+    sheet.ws["B" + str(sheet.ws.max_row - 1)].number_format = "0.00"
+    sheet.widths([16])
+    return book.to_bytes()

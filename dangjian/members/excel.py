@@ -10,7 +10,6 @@ branch, ID-card number not registered and not repeated in the file).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 import zipfile
@@ -21,14 +20,13 @@ from typing import IO, Any
 from django.db.models import Q, TextChoices
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from dangjian.core import crypto
+from dangjian.core import crypto, spreadsheets
 from dangjian.core.scoping import in_scope
 from dangjian.members import AddType, Education, MemberCategory, MemberStatus, Sex
 from dangjian.members.forms import MemberForm
@@ -36,19 +34,15 @@ from dangjian.members.models import Member, Person
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DATA_SHEET = "党员 Members"
 VALUES_SHEET = "可选值 Allowed values"
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = spreadsheets.DATE_FORMAT
 #: Rows of the template that carry drop-down lists (data validation).
 TEMPLATE_VALIDATION_ROWS = 5000
 _LOOKUP_CHUNK = 500
 #: Organization ids in a sheet: ASCII digits only ("²" and other Unicode digits are not ids).
 _ID_REF_RE = re.compile(r"[0-9]{1,17}")
-#: Text starting with one of these is a formula ("=") or may turn into one when the cell is
-#: edited in Excel or WPS ("+", "-", "@", tab, carriage return: OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 logger = logging.getLogger(__name__)
 
@@ -447,55 +441,31 @@ def check_file(fileobj: IO[bytes], *, user: Any, max_rows: int) -> ImportCheck:
 
 # --- Writing ----------------------------------------------------------------------------------
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
 _REQUIRED_FONT = Font(bold=True, color="C00000")
 
 
-def looks_like_formula(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+def _header_cell(sheet: spreadsheets.Sheet, col: Column) -> Any:
+    return sheet.cell(col.header, font=_REQUIRED_FONT if col.required else spreadsheets.HEADER_FONT,
+                      fill=spreadsheets.HEADER_FILL, alignment=Alignment(wrap_text=True, vertical="center"))
 
 
-def text_cell(cell: Any, value: Any) -> Any:
-    """Put ``value`` into ``cell`` (a worksheet cell or a ``WriteOnlyCell``) and return the cell.
-
-    The one guard against formula injection for every file we write: text that looks like a
-    formula is stored as text, never as a formula, and carries Excel's quote prefix so that
-    editing the cell in Excel or WPS keeps it text. The value itself is unchanged, so an
-    exported or template file still imports as it was.
-    """
-    cell.value = value
-    if looks_like_formula(value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
-def _style_data_sheet(ws: Any) -> None:
-    for i, col in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-    ws.freeze_panes = "A2"
-
-
-def build_template(org_names: list[str]) -> Workbook:
+@spreadsheets.export("members.template")
+def build_template(org_names: list[str]) -> spreadsheets.Book:
     """The blank import template: a header row, a sheet of allowed values, drop-down lists."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = DATA_SHEET
+    book = spreadsheets.Book()
+    sheet = book.sheet(DATA_SHEET)
+    ws = sheet.ws
+    sheet.append([_header_cell(sheet, col) for col in COLUMNS])
     for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i, value=col.header)
-        cell.font = _REQUIRED_FONT if col.required else _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
         letter = get_column_letter(i)
         if col.key in _TEXT_COLUMNS:
             ws.column_dimensions[letter].number_format = "@"
         elif col.kind == "date":
             ws.column_dimensions[letter].number_format = DATE_FORMAT
-    _style_data_sheet(ws)
+    sheet.widths(col.width for col in COLUMNS)
+    ws.freeze_panes = "A2"
 
-    values = wb.create_sheet(VALUES_SHEET)
+    values = book.sheet(VALUES_SHEET)
     lists: list[tuple[str, list[str]]] = [
         (COLUMN_BY_KEY[key].header, [labels[0] for labels in CHOICE_LABELS[key].values()])
         for key in ("sex", "education", "category", "status", "add_type")
@@ -503,10 +473,9 @@ def build_template(org_names: list[str]) -> Workbook:
     lists.append((COLUMN_BY_KEY["organization"].header, org_names))
     quoted = VALUES_SHEET.replace("'", "''")
     for j, (title, items) in enumerate(lists, start=1):
-        values.cell(row=1, column=j, value=title).font = _HEADER_FONT
-        values.column_dimensions[get_column_letter(j)].width = 24 if j < len(lists) else 36
+        values.write(1, j, title, font=spreadsheets.HEADER_FONT)
         for r, item in enumerate(items, start=2):
-            text_cell(values.cell(row=r, column=j), item)
+            values.write(r, j, item)
         if not items:
             continue
         target = next(i for i, c in enumerate(COLUMNS, start=1) if c.header == title)
@@ -517,7 +486,6 @@ def build_template(org_names: list[str]) -> Workbook:
         )
         dv.add(f"{get_column_letter(target)}2:{get_column_letter(target)}{TEMPLATE_VALIDATION_ROWS + 1}")
         ws.add_data_validation(dv)
-    notes_col = len(lists) + 2
     notes = [
         "说明 Notes",
         "日期可写 2020-07-01、2020.07.01 或 2020/07/01。Dates: 2020-07-01, 2020.07.01 or 2020/07/01.",
@@ -525,16 +493,14 @@ def build_template(org_names: list[str]) -> Workbook:
         "人员类别、进入方式留空时为在岗职工、新发展。Blank category / how added: in service / newly developed.",
         "填写公民身份号码时出生日期、性别可留空。With an ID-card number, birth date and sex may be left blank.",
     ]
-    values.column_dimensions[get_column_letter(notes_col)].width = 80
+    values.widths([*[24] * (len(lists) - 1), 36, None, 80])
     for r, text in enumerate(notes, start=1):
-        values.cell(row=r, column=notes_col, value=text).font = _HEADER_FONT if r == 1 else Font()
-    return wb
+        values.write(r, len(lists) + 2, text, font=spreadsheets.HEADER_FONT if r == 1 else None)
+    return book
 
 
 def template_bytes(org_names: list[str]) -> bytes:
-    buf = io.BytesIO()
-    build_template(org_names).save(buf)
-    return buf.getvalue()
+    return build_template(org_names).to_bytes()
 
 
 def birth_year(value: dt.date | None) -> str:
@@ -567,36 +533,22 @@ def export_row(member: Member, *, full_pii: bool) -> list[Any]:
     return [values[c.key] for c in COLUMNS]
 
 
+@spreadsheets.export("members.export")
 def write_members(fileobj: IO[bytes], members: Iterable[Member], *, full_pii: Callable[[Member], bool]) -> tuple[int, int]:
     """Stream members into a write-only workbook saved to ``fileobj``.
 
     Returns (rows written, rows whose ID-card number and phone were written unmasked).
     """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(DATA_SHEET)
-    for i, col in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
-    ws.freeze_panes = "A2"
-    header = []
-    for col in COLUMNS:
-        cell = WriteOnlyCell(ws, value=col.header)
-        cell.font = _REQUIRED_FONT if col.required else _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        header.append(cell)
-    ws.append(header)
+    book = spreadsheets.Book(write_only=True)
+    sheet = book.sheet(DATA_SHEET)
+    sheet.widths(col.width for col in COLUMNS)
+    sheet.ws.freeze_panes = "A2"
+    sheet.append([_header_cell(sheet, col) for col in COLUMNS])
     count = unmasked = 0
     for member in members:
         full = full_pii(member)
-        row: list[Any] = export_row(member, full_pii=full)
-        for i, value in enumerate(row):
-            if isinstance(value, dt.date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                row[i] = cell
-            elif looks_like_formula(value):
-                row[i] = text_cell(WriteOnlyCell(ws), value)
-        ws.append(row)
+        sheet.append(export_row(member, full_pii=full))
         count += 1
         unmasked += bool(full and (member.person.id_number or member.person.phone))
-    wb.save(fileobj)
+    book.save(fileobj)
     return count, unmasked

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core import crypto, validators
 from dangjian.core.scoping import has_any
+from dangjian.core.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 from dangjian.members import MemberCategory, MemberStatus, excel
 from dangjian.members.import_actions import do_export_members, do_import_members
 from dangjian.members.selectors import filter_members, members_for
@@ -56,9 +57,7 @@ def _require_any(user: Any, perm: str) -> None:
 def template(request: HttpRequest) -> HttpResponse:
     _require_any(request.user, "members.import")
     names = [name for _pk, name in org_choices(request.user, "members.import")]
-    response = HttpResponse(excel.template_bytes(names), content_type=excel.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="members-import-template.xlsx"'
-    return response
+    return xlsx_response(excel.template_bytes(names), "members-import-template.xlsx")
 
 
 @login_required
@@ -133,4 +132,4 @@ def export(request: HttpRequest) -> FileResponse:
     fileobj.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(fileobj, as_attachment=True, filename=f"members-{stamp}.xlsx",
-                        content_type=excel.XLSX_CONTENT_TYPE)
+                        content_type=XLSX_CONTENT_TYPE)

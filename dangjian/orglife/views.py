@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
+from dangjian.core.spreadsheets import xlsx_response
 from dangjian.core.ui import own_member
 from dangjian.orglife import (
     OPEN_STATUSES,
@@ -527,10 +528,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     if not org.is_branch:
         raise Http404(_("Not found."))
     year = _year(request)
-    data = ledger_workbook(org, year, ledger(org, year))
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{org.pk}-{year}.xlsx"'
-    return response
+    return xlsx_response(ledger_workbook(org, year, ledger(org, year)), f"ledger-{org.pk}-{year}.xlsx")
 
 
 @login_required

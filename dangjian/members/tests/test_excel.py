@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from dangjian.core import spreadsheets
 from dangjian.core.idgen import make_id_number
 from dangjian.core.models import AuditEvent
 from dangjian.core.validators import birth_date_from_id, sex_from_id
@@ -81,7 +82,7 @@ def upload(client: Any, content: bytes, name: str = "members.xlsx") -> Any:
 
 def exported(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200
-    assert response["Content-Type"] == excel.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == spreadsheets.XLSX_CONTENT_TYPE
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = wb.worksheets[0]
     values = list(ws.iter_rows(values_only=True))
@@ -515,10 +516,10 @@ def test_template_writes_formula_like_organization_names_as_text(client, users, 
 
 def test_template_and_export_share_one_formula_guard():
     wb = Workbook()
-    cell = excel.text_cell(wb.active.cell(1, 1), "=1+2")
+    cell = spreadsheets.write_cell(wb.active.cell(1, 1), "=1+2")
     assert cell.data_type == "s" and cell.value == "=1+2" and cell.quotePrefix
-    assert excel.text_cell(wb.active.cell(1, 2), "普通文本").data_type == "s"
-    assert excel.text_cell(wb.active.cell(1, 3), 42).data_type == "n"
+    assert spreadsheets.write_cell(wb.active.cell(1, 2), "普通文本").data_type == "s"
+    assert spreadsheets.write_cell(wb.active.cell(1, 3), 42).data_type == "n"
 
 
 @pytest.mark.parametrize(

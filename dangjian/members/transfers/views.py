@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any, in_scope, scoped
+from dangjian.core.spreadsheets import xlsx_response
 from dangjian.core.ui import own_member
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.forms import MemberForm
@@ -329,10 +330,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     from dangjian.members.transfers.ledger_excel import ledger_workbook
 
     org, _direction, qs = _ledger_query(request)
-    response = HttpResponse(ledger_workbook(org, qs[:LEDGER_EXPORT_MAX]),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="transfer-ledger-{org.pk}.xlsx"'
-    return response
+    return xlsx_response(ledger_workbook(org, qs[:LEDGER_EXPORT_MAX]), f"transfer-ledger-{org.pk}.xlsx")
 
 
 @login_required
