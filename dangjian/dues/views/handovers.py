@@ -52,7 +52,7 @@ def handovers(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
         return redirect(f"{reverse('dues:handovers')}?org={org.pk}")
     listed = handovers_for(request.user, org)
-    if request.GET.get("export") in EXPORTS:  # duesfx
+    if request.GET.get("export") in EXPORTS:
         return _handovers_export(request, org, listed)
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     last = add_months(current_month(), -1)

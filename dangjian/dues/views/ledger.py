@@ -62,7 +62,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "org": org, "month": month, "ledger": data, "rows_html": rows_html, "orgs": managed_orgs(request.user)[:200],
         "prev": add_months(month, -1), "next": add_months(month, 1), "page": payments,
         "handed": handover_totals(org, month),
-        "guests": _hosted_guests(org, month),  # duesfx
+        "guests": _hosted_guests(org, month),
     })
 
 

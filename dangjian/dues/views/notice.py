@@ -28,7 +28,7 @@ def notice(request: HttpRequest) -> HttpResponse:
 
     member = _own_or_404(request)
     published = member_notice(member, _year(request))
-    if request.GET.get("export") in EXPORTS:  # duesfx: the published version, as on the screen
+    if request.GET.get("export") in EXPORTS:  # the published version, as on the screen
         from dangjian.dues.collection import notice_sheet_published
 
         if published is None:
@@ -59,7 +59,7 @@ def manage_notice(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('dues:manage_notice')}?org={org.pk}&year={year}")
     data = notice_data(org, year)
     published = DuesNotice.objects.filter(organization=org, year=year).first()
-    if request.GET.get("export") in EXPORTS:  # duesfx: the live figures of the preview, as on the screen
+    if request.GET.get("export") in EXPORTS:  # the live figures of the preview, as on the screen
         from dangjian.dues.collection import notice_sheet_live
 
         return _notice_export(request, notice_sheet_live(org, year, data, published))
