@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        self._load_audit_events()
         from dangjian.core import allauth_hooks
         from dangjian.core.scheduler import register_job
 
@@ -19,3 +20,15 @@ class CoreConfig(AppConfig):
 
         register_job("notifications.retry_due", "* * * * *", "dangjian.core.notifications.tasks.retry_due_deliveries")
         register_job("core.prune_scheduler_ticks", "17 3 * * *", "dangjian.core.tasks.prune_scheduler_ticks")
+
+    @staticmethod
+    def _load_audit_events() -> None:
+        """Import every project app's ``events.py``: each declares its audit event names there."""
+        from importlib import import_module
+
+        from django.apps import apps
+        from django.utils.module_loading import module_has_submodule
+
+        for config in apps.get_app_configs():
+            if config.name.startswith("dangjian.") and module_has_submodule(config.module, "events"):
+                import_module(f"{config.name}.events")
