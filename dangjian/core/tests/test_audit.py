@@ -51,7 +51,7 @@ def test_record_outside_transaction_is_refused(transactional_db):
 
 
 def test_chain_key_is_one_step_of_the_organization_path():
-    assert audit.CHAIN_KEY_LENGTH == Organization.steplen
+    assert Organization.steplen == audit.CHAIN_KEY_LENGTH
 
 
 def test_events_of_an_organization_go_to_its_top_level_chain(tree, county_chain):
