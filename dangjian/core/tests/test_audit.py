@@ -186,14 +186,49 @@ def test_record_many_spreads_entries_over_their_chains(tree, second_root, root_u
     assert _problems() == []
 
 
-def test_rows_written_before_chains_still_verify(tree):
-    """A row of the global chain hashes no chain key, exactly as every row did before the split."""
-    with transaction.atomic():
-        event = audit.record(None, "org.updated", tree.county)  # no org_path: the global chain
-    AuditEvent.objects.filter(pk=event.pk).update(chain="")
-    payload = audit._canonical(event).decode()  # noqa: SLF001 - the hashed form is the contract here
-    assert '"chain"' not in payload
+def _hash_as_before_chains(prev_hash, row):
+    """The hash every row got before chains were split (the canonical form of migration 0005's era)."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    payload = {k: getattr(row, k) for k in ("actor_id", "actor_label", "action", "target_type", "target_id",
+                                             "target_label", "org_path", "before", "after", "reason", "ip")}
+    payload["created_at"] = row.created_at.astimezone(dt.UTC).isoformat()
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_before_chains_stay_a_verifiable_global_chain():
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before_chains = [("core", "0005_apitoken_related_name")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before_chains)
+    old = executor.loader.project_state(before_chains).apps
+    OldEvent, OldHead = old.get_model("core", "AuditEvent"), old.get_model("core", "AuditHead")
+    prev = audit.GENESIS
+    for i, path in enumerate(["0001", "00010002", "", "0002"]):
+        row = OldEvent(created_at=timezone.now(), actor_label="system", action="org.updated", org_path=path,
+                       after={"i": i}, prev_hash=prev)
+        row.hash = prev = _hash_as_before_chains(prev, row)
+        row.save()
+    OldHead.objects.create(pk=1, last_id=row.pk, last_hash=prev)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert set(AuditEvent.objects.values_list("chain", flat=True)) == {audit.GLOBAL_CHAIN}
+    assert AuditHead.objects.get().chain == audit.GLOBAL_CHAIN
     assert _problems() == []
+    with transaction.atomic():  # new writes: the organization's own chain, the global one continues
+        audit.record(None, "org.updated", org_path="0001")
+        audit.record(None, "org.updated")
+    assert _problems() == []
+    assert AuditEvent.objects.filter(chain="0001").count() == 1
 
 
 # --- concurrent writers ---------------------------------------------------------------------------
