@@ -172,7 +172,8 @@ def main() -> None:
     for r in rows:
         ratio = r["8 chains"] / r["one chain"] if r["one chain"] else float("nan")
         ok = "ok" if not r["problems"] else "BROKEN: " + "; ".join(r["problems"])
-        print(f"{r['vendor']:<12}{r['one chain']:>12.0f}{r['8 chains']:>12.0f}{ratio:>7.2f}×  {ok} ({r['events']} events)")
+        print(f"{r['vendor']:<12}{r['one chain']:>12.0f}{r['8 chains']:>12.0f}{ratio:>7.2f}×  "
+              f"{ok} ({r['events']} events)")
 
 
 if __name__ == "__main__":

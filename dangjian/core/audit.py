@@ -309,7 +309,8 @@ def _walk(chain: str, head: AuditHead | None, batch_size: int, opened: set[str] 
     for event in AuditEvent.objects.filter(chain=chain).order_by("id").iterator(chunk_size=batch_size):
         count += 1
         if event.prev_hash != prev_hash:
-            return ChainProblem(event.pk, "previous-hash link broken (an entry before it was deleted, moved or altered)", chain)
+            return ChainProblem(
+                event.pk, "previous-hash link broken (an entry before it was deleted, moved or altered)", chain)
         if compute_hash(prev_hash, event) != event.hash:
             return ChainProblem(event.pk, "content does not match its hash (the entry was altered)", chain)
         if opened is not None and event.action == CHAIN_OPENED and isinstance(event.after, dict):
@@ -319,7 +320,8 @@ def _walk(chain: str, head: AuditHead | None, batch_size: int, opened: set[str] 
     if head is None:
         return ChainProblem(None, "chain head is missing", chain) if count else None
     if head.last_id != last_id or head.last_hash != prev_hash:
-        return ChainProblem(head.last_id or None, "the newest entries were deleted (chain head does not match the last entry)", chain)
+        return ChainProblem(
+            head.last_id or None, "the newest entries were deleted (chain head does not match the last entry)", chain)
     return None
 
 
@@ -338,7 +340,8 @@ def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
     for chain in sorted(chains - {GLOBAL_CHAIN}):
         problem = _walk(chain, heads.get(chain), batch_size, None)
         if problem is None and chain not in opened:
-            problem = ChainProblem(None, "chain was never opened in the global chain (forged or its opening deleted)", chain)
+            problem = ChainProblem(
+                None, "chain was never opened in the global chain (forged or its opening deleted)", chain)
         if problem is not None:
             yield problem
     for chain in sorted(opened - chains):

@@ -298,8 +298,11 @@ def _relief_snapshot(relief: DuesRelief) -> dict[str, Any]:
             "monthly_cents": relief.monthly_cents, "status": relief.status}
 
 
-_RELIEF_EVENTS = {ReliefStatus.APPROVED: "dues.relief_approved", ReliefStatus.REJECTED: "dues.relief_rejected",
-                  ReliefStatus.WITHDRAWN: "dues.relief_withdrawn"}
+_RELIEF_EVENTS: dict[str, str] = {
+    ReliefStatus.APPROVED: "dues.relief_approved",
+    ReliefStatus.REJECTED: "dues.relief_rejected",
+    ReliefStatus.WITHDRAWN: "dues.relief_withdrawn",
+}
 
 
 def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any, note: str, perm_path: str,

@@ -388,7 +388,8 @@ def do_moderate_reply(reply: Reply, op: str, *, acting_user: Any) -> Reply:
         locked.save(update_fields=["is_hidden"])
         _recount(thread)
         locked.reports.filter(resolved=False).update(resolved=True)
-        audit.record(acting_user, "forum.reply_hide" if value else "forum.reply_unhide", locked, after={"is_hidden": value})
+        audit.record(acting_user, "forum.reply_hide" if value else "forum.reply_unhide", locked,
+                     after={"is_hidden": value})
     return locked
 
 
