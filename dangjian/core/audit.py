@@ -194,7 +194,6 @@ class Entry:
 
 
 def _build(actor: Any, entry: Entry, prev_hash: str, chain: str) -> AuditEvent:
-    _check_declared(entry.action)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     target = entry.target
     event = AuditEvent(
@@ -262,6 +261,8 @@ def record_many(actor: Any, entries: list[Entry], *, batch_size: int = 1000) -> 
     Returns the events in the order given; within a chain they are appended in that order.
     """
     _require_transaction("record_many")
+    for entry in entries:
+        _check_declared(entry.action)
     by_chain: dict[str, list[int]] = {}
     for i, entry in enumerate(entries):
         by_chain.setdefault(chain_of(entry.org_path), []).append(i)
@@ -287,6 +288,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to its chain. Must run inside the caller's transaction."""
     _require_transaction("record")
+    _check_declared(action)
     entry = Entry(action, target, before, after, reason, org_path, target_label, ip)
     return _append(chain_of(org_path), actor, [entry])[0]
 
