@@ -336,6 +336,10 @@ DANGJIAN = {
     "MEMBERS_IMPORT_MAX_ROWS": 20_000,
 }
 
+# Recording an audit event whose name no app declared (``app/events.py``) raises when true; when
+# false it logs an error and records the event anyway (see ``dangjian.core.audit``).
+AUDIT_STRICT_EVENTS = env_bool("AUDIT_STRICT_EVENTS", DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

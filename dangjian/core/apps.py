@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        self._load_audit_events()
         from dangjian.core import allauth_hooks
         from dangjian.core.scheduler import register_job
 
@@ -21,3 +22,15 @@ class CoreConfig(AppConfig):
         register_job("core.prune_scheduler_ticks", "17 3 * * *", "dangjian.core.tasks.prune_scheduler_ticks")
         # a task a killed worker left "running" is taken up again after TASKS_STALE_AFTER_SECONDS
         register_job("core.requeue_stale_tasks", "* * * * *", "dangjian.core.tasks.requeue_stale_task_results")
+
+    @staticmethod
+    def _load_audit_events() -> None:
+        """Import every project app's ``events.py``: each declares its audit event names there."""
+        from importlib import import_module
+
+        from django.apps import apps
+        from django.utils.module_loading import module_has_submodule
+
+        for config in apps.get_app_configs():
+            if config.name.startswith("dangjian.") and module_has_submodule(config.module, "events"):
+                import_module(f"{config.name}.events")

@@ -1,9 +1,28 @@
 """The audit trail: every write records who, when, what, before and after, hash-chained.
 
-Call ``record(...)`` inside the action's ``transaction.atomic()`` block. The chain tip is kept in
-the single ``AuditHead`` row, locked with ``SELECT ... FOR UPDATE`` on PostgreSQL (SQLite runs
-writing transactions one at a time, see settings ``transaction_mode``), so concurrent writers
-append one after the other and the chain never forks.
+Call ``record(...)`` inside the action's ``transaction.atomic()`` block.
+
+**One chain per top-level organization.** An event belongs to the chain named by the first step
+of its ``org_path`` (``chain_of``: the top-level organization, the key a database sharded by
+top-level organization keeps local); an event with no organization belongs to the global chain
+"". Each chain's tip is its own ``AuditHead`` row, locked with ``SELECT ... FOR UPDATE`` while
+appending (SQLite runs writing transactions one at a time anyway, see settings
+``transaction_mode``), so writers in one chain append one after the other and the chain never
+forks, while writers in different top-level subtrees never wait for each other.
+
+A chain is opened (its head row created) by its first event, and the opening is itself recorded
+in the global chain (``audit.chain_opened``), so deleting a whole chain — its events and its head —
+is detected too. A transaction that writes to several chains locks their heads in the order it
+writes; ``record_many`` locks them in key order. Two transactions writing the same two chains in
+opposite orders can deadlock on PostgreSQL, which aborts one of them (nothing half-written; the
+user retries). Only writes that span two top-level organizations can do that.
+
+**Declared event names.** Every event name is declared once, with a translatable label, in its
+app's ``events.py`` through ``declare_events`` (core imports each ``dangjian.<app>.events`` at
+start-up). Recording an undeclared name raises ``UndeclaredAuditEvent`` when
+``settings.AUDIT_STRICT_EVENTS`` is true (the default under ``DEBUG`` and in tests); in production
+it logs an error and records the event anyway: the write has happened, and losing its audit
+record would be worse than a name missing from the list.
 """
 
 from __future__ import annotations
@@ -12,17 +31,84 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import logging
+import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from dangjian.core.models import AuditEvent, AuditHead
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
+GLOBAL_CHAIN = ""
+# One step of the organization tree's materialized path (``orgs.Organization.steplen``; core
+# imports no app, a test keeps the two equal).
+CHAIN_KEY_LENGTH = 4
+CHAIN_OPENED = "audit.chain_opened"
+
+
+def chain_of(org_path: str) -> str:
+    """The chain an event with this ``org_path`` belongs to: its top-level organization's path."""
+    return org_path[:CHAIN_KEY_LENGTH]
+
+
+def chain_name(chain: str) -> str:
+    """How reports name a chain."""
+    return chain or "global"
+
+
+# --- declared event names -------------------------------------------------------------------------
+
+_EVENT_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+_declared: dict[str, str | Promise] = {}
+
+
+class UndeclaredAuditEvent(ValueError):
+    """An event name no app declared in its ``events.py``."""
+
+
+def declare_events(labels: Mapping[str, str | Promise]) -> Mapping[str, str | Promise]:
+    """Declare audit event names (``"app_thing.verb"``) with their translatable labels.
+
+    Called once per app, from ``dangjian.<app>.events``. A name declared twice is an error:
+    each name has one owner.
+    """
+    for name, label in labels.items():
+        if not _EVENT_NAME.fullmatch(name):
+            raise ImproperlyConfigured(f"audit event name {name!r} is not of the form 'thing.verb'")
+        if name in _declared and _declared[name] is not label:
+            raise ImproperlyConfigured(f"audit event {name!r} is declared twice")
+        _declared[name] = label
+    return labels
+
+
+def declared_events() -> dict[str, str | Promise]:
+    """Every declared event name with its label."""
+    return dict(_declared)
+
+
+def event_label(action: str) -> str:
+    """The human label of an event name (the name itself if it was never declared)."""
+    label = _declared.get(action)
+    return str(label) if label is not None else action
+
+
+def _check_declared(action: str) -> None:
+    if action in _declared:
+        return
+    if getattr(settings, "AUDIT_STRICT_EVENTS", settings.DEBUG):
+        raise UndeclaredAuditEvent(f"audit event {action!r} is not declared; add it to its app's events.py")
+    log.error("audit event %r is not declared in any app's events.py (recorded anyway)", action)
+
 
 
 def _jsonable(value: Any) -> Any:
@@ -82,6 +168,10 @@ def _canonical(event: AuditEvent) -> bytes:
         "reason": event.reason,
         "ip": event.ip,
     }
+    if event.chain:
+        # Only events of an organization's chain hash their chain (binding them to it); events of
+        # the global chain hash what they always did, so rows written before chains still verify.
+        payload["chain"] = event.chain
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -103,7 +193,7 @@ class Entry:
     ip: str | None = None
 
 
-def _build(actor: Any, entry: Entry, prev_hash: str) -> AuditEvent:
+def _build(actor: Any, entry: Entry, prev_hash: str, chain: str) -> AuditEvent:
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     target = entry.target
     event = AuditEvent(
@@ -120,30 +210,68 @@ def _build(actor: Any, entry: Entry, prev_hash: str) -> AuditEvent:
         reason=entry.reason,
         ip=entry.ip,
         prev_hash=prev_hash,
+        chain=chain,
     )
     event.hash = compute_hash(prev_hash, event)
     return event
 
 
-def record_many(actor: Any, entries: list[Entry], *, batch_size: int = 1000) -> list[AuditEvent]:
-    """Append many events in order, locking the chain head once (bulk imports)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record_many() must be called inside transaction.atomic()")
-    if not entries:
-        return []
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+def _lock_head(chain: str) -> AuditHead:
+    """The chain's head row, locked until the transaction ends; opens the chain on first use."""
+    head = AuditHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            head = AuditHead.objects.create(chain=chain)
+    except IntegrityError:  # another transaction opened it first (PostgreSQL waited for it to commit)
+        return AuditHead.objects.select_for_update().get(chain=chain)
+    if chain != GLOBAL_CHAIN:
+        _append(GLOBAL_CHAIN, None, [Entry(CHAIN_OPENED, after={"chain": chain}, target_label=chain)])
+    return head
+
+
+def _append(chain: str, actor: Any, entries: list[Entry], batch_size: int = 1000) -> list[AuditEvent]:
+    head = _lock_head(chain)
     events = []
     prev = head.last_hash
     for entry in entries:
-        event = _build(actor, entry, prev)
+        event = _build(actor, entry, prev, chain)
         events.append(event)
         prev = event.hash
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
-    last_id = AuditEvent.objects.filter(hash=prev).values_list("pk", flat=True).get()
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    last_id = events[-1].pk or AuditEvent.objects.filter(hash=prev).values_list("pk", flat=True).get()
     head.last_id = last_id
     head.last_hash = prev
     head.save(update_fields=["last_id", "last_hash"])
     return events
+
+
+def _require_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"audit.{name}() must be called inside transaction.atomic()")
+
+
+def record_many(actor: Any, entries: list[Entry], *, batch_size: int = 1000) -> list[AuditEvent]:
+    """Append many events (bulk imports): each chain's head is locked once, chains in key order.
+
+    Returns the events in the order given; within a chain they are appended in that order.
+    """
+    _require_transaction("record_many")
+    for entry in entries:
+        _check_declared(entry.action)
+    by_chain: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        by_chain.setdefault(chain_of(entry.org_path), []).append(i)
+    result: list[AuditEvent | None] = [None] * len(entries)
+    for chain in sorted(by_chain):
+        indexes = by_chain[chain]
+        for i, event in zip(indexes, _append(chain, actor, [entries[i] for i in indexes], batch_size), strict=True):
+            result[i] = event
+    return [event for event in result if event is not None]
 
 
 def record(
@@ -158,43 +286,65 @@ def record(
     target_label: str = "",
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record() must be called inside transaction.atomic()")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    event = _build(actor, Entry(action, target, before, after, reason, org_path, target_label, ip), head.last_hash)
-    event.save(force_insert=True)
-    head.last_id = event.pk
-    head.last_hash = event.hash
-    head.save(update_fields=["last_id", "last_hash"])
-    return event
+    """Append one event to its chain. Must run inside the caller's transaction."""
+    _require_transaction("record")
+    _check_declared(action)
+    entry = Entry(action, target, before, after, reason, org_path, target_label, ip)
+    return _append(chain_of(org_path), actor, [entry])[0]
 
 
 @dataclass
 class ChainProblem:
     event_id: int | None
     message: str
+    chain: str = GLOBAL_CHAIN
+
+    def __str__(self) -> str:
+        return f"audit chain {chain_name(self.chain)!r} broken at entry {self.event_id}: {self.message}"
 
 
-def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
-    """Walk the whole chain; yield the first problem found (and stop)."""
+def _walk(chain: str, head: AuditHead | None, batch_size: int, opened: set[str] | None) -> ChainProblem | None:
+    """Verify one chain from its genesis to its head; collect the chains it opened (global chain)."""
     prev_hash = GENESIS
     last_id = 0
     count = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+    for event in AuditEvent.objects.filter(chain=chain).order_by("id").iterator(chunk_size=batch_size):
         count += 1
         if event.prev_hash != prev_hash:
-            yield ChainProblem(event.pk, "previous-hash link broken (an entry before it was deleted or altered)")
-            return
+            return ChainProblem(
+                event.pk, "previous-hash link broken (an entry before it was deleted, moved or altered)", chain)
         if compute_hash(prev_hash, event) != event.hash:
-            yield ChainProblem(event.pk, "content does not match its hash (the entry was altered)")
-            return
+            return ChainProblem(event.pk, "content does not match its hash (the entry was altered)", chain)
+        if opened is not None and event.action == CHAIN_OPENED and isinstance(event.after, dict):
+            opened.add(str(event.after.get("chain", "")))
         prev_hash = event.hash
         last_id = event.pk
-    head = AuditHead.objects.filter(pk=1).first()
     if head is None:
-        if count:
-            yield ChainProblem(None, "chain head is missing")
-        return
+        return ChainProblem(None, "chain head is missing", chain) if count else None
     if head.last_id != last_id or head.last_hash != prev_hash:
-        yield ChainProblem(head.last_id or None, "the newest entries were deleted (chain head does not match the last entry)")
+        return ChainProblem(
+            head.last_id or None, "the newest entries were deleted (chain head does not match the last entry)", chain)
+    return None
+
+
+def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
+    """Verify every chain on its own; yield the first problem of each broken chain.
+
+    The global chain is walked first: it records every chain's opening, so a chain whose events
+    and head were all deleted, or a chain that was never opened (forged), is reported too.
+    """
+    heads = {h.chain: h for h in AuditHead.objects.all()}
+    chains = set(AuditEvent.objects.order_by().values_list("chain", flat=True).distinct()) | set(heads)
+    opened: set[str] = set()
+    problem = _walk(GLOBAL_CHAIN, heads.get(GLOBAL_CHAIN), batch_size, opened)
+    if problem is not None:
+        yield problem
+    for chain in sorted(chains - {GLOBAL_CHAIN}):
+        problem = _walk(chain, heads.get(chain), batch_size, None)
+        if problem is None and chain not in opened:
+            problem = ChainProblem(
+                None, "chain was never opened in the global chain (forged or its opening deleted)", chain)
+        if problem is not None:
+            yield problem
+    for chain in sorted(opened - chains):
+        yield ChainProblem(None, "chain was deleted (opened in the global chain, no entries and no head left)", chain)

@@ -23,6 +23,7 @@ from dangjian.core import audit
 from dangjian.core.hooks import DemoContext, run_demo_seeders
 from dangjian.core.models import User
 from dangjian.core.roles import Role
+from dangjian.demo import events as _events  # noqa: F401 - declares the demo's audit event names (not an installed app)
 from dangjian.demo.generator import MemberRecord, Namer, OrgNode, Scale, iter_branch_members, plan_tree, resolve_scale
 from dangjian.members import MemberStatus
 from dangjian.members.models import Member, Person

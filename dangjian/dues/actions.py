@@ -298,6 +298,13 @@ def _relief_snapshot(relief: DuesRelief) -> dict[str, Any]:
             "monthly_cents": relief.monthly_cents, "status": relief.status}
 
 
+_RELIEF_EVENTS: dict[str, str] = {
+    ReliefStatus.APPROVED: "dues.relief_approved",
+    ReliefStatus.REJECTED: "dues.relief_rejected",
+    ReliefStatus.WITHDRAWN: "dues.relief_withdrawn",
+}
+
+
 def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any, note: str, perm_path: str,
                        perm: str) -> DuesRelief:
     require(acting_user, perm, perm_path)
@@ -313,7 +320,7 @@ def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any,
         relief.save()
         if new_status == ReliefStatus.APPROVED:
             _recalculate_due_bills(relief.member, relief.from_month, relief.to_month)
-        audit.record(acting_user, f"dues.relief_{new_status}", relief, before=before, after=_relief_snapshot(relief),
+        audit.record(acting_user, _RELIEF_EVENTS[new_status], relief, before=before, after=_relief_snapshot(relief),
                      reason=note[:200], org_path=relief.org_path, target_label=str(relief.member))
     return relief
 

@@ -180,7 +180,8 @@ def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "",
         locked.status, locked.decided_by, locked.decided_at = new, acting_user, timezone.now()
         locked.decision_note = note[:200]
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        audit.record(acting_user, f"dues.handover_{new}", locked, before=before, after={"status": new},
+        audit.record(acting_user, "dues.handover_confirmed" if confirm else "dues.handover_returned", locked,
+                     before=before, after={"status": new},
                      reason=note[:200], org_path=locked.org_path, target_label=str(locked.organization_id))
     return locked
 

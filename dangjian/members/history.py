@@ -7,21 +7,10 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member, Person
-
-ACTION_LABELS = {
-    "member.created": _("Registered"),
-    "member.updated": _("Edited"),
-    "member.status_changed": _("Status changed"),
-    "member.pii_viewed": _("Full ID-card and phone numbers viewed"),
-    "member.account_linked": _("Login account linked"),
-    "member.info_added": _("Record added"),
-    "member.info_updated": _("Record edited"),
-    "member.info_removed": _("Record removed"),
-}
 
 _ORG_KEYS = ("organization_id", "organization")
 
@@ -71,7 +60,7 @@ def _display(f: models.Field | None, value: Any, org_names: dict[int, str]) -> A
 
 
 def describe(events: list[AuditEvent], org_names: dict[int, str] | None = None) -> list[HistoryEntry]:
-    """Turn events into display rows: action label and each changed field's before → after."""
+    """Turn events into display rows: the event's declared label (``members/events.py``) and each changed field's before → after."""
     org_names = org_names or {}
     entries = []
     for event in events:
@@ -83,7 +72,7 @@ def describe(events: list[AuditEvent], org_names: dict[int, str] | None = None) 
                 f = _field(key)
                 label = str(f.verbose_name) if f is not None else key
                 changes.append(Change(label, _display(f, before.get(key), org_names), _display(f, after[key], org_names)))
-        entries.append(HistoryEntry(event, str(ACTION_LABELS.get(event.action, event.action)), changes))
+        entries.append(HistoryEntry(event, audit.event_label(event.action), changes))
     return entries
 
 

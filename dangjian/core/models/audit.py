@@ -9,8 +9,11 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One entry of the tamper-evident audit trail.
 
-    ``hash`` = SHA-256 over the previous entry's hash and this entry's canonical content, so
-    altering or deleting any row breaks the chain from there on (``manage.py verify_audit``).
+    ``hash`` = SHA-256 over the previous entry's hash (in the same ``chain``) and this entry's
+    canonical content, so altering or deleting any row breaks its chain from there on
+    (``manage.py verify_audit``). ``chain`` is the top-level organization of ``org_path`` (the
+    first path step), or "" for the global chain (events with no organization, and every event
+    written before chains were split); see ``dangjian.core.audit``.
     """
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -30,19 +33,27 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    chain = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx"),
+            models.Index(fields=["chain", "id"], name="audit_chain_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.target_type}:{self.target_id}"
 
 
 class AuditHead(models.Model):
-    """Single row holding the chain's tip; locked while appending so the chain stays linear."""
+    """One row per chain holding its tip; locked while appending so that chain stays linear.
 
+    Writers in different chains lock different rows and never wait for each other.
+    """
+
+    chain = models.CharField(max_length=32, unique=True, default="")
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

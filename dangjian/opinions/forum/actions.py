@@ -352,6 +352,8 @@ def do_report_post(target: Thread | Reply, reason: str, *, acting_user: Any) -> 
 
 _FLAGS = {"hide": ("is_hidden", True), "unhide": ("is_hidden", False), "lock": ("is_locked", True),
           "unlock": ("is_locked", False), "pin": ("is_pinned", True), "unpin": ("is_pinned", False)}
+_THREAD_EVENTS = {"hide": "forum.thread_hide", "unhide": "forum.thread_unhide", "lock": "forum.thread_lock",
+                  "unlock": "forum.thread_unlock", "pin": "forum.thread_pin", "unpin": "forum.thread_unpin"}
 
 
 def do_moderate_thread(thread: Thread, op: str, *, acting_user: Any) -> Thread:
@@ -368,7 +370,7 @@ def do_moderate_thread(thread: Thread, op: str, *, acting_user: Any) -> Thread:
         locked.save(update_fields=[field])
         if field == "is_hidden":
             locked.reports.filter(resolved=False).update(resolved=True)
-        audit.record(acting_user, f"forum.thread_{op}", locked, after={field: value})
+        audit.record(acting_user, _THREAD_EVENTS[op], locked, after={field: value})
     return locked
 
 
@@ -386,7 +388,8 @@ def do_moderate_reply(reply: Reply, op: str, *, acting_user: Any) -> Reply:
         locked.save(update_fields=["is_hidden"])
         _recount(thread)
         locked.reports.filter(resolved=False).update(resolved=True)
-        audit.record(acting_user, f"forum.reply_{op}", locked, after={"is_hidden": value})
+        audit.record(acting_user, "forum.reply_hide" if value else "forum.reply_unhide", locked,
+                     after={"is_hidden": value})
     return locked
 
 

@@ -1,0 +1,48 @@
+"""Audit event names recorded by the member registry, development, floating members and transfers."""
+
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.audit import declare_events
+
+EVENTS = declare_events({
+    "member.created": _("Registered"),
+    "member.updated": _("Edited"),
+    "member.status_changed": _("Status changed"),
+    "member.pii_viewed": _("Full ID-card and phone numbers viewed"),
+    "member.pii_exported": _("Full ID-card and phone numbers exported"),
+    "member.account_linked": _("Login account linked"),
+    "member.info_added": _("Record added"),
+    "member.info_updated": _("Record edited"),
+    "member.info_removed": _("Record removed"),
+    "member.imported": _("Members imported"),
+    "member.exported": _("Members exported"),
+    "member.transferred": _("Transferred to another organization"),
+    "development.file_created": _("Development file opened"),
+    "development.file_closed": _("Development file closed"),
+    "development.step_recorded": _("Development step recorded"),
+    "development.notice_published": _("Development public notice published"),
+    "development.probation_extended": _("Probation extended (development)"),
+    "development.exported": _("Development files exported"),
+    "lifecycle.certificate_issued": _("Floating member certificate issued"),
+    "lifecycle.certificate_renewed": _("Floating member certificate renewed"),
+    "lifecycle.certificate_returned": _("Floating member certificate returned"),
+    "lifecycle.certificate_revoked": _("Floating member certificate revoked"),
+    "lifecycle.certificate_expired": _("Floating member certificate expired"),
+    "lifecycle.report_recorded": _("Floating member report recorded"),
+    "lifecycle.probation_extended": _("Probation extended"),
+    "lifecycle.status_change_proposed": _("Status change proposed"),
+    "lifecycle.status_change_approved": _("Status change approved"),
+    "lifecycle.status_change_rejected": _("Status change rejected"),
+    "lifecycle.status_change_withdrawn": _("Status change withdrawn"),
+    "transfer.started": _("Transfer started"),
+    "transfer.hop_approved": _("Transfer step approved"),
+    "transfer.hop_returned": _("Transfer step returned"),
+    "transfer.resubmitted": _("Transfer resubmitted"),
+    "transfer.escalated": _("Transfer escalated"),
+    "transfer.cancelled": _("Transfer cancelled"),
+    "transfer.expired": _("Transfer letter expired"),
+    "transfer.letter_printed": _("Transfer letter printed"),
+    "transfer.receipt_recorded": _("Transfer receipt recorded"),
+    "transfer.receipt_overdue": _("Transfer receipt overdue"),
+    "transfer.registered_incoming": _("Incoming transfer registered"),
+})
