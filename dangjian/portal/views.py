@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
-from dangjian.core.ratelimit import hit, parse_rate
+from dangjian.core.ratelimit import consume, parse_rate
 from dangjian.core.scoping import has_any
 from dangjian.portal import CommentStatus, CorrectionStatus
 from dangjian.portal.actions import (
@@ -60,7 +60,7 @@ def _comment_rate_exceeded(ip: str) -> bool:
         return False
     limit, period = parse_rate(raw)
     key = f"dangjian:portal-comment:{hashlib.sha256(ip.encode()).hexdigest()}"
-    return hit(key, period) > limit
+    return consume(key, limit, period) is not None
 
 
 def _submit_comment_form(request: HttpRequest, target: Any) -> tuple[CommentForm, int, Any]:
@@ -218,7 +218,7 @@ def _rate_exceeded(kind: str, ip: str) -> bool:
     if str(raw).lower() in {"off", "0", "none"}:
         return False
     limit, period = parse_rate(raw)
-    return hit(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", period) > limit
+    return consume(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", limit, period) is not None
 
 
 @require_POST

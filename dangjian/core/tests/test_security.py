@@ -25,7 +25,9 @@ def test_login_is_throttled(client, users, settings, django_assert_max_num_queri
     from django.core.cache import cache
 
     cache.clear()
-    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip,3/5m/key"}
+    from dangjian.core.login_throttle import DEFAULT_RATES
+
+    settings.LOGIN_RATE_LIMITS = {**DEFAULT_RATES, "pair": "3/m"}
     for _ in range(3):
         response = client.post("/accounts/login/", {"login": "secretary-a1", "password": "wrong-password"})
         assert response.status_code == 200 and "_auth_user_id" not in client.session
@@ -85,4 +87,4 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
 def test_session_expiry_and_login_throttle_configured():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
-    assert "login_failed" in settings.ACCOUNT_RATE_LIMITS
+    assert settings.LOGIN_RATE_LIMITS["pair"] and settings.LOGIN_RATE_LIMITS["source"]
