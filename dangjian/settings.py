@@ -112,6 +112,7 @@ MIDDLEWARE = [
     # django-csp's middleware; relaxes the policy on the Wagtail admin path only (see portal/csp.py).
     "dangjian.portal.csp.PortalCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dangjian.core.middleware.PasswordChangeRequiredMiddleware",
     "dangjian.core.apikit.middleware.ApiMethodNotAllowedMiddleware",
 ]
 

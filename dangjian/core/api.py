@@ -57,7 +57,7 @@ def _mfa_passed(request: HttpRequest, user: object, code: str | None) -> bool:
     return AuthenticateForm(user=user, data={"code": code}).is_valid()
 
 
-@router.post("/auth/login", response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@router.post("/auth/login", response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
              auth=None, summary="Log in with username and password; returns a bearer token")
 def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     ip = client_ip(request)
@@ -73,6 +73,9 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     if not mfa_passed:
         raise ApiError(401, "invalid_code", _("The two-factor code is not valid."), field="code")
     attempt.succeeded()
+    if user.must_change_password:  # type: ignore[attr-defined]
+        raise ApiError(403, "password_change_required",
+                       _("Your password was set by an administrator: change it on the web before using the API."))
     return TokenOut(token=do_issue_api_token(user, ip=ip))  # type: ignore[arg-type]
 
 
