@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from dangjian.core import allauth_hooks
+        from dangjian.core import allauth_hooks, checks  # noqa: F401 (checks register themselves)
         from dangjian.core.scheduler import register_job
 
         allauth_hooks.connect()

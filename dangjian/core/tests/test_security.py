@@ -1,8 +1,10 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
@@ -61,9 +63,9 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dangjian.settings_production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-        "FIELD_ENCRYPTION_KEYS": "k" * 40,
-        "FIELD_HMAC_KEY": "h" * 40,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_HMAC_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "dangjian.example.org",
         "DANGJIAN_VAR_DIR": str(tmp_path),
     }
