@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    _login_attempt: login_throttle.LoginAttempt | None = None
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's mails (password reset, address confirmation) go through the outbox: the
         page that asks for one answers at once even when no mail server is reachable."""

@@ -14,7 +14,7 @@ def strong() -> str:
 
 
 def key_errors() -> list[str]:
-    return [e.msg for e in run_checks(include_deployment_checks=True) if e.id.startswith("dangjian.E00")]
+    return [e.msg for e in run_checks(include_deployment_checks=True) if (e.id or "").startswith("dangjian.E00")]
 
 
 @pytest.fixture
