@@ -117,6 +117,7 @@ MIDDLEWARE = [
     # django-csp's middleware; relaxes the policy on the Wagtail admin path only (see portal/csp.py).
     "dangjian.portal.csp.PortalCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dangjian.core.middleware.PasswordChangeRequiredMiddleware",
     "dangjian.core.apikit.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
@@ -236,8 +237,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "dangjian.core.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    # failed logins per (IP, username) — the login throttle
-    "login_failed": os.environ.get("LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    # Failed logins are counted by core.login_throttle (LOGIN_RATE_LIMITS below), not by allauth,
+    # whose per-account lock let anyone lock the owner out.
+    "login_failed": None,
     "signup": "20/h/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -245,7 +247,13 @@ MFA_TOTP_ISSUER = "Dangjian Cloud"
 
 # --- API ---------------------------------------------------------------------------------------
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", 24 * 7))
-API_LOGIN_RATE_LIMIT = os.environ.get("API_LOGIN_RATE_LIMIT", "10/m")
+# Failed logins, web and API alike (core.login_throttle): per account and address together
+# (growing waits), per address over all accounts, per account from addresses it never used.
+LOGIN_RATE_LIMITS = {
+    "pair": os.environ.get("LOGIN_PAIR_RATE_LIMIT", "5/15m,10/h,20/d"),
+    "source": os.environ.get("LOGIN_SOURCE_RATE_LIMIT", "30/10m,300/d"),
+    "account": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "50/h,200/d"),
+}
 
 # --- I18n / time -------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

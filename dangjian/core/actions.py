@@ -140,6 +140,8 @@ def do_create_account(*, username: str, name: str, email: str, role: str, organi
     password = _initial_password()
     with transaction.atomic():
         user = do_create_user(username=username, password=password, name=name, email=email, acting_user=acting_user)
+        user.must_change_password = True  # a one-time password: changed at first sign-in
+        user.save(update_fields=["must_change_password"])
         do_grant_role(user, role, organization, acting_user=acting_user)
     return user, password
 
@@ -174,7 +176,8 @@ def do_reset_password(user: User, *, acting_user: Any) -> str:
     password = _initial_password()
     with transaction.atomic():
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.must_change_password = True  # a one-time password: changed at the next sign-in
+        user.save(update_fields=["password", "must_change_password"])
         revoked = revoke_all_api_tokens(user)
         audit.record(acting_user, "user.password_reset", user, after={"api_tokens_revoked": revoked})
     return password
@@ -187,4 +190,7 @@ def do_record_account_security_event(user: Any, event: str, *, ip: str | None = 
         after: dict[str, Any] = {}
         if event in ("user.password_changed", "user.password_reset_by_email"):
             after["api_tokens_revoked"] = revoke_all_api_tokens(user)
+            if user.must_change_password:  # the one-time password is gone
+                user.must_change_password = False
+                user.save(update_fields=["must_change_password"])
         audit.record(user, event, user, after=after or None, ip=ip)

@@ -10,10 +10,8 @@ from ninja import Field, Router, Schema
 from dangjian.core.actions import do_issue_api_token, do_revoke_api_token
 from dangjian.core.apikit.auth import (
     api_user,
-    check_login_allowed,
-    clear_login_failures,
+    begin_login,
     read_auth,
-    record_login_failure,
     token_auth,
 )
 from dangjian.core.apikit.errors import ApiError
@@ -59,19 +57,25 @@ def _mfa_passed(request: HttpRequest, user: object, code: str | None) -> bool:
     return AuthenticateForm(user=user, data={"code": code}).is_valid()
 
 
-@router.post("/auth/login", response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@router.post("/auth/login", response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
              auth=None, summary="Log in with username and password; returns a bearer token")
 def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     ip = client_ip(request)
-    check_login_allowed(ip, payload.username)
+    attempt = begin_login(ip, payload.username)  # a failure keeps its slot in the throttle
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        record_login_failure(ip, payload.username)
         raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
-    if not _mfa_passed(request, user, payload.code):
-        record_login_failure(ip, payload.username)
+    try:
+        mfa_passed = _mfa_passed(request, user, payload.code)
+    except ApiError:  # the right password, no code sent yet: not a guess
+        attempt.cancel()
+        raise
+    if not mfa_passed:
         raise ApiError(401, "invalid_code", _("The two-factor code is not valid."), field="code")
-    clear_login_failures(ip, payload.username)
+    attempt.succeeded()
+    if user.must_change_password:  # type: ignore[attr-defined]
+        raise ApiError(403, "password_change_required",
+                       _("Your password was set by an administrator: change it on the web before using the API."))
     return TokenOut(token=do_issue_api_token(user, ip=ip))  # type: ignore[arg-type]
 
 

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         self._load_audit_events()
-        from dangjian.core import allauth_hooks
+        from dangjian.core import allauth_hooks, checks  # noqa: F401 (checks register themselves)
         from dangjian.core.scheduler import register_job
 
         allauth_hooks.connect()

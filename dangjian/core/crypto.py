@@ -3,6 +3,11 @@
 ID-card and phone numbers are stored as Fernet ciphertext (``EncryptedCharField``), with an
 HMAC-SHA256 digest beside them for exact-value search and a masked copy for display and partial
 search. Keys come from settings (``FIELD_ENCRYPTION_KEYS`` newest first, ``FIELD_HMAC_KEY``).
+
+The encryption keys are a keyring: a value decrypts with any key of the list and is always
+written with the newest. ``manage.py rotate_keys`` re-encrypts every stored value with the newest
+key and recomputes the digests (after a change of ``FIELD_HMAC_KEY``); an encrypted field names
+its digest beside it (``digest_field``, ``digest_purpose``) so the command finds both.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
 
 
@@ -31,6 +37,29 @@ def _fernet_key(material: str) -> bytes:
 @functools.cache
 def _cipher() -> MultiFernet:
     return MultiFernet([Fernet(_fernet_key(k)) for k in settings.FIELD_ENCRYPTION_KEYS])
+
+
+@functools.cache
+def _newest() -> Fernet:
+    return Fernet(_fernet_key(settings.FIELD_ENCRYPTION_KEYS[0]))
+
+
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    if setting == "FIELD_ENCRYPTION_KEYS":
+        _cipher.cache_clear()
+        _newest.cache_clear()
+
+
+setting_changed.connect(_forget_keys)
+
+
+def is_current(token: str) -> bool:
+    """Whether ``token`` is encrypted with the newest key (nothing to rotate)."""
+    try:
+        _newest().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def encrypt(value: str) -> str:
@@ -85,7 +114,14 @@ def mask_phone(value: str) -> str:
 
 
 class EncryptedCharField(models.TextField):
-    """Text stored encrypted; reads decrypt. Not searchable: pair it with a digest field."""
+    """Text stored encrypted; reads decrypt. Not searchable: pair it with a digest field, named
+    by ``digest_field`` and ``digest_purpose`` (the ``purpose`` given to :func:`digest`)."""
+
+    def __init__(self, *args: Any, digest_field: str = "", digest_purpose: str = "", **kwargs: Any) -> None:
+        # Not part of the database schema, so not in ``deconstruct()`` (no migration).
+        self.digest_field = digest_field
+        self.digest_purpose = digest_purpose
+        super().__init__(*args, **kwargs)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> str:
         if value is None or value == "":

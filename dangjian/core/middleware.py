@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
@@ -81,3 +85,36 @@ class NoStoreMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account whose password an administrator set (a one-time password) reaches nothing but
+    the password-change page, until it has changed it: every other page redirects there (the
+    API answers 403 ``password_change_required``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "must_change_password", False) and not self._allowed(request.path):
+            if request.path.startswith("/api/"):
+                from dangjian.core.apikit.errors import error_body
+
+                return JsonResponse(error_body("password_change_required", _password_change_message()),
+                                    status=403)
+            messages.warning(request, _password_change_message())
+            return redirect(f"{reverse('account_change_password')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(path: str) -> bool:
+        allowed = (reverse("account_change_password"), reverse("account_logout"),
+                   settings.STATIC_URL or "/static/", "/i18n/", "/jsi18n/")
+        return path.startswith(allowed)
+
+
+def _password_change_message() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Your password was set by an administrator: change it before going on.")

@@ -22,13 +22,14 @@ class Person(models.Model):
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="汉族")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    id_number = crypto.EncryptedCharField(_("ID-card number"), blank=True)
+    id_number = crypto.EncryptedCharField(_("ID-card number"), blank=True, digest_field="id_number_digest",
+                                          digest_purpose="id")
     id_number_digest = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
     # The last four characters, for the "last digits" search of users who may see the number; never
     # displayed (the mask shows two).
     id_number_tail = models.CharField(max_length=4, blank=True, db_index=True)
-    phone = crypto.EncryptedCharField(_("phone"), blank=True)
+    phone = crypto.EncryptedCharField(_("phone"), blank=True, digest_field="phone_digest", digest_purpose="phone")
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=16, blank=True)
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)

@@ -56,7 +56,8 @@ class Opinion(models.Model):
         verbose_name=_("sender account"),
     )
     sender_name = models.CharField(_("sender name"), max_length=64, blank=True)
-    sender_phone = crypto.EncryptedCharField(_("sender phone"), blank=True)
+    sender_phone = crypto.EncryptedCharField(_("sender phone"), blank=True, digest_field="sender_phone_digest",
+                                             digest_purpose="opinion_phone")
     sender_phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
     sender_phone_masked = models.CharField(_("sender phone"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)

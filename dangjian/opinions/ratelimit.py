@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from dangjian.core.ratelimit import hit, parse_rate
+from dangjian.core.ratelimit import consume, parse_rate
 
 DEFAULT_INTAKE_RATE = "20/m"
 #: Tracking attempts (right or wrong) per address.
@@ -30,7 +30,7 @@ def _hit(bucket: str, ip: str, rate: tuple[int, int] | None) -> int | None:
         return None
     limit, period = rate
     key = f"dangjian:opinions-rate:{bucket}:{hashlib.sha256(ip.encode()).hexdigest()}"
-    return period if hit(key, period) > limit else None
+    return consume(key, limit, period)
 
 
 def intake_hit(ip: str) -> int | None:

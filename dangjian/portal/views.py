@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.http import client_ip
-from dangjian.core.ratelimit import hit, rate_setting
+from dangjian.core.ratelimit import consume, rate_setting
 from dangjian.core.scoping import has_any
 from dangjian.portal import COMMENT_RATE_DEFAULT, CommentStatus, CorrectionStatus
 from dangjian.portal.actions import (
@@ -214,7 +214,7 @@ def _rate_exceeded(kind: str, ip: str) -> bool:
     if rate is None:
         return False
     limit, period = rate
-    return hit(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", period) > limit
+    return consume(f"dangjian:portal-{kind}:{hashlib.sha256(ip.encode()).hexdigest()}", limit, period) is not None
 
 
 @require_POST

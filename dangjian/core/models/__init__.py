@@ -1,12 +1,13 @@
 from .accounts import ApiToken, RoleAssignment, User
 from .audit import AuditEvent, AuditHead
 from .notifications import Delivery, Notification, NotificationPreference, WebPushSubscription
+from .ratelimit import RateCounter
 from .scheduler import SchedulerTick
 from .sequences import SequenceCounter
 from .workdays import DayKind, OfficialCalendarYear, OfficialDay
 
 __all__ = [
-    "SchedulerTick", "SequenceCounter",
+    "RateCounter", "SchedulerTick", "SequenceCounter",
     "DayKind", "OfficialCalendarYear", "OfficialDay",
     "ApiToken", "AuditEvent", "AuditHead", "Delivery", "Notification", "NotificationPreference", "RoleAssignment",
     "User", "WebPushSubscription",

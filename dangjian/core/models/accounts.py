@@ -20,6 +20,10 @@ class User(AbstractUser):
         help_text=_("Empty means the browser's choice."),
     )
     large_font = models.BooleanField(_("large-font mode"), default=False)
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("Set when an administrator gives the account a one-time password; cleared when the user changes it."),
+    )
 
     class Meta:
         verbose_name = _("user")

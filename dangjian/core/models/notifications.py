@@ -127,6 +127,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    # E-mail only: the address to send to when it is not the recipient's own (an address being
+    # added to the account); empty means the recipient's e-mail.
+    address = models.EmailField(_("address"), blank=True)
 
     class Meta:
         verbose_name = _("delivery")

@@ -21,13 +21,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from dangjian.core.models import Delivery, Notification, NotificationPreference, User, WebPushSubscription
 from dangjian.core.models.notifications import ALL_KINDS, Channel
 from dangjian.core.notifications import channels
 
-__all__ = ["KINDS", "channel_flags", "notify", "register_kind", "unread_count"]
+__all__ = ["ACCOUNT_MAIL", "KINDS", "channel_flags", "notify", "queue_email", "register_kind", "unread_count"]
+
+#: The kind of the carrier item of an account e-mail (``queue_email``); never shown in the inbox.
+ACCOUNT_MAIL = "account.mail"
 
 # kind -> human label (lazy translation); modules register theirs so the preferences page can
 # offer a row per kind. Unregistered kinds still work (they follow the "*" row).
@@ -133,6 +137,19 @@ def notify(
             ids = [d.pk for d in deliveries]
             transaction.on_commit(lambda: _enqueue_all(ids))
     return items
+
+
+def queue_email(user: Any, address: str, *, subject: str, body: str) -> Delivery:
+    """Put one account e-mail (a password reset, an address confirmation) in the outbox for
+    ``user`` at ``address``: the task worker sends it with the outbox's retries, so a mail
+    server that is down delays the message instead of failing the page that asked for it.
+    Its carrier item is already read and stays out of the inbox."""
+    with transaction.atomic():
+        item = Notification.objects.create(recipient=user, kind=ACCOUNT_MAIL, title=str(subject)[:200],
+                                           body=str(body), read_at=timezone.now())
+        delivery = Delivery.objects.create(notification=item, channel=Channel.EMAIL, address=address)
+        transaction.on_commit(lambda: _enqueue_all([delivery.pk]))
+    return delivery
 
 
 def _users_with_contact(user_ids: list[int], enabled: set[str]) -> list[Any]:

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 
 from dangjian.core.models import Notification, NotificationPreference, WebPushSubscription
 from dangjian.core.models.notifications import ALL_KINDS, Channel
+from dangjian.core.notifications import ACCOUNT_MAIL
 
 
 def inbox_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    qs = Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    qs = Notification.objects.filter(recipient=user).exclude(kind=ACCOUNT_MAIL).order_by("-created_at", "-id")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.only("id", "recipient_id", "kind", "title", "body", "url", "created_at", "read_at")

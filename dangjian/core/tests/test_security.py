@@ -1,8 +1,10 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
@@ -25,7 +27,9 @@ def test_login_is_throttled(client, users, settings, django_assert_max_num_queri
     from django.core.cache import cache
 
     cache.clear()
-    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip,3/5m/key"}
+    from dangjian.core.login_throttle import DEFAULT_RATES
+
+    settings.LOGIN_RATE_LIMITS = {**DEFAULT_RATES, "pair": "3/m"}
     for _ in range(3):
         response = client.post("/accounts/login/", {"login": "secretary-a1", "password": "wrong-password"})
         assert response.status_code == 200 and "_auth_user_id" not in client.session
@@ -59,9 +63,9 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dangjian.settings_production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-        "FIELD_ENCRYPTION_KEYS": "k" * 40,
-        "FIELD_HMAC_KEY": "h" * 40,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_HMAC_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "dangjian.example.org",
         "DANGJIAN_VAR_DIR": str(tmp_path),
     }
@@ -85,4 +89,4 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
 def test_session_expiry_and_login_throttle_configured():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
-    assert "login_failed" in settings.ACCOUNT_RATE_LIMITS
+    assert settings.LOGIN_RATE_LIMITS["pair"] and settings.LOGIN_RATE_LIMITS["source"]

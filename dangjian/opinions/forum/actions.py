@@ -80,8 +80,9 @@ def _check_post_rate(user: Any) -> None:
     if rate is None or can_moderate(user):
         return
     limit, period = rate
-    if ratelimit.hit(f"dangjian:forum-post:{user.pk}", period) > limit:
-        raise PostingTooFast(period)
+    wait = ratelimit.consume(f"dangjian:forum-post:{user.pk}", limit, period)
+    if wait is not None:
+        raise PostingTooFast(wait)
 
 
 def sensitive_words() -> list[str]:

@@ -29,7 +29,7 @@ def absolute_url(url: str) -> str:
 
 def message(delivery: Any, connection: Any = None) -> EmailMessage:
     item = delivery.notification
-    address = item.recipient.email
+    address = delivery.address or item.recipient.email
     if not address:
         raise PermanentDeliveryError("recipient has no e-mail address")
     text = item.body

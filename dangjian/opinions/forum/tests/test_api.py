@@ -116,5 +116,5 @@ def test_posting_too_fast_is_429(users: Any, board: Any, settings: Any) -> None:
         assert c.post(url, {"title": f"第{i}个帖子标题", "body": GOOD["body"]}, content_type="application/json",
                       headers=auth).status_code == 201
     third = c.post(url, {"title": "第三个帖子标题", "body": GOOD["body"]}, content_type="application/json", headers=auth)
-    assert third.status_code == 429 and third.json()["code"] == "rate_limited" and third["Retry-After"] == "60"
+    assert third.status_code == 429 and third.json()["code"] == "rate_limited" and 1 <= int(third["Retry-After"]) <= 60
     assert Thread.objects.count() == 2
