@@ -28,4 +28,5 @@ EVENTS = declare_events({
     "notification.push_subscription_gone": _("Web push subscription expired"),
     "calendar.year_saved": _("Official calendar year saved"),
     "calendar.year_deleted": _("Official calendar year deleted"),
+    "crypto.keys_rotated": _("Field-encryption keys rotated"),
 })
