@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, workdays
+from dangjian.core.hooks import member_fact
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -267,14 +268,9 @@ def _clean_start(member: Member, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def dues_paid_up_to(member: Member) -> dt.date | None:
     """The month the member's dues are settled to, from the dues module's bills (None when the
-    dues module is not installed or has no settled bill); the starter may enter it instead."""
-    from django.apps import apps
-
-    if not apps.is_installed("dangjian.dues"):
-        return None
-    from dangjian.dues.selectors import paid_up_to
-
-    return paid_up_to(member)
+    dues module is not installed or has no settled bill); the starter may enter it instead. The
+    dues module provides it as the member fact ``dues_paid_up_to`` (``core.hooks``)."""
+    return member_fact("dues_paid_up_to", member)
 
 
 def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> Transfer:
