@@ -175,13 +175,3 @@ def do_unsubscribe_webpush(user: Any, endpoint: str, *, acting_user: Any) -> int
             audit.record(acting_user, "notification.push_unsubscribed", user, before={"subscription": sub.pk})
             sub.delete()
     return len(subs)
-
-
-def drop_webpush_subscription(sub: WebPushSubscription, *, reason: str) -> None:
-    """The push service said the subscription is gone (404/410): forget it. System action."""
-    with transaction.atomic():
-        if not WebPushSubscription.objects.filter(pk=sub.pk).exists():
-            return
-        audit.record(None, "notification.push_subscription_gone", sub.user, before={"subscription": sub.pk},
-                     reason=reason[:500])
-        WebPushSubscription.objects.filter(pk=sub.pk).delete()
