@@ -43,8 +43,9 @@ from dangjian.dues.billing import (
 )
 from dangjian.dues.calc import MAX_CENTS, calculate, cents_to_yuan
 from dangjian.dues.config import get_config
-from dangjian.dues.gateways import BadNotification, GatewayError, TradeState
+from dangjian.dues.gateways import BadNotification, GatewayError
 from dangjian.dues.models import Bill, DuesBase, DuesRelief, Payment, PaymentNotification
+from dangjian.dues.settlement import apply_trade, mark_paid, payment_snapshot
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 
@@ -483,12 +484,6 @@ def _months_label(bills: list[Bill]) -> str:
     return ", ".join(f"{b.month:%Y-%m}" for b in bills)[:200]
 
 
-def _payment_snapshot(p: Payment) -> dict[str, Any]:
-    return {"out_trade_no": p.out_trade_no, "member": p.member_id, "channel": p.channel, "status": p.status,
-            "amount_cents": p.amount_cents, "voluntary_cents": p.voluntary_cents, "months": p.months_label,
-            "large_voluntary": p.large_voluntary, "conflict": p.conflict}
-
-
 def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any,
                  collected_org: Any = None) -> Payment:
     amount = sum(b.amount_cents for b in bills) + voluntary
@@ -554,7 +549,7 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
     with transaction.atomic():
         bills = _bills_for_payment(member, months, window=member_window(member))
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
-        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+        audit.record(acting_user, "dues.payment_created", payment, after=payment_snapshot(payment),
                      org_path=member.org_path, target_label=str(member))
     description = _("Party dues %(months)s") % {"months": payment.months_label or _("voluntary")}
     try:
@@ -575,49 +570,6 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
             fields.append("status")
         locked.save(update_fields=fields)
     return locked
-
-
-def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str,
-               gateway_paid_at: dt.datetime | None = None) -> None:
-    """Inside a transaction holding the payment's row lock: mark it and its bills paid."""
-    before = _payment_snapshot(payment)
-    payment.check_transition(PaymentStatus.PAID)
-    now = timezone.now()
-    bills = list(Bill.objects.select_for_update().filter(pk__in=payment.bills.values("pk")))
-    conflict = False
-    for bill in bills:
-        if bill.status == BillStatus.DUE:
-            bill.status, bill.payment, bill.paid_at = BillStatus.PAID, payment, now
-            bill.save(update_fields=["status", "payment", "paid_at"])
-        elif bill.payment_id != payment.pk:
-            conflict = True
-    payment.status, payment.paid_at, payment.gateway_txn_id = PaymentStatus.PAID, now, txn_id[:64]
-    payment.gateway_paid_at = gateway_paid_at
-    payment.conflict = conflict
-    payment.last_error = ""
-    payment.save(update_fields=["status", "paid_at", "gateway_paid_at", "gateway_txn_id", "conflict", "last_error"])
-    audit.record(actor, "dues.payment_paid", payment, before=before, after=_payment_snapshot(payment),
-                 reason=source, org_path=payment.org_path, target_label=payment.out_trade_no)
-
-
-def _apply_trade(trade: TradeState, *, source: str) -> tuple[str, Payment | None, str]:
-    """Apply what the gateway says about a trade. Returns (outcome, payment, detail); changes
-    nothing unless the trade is a success for exactly the order's amount and not yet applied."""
-    payment = Payment.objects.select_for_update().filter(out_trade_no=trade.out_trade_no).first()
-    if payment is None:
-        return NotificationOutcome.UNKNOWN_ORDER, None, ""
-    if not trade.paid:
-        return NotificationOutcome.NOT_SUCCESS, payment, trade.state
-    if trade.amount_cents != payment.amount_cents:
-        return (NotificationOutcome.AMOUNT_MISMATCH, payment,
-                f"gateway {trade.amount_cents} != order {payment.amount_cents}")
-    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
-        return NotificationOutcome.DUPLICATE, payment, ""
-    from dangjian.dues.reconcile import gateway_time
-
-    _mark_paid(payment, txn_id=trade.transaction_id, actor=f"gateway:{payment.channel}", source=source,
-               gateway_paid_at=gateway_time(trade.raw))
-    return NotificationOutcome.ACCEPTED, payment, ""
 
 
 def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: str) -> tuple[int, str]:
@@ -643,7 +595,7 @@ def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: 
     with transaction.atomic():
         if trade is not None:
             out_trade_no = trade.out_trade_no
-            outcome, payment, detail = _apply_trade(trade, source="notification")
+            outcome, payment, detail = apply_trade(trade, source="notification")
         PaymentNotification.objects.create(channel=channel, outcome=outcome, out_trade_no=out_trade_no[:64],
                                            payment=payment, headers=headers, body=body, detail=detail[:300])
     if outcome in (NotificationOutcome.ACCEPTED, NotificationOutcome.DUPLICATE, NotificationOutcome.NOT_SUCCESS):
@@ -671,17 +623,17 @@ def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
         return payment
     with transaction.atomic():
         if trade.paid:
-            _apply_trade(trade, source="query")
+            apply_trade(trade, source="query")
         elif trade.state in ("CLOSED", "PAYERROR", "REVOKED"):
             locked = Payment.objects.select_for_update().get(pk=payment.pk)
             if locked.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
-                before = _payment_snapshot(locked)
+                before = payment_snapshot(locked)
                 new = PaymentStatus.CLOSED if trade.state == "CLOSED" else PaymentStatus.FAILED
                 locked.check_transition(new)
                 locked.status = new
                 locked.save(update_fields=["status"])
                 audit.record(acting_user, "dues.payment_failed", locked, before=before,
-                             after=_payment_snapshot(locked), reason=trade.state, org_path=locked.org_path,
+                             after=payment_snapshot(locked), reason=trade.state, org_path=locked.org_path,
                              target_label=locked.out_trade_no)
     payment.refresh_from_db()
     return payment
@@ -710,9 +662,9 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
         payment.reference = reference
         payment.save(update_fields=["reference"])
-        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+        audit.record(acting_user, "dues.payment_created", payment, after=payment_snapshot(payment),
                      org_path=member.org_path, target_label=str(member))
-        _mark_paid(payment, txn_id=reference, actor=acting_user, source=channel)
+        mark_paid(payment, txn_id=reference, actor=acting_user, source=channel)
     return payment
 
 

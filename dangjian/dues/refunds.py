@@ -37,6 +37,7 @@ from dangjian.dues import (
 )
 from dangjian.dues.gateways import BadNotification, GatewayError, RefundResult, get_gateway
 from dangjian.dues.models import Bill, DuesRefund, Payment, PaymentNotification
+from dangjian.dues.settlement import payment_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -150,17 +151,15 @@ def _finish(refund: DuesRefund, status: str, *, actor: Any, source: str) -> None
         refund.last_error = status.upper()
     refund.save(update_fields=["status", "finished_at", "last_error", "gateway_refund_id", "gateway_success_at"])
     if status == RefundStatus.SUCCESS:
-        from dangjian.dues.actions import _payment_snapshot
-
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         payment.check_transition(PaymentStatus.REFUNDED)
-        pay_before = _payment_snapshot(payment)
+        pay_before = payment_snapshot(payment)
         Bill.objects.filter(payment=payment, status=BillStatus.PAID).update(status=BillStatus.DUE, payment=None,
                                                                             paid_at=None)
         payment.status, payment.refunded_at = PaymentStatus.REFUNDED, timezone.now()
         payment.refund_no, payment.refund_reason = refund.out_refund_no, refund.reason
         payment.save(update_fields=["status", "refunded_at", "refund_no", "refund_reason"])
-        audit.record(actor, "dues.payment_refunded", payment, before=pay_before, after=_payment_snapshot(payment),
+        audit.record(actor, "dues.payment_refunded", payment, before=pay_before, after=payment_snapshot(payment),
                      reason=refund.reason, org_path=payment.org_path, target_label=payment.out_trade_no)
     else:
         audit.record(actor, "dues.refund_failed", refund, before=before, after=_snapshot(refund), reason=source,
