@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,6 +54,19 @@ from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
 EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+
+#: ``listener(member, months, *, acting_user)`` runs inside the approval's transaction when an
+#: extension of probation is approved (the development module moves the file's end of probation).
+ExtensionListener = Callable[..., object]
+_extension_listeners: list[ExtensionListener] = []
+
+
+def on_probation_extended(listener: ExtensionListener) -> ExtensionListener:
+    """Register ``listener`` (from a module's ``AppConfig.ready()``); registering twice is a no-op.
+    A listener that raises rolls the approval back: the member and the file never disagree."""
+    if listener not in _extension_listeners:
+        _extension_listeners.append(listener)
+    return listener
 TEXT_MAX = 500
 
 
@@ -673,14 +686,14 @@ def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, not
 def _apply_extension(member: Member, req: StatusChangeRequest, acting_user: Any) -> None:
     """An approved extension: the member stays probationary; the end of probation moves (the
     full-membership rule reads it through ``selectors.probation_ends_on``) and the member's
-    development file, if the member was developed on the platform, follows in the same transaction."""
-    from dangjian.members.development.actions import apply_probation_extension
-
+    development file, if the member was developed on the platform, follows in the same transaction
+    (the development module listens: ``on_probation_extended``)."""
     months = int(req.extension_months or 0)
     audit.record(acting_user, "lifecycle.probation_extended", member,
                  after={"extension_months": months, "decided_on": req.effective_on, "request": req.pk},
                  reason=req.reason, org_path=member.org_path, target_label=member.person.name)
-    apply_probation_extension(member, months, acting_user=acting_user)
+    for listener in list(_extension_listeners):
+        listener(member, months, acting_user=acting_user)
 
 
 def do_reject_status_request(req: StatusChangeRequest, *, acting_user: Any, note: str) -> StatusChangeRequest:
