@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -61,8 +62,14 @@ def _run(entry: OutboxEntry, progress: dict[str, Any]) -> Result:
     return adapter.publish(article, progress)
 
 
-def deliver(entry_id: int, now: dt.datetime | None = None) -> str:
-    """Run one entry now if it is due (``now``: the clock, for tests); return its resulting status."""
+#: ``retry(entry_id, run_after)``: how the caller runs an entry again later (the task queue's
+#: deferred enqueue, ``tasks.schedule``); without one the periodic ``retry_due_entries`` does.
+Retry = Callable[[int, dt.datetime], object]
+
+
+def deliver(entry_id: int, now: dt.datetime | None = None, *, retry: Retry | None = None) -> str:
+    """Run one entry now if it is due (``now``: the clock, for tests); return its resulting status.
+    A wait or a failure to be retried is handed to ``retry`` with the time of the next attempt."""
     now = now or timezone.now()
     claimed = OutboxEntry.objects.filter(claimable(now), pk=entry_id).update(
         status=OutboxStatus.SENDING, attempts=F("attempts") + 1,
@@ -77,15 +84,17 @@ def deliver(entry_id: int, now: dt.datetime | None = None) -> str:
         later = max(now, timezone.now()) + dt.timedelta(seconds=WAIT_SECONDS)
         OutboxEntry.objects.filter(pk=entry_id, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.PENDING, attempts=F("attempts") - 1, next_attempt_at=later)
-        schedule(entry_id, run_after=later)
+        if retry is not None:
+            retry(entry_id, later)
         return OutboxStatus.PENDING
     except Exception as e:
-        return _failed(entry, progress, e, now)
+        return _failed(entry, progress, e, now, retry)
     _succeeded(entry, progress, result)
     return OutboxStatus.DONE
 
 
-def _failed(entry: OutboxEntry, progress: dict[str, Any], exc: Exception, now: dt.datetime) -> str:
+def _failed(entry: OutboxEntry, progress: dict[str, Any], exc: Exception, now: dt.datetime,
+            retry: Retry | None) -> str:
     done = max(now, timezone.now())
     error = f"{type(exc).__name__}: {exc}"[:2000]
     permanent = isinstance(exc, PermanentChannelError)
@@ -99,8 +108,8 @@ def _failed(entry: OutboxEntry, progress: dict[str, Any], exc: Exception, now: d
     log = logger.error if give_up else logger.warning
     log("channel delivery %s (%s %s of page %s) attempt %s failed%s: %s", entry.pk, entry.channel,
         entry.operation, entry.page_id, entry.attempts, " — giving up" if give_up else "", error)
-    if next_at is not None:
-        schedule(entry.pk, run_after=next_at)
+    if next_at is not None and retry is not None:
+        retry(entry.pk, next_at)
     return status
 
 
@@ -137,17 +146,6 @@ def _keep_stats_ids(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
     if current and current not in ids:
         ids.append(current)
     return {**new, "msg_data_ids": ids} if ids else dict(new)
-
-
-def schedule(entry_id: int, *, run_after: dt.datetime) -> bool:
-    """Enqueue ``process_entry`` to run after ``run_after``. False where the backend cannot defer
-    (the immediate backend in tests): the periodic ``retry_due_entries`` picks the entry up."""
-    from dangjian.portal.channels.tasks import process_entry
-
-    if not process_entry.get_backend().supports_defer:
-        return False
-    transaction.on_commit(lambda: process_entry.using(run_after=run_after).enqueue(entry_id))
-    return True
 
 
 def due_entries(now: dt.datetime | None = None) -> list[int]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django_tasks import task
 
 
@@ -11,7 +13,16 @@ from django_tasks import task
 def process_entry(entry_id: int) -> str:
     from dangjian.portal.channels.delivery import deliver
 
-    return deliver(entry_id)
+    return deliver(entry_id, retry=schedule)
+
+
+def schedule(entry_id: int, run_after: dt.datetime) -> bool:
+    """Enqueue ``process_entry`` to run after ``run_after``. False where the backend cannot defer
+    (the immediate backend in tests): the periodic ``retry_due_entries`` picks the entry up."""
+    if not process_entry.get_backend().supports_defer:
+        return False
+    transaction.on_commit(lambda: process_entry.using(run_after=run_after).enqueue(entry_id))
+    return True
 
 
 def enqueue_entry(entry_id: int) -> None:
