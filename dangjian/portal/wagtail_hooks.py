@@ -17,16 +17,21 @@ def _sync_if_section(page: Any) -> None:
         transaction.on_commit(do_sync_section_permissions)
 
 
-@hooks.register("before_serve_page", order=1000)  # after Wagtail's own checks (view restrictions)
-def comment_on_article(page: Any, request: Any, serve_args: Any, serve_kwargs: Any) -> Any:
+@hooks.register("on_serve_page", order=1000)  # inside Wagtail's own wrappers (view restrictions)
+def comment_on_article(serve: Any) -> Any:
     """A POST to an article is a comment (``views.post_comment``); anything else is served as usual.
-    Here rather than in ``ArticlePage.serve``: the page models import no view."""
-    from dangjian.portal.models import ArticlePage
-    from dangjian.portal.views import post_comment
+    Here rather than in ``ArticlePage.serve``: the page models import no view. Wagtail checks the
+    page's view restrictions around this (its ``on_serve_page`` hook comes first)."""
 
-    if request.method == "POST" and isinstance(page, ArticlePage):
-        return post_comment(request, page)
-    return None
+    def inner(page: Any, request: Any, serve_args: Any, serve_kwargs: Any) -> Any:
+        from dangjian.portal.models import ArticlePage
+        from dangjian.portal.views import post_comment
+
+        if request.method == "POST" and isinstance(page, ArticlePage):
+            return post_comment(request, page)
+        return serve(page, request, serve_args, serve_kwargs)
+
+    return inner
 
 
 @hooks.register("after_create_page")
