@@ -1,6 +1,7 @@
-"""The hook registry: how modules plug things into core pages without core importing them.
-
-Two hooks, both registered from a module's ``AppConfig.ready()``:
+"""The hook registry: how modules plug things into core pages, and give lower modules what they
+need, without being imported by them (``lint-imports`` enforces the direction; the list of hooks
+and who registers them is in docs/architecture.md, "Dependencies"). Every hook is registered from
+a module's ``AppConfig.ready()``. The first two:
 
 ``register_home_item(provider)``
     ``provider(request)`` returns an iterable of small dicts shown in the "for you" area of the
