@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import require
 from dangjian.dues import (
     FLAT_CATEGORIES,
@@ -154,17 +155,17 @@ def _recalculate_due_bills(member: Member, from_month: dt.date, to_month: dt.dat
     return changed
 
 
-def _approve_base(base: DuesBase, acting_user: Any) -> None:
+def _approve_base(base: DuesBase, acting_user: ActingUser | None) -> None:
     DuesBase.objects.filter(member=base.member, year=base.year, effective_month=base.effective_month,
                             status=BaseStatus.APPROVED).exclude(pk=base.pk).update(status=BaseStatus.SUPERSEDED)
     base.status = BaseStatus.APPROVED
-    base.reviewed_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    base.reviewed_by = as_user(acting_user)
     base.reviewed_at = timezone.now()
     base.save()
     _recalculate_due_bills(base.member, dt.date(base.year, base.effective_month, 1))
 
 
-def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesBase:
+def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser | None) -> DuesBase:
     """A member reports their own base (waits for the branch), or the branch enters one (approved
     at once). A new report for the same month replaces a waiting one."""
     own = _is_own(member, acting_user)
@@ -178,7 +179,7 @@ def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: Any)
         DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
                                 status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
         base = DuesBase.objects.create(
-            member=member, org_path=member.org_path, submitted_by=acting_user,
+            member=member, org_path=member.org_path, submitted_by=as_user(acting_user),
             source=BaseSource.SELF_REPORT if own else BaseSource.BRANCH, **clean,
         )
         if not own:
@@ -194,7 +195,7 @@ def _base_snapshot(base: DuesBase) -> dict[str, Any]:
             "farmer_amount_cents": base.farmer_amount_cents, "status": base.status, "source": base.source}
 
 
-def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user: Any) -> DuesBase:
+def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user: ActingUser) -> DuesBase:
     """The branch checks a reported base: approve it (it applies from its month; unpaid bills
     from then on are recalculated) or return it with a note."""
     require(acting_user, PERM_MANAGE, base.org_path)
@@ -211,7 +212,7 @@ def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user
             _approve_base(base, acting_user)
         else:
             base.status = BaseStatus.REJECTED
-            base.reviewed_by = acting_user
+            base.reviewed_by = as_user(acting_user)
             base.reviewed_at = timezone.now()
             base.save()
         audit.record(acting_user, "dues.base_approved" if approve else "dues.base_returned", base,
@@ -225,7 +226,7 @@ class BaseImportSummary:
     count: int
 
 
-def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: Any, filename: str) -> BaseImportSummary:
+def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: ActingUser, filename: str) -> BaseImportSummary:
     """Write already-validated rows (see ``dues.excel.check_bases_file``) in one transaction: each
     becomes the approved base of its month, replacing any earlier one for that month."""
     for member, _data in rows:
@@ -237,7 +238,7 @@ def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: A
             clean.pop("amount_cents", None)
             DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
                                     status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
-            base = DuesBase.objects.create(member=member, org_path=member.org_path, submitted_by=acting_user,
+            base = DuesBase.objects.create(member=member, org_path=member.org_path, submitted_by=as_user(acting_user),
                                            source=BaseSource.IMPORT, **clean)
             _approve_base(base, acting_user)
             entries.append(audit.Entry("dues.base_imported", base, after=_base_snapshot(base),
@@ -253,7 +254,7 @@ def _parent_path(member: Member) -> str:
     return parent.path if parent is not None else member.org_path
 
 
-def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesRelief:
+def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser) -> DuesRelief:
     """The branch proposes a reduction or exemption with its reason and evidence."""
     require(acting_user, PERM_MANAGE, member.org_path)
     errors: dict[str, str] = {}
@@ -288,7 +289,7 @@ def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: A
     with transaction.atomic():
         relief = DuesRelief.objects.create(member=member, org_path=member.org_path, kind=kind,
                                            from_month=cast(dt.date, start), to_month=cast(dt.date, end), monthly_cents=monthly, reason=reason[:2000],
-                                           evidence=evidence[:2000], proposed_by=acting_user)
+                                           evidence=evidence[:2000], proposed_by=as_user(acting_user))
         audit.record(acting_user, "dues.relief_proposed", relief, after=_relief_snapshot(relief),
                      reason=reason[:200], org_path=member.org_path, target_label=str(member))
     return relief
@@ -299,7 +300,7 @@ def _relief_snapshot(relief: DuesRelief) -> dict[str, Any]:
             "monthly_cents": relief.monthly_cents, "status": relief.status}
 
 
-def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any, note: str, perm_path: str,
+def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: ActingUser, note: str, perm_path: str,
                        perm: str) -> DuesRelief:
     require(acting_user, perm, perm_path)
     with transaction.atomic():
@@ -309,7 +310,7 @@ def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any,
         relief.status = new_status
         relief.decision_note = note[:200]
         if new_status in (ReliefStatus.APPROVED, ReliefStatus.REJECTED):
-            relief.decided_by = acting_user
+            relief.decided_by = as_user(acting_user)
             relief.decided_at = timezone.now()
         relief.save()
         if new_status == ReliefStatus.APPROVED:
@@ -319,7 +320,7 @@ def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any,
     return relief
 
 
-def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", acting_user: Any) -> DuesRelief:
+def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", acting_user: ActingUser) -> DuesRelief:
     """The higher committee approves or rejects: needs ``dues.approve_relief`` on the committee
     above the member's branch (the branch cannot approve its own proposal)."""
     if not approve and not (note or "").strip():
@@ -329,7 +330,7 @@ def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", actin
                               perm_path=_parent_path(relief.member), perm=PERM_APPROVE_RELIEF)
 
 
-def do_withdraw_relief(relief: DuesRelief, *, acting_user: Any) -> DuesRelief:
+def do_withdraw_relief(relief: DuesRelief, *, acting_user: ActingUser) -> DuesRelief:
     return _transition_relief(relief, ReliefStatus.WITHDRAWN, acting_user=acting_user, note="",
                               perm_path=relief.org_path, perm=PERM_MANAGE)
 
@@ -345,7 +346,7 @@ class GenerationResult:
     not_billable: int
 
 
-def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str = "",
+def do_generate_bills(month: dt.date, *, acting_user: ActingUser | None = None, org_path: str = "",
                       chunk: int = 2000) -> GenerationResult:
     """Create the month's bill for every current member (under ``org_path`` if given) who has none
     yet. Idempotent: the (member, month) constraint and ``ignore_conflicts`` mean running it twice
@@ -484,7 +485,7 @@ def _months_label(bills: list[Bill]) -> str:
     return ", ".join(f"{b.month:%Y-%m}" for b in bills)[:200]
 
 
-def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any,
+def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: ActingUser | None,
                  collected_org: Any = None) -> Payment:
     amount = sum(b.amount_cents for b in bills) + voluntary
     if amount <= 0:
@@ -493,7 +494,7 @@ def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str
         out_trade_no=new_trade_no(), member=member, org_path=member.org_path, channel=channel,
         amount_cents=amount, voluntary_cents=voluntary,
         large_voluntary=voluntary >= get_config().large_voluntary_cents,
-        months_label=_months_label(bills), created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        months_label=_months_label(bills), created_by=as_user(acting_user),
         collected_org=collected_org, collected_path=collected_org.path if collected_org is not None else "",
     )
     payment.bills.set(bills)
@@ -514,7 +515,7 @@ def member_window(member: Member) -> tuple[dt.date, dt.date]:
 
 def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary_cents: Any = 0, channel: str,
                              mode: str = "native", client_ip: str = "", at_host: bool = False,
-                             acting_user: Any) -> Payment:
+                             acting_user: ActingUser) -> Payment:
     """A member pays their own dues online — or a proxy the branch consented to pays for them: the
     order is saved first (so a notification can never find it missing), then created at the
     gateway. If the gateway cannot be reached the order stays ``created`` with the error kept; the
@@ -605,7 +606,7 @@ def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: 
     return 400, outcome
 
 
-def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
+def do_sync_payment(payment: Payment, *, acting_user: ActingUser | None) -> Payment:
     """Ask the gateway about an unfinished online payment (the browser came back, or the member
     pressed "check"); apply a success exactly like a notification. The payer themself or the
     branch may ask."""
@@ -640,7 +641,7 @@ def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
 
 
 def do_record_offline_payment(member: Member, *, months: list[dt.date], channel: str, voluntary_cents: Any = 0,
-                              reference: str = "", at_host: bool | None = None, acting_user: Any) -> Payment:
+                              reference: str = "", at_host: bool | None = None, acting_user: ActingUser | None) -> Payment:
     """The branch records dues paid in cash or by bank transfer (补交 of any month, 预交 within
     the limit). A bank transfer needs its reference. The host branch of a floating member records
     what the member paid there (``at_host``; by default when the user manages only the host)."""
@@ -668,7 +669,7 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
     return payment
 
 
-def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
+def do_refund_payment(payment: Payment, *, reason: str, acting_user: ActingUser) -> Payment:
     """Refund a whole payment (e.g. paid twice): cash at once, online through the gateway — the
     payment is refunded, its bills due again, when the gateway confirms. See ``dues.refunds``."""
     from dangjian.dues.refunds import do_refund_payment as request_refund

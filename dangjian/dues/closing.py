@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.dues import ONLINE_CHANNELS, PaymentStatus
 from dangjian.dues.billing import month_start
 from dangjian.dues.config import get_config
@@ -47,7 +48,7 @@ CLOSED, PAID, OPEN = "closed", "paid", "open"
 _WAITING = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 
 
-def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
+def do_close_payment(payment: Payment, *, reason: str, acting_user: ActingUser | None = None,
                      timeout: float | None = None) -> tuple[str, Payment]:
     """Close an unpaid online order at its gateway. Returns (``closed`` | ``paid`` | ``open``,
     the payment): ``paid`` when the gateway says the payer paid it (applied like a notification),
@@ -94,7 +95,7 @@ def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
     return (CLOSED, payment) if payment.status not in _WAITING else (OPEN, payment)
 
 
-def close_superseded(member: Any, months: list[dt.date], *, acting_user: Any, for_staff: bool = False) -> None:
+def close_superseded(member: Any, months: list[dt.date], *, acting_user: ActingUser | None, for_staff: bool = False) -> None:
     """Before a new online order for ``months``, or before the branch records a cash or bank
     payment of them (``for_staff``): close the member's unpaid online orders covering any of them.
     Raises ValidationError (field ``months``) when one of them turns out paid, or cannot be closed

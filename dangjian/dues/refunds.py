@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
 from dangjian.core.ui import safe_reverse
@@ -63,7 +64,7 @@ def _gateway_success_at(raw: dict[str, Any]) -> dt.datetime | None:
     return gateway_time({"success_time": raw.get("success_time") or raw.get("gmt_refund_pay") or ""})
 
 
-def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
+def do_refund_payment(payment: Payment, *, reason: str, acting_user: ActingUser) -> Payment:
     """Refund a whole payment (e.g. paid twice). Cash and bank transfer: at once. Online: asked of
     the gateway; the payment is refunded when the gateway confirms (its answer, notification or a
     query). A refusal raises ValidationError (the refused refund stays on record); a timeout leaves
@@ -73,7 +74,7 @@ def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Pay
     if len(reason) < 2:
         raise ValidationError({"reason": _("Give the reason for the refund.")})
     payment.check_transition(PaymentStatus.REFUNDED)
-    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    user = as_user(acting_user)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         locked.check_transition(PaymentStatus.REFUNDED)
@@ -223,7 +224,7 @@ def do_handle_refund_notification(channel: str, headers: dict[str, str], body: s
     return 400, outcome
 
 
-def do_sync_refund(refund: DuesRefund, *, acting_user: Any = None) -> DuesRefund:
+def do_sync_refund(refund: DuesRefund, *, acting_user: ActingUser | None = None) -> DuesRefund:
     """Ask the gateway how a refund in progress ended (the periodic job, or the treasurer); if the
     gateway has no such refund (the request never arrived), ask for it again with the same number."""
     if acting_user is not None:

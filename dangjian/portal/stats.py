@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.actors import ActingUser
 from dangjian.portal import ViewChannel
 from dangjian.portal.counting import CHANNELS, COUNTED, counter_key, flush_buffer
 
@@ -78,7 +79,7 @@ def do_flush_view_counts(*, days: int = 2) -> int:
     return sum(found.values())
 
 
-def do_set_channel_views(page: Any, channel: str, views: int, *, day: dt.date, acting_user: Any = None) -> Any:
+def do_set_channel_views(page: Any, channel: str, views: int, *, day: dt.date, acting_user: ActingUser | None = None) -> Any:
     """A channel's own read count for ``page`` on ``day`` (e.g. the WeChat official account's
     article statistics), stored as given (the platform reports totals, not increments)."""
     from django.core.exceptions import ValidationError
