@@ -56,9 +56,9 @@ def build(rng: random.Random) -> dict:
     from dangjian.members import MemberStatus
     from dangjian.members.models import Member, Person
     from dangjian.orglife import ActivityKind, ActivityStatus
-    from dangjian.orglife.compliance import tz
     from dangjian.orglife.conf import conf, frequencies
     from dangjian.orglife.models import Activity, Attendee, CommitteeSeat
+    from dangjian.orglife.periods import tz
     from dangjian.orgs import OrgKind
     from dangjian.orgs.models import Organization, PartyGroup
 
@@ -192,8 +192,9 @@ def main() -> None:
 
     from dangjian.core.models import User
     from dangjian.orglife import ActivityStatus
-    from dangjian.orglife.compliance import branches_under, compliance_for, inactive_branches, year_bounds
+    from dangjian.orglife.compliance import branches_under, compliance_for, inactive_branches
     from dangjian.orglife.conf import frequencies
+    from dangjian.orglife.periods import year_bounds
 
     runs = int(os.environ.get("BENCH_RUNS", "15"))
     rng = random.Random(5)  # noqa: S311 - benchmark data
@@ -270,8 +271,8 @@ def main() -> None:
         from django.db.models import Count
         from django.db.models.functions import TruncMonth
 
-        from dangjian.orglife.compliance import tz
         from dangjian.orglife.models import Activity
+        from dangjian.orglife.periods import tz
 
         qs = (Activity.objects.filter(organization_id__in=[b.pk for b in all_branches], status=ActivityStatus.CLOSED,
                                       kind__in=kinds, starts_at__gte=start, starts_at__lt=end)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
     "dangjian.portal.channels",  # multi-channel publishing (三微一端)
+    "dangjian.demo",  # the demo county (manage.py seed_demo); sits on top of every module
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",

@@ -39,6 +39,7 @@ from dangjian.cases.models import (
     DepartmentMember,
 )
 from dangjian.core import audit, workdays
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
@@ -137,7 +138,7 @@ def _clean_department(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"name": name, "organization": org}
 
 
-def do_create_department(data: Mapping[str, Any], *, acting_user: Any) -> Department:
+def do_create_department(data: Mapping[str, Any], *, acting_user: ActingUser) -> Department:
     clean = _clean_department(data)
     org = clean["organization"]
     require(acting_user, "cases.manage_departments", org.path)
@@ -150,7 +151,7 @@ def do_create_department(data: Mapping[str, Any], *, acting_user: Any) -> Depart
     return dept
 
 
-def do_update_department(dept: Department, data: Mapping[str, Any], *, acting_user: Any) -> Department:
+def do_update_department(dept: Department, data: Mapping[str, Any], *, acting_user: ActingUser) -> Department:
     require(acting_user, "cases.manage_departments", dept.org_path)
     name = _clean(data.get("name", dept.name))
     if not 2 <= len(name) <= NAME_MAX:
@@ -167,7 +168,7 @@ def do_update_department(dept: Department, data: Mapping[str, Any], *, acting_us
     return dept
 
 
-def do_add_department_member(dept: Department, user: Any, role: str, *, acting_user: Any) -> DepartmentMember:
+def do_add_department_member(dept: Department, user: Any, role: str, *, acting_user: ActingUser) -> DepartmentMember:
     """Make ``user`` the department's head, a handler or a supervisor. Heads and handlers must hold
     the ``dept_handler`` role (so they pass the staff sign-in rules)."""
     from dangjian.core.models import RoleAssignment
@@ -189,7 +190,7 @@ def do_add_department_member(dept: Department, user: Any, role: str, *, acting_u
     return membership
 
 
-def do_remove_department_member(membership: DepartmentMember, *, acting_user: Any) -> None:
+def do_remove_department_member(membership: DepartmentMember, *, acting_user: ActingUser) -> None:
     dept = membership.department
     require(acting_user, "cases.manage_departments", dept.org_path)
     with transaction.atomic():
@@ -213,7 +214,7 @@ def _check_departments(lead: Any, co: Iterable[Any]) -> list[Department]:
 
 def do_assign_case(*, title: str, summary: str, category: str, lead_department: Department,
                    co_departments: Iterable[Department] = (), source_kind: str, source_id: int | None,
-                   acting_user: Any, note: str = "", voices: int = 1) -> Case:
+                   acting_user: ActingUser, note: str = "", voices: int = 1) -> Case:
     """交办: open a case for a source object and hand it to a lead department (+ co-departments)."""
     errors: dict[str, list[str]] = {}
     title = _clean(title)[:TITLE_MAX]
@@ -271,7 +272,7 @@ def _notify_departments(case: Case, dept_ids: list[int]) -> None:
 
 # --- the department's steps ------------------------------------------------------------------------
 
-def do_accept_case(case: Case, *, acting_user: Any) -> Case:
+def do_accept_case(case: Case, *, acting_user: ActingUser) -> Case:
     """受理: the lead department takes the case. Of two handlers accepting at once, one wins."""
     _require_acting(acting_user, case)
     with transaction.atomic():
@@ -281,7 +282,7 @@ def do_accept_case(case: Case, *, acting_user: Any) -> Case:
         locked.check_transition(CaseState.ACCEPTED)
         locked.state = CaseState.ACCEPTED
         locked.accepted_at = timezone.now()
-        locked.handler = acting_user
+        locked.handler = as_user(acting_user)
         locked.save(update_fields=["state", "accepted_at", "handler", "updated_at"])
         _event(locked, EventKind.ACCEPTED, actor=acting_user, department=locked.lead_department,
                text=_("%(dept)s accepted the case.") % {"dept": locked.lead_department.name})
@@ -291,7 +292,7 @@ def do_accept_case(case: Case, *, acting_user: Any) -> Case:
     return case
 
 
-def do_send_back_case(case: Case, *, reason: str, acting_user: Any) -> Case:
+def do_send_back_case(case: Case, *, reason: str, acting_user: ActingUser) -> Case:
     """退回: the lead department says the case is not theirs, with a reason."""
     _require_acting(acting_user, case)
     reason = _required_text(reason, "reason", minimum=REASON_MIN, maximum=1000, message=_(
@@ -319,7 +320,7 @@ def do_send_back_case(case: Case, *, reason: str, acting_user: Any) -> Case:
 
 
 def do_reassign_case(case: Case, *, lead_department: Department, co_departments: Iterable[Department] = (),
-                     acting_user: Any, note: str = "") -> Case:
+                     acting_user: ActingUser, note: str = "") -> Case:
     """重新交办: a sent-back case goes to another department, with a new deadline."""
     co = _check_departments(lead_department, co_departments)
     require(acting_user, "cases.assign", case.org_path)
@@ -351,7 +352,7 @@ def do_reassign_case(case: Case, *, lead_department: Department, co_departments:
     return case
 
 
-def do_start_case(case: Case, *, acting_user: Any) -> Case:
+def do_start_case(case: Case, *, acting_user: ActingUser) -> Case:
     """办理: the department starts working on an accepted case."""
     _require_acting(acting_user, case)
     with transaction.atomic():
@@ -369,7 +370,7 @@ def do_start_case(case: Case, *, acting_user: Any) -> Case:
     return case
 
 
-def do_reply_case(case: Case, *, reply: str, acting_user: Any) -> Case:
+def do_reply_case(case: Case, *, reply: str, acting_user: ActingUser) -> Case:
     """反馈: the department's answer; it becomes the source's public answer."""
     _require_acting(acting_user, case)
     reply = _required_text(reply, "reply", minimum=10, maximum=TEXT_MAX, message=_(
@@ -401,7 +402,7 @@ _RATING_FIELD = {Rating.SATISFIED: "rated_satisfied", Rating.BASICALLY: "rated_b
                  Rating.NOT_SATISFIED: "rated_not_satisfied"}
 
 
-def rate_case_from_source(case: Case, rating: str, *, comment: str = "", acting_user: Any) -> Case:
+def rate_case_from_source(case: Case, rating: str, *, comment: str = "", acting_user: ActingUser | None) -> Case:
     """评价: called by the source module once it has checked that the rater is the sender
     (an opinion's tracking number + phone, or the sender's account). Every voice's rating is
     counted on the case (``rated_*``); the first one also moves the case to "rated" and is the
@@ -436,7 +437,7 @@ def rate_case_from_source(case: Case, rating: str, *, comment: str = "", acting_
     return case
 
 
-def do_reopen_case(case: Case, *, reason: str, acting_user: Any) -> Case:
+def do_reopen_case(case: Case, *, reason: str, acting_user: ActingUser) -> Case:
     """重办: a not-satisfied answer goes back to the lead department, once, with a new deadline."""
     require(acting_user, "cases.assign", case.org_path)
     reason = _required_text(reason, "reason", minimum=REASON_MIN, maximum=1000, message=_(
@@ -466,7 +467,7 @@ def do_reopen_case(case: Case, *, reason: str, acting_user: Any) -> Case:
     return case
 
 
-def do_close_case(case: Case, *, acting_user: Any, note: str = "") -> Case:
+def do_close_case(case: Case, *, acting_user: ActingUser, note: str = "") -> Case:
     """办结: staff close a rated or replied case (or a sent-back one that goes nowhere)."""
     require(acting_user, "cases.assign", case.org_path)
     note = _clean(note, multiline=True)[:1000]
@@ -483,7 +484,7 @@ def do_close_case(case: Case, *, acting_user: Any, note: str = "") -> Case:
     return case
 
 
-def do_add_voice(case: Case, *, text: str, acting_user: Any) -> Case:
+def do_add_voice(case: Case, *, text: str, acting_user: ActingUser) -> Case:
     """One more person raised the same problem (a duplicate opinion linked to this case)."""
     require(acting_user, "cases.assign", case.org_path)
     if case.state == CaseState.CLOSED:
@@ -533,7 +534,7 @@ def _lock_co_input(case: Case, department_id: int) -> tuple[Case, CoInput]:
     return locked, co_input
 
 
-def do_submit_co_input(case: Case, department: Department, *, text: str, acting_user: Any) -> CoInput:
+def do_submit_co_input(case: Case, department: Department, *, text: str, acting_user: ActingUser) -> CoInput:
     """协办意见: a co-department's head or handler gives its opinion or handling note. The lead
     department sees it on the case; the public timeline says the department has given its input."""
     if not rules.acts_for(acting_user, department.pk):
@@ -563,7 +564,7 @@ def do_submit_co_input(case: Case, department: Department, *, text: str, acting_
     return co_input
 
 
-def do_waive_co_input(case: Case, department: Department, *, reason: str, acting_user: Any) -> CoInput:
+def do_waive_co_input(case: Case, department: Department, *, reason: str, acting_user: ActingUser) -> CoInput:
     """A supervisor lets the lead department reply without a co-department's input (with a reason)."""
     if not rules.can_supervise(acting_user, case):
         raise PermissionDenied(_("You do not supervise this case."))
@@ -614,7 +615,7 @@ def _escalate_co_inputs(now: dt.datetime) -> int:
 
 # --- supervision -----------------------------------------------------------------------------------
 
-def do_add_supervision_note(case: Case, *, text: str, acting_user: Any) -> CaseEvent:
+def do_add_supervision_note(case: Case, *, text: str, acting_user: ActingUser) -> CaseEvent:
     """督办意见: a supervisor's note on the case, sent to the lead department."""
     if not rules.can_supervise(acting_user, case):
         raise PermissionDenied(_("You do not supervise this case."))
@@ -717,7 +718,7 @@ def accountability_grounds(case: Case, today: dt.date | None = None) -> list[str
     return grounds
 
 
-def do_create_accountability(case: Case, data: Mapping[str, Any], *, acting_user: Any) -> AccountabilityRecord:
+def do_create_accountability(case: Case, data: Mapping[str, Any], *, acting_user: ActingUser) -> AccountabilityRecord:
     """问责: record who is held responsible for an overdue or reopened case, under which rule."""
     require(acting_user, "cases.accountability", case.org_path)
     errors: dict[str, list[str]] = {}
@@ -752,7 +753,7 @@ def do_create_accountability(case: Case, data: Mapping[str, Any], *, acting_user
 
 def do_open_incident(*, title: str, summary: str, lead_department: Department,
                      co_departments: Iterable[Department] = (), hours: int | None = None,
-                     acting_user: Any) -> Case:
+                     acting_user: ActingUser) -> Case:
     """A public-opinion incident: a case due in hours, not working days; the responsible leaders
     (department heads and supervisors, and staff holding ``cases.supervise`` above the lead
     department) are notified at once."""
@@ -789,7 +790,7 @@ def do_open_incident(*, title: str, summary: str, lead_department: Department,
     return case
 
 
-def do_publish_statement(case: Case, *, text: str, acting_user: Any) -> CaseEvent:
+def do_publish_statement(case: Case, *, text: str, acting_user: ActingUser) -> CaseEvent:
     """情况通报: a public statement on an incident (what the public timeline shows)."""
     if case.source_kind != INCIDENT_SOURCE:
         raise ValidationError({"text": _("Public statements are for incidents only.")})

@@ -9,10 +9,9 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.cases import INCIDENT_SOURCE
-        from dangjian.cases.demo import seed_cases
         from dangjian.cases.selectors import describe_incident
         from dangjian.cases.sources import CaseSource, register_source
-        from dangjian.core.hooks import register_demo_seeder, register_nav_link
+        from dangjian.core.hooks import register_nav_link
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -37,7 +36,6 @@ class CasesConfig(AppConfig):
         register_nav_link("cases:departments", _("Departments"), perm="cases.manage_departments", order=63)
         register_job("cases.supervise", "0 8 * * *", "dangjian.cases.tasks.supervise_cases")
         register_job("cases.supervise_incidents", "*/15 * * * *", "dangjian.cases.tasks.supervise_incidents")
-        register_demo_seeder(seed_cases, order=200)
         register_source(CaseSource(kind=INCIDENT_SOURCE, label=_("Public-opinion incident"),
                                    describe=describe_incident))
         from dangjian.cases import disclosure  # the portal's public matter pages (S3)

@@ -8,7 +8,9 @@ A source module (opinions now; reports, service applications, incidents later) r
 ``describe(case)`` → ``{"label": "YJ20261125-0001", "url": "/opinions/staff/7/"}`` for the staff
 pages; ``on_step(case, kind, text)`` is called inside the case action's transaction after every
 public step (assigned, accepted, replied, reopened, closed …), so the source can follow the case
-(e.g. an opinion's status and public answer).
+(e.g. an opinion's status and public answer); ``voices(case)`` → the source's records behind the
+case (an opinion and those merged into it) for the case page, each with ``tracking_no``,
+``public_sender`` (masked), ``created_at`` and ``rating`` (what the page shows).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class CaseSource:
     label: Any
     describe: Callable[[Any], dict[str, str]] | None = None
     on_step: Callable[[Any, str, str], None] | None = None
+    voices: Callable[[Any], list[Any]] | None = None
 
 
 _sources: dict[str, CaseSource] = {}
@@ -53,3 +56,11 @@ def notify_step(case: Any, kind: str, text: str) -> None:
     source = _sources.get(case.source_kind)
     if source is not None and source.on_step is not None:
         source.on_step(case, kind, text)
+
+
+def voices(case: Any) -> list[Any]:
+    """The records the case came from, as the case page lists them (none for a source without)."""
+    source = _sources.get(case.source_kind)
+    if source is None or source.voices is None:
+        return []
+    return source.voices(case)

@@ -119,7 +119,7 @@ def _detail_context(request: HttpRequest, case: Case, forms_: dict[str, Any] | N
             rules.can_assign(user, case) or case.lead_department_id in rules.supervised_department_ids(user)),
         "can_hold_accountable": rules.can_hold_accountable(user, case) and bool(accountability_grounds(case)),
         "accountability": list(case.accountability.all()) if rules.can_hold_accountable(user, case) else [],
-        "voices": _voices(case),
+        "voices": sources.voices(case),
         "public_responses": _public_responses(case),
     }
     departments = departments_for(user, "cases.assign").filter(is_active=True)
@@ -147,12 +147,6 @@ def _public_responses(case: Case) -> dict[str, Any] | None:
             "items": matter_responses(KIND, case.number)}
 
 
-def _voices(case: Case) -> list[Any]:
-    if case.source_kind != "opinion":
-        return []
-    from dangjian.opinions.selectors import case_opinions
-
-    return case_opinions(case)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.hooks import roles_changed
 from dangjian.core.models import ApiToken, RoleAssignment, User
 from dangjian.core.roles import Role
@@ -28,7 +29,7 @@ def do_register_public_user(user: User) -> RoleAssignment:
     return assignment
 
 
-def do_create_user(*, username: str, password: str | None, name: str = "", email: str = "", acting_user: Any) -> User:
+def do_create_user(*, username: str, password: str | None, name: str = "", email: str = "", acting_user: ActingUser | None) -> User:
     if acting_user is not None and not acting_user.is_superuser:
         from dangjian.core.scoping import has_any
 
@@ -47,7 +48,7 @@ def do_create_user(*, username: str, password: str | None, name: str = "", email
     return user
 
 
-def do_grant_role(user: User, role: str, organization: Any, *, acting_user: Any) -> RoleAssignment:
+def do_grant_role(user: User, role: str, organization: Any, *, acting_user: ActingUser | None) -> RoleAssignment:
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if role == Role.PUBLIC:
@@ -70,7 +71,7 @@ def do_grant_role(user: User, role: str, organization: Any, *, acting_user: Any)
     return assignment
 
 
-def do_revoke_role(assignment: RoleAssignment, *, acting_user: Any) -> None:
+def do_revoke_role(assignment: RoleAssignment, *, acting_user: ActingUser) -> None:
     org = assignment.organization
     if acting_user is not None and org is not None:
         require(acting_user, "roles.grant", org.path)
@@ -97,13 +98,13 @@ def do_issue_api_token(user: User, *, ip: str | None = None) -> str:
     return raw
 
 
-def do_revoke_api_token(token: ApiToken, *, acting_user: Any, ip: str | None = None) -> None:
+def do_revoke_api_token(token: ApiToken, *, acting_user: ActingUser, ip: str | None = None) -> None:
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit.record(acting_user, "api_token.revoked", token.user, before={"token_id": token.pk}, ip=ip)
 
 
-def do_update_preferences(user: User, *, acting_user: Any, language: str | None = None, large_font: bool | None = None) -> User:
+def do_update_preferences(user: User, *, acting_user: ActingUser, language: str | None = None, large_font: bool | None = None) -> User:
     if acting_user.pk != user.pk:
         raise PermissionDenied(_("You may only change your own preferences."))
     before = audit.snapshot(user, ["language", "large_font"])
@@ -126,7 +127,7 @@ def _initial_password() -> str:
 
 
 def do_create_account(*, username: str, name: str, email: str, role: str, organization: Any,
-                      acting_user: Any) -> tuple[User, str]:
+                      acting_user: ActingUser) -> tuple[User, str]:
     """A staff account with its first role, in one step. Returns the user and a one-time initial
     password to hand over (the user changes it after signing in)."""
     if role == Role.PUBLIC:
@@ -146,7 +147,7 @@ def do_create_account(*, username: str, name: str, email: str, role: str, organi
     return user, password
 
 
-def may_administer(acting_user: Any, user: User) -> bool:
+def may_administer(acting_user: ActingUser, user: User) -> bool:
     """Whether ``acting_user`` may take over-the-account actions (password reset) on ``user``:
     every role the account holds must lie inside the actor's ``roles.grant`` scope, so a town
     administrator can never reset the password of a county administrator or a superuser."""
@@ -169,7 +170,7 @@ def revoke_all_api_tokens(user: User) -> int:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def do_reset_password(user: User, *, acting_user: Any) -> str:
+def do_reset_password(user: User, *, acting_user: ActingUser) -> str:
     """Give a user a new one-time password and revoke their API tokens."""
     if not may_administer(acting_user, user):
         raise PermissionDenied(_("You may not reset this account's password."))

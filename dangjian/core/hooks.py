@@ -1,6 +1,7 @@
-"""The hook registry: how modules plug things into core pages without core importing them.
-
-Two hooks, both registered from a module's ``AppConfig.ready()``:
+"""The hook registry: how modules plug things into core pages, and give lower modules what they
+need, without being imported by them (``lint-imports`` enforces the direction; the list of hooks
+and who registers them is in docs/architecture.md, "Dependencies"). Every hook is registered from
+a module's ``AppConfig.ready()``. The first two:
 
 ``register_home_item(provider)``
     ``provider(request)`` returns an iterable of small dicts shown in the "for you" area of the
@@ -244,3 +245,115 @@ def matter_response_published(kind: str, ref: str, response: dict[str, Any]) -> 
         source.on_response(ref, response)
     except Exception:
         log.exception("matter source %r: on_response failed", kind)
+
+
+# --- Facts one module gives about another's records ------------------------------------------
+# core and the lower modules ask through these; the module that owns the data registers the
+# provider from its ``AppConfig.ready()``. With no provider registered (the module is not
+# installed) the answer is the documented empty value.
+
+OwnMemberResolver = Callable[[Any], Any]
+_own_member_resolvers: list[OwnMemberResolver] = []
+
+
+def register_own_member(resolver: OwnMemberResolver) -> OwnMemberResolver:
+    """The member registry says how to find the party-member record linked to a signed-in user:
+    ``resolver(user)`` → the record or None (one query). ``core.ui.own_member`` caches it."""
+    if resolver not in _own_member_resolvers:
+        _own_member_resolvers.append(resolver)
+    return resolver
+
+
+def resolve_own_member(user: Any) -> Any:
+    """The first resolver's non-None answer for ``user`` (None without a member registry)."""
+    for resolver in list(_own_member_resolvers):
+        member = resolver(user)
+        if member is not None:
+            return member
+    return None
+
+
+SubtreeCounter = Callable[[list[str]], dict[str, int]]
+_org_member_counters: list[SubtreeCounter] = []
+
+
+def register_org_member_counts(counter: SubtreeCounter) -> SubtreeCounter:
+    """The member registry counts current members under organizations for the tree browser:
+    ``counter(paths)`` → ``{path: count}`` (subtree totals, one query)."""
+    if counter not in _org_member_counters:
+        _org_member_counters.append(counter)
+    return counter
+
+
+def org_member_counts(paths: list[str]) -> dict[str, int]:
+    """Current members in the subtree of each of ``paths`` (empty without a member registry)."""
+    counts: dict[str, int] = {}
+    for counter in list(_org_member_counters):
+        for path, n in counter(paths).items():
+            counts[path] = counts.get(path, 0) + n
+    return counts
+
+
+MemberFact = Callable[[Any], Any]
+_member_facts: dict[str, MemberFact] = {}
+
+
+def register_member_fact(name: str, provider: MemberFact) -> MemberFact:
+    """A module states one fact about a member for another module's documents, by name: e.g. the
+    dues module registers ``"dues_paid_up_to"`` (the month the member's dues are settled to, a
+    date or None) for the transfer letter. ``provider(member)`` costs one or two queries."""
+    _member_facts[name] = provider
+    return provider
+
+
+def member_fact(name: str, member: Any) -> Any:
+    """The fact ``name`` about ``member``; None when no module provides it."""
+    provider = _member_facts.get(name)
+    return None if provider is None else provider(member)
+
+
+WorkbenchCardProvider = Callable[[HttpRequest], Iterable[dict[str, Any]]]
+_workbench_card_providers: list[WorkbenchCardProvider] = []
+
+
+def register_workbench_card(provider: WorkbenchCardProvider) -> WorkbenchCardProvider:
+    """Figures on the staff workbench (the home page of users with a role). ``provider(request)``
+    returns dicts ``{"label", "value", "url", "link", "order"}`` for the cards this user may see
+    (it checks the user's rights itself; an empty iterable hides them)."""
+    if provider not in _workbench_card_providers:
+        _workbench_card_providers.append(provider)
+    return provider
+
+
+def workbench_cards(request: HttpRequest) -> list[dict[str, Any]]:
+    """All providers' cards for this request, sorted by ``order`` (default 100)."""
+    cards = [card for provider in list(_workbench_card_providers) for card in provider(request) or ()]
+    cards.sort(key=lambda c: c.get("order", 100))
+    return cards
+
+
+OrgChoices = Callable[[Any, str], list[tuple[int, str]]]
+OrgAccess = Callable[[Any, Any, str], Any]
+_org_pickers: list[tuple[OrgChoices, OrgAccess]] = []
+
+
+def register_org_picker(choices: OrgChoices, access: OrgAccess) -> None:
+    """The organization tree lets core's pages pick an organization (the account pages grant a
+    role on one): ``choices(user, perm)`` → ``[(id, name)]`` of the organizations in the user's
+    scope for ``perm``, in tree order; ``access(user, org_id, perm)`` → the organization, or
+    ``Http404`` when it is outside that scope. One picker: registering again replaces it."""
+    _org_pickers[:] = [(choices, access)]
+
+
+def org_picker_choices(user: Any, perm: str) -> list[tuple[int, str]]:
+    """The organizations ``user`` may pick for ``perm`` (none without an organization tree)."""
+    return _org_pickers[0][0](user, perm) if _org_pickers else []
+
+
+def org_picker_access(user: Any, org_id: Any, perm: str) -> Any:
+    """The organization ``org_id`` if ``user`` holds ``perm`` on it; ``Http404`` otherwise."""
+    if not _org_pickers:
+        from django.http import Http404
+
+        raise Http404
+    return _org_pickers[0][1](user, org_id, perm)

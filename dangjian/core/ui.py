@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.hooks import nav_links, register_nav_link
+from dangjian.core.hooks import nav_links, register_nav_link, resolve_own_member
 from dangjian.core.scoping import has_any
 
 # Core's own links. Other modules add theirs with dangjian.core.hooks.register_nav_link.
@@ -50,18 +50,13 @@ def safe_reverse(url_name: str, *args: Any) -> str | None:
 
 
 def own_member(user: Any) -> Any:
-    """The Member record linked to ``user``'s account (via Person.user), or None. Cached on the user."""
+    """The Member record linked to ``user``'s account (via Person.user), or None. Cached on the user.
+    The members module provides the lookup (``core.hooks.register_own_member``)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     cached = user.__dict__.get("_dj_own_member", _MISSING)
     if cached is _MISSING:
-        from dangjian.members.models import Member
-
-        # A member always sees their own record, so no scope filter is needed: the lookup goes
-        # straight down the Person.user index (through the scope filter it cost 20–35 ms per
-        # page for a county administrator at county scale, see docs/modules/orglife.md).
-        cached = (Member.objects.select_related("person", "organization", "party_group")
-                  .filter(person__user_id=user.pk).first())
+        cached = resolve_own_member(user)  # the member registry's lookup (core.hooks)
         user.__dict__["_dj_own_member"] = cached
     return cached
 

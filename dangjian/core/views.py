@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.actions import do_update_preferences
 from dangjian.core.forms import PreferencesForm, apply_action_errors
-from dangjian.core.hooks import home_items
+from dangjian.core.hooks import home_items, workbench_cards
 from dangjian.core.models import User
-from dangjian.core.scoping import has_any
 from dangjian.core.ui import is_staff_user, own_member, safe_reverse
 from dangjian.core.ui import static_url as static
 
@@ -47,26 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _workbench_context(request: HttpRequest) -> dict:
-    from dangjian.members.selectors import filter_members, members_for
-    from dangjian.orgs.selectors import orgs_for
-
-    user = request.user
-    cards = []
-    if has_any(user, "members.view"):
-        cards.append({
-            "label": _("Current members in my scope"),
-            "value": filter_members(members_for(user), user=user, status="current").count(),
-            "url": safe_reverse("members:list"),
-            "link": _("Open the member registry"),
-        })
-    if has_any(user, "orgs.view"):
-        cards.append({
-            "label": _("Organizations in my scope"),
-            "value": orgs_for(user).count(),
-            "url": safe_reverse("orgs:tree"),
-            "link": _("Open the organization tree"),
-        })
-    return {"cards": cards, "own_member": own_member(user)}
+    """The figures the modules put on the workbench (``core.hooks.register_workbench_card``)."""
+    return {"cards": workbench_cards(request), "own_member": own_member(request.user)}
 
 
 @never_cache

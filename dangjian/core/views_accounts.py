@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from dangjian.core.accounts_selectors import access_account, access_assignment, accounts_for, assignments_in_scope
 from dangjian.core.actions import do_create_account, do_grant_role, do_reset_password, do_revoke_role, may_administer
 from dangjian.core.forms import apply_action_errors
+from dangjian.core.hooks import org_picker_access, org_picker_choices
 from dangjian.core.roles import Role
 from dangjian.core.scoping import has_any
-from dangjian.orgs.selectors import access_org, org_choices
 
 GRANTABLE = [(r.value, r.label) for r in Role if r != Role.PUBLIC]
 
@@ -50,7 +50,7 @@ def _guard(request: HttpRequest) -> None:
 
 
 def _org(request: HttpRequest, form: forms.Form) -> Any:
-    return access_org(request.user, form.cleaned_data["organization"], perm="roles.grant")
+    return org_picker_access(request.user, form.cleaned_data["organization"], "roles.grant")
 
 
 @never_cache
@@ -66,7 +66,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_create(request: HttpRequest) -> HttpResponse:
     _guard(request)
-    choices = org_choices(request.user, "roles.grant", branches_only=False)
+    choices = org_picker_choices(request.user, "roles.grant")
     form = AccountForm(request.POST or None, org_choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,7 +87,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     _guard(request)
     account = access_account(request.user, account_id)
-    choices = org_choices(request.user, "roles.grant", branches_only=False)
+    choices = org_picker_choices(request.user, "roles.grant")
     form = GrantForm(request.POST or None, org_choices=choices)
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, workdays
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import DayKind, OfficialCalendarYear, OfficialDay
 from dangjian.core.models.workdays import SOURCE_NOTE_MAX
 from dangjian.core.roles import Role, register_permissions
@@ -35,7 +36,7 @@ def can_manage(user: Any) -> bool:
     return has_any(user, PERM)
 
 
-def _require_manage(acting_user: Any) -> None:
+def _require_manage(acting_user: ActingUser) -> None:
     # acting_user None = the system itself (management commands, data migrations).
     if acting_user is not None and not can_manage(acting_user):
         raise PermissionDenied(_("Only administrators may change the official calendar."))
@@ -54,7 +55,7 @@ def _stored_days(obj: OfficialCalendarYear) -> list[workdays.DayEntry]:
 
 
 def do_save_official_year(
-    year: int, days: Sequence[workdays.DayEntry], *, source_note: str, acting_user: Any,
+    year: int, days: Sequence[workdays.DayEntry], *, source_note: str, acting_user: ActingUser,
 ) -> OfficialCalendarYear:
     """Enter (or replace) ``year``'s official holidays and make-up working days.
 
@@ -80,7 +81,7 @@ def do_save_official_year(
     if errors:
         raise ValidationError(errors)
 
-    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    user = as_user(acting_user)
     with transaction.atomic():
         obj = OfficialCalendarYear.objects.select_for_update().filter(year=year).first()
         before = _year_record(obj, _stored_days(obj)) if obj is not None else None
@@ -113,7 +114,7 @@ def _as_triples(days: Sequence[Any]) -> list[Any]:
     return result
 
 
-def do_delete_official_year(year: int, *, acting_user: Any, reason: str = "") -> None:
+def do_delete_official_year(year: int, *, acting_user: ActingUser, reason: str = "") -> None:
     """Remove an entered year; the package (or the weekends-only fallback) applies again."""
     _require_manage(acting_user)
     with transaction.atomic():

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.hooks import DemoContext, run_demo_seeders
 from dangjian.core.models import User
 from dangjian.core.roles import Role
@@ -111,7 +112,7 @@ def _person(rec: MemberRecord) -> Person:
 
 
 def do_seed_demo(scale_name: str, *, seed: int = 1, members: int | None = None, today: dt.date | None = None,
-                 acting_user: Any = None, progress: Callable[[str], None] | None = None) -> SeedResult:
+                 acting_user: ActingUser | None = None, progress: Callable[[str], None] | None = None) -> SeedResult:
     """Load the demo organization tree and members, and the three demo accounts.
 
     A system action (no acting user; the management command calls it). Runs in one transaction:
@@ -228,7 +229,7 @@ def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, An
     return len(members)
 
 
-def _demo_users(root: Organization, branch: Organization, demo: dict[str, Any], acting_user: Any) -> None:
+def _demo_users(root: Organization, branch: Organization, demo: dict[str, Any], acting_user: ActingUser | None) -> None:
     from dangjian.core.actions import do_create_user, do_grant_role
 
     if User.objects.filter(username__in=DEMO_USERS).exists():

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import require
 from dangjian.dues import (
     FLAT_CATEGORIES,
@@ -43,8 +44,9 @@ from dangjian.dues.billing import (
 )
 from dangjian.dues.calc import MAX_CENTS, calculate, cents_to_yuan
 from dangjian.dues.config import get_config
-from dangjian.dues.gateways import BadNotification, GatewayError, TradeState
+from dangjian.dues.gateways import BadNotification, GatewayError
 from dangjian.dues.models import Bill, DuesBase, DuesRelief, Payment, PaymentNotification
+from dangjian.dues.settlement import apply_trade, mark_paid, payment_snapshot
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
 
@@ -153,17 +155,17 @@ def _recalculate_due_bills(member: Member, from_month: dt.date, to_month: dt.dat
     return changed
 
 
-def _approve_base(base: DuesBase, acting_user: Any) -> None:
+def _approve_base(base: DuesBase, acting_user: ActingUser | None) -> None:
     DuesBase.objects.filter(member=base.member, year=base.year, effective_month=base.effective_month,
                             status=BaseStatus.APPROVED).exclude(pk=base.pk).update(status=BaseStatus.SUPERSEDED)
     base.status = BaseStatus.APPROVED
-    base.reviewed_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    base.reviewed_by = as_user(acting_user)
     base.reviewed_at = timezone.now()
     base.save()
     _recalculate_due_bills(base.member, dt.date(base.year, base.effective_month, 1))
 
 
-def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesBase:
+def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser | None) -> DuesBase:
     """A member reports their own base (waits for the branch), or the branch enters one (approved
     at once). A new report for the same month replaces a waiting one."""
     own = _is_own(member, acting_user)
@@ -177,7 +179,7 @@ def do_submit_base(member: Member, data: Mapping[str, Any], *, acting_user: Any)
         DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
                                 status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
         base = DuesBase.objects.create(
-            member=member, org_path=member.org_path, submitted_by=acting_user,
+            member=member, org_path=member.org_path, submitted_by=as_user(acting_user),
             source=BaseSource.SELF_REPORT if own else BaseSource.BRANCH, **clean,
         )
         if not own:
@@ -193,7 +195,7 @@ def _base_snapshot(base: DuesBase) -> dict[str, Any]:
             "farmer_amount_cents": base.farmer_amount_cents, "status": base.status, "source": base.source}
 
 
-def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user: Any) -> DuesBase:
+def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user: ActingUser) -> DuesBase:
     """The branch checks a reported base: approve it (it applies from its month; unpaid bills
     from then on are recalculated) or return it with a note."""
     require(acting_user, PERM_MANAGE, base.org_path)
@@ -210,7 +212,7 @@ def do_review_base(base: DuesBase, *, approve: bool, note: str = "", acting_user
             _approve_base(base, acting_user)
         else:
             base.status = BaseStatus.REJECTED
-            base.reviewed_by = acting_user
+            base.reviewed_by = as_user(acting_user)
             base.reviewed_at = timezone.now()
             base.save()
         audit.record(acting_user, "dues.base_approved" if approve else "dues.base_returned", base,
@@ -224,7 +226,7 @@ class BaseImportSummary:
     count: int
 
 
-def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: Any, filename: str) -> BaseImportSummary:
+def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: ActingUser, filename: str) -> BaseImportSummary:
     """Write already-validated rows (see ``dues.excel.check_bases_file``) in one transaction: each
     becomes the approved base of its month, replacing any earlier one for that month."""
     for member, _data in rows:
@@ -236,7 +238,7 @@ def do_import_bases(rows: list[tuple[Member, dict[str, Any]]], *, acting_user: A
             clean.pop("amount_cents", None)
             DuesBase.objects.filter(member=member, year=clean["year"], effective_month=clean["effective_month"],
                                     status=BaseStatus.SUBMITTED).update(status=BaseStatus.SUPERSEDED)
-            base = DuesBase.objects.create(member=member, org_path=member.org_path, submitted_by=acting_user,
+            base = DuesBase.objects.create(member=member, org_path=member.org_path, submitted_by=as_user(acting_user),
                                            source=BaseSource.IMPORT, **clean)
             _approve_base(base, acting_user)
             entries.append(audit.Entry("dues.base_imported", base, after=_base_snapshot(base),
@@ -252,7 +254,7 @@ def _parent_path(member: Member) -> str:
     return parent.path if parent is not None else member.org_path
 
 
-def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> DuesRelief:
+def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser) -> DuesRelief:
     """The branch proposes a reduction or exemption with its reason and evidence."""
     require(acting_user, PERM_MANAGE, member.org_path)
     errors: dict[str, str] = {}
@@ -287,7 +289,7 @@ def do_propose_relief(member: Member, data: Mapping[str, Any], *, acting_user: A
     with transaction.atomic():
         relief = DuesRelief.objects.create(member=member, org_path=member.org_path, kind=kind,
                                            from_month=cast(dt.date, start), to_month=cast(dt.date, end), monthly_cents=monthly, reason=reason[:2000],
-                                           evidence=evidence[:2000], proposed_by=acting_user)
+                                           evidence=evidence[:2000], proposed_by=as_user(acting_user))
         audit.record(acting_user, "dues.relief_proposed", relief, after=_relief_snapshot(relief),
                      reason=reason[:200], org_path=member.org_path, target_label=str(member))
     return relief
@@ -305,7 +307,7 @@ _RELIEF_EVENTS: dict[str, str] = {
 }
 
 
-def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any, note: str, perm_path: str,
+def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: ActingUser, note: str, perm_path: str,
                        perm: str) -> DuesRelief:
     require(acting_user, perm, perm_path)
     with transaction.atomic():
@@ -315,7 +317,7 @@ def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any,
         relief.status = new_status
         relief.decision_note = note[:200]
         if new_status in (ReliefStatus.APPROVED, ReliefStatus.REJECTED):
-            relief.decided_by = acting_user
+            relief.decided_by = as_user(acting_user)
             relief.decided_at = timezone.now()
         relief.save()
         if new_status == ReliefStatus.APPROVED:
@@ -325,7 +327,7 @@ def _transition_relief(relief: DuesRelief, new_status: str, *, acting_user: Any,
     return relief
 
 
-def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", acting_user: Any) -> DuesRelief:
+def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", acting_user: ActingUser) -> DuesRelief:
     """The higher committee approves or rejects: needs ``dues.approve_relief`` on the committee
     above the member's branch (the branch cannot approve its own proposal)."""
     if not approve and not (note or "").strip():
@@ -335,7 +337,7 @@ def do_decide_relief(relief: DuesRelief, *, approve: bool, note: str = "", actin
                               perm_path=_parent_path(relief.member), perm=PERM_APPROVE_RELIEF)
 
 
-def do_withdraw_relief(relief: DuesRelief, *, acting_user: Any) -> DuesRelief:
+def do_withdraw_relief(relief: DuesRelief, *, acting_user: ActingUser) -> DuesRelief:
     return _transition_relief(relief, ReliefStatus.WITHDRAWN, acting_user=acting_user, note="",
                               perm_path=relief.org_path, perm=PERM_MANAGE)
 
@@ -351,7 +353,7 @@ class GenerationResult:
     not_billable: int
 
 
-def do_generate_bills(month: dt.date, *, acting_user: Any = None, org_path: str = "",
+def do_generate_bills(month: dt.date, *, acting_user: ActingUser | None = None, org_path: str = "",
                       chunk: int = 2000) -> GenerationResult:
     """Create the month's bill for every current member (under ``org_path`` if given) who has none
     yet. Idempotent: the (member, month) constraint and ``ignore_conflicts`` mean running it twice
@@ -490,13 +492,7 @@ def _months_label(bills: list[Bill]) -> str:
     return ", ".join(f"{b.month:%Y-%m}" for b in bills)[:200]
 
 
-def _payment_snapshot(p: Payment) -> dict[str, Any]:
-    return {"out_trade_no": p.out_trade_no, "member": p.member_id, "channel": p.channel, "status": p.status,
-            "amount_cents": p.amount_cents, "voluntary_cents": p.voluntary_cents, "months": p.months_label,
-            "large_voluntary": p.large_voluntary, "conflict": p.conflict}
-
-
-def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: Any,
+def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str, acting_user: ActingUser | None,
                  collected_org: Any = None) -> Payment:
     amount = sum(b.amount_cents for b in bills) + voluntary
     if amount <= 0:
@@ -505,7 +501,7 @@ def _new_payment(member: Member, bills: list[Bill], voluntary: int, channel: str
         out_trade_no=new_trade_no(), member=member, org_path=member.org_path, channel=channel,
         amount_cents=amount, voluntary_cents=voluntary,
         large_voluntary=voluntary >= get_config().large_voluntary_cents,
-        months_label=_months_label(bills), created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        months_label=_months_label(bills), created_by=as_user(acting_user),
         collected_org=collected_org, collected_path=collected_org.path if collected_org is not None else "",
     )
     payment.bills.set(bills)
@@ -526,7 +522,7 @@ def member_window(member: Member) -> tuple[dt.date, dt.date]:
 
 def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary_cents: Any = 0, channel: str,
                              mode: str = "native", client_ip: str = "", at_host: bool = False,
-                             acting_user: Any) -> Payment:
+                             acting_user: ActingUser) -> Payment:
     """A member pays their own dues online — or a proxy the branch consented to pays for them: the
     order is saved first (so a notification can never find it missing), then created at the
     gateway. If the gateway cannot be reached the order stays ``created`` with the error kept; the
@@ -561,7 +557,7 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
     with transaction.atomic():
         bills = _bills_for_payment(member, months, window=member_window(member))
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
-        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+        audit.record(acting_user, "dues.payment_created", payment, after=payment_snapshot(payment),
                      org_path=member.org_path, target_label=str(member))
     description = _("Party dues %(months)s") % {"months": payment.months_label or _("voluntary")}
     try:
@@ -582,49 +578,6 @@ def do_create_online_payment(member: Member, *, months: list[dt.date], voluntary
             fields.append("status")
         locked.save(update_fields=fields)
     return locked
-
-
-def _mark_paid(payment: Payment, *, txn_id: str, actor: Any, source: str,
-               gateway_paid_at: dt.datetime | None = None) -> None:
-    """Inside a transaction holding the payment's row lock: mark it and its bills paid."""
-    before = _payment_snapshot(payment)
-    payment.check_transition(PaymentStatus.PAID)
-    now = timezone.now()
-    bills = list(Bill.objects.select_for_update().filter(pk__in=payment.bills.values("pk")))
-    conflict = False
-    for bill in bills:
-        if bill.status == BillStatus.DUE:
-            bill.status, bill.payment, bill.paid_at = BillStatus.PAID, payment, now
-            bill.save(update_fields=["status", "payment", "paid_at"])
-        elif bill.payment_id != payment.pk:
-            conflict = True
-    payment.status, payment.paid_at, payment.gateway_txn_id = PaymentStatus.PAID, now, txn_id[:64]
-    payment.gateway_paid_at = gateway_paid_at
-    payment.conflict = conflict
-    payment.last_error = ""
-    payment.save(update_fields=["status", "paid_at", "gateway_paid_at", "gateway_txn_id", "conflict", "last_error"])
-    audit.record(actor, "dues.payment_paid", payment, before=before, after=_payment_snapshot(payment),
-                 reason=source, org_path=payment.org_path, target_label=payment.out_trade_no)
-
-
-def _apply_trade(trade: TradeState, *, source: str) -> tuple[str, Payment | None, str]:
-    """Apply what the gateway says about a trade. Returns (outcome, payment, detail); changes
-    nothing unless the trade is a success for exactly the order's amount and not yet applied."""
-    payment = Payment.objects.select_for_update().filter(out_trade_no=trade.out_trade_no).first()
-    if payment is None:
-        return NotificationOutcome.UNKNOWN_ORDER, None, ""
-    if not trade.paid:
-        return NotificationOutcome.NOT_SUCCESS, payment, trade.state
-    if trade.amount_cents != payment.amount_cents:
-        return (NotificationOutcome.AMOUNT_MISMATCH, payment,
-                f"gateway {trade.amount_cents} != order {payment.amount_cents}")
-    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
-        return NotificationOutcome.DUPLICATE, payment, ""
-    from dangjian.dues.reconcile import gateway_time
-
-    _mark_paid(payment, txn_id=trade.transaction_id, actor=f"gateway:{payment.channel}", source=source,
-               gateway_paid_at=gateway_time(trade.raw))
-    return NotificationOutcome.ACCEPTED, payment, ""
 
 
 def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: str) -> tuple[int, str]:
@@ -650,7 +603,7 @@ def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: 
     with transaction.atomic():
         if trade is not None:
             out_trade_no = trade.out_trade_no
-            outcome, payment, detail = _apply_trade(trade, source="notification")
+            outcome, payment, detail = apply_trade(trade, source="notification")
         PaymentNotification.objects.create(channel=channel, outcome=outcome, out_trade_no=out_trade_no[:64],
                                            payment=payment, headers=headers, body=body, detail=detail[:300])
     if outcome in (NotificationOutcome.ACCEPTED, NotificationOutcome.DUPLICATE, NotificationOutcome.NOT_SUCCESS):
@@ -660,7 +613,7 @@ def do_handle_gateway_notification(channel: str, headers: dict[str, str], body: 
     return 400, outcome
 
 
-def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
+def do_sync_payment(payment: Payment, *, acting_user: ActingUser | None) -> Payment:
     """Ask the gateway about an unfinished online payment (the browser came back, or the member
     pressed "check"); apply a success exactly like a notification. The payer themself or the
     branch may ask."""
@@ -678,24 +631,24 @@ def do_sync_payment(payment: Payment, *, acting_user: Any) -> Payment:
         return payment
     with transaction.atomic():
         if trade.paid:
-            _apply_trade(trade, source="query")
+            apply_trade(trade, source="query")
         elif trade.state in ("CLOSED", "PAYERROR", "REVOKED"):
             locked = Payment.objects.select_for_update().get(pk=payment.pk)
             if locked.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
-                before = _payment_snapshot(locked)
+                before = payment_snapshot(locked)
                 new = PaymentStatus.CLOSED if trade.state == "CLOSED" else PaymentStatus.FAILED
                 locked.check_transition(new)
                 locked.status = new
                 locked.save(update_fields=["status"])
                 audit.record(acting_user, "dues.payment_failed", locked, before=before,
-                             after=_payment_snapshot(locked), reason=trade.state, org_path=locked.org_path,
+                             after=payment_snapshot(locked), reason=trade.state, org_path=locked.org_path,
                              target_label=locked.out_trade_no)
     payment.refresh_from_db()
     return payment
 
 
 def do_record_offline_payment(member: Member, *, months: list[dt.date], channel: str, voluntary_cents: Any = 0,
-                              reference: str = "", at_host: bool | None = None, acting_user: Any) -> Payment:
+                              reference: str = "", at_host: bool | None = None, acting_user: ActingUser | None) -> Payment:
     """The branch records dues paid in cash or by bank transfer (补交 of any month, 预交 within
     the limit). A bank transfer needs its reference. The host branch of a floating member records
     what the member paid there (``at_host``; by default when the user manages only the host)."""
@@ -717,13 +670,13 @@ def do_record_offline_payment(member: Member, *, months: list[dt.date], channel:
         payment = _new_payment(member, bills, voluntary, channel, acting_user, collected_org)
         payment.reference = reference
         payment.save(update_fields=["reference"])
-        audit.record(acting_user, "dues.payment_created", payment, after=_payment_snapshot(payment),
+        audit.record(acting_user, "dues.payment_created", payment, after=payment_snapshot(payment),
                      org_path=member.org_path, target_label=str(member))
-        _mark_paid(payment, txn_id=reference, actor=acting_user, source=channel)
+        mark_paid(payment, txn_id=reference, actor=acting_user, source=channel)
     return payment
 
 
-def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
+def do_refund_payment(payment: Payment, *, reason: str, acting_user: ActingUser) -> Payment:
     """Refund a whole payment (e.g. paid twice): cash at once, online through the gateway — the
     payment is refunded, its bills due again, when the gateway confirms. See ``dues.refunds``."""
     from dangjian.dues.refunds import do_refund_payment as request_refund

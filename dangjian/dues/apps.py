@@ -10,12 +10,18 @@ class DuesConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_home_item,
+            register_member_fact,
+            register_nav_link,
+        )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
         from dangjian.dues.checks import check_demo_simulator, check_dues_rules
         from dangjian.dues.demo import seed_dues
+        from dangjian.dues.selectors import paid_up_to
         from dangjian.dues.views import home_items
 
         checks.register(check_dues_rules)
@@ -26,6 +32,7 @@ class DuesConfig(AppConfig):
         register_nav_link("dues:my", _("My dues"), member=True, order=81)
         register_nav_link("dues:ledger", _("Dues ledger"), perm="dues.manage", order=82)
         register_home_item(home_items)
+        register_member_fact("dues_paid_up_to", paid_up_to)  # on the transfer letter
         register_job("dues.generate_monthly_bills", "5 1 * * *", "dangjian.dues.tasks.generate_monthly_bills")
         register_job("dues.sync_pending_payments", "*/10 * * * *", "dangjian.dues.tasks.sync_pending_payments")
         register_job("dues.check_arrears", "0 9 5 * *", "dangjian.dues.tasks.check_arrears")

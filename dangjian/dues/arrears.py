@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -123,7 +124,7 @@ def _notify(alert: ArrearsAlert, member: Any, manager_ids: list[int], url: str) 
                       "is treated as lapsed. Record the branch's decision."), url=url)
 
 
-def do_decide_arrears(alert: ArrearsAlert, *, decision: str, note: str, acting_user: Any) -> ArrearsAlert:
+def do_decide_arrears(alert: ArrearsAlert, *, decision: str, note: str, acting_user: ActingUser) -> ArrearsAlert:
     """The branch records its decision on a 6-month alert: a valid reason, or treated as lapsed.
     The membership itself is changed only through the members module by the people entitled to."""
     require(acting_user, "dues.manage", alert.org_path)
@@ -136,7 +137,7 @@ def do_decide_arrears(alert: ArrearsAlert, *, decision: str, note: str, acting_u
         alert = ArrearsAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.level != ArrearsLevel.LAPSE_ALERT or alert.status != ArrearsStatus.OPEN:
             raise ValidationError({"decision": _("Only an open 6-month alert takes a branch decision.")})
-        alert.status, alert.decided_by, alert.decided_at = decision, acting_user, timezone.now()
+        alert.status, alert.decided_by, alert.decided_at = decision, as_user(acting_user), timezone.now()
         alert.decision_note = note[:500]
         alert.save()
         audit.record(acting_user, "dues.arrears_decided", alert, after={"decision": decision}, reason=note[:200],

@@ -34,11 +34,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.dues import ONLINE_CHANNELS, PaymentStatus
 from dangjian.dues.billing import month_start
 from dangjian.dues.config import get_config
 from dangjian.dues.gateways import GatewayError, get_gateway
 from dangjian.dues.models import Payment
+from dangjian.dues.settlement import apply_trade, payment_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +48,11 @@ CLOSED, PAID, OPEN = "closed", "paid", "open"
 _WAITING = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 
 
-def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
+def do_close_payment(payment: Payment, *, reason: str, acting_user: ActingUser | None = None,
                      timeout: float | None = None) -> tuple[str, Payment]:
     """Close an unpaid online order at its gateway. Returns (``closed`` | ``paid`` | ``open``,
     the payment): ``paid`` when the gateway says the payer paid it (applied like a notification),
     ``open`` when the gateway could not settle it now (nothing changed here)."""
-    from dangjian.dues.actions import _apply_trade, _payment_snapshot
-
     if payment.channel not in ONLINE_CHANNELS or payment.status not in _WAITING:
         return (PAID if payment.status == PaymentStatus.PAID else CLOSED), payment
     try:
@@ -74,17 +74,17 @@ def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
         return OPEN, payment
     with transaction.atomic():
         if trade.paid:
-            outcome, _p, detail = _apply_trade(trade, source=f"close ({reason})")
+            outcome, _p, detail = apply_trade(trade, source=f"close ({reason})")
             log.info("closing %s: the gateway says it was paid (%s %s)", payment.out_trade_no, outcome, detail)
         elif close_error is None or trade.state == "CLOSED":
             locked = Payment.objects.select_for_update().get(pk=payment.pk)
             if locked.status in _WAITING:
-                before = _payment_snapshot(locked)
+                before = payment_snapshot(locked)
                 locked.check_transition(PaymentStatus.CLOSED)
                 locked.status, locked.last_error = PaymentStatus.CLOSED, ""
                 locked.save(update_fields=["status", "last_error"])
                 audit.record(acting_user or "scheduler", "dues.payment_closed", locked, before=before,
-                             after=_payment_snapshot(locked), reason=reason, org_path=locked.org_path,
+                             after=payment_snapshot(locked), reason=reason, org_path=locked.org_path,
                              target_label=locked.out_trade_no)
         else:
             Payment.objects.filter(pk=payment.pk, status__in=_WAITING).update(
@@ -95,7 +95,7 @@ def do_close_payment(payment: Payment, *, reason: str, acting_user: Any = None,
     return (CLOSED, payment) if payment.status not in _WAITING else (OPEN, payment)
 
 
-def close_superseded(member: Any, months: list[dt.date], *, acting_user: Any, for_staff: bool = False) -> None:
+def close_superseded(member: Any, months: list[dt.date], *, acting_user: ActingUser | None, for_staff: bool = False) -> None:
     """Before a new online order for ``months``, or before the branch records a cash or bank
     payment of them (``for_staff``): close the member's unpaid online orders covering any of them.
     Raises ValidationError (field ``months``) when one of them turns out paid, or cannot be closed

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -74,7 +75,7 @@ def notice_data(org: Organization, year: int) -> NoticeData:
     return NoticeData(rows, due, sum(paid.values()), int(voluntary))
 
 
-def do_publish_notice(org: Organization, year: int, *, acting_user: Any) -> DuesNotice:
+def do_publish_notice(org: Organization, year: int, *, acting_user: ActingUser) -> DuesNotice:
     """Publish (or publish again) the branch's notice for ``year``; its members are told."""
     require(acting_user, PERM_MANAGE, org.path)
     if not 2000 <= int(year) <= timezone.localdate().year:
@@ -88,7 +89,7 @@ def do_publish_notice(org: Organization, year: int, *, acting_user: Any) -> Dues
         notice.org_path, notice.rows = org.path, data.rows
         notice.total_due_cents, notice.total_paid_cents = data.due_cents, data.paid_cents
         notice.voluntary_cents = data.voluntary_cents
-        notice.published_by, notice.published_at = acting_user, timezone.now()
+        notice.published_by, notice.published_at = as_user(acting_user), timezone.now()
         notice.save()
         audit.record(acting_user, "dues.notice_published", notice,
                      after={"year": int(year), "members": len(data.rows), "paid_cents": data.paid_cents,
@@ -132,7 +133,7 @@ def _period(first: Any, months: Any) -> tuple[dt.date, dt.date]:
 
 
 def do_hand_up_dues(org: Organization, *, period_start: Any, months: Any, handed_up_cents: Any,
-                    reference: str = "", note: str = "", acting_user: Any) -> DuesHandover:
+                    reference: str = "", note: str = "", acting_user: ActingUser) -> DuesHandover:
     """The branch records the dues it hands up for a month or quarter that has ended."""
     require(acting_user, PERM_MANAGE, org.path)
     parent = org.get_parent()
@@ -153,7 +154,7 @@ def do_hand_up_dues(org: Organization, *, period_start: Any, months: Any, handed
         handover = DuesHandover.objects.create(
             organization=org, org_path=org.path, to_organization=parent, period_start=first, period_end=last,
             collected_cents=collected, handed_up_cents=handed_up_cents, reference=(reference or "").strip()[:100],
-            note=(note or "").strip()[:200], handed_up_by=acting_user)
+            note=(note or "").strip()[:200], handed_up_by=as_user(acting_user))
         audit.record(acting_user, "dues.handed_up", handover,
                      after={"period": f"{first:%Y-%m}..{last:%Y-%m}", "collected_cents": collected,
                             "handed_up_cents": handed_up_cents}, org_path=org.path, target_label=org.name)
@@ -166,7 +167,7 @@ def do_hand_up_dues(org: Organization, *, period_start: Any, months: Any, handed
     return handover
 
 
-def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "", acting_user: Any) -> DuesHandover:
+def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "", acting_user: ActingUser) -> DuesHandover:
     """The committee above confirms receipt, or returns the record (with the reason)."""
     require(acting_user, PERM_MANAGE, handover.to_organization.path)
     note = (note or "").strip()
@@ -177,7 +178,7 @@ def do_decide_handover(handover: DuesHandover, *, confirm: bool, note: str = "",
         locked = DuesHandover.objects.select_for_update().get(pk=handover.pk)
         locked.check_transition(new)
         before = {"status": locked.status}
-        locked.status, locked.decided_by, locked.decided_at = new, acting_user, timezone.now()
+        locked.status, locked.decided_by, locked.decided_at = new, as_user(acting_user), timezone.now()
         locked.decision_note = note[:200]
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         audit.record(acting_user, "dues.handover_confirmed" if confirm else "dues.handover_returned", locked,

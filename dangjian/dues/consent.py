@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import in_scope, require
 from dangjian.core.ui import safe_reverse
@@ -59,7 +60,7 @@ def members_paid_by(user: Any) -> list[Any]:
 
 
 def do_grant_consent(member: Any, *, kind: str, from_month: Any, to_month: Any, reason: str, proxy: Any = None,
-                     acting_user: Any) -> DuesConsent:
+                     acting_user: ActingUser) -> DuesConsent:
     """The branch records its consent (its reason, the months it covers, the proxy if any)."""
     require(acting_user, PERM_MANAGE, member.org_path)
     errors: dict[str, str] = {}
@@ -90,7 +91,7 @@ def do_grant_consent(member: Any, *, kind: str, from_month: Any, to_month: Any, 
     with transaction.atomic():
         consent = DuesConsent.objects.create(member=member, org_path=member.org_path, kind=kind, proxy=proxy,
                                              from_month=from_month, to_month=to_month, reason=reason[:200],
-                                             granted_by=acting_user)
+                                             granted_by=as_user(acting_user))
         audit.record(acting_user, "dues.consent_granted", consent,
                      after={"kind": kind, "from": f"{from_month:%Y-%m}", "to": f"{to_month:%Y-%m}",
                             "proxy": getattr(proxy, "pk", None)}, reason=reason[:200], org_path=member.org_path,
@@ -103,13 +104,13 @@ def do_grant_consent(member: Any, *, kind: str, from_month: Any, to_month: Any, 
     return consent
 
 
-def do_revoke_consent(consent: DuesConsent, *, acting_user: Any) -> DuesConsent:
+def do_revoke_consent(consent: DuesConsent, *, acting_user: ActingUser) -> DuesConsent:
     require(acting_user, PERM_MANAGE, consent.org_path)
     with transaction.atomic():
         locked = DuesConsent.objects.select_for_update().get(pk=consent.pk)
         if locked.status != ConsentStatus.ACTIVE:
             raise ValidationError({"status": _("This consent is already revoked.")})
-        locked.status, locked.revoked_by, locked.revoked_at = ConsentStatus.REVOKED, acting_user, timezone.now()
+        locked.status, locked.revoked_by, locked.revoked_at = ConsentStatus.REVOKED, as_user(acting_user), timezone.now()
         locked.save(update_fields=["status", "revoked_by", "revoked_at"])
         audit.record(acting_user, "dues.consent_revoked", locked, before={"status": ConsentStatus.ACTIVE},
                      after={"status": ConsentStatus.REVOKED}, org_path=locked.org_path,
@@ -125,7 +126,7 @@ def host_branch(member: Any) -> Any:
     return cert.host_org if cert is not None and cert.host_org_id else None
 
 
-def offline_collector(member: Any, acting_user: Any, at_host: bool | None) -> Any:
+def offline_collector(member: Any, acting_user: ActingUser | None, at_host: bool | None) -> Any:
     """Who takes an offline payment: None = the member's own branch, else the host branch. Raises
     PermissionDenied when the user manages neither."""
     from django.core.exceptions import PermissionDenied

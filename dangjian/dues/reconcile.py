@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -138,7 +139,7 @@ def compare(channel: str, day: dt.date, rows: list[BillRow], root_path: str) -> 
     return items, totals
 
 
-def do_reconcile(channel: str, day: dt.date, *, acting_user: Any = None) -> Reconciliation:
+def do_reconcile(channel: str, day: dt.date, *, acting_user: ActingUser | None = None) -> Reconciliation:
     """Download the day's bill of ``channel`` and record the comparison (replacing an earlier run).
     ``acting_user`` None is the scheduled job; a person needs ``dues.manage`` over the county."""
     root_path = county_path()
@@ -217,7 +218,7 @@ def _notify(rec: Reconciliation, items: list[ReconciliationItem], root_path: str
 SETTLE_NOTE_MAX = 500
 
 
-def do_settle_mismatch(item: ReconciliationItem, *, note: str, acting_user: Any) -> ReconciliationItem:
+def do_settle_mismatch(item: ReconciliationItem, *, note: str, acting_user: ActingUser) -> ReconciliationItem:
     """A county-level dues manager marks a mismatch settled, saying what was done (applied the
     waiting payment, refunded at the gateway, no action needed …). An item is settled once; a
     re-run of the day keeps the settlement of an item it finds again."""
@@ -235,7 +236,7 @@ def do_settle_mismatch(item: ReconciliationItem, *, note: str, acting_user: Any)
                                              "again.")}) from None
         if locked.settled_at is not None:
             raise ValidationError({"item": _("This mismatch is already settled.")})
-        locked.settled_by, locked.settled_at, locked.settled_note = acting_user, timezone.now(), note
+        locked.settled_by, locked.settled_at, locked.settled_note = as_user(acting_user), timezone.now(), note
         locked.save(update_fields=["settled_by", "settled_at", "settled_note"])
         audit.record(acting_user, "dues.mismatch_settled", locked, before={"settled": False},
                      after={"settled": True, "kind": locked.kind, "entry": locked.entry,

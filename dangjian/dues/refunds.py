@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
 from dangjian.core.ui import safe_reverse
@@ -37,6 +38,7 @@ from dangjian.dues import (
 )
 from dangjian.dues.gateways import BadNotification, GatewayError, RefundResult, get_gateway
 from dangjian.dues.models import Bill, DuesRefund, Payment, PaymentNotification
+from dangjian.dues.settlement import payment_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def _gateway_success_at(raw: dict[str, Any]) -> dt.datetime | None:
     return gateway_time({"success_time": raw.get("success_time") or raw.get("gmt_refund_pay") or ""})
 
 
-def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Payment:
+def do_refund_payment(payment: Payment, *, reason: str, acting_user: ActingUser) -> Payment:
     """Refund a whole payment (e.g. paid twice). Cash and bank transfer: at once. Online: asked of
     the gateway; the payment is refunded when the gateway confirms (its answer, notification or a
     query). A refusal raises ValidationError (the refused refund stays on record); a timeout leaves
@@ -72,7 +74,7 @@ def do_refund_payment(payment: Payment, *, reason: str, acting_user: Any) -> Pay
     if len(reason) < 2:
         raise ValidationError({"reason": _("Give the reason for the refund.")})
     payment.check_transition(PaymentStatus.REFUNDED)
-    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    user = as_user(acting_user)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         locked.check_transition(PaymentStatus.REFUNDED)
@@ -150,17 +152,15 @@ def _finish(refund: DuesRefund, status: str, *, actor: Any, source: str) -> None
         refund.last_error = status.upper()
     refund.save(update_fields=["status", "finished_at", "last_error", "gateway_refund_id", "gateway_success_at"])
     if status == RefundStatus.SUCCESS:
-        from dangjian.dues.actions import _payment_snapshot
-
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         payment.check_transition(PaymentStatus.REFUNDED)
-        pay_before = _payment_snapshot(payment)
+        pay_before = payment_snapshot(payment)
         Bill.objects.filter(payment=payment, status=BillStatus.PAID).update(status=BillStatus.DUE, payment=None,
                                                                             paid_at=None)
         payment.status, payment.refunded_at = PaymentStatus.REFUNDED, timezone.now()
         payment.refund_no, payment.refund_reason = refund.out_refund_no, refund.reason
         payment.save(update_fields=["status", "refunded_at", "refund_no", "refund_reason"])
-        audit.record(actor, "dues.payment_refunded", payment, before=pay_before, after=_payment_snapshot(payment),
+        audit.record(actor, "dues.payment_refunded", payment, before=pay_before, after=payment_snapshot(payment),
                      reason=refund.reason, org_path=payment.org_path, target_label=payment.out_trade_no)
     else:
         audit.record(actor, "dues.refund_failed", refund, before=before, after=_snapshot(refund), reason=source,
@@ -224,7 +224,7 @@ def do_handle_refund_notification(channel: str, headers: dict[str, str], body: s
     return 400, outcome
 
 
-def do_sync_refund(refund: DuesRefund, *, acting_user: Any = None) -> DuesRefund:
+def do_sync_refund(refund: DuesRefund, *, acting_user: ActingUser | None = None) -> DuesRefund:
     """Ask the gateway how a refund in progress ended (the periodic job, or the treasurer); if the
     gateway has no such refund (the request never arrived), ask for it again with the same number."""
     if acting_user is not None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, crypto
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.members import MemberStatus
 from dangjian.members.models import Member, Person
@@ -83,7 +84,7 @@ def build_member(data: dict[str, Any], org: Organization) -> tuple[Person, Membe
     return person, member
 
 
-def do_create_member(data: dict[str, Any], *, acting_user: Any) -> Member:
+def do_create_member(data: dict[str, Any], *, acting_user: ActingUser) -> Member:
     """Register a member from cleaned ``MemberForm`` data."""
     org = _organization(data["organization"])
     require(acting_user, "members.add", org.path)
@@ -101,7 +102,7 @@ def do_create_member(data: dict[str, Any], *, acting_user: Any) -> Member:
     return member
 
 
-def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Any, reason: str = "") -> Member:
+def do_update_member(member: Member, data: dict[str, Any], *, acting_user: ActingUser, reason: str = "") -> Member:
     """Edit person and membership data. Moving to another organization needs rights on both."""
     require(acting_user, "members.change", member.org_path)
     new_org = _organization(data["organization"]) if "organization" in data else member.organization
@@ -136,7 +137,7 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Any, 
     return member
 
 
-def do_change_member_status(member: Member, new_status: str, *, acting_user: Any, reason: str,
+def do_change_member_status(member: Member, new_status: str, *, acting_user: ActingUser, reason: str,
                             on_date: dt.date | None = None) -> Member:
     """One function for every status change; refuses illegal transitions (DESIGN.md §4 rule 5)."""
     require(acting_user, "members.change_status", member.org_path)
@@ -162,7 +163,7 @@ def do_change_member_status(member: Member, new_status: str, *, acting_user: Any
     return member
 
 
-def do_reveal_member_pii(member: Member, *, acting_user: Any, ip: str | None = None, purpose: str = "") -> dict[str, str]:
+def do_reveal_member_pii(member: Member, *, acting_user: ActingUser, ip: str | None = None, purpose: str = "") -> dict[str, str]:
     """Return the unmasked ID-card number and phone; only for roles allowed, and always logged."""
     try:
         require(acting_user, "members.view_pii", member.org_path)
@@ -173,7 +174,7 @@ def do_reveal_member_pii(member: Member, *, acting_user: Any, ip: str | None = N
     return {"id_number": member.person.id_number, "phone": member.person.phone}
 
 
-def do_link_account(member: Member, user: Any, *, acting_user: Any) -> Member:
+def do_link_account(member: Member, user: Any, *, acting_user: ActingUser) -> Member:
     """Link a login account to the member's person record (so the member sees their home)."""
     require(acting_user, "members.change", member.org_path)
     with transaction.atomic():

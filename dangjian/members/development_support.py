@@ -7,11 +7,11 @@ checks and audit event as ``members.actions.do_create_member``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.members import AddType, MemberStatus
 from dangjian.members.actions import _check_branch, member_snapshot
@@ -20,7 +20,7 @@ from dangjian.orgs.models import Organization
 
 
 def do_register_probationary_member(person: Person, org: Organization, *, join_date: dt.date,
-                                    acting_user: Any, note: str = "") -> Member:
+                                    acting_user: ActingUser, note: str = "") -> Member:
     """Register ``person`` as a probationary member of ``org`` joined on ``join_date``
     (the branch assembly's vote). Newly developed (add type ``developed``). The caller checks
     that the person is not a member yet (the one-to-one constraint refuses a second record)."""

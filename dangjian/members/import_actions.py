@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, crypto
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import has_any, require
 from dangjian.members import excel
 from dangjian.members.actions import build_member, member_snapshot
@@ -64,7 +65,7 @@ def _organizations(rows: list[dict[str, Any]]) -> list[Organization]:
     return list(orgs.values())
 
 
-def do_import_members(rows: list[dict[str, Any]], *, acting_user: Any, filename: str) -> ImportSummary:
+def do_import_members(rows: list[dict[str, Any]], *, acting_user: ActingUser, filename: str) -> ImportSummary:
     """Register every member in ``rows`` (cleaned ``MemberForm`` data, ``organization`` an
     Organization or its id) in one transaction: all of them, or none.
 
@@ -123,7 +124,7 @@ def _bounded(qs: QuerySet[Member], limit: int) -> Iterator[Member]:
     yield from qs[:limit].iterator(chunk_size=2000)
 
 
-def do_export_members(qs: QuerySet[Member], fileobj: IO[bytes], *, acting_user: Any, filters: dict[str, Any]) -> ExportResult:
+def do_export_members(qs: QuerySet[Member], fileobj: IO[bytes], *, acting_user: ActingUser, filters: dict[str, Any]) -> ExportResult:
     """Write the members of ``qs`` (already scoped by the caller with ``members.export``) to
     ``fileobj`` as .xlsx. ID-card and phone numbers are masked unless the user holds
     ``members.view_pii`` on the member's organization; unmasked exports are logged separately."""

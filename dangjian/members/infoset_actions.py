@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.members.infoset_forms import INFO_KINDS, InfoKind
 from dangjian.members.models import Member
@@ -53,7 +54,7 @@ def _audit_payload(kind: str, record: models.Model) -> dict[str, Any]:
     return {"kind": kind, "id": record.pk, "fields": audit.snapshot(record, exclude=_SKIP)}
 
 
-def do_add_info(member: Member, kind: str, data: Any, *, acting_user: Any) -> Any:
+def do_add_info(member: Member, kind: str, data: Any, *, acting_user: ActingUser) -> Any:
     """Add one info-set record of ``kind`` to ``member``; ``data`` as the kind's form takes it."""
     info = info_kind(kind)
     require(acting_user, "members.change", member.org_path)
@@ -67,7 +68,7 @@ def do_add_info(member: Member, kind: str, data: Any, *, acting_user: Any) -> An
     return record
 
 
-def do_update_info(record: Any, data: Any, *, acting_user: Any) -> Any:
+def do_update_info(record: Any, data: Any, *, acting_user: ActingUser) -> Any:
     """Change one info-set record; the audit event keeps only the changed fields."""
     member = record.member
     require(acting_user, "members.change", member.org_path)
@@ -84,7 +85,7 @@ def do_update_info(record: Any, data: Any, *, acting_user: Any) -> Any:
     return record
 
 
-def do_remove_info(record: Any, *, acting_user: Any) -> None:
+def do_remove_info(record: Any, *, acting_user: ActingUser) -> None:
     """Delete one info-set record; the audit event keeps what it said."""
     member = record.member
     require(acting_user, "members.change", member.org_path)

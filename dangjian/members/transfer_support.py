@@ -7,18 +7,17 @@ transfer's completion and both ledgers commit together or not at all.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.members import AddType
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 
-def move_member_for_transfer(member: Member, to_org: Organization, *, acting_user: Any, reason: str,
+def move_member_for_transfer(member: Member, to_org: Organization, *, acting_user: ActingUser | None, reason: str,
                              letter_number: str) -> Member:
     """Move ``member`` to ``to_org`` in one UPDATE of one row (organization and org_path together,
     so there is no moment where the member belongs to both branches or to neither). The caller

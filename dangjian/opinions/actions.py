@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
@@ -145,7 +146,7 @@ def _notify_new(opinion: Opinion, recipients: list[int]) -> None:
     )
 
 
-def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user: Any, sender: Any,
+def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user: ActingUser | None, sender: Any,
             channel: str, ip: str | None) -> Opinion:
     saved_files: list[str] = []
     place = clean["place"]
@@ -197,7 +198,7 @@ def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user
     return opinion
 
 
-def do_submit_opinion(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: Any,
+def do_submit_opinion(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: ActingUser,
                       channel: str = OpinionChannel.PORTAL, ip: str | None = None) -> Opinion:
     """A citizen sends an opinion (signed in or not). Anonymous senders must give a phone."""
     if channel not in CITIZEN_CHANNELS:
@@ -222,7 +223,7 @@ def do_submit_opinion(data: Mapping[str, Any], photos: list[Any] | None = None, 
                    channel=channel, ip=ip)
 
 
-def do_log_opinion_for_caller(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: Any,
+def do_log_opinion_for_caller(data: Mapping[str, Any], photos: list[Any] | None = None, *, acting_user: ActingUser,
                               ip: str | None = None) -> Opinion:
     """Staff log an opinion taken by phone or in person (needs ``opinions.log`` on the place,
     or anywhere when no place is given). The caller's phone is required so they can follow it."""
@@ -318,7 +319,7 @@ def _case_categories() -> list[str]:
 
 
 def do_assign_opinion(opinion: Opinion, *, lead_department: Any, co_departments: Any = (), category: str = "",
-                      note: str = "", acting_user: Any) -> Any:
+                      note: str = "", acting_user: ActingUser) -> Any:
     """交办: open a case for an opinion and hand it to a lead department."""
     _require_staff_opinion(acting_user, opinion)
     from dangjian.cases.actions import do_assign_case
@@ -346,7 +347,7 @@ def do_assign_opinion(opinion: Opinion, *, lead_department: Any, co_departments:
     return case
 
 
-def do_link_opinion_to_case(opinion: Opinion, case: Any, *, acting_user: Any) -> Any:
+def do_link_opinion_to_case(opinion: Opinion, case: Any, *, acting_user: ActingUser) -> Any:
     """A duplicate: this opinion joins an existing case as one more voice (one problem, N voices)."""
     _require_staff_opinion(acting_user, opinion)
     from dangjian.cases.actions import do_add_voice
@@ -377,7 +378,7 @@ def do_link_opinion_to_case(opinion: Opinion, case: Any, *, acting_user: Any) ->
     return case
 
 
-def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: Any, sender_verified: bool,
+def do_rate_opinion(opinion: Opinion, rating: str, *, acting_user: ActingUser, sender_verified: bool,
                     comment: str = "") -> Opinion:
     """The sender rates the answer. ``sender_verified``: the caller checked the tracking number and
     phone in this session; otherwise the acting user must be the sender's account. The first

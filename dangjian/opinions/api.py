@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from dangjian.core.actors import ActingUser
 from dangjian.core.apikit.auth import token_auth
 from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import InputSchema
@@ -73,7 +74,7 @@ def _rate_limited(seconds: int) -> ApiError:
     )
 
 
-def _bearer_user(request: HttpRequest) -> object:
+def _bearer_user(request: HttpRequest) -> ActingUser:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return AnonymousUser()

@@ -13,14 +13,14 @@ class OpinionsConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.opinions.actions import follow_case_step
-        from dangjian.opinions.selectors import describe_case_source
+        from dangjian.opinions.selectors import case_opinions, describe_case_source
 
         register_permissions(Role.COUNTY_ADMIN, {"opinions.log", "opinions.view", "opinions.inbound"})
         register_permissions(Role.SECRETARY, {"opinions.log", "opinions.view"})
         register_kind("opinions.new", _("New opinions"))
         register_nav_link("opinions:staff_list", _("Opinions inbox"), perm="opinions.view", order=59)
         register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=describe_case_source,
-                                   on_step=follow_case_step))
+                                   on_step=follow_case_step, voices=case_opinions))
 
         from dangjian.core.scheduler import register_job
         from dangjian.opinions.mail_intake import mailbox_config

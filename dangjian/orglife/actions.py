@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -161,7 +162,7 @@ def expected_attendees(org: Organization, kind: str, *, group_id: int | None, pi
     return result
 
 
-def do_plan_activity(org: Organization, data: Mapping[str, Any], *, acting_user: Any,
+def do_plan_activity(org: Organization, data: Mapping[str, Any], *, acting_user: ActingUser,
                      attendee_ids: Iterable[int] | None = None, materials: Iterable[Any] = ()) -> Activity:
     require(acting_user, "orglife.manage", org.path)
     clean = _clean_plan(org, data)
@@ -171,7 +172,7 @@ def do_plan_activity(org: Organization, data: Mapping[str, Any], *, acting_user:
     if not people:
         raise ValidationError({"attendees": _("Nobody would be expected: the branch has no current members.")})
     with transaction.atomic():
-        activity = Activity.objects.create(organization=org, org_path=org.path, planned_by=acting_user, **clean)
+        activity = Activity.objects.create(organization=org, org_path=org.path, planned_by=as_user(acting_user), **clean)
         Attendee.objects.bulk_create([
             Attendee(activity=activity, member=m, is_floating_guest=guest, is_full=m.status == MemberStatus.FULL,
                      has_vote=not guest and m.status == MemberStatus.FULL)
@@ -188,7 +189,7 @@ def do_plan_activity(org: Organization, data: Mapping[str, Any], *, acting_user:
 EDITABLE_FIELDS = ("topic", "agenda", "starts_at", "ends_at", "place", "online_link")
 
 
-def do_update_activity(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> Activity:
+def do_update_activity(activity: Activity, data: Mapping[str, Any], *, acting_user: ActingUser) -> Activity:
     """Change a planned activity's topic, agenda, time, place or link. If the attendees were
     already notified and the time, place or link changed, they are told again."""
     require(acting_user, "orglife.manage", activity.org_path)
@@ -232,7 +233,7 @@ def addable_members(activity: Activity) -> list[tuple[Any, bool]]:
     return [(m, guest) for m, guest in people if m.pk not in present]
 
 
-def do_add_attendee(activity: Activity, member_id: Any, *, acting_user: Any) -> Attendee:
+def do_add_attendee(activity: Activity, member_id: Any, *, acting_user: ActingUser) -> Attendee:
     """Add a member to an open activity's list after planning (joined the branch since, or was
     left out of a committee meeting). Voting rights follow the same rule as at planning."""
     require(acting_user, "orglife.manage", activity.org_path)
@@ -276,7 +277,7 @@ def _save_materials(activity: Activity, files: list[Any]) -> None:
         m.save(force_insert=True)
 
 
-def do_add_materials(activity: Activity, files: Iterable[Any], *, acting_user: Any) -> int:
+def do_add_materials(activity: Activity, files: Iterable[Any], *, acting_user: ActingUser) -> int:
     require(acting_user, "orglife.manage", activity.org_path)
     checked = _check_materials(list(files))
     if not checked:
@@ -291,7 +292,7 @@ def do_add_materials(activity: Activity, files: Iterable[Any], *, acting_user: A
     return len(checked)
 
 
-def do_add_photos(activity: Activity, files: Iterable[Any], *, acting_user: Any) -> int:
+def do_add_photos(activity: Activity, files: Iterable[Any], *, acting_user: ActingUser) -> int:
     require(acting_user, "orglife.manage", activity.org_path)
     files = [f for f in files if f is not None]
     if not files:
@@ -325,7 +326,7 @@ def do_add_photos(activity: Activity, files: Iterable[Any], *, acting_user: Any)
     return len(good)
 
 
-def do_notify_attendees(activity: Activity, *, acting_user: Any) -> int:
+def do_notify_attendees(activity: Activity, *, acting_user: ActingUser) -> int:
     """Tell every expected attendee with an account (in-app plus the channels they chose)."""
     require(acting_user, "orglife.manage", activity.org_path)
     with transaction.atomic():
@@ -355,7 +356,7 @@ def _own_attendee(activity: Activity, user: Any) -> Attendee:
     return attendee
 
 
-def do_ask_leave(activity: Activity, reason: str, *, acting_user: Any) -> Attendee:
+def do_ask_leave(activity: Activity, reason: str, *, acting_user: ActingUser) -> Attendee:
     reason = " ".join(str(reason or "").split())
     if not 2 <= len(reason) <= REASON_MAX:
         raise ValidationError({"reason": _("Give a reason for leave of 2 to %(max)d characters.") % {"max": REASON_MAX}})
@@ -384,7 +385,7 @@ def do_ask_leave(activity: Activity, reason: str, *, acting_user: Any) -> Attend
     return attendee
 
 
-def do_decide_leave(attendee: Attendee, *, approve: bool, acting_user: Any) -> Attendee:
+def do_decide_leave(attendee: Attendee, *, approve: bool, acting_user: ActingUser) -> Attendee:
     activity = attendee.activity
     require(acting_user, "orglife.manage", activity.org_path)
     with transaction.atomic():
@@ -395,7 +396,7 @@ def do_decide_leave(attendee: Attendee, *, approve: bool, acting_user: Any) -> A
             raise ValidationError({"leave": _("There is no pending leave request to decide.")})
         attendee.leave_status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
         attendee.leave_decided_at = timezone.now()
-        attendee.leave_decided_by = acting_user
+        attendee.leave_decided_by = as_user(acting_user)
         attendee.save()
         audit.record(acting_user, "orglife.leave_decided", activity, before={"leave_status": LeaveStatus.PENDING},
                      after={"leave_status": attendee.leave_status, "member": attendee.member_id}, org_path=activity.org_path)
@@ -408,7 +409,7 @@ def do_decide_leave(attendee: Attendee, *, approve: bool, acting_user: Any) -> A
 
 
 # --- Status --------------------------------------------------------------------------------------
-def do_start_activity(activity: Activity, *, acting_user: Any) -> Activity:
+def do_start_activity(activity: Activity, *, acting_user: ActingUser) -> Activity:
     require(acting_user, "orglife.manage", activity.org_path)
     with transaction.atomic():
         activity = _lock(activity)
@@ -421,7 +422,7 @@ def do_start_activity(activity: Activity, *, acting_user: Any) -> Activity:
     return activity
 
 
-def do_cancel_activity(activity: Activity, reason: str, *, acting_user: Any) -> Activity:
+def do_cancel_activity(activity: Activity, reason: str, *, acting_user: ActingUser) -> Activity:
     require(acting_user, "orglife.manage", activity.org_path)
     reason = " ".join(str(reason or "").split())
     if not 2 <= len(reason) <= REASON_MAX:
@@ -443,7 +444,7 @@ def do_cancel_activity(activity: Activity, reason: str, *, acting_user: Any) -> 
     return activity
 
 
-def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> Activity:
+def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_user: ActingUser) -> Activity:
     """Close the activity with its record: minutes, chair, minute-taker, reasons for absence. The
     attendance counts and the motions' outcomes are frozen; the ledger reads them from here."""
     require(acting_user, "orglife.manage", activity.org_path)
@@ -526,7 +527,7 @@ def _check_checkin_open(activity: Activity, field: str) -> None:
         raise ValidationError({field: _("Sign-in opens two hours before the start.")})
 
 
-def _mark_present(activity: Activity, attendee: Attendee, method: str, acting_user: Any) -> Attendee:
+def _mark_present(activity: Activity, attendee: Attendee, method: str, acting_user: ActingUser) -> Attendee:
     if attendee.present:
         return attendee  # signing in twice changes nothing
     attendee.checked_in_at = timezone.now()
@@ -538,7 +539,7 @@ def _mark_present(activity: Activity, attendee: Attendee, method: str, acting_us
     return attendee
 
 
-def do_check_in_by_code(activity: Activity, code: str, *, acting_user: Any, pending_ok: bool = False) -> Attendee:
+def do_check_in_by_code(activity: Activity, code: str, *, acting_user: ActingUser, pending_ok: bool = False) -> Attendee:
     """A member scanned the venue QR: the code must be the current or previous window's.
     ``pending_ok`` is set by the view when this very session scanned a then-valid code just
     before signing in (see ``QR_LOGIN_GRACE_SECONDS``)."""
@@ -553,7 +554,7 @@ def do_check_in_by_code(activity: Activity, code: str, *, acting_user: Any, pend
         return _mark_present(activity, attendee, CheckinMethod.QR, acting_user)
 
 
-def do_check_in_member(attendee: Attendee, *, acting_user: Any) -> Attendee:
+def do_check_in_member(attendee: Attendee, *, acting_user: ActingUser) -> Attendee:
     """The secretary signs a member in (no phone, or the scan failed)."""
     require(acting_user, "orglife.manage", attendee.activity.org_path)
     with transaction.atomic():
@@ -563,7 +564,7 @@ def do_check_in_member(attendee: Attendee, *, acting_user: Any) -> Attendee:
         return _mark_present(activity, attendee, CheckinMethod.SECRETARY, acting_user)
 
 
-def do_check_in_members(activity: Activity, attendee_ids: Iterable[int], *, acting_user: Any) -> int:
+def do_check_in_members(activity: Activity, attendee_ids: Iterable[int], *, acting_user: ActingUser) -> int:
     """The secretary signs several members in at once (a paper sign-in sheet typed in after
     the meeting, say): one audit event for the batch. Members already present are skipped."""
     require(acting_user, "orglife.manage", activity.org_path)
@@ -587,7 +588,7 @@ def do_check_in_members(activity: Activity, attendee_ids: Iterable[int], *, acti
     return len(rows)
 
 
-def do_join_remote(activity: Activity, *, acting_user: Any) -> Attendee:
+def do_join_remote(activity: Activity, *, acting_user: ActingUser) -> Attendee:
     """A member joins an online activity: presence recorded at the join time."""
     with transaction.atomic():
         activity = _lock(activity)
@@ -601,7 +602,7 @@ def do_join_remote(activity: Activity, *, acting_user: Any) -> Attendee:
 
 
 # --- Resolutions and votes -----------------------------------------------------------------------
-def do_add_resolution(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> Resolution:
+def do_add_resolution(activity: Activity, data: Mapping[str, Any], *, acting_user: ActingUser) -> Resolution:
     require(acting_user, "orglife.manage", activity.org_path)
     title = " ".join(str(data.get("title") or "").split())
     if not 2 <= len(title) <= 200:
@@ -615,7 +616,7 @@ def do_add_resolution(activity: Activity, data: Mapping[str, Any], *, acting_use
     return r
 
 
-def do_cast_vote(resolution: Resolution, choice: str, *, acting_user: Any) -> Vote:
+def do_cast_vote(resolution: Resolution, choice: str, *, acting_user: ActingUser) -> Vote:
     """A member present with a vote votes yes/no/abstain, once (a second vote is refused)."""
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": _("Vote yes, no or abstain.")})

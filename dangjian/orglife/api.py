@@ -18,8 +18,9 @@ from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import MAX_ID, READ_ERRORS, ErrorOut, InputSchema, ObjectId, OrgRef
 from dangjian.orglife import ActivityKind, ActivityStatus
 from dangjian.orglife.actions import do_check_in_by_code
-from dangjian.orglife.compliance import branches_under, compliance_for, tz
+from dangjian.orglife.compliance import branches_under, compliance_for
 from dangjian.orglife.conf import conf
+from dangjian.orglife.periods import tz
 from dangjian.orglife.selectors import access_activity, activities_for, filter_activities
 from dangjian.orgs.selectors import access_org, scope_roots
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
@@ -31,7 +32,7 @@ def _overlapping(branch: Organization, start: dt.date, end: dt.date | None) -> Q
 
 
 def do_add_committee_seat(branch: Organization, member_id: Any, post: str, start_date: Any,
-                          end_date: Any = None, *, acting_user: Any) -> CommitteeSeat:
+                          end_date: Any = None, *, acting_user: ActingUser) -> CommitteeSeat:
     """Seat a current member of the branch on its committee. A member holds one seat at a time,
     and the branch one secretary at a time."""
     require(acting_user, "orglife.manage", branch.path)
@@ -69,7 +70,7 @@ def do_add_committee_seat(branch: Organization, member_id: Any, post: str, start
     return seat
 
 
-def do_end_committee_seat(seat: CommitteeSeat, end_date: Any, *, acting_user: Any) -> CommitteeSeat:
+def do_end_committee_seat(seat: CommitteeSeat, end_date: Any, *, acting_user: ActingUser) -> CommitteeSeat:
     """End a seat (term over, member left the committee) on ``end_date``."""
     branch = seat.organization
     require(acting_user, "orglife.manage", branch.path)

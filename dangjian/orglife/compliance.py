@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -18,17 +16,10 @@ from dangjian.members.models import Member
 from dangjian.orglife import ActivityKind, ActivityStatus
 from dangjian.orglife.conf import conf, frequencies
 from dangjian.orglife.models import Activity
+from dangjian.orglife.periods import tz, year_bounds
 from dangjian.orglife.talks import SecretaryLecture, TalkCompliance, talks_and_lectures
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization, PartyGroup
-
-
-def tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return (dt.datetime(year, 1, 1, tzinfo=tz()), dt.datetime(year + 1, 1, 1, tzinfo=tz()))
 
 
 def quarter_of(month: int) -> int:

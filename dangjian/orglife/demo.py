@@ -14,7 +14,7 @@ from dangjian.members.models import Member
 from dangjian.orglife import ActivityKind, CommitteePost
 from dangjian.orglife.actions import do_check_in_members, do_close_activity, do_plan_activity, do_start_activity
 from dangjian.orglife.committee_actions import do_add_committee_seat
-from dangjian.orglife.compliance import tz
+from dangjian.orglife.periods import tz
 
 _PAST = [
     (ActivityKind.BRANCH_ASSEMBLY, "学习贯彻党的创新理论", 40),

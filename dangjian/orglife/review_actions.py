@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.orglife import OPEN_STATUSES, ActivityKind, CriticismKind, Grade
 from dangjian.orglife.actions import _lock, _own_attendee, _require_open
@@ -44,7 +45,7 @@ def max_excellent(graded_count: int) -> int:
     return graded_count * n // d
 
 
-def do_submit_self_assessment(activity: Activity, text: str, *, acting_user: Any) -> ReviewAssessment:
+def do_submit_self_assessment(activity: Activity, text: str, *, acting_user: ActingUser) -> ReviewAssessment:
     text = str(text or "").strip()
     if not 10 <= len(text) <= TEXT_MAX:
         raise ValidationError({"self_assessment": _("Write a self-assessment of 10 to %(max)d characters.") % {"max": TEXT_MAX}})
@@ -61,7 +62,7 @@ def do_submit_self_assessment(activity: Activity, text: str, *, acting_user: Any
     return row
 
 
-def do_rate_peers(activity: Activity, ratings: Mapping[Any, str], *, acting_user: Any) -> int:
+def do_rate_peers(activity: Activity, ratings: Mapping[Any, str], *, acting_user: ActingUser) -> int:
     """Mutual assessment: the member suggests a grade for each full member (not themselves).
     Re-rating replaces the member's earlier suggestion."""
     with transaction.atomic():
@@ -94,7 +95,7 @@ def do_rate_peers(activity: Activity, ratings: Mapping[Any, str], *, acting_user
     return len(clean)
 
 
-def do_grade_members(activity: Activity, grades: Mapping[Any, str], *, acting_user: Any) -> int:
+def do_grade_members(activity: Activity, grades: Mapping[Any, str], *, acting_user: ActingUser) -> int:
     """The branch's rating: one grade per full member. At most ``EXCELLENT_CAP`` of the graded
     members may be excellent (default 1/3); probationary members and guests are not graded."""
     require(acting_user, "orglife.manage", activity.org_path)
@@ -138,7 +139,7 @@ def do_grade_members(activity: Activity, grades: Mapping[Any, str], *, acting_us
     return len(changed)
 
 
-def do_add_criticism(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> CriticismItem:
+def do_add_criticism(activity: Activity, data: Mapping[str, Any], *, acting_user: ActingUser) -> CriticismItem:
     require(acting_user, "orglife.manage", activity.org_path)
     text = str(data.get("text") or "").strip()
     kind = data.get("kind") or ""
@@ -162,7 +163,7 @@ def do_add_criticism(activity: Activity, data: Mapping[str, Any], *, acting_user
     return item
 
 
-def do_add_rectification(activity: Activity, data: Mapping[str, Any], *, acting_user: Any) -> Rectification:
+def do_add_rectification(activity: Activity, data: Mapping[str, Any], *, acting_user: ActingUser) -> Rectification:
     require(acting_user, "orglife.manage", activity.org_path)
     text = " ".join(str(data.get("text") or "").split())
     if not 2 <= len(text) <= 300:
@@ -185,7 +186,7 @@ def do_add_rectification(activity: Activity, data: Mapping[str, Any], *, acting_
     return item
 
 
-def do_complete_rectification(item: Rectification, note: str, *, acting_user: Any) -> Rectification:
+def do_complete_rectification(item: Rectification, note: str, *, acting_user: ActingUser) -> Rectification:
     """Mark a rectification item done (also after the meeting is closed: it is tracked to done)."""
     require(acting_user, "orglife.manage", item.activity.org_path)
     note = " ".join(str(note or "").split())

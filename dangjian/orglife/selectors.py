@@ -161,7 +161,7 @@ def resolutions_with_tallies(activity: Activity) -> list[Resolution]:
 def ledger(org: Organization, year: int) -> list[Activity]:
     """The 三会一课 ledger: the branch's closed activities of the year (Asia/Shanghai), in order.
     Derived from the records; nobody types it."""
-    from dangjian.orglife.compliance import year_bounds
+    from dangjian.orglife.periods import year_bounds
 
     start, end = year_bounds(year)
     return list(Activity.objects.select_related("party_group", "lecturer__person")

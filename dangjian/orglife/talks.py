@@ -124,7 +124,7 @@ def talks_and_lectures(branch_ids: list[int], year: int, *, seats: dict[int, lis
     ``dates=False`` the pairs' ``done_on`` stay empty (the dashboard shows counts only): the
     talks are then read as integers alone, with no datetime to convert per row (2,000
     branches: ~27,000 attendee rows, bench/module_orglife.py)."""
-    from dangjian.orglife.compliance import year_bounds
+    from dangjian.orglife.periods import year_bounds
 
     rules = pair_rules()
     seats = seats if seats is not None else seats_in_year(branch_ids, year)
@@ -155,7 +155,7 @@ def talks_and_lectures(branch_ids: list[int], year: int, *, seats: dict[int, lis
                         required[b][key] = TalkPair(s.person, p)
     wanted = [b for b, pairs in required.items() if pairs]
     if wanted:
-        from dangjian.orglife.compliance import tz
+        from dangjian.orglife.periods import tz
 
         talks_qs = Activity.objects.filter(organization_id__in=wanted, kind=ActivityKind.HEART_TALK,
                                            status=ActivityStatus.CLOSED, starts_at__gte=start, starts_at__lt=end)

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from dangjian.core.months import add_months
 from dangjian.core.scoping import has_any, subtree_q
-from dangjian.orglife.compliance import tz
 from dangjian.orglife.models import Activity, Attendee
+from dangjian.orglife.periods import tz
 from dangjian.orglife.selectors import activities_for
 from dangjian.orgs.selectors import access_org
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
 from dangjian.orgs import BRANCH_KINDS, PARENT_KINDS, OrgKind
 from dangjian.orgs.models import Organization, PartyGroup
@@ -34,7 +35,7 @@ def _validate(data: dict[str, Any], parent: Organization | None) -> None:
         raise ValidationError({"postcode": _("A postcode has 6 digits.")})
 
 
-def do_create_organization(parent: Organization | None, data: dict[str, Any], *, acting_user: Any) -> Organization:
+def do_create_organization(parent: Organization | None, data: dict[str, Any], *, acting_user: ActingUser) -> Organization:
     """Add an organization under ``parent`` (or a new root: superusers only)."""
     if parent is None:
         if acting_user is not None and not acting_user.is_superuser:
@@ -49,7 +50,7 @@ def do_create_organization(parent: Organization | None, data: dict[str, Any], *,
     return org
 
 
-def do_update_organization(org: Organization, data: dict[str, Any], *, acting_user: Any) -> Organization:
+def do_update_organization(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> Organization:
     require(acting_user, "orgs.change", org.path)
     merged = {k: getattr(org, k) for k in ORG_FIELDS} | {k: v for k, v in data.items() if k in ORG_FIELDS}
     parent = org.get_parent()
@@ -67,7 +68,7 @@ def do_update_organization(org: Organization, data: dict[str, Any], *, acting_us
     return org
 
 
-def do_create_party_group(branch: Organization, name: str, *, leader_name: str = "", acting_user: Any) -> PartyGroup:
+def do_create_party_group(branch: Organization, name: str, *, leader_name: str = "", acting_user: ActingUser) -> PartyGroup:
     require(acting_user, "orgs.change", branch.path)
     if branch.kind not in BRANCH_KINDS:
         raise ValidationError({"branch": _("Party groups belong to a branch.")})

@@ -6,3 +6,12 @@ class OrgsConfig(AppConfig):
     name = "dangjian.orgs"
     label = "orgs"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from dangjian.core.hooks import register_org_picker, register_workbench_card
+        from dangjian.orgs.hooks import workbench_cards
+        from dangjian.orgs.selectors import access_org, org_choices
+
+        register_workbench_card(workbench_cards)
+        # core's account pages grant roles on any organization in scope, not only on branches
+        register_org_picker(lambda user, perm: org_choices(user, perm, branches_only=False), access_org)

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from dangjian.core.hooks import org_member_counts
 from dangjian.core.scoping import ALL, get_scoped_or_404, scope_paths, scoped
-from dangjian.members.selectors import subtree_member_counts
 from dangjian.orgs.models import Organization
 
 
@@ -28,8 +28,9 @@ def scope_roots(user: Any, perm: str = "orgs.view") -> list[Organization]:
 
 
 def with_member_counts(orgs: list[Organization]) -> list[Organization]:
-    """Set ``member_count`` (current members in the subtree) on each organization."""
-    counts = subtree_member_counts([o.path for o in orgs])
+    """Set ``member_count`` (current members in the subtree) on each organization; the member
+    registry counts them (``core.hooks.register_org_member_counts``)."""
+    counts = org_member_counts([o.path for o in orgs])
     for org in orgs:
         org.member_count = counts.get(org.path, 0)  # type: ignore[attr-defined]
     return orgs

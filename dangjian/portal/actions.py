@@ -28,6 +28,7 @@ from wagtail.models import (
 )
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import ALL, in_scope, require, scope_paths, subtrees_q
 from dangjian.orgs.models import Organization
 from dangjian.portal import COMMENT_TRANSITIONS, CommentStatus, ReviewStage, SectionKind
@@ -97,7 +98,7 @@ def _admin_group(name: str) -> Group:
     return group
 
 
-def do_setup_portal(*, acting_user: Any, title: str = "", root_org: Organization | None = None) -> PortalHomePage:
+def do_setup_portal(*, acting_user: ActingUser, title: str = "", root_org: Organization | None = None) -> PortalHomePage:
     """Create (once) the portal home page as the default site's root, the editors' base group,
     the three review groups and the default 三审三校 workflow on the whole portal."""
     _require_superuser_or(acting_user, "portal.manage", root_org.path if root_org else "")
@@ -133,7 +134,7 @@ def do_setup_portal(*, acting_user: Any, title: str = "", root_org: Organization
     return home
 
 
-def do_assign_workflow(section: Page, workflow: Workflow, *, acting_user: Any) -> None:
+def do_assign_workflow(section: Page, workflow: Workflow, *, acting_user: ActingUser) -> None:
     """Give ``section`` (and its subtree) its own review workflow."""
     _require_superuser_or(acting_user, "portal.manage")
     with transaction.atomic():
@@ -144,7 +145,7 @@ def do_assign_workflow(section: Page, workflow: Workflow, *, acting_user: Any) -
 # --- sections and editor rights -------------------------------------------------------------
 
 
-def do_create_section(parent: Page, *, title: str, kind: str, acting_user: Any, slug: str = "",
+def do_create_section(parent: Page, *, title: str, kind: str, acting_user: ActingUser, slug: str = "",
                       organization: Organization | None = None, intro: str = "") -> SectionPage:
     if kind not in SectionKind.values:
         raise ValidationError({"kind": _("Choose a valid section kind.")})
@@ -239,7 +240,7 @@ def do_sync_all_editors() -> int:
     return sum(do_sync_editor_groups(u) for u in users.distinct())
 
 
-def do_set_reviewer(user: Any, stage: str, *, acting_user: Any, on: bool = True) -> None:
+def do_set_reviewer(user: Any, stage: str, *, acting_user: ActingUser, on: bool = True) -> None:
     """Put ``user`` into (or take them out of) the review group of ``stage``."""
     _require_superuser_or(acting_user, "portal.manage")
     link = ReviewGroup.objects.select_related("group").filter(stage=stage).first()
@@ -254,7 +255,7 @@ def do_set_reviewer(user: Any, stage: str, *, acting_user: Any, on: bool = True)
 # --- articles and the review workflow ---------------------------------------------------------
 
 
-def do_create_article(section: SectionPage, data: Mapping[str, Any], *, acting_user: Any) -> ArticlePage:
+def do_create_article(section: SectionPage, data: Mapping[str, Any], *, acting_user: ActingUser) -> ArticlePage:
     """A draft article under ``section`` (saved as a revision, not live)."""
     if not section.permissions_for_user(acting_user).can_add_subpage():
         raise PermissionDenied(_("You may not add pages to this section."))
@@ -283,7 +284,7 @@ def _org_path(page: Page) -> str:
     return section_organization_path(page)
 
 
-def do_submit_for_review(page: Page, *, acting_user: Any) -> Any:
+def do_submit_for_review(page: Page, *, acting_user: ActingUser) -> Any:
     """Start the page's workflow (三审三校) on its latest revision."""
     page = page.specific
     if not page.permissions_for_user(acting_user).can_submit_for_moderation():
@@ -299,7 +300,7 @@ def do_submit_for_review(page: Page, *, acting_user: Any) -> Any:
     return state
 
 
-def do_review(page: Page, *, acting_user: Any, approve: bool, comment: str = "") -> None:
+def do_review(page: Page, *, acting_user: ActingUser, approve: bool, comment: str = "") -> None:
     """Approve (or send back) the page's current review task; the last approval publishes."""
     page = page.specific
     state = page.current_workflow_task_state
@@ -316,7 +317,7 @@ def do_review(page: Page, *, acting_user: Any, approve: bool, comment: str = "")
                      after={"task": task.name, "approved": approve}, org_path=_org_path(page))
 
 
-def do_publish_page(page: Page, *, acting_user: Any) -> None:
+def do_publish_page(page: Page, *, acting_user: ActingUser) -> None:
     """Publish directly — only for users with Wagtail's publish right (administrators); editors
     must go through the workflow."""
     page = page.specific
@@ -410,7 +411,7 @@ def _require_moderator(user: Any, comment: PublicComment) -> None:
         raise PermissionDenied(_("You may not moderate comments of this section."))
 
 
-def do_moderate_comment(comment: PublicComment, status: str, *, acting_user: Any, reason: str = "") -> PublicComment:
+def do_moderate_comment(comment: PublicComment, status: str, *, acting_user: ActingUser, reason: str = "") -> PublicComment:
     _require_moderator(acting_user, comment)
     if status not in COMMENT_TRANSITIONS.get(comment.status, set()):
         raise ValidationError({"status": _("A comment that is “%(from)s” cannot become “%(to)s”.") % {
@@ -419,7 +420,7 @@ def do_moderate_comment(comment: PublicComment, status: str, *, acting_user: Any
     with transaction.atomic():
         before = comment.status
         comment.status = status
-        comment.moderated_by = acting_user
+        comment.moderated_by = as_user(acting_user)
         comment.moderated_at = timezone.now()
         comment.save(update_fields=["status", "moderated_by", "moderated_at"])
         audit.record(acting_user, "portal.comment_moderated", comment, before={"status": before},
@@ -430,7 +431,7 @@ def do_moderate_comment(comment: PublicComment, status: str, *, acting_user: Any
     return comment
 
 
-def do_answer_comment(comment: PublicComment, answer: str, *, acting_user: Any) -> PublicComment:
+def do_answer_comment(comment: PublicComment, answer: str, *, acting_user: ActingUser) -> PublicComment:
     """The official answer, shown under the comment once the comment is published."""
     _require_moderator(acting_user, comment)
     answer = "".join(ch for ch in str(answer or "") if ch in "\n" or ch.isprintable()).strip()
@@ -441,7 +442,7 @@ def do_answer_comment(comment: PublicComment, answer: str, *, acting_user: Any) 
     with transaction.atomic():
         before = comment.answer
         comment.answer = answer
-        comment.answered_by = acting_user
+        comment.answered_by = as_user(acting_user)
         comment.answered_at = timezone.now()
         comment.save(update_fields=["answer", "answered_by", "answered_at"])
         audit.record(acting_user, "portal.comment_answered", comment, before={"answer": before},
@@ -450,7 +451,7 @@ def do_answer_comment(comment: PublicComment, answer: str, *, acting_user: Any) 
     return comment
 
 
-def do_set_sensitive_words(words: Iterable[str], *, acting_user: Any) -> list[str]:
+def do_set_sensitive_words(words: Iterable[str], *, acting_user: ActingUser) -> list[str]:
     _require_superuser_or(acting_user, "portal.manage")
     cleaned: list[str] = []
     for w in words:
@@ -549,7 +550,7 @@ def _require_section_editor(user: Any, suggestion: Any) -> None:
         raise PermissionDenied(_("You may not answer corrections of this section."))
 
 
-def do_answer_correction(suggestion: Any, status: str, answer: str, *, acting_user: Any) -> Any:
+def do_answer_correction(suggestion: Any, status: str, answer: str, *, acting_user: ActingUser) -> Any:
     """The editors' decision with an answer: accepted corrections are shown on the page as a
     correction note (更正说明) with the answer; declined ones stay private."""
     from dangjian.portal import CORRECTION_TRANSITIONS, CorrectionStatus

@@ -189,7 +189,7 @@ def list_articles(request: HttpRequest, filters: Query[ArticleFilters]) -> Any:
 @router.get("/articles/{article_id}", response={200: ArticleDetail, **ERRORS},
             summary="One live article: body as blocks and sanitised HTML, image renditions")
 def get_article(request: HttpRequest, article_id: Path[ObjectId]) -> Any:
-    from dangjian.portal.stats import record_view
+    from dangjian.portal.counting import record_view
 
     article = _articles().filter(pk=article_id).first()
     if article is None:

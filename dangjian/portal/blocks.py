@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -74,3 +75,21 @@ def article_body_blocks() -> list[tuple[str, blocks.Block]]:
         ("video", VideoBlock()),
         ("document", DocumentBlock()),
     ]
+
+
+def article_text(page: Any) -> str:
+    """Plain text of an article's body: rich text without tags, captions, document titles."""
+    parts: list[str] = []
+    for block in getattr(page, "body", None) or []:
+        value = block.value
+        if block.block_type == "text":
+            parts.append(strip_tags(str(value.source if hasattr(value, "source") else value)))
+        elif block.block_type in {"image", "video"}:
+            parts.append(value.get("caption") or "")
+        elif block.block_type == "gallery":
+            parts.append(value.get("title") or "")
+            parts.extend(item.get("caption") or "" for item in value.get("images") or [])
+        elif block.block_type == "document":
+            doc = value.get("document")
+            parts.append(value.get("title") or (doc.title if doc else ""))
+    return "\n".join(p for p in parts if p)

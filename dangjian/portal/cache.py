@@ -151,7 +151,7 @@ def cached_page(request: Any) -> Any:
         return None
     setattr(request, PAGE_KEY_ATTR, key)
     if len(entry) > 2 and entry[2]:
-        from dangjian.portal.stats import record_view
+        from dangjian.portal.counting import record_view
 
         record_view(entry[2], request)  # a hit from the cache is a view too
     return _respond(request, entry)

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.files.images import ImageFile
 from django.db import transaction
 
+from dangjian.core.actors import ActingUser
+
 TITLES = {
     "news": ["县委召开党建工作推进会", "全县开展主题党日活动", "基层党组织书记培训班开班", "党员志愿服务进社区"],
     "results": ["美丽乡村建设成果展", "党建引领基层治理成效显著"],
@@ -19,7 +21,7 @@ SECTIONS = [("news", "资讯动态", "news"), ("results", "成果展示", "resul
             ("policies", "政策文件", "policies")]
 
 
-def _image(title: str, color: tuple[int, int, int], acting_user: Any) -> Any:
+def _image(title: str, color: tuple[int, int, int], acting_user: ActingUser) -> Any:
     from PIL import Image as PILImage
     from PIL import ImageDraw
     from wagtail.images.models import Image

@@ -12,8 +12,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from dangjian.portal.cache import cached
-from dangjian.portal.models import ArticlePage, SectionPage
-from dangjian.portal.selectors import FEED_ITEMS, news_feed_articles, portal_home, section_articles, section_by_slug
+from dangjian.portal.models import ArticlePage, SectionPage, news_feed_articles, section_articles
+from dangjian.portal.selectors import FEED_ITEMS, portal_home, section_by_slug
 
 NEWS_SLUG = "news"
 

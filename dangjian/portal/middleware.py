@@ -120,7 +120,7 @@ def _stored(key: str, headers_key: str) -> tuple[Any, dict[str, str]] | None:
 
 def _count(entry: Any, request: HttpRequest) -> None:
     if len(entry) > 2 and entry[2]:
-        from dangjian.portal.stats import record_view
+        from dangjian.portal.counting import record_view
 
         record_view(entry[2], request)
 
@@ -251,7 +251,7 @@ class PortalFront:
         body = parts[0] + b"".join(token.encode("ascii") + part for part in parts[1:])
         headers = [*stored.items(), ("Content-Length", str(len(body))), ("Set-Cookie", _csrf_cookie(secret))]
         if len(entry) > 2 and entry[2]:
-            from dangjian.portal.stats import record_view
+            from dangjian.portal.counting import record_view
 
             record_view(entry[2], _Visit(environ))
         return headers, body
@@ -347,7 +347,7 @@ def _csrf_cookie(secret: str) -> str:
 
 
 class _Visit:
-    """What view counting reads of a request (``stats.channel_of``): the query and the headers."""
+    """What view counting reads of a request (``counting.channel_of``): the query and the headers."""
 
     __slots__ = ("META", "_get")
 

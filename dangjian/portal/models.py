@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -16,8 +17,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from dangjian.portal import CommentStatus, CorrectionStatus, ReviewStage, SectionKind, ViewChannel
-from dangjian.portal.blocks import article_body_blocks
-from dangjian.portal.cache import CSRF_PLACEHOLDER, PAGE_CACHE_FLAG, serve_page
+from dangjian.portal.blocks import article_body_blocks, article_text
+from dangjian.portal.cache import CSRF_PLACEHOLDER, PAGE_CACHE_FLAG, cached, serve_page
 
 SECTION_PAGE_SIZE = 12
 
@@ -26,8 +27,6 @@ class PortalPageMixin:
     """Context every portal page shares: the home page (header menu) and breadcrumbs."""
 
     def portal_context(self, request: Any) -> dict[str, Any]:
-        from dangjian.portal.cache import cached
-        from dangjian.portal.selectors import breadcrumbs, menu_sections
 
         page: Page = self  # type: ignore[assignment]
         if getattr(request, "is_preview", False) or page.pk is None:  # drafts: nothing shared
@@ -46,7 +45,7 @@ class PortalPageMixin:
         response = serve_page(request, lambda: super(PortalPageMixin, self).serve(  # type: ignore[misc]
             request, *args, **kwargs), page.pk)
         if request.method == "GET" and response.status_code == 200:
-            from dangjian.portal.stats import record_view
+            from dangjian.portal.counting import record_view
 
             record_view(page.pk, request)
         return response
@@ -65,8 +64,6 @@ class PortalHomePage(PortalPageMixin, Page):
         verbose_name_plural = _("portal home pages")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from dangjian.portal.selectors import home_blocks
-
         context = super().get_context(request, *args, **kwargs)
         context.update(self.portal_context(request))
         context.update(home_blocks(self))
@@ -101,8 +98,6 @@ class SectionPage(PortalPageMixin, Page):
         verbose_name_plural = _("section pages")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from dangjian.portal.selectors import section_articles
-
         context = super().get_context(request, *args, **kwargs)
         context.update(self.portal_context(request))
         paginator = Paginator(section_articles(self), SECTION_PAGE_SIZE)
@@ -138,7 +133,6 @@ class ArticlePage(PortalPageMixin, Page):
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from dangjian.portal.forms import CommentForm, CorrectionForm
-        from dangjian.portal.selectors import accepted_corrections, published_comments
 
         context = super().get_context(request, *args, **kwargs)
         context.update(self.portal_context(request))
@@ -148,16 +142,7 @@ class ArticlePage(PortalPageMixin, Page):
         context.setdefault("correction_form", CorrectionForm(prefix="correction"))
         return context
 
-    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST":
-            from dangjian.portal.views import post_comment
-
-            return post_comment(request, self)
-        return super().serve(request, *args, **kwargs)
-
     def plain_text(self) -> str:
-        from dangjian.portal.search import article_text
-
         return article_text(self)
 
 
@@ -308,3 +293,78 @@ class PageViewCount(models.Model):
         verbose_name_plural = _("page views")
         constraints = [models.UniqueConstraint(fields=["page", "channel", "day"], name="portal_pageviews_unique")]
         indexes = [models.Index(fields=["day", "page"], name="portal_pageviews_day_idx")]
+
+
+# --- What the pages show --------------------------------------------------------------------
+# The reads behind the pages' ``get_context`` live with the pages (the models are the bottom of the
+# portal: selectors, views, search and stats import them, never the reverse); the feeds and views
+# reuse them.
+
+HOME_NEWS = 8
+HOME_NOTICES = 6
+HOME_RESULTS = 4
+
+
+def live_articles() -> Any:
+    """Live, public articles (a Wagtail PageQuerySet), newest first."""
+    return ArticlePage.objects.live().public().select_related("cover_image").order_by("-date", "-pk")
+
+
+def _under(sections: list[Page]) -> Q:
+    q = Q(pk__in=[])
+    for s in sections:
+        q |= Q(path__startswith=s.path, depth__gt=s.depth)
+    return q
+
+
+def articles_of_kind(home: Page, kind: str) -> Any:
+    sections = list(SectionPage.objects.live().descendant_of(home).filter(kind=kind).only("path", "depth"))
+    return live_articles().filter(_under(sections))
+
+
+def home_blocks(home: PortalHomePage) -> dict[str, Any]:
+    """The home page's lists, cached until the next publish/unpublish (``portal.cache``)."""
+    def build() -> dict[str, Any]:
+        return {
+            "latest_news": list(news_feed_articles(home)[:HOME_NEWS]),
+            "notices": list(articles_of_kind(home, SectionKind.NOTICES)[:HOME_NOTICES]),
+            "results": list(articles_of_kind(home, SectionKind.RESULTS)[:HOME_RESULTS]),
+            "sections": list(SectionPage.objects.child_of(home).live().public().order_by("path")),
+        }
+
+    return cached("home", build, home.pk)
+
+
+def news_feed_articles(home: Page) -> Any:
+    """资讯动态: every live article of the portal except sections kept out of the news feed."""
+    hidden = list(SectionPage.objects.descendant_of(home).filter(show_in_feed=False).only("path", "depth"))
+    qs = live_articles().descendant_of(home)
+    if hidden:
+        qs = qs.exclude(_under(hidden))
+    return qs
+
+
+def section_articles(section: SectionPage) -> Any:
+    return live_articles().descendant_of(section)
+
+
+def breadcrumbs(page: Page) -> list[Page]:
+    """Ancestors from the portal home down to the page's parent (the home page itself first)."""
+    return list(Page.objects.ancestor_of(page).filter(depth__gte=2).order_by("depth"))
+
+
+def menu_sections(page: Page) -> list[SectionPage]:
+    home = Page.objects.ancestor_of(page, inclusive=True).filter(depth=2).first()
+    if home is None:
+        return []
+    return list(SectionPage.objects.child_of(home).live().public().in_menu().order_by("path"))
+
+
+def published_comments(article: ArticlePage) -> QuerySet[PublicComment]:
+    return article.public_comments.filter(status=CommentStatus.APPROVED).order_by("created_at")[:200]
+
+
+def accepted_corrections(page: Page) -> list[Any]:
+    """The correction notes shown on a page: accepted suggestions with the editors' answer."""
+    return list(CorrectionSuggestion.objects.filter(page_id=page.pk, status=CorrectionStatus.ACCEPTED)
+                .order_by("answered_at", "pk")[:50])

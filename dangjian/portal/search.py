@@ -23,6 +23,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
+from dangjian.portal.blocks import article_text
 from dangjian.portal.models import SearchDocument, SearchToken
 
 TITLE_WEIGHT = 5
@@ -49,24 +50,6 @@ def query_tokens(query: str) -> list[str]:
     for t in tokens(query):
         seen.setdefault(t, None)
     return list(seen)[:MAX_QUERY_TOKENS]
-
-
-def article_text(page: Any) -> str:
-    """Plain text of an article's body: rich text without tags, captions, document titles."""
-    parts: list[str] = []
-    for block in getattr(page, "body", None) or []:
-        value = block.value
-        if block.block_type == "text":
-            parts.append(strip_tags(str(value.source if hasattr(value, "source") else value)))
-        elif block.block_type in {"image", "video"}:
-            parts.append(value.get("caption") or "")
-        elif block.block_type == "gallery":
-            parts.append(value.get("title") or "")
-            parts.extend(item.get("caption") or "" for item in value.get("images") or [])
-        elif block.block_type == "document":
-            doc = value.get("document")
-            parts.append(value.get("title") or (doc.title if doc else ""))
-    return "\n".join(p for p in parts if p)
 
 
 def _page_text(page: Any) -> tuple[str, str]:

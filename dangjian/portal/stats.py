@@ -22,88 +22,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
-import time
-from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.portal import SITE_CHANNELS, ViewChannel
-
-CHANNELS = frozenset(ViewChannel.values)
-COUNTED = frozenset(str(c) for c in SITE_CHANNELS)  # what a visit can be counted under (not wechat_mp)
-COUNTER_TTL = 3 * 24 * 3600
-_lock = threading.Lock()
-_buffer: Counter[tuple[str, int, str]] = Counter()
-_last_flush = time.monotonic()
-
-
-def channel_of(request: Any) -> str:
-    tag = request.GET.get("ch", "") if request.META.get("QUERY_STRING") else ""
-    if tag in COUNTED:
-        return str(tag)
-    referrer = request.META.get("HTTP_REFERER", "").lower()
-    agent = request.META.get("HTTP_USER_AGENT", "")
-    if "micromessenger" in agent.lower() or "weixin.qq.com" in referrer:
-        return ViewChannel.WECHAT
-    if "weibo." in referrer:
-        return ViewChannel.WEIBO
-    return ViewChannel.WEB
-
-
-_day_memo: tuple[int, str] = (-1, "")
-
-
-def _today() -> str:
-    """Today's date (local time) as YYYYMMDD, worked out once a second at most."""
-    global _day_memo
-    second = int(time.time())
-    if _day_memo[0] != second:
-        _day_memo = (second, timezone.localdate().strftime("%Y%m%d"))
-    return _day_memo[1]
-
-
-def _counter_key(day: str, page_id: int, channel: str) -> str:
-    return f"dangjian:portal:views:{day}:{page_id}:{channel}"
-
-
-def _buffer_seconds() -> float:
-    return float(getattr(settings, "PORTAL_VIEW_BUFFER_SECONDS", 5))
-
-
-def record_view(page_id: int, request: Any, channel: str | None = None) -> None:
-    """Count one view of ``page_id``: in memory now, in the shared cache within a few seconds."""
-    if not getattr(settings, "PORTAL_VIEW_STATS", True):
-        return
-    day = _today()
-    with _lock:
-        _buffer[(day, page_id, channel or channel_of(request))] += 1
-    if time.monotonic() - _last_flush >= _buffer_seconds():
-        flush_buffer()
-
-
-def _add(key: str, n: int) -> None:
-    try:
-        cache.incr(key, n)
-    except ValueError:  # no counter yet
-        if not cache.add(key, n, timeout=COUNTER_TTL):
-            cache.incr(key, n)
-
-
-def flush_buffer() -> int:
-    """This process's buffered views into the shared cache counters."""
-    global _last_flush
-    with _lock:
-        pending = dict(_buffer)
-        _buffer.clear()
-        _last_flush = time.monotonic()
-    for (day, page_id, channel), n in pending.items():
-        _add(_counter_key(day, page_id, channel), n)
-    return sum(pending.values())
+from dangjian.core.actors import ActingUser
+from dangjian.portal import ViewChannel
+from dangjian.portal.counting import CHANNELS, COUNTED, counter_key, flush_buffer
 
 
 def do_flush_view_counts(*, days: int = 2) -> int:
@@ -118,7 +45,7 @@ def do_flush_view_counts(*, days: int = 2) -> int:
     today = timezone.localdate()
     day_list = [today - dt.timedelta(days=i) for i in range(days)]
     page_ids = list(Page.objects.filter(depth__gte=2).values_list("pk", flat=True))
-    wanted = {_counter_key(d.strftime("%Y%m%d"), pid, ch): (d, pid, ch)
+    wanted = {counter_key(d.strftime("%Y%m%d"), pid, ch): (d, pid, ch)
               for d in day_list for pid in page_ids for ch in COUNTED}
     found: dict[str, int] = {}
     keys = list(wanted)
@@ -152,7 +79,7 @@ def do_flush_view_counts(*, days: int = 2) -> int:
     return sum(found.values())
 
 
-def do_set_channel_views(page: Any, channel: str, views: int, *, day: dt.date, acting_user: Any = None) -> Any:
+def do_set_channel_views(page: Any, channel: str, views: int, *, day: dt.date, acting_user: ActingUser | None = None) -> Any:
     """A channel's own read count for ``page`` on ``day`` (e.g. the WeChat official account's
     article statistics), stored as given (the platform reports totals, not increments)."""
     from django.core.exceptions import ValidationError

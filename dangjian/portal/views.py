@@ -39,14 +39,13 @@ from dangjian.portal.forms import (
     ModerateForm,
     SensitiveWordsForm,
 )
-from dangjian.portal.models import ArticlePage, SensitiveWord
+from dangjian.portal.models import ArticlePage, SensitiveWord, menu_sections
 from dangjian.portal.search import search, snippet
 from dangjian.portal.selectors import (
     access_comment,
     access_correction,
     comments_for,
     corrections_for,
-    menu_sections,
     portal_home,
     published_responses,
 )

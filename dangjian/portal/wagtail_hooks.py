@@ -1,4 +1,5 @@
-"""Wagtail hooks: a section created or edited in the Wagtail admin updates the editor rights."""
+"""Wagtail hooks: a section created or edited in the Wagtail admin updates the editor rights; a
+POST to an article's own URL is a visitor's comment."""
 
 from __future__ import annotations
 
@@ -14,6 +15,23 @@ def _sync_if_section(page: Any) -> None:
 
     if isinstance(page.specific, SectionPage):
         transaction.on_commit(do_sync_section_permissions)
+
+
+@hooks.register("on_serve_page", order=1000)  # inside Wagtail's own wrappers (view restrictions)
+def comment_on_article(serve: Any) -> Any:
+    """A POST to an article is a comment (``views.post_comment``); anything else is served as usual.
+    Here rather than in ``ArticlePage.serve``: the page models import no view. Wagtail checks the
+    page's view restrictions around this (its ``on_serve_page`` hook comes first)."""
+
+    def inner(page: Any, request: Any, serve_args: Any, serve_kwargs: Any) -> Any:
+        from dangjian.portal.models import ArticlePage
+        from dangjian.portal.views import post_comment
+
+        if request.method == "POST" and isinstance(page, ArticlePage):
+            return post_comment(request, page)
+        return serve(page, request, serve_args, serve_kwargs)
+
+    return inner
 
 
 @hooks.register("after_create_page")

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from dangjian.core.actions import do_create_user, do_grant_role
+from dangjian.core.actors import ActingUser
 from dangjian.core.idgen import make_id_number
 from dangjian.core.models import User
 from dangjian.core.roles import Role
@@ -29,7 +30,7 @@ PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test accounts only
 _seq = itertools.count(1)
 
 
-def make_member(org: Any, name: str, *, acting_user: Any, status: str = "full", **extra: Any) -> Any:
+def make_member(org: Any, name: str, *, acting_user: ActingUser, status: str = "full", **extra: Any) -> Any:
     n = next(_seq)
     # Birth dates cycle through 1960–1990, so every member is an adult at the 2010 join date
     # however many members a test session makes; the order code keeps ID numbers distinct.
@@ -95,7 +96,7 @@ def tree(root_user: User) -> SimpleNamespace:
     return t
 
 
-def make_user(username: str, role: str | None, org: Any, *, acting_user: Any) -> User:
+def make_user(username: str, role: str | None, org: Any, *, acting_user: ActingUser) -> User:
     user = do_create_user(username=username, password=PASSWORD, name=username, acting_user=acting_user)
     if role:
         do_grant_role(user, role, org, acting_user=acting_user)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser
 from dangjian.core.models import Notification, NotificationPreference, WebPushSubscription
 from dangjian.core.models.notifications import ALL_KINDS, Channel
 
@@ -34,12 +35,12 @@ DEFAULT_PUSH_HOSTS = [
 ]
 
 
-def _own(user: Any, acting_user: Any) -> None:
+def _own(user: Any, acting_user: ActingUser) -> None:
     if acting_user is None or getattr(acting_user, "pk", None) != getattr(user, "pk", None):
         raise PermissionDenied(_("You may only change your own notifications."))
 
 
-def do_mark_read(notification: Notification, *, acting_user: Any) -> Notification:
+def do_mark_read(notification: Notification, *, acting_user: ActingUser) -> Notification:
     _own(notification.recipient, acting_user)
     if notification.read_at is not None:
         return notification
@@ -50,7 +51,7 @@ def do_mark_read(notification: Notification, *, acting_user: Any) -> Notificatio
     return notification
 
 
-def do_mark_all_read(user: Any, *, acting_user: Any) -> int:
+def do_mark_all_read(user: Any, *, acting_user: ActingUser) -> int:
     _own(user, acting_user)
     with transaction.atomic():
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
@@ -66,7 +67,7 @@ def _valid_kinds() -> set[str]:
 
 
 def do_update_notification_preferences(
-    user: Any, choices: Mapping[str, Mapping[str, bool | None]], *, acting_user: Any
+    user: Any, choices: Mapping[str, Mapping[str, bool | None]], *, acting_user: ActingUser
 ) -> list[NotificationPreference]:
     """Set channel flags per kind: ``{"*": {"email": True, "sms": False}, "kind": {"sms": None}}``.
 
@@ -146,7 +147,7 @@ def clean_subscription(data: Any) -> dict[str, str]:
     return {"endpoint": endpoint, "p256dh": p256dh, "auth": auth}
 
 
-def do_subscribe_webpush(user: Any, data: Any, *, acting_user: Any, user_agent: str = "") -> WebPushSubscription:
+def do_subscribe_webpush(user: Any, data: Any, *, acting_user: ActingUser, user_agent: str = "") -> WebPushSubscription:
     """Store (or move to ``user``) the browser's push subscription."""
     _own(user, acting_user)
     from dangjian.core.notifications.channels import webpush
@@ -167,7 +168,7 @@ def do_subscribe_webpush(user: Any, data: Any, *, acting_user: Any, user_agent: 
     return sub
 
 
-def do_unsubscribe_webpush(user: Any, endpoint: str, *, acting_user: Any) -> int:
+def do_unsubscribe_webpush(user: Any, endpoint: str, *, acting_user: ActingUser) -> int:
     _own(user, acting_user)
     with transaction.atomic():
         subs = list(WebPushSubscription.objects.filter(user=user, endpoint=endpoint))
@@ -175,13 +176,3 @@ def do_unsubscribe_webpush(user: Any, endpoint: str, *, acting_user: Any) -> int
             audit.record(acting_user, "notification.push_unsubscribed", user, before={"subscription": sub.pk})
             sub.delete()
     return len(subs)
-
-
-def drop_webpush_subscription(sub: WebPushSubscription, *, reason: str) -> None:
-    """The push service said the subscription is gone (404/410): forget it. System action."""
-    with transaction.atomic():
-        if not WebPushSubscription.objects.filter(pk=sub.pk).exists():
-            return
-        audit.record(None, "notification.push_subscription_gone", sub.user, before={"subscription": sub.pk},
-                     reason=reason[:500])
-        WebPushSubscription.objects.filter(pk=sub.pk).delete()

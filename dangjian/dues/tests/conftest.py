@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dangjian.core.actors import ActingUser
 from dangjian.dues.actions import do_submit_base
 from dangjian.dues.billing import current_month
 from dangjian.dues.simulators.keys import KeyPair, make_keypair
@@ -37,7 +38,7 @@ def point_notify_at(settings: Any, sim: WeChatPaySimulator, base_url: str) -> No
         "WECHATPAY": sim.merchant_config().settings(f"{base_url}/dues/notify/wechat/", timeout=2)}}
 
 
-def give_base(member: Any, cents: int, *, acting_user: Any, category: str = "in_service", month: int = 1,
+def give_base(member: Any, cents: int, *, acting_user: ActingUser, category: str = "in_service", month: int = 1,
               year: int | None = None) -> Any:
     return do_submit_base(member, {"year": year or current_month().year, "effective_month": month,
                                    "category": category,

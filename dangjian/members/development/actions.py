@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, crypto, validators
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import in_scope, require
 from dangjian.members import MemberStatus
 from dangjian.members.actions import do_change_member_status
@@ -389,7 +390,7 @@ def set_due(f: ApplicantFile) -> None:
 
 
 def do_record_step(f: ApplicantFile, step: int, inp: StepInput, uploads: Sequence[UploadedFile] = (), *,
-                   acting_user: Any) -> StepRecord:
+                   acting_user: ActingUser) -> StepRecord:
     """Record ``step`` for the file; refuses it out of order, too early/late, or by the wrong role."""
     if step not in STEPS or step == 1:
         raise ValidationError({"step": _("Unknown step.")})
@@ -410,7 +411,7 @@ def do_record_step(f: ApplicantFile, step: int, inp: StepInput, uploads: Sequenc
         STEP_RULES[step](f, inp)
         record = StepRecord.objects.create(
             file=f, step=step, date=inp.date, note=inp.note.strip(), late_reason=inp.late_reason.strip(),
-            details={**inp.details, **({"special": True} if inp.special else {})}, recorded_by=acting_user,
+            details={**inp.details, **({"special": True} if inp.special else {})}, recorded_by=as_user(acting_user),
             **({"entitled": inp.votes.entitled, "present": inp.votes.present, "written": inp.votes.written,
                 "yes": inp.votes.yes, "no": inp.votes.no, "abstain": inp.votes.abstain}
                if inp.votes and STEPS[step].meeting != Meeting.NONE else {}),
@@ -448,7 +449,7 @@ def _birth_from_id(id_number: str) -> dt.date | None:
         return None
 
 
-def do_create_file(data: dict[str, Any], uploads: Sequence[UploadedFile] = (), *, acting_user: Any) -> ApplicantFile:
+def do_create_file(data: dict[str, Any], uploads: Sequence[UploadedFile] = (), *, acting_user: ActingUser) -> ApplicantFile:
     """Open an applicant file and record step 1 (application submitted) from cleaned form data:
     ``name, organization, applied_on`` and optional ``id_number, phone, sex, birth_date, education,
     work_unit, job_post, address, user, note``."""
@@ -509,7 +510,7 @@ def do_create_file(data: dict[str, Any], uploads: Sequence[UploadedFile] = (), *
             set_due(f)
             f.save()
             record = StepRecord.objects.create(file=f, step=1, date=applied_on, note=(data.get("note") or "").strip(),
-                                               recorded_by=acting_user)
+                                               recorded_by=as_user(acting_user))
             _save_uploads(record, uploads)
             audit.record(acting_user, "development.file_created", f, after=_snapshot(f), org_path=org.path,
                          target_label=name)
@@ -525,7 +526,7 @@ def default_notice_text(f: ApplicantFile) -> str:
              "branch or the organization department above during the notice period.")
 
 
-def do_publish_notice(f: ApplicantFile, *, start: dt.date, text: str = "", acting_user: Any) -> ApplicantFile:
+def do_publish_notice(f: ApplicantFile, *, start: dt.date, text: str = "", acting_user: ActingUser) -> ApplicantFile:
     """Publish the public notice (公示) of a candidate: after the branch committee's review (step 12)
     and before the branch assembly's vote; it runs N working days (default 5) from ``start``."""
     require(acting_user, "development.manage", f.org_path)
@@ -551,7 +552,7 @@ def do_publish_notice(f: ApplicantFile, *, start: dt.date, text: str = "", actin
     return f
 
 
-def do_extend_probation(f: ApplicantFile, months: int, *, reason: str, acting_user: Any,
+def do_extend_probation(f: ApplicantFile, months: int, *, reason: str, acting_user: ActingUser,
                         decided_on: dt.date | None = None) -> Any:
     """The branch assembly's decision to extend probation once by 6 to 12 months, sent to the
     higher committee for approval. It is a status-change request of the lifecycle module (kind
@@ -578,7 +579,7 @@ def do_extend_probation(f: ApplicantFile, months: int, *, reason: str, acting_us
         raise
 
 
-def apply_probation_extension(member: Any, months: int, *, acting_user: Any) -> ApplicantFile | None:
+def apply_probation_extension(member: Any, months: int, *, acting_user: ActingUser) -> ApplicantFile | None:
     """Called by the lifecycle module inside its approval transaction: the development file of a
     member developed on the platform gets the new end of probation (and its reminders follow)."""
     f = (ApplicantFile.objects.select_for_update().select_related("person")
@@ -596,7 +597,7 @@ def apply_probation_extension(member: Any, months: int, *, acting_user: Any) -> 
     return f
 
 
-def do_close_file(f: ApplicantFile, *, reason: str, acting_user: Any) -> ApplicantFile:
+def do_close_file(f: ApplicantFile, *, reason: str, acting_user: ActingUser) -> ApplicantFile:
     """Close a file that will not go on (application withdrawn, not admitted …)."""
     require(acting_user, "development.manage", f.org_path)
     if not reason.strip():
@@ -619,7 +620,7 @@ def do_close_file(f: ApplicantFile, *, reason: str, acting_user: Any) -> Applica
     return f
 
 
-def do_export_archive(f: ApplicantFile, *, acting_user: Any) -> tuple[str, bytes]:
+def do_export_archive(f: ApplicantFile, *, acting_user: ActingUser) -> tuple[str, bytes]:
     """The per-person archive (generated documents, uploads, timeline) as one zip; audited."""
     from dangjian.members.development.documents import build_archive
 

@@ -26,6 +26,14 @@ class DevelopmentConfig(AppConfig):
         register_nav_link("development:dashboard", _("Development"), perm="development.view", order=35)
         register_home_item(home_items)
         register_demo_seeder(seed_development, order=150)
+        from django.apps import apps
+
+        if apps.is_installed("dangjian.members.lifecycle"):
+            from dangjian.members.development.actions import apply_probation_extension
+            from dangjian.members.lifecycle.actions import on_probation_extended
+
+            # an approved extension of probation moves the file's end of probation
+            on_probation_extended(apply_probation_extension)
         from dangjian.members.development import disclosure  # the portal's public matter pages (S3)
 
         disclosure.register()

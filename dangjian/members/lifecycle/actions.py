@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.apikit.schemas import clean_text
 from dangjian.core.models import RoleAssignment, User
 from dangjian.core.months import add_months
@@ -54,6 +55,19 @@ from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
 EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+
+#: ``listener(member, months, *, acting_user)`` runs inside the approval's transaction when an
+#: extension of probation is approved (the development module moves the file's end of probation).
+ExtensionListener = Callable[..., object]
+_extension_listeners: list[ExtensionListener] = []
+
+
+def on_probation_extended(listener: ExtensionListener) -> ExtensionListener:
+    """Register ``listener`` (from a module's ``AppConfig.ready()``); registering twice is a no-op.
+    A listener that raises rolls the approval back: the member and the file never disagree."""
+    if listener not in _extension_listeners:
+        _extension_listeners.append(listener)
+    return listener
 TEXT_MAX = 500
 
 
@@ -195,7 +209,7 @@ def clean_certificate_data(member: Member, data: Mapping[str, Any], *, today: dt
     return out
 
 
-def do_issue_certificate(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> FloatingCertificate:
+def do_issue_certificate(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser) -> FloatingCertificate:
     """Issue a floating certificate from the member's home branch (base committee or secretary)."""
     require(acting_user, "lifecycle.manage", member.org_path)
     today = timezone.localdate()
@@ -207,7 +221,7 @@ def do_issue_certificate(member: Member, data: Mapping[str, Any], *, acting_user
             home_path=member.org_path, host_org=host, host_path=host.path if host else "",
             host_place="" if host else clean["host_place"], host_unit=clean["host_unit"],
             reason=clean["reason"], abroad=clean["abroad"], issued_on=clean["issued_on"],
-            expires_on=clean["expires_on"], issued_by=acting_user if getattr(acting_user, "pk", None) else None,
+            expires_on=clean["expires_on"], issued_by=as_user(acting_user),
         )
         try:
             with transaction.atomic():
@@ -265,7 +279,7 @@ def _locked(cert: FloatingCertificate) -> FloatingCertificate:
     return FloatingCertificate.objects.select_for_update(of=("self",)).select_related("member__person").get(pk=cert.pk)
 
 
-def do_renew_certificate(cert: FloatingCertificate, *, expires_on: Any, acting_user: Any) -> FloatingCertificate:
+def do_renew_certificate(cert: FloatingCertificate, *, expires_on: Any, acting_user: ActingUser) -> FloatingCertificate:
     """Extend a certificate (issued, or expired and renewed) to a new expiry date."""
     require(acting_user, "lifecycle.manage", cert.home_path)
     today = timezone.localdate()
@@ -303,21 +317,21 @@ def do_renew_certificate(cert: FloatingCertificate, *, expires_on: Any, acting_u
     return cert
 
 
-def do_return_certificate(cert: FloatingCertificate, *, reason: str, acting_user: Any,
+def do_return_certificate(cert: FloatingCertificate, *, reason: str, acting_user: ActingUser,
                           on_date: Any = None) -> FloatingCertificate:
     """End a certificate: the member is back (or the membership was moved)."""
     return _end(cert, CertificateStatus.RETURNED, reason=reason, on_date=on_date, acting_user=acting_user,
                 event="lifecycle.certificate_returned")
 
 
-def do_revoke_certificate(cert: FloatingCertificate, *, reason: str, acting_user: Any,
+def do_revoke_certificate(cert: FloatingCertificate, *, reason: str, acting_user: ActingUser,
                           on_date: Any = None) -> FloatingCertificate:
     """Withdraw a certificate (issued in error, misuse, the member's status changed)."""
     return _end(cert, CertificateStatus.REVOKED, reason=reason, on_date=on_date, acting_user=acting_user,
                 event="lifecycle.certificate_revoked")
 
 
-def _end(cert: FloatingCertificate, status: str, *, reason: str, on_date: Any, acting_user: Any,
+def _end(cert: FloatingCertificate, status: str, *, reason: str, on_date: Any, acting_user: ActingUser,
          event: str) -> FloatingCertificate:
     require(acting_user, "lifecycle.manage", cert.home_path)
     today = timezone.localdate()
@@ -386,7 +400,7 @@ def can_record_report(user: Any, cert: FloatingCertificate) -> bool:
     return own or in_scope(user, "lifecycle.manage", cert.home_path)
 
 
-def do_record_report_back(cert: FloatingCertificate, data: Mapping[str, Any], *, acting_user: Any) -> ReportBack:
+def do_record_report_back(cert: FloatingCertificate, data: Mapping[str, Any], *, acting_user: ActingUser) -> ReportBack:
     """Record that the member reported to the home branch (by the branch, or the member themselves)."""
     if not can_record_report(acting_user, cert):
         require(acting_user, "lifecycle.manage", cert.home_path)
@@ -410,7 +424,7 @@ def do_record_report_back(cert: FloatingCertificate, data: Mapping[str, Any], *,
     _raise(errors)
     with transaction.atomic():
         report = ReportBack.objects.create(certificate=cert, reported_on=day, channel=channel, summary=summary,
-                                           recorded_by=acting_user if getattr(acting_user, "pk", None) else None)
+                                           recorded_by=as_user(acting_user))
         audit.record(acting_user, "lifecycle.report_recorded", cert,
                      after={"reported_on": day, "channel": channel}, org_path=cert.home_path,
                      target_label=cert.number)
@@ -566,7 +580,7 @@ def _months(data: Mapping[str, Any], errors: dict[str, str]) -> int | None:
 
 
 def do_propose_status_change(member: Member, data: Mapping[str, Any], files: Iterable[Any] = (), *,
-                             acting_user: Any) -> StatusChangeRequest:
+                             acting_user: ActingUser) -> StatusChangeRequest:
     """The branch proposes a status change; the higher committee decides."""
     require(acting_user, "lifecycle.propose", member.org_path)
     today = timezone.localdate()
@@ -599,7 +613,7 @@ def do_propose_status_change(member: Member, data: Mapping[str, Any], files: Ite
                 lost_contact_since=lost if kind in (ChangeKind.SUSPEND, ChangeKind.LAPSE) else None,
                 arrears_since=arrears if ground == LapseGround.DUES_ARREARS else None,
                 lapse_ground=ground, extension_months=months,
-                proposed_by=acting_user if getattr(acting_user, "pk", None) else None,
+                proposed_by=as_user(acting_user),
             )
             for f in files:
                 StatusEvidence.objects.create(request=req, file=f, original_name=(getattr(f, "name", "") or "")[:200],
@@ -623,13 +637,13 @@ def can_decide(user: Any, req: StatusChangeRequest) -> bool:
     return in_scope(user, "lifecycle.approve", parent_path(req.org_path))
 
 
-def _decide_lock(req: StatusChangeRequest, new_status: str, acting_user: Any) -> StatusChangeRequest:
+def _decide_lock(req: StatusChangeRequest, new_status: str, acting_user: ActingUser) -> StatusChangeRequest:
     locked = StatusChangeRequest.objects.select_for_update().get(pk=req.pk)
     locked.check_transition(new_status)
     return locked
 
 
-def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, note: str = "") -> StatusChangeRequest:
+def do_approve_status_request(req: StatusChangeRequest, *, acting_user: ActingUser, note: str = "") -> StatusChangeRequest:
     """The higher committee approves: the member's status changes in the same transaction."""
     require(acting_user, "lifecycle.approve", parent_path(req.org_path))
     note = clean_text(note or "")[:2000]
@@ -651,7 +665,7 @@ def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, not
                                                              "reason": locked.reason},
             )
         locked.status = RequestStatus.APPROVED
-        locked.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+        locked.decided_by = as_user(acting_user)
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
@@ -670,20 +684,20 @@ def do_approve_status_request(req: StatusChangeRequest, *, acting_user: Any, not
     return locked
 
 
-def _apply_extension(member: Member, req: StatusChangeRequest, acting_user: Any) -> None:
+def _apply_extension(member: Member, req: StatusChangeRequest, acting_user: ActingUser) -> None:
     """An approved extension: the member stays probationary; the end of probation moves (the
     full-membership rule reads it through ``selectors.probation_ends_on``) and the member's
-    development file, if the member was developed on the platform, follows in the same transaction."""
-    from dangjian.members.development.actions import apply_probation_extension
-
+    development file, if the member was developed on the platform, follows in the same transaction
+    (the development module listens: ``on_probation_extended``)."""
     months = int(req.extension_months or 0)
     audit.record(acting_user, "lifecycle.probation_extended", member,
                  after={"extension_months": months, "decided_on": req.effective_on, "request": req.pk},
                  reason=req.reason, org_path=member.org_path, target_label=member.person.name)
-    apply_probation_extension(member, months, acting_user=acting_user)
+    for listener in list(_extension_listeners):
+        listener(member, months, acting_user=acting_user)
 
 
-def do_reject_status_request(req: StatusChangeRequest, *, acting_user: Any, note: str) -> StatusChangeRequest:
+def do_reject_status_request(req: StatusChangeRequest, *, acting_user: ActingUser, note: str) -> StatusChangeRequest:
     require(acting_user, "lifecycle.approve", parent_path(req.org_path))
     note = clean_text(note or "")[:2000]
     if not note:
@@ -691,7 +705,7 @@ def do_reject_status_request(req: StatusChangeRequest, *, acting_user: Any, note
     with transaction.atomic():
         locked = _decide_lock(req, RequestStatus.REJECTED, acting_user)
         locked.status = RequestStatus.REJECTED
-        locked.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+        locked.decided_by = as_user(acting_user)
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
@@ -703,7 +717,7 @@ def do_reject_status_request(req: StatusChangeRequest, *, acting_user: Any, note
     return locked
 
 
-def do_withdraw_status_request(req: StatusChangeRequest, *, acting_user: Any) -> StatusChangeRequest:
+def do_withdraw_status_request(req: StatusChangeRequest, *, acting_user: ActingUser) -> StatusChangeRequest:
     require(acting_user, "lifecycle.propose", req.org_path)
     with transaction.atomic():
         locked = _decide_lock(req, RequestStatus.WITHDRAWN, acting_user)

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, workdays
+from dangjian.core.actors import ActingUser, as_user
+from dangjian.core.hooks import member_fact
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import roles_with
@@ -260,17 +262,12 @@ def _clean_start(member: Member, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def dues_paid_up_to(member: Member) -> dt.date | None:
     """The month the member's dues are settled to, from the dues module's bills (None when the
-    dues module is not installed or has no settled bill); the starter may enter it instead."""
-    from django.apps import apps
-
-    if not apps.is_installed("dangjian.dues"):
-        return None
-    from dangjian.dues.selectors import paid_up_to
-
-    return paid_up_to(member)
+    dues module is not installed or has no settled bill); the starter may enter it instead. The
+    dues module provides it as the member fact ``dues_paid_up_to`` (``core.hooks``)."""
+    return member_fact("dues_paid_up_to", member)
 
 
-def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: Any) -> Transfer:
+def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: ActingUser) -> Transfer:
     """Start a transfer of ``member``: by a user with ``transfers.start`` on the member's branch, or
     by the member (a request for the branch to approve). ``data``: ``to_org`` (a branch on the
     platform) or ``to_external`` (``{name, address}``), ``reason``, optional ``validity_days`` and
@@ -305,7 +302,7 @@ def do_start_transfer(member: Member, data: Mapping[str, Any], *, acting_user: A
                 name=person.name, sex=person.sex, age=_age(person.birth_date, today), ethnicity=person.ethnicity,
                 membership=member.status, dues_paid_until=clean["dues_paid_until"],
                 sender_address=sending.address, sender_phone=sending.contact_phone, sender_postcode=sending.postcode,
-                verify_token=secrets.token_urlsafe(32), started_by=acting_user if acting_user.is_authenticated else None,
+                verify_token=secrets.token_urlsafe(32), started_by=as_user(acting_user),
                 started_by_member=by_member, created_at=now,
             )
             transfer.set_id_number(person.id_number or "")
@@ -366,7 +363,7 @@ def _ledger(transfer: Transfer, org: Organization, direction: str, counterpart: 
     )
 
 
-def do_approve_hop(hop: TransferHop, *, acting_user: Any, reason: str = "") -> Transfer:
+def do_approve_hop(hop: TransferHop, *, acting_user: ActingUser | None, reason: str = "") -> Transfer:
     """Approve the current step. Two approvals of one step at the same moment: the transfer row is
     locked, so exactly one wins and the other is told the step was already decided."""
     require(acting_user, "transfers.approve", hop.org_path)
@@ -379,7 +376,7 @@ def do_approve_hop(hop: TransferHop, *, acting_user: Any, reason: str = "") -> T
         if hop.receiving:
             check_letter_valid(transfer, today)
         hop.state = HopState.APPROVED
-        hop.acted_by = acting_user
+        hop.acted_by = as_user(acting_user)
         hop.acted_at = now
         hop.reason = reason
         hop.save(update_fields=["state", "acted_by", "acted_at", "reason"])
@@ -416,7 +413,7 @@ def do_approve_hop(hop: TransferHop, *, acting_user: Any, reason: str = "") -> T
     return transfer
 
 
-def _complete_internal(transfer: Transfer, *, acting_user: Any, today: dt.date) -> None:
+def _complete_internal(transfer: Transfer, *, acting_user: ActingUser | None, today: dt.date) -> None:
     """The receiving branch accepted: move the membership and write both ledgers (caller's
     transaction; the transfer row is locked)."""
     assert transfer.to_org is not None and transfer.from_org is not None
@@ -429,7 +426,7 @@ def _complete_internal(transfer: Transfer, *, acting_user: Any, today: dt.date) 
     _ledger(transfer, transfer.to_org, LedgerDirection.IN, transfer.from_org_name, today)
 
 
-def do_return_hop(hop: TransferHop, *, acting_user: Any, reason: str) -> Transfer:
+def do_return_hop(hop: TransferHop, *, acting_user: ActingUser, reason: str) -> Transfer:
     """Send the transfer back with a reason (refusing without cause is not allowed: DOMAIN §7)."""
     require(acting_user, "transfers.approve", hop.org_path)
     reason = _text(reason)
@@ -442,7 +439,7 @@ def do_return_hop(hop: TransferHop, *, acting_user: Any, reason: str) -> Transfe
         transfer, hops = _lock(hop.transfer)
         hop = _check_current(hop, hops, transfer)
         hop.state = HopState.RETURNED
-        hop.acted_by = acting_user
+        hop.acted_by = as_user(acting_user)
         hop.acted_at = now
         hop.reason = reason
         hop.save(update_fields=["state", "acted_by", "acted_at", "reason"])
@@ -458,7 +455,7 @@ def do_return_hop(hop: TransferHop, *, acting_user: Any, reason: str) -> Transfe
     return transfer
 
 
-def _require_sender(transfer: Transfer, acting_user: Any) -> None:
+def _require_sender(transfer: Transfer, acting_user: ActingUser) -> None:
     """The sending side (``transfers.start`` on the member's former branch), or the member who
     asked for the transfer."""
     if transfer.from_path and in_scope(acting_user, "transfers.start", transfer.from_path):
@@ -468,7 +465,7 @@ def _require_sender(transfer: Transfer, acting_user: Any) -> None:
     raise PermissionDenied(_("Only the sending side can change this transfer."))
 
 
-def do_resubmit_transfer(transfer: Transfer, *, acting_user: Any, reason: str = "") -> Transfer:
+def do_resubmit_transfer(transfer: Transfer, *, acting_user: ActingUser, reason: str = "") -> Transfer:
     """After a return: send the transfer again to the step that returned it."""
     _require_sender(transfer, acting_user)
     now = timezone.now()
@@ -485,7 +482,7 @@ def do_resubmit_transfer(transfer: Transfer, *, acting_user: Any, reason: str = 
     return transfer
 
 
-def do_cancel_transfer(transfer: Transfer, *, acting_user: Any, reason: str) -> Transfer:
+def do_cancel_transfer(transfer: Transfer, *, acting_user: ActingUser, reason: str) -> Transfer:
     _require_sender(transfer, acting_user)
     reason = _text(reason)
     if not reason:
@@ -501,7 +498,7 @@ def do_cancel_transfer(transfer: Transfer, *, acting_user: Any, reason: str) -> 
     return transfer
 
 
-def do_record_receipt(transfer: Transfer, *, received_on: dt.date, note: str = "", acting_user: Any) -> Transfer:
+def do_record_receipt(transfer: Transfer, *, received_on: dt.date, note: str = "", acting_user: ActingUser) -> Transfer:
     """A letter to an organization outside the platform came back with its receipt: record it by
     hand. The member leaves the roll (transferred out) and the sending ledger gets its row."""
     if transfer.sending_org is None:
@@ -540,7 +537,7 @@ def do_record_receipt(transfer: Transfer, *, received_on: dt.date, note: str = "
     return transfer
 
 
-def do_register_incoming(member_data: Mapping[str, Any], letter: Mapping[str, Any], *, acting_user: Any) -> Transfer:
+def do_register_incoming(member_data: Mapping[str, Any], letter: Mapping[str, Any], *, acting_user: ActingUser) -> Transfer:
     """A receiving branch registers a member who arrives with a letter from outside the platform:
     the member is created with the members' own action, and the transfer and the receiving ledger
     row are recorded in the same transaction. ``letter``: ``number``, ``from_org_name``,
@@ -589,7 +586,7 @@ def do_register_incoming(member_data: Mapping[str, Any], letter: Mapping[str, An
             validity_days=max((valid_until - received_on).days, 0) if isinstance(received_on, dt.date) else 0,
             valid_until=valid_until, name=person.name, sex=person.sex, age=_age(person.birth_date, today),
             ethnicity=person.ethnicity, membership=member.status, dues_paid_until=dues,
-            verify_token=secrets.token_urlsafe(32), started_by=acting_user, external_number=number,
+            verify_token=secrets.token_urlsafe(32), started_by=as_user(acting_user), external_number=number,
             received_on=received_on, closed_at=timezone.now(),
         )
         transfer.set_id_number(person.id_number or "")
@@ -602,7 +599,7 @@ def do_register_incoming(member_data: Mapping[str, Any], letter: Mapping[str, An
     return transfer
 
 
-def do_print_letter(transfer: Transfer, *, acting_user: Any, ip: str | None = None) -> Transfer:
+def do_print_letter(transfer: Transfer, *, acting_user: ActingUser, ip: str | None = None) -> Transfer:
     """The printed letter shows the full ID-card number and phone: only for the sending side with
     the personal-data right, and always logged."""
     if not transfer.from_path or not in_scope(acting_user, "members.view_pii", transfer.from_path):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, ratelimit
+from dangjian.core.actors import ActingUser, as_user, signed_in
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import has_any
 from dangjian.opinions import OpinionKind
@@ -222,7 +223,7 @@ def _clean_board(data: dict[str, Any], board: Board | None = None) -> tuple[str,
     return name, description, order
 
 
-def do_create_board(data: dict[str, Any], *, acting_user: Any) -> Board:
+def do_create_board(data: dict[str, Any], *, acting_user: ActingUser) -> Board:
     _require_manager(acting_user)
     name, description, order = _clean_board(data)
     with transaction.atomic():
@@ -231,7 +232,7 @@ def do_create_board(data: dict[str, Any], *, acting_user: Any) -> Board:
     return board
 
 
-def do_update_board(board: Board, data: dict[str, Any], *, acting_user: Any) -> Board:
+def do_update_board(board: Board, data: dict[str, Any], *, acting_user: ActingUser) -> Board:
     """Rename a board, change its description or its place in the list."""
     _require_manager(acting_user)
     name, description, order = _clean_board(data, board)
@@ -244,7 +245,7 @@ def do_update_board(board: Board, data: dict[str, Any], *, acting_user: Any) -> 
     return board
 
 
-def do_set_board_archived(board: Board, archived: bool, *, acting_user: Any) -> Board:
+def do_set_board_archived(board: Board, archived: bool, *, acting_user: ActingUser) -> Board:
     """Archive a board (its threads disappear from the forum, nothing is deleted) or bring it back."""
     _require_manager(acting_user)
     if board.is_active != archived:
@@ -258,7 +259,7 @@ def do_set_board_archived(board: Board, archived: bool, *, acting_user: Any) -> 
     return board
 
 
-def do_add_board_moderator(board: Board, user: Any, *, acting_user: Any) -> None:
+def do_add_board_moderator(board: Board, user: Any, *, acting_user: ActingUser) -> None:
     _require_manager(acting_user)
     if user is None or not getattr(user, "is_active", False):
         raise ValidationError({"username": _("No active account has this user name.")})
@@ -269,7 +270,7 @@ def do_add_board_moderator(board: Board, user: Any, *, acting_user: Any) -> None
         audit.record(acting_user, "forum.moderator_added", board, after={"user": user.pk})
 
 
-def do_remove_board_moderator(board: Board, user: Any, *, acting_user: Any) -> None:
+def do_remove_board_moderator(board: Board, user: Any, *, acting_user: ActingUser) -> None:
     _require_manager(acting_user)
     if user is None or not board.moderators.filter(pk=user.pk).exists():
         raise ValidationError({"username": _("This person does not moderate the board.")})
@@ -278,7 +279,7 @@ def do_remove_board_moderator(board: Board, user: Any, *, acting_user: Any) -> N
         audit.record(acting_user, "forum.moderator_removed", board, before={"user": user.pk})
 
 
-def do_create_thread(board: Board, data: dict[str, Any], *, acting_user: Any) -> Thread:
+def do_create_thread(board: Board, data: dict[str, Any], *, acting_user: ActingUser) -> Thread:
     """A signed-in user starts a thread. A post with a sensitive word is held hidden for moderation."""
     _require_poster(acting_user)
     if not board.is_active:
@@ -294,7 +295,7 @@ def do_create_thread(board: Board, data: dict[str, Any], *, acting_user: Any) ->
     held = has_sensitive_word(title, body)
     with transaction.atomic():
         now = timezone.now()
-        thread = Thread.objects.create(board=board, author=acting_user, title=title, body=body, created_at=now,
+        thread = Thread.objects.create(board=board, author=signed_in(acting_user), title=title, body=body, created_at=now,
                                        last_reply_at=now, is_hidden=held)
         audit.record(acting_user, "forum.thread_created", thread,
                      after={"board": board.pk, "title": title, "held": held})
@@ -303,7 +304,7 @@ def do_create_thread(board: Board, data: dict[str, Any], *, acting_user: Any) ->
     return thread
 
 
-def do_create_reply(thread: Thread, data: dict[str, Any], *, acting_user: Any) -> Reply:
+def do_create_reply(thread: Thread, data: dict[str, Any], *, acting_user: ActingUser) -> Reply:
     _require_poster(acting_user)
     body = _clean_body(str(data.get("body") or ""))
     errors: dict[str, list[str]] = {}
@@ -322,7 +323,7 @@ def do_create_reply(thread: Thread, data: dict[str, Any], *, acting_user: Any) -
                                  and not can_moderate_board(acting_user, locked.board_id)):
             raise PermissionDenied(_("This thread is not available."))
         now = timezone.now()
-        reply = Reply.objects.create(thread=locked, author=acting_user, body=body, created_at=now, is_hidden=held)
+        reply = Reply.objects.create(thread=locked, author=signed_in(acting_user), body=body, created_at=now, is_hidden=held)
         if not held:
             locked.reply_count += 1
             locked.last_reply_at = now
@@ -333,7 +334,7 @@ def do_create_reply(thread: Thread, data: dict[str, Any], *, acting_user: Any) -
     return reply
 
 
-def do_report_post(target: Thread | Reply, reason: str, *, acting_user: Any) -> Report:
+def do_report_post(target: Thread | Reply, reason: str, *, acting_user: ActingUser) -> Report:
     _require_poster(acting_user)
     reason = _line(reason)
     if not REASON_MIN <= len(reason) <= REASON_MAX:
@@ -341,10 +342,10 @@ def do_report_post(target: Thread | Reply, reason: str, *, acting_user: Any) -> 
                                % {"min": REASON_MIN, "max": REASON_MAX}})
     with transaction.atomic():
         kwargs: dict[str, Any] = {"thread": target} if isinstance(target, Thread) else {"reply": target}
-        existing = Report.objects.filter(reporter=acting_user, resolved=False, **kwargs).first()
+        existing = Report.objects.filter(reporter=as_user(acting_user), resolved=False, **kwargs).first()
         if existing is not None:
             return existing
-        report = Report.objects.create(reporter=acting_user, reason=reason, **kwargs)
+        report = Report.objects.create(reporter=signed_in(acting_user), reason=reason, **kwargs)
         audit.record(acting_user, "forum.post_reported", report,
                      after={"kind": "thread" if isinstance(target, Thread) else "reply", "target": target.pk,
                             "reason": reason})
@@ -357,7 +358,7 @@ _THREAD_EVENTS = {"hide": "forum.thread_hide", "unhide": "forum.thread_unhide", 
                   "unlock": "forum.thread_unlock", "pin": "forum.thread_pin", "unpin": "forum.thread_unpin"}
 
 
-def do_moderate_thread(thread: Thread, op: str, *, acting_user: Any) -> Thread:
+def do_moderate_thread(thread: Thread, op: str, *, acting_user: ActingUser) -> Thread:
     """hide/unhide, lock/unlock, pin/unpin a thread; hiding or unhiding resolves its open reports."""
     _require_moderator(acting_user, thread.board_id)
     if op not in _FLAGS:
@@ -375,7 +376,7 @@ def do_moderate_thread(thread: Thread, op: str, *, acting_user: Any) -> Thread:
     return locked
 
 
-def do_moderate_reply(reply: Reply, op: str, *, acting_user: Any) -> Reply:
+def do_moderate_reply(reply: Reply, op: str, *, acting_user: ActingUser) -> Reply:
     _require_moderator(acting_user, reply.thread.board_id)
     if op not in ("hide", "unhide"):
         raise ValidationError({"op": _("Unknown moderation action.")})
@@ -394,7 +395,7 @@ def do_moderate_reply(reply: Reply, op: str, *, acting_user: Any) -> Reply:
     return locked
 
 
-def do_resolve_report(report: Report, *, acting_user: Any) -> Report:
+def do_resolve_report(report: Report, *, acting_user: ActingUser) -> Report:
     """Dismiss a report without changing the post."""
     post: Any = report.thread if report.thread_id else report.reply
     _require_moderator(acting_user, post.board_id if report.thread_id else post.thread.board_id)
@@ -408,7 +409,7 @@ def do_resolve_report(report: Report, *, acting_user: Any) -> Report:
     return locked
 
 
-def do_turn_thread_into_opinion(thread: Thread, *, acting_user: Any) -> Any:
+def do_turn_thread_into_opinion(thread: Thread, *, acting_user: ActingUser) -> Any:
     """A moderator turns a thread into an opinion sent by its author (idempotent: once only)."""
     _require_moderator(acting_user, thread.board_id)
     with transaction.atomic():
@@ -457,7 +458,7 @@ def _require_own(user: Any, post: Thread | Reply) -> None:
             "minutes": int(edit_window().total_seconds() // 60)}})
 
 
-def do_edit_thread(thread: Thread, data: dict[str, Any], *, acting_user: Any) -> Thread:
+def do_edit_thread(thread: Thread, data: dict[str, Any], *, acting_user: ActingUser) -> Thread:
     """The author edits a thread in the window. The earlier text is kept (``PostRevision``), the new
     text is checked for sensitive words again (a hit hides the thread for review), and people newly
     mentioned are told."""
@@ -474,7 +475,7 @@ def do_edit_thread(thread: Thread, data: dict[str, Any], *, acting_user: Any) ->
         if (locked.title, locked.body) == (title, body):
             return locked
         old_body = locked.body
-        PostRevision.objects.create(thread=locked, title=locked.title, body=locked.body, editor=acting_user)
+        PostRevision.objects.create(thread=locked, title=locked.title, body=locked.body, editor=as_user(acting_user))
         held = has_sensitive_word(title, body)
         locked.title, locked.body, locked.edited_at = title, body, timezone.now()
         locked.is_hidden = locked.is_hidden or held
@@ -485,7 +486,7 @@ def do_edit_thread(thread: Thread, data: dict[str, Any], *, acting_user: Any) ->
     return locked
 
 
-def do_edit_reply(reply: Reply, data: dict[str, Any], *, acting_user: Any) -> Reply:
+def do_edit_reply(reply: Reply, data: dict[str, Any], *, acting_user: ActingUser) -> Reply:
     body = _clean_body(str(data.get("body") or ""))
     errors: dict[str, list[str]] = {}
     _check_len(errors, "body", body, REPLY_MIN, REPLY_MAX)
@@ -498,7 +499,7 @@ def do_edit_reply(reply: Reply, data: dict[str, Any], *, acting_user: Any) -> Re
         if locked.body == body:
             return locked
         old_body = locked.body
-        PostRevision.objects.create(reply=locked, body=locked.body, editor=acting_user)
+        PostRevision.objects.create(reply=locked, body=locked.body, editor=as_user(acting_user))
         held = has_sensitive_word(body)
         was_hidden = locked.is_hidden
         locked.body, locked.edited_at = body, timezone.now()
@@ -512,7 +513,7 @@ def do_edit_reply(reply: Reply, data: dict[str, Any], *, acting_user: Any) -> Re
     return locked
 
 
-def do_delete_thread(thread: Thread, *, acting_user: Any) -> Thread:
+def do_delete_thread(thread: Thread, *, acting_user: ActingUser) -> Thread:
     """The author withdraws a thread in the window; it disappears from the forum, the text stays in
     the database for moderators and the audit trail."""
     with transaction.atomic():
@@ -525,7 +526,7 @@ def do_delete_thread(thread: Thread, *, acting_user: Any) -> Thread:
     return locked
 
 
-def do_delete_reply(reply: Reply, *, acting_user: Any) -> Reply:
+def do_delete_reply(reply: Reply, *, acting_user: ActingUser) -> Reply:
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=reply.thread_id)
         locked = Reply.objects.select_for_update().select_related("thread").get(pk=reply.pk)

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from dangjian.orglife.actions import do_plan_activity
-from dangjian.orglife.compliance import tz
+from dangjian.orglife.periods import tz
 
 
 @pytest.fixture(autouse=True)

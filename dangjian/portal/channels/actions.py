@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import in_scope
 from dangjian.portal.channels import OPEN_STATUSES, ChannelKind, Operation, OutboxStatus, conf
 from dangjian.portal.channels.models import ChannelPost, OutboxEntry, SectionChannel
@@ -70,7 +71,7 @@ def _supersede(page: Page, channel: str, keep: OutboxEntry) -> list[dict[str, An
 
 
 def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None = None,
-                          acting_user: Any = None) -> list[OutboxEntry]:
+                          acting_user: ActingUser | None = None) -> list[OutboxEntry]:
     """Outbox entries for one publish (``Operation.PUBLISH``: a first publication or an edit) or
     withdrawal (``Operation.WITHDRAW``) of an article. Idempotent: the same revision in the same
     publication cycle gets one entry per channel however often this runs. Older open entries of
@@ -89,7 +90,7 @@ def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None
                     page=page, channel=channel, cycle=post.cycle, operation=Operation.WITHDRAW,
                     revision_id=post.revision_id or 0,
                     defaults={"page_title": page.title[:255], "account": post.account, "org_path": org_path,
-                              "created_by": acting_user,
+                              "created_by": as_user(acting_user),
                               # what to delete should the article itself be deleted before this runs
                               "progress": {"target": {"remote_id": post.remote_id}}},
                 )
@@ -119,7 +120,7 @@ def do_enqueue_deliveries(page: Page, operation: str, *, revision_id: int | None
                 entry, made = OutboxEntry.objects.get_or_create(
                     page=page, channel=channel, cycle=post.cycle, operation=op, revision_id=revision_id,
                     defaults={"page_title": page.title[:255], "account": account, "org_path": org_path,
-                              "created_by": acting_user},
+                              "created_by": as_user(acting_user)},
                 )
                 if made:
                     _supersede(page, channel, entry)
@@ -140,7 +141,7 @@ def _enqueue(ids: list[int]) -> None:
         enqueue_entry(pk)
 
 
-def do_retry_entry(entry: OutboxEntry, *, acting_user: Any) -> OutboxEntry:
+def do_retry_entry(entry: OutboxEntry, *, acting_user: ActingUser) -> OutboxEntry:
     """An editor retries a delivery that failed or gave up: a fresh set of attempts; the earlier
     errors stay in ``errors``. Only the newest delivery of the article to that channel."""
     _require(acting_user, "portal.edit", entry.org_path)
@@ -161,7 +162,7 @@ def do_retry_entry(entry: OutboxEntry, *, acting_user: Any) -> OutboxEntry:
 
 
 def do_set_section_channel(section: Any, channel: str, *, enabled: bool, account: str = "default",
-                           acting_user: Any) -> SectionChannel:
+                           acting_user: ActingUser) -> SectionChannel:
     """Switch ``channel`` on or off for ``section`` (and what is below it). The account must be
     configured in the server settings (except the app feed, which needs none)."""
     _require(acting_user, "portal.manage", section.organization.path if section.organization_id else "")

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.images import ImageFile
 
 from dangjian.core.actions import do_grant_role
+from dangjian.core.actors import ActingUser
 from dangjian.core.roles import Role
 from dangjian.portal import ReviewStage, SectionKind
 from dangjian.portal.actions import (
@@ -75,7 +76,7 @@ def portal(tree: SimpleNamespace, users: SimpleNamespace, root_user: Any) -> Sim
     return p
 
 
-def published_article(section: Any, title: str, *, acting_user: Any, body: Any = None, **data: Any) -> Any:
+def published_article(section: Any, title: str, *, acting_user: ActingUser, body: Any = None, **data: Any) -> Any:
     article = do_create_article(section, {"title": title, "body": body or text(f"<p>{title} 正文</p>"), **data},
                                 acting_user=acting_user)
     do_publish_page(article, acting_user=acting_user)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dangjian.portal import stats
+from dangjian.portal import counting
 from dangjian.portal.models import PageViewCount
 from dangjian.portal.stats import do_flush_view_counts
 from dangjian.portal.tests.conftest import make_image, published_article, text
@@ -67,8 +67,8 @@ def test_drafts_and_unpublished_articles_are_not_found(portal: Any, client: Any)
 
 
 def test_reading_through_the_api_counts_on_the_app_channel(portal: Any, client: Any) -> None:
-    with stats._lock:
-        stats._buffer.clear()
+    with counting._lock:
+        counting._buffer.clear()
     article = published_article(portal.news, "应用阅读", acting_user=portal.root)
     client.get(f"{API}/articles/{article.pk}")
     client.get(f"{API}/articles/{article.pk}")

@@ -31,6 +31,17 @@ def test_comment_waits_for_review_then_shows_with_answer(article, portal, client
     assert "路灯什么时候修好" in html and "本周内修复完毕。" in html and "老王" in html
 
 
+def test_a_restricted_article_takes_no_comment_from_a_signed_out_visitor(article, client):
+    """The comment is taken by an ``on_serve_page`` hook that Wagtail's view
+    restriction check wraps: a page for signed-in users only refuses an anonymous POST like a GET."""
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(page=article, restriction_type=PageViewRestriction.LOGIN)
+    resp = client.post(article.url, {"name": "老王", "body": "路灯什么时候修好？"})
+    assert resp.status_code == 302 and "login" in resp["Location"]
+    assert PublicComment.objects.count() == 0
+
+
 def test_name_is_optional_and_body_required(article, client):
     resp = client.post(article.url, {"name": "", "body": ""})
     assert resp.status_code == 400

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.portal import stats
+from dangjian.portal import counting
 from dangjian.portal.models import PageViewCount
 from dangjian.portal.stats import do_flush_view_counts
 from dangjian.portal.tests.conftest import published_article
@@ -70,8 +70,8 @@ def test_publishing_invalidates_fast_hits(portal: Any, client: Any) -> None:
 
 
 def test_fast_hits_are_counted(portal: Any, django_capture_on_commit_callbacks: Any) -> None:
-    with stats._lock:
-        stats._buffer.clear()
+    with counting._lock:
+        counting._buffer.clear()
     article = published_article(portal.news, "计数", acting_user=portal.root)
     for _ in range(3):
         Client().get(article.url + "?ch=app")
@@ -243,8 +243,8 @@ def test_a_form_from_the_front_passes_the_csrf_check(portal: Any) -> None:
 def test_front_hits_are_counted(portal: Any, django_capture_on_commit_callbacks: Any) -> None:
     from dangjian.portal.middleware import PortalFront
 
-    with stats._lock:
-        stats._buffer.clear()
+    with counting._lock:
+        counting._buffer.clear()
     article = published_article(portal.news, "前端计数", acting_user=portal.root)
     Client().get(article.url + "?ch=weibo")  # stores the page (the channel tag is not in the key); one view
     front = PortalFront(_Django())

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.portal import stats
+from dangjian.portal import counting
 from dangjian.portal.models import PageViewCount
 from dangjian.portal.stats import do_flush_view_counts, do_set_channel_views
 from dangjian.portal.tests.conftest import published_article
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_buffer() -> None:
-    with stats._lock:
-        stats._buffer.clear()
+    with counting._lock:
+        counting._buffer.clear()
 
 
 def views(page: Any) -> dict[str, int]:

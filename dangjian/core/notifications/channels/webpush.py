@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
+from dangjian.core import audit
+from dangjian.core.models import WebPushSubscription
 from dangjian.core.notifications.channels import DeliveryError, PermanentDeliveryError
 
 # Push-service answers meaning the subscription no longer exists (RFC 8030 §7.3).
@@ -33,6 +36,16 @@ def payload(item: Any) -> str:
     )
 
 
+def drop_webpush_subscription(sub: WebPushSubscription, *, reason: str) -> None:
+    """The push service said the subscription is gone (404/410): forget it. System action."""
+    with transaction.atomic():
+        if not WebPushSubscription.objects.filter(pk=sub.pk).exists():
+            return
+        audit.record(None, "notification.push_subscription_gone", sub.user, before={"subscription": sub.pk},
+                     reason=reason[:500])
+        WebPushSubscription.objects.filter(pk=sub.pk).delete()
+
+
 def send_batch(deliveries: Sequence[Any]) -> list[str | Exception]:
     """One message per subscription (each is encrypted for its browser), over one HTTP session
     (kept-alive connections to the push services)."""
@@ -50,8 +63,6 @@ def send_batch(deliveries: Sequence[Any]) -> list[str | Exception]:
 
 def send(delivery: Any, session: Any = None) -> str:
     from pywebpush import WebPushException, webpush
-
-    from dangjian.core.notifications.actions import drop_webpush_subscription
 
     sub = delivery.subscription
     if sub is None:

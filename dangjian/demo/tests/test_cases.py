@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from dangjian.cases.demo import seed_cases
 from dangjian.cases.models import Case, Department
 from dangjian.core.hooks import DemoContext
+from dangjian.demo.cases import seed_cases
 from dangjian.opinions.models import Opinion
 
 

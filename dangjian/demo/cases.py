@@ -1,11 +1,19 @@
 """Demo data for the case engine: three departments with a handler, and opinions routed to them as
-cases in different states — all through the real actions (opinions → cases)."""
+cases in different states — all through the real actions (opinions → cases). It lives in the demo
+app, which sits on top of both modules (cases imports neither opinions nor the demo)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dangjian.cases import MemberRole, Rating
+from django.contrib.auth.models import AnonymousUser
+
+from dangjian.cases import MemberRole, Rating, actions
+from dangjian.core.actions import do_create_user, do_grant_role
+from dangjian.core.models import User
+from dangjian.core.roles import Role
+from dangjian.demo.actions import DEMO_PASSWORD
+from dangjian.opinions.actions import do_assign_opinion, do_rate_opinion, do_submit_opinion
 
 DEPARTMENTS = ("县住房和城乡建设局", "县交通运输局", "县民政局")
 HANDLER = "demo-handler"
@@ -19,19 +27,9 @@ SAMPLES = [
 
 
 def seed_cases(ctx: Any) -> None:
-    from django.contrib.auth.models import AnonymousUser
-
-    from dangjian.cases import actions
-    from dangjian.core.actions import do_create_user, do_grant_role
-    from dangjian.core.models import User
-    from dangjian.core.roles import Role
-    from dangjian.opinions.actions import do_assign_opinion, do_rate_opinion, do_submit_opinion
-
     admin = ctx.users.get("demo-admin")
     if admin is None:
         return
-    from dangjian.demo.actions import DEMO_PASSWORD
-
     handler = User.objects.filter(username=HANDLER).first()
     if handler is None:
         handler = do_create_user(username=HANDLER, password=DEMO_PASSWORD, name="演示承办员", acting_user=admin)
