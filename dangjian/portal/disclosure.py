@@ -25,7 +25,7 @@ _ID_NUMBER = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
 
 
 def mask_personal_data(text: Any) -> str:
-    """Phone and ID-card numbers in free text shown masked (139****5678, 3203**********1234)."""
+    """Phone and ID-card numbers in free text shown masked (139****5678, 32**************34)."""
     if not text:
         return ""
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), str(text))

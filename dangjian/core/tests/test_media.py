@@ -18,6 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def image():
     from wagtail.images.models import Image
+    from wagtail.models import Collection
+
+    # a transaction=True test earlier in this worker may have flushed the root collection that
+    # Wagtail's migration creates (do_setup_portal restores it the same way)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
 
     buf = io.BytesIO()
     PILImage.new("RGB", (64, 48), (200, 30, 30)).save(buf, "PNG")
