@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from dangjian.core import ratelimit
 
@@ -47,9 +48,30 @@ def normalize(username: str) -> str:
     return (username or "").strip().lower()
 
 
-def rates(kind: str) -> list[tuple[int, int]]:
+#: The environment variable that sets each kind (dangjian/settings.py), named in start-up errors.
+ENV_NAMES = {"pair": "LOGIN_PAIR_RATE_LIMIT", "source": "LOGIN_SOURCE_RATE_LIMIT", "account": "LOGIN_ACCOUNT_RATE_LIMIT"}
+
+
+def _raw(kind: str) -> str:
     configured = getattr(settings, "LOGIN_RATE_LIMITS", {}) or {}
-    return ratelimit.parse_rates(configured.get(kind, DEFAULT_RATES[kind]))
+    return str(configured.get(kind, DEFAULT_RATES[kind]))
+
+
+def rates(kind: str) -> list[tuple[int, int]]:
+    return ratelimit.parse_rates(_raw(kind))
+
+
+def check_settings() -> None:
+    """Parse every login limit once, at start-up (``CoreConfig.ready``): a malformed value raises
+    ImproperlyConfigured naming the setting, instead of a 500 at the first login attempt."""
+    for kind in DEFAULT_RATES:
+        try:
+            rates(kind)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"LOGIN_RATE_LIMITS[{kind!r}] (environment {ENV_NAMES[kind]})={_raw(kind)!r} is not a list of "
+                "rates: write e.g. '5/15m,10/h' (limit/period with s, m, h or d, comma-separated) or 'off'."
+            ) from None
 
 
 def _known_key(ip: str, account: str) -> str:

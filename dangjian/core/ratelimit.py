@@ -71,7 +71,9 @@ def rate_setting(name: str, default: str) -> tuple[int, int] | None:
 
 
 def parse_rates(rates: str) -> list[tuple[int, int]]:
-    """``"5/15m,10/h"`` → [(5, 900), (10, 3600)]; an empty string gives no tier."""
+    """``"5/15m,10/h"`` → [(5, 900), (10, 3600)]; an empty string or "off" gives no tier."""
+    if (rates or "").strip().lower() in _OFF:
+        return []
     return [parse_rate(part) for part in (rates or "").split(",") if part.strip()]
 
 
