@@ -14,7 +14,6 @@ from dangjian.core.models import Delivery, NotificationPreference
 from dangjian.core.models.notifications import DeliveryStatus
 from dangjian.core.notifications import notify
 from dangjian.core.notifications.tasks import OUTBOX, backoff, deliver, drain, send_delivery
-from dangjian.testing.smtp_server import LocalSMTPServer
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +23,6 @@ NAMES = ["admin", "secretary", "organizer", "publicity", "discipline", "handler"
 @pytest.fixture(autouse=True)
 def _test_backends(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def smtp(settings):
-    with LocalSMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = False
-        settings.EMAIL_TIMEOUT = 5
-        settings.DEFAULT_FROM_EMAIL = "noreply@dangjian.test"
-        settings.NOTIFY_MAX_ATTEMPTS = 3
-        yield server
 
 
 @pytest.fixture
