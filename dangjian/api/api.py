@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router
 from dangjian.api.docs import VendoredSwagger
 from dangjian.cases.api import router as cases_router
 from dangjian.core.api import router as core_router
+from dangjian.core.api_workbench import router as workbench_router
 from dangjian.core.apikit import errors
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
@@ -31,6 +32,7 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("", core_router)
+api.add_router("", workbench_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
 api.add_router("/dues", dues_router)

@@ -11,7 +11,7 @@ class CasesConfig(AppConfig):
         from dangjian.cases import INCIDENT_SOURCE
         from dangjian.cases.selectors import describe_incident
         from dangjian.cases.sources import CaseSource, register_source
-        from dangjian.core.hooks import register_nav_link
+        from dangjian.core.hooks import register_nav_entry
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -30,10 +30,12 @@ class CasesConfig(AppConfig):
         register_kind("cases.supervision", _("Supervision notes"))
         register_kind("cases.incident", _("Public-opinion incidents"))
         register_kind("cases.co_input", _("Co-department input on my department's cases"))
-        register_nav_link("cases:inbox", _("Cases"), perm="cases.inbox", order=60)
-        register_nav_link("cases:board", _("Supervision board"), perm="cases.supervise", order=61)
-        register_nav_link("cases:accountability", _("Accountability"), perm="cases.accountability", order=62)
-        register_nav_link("cases:departments", _("Departments"), perm="cases.manage_departments", order=63)
+        register_nav_entry("cases:inbox", _("Cases"), group="opinions", icon="case", perm="cases.inbox", order=20)
+        register_nav_entry("cases:board", _("Supervision board"), group="opinions", icon="chart", perm="cases.supervise", order=30)
+        register_nav_entry("cases:accountability", _("Accountability"), group="supervision", icon="shield",
+                           perm="cases.accountability", order=20)
+        register_nav_entry("cases:departments", _("Departments"), group="opinions", icon="people",
+                           perm="cases.manage_departments", order=40)
         register_job("cases.supervise", "0 8 * * *", "dangjian.cases.tasks.supervise_cases")
         register_job("cases.supervise_incidents", "*/15 * * * *", "dangjian.cases.tasks.supervise_incidents")
         register_source(CaseSource(kind=INCIDENT_SOURCE, label=_("Public-opinion incident"),

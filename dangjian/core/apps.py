@@ -22,6 +22,7 @@ class CoreConfig(AppConfig):
         register_job("core.calendar_check", "0 9 1 11,12 *", "dangjian.core.tasks.warn_missing_calendar_years")
 
         register_job("notifications.retry_due", "* * * * *", "dangjian.core.notifications.tasks.retry_due_deliveries")
+        register_job("core.todo_digest", "30 7 * * *", "dangjian.core.tasks.send_todo_digests")
         register_job("core.prune_scheduler_ticks", "17 3 * * *", "dangjian.core.tasks.prune_scheduler_ticks")
         # a task a killed worker left "running" is taken up again after TASKS_STALE_AFTER_SECONDS
         register_job("core.requeue_stale_tasks", "* * * * *", "dangjian.core.tasks.requeue_stale_task_results")

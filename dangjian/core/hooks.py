@@ -13,11 +13,16 @@ a module's ``AppConfig.ready()``. The first two:
     optional. Providers run on every member-home view, so keep them to one or two queries. A
     provider that raises is logged and skipped: one broken module never breaks the page.
 
-``register_nav_link(url_name, label, *, perm=None, member=False, order=100)``
-    Adds a link to the main navigation. It is shown to users holding ``perm`` anywhere
-    (``dangjian.core.scoping.has_any``), or to linked party members when ``member=True``, or
-    to every signed-in user when neither is given. A URL name that does not resolve (the
-    module is not installed) is skipped silently.
+``register_nav_entry(url_name, label, *, group, icon, order, perm, member, visible, badge, primary)``
+    An entry of the grouped navigation (side bar, phone bottom bar, ``/api/v1/me/navigation``);
+    see ``core/navigation.py``. A URL name that does not resolve is skipped silently.
+
+``register_todo_source(key, label, *, items, count, perm, member, visible)``
+    Open work waiting for a user (the workbench's to-do list, badges, the daily digest); see
+    ``core/todos.py``.
+
+``register_search_provider(kind, label, find, *, perm, member, order)``
+    What the one search box finds in a module, scoped to the caller; see ``core/search.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+
+from dangjian.core.navigation import register_nav_entry, unregister_nav_entry
+from dangjian.core.ownmember import register_own_member, resolve_own_member
+from dangjian.core.search import SearchHit, register_search_provider, unregister_search_provider
+from dangjian.core.todos import Todo, register_todo_source, unregister_todo_source
+
+__all__ = [
+    "register_own_member", "resolve_own_member",
+    "SearchHit", "Todo", "register_nav_entry", "register_search_provider", "register_todo_source",
+    "unregister_nav_entry", "unregister_search_provider", "unregister_todo_source",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,27 +80,6 @@ def home_items(request: HttpRequest) -> list[dict[str, Any]]:
             log.exception("home item provider %r failed", provider)
     items.sort(key=lambda i: i["order"])
     return items
-
-
-@dataclass(frozen=True)
-class NavLink:
-    url_name: str
-    label: Any  # a lazy translation
-    perm: str | None = None
-    member: bool = False
-    order: int = 100
-
-
-_nav_links: dict[str, NavLink] = {}
-
-
-def register_nav_link(url_name: str, label: Any, *, perm: str | None = None, member: bool = False,
-                      order: int = 100) -> None:
-    _nav_links[url_name] = NavLink(url_name, label, perm, member, order)
-
-
-def nav_links() -> list[NavLink]:
-    return sorted(_nav_links.values(), key=lambda link: link.order)
 
 
 @dataclass(frozen=True)
@@ -252,27 +248,6 @@ def matter_response_published(kind: str, ref: str, response: dict[str, Any]) -> 
 # provider from its ``AppConfig.ready()``. With no provider registered (the module is not
 # installed) the answer is the documented empty value.
 
-OwnMemberResolver = Callable[[Any], Any]
-_own_member_resolvers: list[OwnMemberResolver] = []
-
-
-def register_own_member(resolver: OwnMemberResolver) -> OwnMemberResolver:
-    """The member registry says how to find the party-member record linked to a signed-in user:
-    ``resolver(user)`` → the record or None (one query). ``core.ui.own_member`` caches it."""
-    if resolver not in _own_member_resolvers:
-        _own_member_resolvers.append(resolver)
-    return resolver
-
-
-def resolve_own_member(user: Any) -> Any:
-    """The first resolver's non-None answer for ``user`` (None without a member registry)."""
-    for resolver in list(_own_member_resolvers):
-        member = resolver(user)
-        if member is not None:
-            return member
-    return None
-
-
 SubtreeCounter = Callable[[list[str]], dict[str, int]]
 _org_member_counters: list[SubtreeCounter] = []
 
@@ -327,7 +302,14 @@ def register_workbench_card(provider: WorkbenchCardProvider) -> WorkbenchCardPro
 
 def workbench_cards(request: HttpRequest) -> list[dict[str, Any]]:
     """All providers' cards for this request, sorted by ``order`` (default 100)."""
-    cards = [card for provider in list(_workbench_card_providers) for card in provider(request) or ()]
+    cards: list[dict[str, Any]] = []
+    for provider in list(_workbench_card_providers):
+        try:
+            cards.extend(provider(request) or ())
+        except Exception:
+            if getattr(settings, "HOOKS_STRICT", settings.DEBUG):
+                raise
+            log.exception("workbench card provider %r failed", provider)
     cards.sort(key=lambda c: c.get("order", 100))
     return cards
 

@@ -98,3 +98,11 @@ def warn_missing_calendar_years() -> list[int]:
         url=safe_reverse("workdays:list") or "",
     )
     return years
+
+
+@task()
+def send_todo_digests() -> int:
+    """Each morning: one digest of open to-dos per back-office user who has any."""
+    from dangjian.core.workbench import send_todo_digests as send
+
+    return send()

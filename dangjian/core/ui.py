@@ -13,21 +13,24 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.hooks import nav_links, register_nav_link, resolve_own_member
-from dangjian.core.scoping import has_any
+from dangjian.core.hooks import register_nav_entry
+from dangjian.core.navigation import bottom_bar, request_navigation
+from dangjian.core.ownmember import own_member as own_member
+from dangjian.core.roles import STAFF_ROLES
+from dangjian.core.scoping import roles_of
 
-# Core's own links. Other modules add theirs with dangjian.core.hooks.register_nav_link.
-register_nav_link("members:list", _("Members"), perm="members.view", order=20)
-register_nav_link("orgs:tree", _("Organizations"), perm="orgs.view", order=30)
-register_nav_link("core:member_home", _("My party home"), member=True, order=40)
-register_nav_link("notifications:inbox", _("Inbox"), order=50)
-register_nav_link("core:account_list", _("Accounts"), perm="roles.grant", order=60)
-register_nav_link("workdays:list", _("Working-day calendar"), perm="calendar.manage", order=70)
+# Core's own entries. Other modules add theirs with dangjian.core.hooks.register_nav_entry.
+register_nav_entry("core:member_home", _("My party home"), group="mine", icon="home", member=True, order=10)
+register_nav_entry("core:todos", _("To-dos"), group="mine", icon="todo", order=12,
+                   visible=lambda user: is_staff_user(user), primary=10)
+register_nav_entry("notifications:inbox", _("Inbox"), group="mine", icon="inbox", order=15)
+register_nav_entry("core:account_list", _("Accounts"), group="system", icon="gear", perm="roles.grant", order=10)
+register_nav_entry("workdays:list", _("Working-day calendar"), group="system", icon="calendar",
+                   perm="calendar.manage", order=20)
 
 #: Language names in their own language: a reader who cannot read the current one finds theirs.
 LANGUAGE_SELF_NAMES = {"zh-hans": "中文", "en": "English"}
 
-_MISSING = object()
 log = logging.getLogger(__name__)
 
 
@@ -49,42 +52,34 @@ def safe_reverse(url_name: str, *args: Any) -> str | None:
         return None
 
 
-def own_member(user: Any) -> Any:
-    """The Member record linked to ``user``'s account (via Person.user), or None. Cached on the user.
-    The members module provides the lookup (``core.hooks.register_own_member``)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    cached = user.__dict__.get("_dj_own_member", _MISSING)
-    if cached is _MISSING:
-        cached = resolve_own_member(user)  # the member registry's lookup (core.hooks)
-        user.__dict__["_dj_own_member"] = cached
-    return cached
-
-
 def is_staff_user(user: Any) -> bool:
-    """Works in the workbench: holds a role that lets them see members or organizations."""
-    return has_any(user, "members.view") or has_any(user, "orgs.view")
+    """Works in the back office: holds a role on an organization other than party member."""
+    return bool(getattr(user, "is_superuser", False)) or any(
+        a.role in STAFF_ROLES and a.organization_id is not None for a in roles_of(user))
 
 
 def main_nav(request: HttpRequest) -> list[dict[str, Any]]:
-    """The links this user may follow, each {"label", "url", "current"}."""
+    """The grouped navigation of this user (``core.navigation``) for the page shell."""
     user = getattr(request, "user", None)
-    path = request.path
-    home = safe_reverse("core:home") or "/"
-    items = [{"label": _("Workbench") if user is not None and is_staff_user(user) else _("Home"),
-              "url": home, "current": path == home}]
     if user is None or not user.is_authenticated:
-        return items
-    for link in nav_links():
-        if link.perm is not None and not has_any(user, link.perm):
-            continue
-        if link.member and own_member(user) is None:
-            continue
-        url = safe_reverse(link.url_name)
-        if url is None:
-            continue
-        items.append({"label": link.label, "url": url, "current": url != "/" and path.startswith(url)})
-    return items
+        return []
+    return request_navigation(request)
+
+
+def shell_nav(request: HttpRequest) -> dict[str, Any]:
+    """What base.html draws: the home link (workbench for staff), the groups, the phone's
+    bottom bar and whether this user gets the back office's side bar."""
+    user = getattr(request, "user", None)
+    home = safe_reverse("core:home") or "/"
+    staff = user is not None and user.is_authenticated and is_staff_user(user)
+    groups = main_nav(request)
+    return {
+        "home": {"label": _("Workbench") if staff else _("Home"), "url": home, "current": request.path == home},
+        "groups": groups,
+        "bar": bottom_bar(groups),
+        "staff": staff,
+        "search_url": safe_reverse("core:search") if staff else None,
+    }
 
 
 def language_links(request: HttpRequest) -> list[dict[str, Any]]:

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from dangjian.core import views, views_accounts
+from dangjian.core import views, views_accounts, views_workbench
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.member_home, name="member_home"),
     path("me/preferences/", views.preferences, name="preferences"),
+    path("todos/", views_workbench.todo_list, name="todos"),
+    path("search/", views_workbench.search, name="search"),
+    path("me/pins/add/", views_workbench.pin, name="pin"),
+    path("me/pins/remove/", views_workbench.unpin, name="unpin"),
     path("me/large-font/", views.toggle_large_font, name="toggle_large_font"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

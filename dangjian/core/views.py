@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.actions import do_update_preferences
 from dangjian.core.forms import PreferencesForm, apply_action_errors
-from dangjian.core.hooks import home_items, workbench_cards
+from dangjian.core.hooks import home_items
 from dangjian.core.models import User
 from dangjian.core.ui import is_staff_user, own_member, safe_reverse
 from dangjian.core.ui import static_url as static
+from dangjian.core.views_workbench import workbench_context
 
 LARGE_FONT_COOKIE = "large_font"
 #: Static files the service worker keeps for offline use (the app shell). base.html loads them.
@@ -31,23 +32,20 @@ SHELL_FILES = [
     "vendor/htmx-2.0.11/htmx.min.js",
     "img/icon-192.png",
     "img/favicon.png",
+    "img/icons.svg",
 ]
 
 
+@never_cache
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return render(request, "core/landing.html")
     if is_staff_user(user):
-        return render(request, "core/workbench.html", _workbench_context(request))
+        return render(request, "core/workbench.html", workbench_context(request))
     if own_member(user) is not None:
         return redirect("core:member_home")
     return render(request, "core/welcome.html")
-
-
-def _workbench_context(request: HttpRequest) -> dict:
-    """The figures the modules put on the workbench (``core.hooks.register_workbench_card``)."""
-    return {"cards": workbench_cards(request), "own_member": own_member(request.user)}
 
 
 @never_cache

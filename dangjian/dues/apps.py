@@ -14,7 +14,7 @@ class DuesConfig(AppConfig):
             register_demo_seeder,
             register_home_item,
             register_member_fact,
-            register_nav_link,
+            register_nav_entry,
         )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
@@ -28,9 +28,9 @@ class DuesConfig(AppConfig):
         checks.register(check_demo_simulator, deploy=True)
         for role in (Role.COUNTY_ADMIN, Role.SECRETARY, Role.ORGANIZER):
             register_permissions(role, {"dues.manage", "dues.approve_relief"})
-        register_nav_link("dues:calculator", _("Dues calculator"), order=80)
-        register_nav_link("dues:my", _("My dues"), member=True, order=81)
-        register_nav_link("dues:ledger", _("Dues ledger"), perm="dues.manage", order=82)
+        register_nav_entry("dues:calculator", _("Dues calculator"), group="mine", icon="money", order=60)
+        register_nav_entry("dues:my", _("My dues"), group="mine", icon="money", member=True, order=40)
+        register_nav_entry("dues:ledger", _("Dues ledger"), group="dues", icon="money", perm="dues.manage", order=10)
         register_home_item(home_items)
         register_member_fact("dues_paid_up_to", paid_up_to)  # on the transfer letter
         register_job("dues.generate_monthly_bills", "5 1 * * *", "dangjian.dues.tasks.generate_monthly_bills")
@@ -44,8 +44,8 @@ class DuesConfig(AppConfig):
         register_kind("dues.reconciliation_mismatch", _("Dues reconciliation mismatches"))
         register_kind("dues.notice_published", _("Party dues public notice"))
         register_kind("dues.handed_up", _("Party dues handed up"))
-        register_nav_link("dues:notice", _("Dues notice"), member=True, order=84)
-        register_nav_link("dues:arrears", _("Dues arrears"), perm="dues.manage", order=83)
+        register_nav_entry("dues:notice", _("Dues notice"), group="mine", icon="money", member=True, order=45)
+        register_nav_entry("dues:arrears", _("Dues arrears"), group="dues", icon="money", perm="dues.manage", order=20)
         # refunds finished by notification or query; superseded and expired orders closed
         register_job("dues.sync_pending_refunds", "*/10 * * * *", "dangjian.dues.tasks.sync_pending_refunds")
         register_job("dues.close_expired_orders", "*/10 * * * *", "dangjian.dues.tasks.close_expired_orders")

@@ -8,10 +8,17 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_org_member_counts, register_own_member, register_workbench_card
+        from dangjian.core.hooks import (
+            register_nav_entry,
+            register_org_member_counts,
+            register_own_member,
+            register_workbench_card,
+        )
         from dangjian.members.hooks import workbench_cards
         from dangjian.members.selectors import member_of_user, subtree_member_counts
 
         register_own_member(member_of_user)
         register_org_member_counts(subtree_member_counts)
         register_workbench_card(workbench_cards)
+        register_nav_entry("members:list", _("Members"), group="orgs", icon="people", perm="members.view", order=20,
+                           primary=20)

@@ -9,7 +9,7 @@ class OpinionsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.cases.sources import CaseSource, register_source
-        from dangjian.core.hooks import register_nav_link
+        from dangjian.core.hooks import register_nav_entry
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.opinions.actions import follow_case_step
@@ -18,7 +18,8 @@ class OpinionsConfig(AppConfig):
         register_permissions(Role.COUNTY_ADMIN, {"opinions.log", "opinions.view", "opinions.inbound"})
         register_permissions(Role.SECRETARY, {"opinions.log", "opinions.view"})
         register_kind("opinions.new", _("New opinions"))
-        register_nav_link("opinions:staff_list", _("Opinions inbox"), perm="opinions.view", order=59)
+        register_nav_entry("opinions:staff_list", _("Opinions inbox"), group="opinions", icon="chat", perm="opinions.view",
+                           order=10)
         register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=describe_case_source,
                                    on_step=follow_case_step, voices=case_opinions))
 

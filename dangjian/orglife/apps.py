@@ -8,7 +8,7 @@ class OrglifeConfig(AppConfig):
     verbose_name = _("Organizational life")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_entry
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -23,8 +23,8 @@ class OrglifeConfig(AppConfig):
         register_kind("orglife.planned", _("Organizational life: activities planned or cancelled"))
         register_kind("orglife.leave", _("Organizational life: leave requests"))
         register_kind("orglife.reminder", _("Organizational life: compliance reminders"))
-        register_nav_link("orglife:list", _("Organizational life"), perm="orglife.view", order=35)
-        register_nav_link("orglife:mine", _("My activities"), member=True, order=45)
+        register_nav_entry("orglife:list", _("Activities"), group="orglife", icon="calendar", perm="orglife.view", order=10)
+        register_nav_entry("orglife:mine", _("My activities"), group="mine", icon="calendar", member=True, order=30)
         register_home_item(home_items)
         register_job("orglife.assembly_reminders", "30 8 * * *", "dangjian.orglife.tasks.remind_missing_assemblies")
         register_demo_seeder(seed_demo, order=50)

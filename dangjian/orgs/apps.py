@@ -8,10 +8,11 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_org_picker, register_workbench_card
+        from dangjian.core.hooks import register_nav_entry, register_org_picker, register_workbench_card
         from dangjian.orgs.hooks import workbench_cards
         from dangjian.orgs.selectors import access_org, org_choices
 
         register_workbench_card(workbench_cards)
+        register_nav_entry("orgs:tree", _("Organizations"), group="orgs", icon="org", perm="orgs.view", order=10)
         # core's account pages grant roles on any organization in scope, not only on branches
         register_org_picker(lambda user, perm: org_choices(user, perm, branches_only=False), access_org)

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_nav_link, register_role_listener
+        from dangjian.core.hooks import register_demo_seeder, register_nav_entry, register_role_listener
         from dangjian.core.ratelimit import rate_setting
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -24,11 +24,13 @@ class PortalConfig(AppConfig):
 
         register_permissions(Role.PUBLICITY, {"portal.edit", "portal.moderate"})
         register_permissions(Role.COUNTY_ADMIN, {"portal.edit", "portal.moderate", "portal.manage"})
-        register_nav_link("portal:moderation", _("Portal comments"), perm="portal.moderate", order=60)
+        register_nav_entry("portal:moderation", _("Portal comments"), group="publicity", icon="chat", perm="portal.moderate",
+                           order=20)
         register_job("portal.publish_scheduled", "* * * * *", "dangjian.portal.tasks.publish_scheduled")
         register_job("portal.sync_editors", "*/10 * * * *", "dangjian.portal.tasks.sync_all_editors")
         register_job("portal.flush_views", "*/5 * * * *", "dangjian.portal.tasks.flush_views")
-        register_nav_link("portal:corrections", _("Portal corrections"), perm="portal.edit", order=61)
+        register_nav_entry("portal:corrections", _("Portal corrections"), group="publicity", icon="megaphone",
+                           perm="portal.edit", order=30)
         from dangjian.core.notifications import register_kind
 
         register_kind("portal.correction", _("Corrections suggested on portal pages"))

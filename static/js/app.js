@@ -29,8 +29,50 @@
     skip.addEventListener("click", function () { main.focus(); });
   }
 
+  // The one search box: "/" or Ctrl-K (⌘K) focuses it from anywhere but a text field.
+  function wireSearchShortcut() {
+    var box = document.querySelector("[data-search-box]");
+    if (!box) return;
+    document.addEventListener("keydown", function (e) {
+      var t = e.target, typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+      if ((e.key === "k" || e.key === "K") && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault(); box.focus(); box.select();
+      } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault(); box.focus();
+      }
+    });
+  }
+
+  // "Pin this page": the page's own title rather than its path.
+  function wirePinForm() {
+    var form = document.querySelector("form[data-pin]");
+    if (!form || !form.elements.title) return;
+    var title = (document.title || "").split(" · ")[0];
+    if (title) form.elements.title.value = title;
+  }
+
+  // Side-bar groups stay as the user left them (collapsed ones are remembered on this device).
+  function wireNavGroups() {
+    var key = "dj-nav-collapsed", closed = [];
+    try { closed = JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { closed = []; }
+    var groups = document.querySelectorAll("details.nav-group[data-group]");
+    Array.prototype.forEach.call(groups, function (d) {
+      var name = d.getAttribute("data-group");
+      if (closed.indexOf(name) >= 0 && !d.querySelector('[aria-current="page"]')) d.open = false;
+      d.addEventListener("toggle", function () {
+        var i = closed.indexOf(name);
+        if (d.open && i >= 0) closed.splice(i, 1);
+        if (!d.open && i < 0) closed.push(name);
+        try { localStorage.setItem(key, JSON.stringify(closed)); } catch (e) { /* private mode */ }
+      });
+    });
+  }
+
   function init() {
     setCsrfHeader();
+    wireSearchShortcut();
+    wirePinForm();
+    wireNavGroups();
     wireSkipLink();
     registerServiceWorker();
   }

@@ -4,10 +4,11 @@ from .notifications import Delivery, Notification, NotificationPreference, WebPu
 from .ratelimit import RateCounter
 from .scheduler import SchedulerTick
 from .sequences import SequenceCounter
+from .workbench import PinnedItem, RecentItem, TodoDigest
 from .workdays import DayKind, OfficialCalendarYear, OfficialDay
 
 __all__ = [
-    "RateCounter", "SchedulerTick", "SequenceCounter",
+    "PinnedItem", "RateCounter", "RecentItem", "SchedulerTick", "TodoDigest", "SequenceCounter",
     "DayKind", "OfficialCalendarYear", "OfficialDay",
     "ApiToken", "AuditEvent", "AuditHead", "Delivery", "Notification", "NotificationPreference", "RoleAssignment",
     "User", "WebPushSubscription",

@@ -37,3 +37,18 @@ def safe_url(url_name: str, *args: Any) -> str:
 def asset(path: str) -> str:
     """``{% static %}`` that never fails the page; see ``dangjian.core.ui.static_url``."""
     return ui.static_url(path)
+
+
+@register.simple_tag(takes_context=True)
+def shell_nav(context: Any) -> dict[str, Any]:
+    """What base.html draws: home link, navigation groups, the phone's bottom bar."""
+    request = context.get("request")
+    if request is None:
+        return {"home": None, "groups": [], "bar": [], "staff": False, "search_url": None}
+    return ui.shell_nav(request)
+
+
+@register.inclusion_tag("core/_icon.html")
+def icon(name: str) -> dict[str, Any]:
+    """An icon of the sprite ``img/icons.svg`` (decorative: hidden from screen readers)."""
+    return {"href": f"{ui.static_url('img/icons.svg')}#i-{name or 'more'}"}

@@ -66,14 +66,24 @@ def test_phone_workbench_fits_and_nav_is_usable(phone_page, live_server, users):
     page = phone_page
     login(page, live_server.url, users.admin.username, PASSWORD)
     no_horizontal_scroll(page)
-    links = page.locator(".site-nav a")
-    assert links.count() >= 3
+    # The side bar is folded away on a phone: a bottom bar of finger-sized links instead.
+    assert not page.locator("#nav-sheet").is_visible()
+    links = page.locator(".bottom-bar a")
+    assert 3 <= links.count() <= 5
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360
         assert box["height"] >= 44  # a finger-sized target
-    page.click(".site-nav a[href='/me/preferences/']")
+    # "More" opens the sheet with every group; its links are finger-sized too.
+    page.click(".bottom-bar .bar-more")
+    sheet = page.locator("#nav-sheet")
+    assert sheet.is_visible()
+    for i in range(sheet.locator("a").count()):
+        box = sheet.locator("a").nth(i).bounding_box()
+        if box is not None and box["height"]:
+            assert box["height"] >= 44
+    page.click("#nav-sheet a[href='/me/preferences/']")
     page.wait_for_load_state()
     assert page.url.endswith("/me/preferences/")
     no_horizontal_scroll(page)

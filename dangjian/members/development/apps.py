@@ -8,7 +8,7 @@ class DevelopmentConfig(AppConfig):
     verbose_name = _("Member development")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_link
+        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_entry
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
@@ -23,7 +23,8 @@ class DevelopmentConfig(AppConfig):
         register_permissions(Role.DISCIPLINE, {"development.view"})
         register_kind("development.deadline", _("Member development deadlines"))
         register_job("development.deadlines", "30 8 * * *", "dangjian.members.development.tasks.development_deadlines")
-        register_nav_link("development:dashboard", _("Development"), perm="development.view", order=35)
+        register_nav_entry("development:dashboard", _("Development"), group="orgs", icon="step", perm="development.view",
+                           order=30)
         register_home_item(home_items)
         register_demo_seeder(seed_development, order=150)
         from django.apps import apps

@@ -12,7 +12,7 @@ class LifecycleConfig(AppConfig):
             register_demo_seeder,
             register_home_item,
             register_member_action,
-            register_nav_link,
+            register_nav_entry,
         )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
@@ -40,8 +40,10 @@ class LifecycleConfig(AppConfig):
         # The host-branch picker of a floating certificate: any active branch on the platform.
         register_search_scope(SearchScope("floating_host", allowed=hooks.may_pick_host_branch))
 
-        register_nav_link("lifecycle:floating", _("Floating members"), perm="lifecycle.view", order=45)
-        register_nav_link("lifecycle:requests", _("Status changes"), perm="lifecycle.propose", order=46)
+        register_nav_entry("lifecycle:floating", _("Floating members"), group="orgs", icon="people", perm="lifecycle.view",
+                           order=50)
+        register_nav_entry("lifecycle:requests", _("Status changes"), group="orgs", icon="step", perm="lifecycle.propose",
+                           order=60)
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)

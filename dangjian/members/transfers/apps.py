@@ -12,7 +12,7 @@ class TransfersConfig(AppConfig):
             register_demo_seeder,
             register_home_item,
             register_member_action,
-            register_nav_link,
+            register_nav_entry,
         )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
@@ -26,7 +26,7 @@ class TransfersConfig(AppConfig):
         register_kind("transfers.hop", _("Transfers awaiting my approval"))
         register_kind("transfers.progress", _("Progress of transfers I started"))
         register_kind("transfers.overdue", _("Overdue transfers"))
-        register_nav_link("transfers:list", _("Transfers"), perm="transfers.view", order=25)
+        register_nav_entry("transfers:list", _("Transfers"), group="orgs", icon="transfer", perm="transfers.view", order=40)
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)

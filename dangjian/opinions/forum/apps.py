@@ -9,7 +9,7 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_nav_link
+        from dangjian.core.hooks import register_demo_seeder, register_nav_entry
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.opinions.forum.demo import seed_forum
@@ -17,5 +17,5 @@ class ForumConfig(AppConfig):
         register_permissions(Role.COUNTY_ADMIN, {"forum.moderate", "forum.manage_boards"})
         register_permissions(Role.PUBLICITY, {"forum.moderate"})
         register_kind("forum.mention", _("Forum mentions"))
-        register_nav_link("forum:boards", _("Forum"), order=70)
+        register_nav_entry("forum:boards", _("Forum"), group="opinions", icon="chat", order=50)
         register_demo_seeder(seed_forum, order=300)

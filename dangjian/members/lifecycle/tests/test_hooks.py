@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from dangjian.core.hooks import DemoContext, nav_links
+from dangjian.core.hooks import DemoContext
+from dangjian.core.navigation import nav_entries
 from dangjian.core.notifications import KINDS
 from dangjian.core.roles import ROLE_PERMISSIONS, Role
 from dangjian.members.lifecycle.hooks import seed_demo
@@ -32,7 +33,7 @@ def test_registrations() -> None:
     assert "lifecycle.approve" not in ROLE_PERMISSIONS[Role.ORGANIZER]
     assert "lifecycle.manage" not in ROLE_PERMISSIONS[Role.MEMBER]
     assert {"lifecycle.certificate", "lifecycle.report", "lifecycle.status_request"} <= set(KINDS)
-    assert {"lifecycle:floating", "lifecycle:requests"} <= {link.url_name for link in nav_links()}
+    assert {"lifecycle:floating", "lifecycle:requests"} <= {link.url_name for link in nav_entries()}
 
 
 def test_member_home_shows_probation_certificate_and_pending_change(client: Any, tree: Any, people: Any,
