@@ -348,6 +348,9 @@ DANGJIAN = {
 # Recording an audit event whose name no app declared (``app/events.py``) raises when true; when
 # false it logs an error and records the event anyway (see ``dangjian.core.audit``).
 AUDIT_STRICT_EVENTS = env_bool("AUDIT_STRICT_EVENTS", DEBUG)
+# A failing to-do source, search provider or workbench card raises (DEBUG, tests) instead of
+# being logged and skipped (production: one broken module never breaks the workbench).
+HOOKS_STRICT = env_bool("HOOKS_STRICT", DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ from dangjian.settings import *  # noqa: E402, F403
 
 # An undeclared audit event name fails the test that records it.
 AUDIT_STRICT_EVENTS = True
+HOOKS_STRICT = True
 # Uploads and generated files (demo images, documents) go to a per-run temporary directory,
 # never into the checkout's media/.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dangjian-test-media-"))

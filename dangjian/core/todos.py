@@ -101,7 +101,7 @@ def _concerns(user: Any, source: TodoSource) -> bool:
 
 
 def _strict() -> bool:
-    return bool(getattr(settings, "HOOKS_STRICT", settings.DEBUG))
+    return bool(settings.HOOKS_STRICT)
 
 
 def _guard(source: TodoSource, fn: Callable[[], Any], default: Any) -> Any:
