@@ -30,12 +30,27 @@ class CasesConfig(AppConfig):
         register_kind("cases.supervision", _("Supervision notes"))
         register_kind("cases.incident", _("Public-opinion incidents"))
         register_kind("cases.co_input", _("Co-department input on my department's cases"))
-        register_nav_entry("cases:inbox", _("Cases"), group="opinions", icon="case", perm="cases.inbox", order=20)
-        register_nav_entry("cases:board", _("Supervision board"), group="opinions", icon="chart", perm="cases.supervise", order=30)
+        from dangjian.cases import workbench as wb
+        from dangjian.core.hooks import register_search_provider, register_todo_source, register_workbench_card
+
+        # Each entry is shown to whom its view admits (the inbox: cases.view or a department
+        # membership; the board: cases.supervise or a supervisor/head of a department).
+        register_nav_entry("cases:inbox", _("Cases"), group="opinions", icon="case", visible=wb.may_list, order=20,
+                           badge="cases.handle", primary=10)
+        register_nav_entry("cases:board", _("Supervision board"), group="supervision", icon="chart",
+                           visible=wb.may_see_board, badge="cases.overdue", order=10)
         register_nav_entry("cases:accountability", _("Accountability"), group="supervision", icon="shield",
                            perm="cases.accountability", order=20)
         register_nav_entry("cases:departments", _("Departments"), group="opinions", icon="people",
                            perm="cases.manage_departments", order=40)
+        register_nav_entry("cases:incident_new", _("Report a public-opinion incident"), group="opinions",
+                           icon="megaphone", perm="cases.assign", order=45)
+        register_todo_source("cases.handle", _("Cases to handle"), items=wb.handle_items, count=wb.handle_count,
+                             visible=wb.may_handle)
+        register_todo_source("cases.overdue", _("Overdue cases to supervise"), items=wb.overdue_items,
+                             count=wb.overdue_count, visible=wb.may_supervise)
+        register_search_provider("cases", _("Cases"), wb.find_cases, order=40)
+        register_workbench_card(wb.workbench_cards)
         register_job("cases.supervise", "0 8 * * *", "dangjian.cases.tasks.supervise_cases")
         register_job("cases.supervise_incidents", "*/15 * * * *", "dangjian.cases.tasks.supervise_incidents")
         register_source(CaseSource(kind=INCIDENT_SOURCE, label=_("Public-opinion incident"),

@@ -62,7 +62,9 @@ PAGE_SIZE = 25
 
 
 def _may_list(user: Any) -> bool:
-    return has_any(user, "cases.view") or bool(rules.member_department_ids(user)) or user.is_superuser
+    from dangjian.cases.workbench import may_list
+
+    return may_list(user)
 
 
 @login_required
@@ -152,7 +154,10 @@ def _public_responses(case: Case) -> dict[str, Any] | None:
 @login_required
 @require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    from dangjian.core.workbench import note_visit
+
     case = access_case(request.user, case_id)
+    note_visit(request, f"{case.number} {case.title}", kind="case")
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
@@ -267,7 +272,9 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 @login_required
 @require_GET
 def board_view(request: HttpRequest) -> HttpResponse:
-    if not has_any(request.user, "cases.supervise") and not rules.supervised_department_ids(request.user):
+    from dangjian.cases.workbench import may_see_board
+
+    if not may_see_board(request.user):
         raise PermissionDenied(_("Your role does not include case supervision."))
     rows = board(request.user)
     return render(request, "cases/board.html", {

@@ -20,3 +20,7 @@ class DemoConfig(AppConfig):
             from dangjian.demo.cases import seed_cases
 
             register_demo_seeder(seed_cases, order=200)
+        if apps.is_installed("dangjian.portal"):
+            from dangjian.demo.editor import seed_editor
+
+            register_demo_seeder(seed_editor, order=250)  # after the portal's sections (200)

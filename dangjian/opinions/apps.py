@@ -18,8 +18,17 @@ class OpinionsConfig(AppConfig):
         register_permissions(Role.COUNTY_ADMIN, {"opinions.log", "opinions.view", "opinions.inbound"})
         register_permissions(Role.SECRETARY, {"opinions.log", "opinions.view"})
         register_kind("opinions.new", _("New opinions"))
+        from dangjian.core.hooks import register_search_provider, register_todo_source, register_workbench_card
+        from dangjian.opinions import workbench as wb
+
         register_nav_entry("opinions:staff_list", _("Opinions inbox"), group="opinions", icon="chat", perm="opinions.view",
-                           order=10)
+                           order=10, badge="opinions.route", primary=20)
+        register_nav_entry("opinions:staff_inbound", _("Rejected inbound messages"), group="opinions", icon="chat",
+                           perm="opinions.inbound", order=15)
+        register_todo_source("opinions.route", _("Opinions to hand to a department"), items=wb.route_items,
+                             count=wb.route_count, visible=wb.may_route)
+        register_search_provider("opinions", _("Opinions"), wb.find_opinions, perm="opinions.view", order=45)
+        register_workbench_card(wb.workbench_cards)
         register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=describe_case_source,
                                    on_step=follow_case_step, voices=case_opinions))
 

@@ -191,11 +191,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if request.GET.get("unassigned") == "1":
         qs = qs.filter(case__isnull=True)
+    if request.GET.get("waiting") == "1":  # not answered yet (the workbench card's link)
+        qs = qs.filter(status__in=[OpinionStatus.RECEIVED, OpinionStatus.ACCEPTED])
     page = _page(request, qs)
-    kept = {k: request.GET[k] for k in ("status", "unassigned") if request.GET.get(k)}
+    kept = {k: request.GET[k] for k in ("status", "unassigned", "waiting") if request.GET.get(k)}
     return render(request, "opinions/staff_list.html", {
         "page": page, "opinions": page.object_list, "statuses": OpinionStatus.choices, "status": status,
-        "unassigned": request.GET.get("unassigned") == "1", "filter_qs": urlencode(kept),
+        "unassigned": request.GET.get("unassigned") == "1", "waiting": request.GET.get("waiting") == "1",
+        "filter_qs": urlencode(kept),
         "can_see_inbound": has_any(request.user, "opinions.inbound"),
     })
 
@@ -243,7 +246,10 @@ def _staff_context(request: HttpRequest, opinion: Any, assign_form: Any = None) 
 @login_required
 @require_GET
 def staff_detail(request: HttpRequest, opinion_id: int) -> HttpResponse:
+    from dangjian.core.workbench import note_visit
+
     opinion = access_staff_opinion(request.user, opinion_id)
+    note_visit(request, f"{opinion.tracking_no} {opinion.title}", kind="opinion")
     return render(request, "opinions/staff_detail.html", _staff_context(request, opinion))
 
 

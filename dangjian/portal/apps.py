@@ -24,13 +24,25 @@ class PortalConfig(AppConfig):
 
         register_permissions(Role.PUBLICITY, {"portal.edit", "portal.moderate"})
         register_permissions(Role.COUNTY_ADMIN, {"portal.edit", "portal.moderate", "portal.manage"})
+        from dangjian.core.hooks import register_search_provider, register_todo_source
+        from dangjian.portal import workbench as wb
+
+        register_nav_entry("wagtailadmin_home", _("Portal content"), group="publicity", icon="megaphone", order=10,
+                           visible=wb.may_open_cms, badge="portal.review", primary=30)
         register_nav_entry("portal:moderation", _("Portal comments"), group="publicity", icon="chat", perm="portal.moderate",
-                           order=20)
+                           order=20, badge="portal.comments")
+        register_todo_source("portal.review", _("Portal pages to review"), items=wb.review_items,
+                             count=wb.review_count, visible=wb.may_review)
+        register_todo_source("portal.comments", _("Portal comments to moderate"), items=wb.comments_items,
+                             count=wb.comments_count, perm="portal.moderate")
+        register_todo_source("portal.corrections", _("Portal corrections to handle"), items=wb.corrections_items,
+                             count=wb.corrections_count, perm="portal.edit")
+        register_search_provider("articles", _("Articles"), wb.find_articles, order=60)
         register_job("portal.publish_scheduled", "* * * * *", "dangjian.portal.tasks.publish_scheduled")
         register_job("portal.sync_editors", "*/10 * * * *", "dangjian.portal.tasks.sync_all_editors")
         register_job("portal.flush_views", "*/5 * * * *", "dangjian.portal.tasks.flush_views")
         register_nav_entry("portal:corrections", _("Portal corrections"), group="publicity", icon="megaphone",
-                           perm="portal.edit", order=30)
+                           perm="portal.edit", order=30, badge="portal.corrections")
         from dangjian.core.notifications import register_kind
 
         register_kind("portal.correction", _("Corrections suggested on portal pages"))

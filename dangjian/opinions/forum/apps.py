@@ -17,5 +17,11 @@ class ForumConfig(AppConfig):
         register_permissions(Role.COUNTY_ADMIN, {"forum.moderate", "forum.manage_boards"})
         register_permissions(Role.PUBLICITY, {"forum.moderate"})
         register_kind("forum.mention", _("Forum mentions"))
+        from dangjian.opinions.forum.actions import can_moderate, moderated_board_ids
+
         register_nav_entry("forum:boards", _("Forum"), group="opinions", icon="chat", order=50)
+        register_nav_entry("forum:moderation", _("Forum moderation"), group="opinions", icon="shield", order=55,
+                           visible=lambda user: can_moderate(user) or bool(moderated_board_ids(user)))
+        register_nav_entry("forum:manage_boards", _("Forum boards"), group="opinions", icon="gear", order=56,
+                           perm="forum.manage_boards")
         register_demo_seeder(seed_forum, order=300)
