@@ -1,7 +1,7 @@
 """Template tags for the page shell: ``{% load dangjian_ui %}``.
 
 ``{% main_nav as links %}``, ``{% language_links as langs %}``, ``{% safe_url "app:name" as u %}``,
-``{% asset "css/app.css" %}``.
+``{% asset "css/app.css" %}``, ``{% paging_query as qs %}`` (core/_pagination.html).
 """
 
 from __future__ import annotations
@@ -37,3 +37,17 @@ def safe_url(url_name: str, *args: Any) -> str:
 def asset(path: str) -> str:
     """``{% static %}`` that never fails the page; see ``dangjian.core.ui.static_url``."""
     return ui.static_url(path)
+
+
+@register.simple_tag(takes_context=True)
+def paging_query(context: Any) -> str:
+    """The query string that pagination links keep (``?<this>&page=N``): the view's ``filter_qs``
+    when it passes one (only the filters it knows), else the current query string less ``page``."""
+    if "filter_qs" in context:
+        return str(context["filter_qs"] or "")
+    request = context.get("request")
+    if request is None:
+        return ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return str(query.urlencode())
