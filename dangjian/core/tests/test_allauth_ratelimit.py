@@ -134,7 +134,9 @@ def test_a_rollback_gives_the_slots_back_and_clear_forgets_the_window(db: Any, c
              for _ in range(5)]
     assert all(taken)
     assert allauth_ratelimit.consume(request, app="allauth.account", action="reset_password", key="d@x") is None
-    taken[0].rollback()  # e.g. the attempt turned out not to count
+    first = taken[0]
+    assert first is not None
+    first.rollback()  # e.g. the attempt turned out not to count
     assert allauth_ratelimit.consume(request, app="allauth.account", action="reset_password", key="d@x")
     assert allauth_ratelimit.consume(request, app="allauth.account", action="reset_password", key="d@x") is None
     allauth_ratelimit.clear(request, app="allauth.account", action="reset_password", key="d@x")
