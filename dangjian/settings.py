@@ -238,8 +238,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "dangjian.core.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins are counted by core.login_throttle (LOGIN_RATE_LIMITS below), not by allauth,
-    # whose per-account lock let anyone lock the owner out.
+    # allauth's budgets (its defaults, these over them), counted by core.ratelimit in exact atomic
+    # windows (core.allauth_ratelimit). Failed logins are counted by core.login_throttle
+    # (LOGIN_RATE_LIMITS below), not by allauth, whose per-account lock let anyone lock the owner out.
     "login_failed": None,
     "signup": "20/h/ip",
 }

@@ -13,6 +13,7 @@ handler400 = "dangjian.core.views_errors.bad_request"
 handler403 = "dangjian.core.views_errors.permission_denied"
 handler404 = "dangjian.core.views_errors.page_not_found"
 handler500 = "dangjian.core.views_errors.server_error"
+handler429 = "dangjian.core.views_errors.too_many_requests"  # asked for by allauth's rate limits
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),

@@ -1,6 +1,7 @@
 """allauth integration: self-registered users are public users (群众); failed web logins are
 counted by the same throttle as the API's (``core.login_throttle``, by account and address
-together) instead of allauth's per-account lock, which let anyone lock an owner out."""
+together) instead of allauth's per-account lock, which let anyone lock an owner out; allauth's
+other limits are counted by ``core.ratelimit`` too (``core.allauth_ratelimit``)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
         found = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
         return found.user if found else None
+
+    def get_client_ip(self, request: Any) -> str:
+        """The address allauth's rate limits count by: the same as every other throttle's
+        (``core.http.client_ip``, which trusts X-Forwarded-For only behind TRUSTED_PROXY_HOPS)."""
+        from dangjian.core.http import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
 
     def pre_authenticate(self, request: Any, **credentials: Any) -> None:
         from dangjian.core.http import client_ip

@@ -13,6 +13,9 @@ class CoreConfig(AppConfig):
         from dangjian.core.scheduler import register_job
 
         allauth_hooks.connect()
+        from dangjian.core import allauth_ratelimit
+
+        allauth_ratelimit.install()  # allauth's own limits counted by core.ratelimit (exact, atomic)
         from dangjian.core import login_throttle
 
         login_throttle.check_settings()  # a malformed login limit stops start-up, naming it

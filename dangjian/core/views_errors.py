@@ -1,7 +1,8 @@
-"""The site's own error pages (issue 13 §5): 400, 403, 404, 500 and a failed CSRF check answer
-with a phone-sized page in the request's language (Chinese by default) and a way back, instead
-of Django's bare English text. Installed by ``handler400``…``handler500`` in ``dangjian.urls``
-and ``CSRF_FAILURE_VIEW``."""
+"""The site's own error pages (issue 13 §5): 400, 403, 404, 429, 500 and a failed CSRF check
+answer with a phone-sized page in the request's language (Chinese by default) and a way back,
+instead of Django's bare English text. Installed by ``handler400``…``handler500`` in
+``dangjian.urls`` and ``CSRF_FAILURE_VIEW``; ``handler429`` there is asked for by allauth when
+one of its rate limits refuses (``core.allauth_ratelimit``)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,30 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _render(request, 404, _("Page not found"),
                    _("This page does not exist or is no longer available. A link you followed may be out of "
                      "date, or the item may be outside your organization."))
+
+
+@requires_csrf_token
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """allauth's answer when one of its rate limits refuses (``core.allauth_ratelimit``), with the
+    wait until the limit's window ends, also as ``Retry-After``."""
+    from django.utils.translation import ngettext
+
+    from dangjian.core.allauth_ratelimit import RETRY_AFTER_ATTR
+
+    wait = int(getattr(request, RETRY_AFTER_ATTR, 0) or 0)
+    if wait > 90:
+        minutes = (wait + 59) // 60
+        detail = ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", minutes) % {"n": minutes}
+    elif wait > 0:
+        detail = ngettext("Try again in %(n)d second.", "Try again in %(n)d seconds.", wait) % {"n": wait}
+    else:
+        detail = _("Try again later.")
+    response = _render(request, 429, _("Too many attempts"),
+                       _("This was tried too many times in a short while, from here or for this account. Nothing "
+                         "was done this time."), detail)
+    if wait > 0:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -75,14 +75,6 @@ def _page(request: HttpRequest, qs: Any) -> Any:
     return Paginator(qs, int(conf("PAGE_SIZE"))).get_page(request.GET.get("page"))
 
 
-def _keep_query(request: HttpRequest) -> str:
-    """The current filters, for pagination links (``?<filters>&page=N``)."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    encoded = query.urlencode()
-    return f"{encoded}&" if encoded else ""
-
-
 def _year(request: HttpRequest) -> int:
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
@@ -105,7 +97,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
                                status=form.cleaned_data["status"] or None)
     page = _page(request, qs.order_by("-starts_at", "-pk"))
     return render(request, "orglife/list.html", {
-        "form": form, "page": page, "activities": page.object_list, "keep_query": _keep_query(request),
+        "form": form, "page": page, "activities": page.object_list,
         "can_plan": has_any(request.user, "orglife.manage"),
     })
 
@@ -501,7 +493,6 @@ def compliance(request: HttpRequest) -> HttpResponse:
         choices = [(org.pk, org.name), *choices]
     return render(request, "orglife/compliance.html", {
         "org": org, "year": year, "page": page, "rows": rows, "inactive_days": conf("INACTIVE_DAYS"),
-        "keep_query": _keep_query(request),
         "inactive_total": inactive_branches(org).count(), "branch_total": page.paginator.count,
         "kinds": rows[0].kinds if rows else [],
         "org_choices": choices,

@@ -68,7 +68,8 @@ def record_view(page_id: int, request: Any, channel: str | None = None) -> None:
         flush_buffer()
 
 
-def _add(key: str, n: int) -> None:
+def add_to_counter(key: str, n: int) -> None:
+    """Add ``n`` to a shared cache counter, creating it when missing."""
     try:
         cache.incr(key, n)
     except ValueError:  # no counter yet
@@ -84,5 +85,5 @@ def flush_buffer() -> int:
         _buffer.clear()
         _last_flush = time.monotonic()
     for (day, page_id, channel), n in pending.items():
-        _add(counter_key(day, page_id, channel), n)
+        add_to_counter(counter_key(day, page_id, channel), n)
     return sum(pending.values())

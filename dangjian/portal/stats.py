@@ -8,9 +8,11 @@ Hits answered from the whole-page cache count the same (``cache.cached_page``). 
 write ever happens in a visitor's request.
 
 Loss bounds, documented rather than hidden: a worker that dies loses at most its last buffer
-(≤ 5 s of its hits); with the default file cache two processes adding to one counter at the same
-instant can lose one of the two additions (its ``incr`` is read-modify-write); Redis and the
-per-process cache add atomically.
+(≤ 5 s of its hits); with the default file cache two processes adding to (or the job taking from)
+one counter at the same instant can lose one of the two changes (its ``incr``/``decr`` is
+read-modify-write); Redis and the per-process cache add atomically. The job takes the counts out
+of the cache before it writes them, so it never counts a batch twice, even when its worker dies
+and the task is run again (a worker killed between the take and the commit loses that batch).
 
 The channel is the ``?ch=`` tag (``app`` for the app's news feed, ``feed`` for feed readers; see
 ``feeds.py`` and ``api.py``), else the referrer or the WeChat in-app browser. The WeChat official
@@ -20,7 +22,6 @@ channels' read-count job with ``do_set_channel_views``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
@@ -30,13 +31,37 @@ from django.utils import timezone
 
 from dangjian.core.actors import ActingUser
 from dangjian.portal import ViewChannel
-from dangjian.portal.counting import CHANNELS, COUNTED, counter_key, flush_buffer
+from dangjian.portal.counting import CHANNELS, COUNTED, add_to_counter, counter_key, flush_buffer
+
+
+def _take(found: dict[str, int]) -> dict[str, int]:
+    """Move ``found`` out of the cache counters (decrease each by what was read; views counted
+    meanwhile stay). Returns what was taken: a counter that expired meanwhile gives nothing."""
+    taken: dict[str, int] = {}
+    for key, n in found.items():
+        try:
+            cache.decr(key, n)
+        except ValueError:  # expired between the read and the take
+            continue
+        taken[key] = n
+    return taken
+
+
+def _give_back(taken: dict[str, int]) -> None:
+    """The write failed before its commit: put what was taken back for the next run."""
+    for key, n in taken.items():
+        add_to_counter(key, n)
 
 
 def do_flush_view_counts(*, days: int = 2) -> int:
     """Move the cache counters of the last ``days`` days (every page, every channel) into
-    ``PageViewCount``. The counters are decreased by what was moved once the rows are committed,
-    so views counted meanwhile stay for the next run. Returns the number of views moved."""
+    ``PageViewCount``. Returns the number of views moved.
+
+    Safe to run again after its worker died at any point (the task may be re-queued): the counts
+    are first *taken* out of the cache (each counter decreased by what was read), then written in
+    one transaction. Nothing is left to do after the commit, so a batch is never added twice. A
+    write that fails before its commit gives the batch back; a worker killed between the take
+    and the commit loses that batch (at most one run's views), it never counts it twice."""
     from wagtail.models import Page
 
     from dangjian.portal.models import PageViewCount
@@ -53,30 +78,33 @@ def do_flush_view_counts(*, days: int = 2) -> int:
         found.update({k: int(v) for k, v in cache.get_many(keys[i:i + 1000]).items() if v and int(v) > 0})
     if not found:
         return 0
+    taken = _take(found)
     add: dict[tuple[dt.date, int, str], int] = {}
-    for key, n in found.items():
+    for key, n in taken.items():
         add[wanted[key]] = add.get(wanted[key], 0) + n
-    with transaction.atomic():
-        existing = {(r.day, r.page_id, r.channel): r for r in PageViewCount.objects.select_for_update().filter(
-            day__in=day_list, page_id__in={pid for _d, pid, _c in add})}
-        new, changed = [], []
-        for (day, pid, ch), n in add.items():
-            row = existing.get((day, pid, ch))
-            if row is None:
-                new.append(PageViewCount(page_id=pid, channel=ch, day=day, views=n))
-            else:
-                row.views += n
-                changed.append(row)
-        PageViewCount.objects.bulk_create(new)
-        PageViewCount.objects.bulk_update(changed, ["views"])
-
-        def taken() -> None:
-            for key, n in found.items():
-                with contextlib.suppress(ValueError):  # expired meanwhile
-                    cache.decr(key, n)
-
-        transaction.on_commit(taken)
-    return sum(found.values())
+    written = False
+    try:
+        with transaction.atomic():
+            existing = {(r.day, r.page_id, r.channel): r for r in PageViewCount.objects.select_for_update().filter(
+                day__in=day_list, page_id__in={pid for _d, pid, _c in add})}
+            new, changed = [], []
+            for (day, pid, ch), n in add.items():
+                row = existing.get((day, pid, ch))
+                if row is None:
+                    new.append(PageViewCount(page_id=pid, channel=ch, day=day, views=n))
+                else:
+                    row.views += n
+                    changed.append(row)
+            PageViewCount.objects.bulk_create(new)
+            PageViewCount.objects.bulk_update(changed, ["views"])
+            written = True
+    except BaseException:
+        # Given back only when the failure came before the commit was asked for: a failed
+        # COMMIT may still have committed, and giving back then could count the batch twice.
+        if not written:
+            _give_back(taken)
+        raise
+    return sum(taken.values())
 
 
 def do_set_channel_views(page: Any, channel: str, views: int, *, day: dt.date, acting_user: ActingUser | None = None) -> Any:

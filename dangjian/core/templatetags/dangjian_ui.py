@@ -1,7 +1,7 @@
 """Template tags for the page shell: ``{% load dangjian_ui %}``.
 
 ``{% main_nav as links %}``, ``{% language_links as langs %}``, ``{% safe_url "app:name" as u %}``,
-``{% asset "css/app.css" %}``.
+``{% asset "css/app.css" %}``, ``{% paging_query as qs %}`` (core/_pagination.html).
 """
 
 from __future__ import annotations
@@ -52,3 +52,17 @@ def shell_nav(context: Any) -> dict[str, Any]:
 def icon(name: str) -> dict[str, Any]:
     """An icon of the sprite ``img/icons.svg`` (decorative: hidden from screen readers)."""
     return {"href": f"{ui.static_url('img/icons.svg')}#i-{name or 'more'}"}
+
+
+@register.simple_tag(takes_context=True)
+def paging_query(context: Any) -> str:
+    """The query string that pagination links keep (``?<this>&page=N``): the view's ``filter_qs``
+    when it passes one (only the filters it knows), else the current query string less ``page``."""
+    if "filter_qs" in context:
+        return str(context["filter_qs"] or "")
+    request = context.get("request")
+    if request is None:
+        return ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return str(query.urlencode())

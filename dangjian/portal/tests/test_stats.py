@@ -53,6 +53,84 @@ def test_views_are_counted_also_from_the_page_cache_without_writes_in_the_reques
     assert views(article) == {"web": 5}
 
 
+@pytest.fixture(params=["locmem", "file"])
+def counter_cache(request: Any, settings: Any, tmp_path: Any) -> str:
+    """The job on the in-process cache and on the default file cache (no atomic incr/decr)."""
+    if request.param == "file":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                       "LOCATION": str(tmp_path / "cache")}}
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": f"stats-{tmp_path.name}"}}
+    return str(request.param)
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker being killed at that point (not an error the job could handle)."""
+
+
+def _hit(client: Any, article: Any, times: int) -> None:
+    for _ in range(times):
+        assert client.get(article.url).status_code == 200
+    counting.flush_buffer()
+
+
+def test_a_worker_that_dies_right_after_its_commit_does_not_count_the_batch_twice(
+        portal: Any, client: Any, counter_cache: str) -> None:
+    # The crash point of the old job: rows committed, cache counters not yet decreased (an
+    # on-commit callback that never ran). Here no on-commit callback is run at all, as if the
+    # worker died at the commit; the task is then run again (re-queued as stale).
+    article = published_article(portal.news, "崩溃统计", acting_user=portal.root)
+    _hit(client, article, 4)
+    assert do_flush_view_counts() == 4
+    assert views(article) == {"web": 4}
+    assert do_flush_view_counts() == 0  # the re-run finds nothing left to move
+    assert views(article) == {"web": 4}
+    _hit(client, article, 2)
+    assert do_flush_view_counts() == 2
+    assert views(article) == {"web": 6}
+
+
+def test_a_write_that_fails_before_its_commit_gives_the_batch_back(
+        portal: Any, client: Any, counter_cache: str, monkeypatch: Any) -> None:
+    article = published_article(portal.news, "失败统计", acting_user=portal.root)
+    _hit(client, article, 3)
+
+    def failing_bulk_create(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PageViewCount.objects, "bulk_create", failing_bulk_create)
+        with pytest.raises(RuntimeError):
+            do_flush_view_counts()
+    assert views(article) == {}
+    assert do_flush_view_counts() == 3  # the next run moves the batch, once
+    assert views(article) == {"web": 3}
+    assert do_flush_view_counts() == 0
+
+
+def test_a_worker_killed_between_the_take_and_the_commit_loses_the_batch_never_doubles_it(
+        portal: Any, client: Any, counter_cache: str, monkeypatch: Any) -> None:
+    from dangjian.portal import stats
+
+    article = published_article(portal.news, "中断统计", acting_user=portal.root)
+    _hit(client, article, 3)
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise WorkerDied
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PageViewCount.objects, "bulk_create", killed)
+        patched.setattr(stats, "_give_back", lambda taken: None)  # a killed process runs no cleanup
+        with pytest.raises(WorkerDied):
+            do_flush_view_counts()
+    assert do_flush_view_counts() == 0  # the counts left the cache before the write
+    assert views(article) == {}
+    _hit(client, article, 1)
+    assert do_flush_view_counts() == 1
+    assert views(article) == {"web": 1}
+
+
 def test_channels_from_the_tag_and_the_wechat_browser(portal: Any, client: Any) -> None:
     article = published_article(portal.news, "渠道统计", acting_user=portal.root)
     client.get(article.url)
