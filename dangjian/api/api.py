@@ -3,13 +3,14 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router
+from ninja import Router
 
 from dangjian.api.docs import VendoredSwagger
 from dangjian.cases.api import router as cases_router
 from dangjian.core.api import router as core_router
 from dangjian.core.api_workbench import router as workbench_router
 from dangjian.core.apikit import errors
+from dangjian.core.apikit.openapi import Api
 from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.members.development.api import router as development_router
@@ -22,7 +23,7 @@ from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as portal_router
 from dangjian.portal.channels.api import router as channels_router
 
-api = NinjaAPI(
+api = Api(
     title="Dangjian Cloud API",
     version="1",
     description="党建云 API. Log in with POST /auth/login, then send `Authorization: Bearer <token>`.",

@@ -131,7 +131,7 @@ class CoInputIn(InputSchema):
                                    description="The co-department (needed only if you act for several).")
 
 
-class ReplyIn(InputSchema):
+class CaseReplyIn(InputSchema):
     reply: str = Field(..., max_length=8000)
 
 
@@ -207,7 +207,7 @@ def send_back_case(request: HttpRequest, case_id: Path[ObjectId], payload: SendB
 
 @router.post("/{case_id}/reply", auth=token_auth, response={200: CaseDetail, **WRITE_ERRORS},
              summary="The lead department replies")
-def reply_case(request: HttpRequest, case_id: Path[ObjectId], payload: ReplyIn) -> Any:
+def reply_case(request: HttpRequest, case_id: Path[ObjectId], payload: CaseReplyIn) -> Any:
     user = api_user(request)
     return _detail(do_reply_case(access_case(user, case_id), reply=payload.reply, acting_user=user))
 

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from dangjian.core.actors import ActingUser
 from dangjian.core.apikit.auth import token_auth
 from dangjian.core.apikit.errors import ApiError
-from dangjian.core.apikit.schemas import InputSchema
+from dangjian.core.apikit.schemas import ErrorOut, InputSchema
 from dangjian.core.http import client_ip
 from dangjian.opinions import OpinionChannel, OpinionKind
 from dangjian.opinions.actions import do_submit_opinion
@@ -85,7 +85,10 @@ def _bearer_user(request: HttpRequest) -> ActingUser:
     return user
 
 
-@router.post("", auth=None, response={201: TrackingOut}, summary="Send an opinion (anonymous allowed)")
+# 400 and 422 are documented for every operation with a body (core.apikit.openapi); 401 (a bearer
+# token that is not valid) and 429 are this endpoint's own.
+@router.post("", auth=None, response={201: TrackingOut, 401: ErrorOut, 429: ErrorOut},
+             summary="Send an opinion (anonymous allowed)")
 def submit_opinion(request: HttpRequest, payload: OpinionIn) -> Status:
     ip = client_ip(request)
     wait = intake_hit(ip)
@@ -99,7 +102,8 @@ def submit_opinion(request: HttpRequest, payload: OpinionIn) -> Status:
     return Status(201, {"tracking_no": opinion.tracking_no})
 
 
-@router.get("/track", auth=None, response=TrackOut, summary="Follow an opinion by number and phone")
+@router.get("/track", auth=None, response={200: TrackOut, 404: ErrorOut, 429: ErrorOut},
+            summary="Follow an opinion by number and phone")
 def track_opinion(request: HttpRequest, query: Query[TrackQuery]) -> dict:
     wait = track_hit(client_ip(request))
     if wait:

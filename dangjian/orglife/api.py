@@ -100,13 +100,13 @@ class KindOut(Schema):
 # The talk pieces are plain pydantic models, not ninja Schemas: a Schema runs ninja's
 # attribute-resolving root validator per object (a 500-branch page has ~13,000 of them, which
 # tripled the endpoint's time in bench/module_orglife.py); these are built from dicts anyway.
-class PersonOut(BaseModel):
+class MemberNameOut(BaseModel):
     member: int
     name: str
 
 
 class TalkPairOut(BaseModel):
-    members: list[PersonOut]
+    members: list[MemberNameOut]
     done_on: dt.date | None
 
 
@@ -117,7 +117,7 @@ class HeartTalksOut(BaseModel):
 
 
 class SecretaryLectureOut(BaseModel):
-    secretary: PersonOut
+    secretary: MemberNameOut
     lectures: int = Field(description="Closed party lectures given by this secretary in the year.")
     required: int
     done: bool

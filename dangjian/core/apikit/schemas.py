@@ -22,10 +22,17 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+
+
 class ErrorOut(Schema):
     code: str = Field(..., examples=["not_found"])
     message: str
     field: str | None = None
+    errors: list[FieldErrorOut] | None = Field(
+        None, description="Every problem found, when the request had several (validation answers).")
 
 
 class OkOut(Schema):

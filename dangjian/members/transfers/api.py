@@ -43,7 +43,7 @@ class TransferIn(InputSchema):
     dues_paid_until: str | None = Field(None, max_length=20, description="Year-month, e.g. 2026-05.")
 
 
-class DecisionIn(InputSchema):
+class TransferDecisionIn(InputSchema):
     reason: str = Field("", max_length=5000)
 
 
@@ -174,7 +174,7 @@ def _current(transfer: Transfer) -> TransferHop:
 
 @router.post("/{transfer_id}/approve", auth=token_auth, response={200: TransferOut, 409: ErrorOut, **WRITE_ERRORS},
              summary="Approve the current step")
-def approve(request: HttpRequest, transfer_id: Path[ObjectId], payload: DecisionIn) -> Any:
+def approve(request: HttpRequest, transfer_id: Path[ObjectId], payload: TransferDecisionIn) -> Any:
     user = api_user(request)
     transfer = sel.access_transfer(user, transfer_id)
     act.do_approve_hop(_current(transfer), acting_user=user, reason=payload.reason)
@@ -183,7 +183,7 @@ def approve(request: HttpRequest, transfer_id: Path[ObjectId], payload: Decision
 
 @router.post("/{transfer_id}/return", auth=token_auth, response={200: TransferOut, 409: ErrorOut, **WRITE_ERRORS},
              summary="Return the transfer at the current step, with a reason")
-def return_(request: HttpRequest, transfer_id: Path[ObjectId], payload: DecisionIn) -> Any:
+def return_(request: HttpRequest, transfer_id: Path[ObjectId], payload: TransferDecisionIn) -> Any:
     user = api_user(request)
     transfer = sel.access_transfer(user, transfer_id)
     act.do_return_hop(_current(transfer), acting_user=user, reason=payload.reason)
