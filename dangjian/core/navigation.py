@@ -14,11 +14,13 @@ An entry's ``badge`` names a to-do source (``core.todos``); its count is the bad
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,10 @@ class NavEntry:
 #: pages as a party member, apart from the pages of the organizations they run.
 _groups: dict[str, NavGroup] = {}
 _entries: dict[str, NavEntry] = {}
+#: Bumped by every (un)registration: part of the cache key of the entries a user sees.
+_version = [0]
+#: Which entries a user sees is kept this long (the key also changes with their roles).
+VISIBLE_SECONDS = 60
 
 
 def register_nav_group(key: str, label: Any, *, order: int, icon: str = "") -> None:
@@ -92,10 +98,12 @@ def register_nav_entry(
     if group not in _groups:
         raise ValueError(f"unknown navigation group {group!r}")
     _entries[url_name] = NavEntry(url_name, label, group, icon, order, perm, member, visible, badge, primary)
+    _version[0] += 1
 
 
 def unregister_nav_entry(url_name: str) -> None:
     _entries.pop(url_name, None)
+    _version[0] += 1
 
 
 def nav_entries() -> list[NavEntry]:
@@ -127,12 +135,36 @@ def can_see(user: Any, entry: NavEntry) -> bool:
     return entry.visible is None or bool(entry.visible(user))
 
 
+def _visible_key(user: Any) -> str:
+    """A cache key that changes with the user's roles and with the registry: a role granted or
+    revoked shows at once; a department membership or member link within ``VISIBLE_SECONDS``."""
+    from dangjian.core.scoping import roles_of
+
+    roles = ",".join(sorted(f"{a.role}@{a.organization_id}" for a in roles_of(user)))
+    sig = f"{user.pk}|{user.date_joined.timestamp()}|{user.is_superuser}|{user.is_active}|{roles}|{_version[0]}"
+    return "nav-visible:" + hashlib.sha256(sig.encode()).hexdigest()[:32]
+
+
+def visible_keys(user: Any) -> set[str]:
+    """The URL names of the entries ``user`` may open (cached: the modules' ``visible`` rules
+    may query, and the shell draws the navigation on every page)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    key = _visible_key(user)
+    keys = cache.get(key)
+    if keys is None:
+        keys = [e.url_name for e in nav_entries() if can_see(user, e)]
+        cache.set(key, keys, VISIBLE_SECONDS)
+    return set(keys)
+
+
 def visible_entries(user: Any) -> list[tuple[NavEntry, str]]:
     """The entries ``user`` may open, with their URLs (unresolvable ones — module not
     installed — are left out), in side-bar order."""
     out = []
+    keys = visible_keys(user)
     for entry in nav_entries():
-        if not can_see(user, entry):
+        if entry.url_name not in keys:
             continue
         url = _reverse(entry.url_name)
         if url is not None:
