@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def report_count(user: Any) -> int:
 def report_items(user: Any, limit: int) -> list[Todo]:
     today = timezone.localdate()
     rows = list(reports_due(user, today=today).select_related("member__person", "home_org")
-                .order_by("base", "pk")[:limit])
+                .order_by(F("base").asc(), "pk")[:limit])
     out = []
     for cert in rows:
         due = report_due_on(cert, cert.base)  # type: ignore[attr-defined]
