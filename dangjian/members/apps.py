@@ -12,13 +12,16 @@ class MembersConfig(AppConfig):
             register_nav_entry,
             register_org_member_counts,
             register_own_member,
+            register_search_provider,
             register_workbench_card,
         )
         from dangjian.members.hooks import workbench_cards
+        from dangjian.members.search import find_members
         from dangjian.members.selectors import member_of_user, subtree_member_counts
 
         register_own_member(member_of_user)
         register_org_member_counts(subtree_member_counts)
         register_workbench_card(workbench_cards)
+        register_search_provider("members", _("Members"), find_members, perm="members.view", order=10)
         register_nav_entry("members:list", _("Members"), group="orgs", icon="people", perm="members.view", order=20,
                            primary=20)

@@ -26,6 +26,7 @@ from dangjian.core.http import client_ip
 from dangjian.core.logredact import redact
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.ui import safe_reverse
+from dangjian.core.workbench import note_visit
 from dangjian.members import TRANSITIONS, MemberCategory, MemberStatus
 from dangjian.members.actions import (
     do_change_member_status,
@@ -146,6 +147,7 @@ def _detail_context(request: HttpRequest, member: Member, revealed: dict[str, st
 @require_GET
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     member = access_member(request.user, member_id)
+    note_visit(request, member.person.name, kind="member")
     return render(request, "members/detail.html", _detail_context(request, member))
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
+from dangjian.core.workbench import note_visit
 from dangjian.orgs import PARENT_KINDS
 from dangjian.orgs.actions import do_create_organization, do_update_organization
 from dangjian.orgs.forms import OrganizationForm
@@ -49,6 +50,7 @@ def org_children(request: HttpRequest, org_id: int) -> HttpResponse:
 def org_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     user = request.user
     org = access_org(user, org_id)
+    note_visit(request, org.name, kind="organization")
     crumbs = [a for a in ancestors(org) if in_scope(user, "orgs.view", a.path)]
     with_member_counts([org])
     can_change = in_scope(user, "orgs.change", org.path)

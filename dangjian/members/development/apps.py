@@ -8,10 +8,17 @@ class DevelopmentConfig(AppConfig):
     verbose_name = _("Member development")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_home_item, register_nav_entry
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_home_item,
+            register_nav_entry,
+            register_todo_source,
+            register_workbench_card,
+        )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
+        from dangjian.members.development import todos
         from dangjian.members.development.demo import seed_development
         from dangjian.members.development.home import home_items
 
@@ -23,8 +30,11 @@ class DevelopmentConfig(AppConfig):
         register_permissions(Role.DISCIPLINE, {"development.view"})
         register_kind("development.deadline", _("Member development deadlines"))
         register_job("development.deadlines", "30 8 * * *", "dangjian.members.development.tasks.development_deadlines")
+        register_todo_source("development.due", _("Development steps due"), items=todos.items, count=todos.count,
+                             perm="development.manage")
+        register_workbench_card(todos.workbench_cards)
         register_nav_entry("development:dashboard", _("Development"), group="orgs", icon="step", perm="development.view",
-                           order=30)
+                           order=30, badge="development.due")
         register_home_item(home_items)
         register_demo_seeder(seed_development, order=150)
         from django.apps import apps

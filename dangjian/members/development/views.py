@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
+from dangjian.core.workbench import note_visit
 from dangjian.members.development import LAST_STEP, STAGE_ORDER, STEPS, FileStatus, Stage
 from dangjian.members.development.actions import (
     check_role,
@@ -147,6 +148,7 @@ def _detail_context(request: HttpRequest, f: ApplicantFile) -> dict[str, Any]:
 @require_GET
 def detail_view(request: HttpRequest, file_id: int) -> HttpResponse:
     f = access_file(request.user, file_id)
+    note_visit(request, _("Applicant file: %(name)s") % {"name": f.person.name}, kind="development")
     return render(request, "development/detail.html", _detail_context(request, f))
 
 

@@ -13,11 +13,12 @@ class LifecycleConfig(AppConfig):
             register_home_item,
             register_member_action,
             register_nav_entry,
+            register_todo_source,
         )
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.members.lifecycle import hooks
+        from dangjian.members.lifecycle import hooks, todos
         from dangjian.orgs.search import SearchScope, register_search_scope
 
         view = {"lifecycle.view"}
@@ -40,10 +41,14 @@ class LifecycleConfig(AppConfig):
         # The host-branch picker of a floating certificate: any active branch on the platform.
         register_search_scope(SearchScope("floating_host", allowed=hooks.may_pick_host_branch))
 
+        register_todo_source("lifecycle.report", _("Floating members' report-backs due"), items=todos.report_items,
+                             count=todos.report_count, perm="lifecycle.manage")
+        register_todo_source("lifecycle.decide", _("Status changes to approve"), items=todos.decide_items,
+                             count=todos.decide_count, perm="lifecycle.approve")
         register_nav_entry("lifecycle:floating", _("Floating members"), group="orgs", icon="people", perm="lifecycle.view",
-                           order=50)
-        register_nav_entry("lifecycle:requests", _("Status changes"), group="orgs", icon="step", perm="lifecycle.propose",
-                           order=60)
+                           order=50, badge="lifecycle.report")
+        register_nav_entry("lifecycle:requests", _("Status changes"), group="orgs", icon="step", perm="lifecycle.view",
+                           order=60, badge="lifecycle.decide")
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)

@@ -16,7 +16,7 @@ def test_secretary_searches_opens_and_edits_member(browser_page, live_server, tr
     login(page, base, users.secretary.username, PASSWORD)
 
     page.goto(f"{base}/members/")
-    page.fill("input[name=q]", "zal")
+    page.fill("form.filters input[name=q]", "zal")
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     rows = page.locator("table.table tbody tr")

@@ -473,14 +473,14 @@ def test_browser_full_number_search_is_posted(browser_page, live_server, users, 
     login(page, live_server.url, "secretary-a1", PASSWORD)
     page.goto(f"{live_server.url}/members/")
     with page.expect_response(lambda r: "/members/" in r.url and r.request.method == "POST") as posted:
-        page.fill("input[name=q]", tree.bob.person.id_number)
-        page.press("input[name=q]", "Enter")
+        page.fill("form.filters input[name=q]", tree.bob.person.id_number)
+        page.press("form.filters input[name=q]", "Enter")
     assert posted.value.status == 200
     page.wait_for_load_state("networkidle")
     assert tree.bob.person.id_number not in page.url
     assert tree.bob.person.name in page.content()
     # A name search stays a shareable GET link.
-    page.fill("input[name=q]", "zal")
-    page.press("input[name=q]", "Enter")
+    page.fill("form.filters input[name=q]", "zal")
+    page.press("form.filters input[name=q]", "Enter")
     page.wait_for_load_state("networkidle")
     assert "q=zal" in page.url

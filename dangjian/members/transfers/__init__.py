@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransferStatus(models.TextChoices):
@@ -20,7 +21,8 @@ class TransferKind(models.TextChoices):
 
 
 class HopState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    # A step waiting for its organization's decision (it read 待发送, the msgid core's outbox uses).
+    PENDING = "pending", pgettext_lazy("transfer step", "Pending")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned")
 

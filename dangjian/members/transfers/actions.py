@@ -155,6 +155,26 @@ def _notify_hop(hop: TransferHop) -> None:
         )
 
 
+#: The notices that ask an approver to act on a transfer; read once the approver has acted.
+ACTION_KINDS = ("transfers.hop", "transfers.overdue")
+
+
+def _mark_acted(transfer: Transfer, acting_user: ActingUser | None) -> None:
+    """The approver decided: their notices asking for that decision ("… awaits your approval",
+    "overdue") on this transfer are marked read, so none stays unread after the work is done.
+    (Caller's transaction; other approvers' notices are theirs to read.)"""
+    from dangjian.core.models import Notification
+    from dangjian.core.notifications.actions import do_mark_read
+
+    user = as_user(acting_user)
+    url = _detail_url(transfer)
+    if user is None or not url:
+        return
+    for item in Notification.objects.filter(recipient=user, kind__in=ACTION_KINDS, url=url,
+                                            read_at__isnull=True).order_by("pk")[:50]:
+        do_mark_read(item, acting_user=user)
+
+
 def _notify_starter(transfer: Transfer, title: str, body: str = "") -> None:
     recipients = {transfer.started_by_id} if transfer.started_by_id else set()
     user_id = Member.objects.filter(pk=transfer.member_id).values_list("person__user_id", flat=True).first()
@@ -398,6 +418,7 @@ def do_approve_hop(hop: TransferHop, *, acting_user: ActingUser | None, reason: 
         after["status"] = transfer.status
         audit.record(acting_user, "transfer.hop_approved", transfer, after=after, reason=reason,
                      org_path=hop.org_path)
+        _mark_acted(transfer, acting_user)
         if nxt is not None:
             transaction.on_commit(lambda: _notify_hop(nxt), robust=True)
         elif transfer.status == TransferStatus.COMPLETED:
@@ -448,6 +469,7 @@ def do_return_hop(hop: TransferHop, *, acting_user: ActingUser, reason: str) -> 
         audit.record(acting_user, "transfer.hop_returned", transfer,
                      after={"hop": hop.order, "organization": hop.organization_id, "status": transfer.status},
                      reason=reason, org_path=hop.org_path)
+        _mark_acted(transfer, acting_user)
         org_name = hop.organization.name
         transaction.on_commit(lambda: _notify_starter(
             transfer, _("Transfer %(number)s was returned") % {"number": transfer.number},

@@ -22,6 +22,7 @@ from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any, in_scope, scoped
 from dangjian.core.spreadsheets import xlsx_response
 from dangjian.core.ui import own_member
+from dangjian.core.workbench import note_visit
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.forms import MemberForm
 from dangjian.members.selectors import access_member, members_for
@@ -174,6 +175,8 @@ def _detail_context(request: HttpRequest, transfer: Transfer, **extra: Any) -> d
 @require_GET
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = sel.access_transfer(request.user, transfer_id)
+    note_visit(request, _("Transfer %(number)s: %(name)s") % {"number": transfer.number, "name": transfer.name},
+               kind="transfer")
     return render(request, "transfers/detail.html", _detail_context(request, transfer))
 
 
