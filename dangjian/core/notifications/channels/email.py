@@ -73,6 +73,8 @@ def message(delivery: Any, connection: Any = None) -> EmailMessage:
     )
 
 
+_DJANGO_SEND = getattr(SMTPBackend, "_send", None)  # noqa: B009 - not in the type stubs
+
 #: An address whose header and envelope forms are the address itself (no encoding needed).
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 
@@ -88,7 +90,7 @@ class _Rendered:
         key = (str(item.title), text_of(item), str(settings.DEFAULT_FROM_EMAIL))
         parts = self._parts.get(key)
         if parts is None:
-            msg = message(delivery).message()
+            msg: Any = message(delivery).message()
             for name in ("To", *headers):
                 del msg[name]
             head, _sep, body = msg.as_bytes(linesep="\r\n").partition(b"\r\n\r\n")
@@ -127,9 +129,9 @@ def send_batch(deliveries: Sequence[Any]) -> list[str | Exception]:
 def _over_one_connection(deliveries: Sequence[Any]) -> list[str | Exception]:
     """Send each delivery over one SMTP connection; a failure closes it (the next message opens
     a fresh one). If the server cannot be reached, the remaining messages fail with that error."""
-    connection = get_connection(fail_silently=False)
+    connection: Any = get_connection(fail_silently=False)
     # Django's own SMTP backend (not a subclass that sends differently): render once per content
-    raw = isinstance(connection, SMTPBackend) and type(connection)._send is SMTPBackend._send
+    raw = isinstance(connection, SMTPBackend) and getattr(type(connection), "_send", None) is _DJANGO_SEND
     rendered = _Rendered()
     sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET) if raw else ""
     results: list[str | Exception] = []
