@@ -13,6 +13,14 @@
 3. **Drain, after**: the same threads with ``NOTIFY_BATCH_SIZE`` = ``OUTBOX_BATCH`` (100): a batch
    claimed at once, sent over up to ``NOTIFY_EMAIL_CONNECTIONS`` SMTP connections, outcomes in one
    transaction — until the queue is empty.
+4. **Both at once** (``OUTBOX_BOTH_SECONDS``, 8 s; 0 skips it): the writer threads keep calling
+   ``notify()`` in this process (the web side) while ``OUTBOX_DRAINERS`` drainer *processes* (as
+   task workers are) run the outbox's drain loop; then the backlog is drained. Prints written/s
+   and sent/s over the same window and the rows still pending when the writers stopped: the drain
+   keeps up if sent/written ≈ 1 and that backlog stays small.
+
+``OUTBOX_DATABASE_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/bench_outbox``, a database you
+created for it) runs the same against PostgreSQL instead of the throwaway SQLite file.
 
 Mail goes to a local SMTP sink in a subprocess (``dangjian.testing.smtp_server``, real SMTP);
 its own ceiling (plain ``smtplib``, no database) is measured too. Prints messages/s of each drain,
@@ -38,6 +46,8 @@ MEMBERS = int(os.environ.get("OUTBOX_MEMBERS", 400))
 DRAINERS = int(os.environ.get("OUTBOX_DRAINERS", 2))
 BEFORE_SECONDS = float(os.environ.get("OUTBOX_BEFORE_SECONDS", 10))
 BATCH = int(os.environ.get("OUTBOX_BATCH", 100))
+BOTH_SECONDS = float(os.environ.get("OUTBOX_BOTH_SECONDS", 8))
+DATABASE_URL = os.environ.get("OUTBOX_DATABASE_URL", "")
 
 SINK = """
 import sys, time
@@ -53,7 +63,7 @@ with LocalSMTPServer() as smtp:
 def prepare(env: dict[str, str]) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     db = Path(env["SQLITE_PATH"])
-    if os.environ.get("BENCH_REUSE") != "1":
+    if os.environ.get("BENCH_REUSE") != "1" and not DATABASE_URL:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
@@ -116,6 +126,67 @@ def write_phase(ids: list[int]) -> dict:
             "inbox_items": items, "deliveries_per_s": deliveries / elapsed, "inbox_items_per_s": items / elapsed}
 
 
+def both_phase(ids: list[int]) -> dict:
+    """Writers and drainers at the same time for ``BOTH_SECONDS``; then the rest is drained."""
+    from django.conf import settings
+
+    from dangjian.core.models import Delivery
+    from dangjian.core.models.notifications import DeliveryStatus
+    from dangjian.core.notifications import notify
+
+    settings.NOTIFY_BATCH_SIZE = BATCH
+    sent0 = Delivery.objects.filter(status=DeliveryStatus.SENT).count()
+    written0 = Delivery.objects.count()
+    workers = [subprocess.Popen([PY, __file__, "--drain-worker", str(BOTH_SECONDS)], env=os.environ,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(DRAINERS)]
+    for w in workers:  # each has set up Django and waits for the start
+        assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+    stop = time.monotonic() + BOTH_SECONDS
+
+    def write(i: int) -> None:
+        n = 0
+        while time.monotonic() < stop:
+            start = (i * 7919 + n * RECIPIENTS) % len(ids)
+            notify((ids + ids)[start:start + RECIPIENTS], "bench.outbox", title="支部大会通知",
+                   body="本周五下午三点召开支部党员大会。", url="/orglife/1")
+            n += 1
+
+    started = time.monotonic()
+    for w in workers:
+        assert w.stdin is not None
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    in_threads(WRITERS, write)
+    elapsed = time.monotonic() - started  # the writers' window; written and sent counted at its end
+    written = Delivery.objects.count() - written0
+    sent = Delivery.objects.filter(status=DeliveryStatus.SENT).count() - sent0
+    backlog = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
+    for w in workers:
+        w.communicate(timeout=BOTH_SECONDS + 60)
+    rest = drain_phase(BATCH, None)
+    return {"seconds": round(elapsed, 2), "written_per_s": written / elapsed, "sent_per_s": sent / elapsed,
+            "written": written, "backlog": backlog, "rest_seconds": rest["seconds"]}
+
+
+def drain_worker(seconds: float) -> None:
+    """A drainer process of phase 4: the drain loop of a task worker, for ``seconds``."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from dangjian.core.notifications.tasks import drain
+
+    settings.NOTIFY_BATCH_SIZE = BATCH
+    print("ready", flush=True)
+    sys.stdin.readline()
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        if not drain(seconds=max(0.0, stop - time.monotonic())):
+            time.sleep(0.05)  # nothing due: poll again
+
+
 def drain_phase(batch: int, seconds: float | None) -> dict:
     from django.conf import settings
 
@@ -164,6 +235,9 @@ def main() -> None:
     try:
         assert sink.stdout is not None
         port = int(sink.stdout.readline())
+        if DATABASE_URL:
+            env["DATABASE_URL"] = DATABASE_URL
+            subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
         os.environ.update(env)
         os.environ.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
                           EMAIL_PORT=str(port), EMAIL_USE_TLS="0", EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD="")
@@ -200,9 +274,21 @@ def main() -> None:
         w = write["deliveries_per_s"]
         print(f"drain/write: before {before['per_s'] / w:.2f}, after {after['per_s'] / w:.2f} "
               f"(after/before {after['per_s'] / before['per_s']:.1f}×)", flush=True)
-        emit({"name": "outbox_drain", "write_per_s": round(w, 1), "before_per_s": round(before["per_s"], 1),
-              "after_per_s": round(after["per_s"], 1), "ratio_before": round(before["per_s"] / w, 2),
-              "ratio_after": round(after["per_s"] / w, 2), "sink_per_s": round(ceiling, 1)})
+        result = {"name": "outbox_drain", "database": "postgresql" if DATABASE_URL else "sqlite",
+                  "write_per_s": round(w, 1), "before_per_s": round(before["per_s"], 1),
+                  "after_per_s": round(after["per_s"], 1), "ratio_before": round(before["per_s"] / w, 2),
+                  "ratio_after": round(after["per_s"] / w, 2), "sink_per_s": round(ceiling, 1)}
+        if BOTH_SECONDS > 0:
+            both = both_phase(ids)
+            print(f"both at once ({WRITERS} writer threads, {DRAINERS} drainer processes, {both['seconds']} s): "
+                  f"{both['written_per_s']:.0f} written/s, {both['sent_per_s']:.0f} sent/s "
+                  f"(sent/written {both['sent_per_s'] / both['written_per_s']:.2f}); pending when the writers "
+                  f"stopped: {both['backlog']} of {both['written']} written, drained in {both['rest_seconds']} s",
+                  flush=True)
+            result.update(both_written_per_s=round(both["written_per_s"], 1),
+                          both_sent_per_s=round(both["sent_per_s"], 1), both_backlog=both["backlog"],
+                          both_written=both["written"])
+        emit(result)
     finally:
         if sink.stdin:
             sink.stdin.close()
@@ -210,4 +296,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--drain-worker"]:
+        drain_worker(float(sys.argv[2]))
+    else:
+        main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 import pytest
 from django.utils import timezone
@@ -116,3 +117,96 @@ def test_workers_claiming_in_turn_never_claim_the_same_row_until_a_claim_expires
     # a worker that died mid-send: its rows are claimable again once the claim expired
     assert OUTBOX.claim(limit=100, now=now + dt.timedelta(seconds=OUTBOX.claim_seconds - 1)) == []
     assert len(OUTBOX.claim(limit=100, now=now + dt.timedelta(seconds=OUTBOX.claim_seconds + 1))) == total
+
+
+def test_a_batch_renders_each_message_once_and_every_copy_carries_its_own_headers(smtp, readers, settings):
+    settings.NOTIFY_BATCH_SIZE = 100
+    notify(readers, "meeting.reminder", title="支部大会通知", body="本周五下午三点。", url="/orglife/1")
+    notify(readers[:2], "meeting.reminder", title="另一则通知", body="第二条。")
+    assert drain() == len(readers) + 2
+    deliveries = {d.pk: d for d in Delivery.objects.select_related("notification__recipient")}
+    assert {d.status for d in deliveries.values()} == {DeliveryStatus.SENT}
+    assert len(smtp.messages) == len(deliveries)
+    for received in smtp.messages:
+        msg = received.message
+        delivery = deliveries[int(msg["X-Dangjian-Delivery"])]
+        item = delivery.notification
+        assert received.rcpt_tos == [item.recipient.email] and msg["To"] == item.recipient.email
+        assert msg["Subject"] == item.title and msg["From"] == settings.DEFAULT_FROM_EMAIL
+        assert msg["X-Dangjian-Notification"] == str(item.pk)
+        assert msg["Message-ID"] == delivery.provider_message_id
+        assert received.text.replace("\r\n", "\n").strip() == (f"{item.body}\n\nhttps://dj.example.cn/orglife/1" if item.url else item.body)
+    assert len({m.message["Message-ID"] for m in smtp.messages}) == len(deliveries)
+
+
+def test_an_address_that_needs_encoding_takes_the_backends_own_path(smtp, readers):
+    readers[0].email = "reader@bücher.example"  # an internationalized domain: sent in its ASCII form
+    readers[0].save(update_fields=["email"])
+    notify(readers[:2], "meeting.reminder", title="支部大会通知")
+    assert drain() == 2
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(["reader@xn--bcher-kva.example", readers[1].email])
+    assert {m.message["Subject"] for m in smtp.messages} == {"支部大会通知"}
+
+
+def test_a_failed_message_in_a_batch_is_the_only_one_scheduled_for_retry(smtp, readers, caplog):
+    smtp.refuse = {readers[3].email}
+    notify(readers, "meeting.reminder", title="支部大会通知")
+    before = timezone.now()
+    with caplog.at_level(logging.WARNING):
+        assert drain() == len(readers)
+    rows = {d.notification.recipient.email: d for d in Delivery.objects.select_related("notification__recipient")}
+    failed = rows.pop(readers[3].email)
+    assert failed.status == DeliveryStatus.FAILED and failed.attempts == 1
+    assert "SMTPRecipientsRefused" in failed.last_error
+    assert failed.next_attempt_at >= before + backoff(1)
+    assert {(d.status, d.attempts, d.last_error, d.next_attempt_at) for d in rows.values()} == {
+        (DeliveryStatus.SENT, 1, "", None)}
+    assert len(smtp.messages) == len(readers) - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drainers_at_once_send_every_message_once(smtp, readers, settings, monkeypatch):
+    """Two drain loops in two threads. PostgreSQL runs them at once (claims by SKIP LOCKED);
+    the SQLite test database is one connection, so there their batches take turns."""
+    from django.db import connection
+
+    from dangjian.core.notifications import tasks
+
+    settings.NOTIFY_BATCH_SIZE = 3
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # no worker ran yet
+    for n in range(5):
+        notify(readers, "meeting.reminder", title=f"通知 {n}")
+    total = 5 * len(readers)
+    assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == total
+    if connection.vendor == "sqlite":
+        turns, batch = threading.Lock(), tasks.deliver_batch
+
+        def one_at_a_time(*args, **kwargs):
+            with turns:
+                return batch(*args, **kwargs)
+
+        monkeypatch.setattr(tasks, "deliver_batch", one_at_a_time)
+    barrier, counts, errors = threading.Barrier(2), [], []
+
+    def drainer():
+        from django.db import connection as conn
+
+        try:
+            barrier.wait()
+            counts.append(drain())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            if conn.vendor != "sqlite":
+                conn.close()
+
+    threads = [threading.Thread(target=drainer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sum(counts) == total
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
+    sent_ids = [int(m.message["X-Dangjian-Delivery"]) for m in smtp.messages]
+    assert len(sent_ids) == len(set(sent_ids)) == total
