@@ -31,7 +31,7 @@ HREF = re.compile(r'(?:href|action)="([^"#]*)(?:#[^"]*)?"')
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
     """(path, view name) of every pattern without parameters."""
-    out = []
+    out: list[tuple[str, str]] = []
     for p in resolver.url_patterns:
         route = str(p.pattern)
         if isinstance(p, URLResolver):
