@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 #: The viewports named by issue 14: a cheap phone and a common laptop.
 PHONE = {"width": 360, "height": 640}
 LAPTOP = {"width": 1366, "height": 768}
@@ -20,10 +18,9 @@ VIEWPORTS = {"phone": PHONE, "laptop": LAPTOP}
 TAP = 44  # px, the smallest finger-sized target
 
 
-@pytest.fixture(params=sorted(VIEWPORTS))
-def journey_page(request: Any, chromium: Any) -> Iterator[Any]:
-    """A fresh page at 360×640 (touch, mobile) or 1366×768; ``page.viewport_name`` says which."""
-    name = request.param
+def open_journey_page(chromium: Any, name: str) -> Iterator[Any]:
+    """A fresh page at 360×640 (touch, mobile) or 1366×768 (``name`` in VIEWPORTS); ``page.viewport_name``
+    says which. Use as the body of a parametrized fixture: ``yield from open_journey_page(chromium, request.param)``."""
     phone = name == "phone"
     context = chromium.new_context(viewport=VIEWPORTS[name], is_mobile=phone, has_touch=phone, locale="zh-CN")
     page = context.new_page()
@@ -63,6 +60,7 @@ def serious_axe_violations(page: Any, context: Any = None) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, context=context)
+    assert results.response["passes"], "axe-core checked no rule: it did not run on this page"
     lines = []
     for v in results.response["violations"]:
         if v.get("impact") in ("serious", "critical"):

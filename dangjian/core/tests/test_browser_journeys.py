@@ -11,6 +11,7 @@ journeys join this file there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,16 +21,23 @@ from dangjian.testing.browser import login
 from dangjian.testing.fixtures import PASSWORD
 from dangjian.testing.journeys import (
     TAP,
+    VIEWPORTS,
     Screens,
     horizontal_overflow,
     is_phone,
-    journey_page,  # noqa: F401 - the fixture
+    open_journey_page,
     serious_axe_violations,
     small_targets,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MAX_SCREENS = 3
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def journey_page(request: Any, chromium: Any) -> Iterator[Any]:
+    """Each test runs at 360×640 ("phone") and 1366×768 ("laptop")."""
+    yield from open_journey_page(chromium, request.param)
 
 
 @pytest.fixture(autouse=True)
