@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.spreadsheets import xlsx_response
+from dangjian.core.workbench import note_visit
 from dangjian.core.ui import own_member
 from dangjian.orglife import (
     OPEN_STATUSES,
@@ -149,7 +150,10 @@ def plan(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The activity is planned. Notify the attendees when you are ready."))
                 return redirect("orglife:detail", activity.pk)
     else:
-        form = ActivityForm(groups=groups, members=members)
+        # The workbench's "meeting due" to-do opens the form with its kind chosen.
+        kind = request.GET.get("kind", "")
+        form = ActivityForm(groups=groups, members=members,
+                            initial={"kind": kind} if kind in ActivityKind.values else None)
     return render(request, "orglife/plan.html", {
         "form": form, "org": org, "org_choices": choices, "picked_kinds": sorted(PICKED_ATTENDEE_KINDS)})
 
@@ -186,6 +190,7 @@ def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     my_votes = set()
     if me is not None:
         my_votes = set(me.votes.values_list("resolution_id", flat=True))
+    note_visit(request, activity.topic, kind="activity")  # "Recently opened" on the workbench
     return render(request, "orglife/detail.html", {
         "activity": activity, "manager": manager, "me": me, "rows": rows,
         "quorum": quorum(activity) if activity.kind in QUORUM_KINDS else None,
