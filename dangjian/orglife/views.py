@@ -49,6 +49,7 @@ from dangjian.orglife.forms import (
 from dangjian.orglife.ical import build_calendar, feed_token
 from dangjian.orglife.models import Attendee, Material, Photo, Rectification, Resolution
 from dangjian.orglife.selectors import (
+    not_signed_in,
     access_activity,
     activities_for,
     attendee_of,
@@ -317,7 +318,10 @@ def checkin_member_view(request: HttpRequest, activity: Any, attendee_id: int) -
 
 @_post_action
 def checkin_batch_view(request: HttpRequest, activity: Any) -> str:
-    ids = [int(v) for v in request.POST.getlist("attendees") if v.isdigit()]
+    if request.POST.get("all"):  # "Everyone present": all not signed in, but those on approved leave
+        ids = not_signed_in(activity)
+    else:
+        ids = [int(v) for v in request.POST.getlist("attendees") if v.isdigit()]
     n = act.do_check_in_members(activity, ids, acting_user=request.user)
     return _("%(n)d members signed in.") % {"n": n}
 
