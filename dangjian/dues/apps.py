@@ -21,9 +21,9 @@ class DuesConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
+        from dangjian.dues import todos
         from dangjian.dues.checks import check_demo_simulator, check_dues_rules
         from dangjian.dues.demo import seed_dues
-        from dangjian.dues import todos
         from dangjian.dues.selectors import paid_up_to
         from dangjian.dues.views import home_items
 

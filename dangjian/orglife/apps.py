@@ -18,8 +18,8 @@ class OrglifeConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.orglife.demo import seed_demo
         from dangjian.orglife import todos
+        from dangjian.orglife.demo import seed_demo
         from dangjian.orglife.home import home_items
 
         manage = {"orglife.view", "orglife.manage"}

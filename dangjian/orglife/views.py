@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.spreadsheets import xlsx_response
-from dangjian.core.workbench import note_visit
 from dangjian.core.ui import own_member
+from dangjian.core.workbench import note_visit
 from dangjian.orglife import (
     OPEN_STATUSES,
     PICKED_ATTENDEE_KINDS,
@@ -49,7 +49,6 @@ from dangjian.orglife.forms import (
 from dangjian.orglife.ical import build_calendar, feed_token
 from dangjian.orglife.models import Attendee, Material, Photo, Rectification, Resolution
 from dangjian.orglife.selectors import (
-    not_signed_in,
     access_activity,
     activities_for,
     attendee_of,
@@ -61,6 +60,7 @@ from dangjian.orglife.selectors import (
     manage_activity,
     my_attendances,
     my_ratings,
+    not_signed_in,
     quorum,
     resolutions_with_tallies,
     review_results,
