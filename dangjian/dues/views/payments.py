@@ -110,8 +110,8 @@ def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
     data = None
     if request.method == "POST":
         data = request.POST.copy()
-        picked = [m for m in request.POST.getlist("months") if m.strip()]
-        data["months"] = ", ".join(picked)  # one text value still works (the form parses both)
+        # ticked boxes (several values) or one typed text: the form parses both
+        data["months"] = ", ".join(m for m in request.POST.getlist("months") if m.strip())
     form = OfflinePaymentForm(data, initial={"member": member.pk})
     if request.method == "POST" and form.is_valid():
         try:
