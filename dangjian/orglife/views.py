@@ -114,8 +114,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    page = _page(request, my_attendances(request.user))
     member = own_member(request.user)
+    if member is None and not has_any(request.user, "orglife.view"):
+        return redirect("core:home")  # no activities of one's own without being a party member
+    page = _page(request, my_attendances(request.user))
     feed = None
     if member is not None:
         feed = request.build_absolute_uri(reverse("orglife:member_feed", args=[member.pk, feed_token("member", member.pk)]))
