@@ -130,8 +130,14 @@ def workbench_cards(request: HttpRequest) -> Iterable[dict[str, Any]]:
 
 
 def runs_a_branch(user: Any) -> bool:
-    """The committee page opens on the user's first organization, which must be a branch."""
-    from dangjian.orgs.selectors import scope_roots
+    """The committee page opens on the user's first organization, which must be a branch. Read
+    from the user's role assignments (loaded once per request with their organizations): no query
+    on every page for the menu."""
+    from dangjian.core.scoping import ALL, roles_of, scope_paths
 
-    roots = scope_roots(user, "orglife.view")
-    return bool(roots) and bool(roots[0].is_branch)
+    paths = scope_paths(user, "orglife.view")
+    if paths is ALL or not paths:
+        return False
+    first = paths[0]  # type: ignore[index]
+    return any(a.organization is not None and a.organization.path == first and a.organization.is_branch
+               for a in roles_of(user))
