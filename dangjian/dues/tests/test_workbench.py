@@ -154,6 +154,9 @@ def test_record_payment_by_ticking_months_lands_on_the_branch_table(client: Any,
     page = client.get(url).content.decode()
     for m in two_unpaid:
         assert f'name="months" value="{m:%Y-%m}"' in page
+    from dangjian.core.workbench import recent_items
+
+    assert [r.path for r in recent_items(users.secretary)] == [url]  # among the recent items
     response = client.post(url, {"member": tree.alice.pk, "months": [f"{m:%Y-%m}" for m in two_unpaid],
                                  "channel": "cash"})
     assert response.status_code == 302

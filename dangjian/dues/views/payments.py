@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import in_scope
+from dangjian.core.workbench import note_visit
 from dangjian.dues import BillStatus, PaymentChannel, PaymentStatus
 from dangjian.dues.actions import PERM_MANAGE, do_record_offline_payment, do_refund_payment, do_sync_payment
 from dangjian.dues.billing import current_month
@@ -127,6 +128,7 @@ def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
                 amount=payment.amount_yuan, name=member.person.name, months=payment.months_label,
                 url=reverse("dues:receipt", args=[payment.out_trade_no])))
             return redirect(_back_to_branch(request, member))
+    note_visit(request, f"{member.person.name} · {_('Record a payment')}", kind="dues")  # recent items (GET only)
     unpaid = list(member_bills(member).filter(status=BillStatus.DUE).order_by("month")[:24])
     picked = set(request.POST.getlist("months")) if request.method == "POST" else {f"{current_month():%Y-%m}"}
     return render(request, "dues/record_payment.html", {
