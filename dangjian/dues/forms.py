@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.dues import RATE_CATEGORIES, DuesCategory
 from dangjian.dues.calc import DuesResult, calculate, cents_to_yuan, parse_yuan
@@ -189,7 +190,7 @@ class OfflinePaymentForm(forms.Form):
 
 class ReliefForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("reduction", _("Reduction")), ("exemption", _("Exemption"))])
+    kind = forms.ChoiceField(label=pgettext_lazy("dues", "Kind"), choices=[("reduction", _("Reduction")), ("exemption", _("Exemption"))])
     from_month = forms.CharField(label=_("From month"), max_length=7, help_text=_("YYYY-MM"))
     to_month = forms.CharField(label=_("To month"), max_length=7, help_text=_("YYYY-MM"))
     monthly = YuanField(label=_("Reduced monthly amount (yuan)"), required=False)

@@ -304,6 +304,14 @@ def _level(months: list[dt.date]) -> ArrearsLevel:
     return ArrearsLevel.REMINDER
 
 
+def arrears_bills(user: Any) -> QuerySet[Bill]:
+    """The unpaid bills, for months already ended, of current members in ``user``'s scope: what
+    the arrears page lists and the branch's to-do counts (read as the bills are now)."""
+    last = add_months(current_month(), -1)
+    return (scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path")
+            .filter(status=BillStatus.DUE, month__lte=last, member__status__in=list(CURRENT_STATUSES)))
+
+
 class ArrearsList(Sequence[ArrearsRow]):
     """Members under an organization with unpaid bills for months already ended, most months first;
     counted and sliced in the database (a sliceable sequence for Django's ``Paginator``). The list
@@ -311,10 +319,7 @@ class ArrearsList(Sequence[ArrearsRow]):
     only sends the reminders and opens the steps that carry the branch's decision."""
 
     def __init__(self, user: Any, org: Organization) -> None:
-        last = add_months(current_month(), -1)
-        bills = (scoped(Bill.objects.all(), user, PERM_MANAGE, path_field="org_path")
-                 .filter(org_path__startswith=org.path, status=BillStatus.DUE, month__lte=last,
-                         member__status__in=list(CURRENT_STATUSES)))
+        bills = arrears_bills(user).filter(org_path__startswith=org.path)
         self._bills = bills
         self._members = (bills.values("member_id").annotate(n=Count("pk"), first=Min("month"))
                          .order_by("-n", "first", "member_id"))

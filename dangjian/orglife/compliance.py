@@ -203,3 +203,95 @@ def branches_without_assembly(year: int, quarter: int, branch_ids: Any = None) -
     if branch_ids is not None:
         qs = qs.filter(pk__in=branch_ids)
     return qs
+
+
+# --- this period's meetings (the workbench's to-dos and figures) ---------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """One period of a kind's rule: local midnights ``[start, end)`` and its last day."""
+
+    period: str
+    index: int
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def last_day(self) -> dt.date:
+        return (self.end - dt.timedelta(days=1)).date()
+
+
+def period_window(period: str, today: dt.date, *, previous: bool = False) -> Window:
+    """The month, quarter or year containing ``today`` (``previous``: the one before it)."""
+    year = today.year
+    if period == "month":
+        first = dt.date(year, today.month, 1)
+        if previous:
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        index = first.month
+    elif period == "quarter":
+        q = quarter_of(today.month)
+        if previous:
+            year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+        first, last = quarter_bounds(year, q)
+        nxt, index = last + dt.timedelta(days=1), q
+    else:
+        if previous:
+            year -= 1
+        first, nxt, index = dt.date(year, 1, 1), dt.date(year + 1, 1, 1), 1
+    return Window(period, index, dt.datetime.combine(first, dt.time.min, tzinfo=tz()),
+                  dt.datetime.combine(nxt, dt.time.min, tzinfo=tz()))
+
+
+def kind_windows(today: dt.date, *, previous: bool = False) -> dict[str, tuple[Window, int]]:
+    """Each rule's kind with its period window (this one, or the last one ended) and how many
+    activities the period requires."""
+    return {kind: (period_window(period, today, previous=previous), per)
+            for kind, (period, per) in frequencies().items()}
+
+
+def _missing(kind: str, window: Window, per: int) -> tuple[Q, dict[str, Any]]:
+    """A condition on a branch: ``kind`` applies to it and fewer than ``per`` activities of the
+    kind were held (closed) in ``window`` — the same rules as :func:`compliance_for` — and the
+    annotations the condition needs."""
+    from django.db.models import Subquery
+    from django.db.models.functions import Coalesce
+
+    held_qs = Activity.objects.filter(organization=OuterRef("pk"), status=ActivityStatus.CLOSED, kind=kind,
+                                      starts_at__gte=window.start, starts_at__lt=window.end)
+    extra: dict[str, Any] = {}
+    if per <= 1:
+        missing = Q(~Exists(held_qs))
+    else:
+        extra[f"held_{kind}"] = Coalesce(Subquery(held_qs.order_by().values("organization")
+                                                  .annotate(n=Count("pk")).values("n")[:1]), 0)
+        missing = Q(**{f"held_{kind}__lt": per})
+    if kind == ActivityKind.GROUP_MEETING:
+        missing &= Q(Exists(PartyGroup.objects.filter(branch=OuterRef("pk"))))
+    elif kind == ActivityKind.COMMITTEE_MEETING:
+        missing &= Q(committee_size__gte=int(conf("COMMITTEE_MIN_MEMBERS")))
+    return missing, extra
+
+
+def with_missing_meetings(branches: QuerySet[Organization], windows: dict[str, tuple[Window, int]]) -> QuerySet[Organization]:
+    """``branches`` annotated ``miss_<kind>`` (True when that kind's meetings of its window are
+    not all held), ``behind`` when any is missing. One query whatever the number of branches
+    (correlated EXISTS on the activities' (organization, status, kind, starts_at) index)."""
+    from django.db.models import BooleanField, ExpressionWrapper, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    sizes = (Member.objects.filter(organization=OuterRef("pk"), status__in=list(CURRENT_STATUSES))
+             .order_by().values("organization").annotate(n=Count("pk")).values("n")[:1])
+    qs = branches.annotate(committee_size=Coalesce(Subquery(sizes), 0))
+    any_missing: Q | None = None
+    for kind, (window, per) in windows.items():
+        condition, extra = _missing(kind, window, per)
+        if extra:
+            qs = qs.annotate(**extra)
+        qs = qs.annotate(**{f"miss_{kind}": ExpressionWrapper(condition, output_field=BooleanField())})
+        flag = Q(**{f"miss_{kind}": True})
+        any_missing = flag if any_missing is None else any_missing | flag
+    if any_missing is None:  # no rule configured
+        return qs.annotate(behind=Value(False, output_field=BooleanField()))
+    return qs.annotate(behind=ExpressionWrapper(any_missing, output_field=BooleanField()))

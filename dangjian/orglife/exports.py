@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.core import spreadsheets
 from dangjian.core.sanitize import html_to_text
@@ -17,7 +18,7 @@ def ledger_workbook(org: Any, year: int, rows: list[Any]) -> bytes:
     book = spreadsheets.Book()
     sheet = book.sheet(str(year))
     sheet.title([_("%(org)s: organizational life ledger %(year)d") % {"org": org.name, "year": year}])
-    sheet.header([_("Date"), _("Kind"), _("Topic"), _("Place"), _("Chair"), _("Minute-taker"), _("Expected"),
+    sheet.header([_("Date"), pgettext("activity", "Kind"), _("Topic"), _("Place"), _("Chair"), _("Minute-taker"), _("Expected"),
                   _("Present (full)"), _("Present (probationary)"), _("Present (guests)"), _("On leave"),
                   _("Absent"), _("Minutes"), _("Lecturer")])
     for a in rows:

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.orglife import ActivityKind, ActivityStatus, VoteChoice
 
@@ -49,7 +50,7 @@ class ActivityEditForm(forms.Form):
 class ActivityForm(ActivityEditForm):
     field_order = ["kind", "topic", "party_group", "starts_at", "ends_at", "place", "online_link", "agenda",
                    "attendees", "materials"]
-    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("activity", "Kind"), choices=ActivityKind.choices)
     party_group = forms.TypedChoiceField(label=_("Party group"), required=False, coerce=int, empty_value=None,
                                          help_text=_("Only for a party group meeting."))
     attendees = forms.TypedMultipleChoiceField(
@@ -67,7 +68,7 @@ class ActivityForm(ActivityEditForm):
 
 class ActivityFilterForm(forms.Form):
     org = forms.TypedChoiceField(label=_("Organization"), required=False, coerce=int, empty_value=None)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ActivityKind.choices])
+    kind = forms.ChoiceField(label=pgettext_lazy("activity", "Kind"), required=False, choices=[("", _("Any kind")), *ActivityKind.choices])
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *ActivityStatus.choices])
 
     def __init__(self, *args: Any, org_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]

@@ -108,6 +108,12 @@ def attendees(activity: Activity) -> list[Attendee]:
                                                                              "member__person__name_pinyin", "pk"))
 
 
+def not_signed_in(activity: Activity) -> list[int]:
+    """The attendees not signed in yet, leaving out those whose leave was approved."""
+    return list(activity.attendees.filter(checked_in_at__isnull=True).exclude(leave_status=LeaveStatus.APPROVED)
+                .values_list("pk", flat=True))
+
+
 def my_attendances(user: Any) -> QuerySet[Attendee]:
     return (Attendee.objects.select_related("activity__organization")
             .filter(member__person__user=user).order_by("-activity__starts_at", "-pk"))

@@ -21,6 +21,7 @@ from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.spreadsheets import xlsx_response
 from dangjian.core.ui import own_member
+from dangjian.core.workbench import note_visit
 from dangjian.orglife import (
     OPEN_STATUSES,
     PICKED_ATTENDEE_KINDS,
@@ -59,6 +60,7 @@ from dangjian.orglife.selectors import (
     manage_activity,
     my_attendances,
     my_ratings,
+    not_signed_in,
     quorum,
     resolutions_with_tallies,
     review_results,
@@ -104,8 +106,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    page = _page(request, my_attendances(request.user))
     member = own_member(request.user)
+    if member is None and not has_any(request.user, "orglife.view"):
+        return redirect("core:home")  # no activities of one's own without being a party member
+    page = _page(request, my_attendances(request.user))
     feed = None
     if member is not None:
         feed = request.build_absolute_uri(reverse("orglife:member_feed", args=[member.pk, feed_token("member", member.pk)]))
@@ -141,7 +145,10 @@ def plan(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The activity is planned. Notify the attendees when you are ready."))
                 return redirect("orglife:detail", activity.pk)
     else:
-        form = ActivityForm(groups=groups, members=members)
+        # The workbench's "meeting due" to-do opens the form with its kind chosen.
+        kind = request.GET.get("kind", "")
+        form = ActivityForm(groups=groups, members=members,
+                            initial={"kind": kind} if kind in ActivityKind.values else None)
     return render(request, "orglife/plan.html", {
         "form": form, "org": org, "org_choices": choices, "picked_kinds": sorted(PICKED_ATTENDEE_KINDS)})
 
@@ -178,6 +185,7 @@ def detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     my_votes = set()
     if me is not None:
         my_votes = set(me.votes.values_list("resolution_id", flat=True))
+    note_visit(request, activity.topic, kind="activity")  # "Recently opened" on the workbench
     return render(request, "orglife/detail.html", {
         "activity": activity, "manager": manager, "me": me, "rows": rows,
         "quorum": quorum(activity) if activity.kind in QUORUM_KINDS else None,
@@ -304,7 +312,10 @@ def checkin_member_view(request: HttpRequest, activity: Any, attendee_id: int) -
 
 @_post_action
 def checkin_batch_view(request: HttpRequest, activity: Any) -> str:
-    ids = [int(v) for v in request.POST.getlist("attendees") if v.isdigit()]
+    if request.POST.get("all"):  # "Everyone present": all not signed in, but those on approved leave
+        ids = not_signed_in(activity)
+    else:
+        ids = [int(v) for v in request.POST.getlist("attendees") if v.isdigit()]
     n = act.do_check_in_members(activity, ids, acting_user=request.user)
     return _("%(n)d members signed in.") % {"n": n}
 

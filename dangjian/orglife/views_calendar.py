@@ -11,11 +11,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dangjian.core.months import add_months
 from dangjian.core.scoping import has_any, subtree_q
+from dangjian.core.ui import own_member
 from dangjian.orglife.models import Activity, Attendee
 from dangjian.orglife.periods import tz
 from dangjian.orglife.selectors import activities_for
@@ -44,6 +45,8 @@ def month_view(request: HttpRequest) -> HttpResponse:
     following = add_months(dt.date(year, month, 1), 1)
     end = dt.datetime(following.year, following.month, 1, tzinfo=tz())
     mine = request.GET.get("mine") == "1" or not has_any(request.user, "orglife.view")
+    if mine and own_member(request.user) is None and not has_any(request.user, "orglife.view"):
+        return redirect("core:home")  # no activities of one's own without being a party member
     org = None
     if mine:
         qs = Activity.objects.select_related("organization").filter(

@@ -13,11 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
 from dangjian.core.scoping import in_scope
+from dangjian.core.workbench import note_visit
 from dangjian.dues import BillStatus, PaymentChannel, PaymentStatus
 from dangjian.dues.actions import PERM_MANAGE, do_record_offline_payment, do_refund_payment, do_sync_payment
 from dangjian.dues.billing import current_month
@@ -102,9 +104,16 @@ def receipt(request: HttpRequest, out_trade_no: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The branch records dues paid in cash or by transfer: the member's unpaid months (and the
+    months payable ahead) are offered as checkboxes; the action checks them again. Saved, the
+    treasurer is back on the branch's dues table, with the receipt a click away."""
     member = access_managed_member(request.user, member_id, with_guests=True)
-    form = OfflinePaymentForm(request.POST or None, initial={"member": member.pk,
-                                                             "months": f"{current_month():%Y-%m}"})
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        # ticked boxes (several values) or one typed text: the form parses both
+        data["months"] = ", ".join(m for m in request.POST.getlist("months") if m.strip())
+    form = OfflinePaymentForm(data, initial={"member": member.pk})
     if request.method == "POST" and form.is_valid():
         try:
             payment = do_record_offline_payment(
@@ -114,10 +123,48 @@ def record_payment(request: HttpRequest, member_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_action_errors(form, exc)
         else:
-            messages.success(request, _("Payment recorded."))
-            return redirect("dues:receipt", out_trade_no=payment.out_trade_no)
-    unpaid = member_bills(member).filter(status=BillStatus.DUE).order_by("month")[:24]
-    return render(request, "dues/record_payment.html", {"form": form, "member": member, "unpaid": unpaid})
+            messages.success(request, format_html(
+                _("Payment of {amount} yuan recorded for {name} ({months}). <a href=\"{url}\">Receipt</a>"),
+                amount=payment.amount_yuan, name=member.person.name, months=payment.months_label,
+                url=reverse("dues:receipt", args=[payment.out_trade_no])))
+            return redirect(_back_to_branch(request, member))
+    note_visit(request, f"{member.person.name} · {_('Record a payment')}", kind="dues")  # recent items (GET only)
+    unpaid = list(member_bills(member).filter(status=BillStatus.DUE).order_by("month")[:24])
+    picked = set(request.POST.getlist("months")) if request.method == "POST" else {f"{current_month():%Y-%m}"}
+    return render(request, "dues/record_payment.html", {
+        "form": form, "member": member, "unpaid": unpaid, "month_choices": _month_choices(member, unpaid),
+        "picked": picked, "back": _back_to_branch(request, member)})
+
+
+def _month_choices(member: Any, unpaid: list[Any]) -> list[dict[str, Any]]:
+    """The months a treasurer may tick: every unpaid bill, then this month and the months ahead
+    (预交) not settled yet."""
+    from dangjian.dues.actions import payable_window
+    from dangjian.dues.billing import add_months
+
+    _lo, hi = payable_window()
+    settled = set(member_bills(member).exclude(status=BillStatus.DUE).filter(month__gte=current_month())
+                  .values_list("month", flat=True))
+    out = [{"value": f"{b.month:%Y-%m}", "amount": b.amount_yuan, "late": b.month < current_month()} for b in unpaid]
+    billed = {b.month for b in unpaid}
+    month = current_month()
+    while month <= hi:
+        if month not in billed and month not in settled:
+            out.append({"value": f"{month:%Y-%m}", "amount": "", "late": False})
+        month = add_months(month, 1)
+    return out
+
+
+def _back_to_branch(request: HttpRequest, member: Any) -> str:
+    """The dues table of the member's branch (or of the host branch for a floating guest)."""
+    org_id = member.organization_id
+    if not in_scope(request.user, PERM_MANAGE, member.org_path):
+        from dangjian.dues.consent import host_branch
+
+        host = host_branch(member)
+        org_id = host.pk if host is not None else None
+    base = reverse("dues:member_year")
+    return f"{base}?org={org_id}" if org_id else reverse("dues:ledger")
 
 
 @login_required
