@@ -204,10 +204,20 @@ def navigation(user: Any, path: str = "", *, badges: bool = True) -> list[dict[s
         is_current = url == current
         box["entries"].append({"key": entry.url_name, "label": entry.label, "url": url,
                                "icon": entry.icon or group.icon, "badge": badge, "current": is_current,
-                               "primary": entry.primary})
+                               "primary": entry.primary, "has_badge": entry.badge is not None})
         box["current"] = box["current"] or is_current
         box["badge"] += badge or 0
     return list(groups.values())
+
+
+def badge_counts(user: Any) -> dict[str, dict[str, int]]:
+    """The badges of ``user``'s navigation: ``{"entries": {url name: n}, "groups": {key: n}}``
+    (only entries with a to-do source; counts cached ``todos.BADGE_SECONDS``)."""
+    groups = navigation(user, badges=True)
+    return {
+        "entries": {e["key"]: e["badge"] or 0 for g in groups for e in g["entries"] if e["has_badge"]},
+        "groups": {g["key"]: g["badge"] for g in groups if any(e["has_badge"] for e in g["entries"])},
+    }
 
 
 def bottom_bar(groups: list[dict[str, Any]], size: int = 3) -> list[dict[str, Any]]:
@@ -219,9 +229,10 @@ def bottom_bar(groups: list[dict[str, Any]], size: int = 3) -> list[dict[str, An
 
 
 def request_navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    """:func:`navigation` for the page shell, computed once per request."""
+    """:func:`navigation` for the page shell, computed once per request, without badges: the
+    page fetches them afterwards (``core:nav_badges``), so no page pays for counting to-dos."""
     cached = getattr(request, "_dj_navigation", None)
     if cached is None:
-        cached = navigation(getattr(request, "user", None), request.path)
+        cached = navigation(getattr(request, "user", None), request.path, badges=False)
         request._dj_navigation = cached  # type: ignore[attr-defined]
     return cached

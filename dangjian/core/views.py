@@ -52,8 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
     member = own_member(request.user)
-    if member is None:
-        return render(request, "core/member_home.html", {"member": None})
+    if member is None:  # not a party member: their home is the workbench or the welcome page
+        return redirect("core:home")
     return render(request, "core/member_home.html", {
         "member": member,
         "person": member.person,

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +22,7 @@ from dangjian.core import search as search_registry
 from dangjian.core import todos as todo_registry
 from dangjian.core import workdays
 from dangjian.core.hooks import workbench_cards
+from dangjian.core.navigation import badge_counts
 from dangjian.core.ui import is_staff_user, own_member
 from dangjian.core.workbench import do_pin, do_unpin, pinned_items, recent_items
 
@@ -120,6 +121,13 @@ def _back(request: HttpRequest, fallback: str = "core:home") -> HttpResponse:
                                                   require_https=request.is_secure()):
         return redirect(target)
     return redirect(fallback)
+
+
+@never_cache
+@login_required
+def nav_badges(request: HttpRequest) -> JsonResponse:
+    """The navigation's badges, fetched by the page after it loads (``static/js/app.js``)."""
+    return JsonResponse(badge_counts(request.user))
 
 
 @login_required

@@ -21,6 +21,7 @@ class OpinionsConfig(AppConfig):
         from dangjian.core.hooks import register_search_provider, register_todo_source, register_workbench_card
         from dangjian.opinions import workbench as wb
 
+        register_nav_entry("opinions:mine", _("My opinions"), group="mine", icon="chat", order=50)
         register_nav_entry("opinions:staff_list", _("Opinions inbox"), group="opinions", icon="chat", perm="opinions.view",
                            order=10, badge="opinions.route", primary=20)
         register_nav_entry("opinions:staff_inbound", _("Rejected inbound messages"), group="opinions", icon="chat",

@@ -68,8 +68,34 @@
     });
   }
 
+  // Navigation badges (open to-dos) arrive after the page: no page pays for counting them.
+  function loadBadges() {
+    var nav = document.querySelector("[data-badges]");
+    if (!nav || !window.fetch) return;
+    var label = nav.getAttribute("data-badge-label") || "";
+    fetch(nav.getAttribute("data-badges"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        function show(el, n) {
+          if (!n) return;
+          el.textContent = n > 99 ? "99+" : String(n);
+          el.setAttribute("title", n + " " + label);
+          el.hidden = false;
+        }
+        Array.prototype.forEach.call(document.querySelectorAll("[data-badge]"), function (el) {
+          show(el, (data.entries || {})[el.getAttribute("data-badge")]);
+        });
+        Array.prototype.forEach.call(document.querySelectorAll("[data-badge-group]"), function (el) {
+          show(el, (data.groups || {})[el.getAttribute("data-badge-group")]);
+        });
+      })
+      .catch(function () { /* badges are a convenience: the workbench lists the to-dos */ });
+  }
+
   function init() {
     setCsrfHeader();
+    loadBadges();
     wireSearchShortcut();
     wirePinForm();
     wireNavGroups();

@@ -185,7 +185,7 @@ def test_search_box_finds_a_member_by_initials_and_keeps_numbers_out_of_urls(jou
     page.keyboard.type("zal")
     with page.expect_navigation():
         page.keyboard.press("Enter")                            # screen 1: the results
-    assert page.url == f"{base}/search/"                        # posted: the query is not in the URL
+    assert page.url == f"{base}/staff/search/"                        # posted: the query is not in the URL
     groups = page.locator("#search-results .search-group")
     assert groups.count() >= 1
     members = page.locator("#search-results .search-group[data-kind=members]")
@@ -205,7 +205,7 @@ def test_search_box_finds_a_member_by_initials_and_keeps_numbers_out_of_urls(jou
     page.keyboard.type(id_number)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.url == f"{base}/search/"
+    assert page.url == f"{base}/staff/search/"
     assert id_number not in page.url and "q=" not in page.url
     assert page.locator("#search-q").input_value() == id_number  # it was searched
 
@@ -266,7 +266,7 @@ def test_phone_bars_are_finger_sized_and_nothing_scrolls_sideways(journey_page: 
     page.goto(f"{base}/todos/")
     page.wait_for_selector("li.todo-item")
     assert horizontal_overflow(page) == 0
-    page.goto(f"{base}/search/")
+    page.goto(f"{base}/staff/search/")
     page.fill("#search-q", "zal")
     with page.expect_navigation():
         page.click("main form[role=search] button[type=submit]")

@@ -96,6 +96,24 @@ def test_badge_counts_the_entry_to_do_source(users, org_source):
         apps.get_app_config("orgs").ready()  # restore the real entry
 
 
+def test_badges_are_fetched_after_the_page(client, users, org_source, django_assert_max_num_queries):
+    navigation.register_nav_entry("orgs:tree", "Organizations", group="orgs", perm="orgs.view", badge="test.branches")
+    try:
+        client.force_login(users.admin)
+        body = html(client.get("/orgs/"))
+        assert 'data-badge="orgs:tree" hidden' in body  # the page itself counts nothing
+        todos.forget_counts(users.admin)
+        data = client.get("/me/badges/").json()
+        assert data["entries"]["orgs:tree"] == 3 and data["groups"]["orgs"] >= 3
+        assert "no-store" in client.get("/me/badges/")["Cache-Control"] or "no-cache" in client.get("/me/badges/")["Cache-Control"]
+    finally:
+        from django.apps import apps
+
+        apps.get_app_config("orgs").ready()
+    client.logout()
+    assert client.get("/me/badges/").status_code == 302
+
+
 def test_bottom_bar_takes_the_best_ranked_entries():
     groups = [{"entries": [{"key": "a", "primary": 30}, {"key": "b", "primary": None}]},
               {"entries": [{"key": "c", "primary": 10}, {"key": "d", "primary": 20}, {"key": "e", "primary": 40}]}]
@@ -207,16 +225,16 @@ def test_search_is_scoped_and_grouped(users, org_search):
 
 def test_search_page_posts_and_groups_results(client, users, org_search):
     client.force_login(users.secretary)
-    page = html(client.get("/search/"))
+    page = html(client.get("/staff/search/"))
     assert 'method="post"' in page and "search-hit" not in page
-    body = html(client.post("/search/", {"q": "一村"}))
+    body = html(client.post("/staff/search/", {"q": "一村"}))
     assert 'data-kind="test.orgs"' in body and "甲镇一村党支部" in body
-    body = html(client.post("/search/", {"q": "没有这个"}))
+    body = html(client.post("/staff/search/", {"q": "没有这个"}))
     assert "search-hit" not in body and 'class="empty"' in body
-    partial = html(client.post("/search/", {"q": "一村"}, HTTP_HX_REQUEST="true"))
+    partial = html(client.post("/staff/search/", {"q": "一村"}, HTTP_HX_REQUEST="true"))
     assert "<html" not in partial and "甲镇一村党支部" in partial
     client.force_login(users.member)
-    assert client.post("/search/", {"q": "一村"}).status_code == 403
+    assert client.post("/staff/search/", {"q": "一村"}).status_code == 403
 
 
 def test_the_header_search_box_posts(client, users):
@@ -325,7 +343,7 @@ def test_api_navigation_todos_and_search(client, users, org_source, org_search):
     assert data["count"] == 1 and data["items"][0]["module"] == "test.branches"
     assert set(data["items"][0]) == {"module", "title", "org", "due", "overdue", "urgent", "url"}
     found = client.get("/api/v1/search", {"q": "一村"}).json()
-    assert [g["kind"] for g in found["groups"]] == ["test.orgs"]
+    assert [h["title"] for g in found["groups"] if g["kind"] == "test.orgs" for h in g["items"]] == ["甲镇一村党支部"]
     assert client.get("/api/v1/search", {"q": ""}).status_code == 422
     assert client.get("/api/v1/me/todos", {"limit": 0}).status_code == 422
     client.force_login(users.member)

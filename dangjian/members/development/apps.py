@@ -21,6 +21,7 @@ class DevelopmentConfig(AppConfig):
         from dangjian.members.development import todos
         from dangjian.members.development.demo import seed_development
         from dangjian.members.development.home import home_items
+        from dangjian.members.development.selectors import sees_own_application
 
         # development.manage: the branch records its steps; development.approve: the committee above
         # the branch files, pre-reviews and approves (checked on the committee's path).
@@ -33,6 +34,8 @@ class DevelopmentConfig(AppConfig):
         register_todo_source("development.due", _("Development steps due"), items=todos.items, count=todos.count,
                              perm="development.manage")
         register_workbench_card(todos.workbench_cards)
+        register_nav_entry("development:mine", _("My application"), group="mine", icon="step", order=55,
+                           visible=sees_own_application)
         register_nav_entry("development:dashboard", _("Development"), group="orgs", icon="step", perm="development.view",
                            order=30, badge="development.due")
         register_home_item(home_items)

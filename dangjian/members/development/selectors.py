@@ -129,6 +129,14 @@ def own_files(user: Any) -> list[ApplicantFile]:
     return list(ApplicantFile.objects.filter(person__user=user).select_related("organization").order_by("-pk")[:3])
 
 
+def sees_own_application(user: Any) -> bool:
+    """Whether "My application" belongs in ``user``'s navigation: someone not (yet) a party
+    member, or anyone with an applicant file of their own."""
+    from dangjian.core.ownmember import own_member
+
+    return own_member(user) is None or bool(own_files(user))
+
+
 def can_manage(user: Any, f: ApplicantFile) -> bool:
     return in_scope(user, "development.manage", f.org_path)
 

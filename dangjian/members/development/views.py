@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
+from dangjian.core.ownmember import own_member
 from dangjian.core.scoping import has_any, in_scope
 from dangjian.core.workbench import note_visit
 from dangjian.members.development import LAST_STEP, STAGE_ORDER, STEPS, FileStatus, Stage
@@ -297,6 +298,8 @@ def export_view(request: HttpRequest, file_id: int) -> HttpResponse:
 @require_GET
 def mine_view(request: HttpRequest) -> HttpResponse:
     files = own_files(request.user)
+    if not files and own_member(request.user) is not None:
+        return redirect("core:member_home")  # a party member with no application to follow
     rows = [{"file": f, "records": timeline(f), "next": f.next_step and STEPS[f.next_step],
              "progress": int(100 * f.step / LAST_STEP)} for f in files]
     return render(request, "development/mine.html", {"rows": rows, "last_step": LAST_STEP})
