@@ -112,11 +112,12 @@ def test_member_home_shows_own_data_masked(client, users, tree, root_user):
     assert 'href="/me/"' in body  # "My party home" in the nav
 
 
-def test_member_home_without_linked_record(client, users):
+def test_member_home_without_linked_record_goes_home(client, users):
+    """Not a party member: nothing to show on a member home; their home is the welcome page."""
     client.force_login(users.public)
     response = client.get("/me/")
-    assert response.status_code == 200
-    assert response.context["member"] is None
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "core/welcome.html" in [t.name for t in client.get(response["Location"]).templates]
 
 
 def test_member_home_requires_login(client):

@@ -132,16 +132,16 @@ def test_staff_get_the_side_bar_and_members_the_simple_nav(client, users):
 # ---- to-dos ----------------------------------------------------------------------------------
 
 def test_todos_are_scoped_merged_and_bucketed(users, org_source):
-    mine = todos.todos_for(users.admin)
+    mine = todos.todos_for(users.admin, sources=["test.branches"])
     assert mine.total == 3 and mine.counts == {"test.branches": 3}
     assert all(t.source == "test.branches" for t in mine.items)
     assert [t.due for t in mine.items] == sorted(t.due for t in mine.items)  # earliest first
     buckets = mine.buckets(TODAY)
     assert [b["key"] for b in buckets] == ["overdue", "today", "week"]
-    secretary = todos.todos_for(users.secretary)
+    secretary = todos.todos_for(users.secretary, sources=["test.branches"])
     assert [t.ref for t in secretary.items] == [f"org:{users.secretary.role_assignments.get().organization_id}"]
-    assert todos.todos_for(users.member).total == 0  # no members.view: the source is not even asked
-    assert todos.todos_for(users.publicity).total == 0
+    assert todos.todos_for(users.member).total == 0  # no back-office source concerns a member
+    assert todos.todos_for(users.publicity, sources=["test.branches"]).total == 0  # no members.view
 
 
 def test_bucket_boundaries():
@@ -183,10 +183,10 @@ def test_workbench_and_todo_page_list_the_items(client, users, org_source, djang
     client.force_login(users.admin)
     with django_assert_max_num_queries(40):
         body = html(client.get("/"))
-    assert body.count('class="todo-item') == 3
+    assert body.count('data-todo="test.branches"') == 3
     assert "check 甲镇一村党支部" in body
     response = client.get("/todos/?source=test.branches")
-    assert response.status_code == 200 and html(response).count('class="todo-item') == 3
+    assert response.status_code == 200 and html(response).count('class="todo-item') == 3  # that module only
     assert client.get("/todos/?source=nonsense").status_code == 200
     client.force_login(users.member)
     assert client.get("/todos/").status_code == 403
@@ -299,15 +299,20 @@ def test_recent_items_keep_the_last_ten(users, rf):
 # ---- daily digest ----------------------------------------------------------------------------
 
 def test_digest_once_a_day_on_working_days_only(users, org_source):
+    open_items = todos.todos_for(users.admin).total
+    assert open_items >= 3  # the test source's three branches, and whatever the modules add
     assert workbench.do_send_todo_digest(users.admin, day=TODAY) is True
     assert workbench.do_send_todo_digest(users.admin, day=TODAY) is False
     notes = Notification.objects.filter(recipient=users.admin, kind=workbench.DIGEST_KIND)
     assert notes.count() == 1
-    assert "3" in notes.get().title and notes.get().url == "/todos/"
-    assert TodoDigest.objects.get(user=users.admin).items == 3
-    assert workbench.do_send_todo_digest(users.publicity, day=TODAY) is False  # nothing open: no digest
+    assert str(open_items) in notes.get().title and notes.get().url == "/todos/"
+    assert "check 甲镇一村党支部" in notes.get().body
+    assert TodoDigest.objects.get(user=users.admin).items == open_items
+    assert workbench.do_send_todo_digest(users.nobody, day=TODAY) is False  # no role: no digest
+    expected = [u for u in workbench.digest_recipients().exclude(pk=users.admin.pk) if todos.todos_for(u).total]
     sent = workbench.send_todo_digests(TODAY)  # the others; the admin already had today's
-    assert sent == 3  # secretary (branch_a1), organizer and discipline officer (town_a)
+    assert sent == len(expected) and users.secretary in expected
+    assert set(TodoDigest.objects.values_list("user", flat=True)) == {users.admin.pk, *(u.pk for u in expected)}
     assert workbench.send_todo_digests(TODAY) == 0
     saturday = dt.date(2026, 12, 5)
     assert workbench.send_todo_digests(saturday) == 0
@@ -340,8 +345,10 @@ def test_api_navigation_todos_and_search(client, users, org_source, org_search):
     keys = {e["key"] for g in nav["groups"] for e in g["entries"]}
     assert "members:list" in keys and "core:account_list" not in keys
     data = client.get("/api/v1/me/todos").json()
-    assert data["count"] == 1 and data["items"][0]["module"] == "test.branches"
-    assert set(data["items"][0]) == {"module", "title", "org", "due", "overdue", "urgent", "url"}
+    assert data["count"] == todos.todos_for(users.secretary).total
+    mine = [i for i in data["items"] if i["module"] == "test.branches"]
+    assert [i["org"] for i in mine] == ["甲镇一村党支部"]
+    assert set(mine[0]) == {"module", "title", "org", "due", "overdue", "urgent", "url"}
     found = client.get("/api/v1/search", {"q": "一村"}).json()
     assert [h["title"] for g in found["groups"] if g["kind"] == "test.orgs" for h in g["items"]] == ["甲镇一村党支部"]
     assert client.get("/api/v1/search", {"q": ""}).status_code == 422
