@@ -4,8 +4,8 @@ browser loads); the search box finds a member by pinyin initials and keeps numbe
 axe-core finds no serious violation on the workbench and the open navigation; the phone's bars are
 finger-sized and nothing scrolls sideways.
 
-Recording a meeting with attendance and an offline dues payment are built on another branch; their
-journeys join this file there.
+The five top tasks: approve a transfer, advance a development step, answer a citizen's opinion (a
+case handler), record a meeting with attendance, record an offline dues payment.
 """
 
 from __future__ import annotations
@@ -168,6 +168,80 @@ def test_handler_answers_an_opinion_from_the_workbench(journey_page: Any, live_s
 
     opinion = Opinion.objects.get(pk=opinion.pk)
     assert opinion.status == "answered" and opinion.answer == reply
+    _assert_gone(page, base, ref)
+
+
+# --- a2. a secretary records a meeting with its attendance ----------------------------------------
+
+def test_secretary_records_a_meeting_with_attendance_from_the_workbench(journey_page: Any, live_server: Any,
+                                                                         tree: Any, users: Any) -> None:
+    from django.utils import timezone
+
+    from dangjian.orglife import ActivityStatus
+    from dangjian.orglife.actions import do_start_activity
+    from dangjian.orglife.models import Activity, Attendee
+    from dangjian.orglife.tests.conftest import plan
+
+    start = timezone.now() - dt.timedelta(hours=3)  # held this morning: the record is what is left
+    a = plan(tree.branch_a1, users.secretary, topic="支部党员大会", starts_at=start, hours=2)
+    do_start_activity(a, acting_user=users.secretary)
+    ref = f"orglife.record:{a.pk}"
+    page, base = journey_page, live_server.url
+    login(page, base, users.secretary.username, PASSWORD)
+    _on_workbench(page, base)
+    screens = Screens(page)
+
+    _todo(page, ref).click()                                    # screen 1: the activity
+    page.wait_for_selector("#all-present")
+    with page.expect_navigation():
+        page.click("#all-present")                              # screen 2: everyone signed in
+    page.wait_for_selector("#close-form")
+    page.click("#id_minutes_editor")
+    page.keyboard.type("会议学习了党章，讨论了年度工作。")
+    page.fill("#close-form input[name=chair]", "张书记")
+    page.fill("#close-form input[name=minute_taker]", "李委员")
+    with page.expect_navigation():
+        page.click("#close-activity")                           # screen 3: closed with its record
+    page.wait_for_selector("#ledger-link")
+    _assert_done_in_three(screens)
+
+    a = Activity.objects.get(pk=a.pk)
+    assert a.status == ActivityStatus.CLOSED
+    assert not Attendee.objects.filter(activity=a, checked_in_at__isnull=True).exists()
+    _assert_gone(page, base, ref)
+
+
+# --- a3. a secretary records an offline dues payment ---------------------------------------------
+
+def test_secretary_records_an_offline_dues_payment_from_the_workbench(journey_page: Any, live_server: Any,
+                                                                       tree: Any, users: Any) -> None:
+    from dangjian.dues.actions import do_generate_bills
+    from dangjian.dues.billing import add_months, current_month
+    from dangjian.dues.models import Bill
+    from dangjian.dues.tests.conftest import give_base
+
+    last = add_months(current_month(), -1)
+    give_base(tree.alice, 510000, acting_user=users.secretary, month=last.month, year=last.year)
+    do_generate_bills(last)  # alice owes last month: the branch has arrears
+    ref = f"dues.arrears:{tree.branch_a1.pk}"
+    page, base = journey_page, live_server.url
+    login(page, base, users.secretary.username, PASSWORD)
+    _on_workbench(page, base)
+    screens = Screens(page)
+
+    _todo(page, ref).click()                                    # screen 1: the branch's arrears
+    page.wait_for_selector("#arrears-table")
+    page.click(f"#arrears-table a.record-payment[href$='/manage/members/{tree.alice.pk}/record/']")  # screen 2
+    page.wait_for_url("**/record/")
+    for box in page.locator("input[name=months]:checked").all():
+        box.uncheck()
+    page.check(f"input[name=months][value='{last:%Y-%m}']")
+    with page.expect_navigation():
+        page.click("form.card button[type=submit]")             # screen 3: back on the branch's dues table
+    page.wait_for_url("**/dues/manage/members/**")
+    _assert_done_in_three(screens)
+
+    assert Bill.objects.get(member=tree.alice, month=last).status == "paid"
     _assert_gone(page, base, ref)
 
 
