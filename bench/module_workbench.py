@@ -11,7 +11,7 @@ to-do badges' 30 s cache is cleared before every run, so each run counts afresh)
 - ``GET /`` (the workbench) and ``GET /todos/`` as ``demo-admin`` (the whole county) and ``GET /``
   as ``demo-secretary`` (one branch);
 - ``GET /api/v1/me/todos`` as ``demo-admin``;
-- ``POST /search/`` with a member's pinyin initials and with a name, as ``demo-admin``;
+- ``POST /staff/search/`` with a member's pinyin initials and with a name, as ``demo-admin``;
 - baselines, same run: ``GET /me/preferences/`` (a plain signed-in page with the same shell) for
   the pages, and a plain indexed lookup ``Person.objects.filter(name_initials__startswith=…)[:5]``
   for the search.
@@ -94,9 +94,9 @@ def main() -> None:
     lookup = timed(lambda: list(Person.objects.filter(name_initials__startswith=initials)[:5]), runs * 5)
     rows.append({"name": f"baseline: Person initials lookup '{initials}' [:5]", "p50": lookup["p50"],
                  "p95": lookup["p95"], "runs": lookup["runs"], "baseline": "—", "ratio": 1.0, "note": "1 query"})
-    page(f"POST /search/ q={initials} (pinyin initials), county administrator", admin_client, admin, "POST",
-         "/search/", {"q": initials}, base=lookup, base_name="initials lookup (p95)")
-    page("POST /search/ q=<a surname>, county administrator", admin_client, admin, "POST", "/search/",
+    page(f"POST /staff/search/ q={initials} (pinyin initials), county administrator", admin_client, admin, "POST",
+         "/staff/search/", {"q": initials}, base=lookup, base_name="initials lookup (p95)")
+    page("POST /staff/search/ q=<a surname>, county administrator", admin_client, admin, "POST", "/staff/search/",
          {"q": person.name[:1]}, base=lookup, base_name="initials lookup (p95)")
 
     emit({"rows": rows, "setup": {"branches": len(branches), "applicant_files": setup["files"],
