@@ -17,8 +17,10 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.db.models import Count
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -73,6 +75,21 @@ def _pinned_ids() -> dict[str, Any]:
         "article_id": first(ArticlePage), "out_trade_no": first(Payment, "out_trade_no"),
     }
     return {name: value for name, value in found.items() if value is not None}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The raw WSGI application fires request_started/request_finished, whose
+    ``close_old_connections`` closes the database connection after each request on PostgreSQL —
+    the connection that holds this test's transaction. Django's own test client unhooks it the
+    same way for the requests it makes."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
