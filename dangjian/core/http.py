@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -18,3 +19,9 @@ def client_ip(request: HttpRequest) -> str:
     if len(chain) >= hops:
         return chain[-hops]
     return remote
+
+
+def is_local_url(request: HttpRequest, url: str) -> bool:
+    """Whether ``url`` stays on this site (a safe target for a redirect after a form)."""
+    return bool(url) and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure())

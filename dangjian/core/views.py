@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core.actions import do_update_preferences
 from dangjian.core.forms import PreferencesForm, apply_action_errors
 from dangjian.core.hooks import home_items
+from dangjian.core.http import is_local_url
 from dangjian.core.models import User
 from dangjian.core.ui import is_staff_user, own_member, safe_reverse
 from dangjian.core.ui import static_url as static
@@ -108,8 +108,7 @@ def toggle_large_font(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.large_font != on:
         do_update_preferences(user, acting_user=user, large_font=on)
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not is_local_url(request, target):
         target = "/"
     response = HttpResponseRedirect(target)
     _set_large_font_cookie(response, on)

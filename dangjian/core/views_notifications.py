@@ -12,10 +12,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.core.http import is_local_url
 from dangjian.core.models.notifications import ALL_KINDS, Channel
 from dangjian.core.notifications import actions, channels, selectors, unread_count
 
@@ -48,9 +48,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     item = selectors.access_notification(request.user, notification_id)
     actions.do_mark_read(item, acting_user=request.user)
-    if item.url and url_has_allowed_host_and_scheme(
-        item.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if is_local_url(request, item.url):
         return HttpResponseRedirect(item.url)
     return _inbox_redirect(request)
 

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +21,7 @@ from dangjian.core import search as search_registry
 from dangjian.core import todos as todo_registry
 from dangjian.core import workdays
 from dangjian.core.hooks import workbench_cards
+from dangjian.core.http import is_local_url
 from dangjian.core.navigation import badge_counts
 from dangjian.core.ui import is_staff_user, own_member
 from dangjian.core.workbench import do_pin, do_unpin, pinned_items, recent_items
@@ -117,8 +117,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str = "core:home") -> HttpResponse:
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if is_local_url(request, target):
         return redirect(target)
     return redirect(fallback)
 

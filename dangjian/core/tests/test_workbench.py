@@ -356,3 +356,11 @@ def test_api_navigation_todos_and_search(client, users, org_source, org_search):
     client.force_login(users.member)
     assert client.get("/api/v1/me/todos").json() == {"items": [], "count": 0}
     assert client.get("/api/v1/search", {"q": "一村"}).json() == {"groups": []}
+
+
+def test_pin_never_redirects_off_site(client, users):
+    client.force_login(users.secretary)
+    response = client.post("/me/pins/add/", {"path": "/members/", "title": "名册", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    response = client.post("/me/pins/remove/", {"path": "/members/", "next": "//evil.example/x"})
+    assert response["Location"] == "/"
