@@ -23,6 +23,10 @@ a module's ``AppConfig.ready()``. The first two:
 
 ``register_search_provider(kind, label, find, *, perm, member, order)``
     What the one search box finds in a module, scoped to the caller; see ``core/search.py``.
+
+``register_figure(Figure(key, label, module=, unit=, perm=, rows= | value=, dimensions=, …))``
+    A statistics figure computed for an organization subtree as of a date, with the records it
+    drills to; see ``core/stats.py``. Read by the statistics module and the workbench.
 """
 
 from __future__ import annotations
@@ -38,10 +42,12 @@ from django.http import HttpRequest
 from dangjian.core.navigation import register_nav_entry, unregister_nav_entry
 from dangjian.core.ownmember import register_own_member, resolve_own_member
 from dangjian.core.search import SearchHit, register_search_provider, unregister_search_provider
+from dangjian.core.stats import Dimension, Figure, register_figure, unregister_figure
 from dangjian.core.todos import Todo, register_todo_source, unregister_todo_source
 
 __all__ = [
     "register_own_member", "resolve_own_member",
+    "Dimension", "Figure", "register_figure", "unregister_figure",
     "SearchHit", "Todo", "register_nav_entry", "register_search_provider", "register_todo_source",
     "unregister_nav_entry", "unregister_search_provider", "unregister_todo_source",
 ]
