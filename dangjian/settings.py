@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dangjian.opinions",
     "dangjian.opinions.forum",
     "dangjian.cases",
+    "dangjian.stats",  # statistics: year-end tables, the overview screen (reads core.stats figures)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",

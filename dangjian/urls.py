@@ -30,6 +30,7 @@ urlpatterns = [
     path("opinions/", include("dangjian.opinions.urls")),
     path("forum/", include("dangjian.opinions.forum.urls")),
     path("cases/", include("dangjian.cases.urls")),
+    path("stats/", include("dangjian.stats.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
