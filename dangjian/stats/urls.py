@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (the tables and screen views add their paths here)
+from django.urls import path
+
+from dangjian.stats import views
 
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("records/<str:key>/", views.records, name="records"),
+]
