@@ -107,6 +107,13 @@ def do_create_member(data: dict[str, Any], *, acting_user: ActingUser, on_date: 
     return member
 
 
+def _spell_values(member: Member) -> tuple:
+    """What the membership history holds of a member: an edit that changes any of it is recorded."""
+    p = member.person
+    return (member.organization_id, member.category, member.add_type, member.join_date,
+            p.education, p.sex, p.ethnicity, p.birth_date)
+
+
 def do_update_member(member: Member, data: dict[str, Any], *, acting_user: ActingUser, reason: str = "") -> Member:
     """Edit person and membership data. Moving to another organization needs rights on both."""
     require(acting_user, "members.change", member.org_path)
@@ -118,7 +125,7 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Actin
         _check_id_unique(data["id_number"] or "", exclude_person=member.person_id)
     before = member_snapshot(member)
     person = member.person
-    spell_before = (member.organization_id, member.category, member.add_type, person.education)
+    spell_before = _spell_values(member)
     _apply_person(person, data)
     for field in ("category", "join_date", "full_date", "add_type", "note"):
         if field in data:
@@ -133,7 +140,7 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Actin
         with transaction.atomic():
             person.save()
             member.save()
-            if (member.organization_id, member.category, member.add_type, person.education) != spell_before:
+            if _spell_values(member) != spell_before:
                 record_change(member, on_date=timezone.localdate(),
                               change=SpellChange.TRANSFERRED if new_org.pk != spell_before[0] else SpellChange.UPDATED)
             b, a = audit.diff(before, member_snapshot(member))

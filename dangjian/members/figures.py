@@ -25,6 +25,7 @@ from typing import Any
 from django.db.models import DateField, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import stats
 from dangjian.core.months import add_years
@@ -35,7 +36,7 @@ from dangjian.orgs.models import Organization
 
 ON_ROLL = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
 PERM = "members.view"
-UNIT = _("people")
+UNIT = pgettext_lazy("unit", "people")
 NOTHING = Q(pk__in=[])
 
 # --- rows ----------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ EDUCATION_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def _ethnicity(value: str, as_of: dt.date) -> Q:
-    eth = "member__person__ethnicity"
+    eth = "ethnicity"
     if value == "han":
         return Q(**{f"{eth}__in": HAN})
     if value == "minority":
@@ -164,7 +165,7 @@ def _ways(ways: dict[str, Q]) -> Callable[[str, dt.date], Q]:
     return lambda value, as_of: ways.get(value, NOTHING)
 
 
-SEX = stats.Dimension(_("Sex"), choices=[("male", _("Male")), ("female", _("Female"))], field="member__person__sex")
+SEX = stats.Dimension(_("Sex"), choices=[("male", _("Male")), ("female", _("Female"))], field="sex")
 ETHNICITY = stats.Dimension(_("Ethnicity"), choices=[("han", _("Han")), ("minority", _("Ethnic minorities"))],
                             q=_ethnicity)
 STATUS = stats.Dimension(_("Status"), choices=[(MemberStatus.FULL.value, MemberStatus.FULL.label),
@@ -174,7 +175,7 @@ AGE_BAND = stats.Dimension(_("Age"), choices=[
     ("le30", _("30 and under")), ("31_35", _("31–35")), ("36_40", _("36–40")), ("41_45", _("41–45")),
     ("46_50", _("46–50")), ("51_55", _("51–55")), ("56_60", _("56–60")), ("61_70", _("61–70")),
     ("ge71", _("71 and over")),
-], q=_bands("member__person__birth_date", AGE_BANDS))
+], q=_bands("birth_date", AGE_BANDS))
 EDUCATION = stats.Dimension(_("Education"), choices=[
     ("postgrad", _("Postgraduate")), ("bachelor", _("Bachelor")), ("junior_college", _("Junior college")),
     ("secondary", _("Senior middle school / technical school")), ("junior_or_below", _("Junior middle school or below")),
@@ -183,7 +184,7 @@ CATEGORY = stats.Dimension(_("Category"), choices=MemberCategory.choices, field=
 STANDING = stats.Dimension(_("Party standing"), choices=[
     ("le5", _("5 years or less")), ("6_10", _("6–10 years")), ("11_20", _("11–20 years")), ("21_30", _("21–30 years")),
     ("31_40", _("31–40 years")), ("41_50", _("41–50 years")), ("ge51", _("51 years or more")),
-], q=_bands("member__join_date", STANDING_BANDS))
+], q=_bands("join_date", STANDING_BANDS))
 JOINED_HOW = stats.Dimension(_("How"), choices=[
     ("developed", _("Newly developed")), ("transferred_in", _("Transferred in")), ("restored", _("Membership restored")),
     ("other", _("Other")),

@@ -31,6 +31,12 @@ class MemberSpell(models.Model):
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     # How the member came onto the roll of this spell's organization (the member's add type then).
     add_type = models.CharField(_("how added"), max_length=20, choices=AddType.choices, default=AddType.DEVELOPED)
+    # Copies of facts that are not history (corrected on every spell when the record is corrected),
+    # so the statistics split a subtree's spells without joining the member and person tables.
+    sex = models.CharField(_("sex"), max_length=10, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    join_date = models.DateField(_("date joined the party"), null=True, blank=True)
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until"), null=True, blank=True)
     # The previous spell's organization path and status ("" for the first spell): an entry into or

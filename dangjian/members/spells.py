@@ -1,6 +1,7 @@
 """The one writer of the membership history (``MemberSpell``, see ``models_history.py``).
 
-Every action that changes a member's organization, status, category or education calls
+Every action that changes a member's organization, status, category or education (or corrects
+one of the facts copied onto every spell: sex, ethnicity, birth date, join date) calls
 :func:`record_change` inside its own transaction, after it has written the ``Member`` row; bulk
 writes (the Excel import, the demo) call :func:`start_histories`. The history is then brought in
 line with the row *from the change's date on*:
@@ -15,7 +16,9 @@ line with the row *from the change's date on*:
 - consecutive spells that end up equal are merged.
 
 The add type (how the member came onto a roll) is not a change of its own: it is kept on the
-spells of the member's current stay in their organization.
+spells of the member's current stay in their organization. Sex, ethnicity, birth date and join
+date are facts, not history: a correction is written on every spell (they are copied so that the
+statistics count spells without joining the member and person tables).
 
 :func:`history_problems` and :func:`repair` serve ``manage.py check_member_history`` and the tests.
 """
@@ -29,37 +32,50 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import DateField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser
 from dangjian.members import MemberStatus, SpellChange
-from dangjian.members.models import Member, MemberSpell
+from dangjian.members.models import Member, MemberSpell, Person
 
 #: Attributes whose change starts a new spell.
 TRACKED = ("organization_id", "org_path", "status", "category", "education")
-#: Member columns (``person__education`` for the education) that :func:`initial_spells` reads.
+#: Copied onto every spell (corrections rewrite them all).
+FACTS = ("sex", "ethnicity", "birth_date", "join_date")
+#: What :func:`initial_spells` reads: Member columns, and these from the person.
 STATE_FIELDS = ("organization_id", "org_path", "status", "category", "add_type", "full_date",
                 "status_changed_on", "join_date", "created_at")
+PERSON_FIELDS = ("education", "sex", "ethnicity", "birth_date")
 
 State = Mapping[str, Any]
 
 
-def member_state(member: Member, education: str | None = None) -> dict[str, Any]:
-    """The history-relevant values of an in-memory ``Member`` (education from its person unless given)."""
+def member_state(member: Member, person: Person | None = None) -> dict[str, Any]:
+    """The history-relevant values of an in-memory ``Member`` and its person (``member.person``
+    unless given)."""
+    person = person or member.person
     state = {f: getattr(member, f) for f in STATE_FIELDS}
-    state["education"] = member.person.education if education is None else education
+    state.update({f: getattr(person, f) for f in PERSON_FIELDS})
+    return _clean(state)
+
+
+def _clean(state: dict[str, Any]) -> dict[str, Any]:
+    for f in ("education", "sex", "ethnicity"):
+        state[f] = state[f] or ""
     return state
 
 
 def _locked_state(member_id: int) -> dict[str, Any]:
     """The member's row as stored (locked until the transaction ends), history-relevant values."""
     row = (Member.objects.select_for_update(of=("self",)).filter(pk=member_id)
-           .values(*STATE_FIELDS, "person__education").get())
-    row["education"] = row.pop("person__education") or ""
-    return row
+           .values(*STATE_FIELDS, *(f"person__{f}" for f in PERSON_FIELDS)).get())
+    for f in PERSON_FIELDS:
+        row[f] = row.pop(f"person__{f}")
+    return _clean(row)
 
 
 def default_start(state: State) -> dt.date:
@@ -95,7 +111,8 @@ def initial_spells(member_id: int, state: State, *, start: dt.date, change: str)
     for k, (day, st, ch) in enumerate(points):
         spells.append(MemberSpell(
             member_id=member_id, organization_id=state["organization_id"], org_path=state["org_path"], status=st,
-            category=state["category"], education=state.get("education") or "", add_type=state["add_type"],
+            category=state["category"], education=state["education"], add_type=state["add_type"],
+            sex=state["sex"], ethnicity=state["ethnicity"], birth_date=state["birth_date"], join_date=state["join_date"],
             valid_from=day, valid_to=points[k + 1][0] if k + 1 < len(points) else None,
             prev_org_path=state["org_path"] if k else "", prev_status=points[k - 1][1] if k else "", change=ch,
         ))
@@ -104,8 +121,8 @@ def initial_spells(member_id: int, state: State, *, start: dt.date, change: str)
 
 def start_histories(members: Iterable[Member], *, change: str, batch_size: int = 2000) -> int:
     """Bulk form for members just written with ``bulk_create`` (the Excel import): each member's
-    history begins on its join date (else today). ``member.person`` must be set (its education is
-    copied). Inside the caller's transaction."""
+    history begins on its join date (else today). ``member.person`` must be set. Inside the
+    caller's transaction."""
     _require_transaction()
     today = timezone.localdate()
     spells: list[MemberSpell] = []
@@ -184,6 +201,12 @@ def plan_change(spells: list[MemberSpell], state: State, *, on_date: dt.date, ch
             for f in changed:
                 setattr(s, f, state[f])
             s._dirty = True  # type: ignore[attr-defined]
+    # Facts (not history) are the same on every spell.
+    for s in spells:
+        for f in FACTS:
+            if getattr(s, f) != state[f]:
+                setattr(s, f, state[f])
+                s._dirty = True  # type: ignore[attr-defined]
     # The add type belongs to the current stay in the current organization.
     for s in reversed(spells):
         if s.organization_id != state["organization_id"]:
@@ -230,12 +253,20 @@ def _persist(old: list[MemberSpell], plan: Plan) -> None:
 # --- checks and repair -------------------------------------------------------------------------
 
 
+_NO_DATE = dt.date(1, 1, 1)
+
+
 def open_spell_matches() -> Exists:
-    """``Exists`` of an open spell equal to the outer ``Member`` row."""
-    return Exists(MemberSpell.objects.filter(
+    """``Exists`` of an open spell equal to the outer ``Member`` row (and its person)."""
+    def date(name: str | OuterRef) -> Coalesce:
+        return Coalesce(name, Value(_NO_DATE), output_field=DateField())
+
+    return Exists(MemberSpell.objects.alias(b=date("birth_date"), j=date("join_date")).filter(
         member=OuterRef("pk"), valid_to__isnull=True, organization_id=OuterRef("organization_id"),
         org_path=OuterRef("org_path"), status=OuterRef("status"), category=OuterRef("category"),
-        education=OuterRef("person__education"), add_type=OuterRef("add_type"),
+        education=OuterRef("person__education"), add_type=OuterRef("add_type"), sex=OuterRef("person__sex"),
+        ethnicity=OuterRef("person__ethnicity"), b=date(OuterRef("person__birth_date")),
+        j=date(OuterRef("join_date")),
     ))
 
 

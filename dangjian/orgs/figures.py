@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import stats
 from dangjian.core.scoping import subtree_q
@@ -22,7 +23,7 @@ from dangjian.orgs import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import Organization
 
 PERM = "orgs.view"
-UNIT = _("organizations")
+UNIT = pgettext_lazy("unit", "organizations")
 #: A term "due" ends within this many days after the day (or has ended).
 TERM_WARNING_DAYS = 90
 

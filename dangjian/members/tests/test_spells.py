@@ -102,6 +102,12 @@ def test_editing_other_fields_writes_no_spell(tree, root_user):
     assert spells(tree.alice) == before
 
 
+def test_a_corrected_birth_date_is_written_on_every_spell_without_a_new_one(tree, root_user):
+    do_update_member(tree.alice, {"birth_date": dt.date(1988, 8, 8), "sex": "female"}, acting_user=root_user)
+    rows = MemberSpell.objects.filter(member=tree.alice).values_list("birth_date", "sex")
+    assert list(rows) == [(dt.date(1988, 8, 8), "female")] * 2
+
+
 def test_every_member_write_path_keeps_the_open_spell_equal_to_the_row(tree, root_user):
     """The invariant over every action that writes a member (a new path that forgets
     ``record_change`` also fails the check run after every test: testing/history.py)."""
