@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.core import audit
@@ -26,9 +26,10 @@ from dangjian.core.models import User
 from dangjian.core.roles import Role
 from dangjian.demo import events as _events  # noqa: F401 - declares the demo's audit event names (not an installed app)
 from dangjian.demo.generator import MemberRecord, Namer, OrgNode, Scale, iter_branch_members, plan_tree, resolve_scale
-from dangjian.members import MemberStatus
-from dangjian.members.models import Member, Person
+from dangjian.members import AddType, MemberStatus, SpellChange
+from dangjian.members.models import Member, MemberSpell, Person
 from dangjian.members.pinyin import full_pinyin, initials
+from dangjian.members.spells import initial_spells, member_state, plan_change
 from dangjian.orgs.models import Organization, PartyGroup
 
 DEMO_PASSWORD = "dangjian-demo"  # noqa: S105 - published demo password
@@ -152,18 +153,19 @@ def do_seed_demo(scale_name: str, *, seed: int = 1, members: int | None = None, 
         pending: list[tuple[OrgNode, list[MemberRecord]]] = []
         pending_n = 0
         last_report = t
+        history = DemoHistory(seed, today)
         for node, records in iter_branch_members(rng, namer, plan, today):
             pending.append((node, records))
             pending_n += len(records)
             if node.setting == "village" and "branch" not in demo and node.kind == "branch" and len(records) >= 5:
                 demo["branch"] = node
             if pending_n >= BATCH:
-                n_members += _flush(pending, demo)
+                n_members += _flush(pending, demo, history)
                 pending, pending_n = [], 0
                 if time.perf_counter() - last_report > 10:
                     last_report = time.perf_counter()
                     say(f"  {n_members} members ({n_members / (last_report - t):.0f}/s)")
-        n_members += _flush(pending, demo)
+        n_members += _flush(pending, demo, history)
         timings["members"] = time.perf_counter() - t
         say(f"{n_members} members written in {timings['members']:.1f} s")
 
@@ -189,7 +191,58 @@ def do_seed_demo(scale_name: str, *, seed: int = 1, members: int | None = None, 
     return SeedResult(root, len(nodes), n_members, timings["total"], timings, branch)
 
 
-def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, Any]) -> int:
+class DemoHistory:
+    """A membership history for the demo (the year-end tables need changes in the demo year):
+    each member's history begins on the join date (probationary for a year, then full); a few
+    full members left the roll this year (died, transferred out of the county, lapsed, removed)
+    and a few came this year from another branch (the previous branch written). Draws from a
+    random stream of its own, so the members themselves stay those of the seed."""
+
+    LEAVE = 0.004
+    MOVE = 0.01
+
+    def __init__(self, seed: int, today: dt.date):
+        self.rng = random.Random(seed * 7919 + 1)  # noqa: S311 - demo data, not secrets
+        self.today = today
+        self.year_start = today.replace(month=1, day=1)
+        self.previous: OrgNode | None = None  # the last branch flushed: where movers come from
+
+    def _day(self, after: dt.date | None) -> dt.date | None:
+        lo = max(self.year_start, after + dt.timedelta(days=1)) if after else self.year_start
+        if lo > self.today:
+            return None
+        return lo + dt.timedelta(days=self.rng.randrange((self.today - lo).days + 1))
+
+    def exit(self, rec: MemberRecord, secretary: bool) -> tuple[str, dt.date] | None:
+        """(status, day) for a member who left the roll this year, else None."""
+        if secretary or rec.status != MemberStatus.FULL or self.rng.random() >= self.LEAVE:
+            return None
+        day = self._day(rec.full_date)
+        if day is None:
+            return None
+        status = self.rng.choices((MemberStatus.DECEASED, MemberStatus.TRANSFERRED_OUT, MemberStatus.LAPSED,
+                                   MemberStatus.REMOVED), weights=(5, 4, 1, 1))[0]
+        return status, day
+
+    def move(self, rec: MemberRecord, node: OrgNode, secretary: bool) -> tuple[OrgNode, dt.date] | None:
+        """(previous branch, day) for a member who came from another branch this year, else None."""
+        if secretary or self.previous is None or self.previous is node or self.rng.random() >= self.MOVE:
+            return None
+        day = self._day(rec.join_date)
+        return (self.previous, day) if day is not None else None
+
+    def spells(self, member: Member, person: Person, rec: MemberRecord,
+               moved: tuple[OrgNode, dt.date] | None) -> list[MemberSpell]:
+        state = member_state(member, person)
+        if moved is None:
+            return initial_spells(member.pk, state, start=rec.join_date, change=SpellChange.CREATED)
+        origin, day = moved
+        before = {**state, "organization_id": origin.pk, "org_path": origin.path, "add_type": rec.add_type}
+        first = initial_spells(member.pk, before, start=rec.join_date, change=SpellChange.CREATED)
+        return plan_change(first, state, on_date=day, change=SpellChange.TRANSFERRED).spells
+
+
+def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, Any], history: DemoHistory) -> int:
     if not pending:
         return 0
     groups: list[PartyGroup] = []
@@ -205,6 +258,7 @@ def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, An
         PartyGroup.objects.bulk_create(groups)
     people: list[Person] = []
     members: list[Member] = []
+    moves: list[tuple[OrgNode, dt.date] | None] = []
     gi = 0
     for node, records in pending:
         node_groups = groups[gi: gi + node.groups]
@@ -212,21 +266,61 @@ def _flush(pending: list[tuple[OrgNode, list[MemberRecord]]], demo: dict[str, An
         for i, rec in enumerate(records):
             person = _person(rec)
             people.append(person)
+            secretary = i == 0 and node.secretary is not None
+            status, changed_on = rec.status, rec.status_changed_on
+            left = history.exit(rec, secretary)
+            if left is not None:
+                status, changed_on = left
+            moved = history.move(rec, node, secretary) if left is None else None
             member = Member(
                 organization_id=node.pk, org_path=node.path,
                 party_group_id=node_groups[rec.group].pk if rec.group is not None and node_groups else None,
-                status=rec.status, category=rec.category, join_date=rec.join_date, full_date=rec.full_date,
-                add_type=rec.add_type, status_changed_on=rec.status_changed_on,
+                status=status, category=rec.category, join_date=rec.join_date, full_date=rec.full_date,
+                add_type=AddType.TRANSFERRED_IN if moved else rec.add_type, status_changed_on=changed_on,
             )
             members.append(member)
-            if demo.get("branch") is node and rec.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+            moves.append(moved)
+            if demo.get("branch") is node and status in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
                 key = "secretary" if i == 0 else "member"
                 demo.setdefault(key, member)
+        history.previous = node
     Person.objects.bulk_create(people, batch_size=2000)
     for person, member in zip(people, members, strict=True):
         member.person_id = person.pk
     Member.objects.bulk_create(members, batch_size=2000)
+    records = [rec for _node, recs in pending for rec in recs]
+    spells = [s for member, person, rec, moved in zip(members, people, records, moves, strict=True)
+              for s in history.spells(member, person, rec, moved)]
+    _insert_spells(spells)
     return len(members)
+
+
+#: The spell columns the demo writes (every column but the key).
+_SPELL_FIELDS = [f for f in MemberSpell._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_spells(spells: list[MemberSpell]) -> None:
+    """``bulk_create`` without Django's per-value preparation (a third of a seed's time at
+    two spells per member): the values are plain strings, integers and dates, adapted here."""
+    ops = connection.ops
+    created = ops.adapt_datetimefield_value(timezone.now())
+    names = [f.attname for f in _SPELL_FIELDS]
+    dates = [f.get_internal_type() == "DateField" for f in _SPELL_FIELDS]
+
+    def row(spell: MemberSpell) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for name, is_date in zip(names, dates, strict=True):
+            value: Any = created if name == "created_at" else getattr(spell, name)
+            values.append(ops.adapt_datefield_value(value) if is_date else value)
+        return tuple(values)
+
+    table = ops.quote_name(MemberSpell._meta.db_table)
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in _SPELL_FIELDS)
+    marks = ", ".join(["%s"] * len(_SPELL_FIELDS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model
+    with connection.cursor() as cursor:
+        for start in range(0, len(spells), 2000):
+            cursor.executemany(sql, [row(s) for s in spells[start:start + 2000]])
 
 
 def _demo_users(root: Organization, branch: Organization, demo: dict[str, Any], acting_user: ActingUser | None) -> None:

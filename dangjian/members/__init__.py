@@ -37,6 +37,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class SpellChange(models.TextChoices):
+    """What started a spell of the membership history (``members.MemberSpell.change``)."""
+
+    CREATED = "created", _("Registered")
+    DEVELOPED = "developed", _("Admitted (developed)")
+    IMPORTED = "imported", _("Imported")
+    TRANSFERRED = "transferred", _("Transferred")
+    STATUS = "status", _("Status changed")
+    UPDATED = "updated", _("Edited")
+    CORRECTED = "corrected", _("Corrected")
+
+
 class MemberCategory(models.TextChoices):
     IN_SERVICE = "in_service", _("In service")
     RETIRED = "retired", _("Retired")

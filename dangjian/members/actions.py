@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, crypto
 from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
-from dangjian.members import MemberStatus
+from dangjian.members import MemberStatus, SpellChange
 from dangjian.members.models import Member, Person
+from dangjian.members.spells import record_change
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
@@ -84,8 +85,10 @@ def build_member(data: dict[str, Any], org: Organization) -> tuple[Person, Membe
     return person, member
 
 
-def do_create_member(data: dict[str, Any], *, acting_user: ActingUser) -> Member:
-    """Register a member from cleaned ``MemberForm`` data."""
+def do_create_member(data: dict[str, Any], *, acting_user: ActingUser, on_date: dt.date | None = None) -> Member:
+    """Register a member from cleaned ``MemberForm`` data. The membership history begins on
+    ``on_date`` (the day the member came onto the branch's roll, e.g. a transfer's receipt), else
+    on the join date (a record entered after the fact), else today."""
     org = _organization(data["organization"])
     require(acting_user, "members.add", org.path)
     _check_branch(org)
@@ -96,10 +99,19 @@ def do_create_member(data: dict[str, Any], *, acting_user: ActingUser) -> Member
             person.save()
             member.person = person
             member.save()
+            record_change(member, on_date=on_date or member.join_date or timezone.localdate(),
+                          change=SpellChange.CREATED)
             audit.record(acting_user, "member.created", member, after=member_snapshot(member), org_path=org.path)
     except IntegrityError:
         raise ValidationError({"id_number": _("A person with this ID-card number is already registered.")}) from None
     return member
+
+
+def _spell_values(member: Member) -> tuple:
+    """What the membership history holds of a member: an edit that changes any of it is recorded."""
+    p = member.person
+    return (member.organization_id, member.category, member.add_type, member.join_date,
+            p.education, p.sex, p.ethnicity, p.birth_date)
 
 
 def do_update_member(member: Member, data: dict[str, Any], *, acting_user: ActingUser, reason: str = "") -> Member:
@@ -113,6 +125,7 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Actin
         _check_id_unique(data["id_number"] or "", exclude_person=member.person_id)
     before = member_snapshot(member)
     person = member.person
+    spell_before = _spell_values(member)
     _apply_person(person, data)
     for field in ("category", "join_date", "full_date", "add_type", "note"):
         if field in data:
@@ -127,6 +140,9 @@ def do_update_member(member: Member, data: dict[str, Any], *, acting_user: Actin
         with transaction.atomic():
             person.save()
             member.save()
+            if _spell_values(member) != spell_before:
+                record_change(member, on_date=timezone.localdate(),
+                              change=SpellChange.TRANSFERRED if new_org.pk != spell_before[0] else SpellChange.UPDATED)
             b, a = audit.diff(before, member_snapshot(member))
             if a:
                 audit.record(acting_user, "member.updated", member, before=b, after=a, reason=reason,
@@ -154,6 +170,7 @@ def do_change_member_status(member: Member, new_status: str, *, acting_user: Act
         if new_status == MemberStatus.FULL and not locked.full_date:
             locked.full_date = on_date
         locked.save(update_fields=["status", "status_changed_on", "full_date", "updated_at"])
+        record_change(locked, on_date=on_date, change=SpellChange.STATUS)
         audit.record(
             acting_user, "member.status_changed", locked, before=before,
             after={"status": new_status, "full_date": locked.full_date, "status_changed_on": on_date},

@@ -15,10 +15,12 @@ class MembersConfig(AppConfig):
             register_search_provider,
             register_workbench_card,
         )
+        from dangjian.members import figures
         from dangjian.members.hooks import workbench_cards
         from dangjian.members.search import find_members
         from dangjian.members.selectors import member_of_user, subtree_member_counts
 
+        figures.register()
         register_own_member(member_of_user)
         register_org_member_counts(subtree_member_counts)
         register_workbench_card(workbench_cards)

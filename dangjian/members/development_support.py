@@ -13,9 +13,10 @@ from django.db import transaction
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import require
-from dangjian.members import AddType, MemberStatus
+from dangjian.members import AddType, MemberStatus, SpellChange
 from dangjian.members.actions import _check_branch, member_snapshot
 from dangjian.members.models import Member, Person
+from dangjian.members.spells import record_change
 from dangjian.orgs.models import Organization
 
 
@@ -31,5 +32,6 @@ def do_register_probationary_member(person: Person, org: Organization, *, join_d
                     status_changed_on=join_date, note=note)
     with transaction.atomic():
         member.save()
+        record_change(member, on_date=join_date, change=SpellChange.DEVELOPED)
         audit.record(acting_user, "member.created", member, after=member_snapshot(member), org_path=org.path)
     return member

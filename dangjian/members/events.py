@@ -17,6 +17,7 @@ EVENTS = declare_events({
     "member.imported": _("Members imported"),
     "member.exported": _("Members exported"),
     "member.transferred": _("Transferred to another organization"),
+    "member.history_corrected": _("Membership history corrected"),
     "development.file_created": _("Development file opened"),
     "development.file_closed": _("Development file closed"),
     "development.step_recorded": _("Development step recorded"),

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, crypto
 from dangjian.core.actors import ActingUser
 from dangjian.core.scoping import has_any, require
-from dangjian.members import excel
+from dangjian.members import SpellChange, excel
 from dangjian.members.actions import build_member, member_snapshot
 from dangjian.members.models import Member, Person
 from dangjian.members.selectors import can_view_pii, without_plaintext
+from dangjian.members.spells import start_histories
 from dangjian.orgs import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
@@ -97,6 +98,7 @@ def do_import_members(rows: list[dict[str, Any]], *, acting_user: ActingUser, fi
             for person, member in built:
                 member.person = person
             Member.objects.bulk_create(members, batch_size=_BATCH)
+            start_histories(members, change=SpellChange.IMPORTED, batch_size=_BATCH)
             audit.record_many(acting_user, [
                 audit.Entry("member.imported", None,
                             after={"count": len(members), "filename": filename, "org_paths": paths},

@@ -125,4 +125,5 @@ class Member(models.Model):
         today = timezone.localdate()
         years = today.year - self.full_date.year - ((today.month, today.day) < (self.full_date.month, self.full_date.day))
         return max(years, 0)
+from dangjian.members.models_history import *  # noqa: E402,F401,F403
 from dangjian.members.models_infosets import *  # noqa: E402,F401,F403

@@ -7,21 +7,26 @@ transfer's completion and both ledgers commit together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser
-from dangjian.members import AddType
+from dangjian.members import AddType, SpellChange
 from dangjian.members.models import Member
+from dangjian.members.spells import record_change
 from dangjian.orgs.models import Organization
 
 
 def move_member_for_transfer(member: Member, to_org: Organization, *, acting_user: ActingUser | None, reason: str,
-                             letter_number: str) -> Member:
+                             letter_number: str, on_date: dt.date | None = None) -> Member:
     """Move ``member`` to ``to_org`` in one UPDATE of one row (organization and org_path together,
-    so there is no moment where the member belongs to both branches or to neither). The caller
-    has already checked the permission; this must run inside the caller's transaction."""
+    so there is no moment where the member belongs to both branches or to neither), and record
+    the move in the membership history on ``on_date`` (the day the transfer completed; default
+    today). The caller has already checked the permission; this must run inside the caller's
+    transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("move_member_for_transfer must run inside a transaction")
     locked = Member.objects.select_for_update().get(pk=member.pk)
@@ -32,6 +37,7 @@ def move_member_for_transfer(member: Member, to_org: Organization, *, acting_use
     )
     if updated != 1:  # pragma: no cover - the row is locked above
         raise RuntimeError("member changed during the transfer")
+    record_change(locked, on_date=on_date or timezone.localdate(), change=SpellChange.TRANSFERRED)
     audit.record(
         acting_user, "member.transferred", locked, before=before,
         after={"organization": to_org.pk, "party_group": None, "add_type": AddType.TRANSFERRED_IN,

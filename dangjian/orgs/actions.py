@@ -1,4 +1,5 @@
-"""Writes for organizations: create, edit, move (keeps members' copied paths in step)."""
+"""Writes for organizations: create, edit, move (keeps members' copied paths in step).
+Deactivating an organization dates its dissolution (``dissolved_on``, today); reactivating clears it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
@@ -57,12 +59,16 @@ def do_update_organization(org: Organization, data: dict[str, Any], *, acting_us
     _validate(merged, parent)
     if org.kind in BRANCH_KINDS and merged["kind"] not in BRANCH_KINDS and org.members.exists():
         raise ValidationError({"kind": _("This branch still has members; it cannot become a non-branch organization.")})
-    before = audit.snapshot(org, ORG_FIELDS)
+    before = audit.snapshot(org, (*ORG_FIELDS, "dissolved_on"))
+    if org.is_active and not merged["is_active"]:
+        org.dissolved_on = timezone.localdate()
+    elif merged["is_active"]:
+        org.dissolved_on = None
     for k in ORG_FIELDS:
         setattr(org, k, merged[k])
     with transaction.atomic():
         org.save()
-        b, a = audit.diff(before, audit.snapshot(org, ORG_FIELDS))
+        b, a = audit.diff(before, audit.snapshot(org, (*ORG_FIELDS, "dissolved_on")))
         if a:
             audit.record(acting_user, "org.updated", org, before=b, after=a, org_path=org.path)
     return org

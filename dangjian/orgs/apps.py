@@ -14,9 +14,11 @@ class OrgsConfig(AppConfig):
             register_search_provider,
             register_workbench_card,
         )
+        from dangjian.orgs import figures
         from dangjian.orgs.hooks import find_orgs, workbench_cards
         from dangjian.orgs.selectors import access_org, org_choices
 
+        figures.register()
         register_workbench_card(workbench_cards)
         register_search_provider("orgs", _("Organizations"), find_orgs, perm="orgs.view", order=20)
         register_nav_entry("orgs:tree", _("Organizations"), group="orgs", icon="org", perm="orgs.view", order=10)

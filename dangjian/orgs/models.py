@@ -31,6 +31,9 @@ class Organization(MP_Node):
     term_years = models.PositiveSmallIntegerField(_("term (years)"), default=3)
     term_started_on = models.DateField(_("current term started on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Set by do_update_organization when the organization is deactivated (cleared if reactivated):
+    # the organization counts in the statistics up to the day before.
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

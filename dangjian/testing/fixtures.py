@@ -52,6 +52,35 @@ def make_member(org: Any, name: str, *, acting_user: ActingUser, status: str = "
     return do_create_member(data, acting_user=acting_user)
 
 
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "history_unchecked: skip the membership-history check after the test "
+                                       "(for tests that break the history on purpose)")
+
+
+_DB_FIXTURES = ("db", "transactional_db", "live_server")
+
+
+@pytest.fixture(autouse=True)
+def _member_history_is_whole(request: Any) -> Any:
+    """After every test that uses the database: each member's history agrees with their row
+    (``testing/history.py``). The database fixture is set up first, so it is still there when
+    this runs."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in _DB_FIXTURES)
+    if not uses_db or request.node.get_closest_marker("history_unchecked"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from django.db import connection
+
+    from dangjian.testing.history import assert_history_whole
+
+    if connection.connection is None or connection.needs_rollback:
+        return
+    assert_history_whole()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.

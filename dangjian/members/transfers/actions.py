@@ -442,7 +442,7 @@ def _complete_internal(transfer: Transfer, *, acting_user: ActingUser | None, to
     transfer.received_on = today
     transfer.closed_at = timezone.now()
     move_member_for_transfer(transfer.member, transfer.to_org, acting_user=acting_user, reason=transfer.reason,
-                             letter_number=transfer.number)
+                             letter_number=transfer.number, on_date=today)
     _ledger(transfer, transfer.from_org, LedgerDirection.OUT, transfer.to_org_name, today)
     _ledger(transfer, transfer.to_org, LedgerDirection.IN, transfer.from_org_name, today)
 
@@ -599,7 +599,8 @@ def do_register_incoming(member_data: Mapping[str, Any], letter: Mapping[str, An
     require(acting_user, "transfers.approve", org.path)
     today = timezone.localdate()
     with transaction.atomic():
-        member = do_create_member({**member_data, "add_type": AddType.TRANSFERRED_IN}, acting_user=acting_user)
+        member = do_create_member({**member_data, "add_type": AddType.TRANSFERRED_IN}, acting_user=acting_user,
+                                  on_date=received_on if isinstance(received_on, dt.date) else today)
         person = member.person
         transfer = Transfer(
             number=_next_number(today.year), kind=TransferKind.INCOMING_EXTERNAL, status=TransferStatus.COMPLETED,
