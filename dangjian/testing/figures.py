@@ -37,7 +37,7 @@ def open_records(client: Any, user: Any, key: str, org: Any, as_of: dt.date, **f
 
 #: Queries of one drill-down page whatever the number of records (session, user, roles, the
 #: navigation, the organization, the count, one page of rows with their related records).
-MAX_QUERIES = 20
+MAX_QUERIES = 12
 
 
 def assert_records(client: Any, user: Any, key: str, org: Any, as_of: dt.date, expected: int,

@@ -39,12 +39,12 @@ def day_end(as_of: dt.date) -> dt.datetime:
                                timezone.get_default_timezone())
 
 
-def _step_done(step: int, as_of: dt.date, *, before: dt.date | None = None) -> Exists:
+def _step_done(step: int, as_of: dt.date, *, before: dt.date | None = None) -> Q:
     """The file has step ``step`` recorded with a date on or before ``as_of`` (and before ``before``)."""
     records = StepRecord.objects.filter(file=OuterRef("pk"), step=step, date__lte=as_of)
     if before is not None:
         records = records.filter(date__lt=before)
-    return Exists(records)
+    return Q(Exists(records))
 
 
 def _open_on(as_of: dt.date) -> Q:
@@ -137,7 +137,7 @@ def _overdue_q(kind: str, as_of: dt.date) -> Q:
         full = _step_done(23, as_of, before=vote_before) & ~_step_done(24, as_of)
         return admission | full
     if kind == DueKind.PROBATION:
-        return _step_done(17, as_of) & Q(probation_ends_on__lt=after) & ~_step_done(23, as_of)
+        return Q(probation_ends_on__lt=after) & _step_done(17, as_of) & ~_step_done(23, as_of)
     raise ValueError(kind)
 
 

@@ -21,7 +21,7 @@ import pytest
 from dangjian.core import stats
 from dangjian.members.development.actions import do_close_file
 from dangjian.members.development.tests.helpers import advance, create
-from dangjian.testing.figures import assert_not_found, assert_records, value
+from dangjian.testing.figures import assert_not_found, assert_records, figure, value
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +60,11 @@ def test_end_of_2025(tree: Any, files: Any) -> None:
     assert value("development.admitted", town, END_2025) == 1             # D
     assert value("development.admitted", town, END_2025, sex="male") == 1
     assert value("development.in_progress", town, END_2025) == 5          # A, B, C, D, F (E closed)
-    fig = stats.get_figure("development.in_progress")
+    fig = figure("development.in_progress")
     assert stats.breakdown(fig, town.path, END_2025, "stage") == {
         "application": 1, "activist": 1, "candidate": 1, "admission": 2}
     assert value("development.overdue", town, END_2025) == 2              # C (talk), F (approval)
-    overdue = stats.get_figure("development.overdue")
+    overdue = figure("development.overdue")
     assert stats.breakdown(overdue, town.path, END_2025, "kind") == {"talk": 1, "approval": 1}
     assert stats.breakdown(fig, town.path, END_2025, stats.CHILD) == {tree.branch_a1.path: 5}
 

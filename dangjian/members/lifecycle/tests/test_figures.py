@@ -15,7 +15,7 @@ import pytest
 from dangjian.core import stats
 from dangjian.members.lifecycle.actions import do_issue_certificate, do_return_certificate
 from dangjian.members.lifecycle.tests.conftest import issue_data
-from dangjian.testing.figures import assert_not_found, assert_records, value
+from dangjian.testing.figures import assert_not_found, assert_records, figure, value
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_hand_counted_today(tree: Any, certs: Any, today: dt.date) -> None:
     assert value("lifecycle.floating", tree.town_a, today) == 1                     # C1 (counted at home)
     assert value("lifecycle.floating", tree.branch_b1, today) == 1                  # C3, not its guest C1
     assert value("lifecycle.floating", tree.county, today, host="platform") == 1
-    fig = stats.get_figure("lifecycle.floating")
+    fig = figure("lifecycle.floating")
     assert stats.breakdown(fig, tree.county.path, today, "host") == {"platform": 1, "outside": 1}
 
 

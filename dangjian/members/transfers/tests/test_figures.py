@@ -18,7 +18,7 @@ from dangjian.core import stats
 from dangjian.members.transfers.actions import do_cancel_transfer, do_start_transfer
 from dangjian.members.transfers.models import Transfer
 from dangjian.members.transfers.tests.helpers import approve_through, start_data
-from dangjian.testing.figures import assert_not_found, assert_records, value
+from dangjian.testing.figures import assert_not_found, assert_records, figure, value
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_hand_counted_today(tree: Any, transfers: Any) -> None:
     assert value("transfers.completed", tree.town_a, today, direction="within") == 1
     assert value("transfers.completed", tree.branch_a1, today, direction="in") == 1
     assert value("transfers.completed", tree.branch_a2, today, direction="out") == 1
-    fig = stats.get_figure("transfers.in_progress")
+    fig = figure("transfers.in_progress")
     # per child: T1 under town_a (the sending side), T3 under town_b
     assert stats.breakdown(fig, tree.county.path, today, stats.CHILD) == {tree.town_a.path: 1, tree.town_b.path: 1}
 
