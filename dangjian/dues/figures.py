@@ -47,10 +47,24 @@ def year_start(as_of: dt.date) -> dt.datetime:
                                timezone.get_default_timezone())
 
 
+def _today_or_later(as_of: dt.date) -> bool:
+    """Nothing has been made or paid after the end of today: the bills as they are now answer
+    (the ledger's index alone, no row lookups)."""
+    return as_of >= timezone.localdate()
+
+
 def unpaid_on(as_of: dt.date) -> Q:
     """Bills that existed at the end of the day and were not paid (nor exempted) by then."""
+    if _today_or_later(as_of):
+        return Q(status=BillStatus.DUE)
     end = day_end(as_of)
     return Q(created_at__lt=end) & (Q(status=BillStatus.DUE) | Q(status=BillStatus.PAID, paid_at__gte=end))
+
+
+def paid_by(as_of: dt.date) -> Q:
+    if _today_or_later(as_of):
+        return Q(status=BillStatus.PAID)
+    return Q(status=BillStatus.PAID, paid_at__lt=day_end(as_of))
 
 
 def overdue_bills(org_path: str, as_of: dt.date) -> QuerySet[Bill]:
@@ -85,11 +99,11 @@ def arrears_row(m: Any) -> dict[str, Any]:
 def collection_rate(org_path: str, as_of: dt.date) -> Decimal | None:
     """Bills (member-months) of January to the day's month, exemptions left out, that were paid by
     the end of the day, in per cent. One query."""
-    end = day_end(as_of)
-    totals = Bill.objects.filter(
-        subtree_q(org_path, "org_path"), month__gte=dt.date(as_of.year, 1, 1), month__lte=month_start(as_of),
-        created_at__lt=end).exclude(status=BillStatus.EXEMPT).aggregate(
-        due=Count("pk"), paid=Count("pk", filter=Q(status=BillStatus.PAID, paid_at__lt=end)))
+    bills = Bill.objects.filter(subtree_q(org_path, "org_path"), month__gte=dt.date(as_of.year, 1, 1),
+                                month__lte=month_start(as_of)).exclude(status=BillStatus.EXEMPT)
+    if not _today_or_later(as_of):
+        bills = bills.filter(created_at__lt=day_end(as_of))
+    totals = bills.aggregate(due=Count("pk"), paid=Count("pk", filter=paid_by(as_of)))
     return rate(totals["paid"] or 0, totals["due"] or 0)
 
 

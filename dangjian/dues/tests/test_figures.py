@@ -75,6 +75,15 @@ def test_as_of_earlier_dates(tree: Any, ledger: None) -> None:
     assert value("dues.collection_rate", tree.county, dt.date(2024, 12, 31)) is None
 
 
+def test_today_reads_the_bills_as_they_are(tree: Any, ledger: None) -> None:
+    """As of today the bills are read as they stand (no timestamps needed): the same as yesterday's
+    figures, nothing having changed since."""
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    assert value("dues.arrears", tree.county, today) == value("dues.arrears", tree.county, yesterday) == 3
+    assert value("dues.collection_rate", tree.county, dt.date(2025, 12, 31)) == Decimal("50.0")
+
+
 def test_member_who_left_after_the_day_still_counts_then(tree: Any, users: Any, ledger: None) -> None:
     do_change_member_status(tree.bob, "lapsed", acting_user=users.admin, reason="自行脱党")
     today = timezone.localdate()
