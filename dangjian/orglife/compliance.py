@@ -251,10 +251,18 @@ def kind_windows(today: dt.date, *, previous: bool = False) -> dict[str, tuple[W
             for kind, (period, per) in frequencies().items()}
 
 
-def _missing(kind: str, window: Window, per: int, suffix: str = "") -> tuple[Q, dict[str, Any]]:
-    """A condition on a branch: ``kind`` applies to it and fewer than ``per`` activities of the
-    kind were held (closed) in ``window`` — the same rules as :func:`compliance_for` — and the
-    annotations the condition needs (named with ``suffix`` when several windows are asked)."""
+def _applies(kind: str) -> Q | None:
+    """The condition for ``kind`` to be required of a branch (None: required of every branch)."""
+    if kind == ActivityKind.GROUP_MEETING:
+        return Q(Exists(PartyGroup.objects.filter(branch=OuterRef("pk"))))
+    if kind == ActivityKind.COMMITTEE_MEETING:
+        return Q(committee_size__gte=int(conf("COMMITTEE_MIN_MEMBERS")))
+    return None
+
+
+def _too_few(kind: str, window: Window, per: int, suffix: str = "") -> tuple[Q, dict[str, Any]]:
+    """Fewer than ``per`` activities of ``kind`` held (closed) in ``window``, and the annotations the
+    condition needs (named with ``suffix`` when several windows are asked)."""
     from django.db.models import Subquery
     from django.db.models.functions import Coalesce
 
@@ -262,16 +270,19 @@ def _missing(kind: str, window: Window, per: int, suffix: str = "") -> tuple[Q, 
                                       starts_at__gte=window.start, starts_at__lt=window.end)
     extra: dict[str, Any] = {}
     if per <= 1:
-        missing = Q(~Exists(held_qs))
-    else:
-        extra[f"held_{kind}{suffix}"] = Coalesce(Subquery(held_qs.order_by().values("organization")
-                                                          .annotate(n=Count("pk")).values("n")[:1]), 0)
-        missing = Q(**{f"held_{kind}{suffix}__lt": per})
-    if kind == ActivityKind.GROUP_MEETING:
-        missing &= Q(Exists(PartyGroup.objects.filter(branch=OuterRef("pk"))))
-    elif kind == ActivityKind.COMMITTEE_MEETING:
-        missing &= Q(committee_size__gte=int(conf("COMMITTEE_MIN_MEMBERS")))
-    return missing, extra
+        return Q(~Exists(held_qs)), extra
+    extra[f"held_{kind}{suffix}"] = Coalesce(Subquery(held_qs.order_by().values("organization")
+                                                      .annotate(n=Count("pk")).values("n")[:1]), 0)
+    return Q(**{f"held_{kind}{suffix}__lt": per}), extra
+
+
+def _missing(kind: str, window: Window, per: int) -> tuple[Q, dict[str, Any]]:
+    """A condition on a branch: ``kind`` applies to it and fewer than ``per`` activities of the
+    kind were held (closed) in ``window`` — the same rules as :func:`compliance_for` — and the
+    annotations the condition needs."""
+    missing, extra = _too_few(kind, window, per)
+    applies = _applies(kind)
+    return (missing & applies if applies is not None else missing), extra
 
 
 def _with_committee_size(branches: QuerySet[Organization]) -> QuerySet[Organization]:
@@ -331,10 +342,13 @@ def with_missed_periods(branches: QuerySet[Organization], as_of: dt.date) -> Que
     for kind, (windows, per) in year_windows(as_of).items():
         condition: Q | None = None
         for window in windows:
-            missing, extra = _missing(kind, window, per, suffix=f"_{window.index}")
+            missing, extra = _too_few(kind, window, per, suffix=f"_{window.index}")
             if extra:
                 qs = qs.annotate(**extra)
             condition = missing if condition is None else condition | missing
+        applies = _applies(kind)
+        if condition is not None and applies is not None:
+            condition = applies & condition  # asked once per kind, not once per period
         flag = (ExpressionWrapper(condition, output_field=BooleanField()) if condition is not None
                 else Value(False, output_field=BooleanField()))
         qs = qs.annotate(**{f"miss_{kind}": flag})
