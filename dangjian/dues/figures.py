@@ -3,7 +3,8 @@
 "As of" a day is read from the bills' and payments' own timestamps: a bill counts from its
 creation (``created_at``), as paid from ``paid_at``; a payment from ``paid_at``, and a refunded
 one until ``refunded_at``. A month's dues are "behind" once the month has ended (the arrears
-page's rule, ``selectors.arrears_bills``, read at the end of the day). An exemption keeps no date:
+page's rule, ``selectors.arrears_bills``, read at the end of the day; months from ``FIRST_MONTH``).
+An exemption keeps no date:
 an exempted bill is left out whenever it was exempted, and a refund that makes a bill due again
 makes it count as unpaid before the refund too. Money is summed in cents and shown in yuan.
 """
@@ -26,7 +27,7 @@ from dangjian.core.scoping import subtree_q
 from dangjian.core.stats import rate
 from dangjian.dues import BillStatus, PaymentChannel, PaymentStatus
 from dangjian.dues.actions import PERM_MANAGE
-from dangjian.dues.billing import month_start
+from dangjian.dues.billing import add_months, month_start, months_between
 from dangjian.dues.calc import cents_to_yuan
 from dangjian.dues.models import Bill, Payment
 from dangjian.members import CURRENT_STATUSES
@@ -67,10 +68,23 @@ def paid_by(as_of: dt.date) -> Q:
     return Q(status=BillStatus.PAID, paid_at__lt=day_end(as_of))
 
 
+#: The first month whose bills the figures read (the platform keeps no older ones).
+FIRST_MONTH = dt.date(2000, 1, 1)
+
+
+def months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from ``first`` to ``last``. The figures ask for bills by this list, not by a
+    range: ``month = ? AND org_path`` range, month after month, is the ledger's covering index
+    (``dues_bill_ledger_cover_idx``) on SQLite, where a range picks the path index and looks up
+    every bill's row (≈8× slower over a county's year)."""
+    return [add_months(first, i) for i in range(months_between(first, last) + 1)] if first <= last else []
+
+
 def overdue_bills(org_path: str, as_of: dt.date) -> QuerySet[Bill]:
     """Bills of the subtree for months ended by the end of the day, unpaid then."""
-    first_open_month = month_start(as_of + dt.timedelta(days=1))
-    return Bill.objects.filter(subtree_q(org_path, "org_path"), unpaid_on(as_of), month__lt=first_open_month)
+    last_ended = add_months(month_start(as_of + dt.timedelta(days=1)), -1)
+    return Bill.objects.filter(subtree_q(org_path, "org_path"), unpaid_on(as_of),
+                               month__in=months(FIRST_MONTH, last_ended))
 
 
 def arrears(org_path: str, as_of: dt.date) -> QuerySet[Member]:
@@ -99,8 +113,9 @@ def arrears_row(m: Any) -> dict[str, Any]:
 def collection_rate(org_path: str, as_of: dt.date) -> Decimal | None:
     """Bills (member-months) of January to the day's month, exemptions left out, that were paid by
     the end of the day, in per cent. One query."""
-    bills = Bill.objects.filter(subtree_q(org_path, "org_path"), month__gte=dt.date(as_of.year, 1, 1),
-                                month__lte=month_start(as_of)).exclude(status=BillStatus.EXEMPT)
+    bills = Bill.objects.filter(subtree_q(org_path, "org_path"),
+                                month__in=months(dt.date(as_of.year, 1, 1), month_start(as_of))).exclude(
+        status=BillStatus.EXEMPT)
     if not _today_or_later(as_of):
         bills = bills.filter(created_at__lt=day_end(as_of))
     totals = bills.aggregate(due=Count("pk"), paid=Count("pk", filter=paid_by(as_of)))
