@@ -3,10 +3,10 @@
 "As of" a day is read from the bills' and payments' own timestamps: a bill counts from its
 creation (``created_at``), as paid from ``paid_at``; a payment from ``paid_at``, and a refunded
 one until ``refunded_at``. A month's dues are "behind" once the month has ended (the arrears
-page's rule, ``selectors.arrears_bills``, read at the end of the day; months from ``FIRST_MONTH``).
-An exemption keeps no date:
-an exempted bill is left out whenever it was exempted, and a refund that makes a bill due again
-makes it count as unpaid before the refund too. Money is summed in cents and shown in yuan.
+page's rule, ``selectors.arrears_bills``, read at the end of the day; months from
+``FIRST_MONTH``). An exemption keeps no date: an exempted bill is left out whenever it was
+exempted, and a refund that makes a bill due again makes it count as unpaid before the refund
+too. Money is summed in cents and shown in yuan.
 """
 
 from __future__ import annotations
