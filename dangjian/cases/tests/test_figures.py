@@ -126,3 +126,21 @@ def test_records_page_and_scope(client: Any, tree: Any, users: Any, cases: Any) 
     assert admin.context["rows"] == own.context["rows"]
     assert_not_found(client, users.secretary, "cases.total", tree.branch_a1, day)        # no cases.view
     assert_not_found(client, users.discipline, "cases.total", tree.county, day)          # outside the scope
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])  # a fixed offset; summer time
+@pytest.mark.parametrize(("hour", "minute", "late"), [(23, 59, 0), (0, 0, 1)])
+def test_a_reply_is_late_from_the_local_midnight_after_the_deadline(tree: Any, users: Any, depts: Any,
+                                                                    make_case: Any, settings: Any, zone: str,
+                                                                    hour: int, minute: int, late: int) -> None:
+    settings.TIME_ZONE = zone
+    case = make_case(title="K9")
+    do_accept_case(case, acting_user=depts.h1)
+    do_reply_case(case, reply=REPLY, acting_user=depts.h1)
+    deadline = dt.date(2026, 3, 16)
+    replied_on = deadline if hour else deadline + dt.timedelta(days=1)
+    replied = timezone.make_aware(dt.datetime.combine(replied_on, dt.time(hour, minute)))
+    _date(case, assigned_at=_at(dt.date(2026, 3, 2)), deadline=deadline, replied_at=replied)
+    day = dt.date(2026, 3, 31)
+    assert value("cases.late", tree.county, day) == late
+    assert value("cases.on_time_rate", tree.county, day) == (Decimal("0.0") if late else Decimal("100.0"))
