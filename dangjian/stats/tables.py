@@ -20,7 +20,7 @@ other), with the cells that explain a difference (the members whose sex is not r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from math import prod
@@ -554,3 +554,23 @@ def compute_tables(org_path: str, as_of: dt.date, tables: Sequence[StatTable] = 
             grid.append(cells)
         results.append(TableResult(t, grid))
     return TableSet(org_path, as_of, results, [evaluate(c, values, url) for c in checks], values.queries)
+
+
+def drilldown(user: Any, org: Any, as_of: dt.date) -> Any:
+    """``url(ref)``: the drill-down list behind a number for ``user`` ('' without the figure's
+    permission on ``org``: the value is shown without a link)."""
+    from dangjian.stats import selectors as sel
+
+    def url(ref: Ref) -> str:
+        figure = stats.get_figure(ref.figure)
+        if figure is None or not sel.may_view_records(user, figure, org):
+            return ""
+        return sel.drilldown_url(figure, org, ref.date(as_of), ref.filter_dict)
+
+    return url
+
+
+def tables_for(user: Any, org: Any, as_of: dt.date, tables: Sequence[StatTable] = TABLES) -> TableSet:
+    """The tables of ``org`` (already checked to be in the user's ``stats.view`` scope) with the
+    drill-down links ``user`` may follow."""
+    return compute_tables(org.path, as_of, tables, url=drilldown(user, org, as_of))

@@ -30,11 +30,11 @@ def test_age_education_standing_and_occupation(county):
     assert age["total"] == {"all": 7, "le30": 2, "31_35": 1, "36_40": 1, "41_45": 1, "46_50": 0, "51_55": 0,
                             "56_60": 0, "61_70": 1, "ge71": 1}
     assert age["female"]["le30"] == 1 and age["female"]["31_35"] == 1
-    assert age["probationary"] == {**{k: 0 for k in age["total"]}, "all": 2, "le30": 2}
+    assert age["probationary"] == {**dict.fromkeys(age["total"], 0), "all": 2, "le30": 2}
     edu = ts.table("members_education").snapshot()
     assert edu["total"] == {"all": 7, "postgrad": 1, "bachelor": 3, "junior_college": 1, "secondary": 1,
                             "junior_or_below": 1}
-    assert edu["minority"] == {**{k: 0 for k in edu["total"]}, "all": 1, "postgrad": 1}
+    assert edu["minority"] == {**dict.fromkeys(edu["total"], 0), "all": 1, "postgrad": 1}
     standing = ts.table("members_standing").snapshot()
     assert standing["total"]["le5"] == 2 and standing["total"]["11_20"] == 5
     category = ts.table("members_category").snapshot()
