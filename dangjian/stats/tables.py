@@ -20,17 +20,21 @@ other), with the cells that explain a difference (the members whose sex is not r
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from math import prod
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from dangjian.core import stats
 from dangjian.orgs import BRANCH_KINDS, OrgKind
+
+log = logging.getLogger(__name__)
 
 AT_DATE = "date"
 AT_PREVIOUS_YEAR_END = "previous_year_end"
@@ -392,10 +396,13 @@ def compute(refs: Iterable[Ref], org_path: str, as_of: dt.date) -> Values:
             plain = {r for r in wanted if not r.filters}
             out.missing |= wanted - plain
             if plain:
-                value = stats.figure_value(figure, org_path, day)
+                value, ok = safe_value(figure, org_path, day)
                 out.queries += 1
                 for ref in plain:
-                    out.numbers[ref] = value
+                    if ok:
+                        out.numbers[ref] = value
+                    else:
+                        out.missing.add(ref)
             continue
         good = {r for r in wanted if _valid(figure, r)}
         out.missing |= wanted - good
@@ -403,13 +410,20 @@ def compute(refs: Iterable[Ref], org_path: str, as_of: dt.date) -> Values:
             continue
         sets = merge_dimension_sets(figure, (frozenset(n for n, _v in r.filters) for r in good))
         tabs: list[tuple[list[str], dict[tuple[str, ...], int]]] = []
-        for dims in sets:
-            names = sorted(dims)
-            if names:
-                tabs.append((names, stats.crosstab(figure, org_path, day, names)))
-            else:
-                tabs.append((names, {(): int(stats.figure_value(figure, org_path, day) or 0)}))
-            out.queries += 1
+        try:
+            for dims in sets:
+                names = sorted(dims)
+                if names:
+                    tabs.append((names, stats.crosstab(figure, org_path, day, names)))
+                else:
+                    tabs.append((names, {(): int(stats.figure_value(figure, org_path, day) or 0)}))
+                out.queries += 1
+        except Exception:
+            if settings.HOOKS_STRICT:
+                raise
+            log.exception("figure %s failed", key)
+            out.missing |= good
+            continue
         for ref in good:
             wanted_dims = {n for n, _v in ref.filters}
             names, tab = next((n, t) for n, t in tabs if wanted_dims <= set(n))
@@ -574,3 +588,24 @@ def tables_for(user: Any, org: Any, as_of: dt.date, tables: Sequence[StatTable] 
     """The tables of ``org`` (already checked to be in the user's ``stats.view`` scope) with the
     drill-down links ``user`` may follow."""
     return compute_tables(org.path, as_of, tables, url=drilldown(user, org, as_of))
+
+
+def safe_value(figure: stats.Figure, org_path: str, as_of: dt.date) -> tuple[Number, bool]:
+    """A figure's value, or ``(None, False)`` when its module fails to compute it (logged; raised
+    under ``HOOKS_STRICT``, as the other registries do)."""
+    try:
+        return stats.figure_value(figure, org_path, as_of), True
+    except Exception:
+        if settings.HOOKS_STRICT:
+            raise
+        log.exception("figure %s failed", figure.key)
+        return None, False
+
+
+def figure_reading(user: Any, figure: stats.Figure, org: Any, as_of: dt.date) -> dict[str, Any]:
+    """One figure for one organization and date, for a page or the API: ``{value, available, url}``."""
+    from dangjian.stats import selectors as sel
+
+    value, available = safe_value(figure, org.path, as_of)
+    url = sel.drilldown_url(figure, org, as_of) if available and sel.may_view_records(user, figure, org) else ""
+    return {"date": as_of, "value": value, "available": available, "url": url}
