@@ -52,8 +52,8 @@ def tables_workbook(org_name: str, result: T.TableSet) -> bytes:
             sheet.append(["    " * line.indent + str(line.label), *[cell_value(c) for c in row]])
         if table.note:
             sheet.append([str(table.note)], fit=False)
-    sheet = book.sheet(_("Reconciliation"))
-    sheet.title([_("Reconciliation")])
+    sheet = book.sheet(_("Cross-checks"))
+    sheet.title([_("Cross-checks")])
     sheet.append([_("Organization: %(org)s") % {"org": org_name},
                   _("As of %(date)s") % {"date": result.as_of.isoformat()}], fit=False)
     sheet.header([_("Check"), _("Left side"), _("Right side"), _("Difference"), _("Result"), _("Why")])

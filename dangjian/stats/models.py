@@ -29,7 +29,7 @@ class TableSubmission(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     as_of = models.DateField(_("as of"))
     values = models.JSONField(_("values"), default=dict)
-    checks = models.JSONField(_("reconciliation"), default=list)
+    checks = models.JSONField(_("cross-checks"), default=list)
     failed_checks = models.PositiveSmallIntegerField(_("checks not reconciled"), default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=SubmissionStatus.choices,

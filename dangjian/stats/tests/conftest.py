@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dangjian.members.actions import do_change_member_status, do_update_member
-from dangjian.stats.tests.figures import FIGURES, registered
+from dangjian.stats.tests.figures import FIGURES, only
 from dangjian.testing.fixtures import make_member
 
 AS_OF = dt.date(2025, 12, 31)
@@ -25,7 +25,7 @@ AS_OF = dt.date(2025, 12, 31)
 
 @pytest.fixture
 def test_figures() -> Iterator[None]:
-    with registered(*FIGURES):
+    with only(*FIGURES):
         yield
 
 

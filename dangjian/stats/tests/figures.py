@@ -1,8 +1,8 @@
 """Stand-in figures for the statistics tests, with the keys, dimensions and values of the issue-15
 contract (members.*, orgs.*), computed from today's member rows: a member is on the roll at D when
-they joined on or before D and had not left (a final status dated on or before D). Registered by
-the ``test_figures`` fixture, which puts back whatever was registered before (the real figures,
-once their module registers them)."""
+they joined on or before D and had not left (a final status dated on or before D). The
+``test_figures`` fixture makes them the only registered figures for a test and puts back the
+registry after (the real figures, once their modules register them)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,21 @@ FIGURES = [
                  rows=lambda p, d: _orgs(p, d).filter(kind__in=BRANCH_KINDS), path_field="path",
                  dimensions={"kind": KIND}),
 ]
+
+
+@contextmanager
+def only(*figures: stats.Figure) -> Iterator[None]:
+    """The registry holds ``figures`` and nothing else for the block (the modules' own figures are
+    put back after), so that the stand-in tests do not change when a module registers more."""
+    saved = dict(stats._figures)
+    stats._figures.clear()
+    for f in figures:
+        stats.register_figure(f)
+    try:
+        yield
+    finally:
+        stats._figures.clear()
+        stats._figures.update(saved)
 
 
 @contextmanager
