@@ -183,9 +183,9 @@ LEFT_HOW = (
 )
 
 
-def _split(dim: str, values: Sequence[tuple[str, Any]], figure: str = "", indent: int = 1,
+def _split(dim: str, values: Sequence[tuple[str, Any]], figure: str = "", indent: int = 1, prefix: str = "",
            **base: str) -> tuple[Line, ...]:
-    return tuple(line(v, label, figure, indent=indent, **base, **{dim: v}) for v, label in values)
+    return tuple(line(prefix + v, label, figure, indent=indent, **base, **{dim: v}) for v, label in values)
 
 
 ALL = line("all", _("Total"))
@@ -237,8 +237,8 @@ TABLES: tuple[StatTable, ...] = (
     StatTable(
         "changes", 8, _("Changes in party membership"),
         rows=(line("previous", _("Party members at the end of the previous year"), TOTAL, at=AT_PREVIOUS_YEAR_END),
-              line("joined", _("Joined in the year"), JOINED), *_split("how", JOINED_HOW, JOINED),
-              line("left", _("Left in the year"), LEFT), *_split("how", LEFT_HOW, LEFT),
+              line("joined", _("Joined in the year"), JOINED), *_split("how", JOINED_HOW, JOINED, prefix="joined_"),
+              line("left", _("Left in the year"), LEFT), *_split("how", LEFT_HOW, LEFT, prefix="left_"),
               line("current", _("Party members at the date of the table"), TOTAL)),
         columns=COUNT,
     ),

@@ -51,8 +51,8 @@ def test_development_and_changes_in_the_year(county):
     assert dev["student"]["all"] == 1 and dev["retired"]["all"] == 0  # frank was transferred in, not developed
     changes = {row: cells["count"] for row, cells in ts.table("changes").snapshot().items()}
     assert changes["previous"] == 6  # at 2024-12-31: gina still, erin and frank not yet
-    assert (changes["joined"], changes["developed"], changes["transferred_in"]) == (2, 1, 1)
-    assert (changes["left"], changes["deceased"], changes["transferred_out"]) == (1, 1, 0)
+    assert (changes["joined"], changes["joined_developed"], changes["joined_transferred_in"]) == (2, 1, 1)
+    assert (changes["left"], changes["left_deceased"], changes["left_transferred_out"]) == (1, 1, 0)
     assert changes["current"] == 7
 
 
@@ -64,8 +64,16 @@ def test_as_of_a_date_counts_who_was_there_then(county):
     assert end_2025.value("current", "count") == 3
     mid_2026 = T.compute_tables(county.branch_b1.path, dt.date(2026, 6, 30), [T.get_table("changes")]).table("changes")
     assert mid_2026.value("previous", "count") == 3
-    assert mid_2026.value("transferred_out", "count") == 1
+    assert mid_2026.value("left_transferred_out", "count") == 1
     assert mid_2026.value("current", "count") == 2
+
+
+def test_row_and_column_keys_are_unique_in_each_table():
+    """They are the keys of a submission's stored values and of the API's cells."""
+    assert len({t.key for t in T.TABLES}) == len(T.TABLES)
+    for table in T.TABLES:
+        assert len({r.key for r in table.rows}) == len(table.rows), table.key
+        assert len({c.key for c in table.columns}) == len(table.columns), table.key
 
 
 def test_organizations(county):

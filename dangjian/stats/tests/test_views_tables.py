@@ -51,7 +51,7 @@ def test_the_county_admin_sees_every_table_with_links_to_the_records(client, cou
 def test_the_drill_down_list_has_as_many_records_as_the_cell(client, county, users):
     client.force_login(users.admin)
     resp = client.get(_url(county.county))
-    for key in ("members_basic.female.all", "members_age.total.le30", "changes.transferred_in.count",
+    for key in ("members_basic.female.all", "members_age.total.le30", "changes.joined_transferred_in.count",
                 "changes.previous.count", "development.total.bachelor"):
         cell = _cell(resp, key)
         records = client.get(cell["url"])
