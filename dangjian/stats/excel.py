@@ -36,16 +36,14 @@ def sheet_title(table: T.StatTable) -> str:
 
 @spreadsheets.export("stats.tables")
 def tables_workbook(org_name: str, result: T.TableSet) -> bytes:
-    """One sheet per table: its title, the organization and date, the column headers, then one row
-    per table row (label, then the cells as numbers); the last sheet lists the checks."""
+    """One sheet per table: its title; the organization, the date and the unit; the column headers;
+    then one row per table row (label, then the cells as numbers). The last sheet lists the checks."""
     book = spreadsheets.Book()
     for table_result in result.tables:
         table = table_result.table
         sheet = book.sheet(sheet_title(table))
         sheet.title([sheet_title(table)])
-        sheet.append([_("Organization: %(org)s") % {"org": org_name},
-                      _("As of %(date)s") % {"date": result.as_of.isoformat()},
-                      _("Unit: %(unit)s") % {"unit": table.unit}], fit=False)
+        sheet.append([_("Organization"), org_name, _("As of"), result.as_of, _("Unit"), str(table.unit)], fit=False)
         sheet.header(["", *[str(c.label) for c in table.columns]])
         for row in table_result.cells:
             line = row[0].row
@@ -54,8 +52,7 @@ def tables_workbook(org_name: str, result: T.TableSet) -> bytes:
             sheet.append([str(table.note)], fit=False)
     sheet = book.sheet(_("Cross-checks"))
     sheet.title([_("Cross-checks")])
-    sheet.append([_("Organization: %(org)s") % {"org": org_name},
-                  _("As of %(date)s") % {"date": result.as_of.isoformat()}], fit=False)
+    sheet.append([_("Organization"), org_name, _("As of"), result.as_of], fit=False)
     sheet.header([_("Check"), _("Left side"), _("Right side"), _("Difference"), _("Result"), _("Why")])
     labels = {"ok": _("Reconciles"), "failed": _("Does not reconcile"), "unavailable": _("Cannot be checked")}
     for check in result.checks:
@@ -70,7 +67,7 @@ def figures_workbook(org_name: str, dates: Sequence[dt.date], groups: Sequence[d
     """The statistics page: one row per figure, its value at each date."""
     book = spreadsheets.Book()
     sheet = book.sheet(_("Statistics"))
-    sheet.title([_("Statistics: %(org)s") % {"org": org_name}])
+    sheet.title([_("Statistics"), org_name])
     sheet.header([_("Module"), _("Figure"), _("Unit"), *[d.isoformat() for d in dates]])
     for group in groups:
         for row in group["rows"]:

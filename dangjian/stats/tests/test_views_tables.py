@@ -109,7 +109,7 @@ def test_the_excel_export_has_the_tables_layout_and_the_same_numbers(client, cou
     for ws, result in zip(wb.worksheets, computed.tables, strict=False):
         table = result.table
         assert str(table.title) in ws["A1"].value
-        assert county.county.name in ws["A2"].value
+        assert ws["B2"].value == county.county.name and ws["D2"].value.date() == AS_OF
         header = [c.value for c in ws[3]][1:1 + len(table.columns)]
         assert header == [str(c.label) for c in table.columns]
         for i, row in enumerate(result.cells):
