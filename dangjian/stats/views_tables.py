@@ -34,6 +34,8 @@ from dangjian.stats.models import TableSubmission
 
 #: Organizations offered by the picker (the top levels of the scope; any other may be asked for).
 PICKER_LEVELS, PICKER_LIMIT = 3, 300
+#: An organization's own submissions listed (newest first).
+OWN_SUBMISSIONS = 20
 
 
 def _query(request: HttpRequest, default: dt.date) -> tuple[StatsQueryForm, Organization, dt.date]:
@@ -188,13 +190,14 @@ def consolidate(snapshots: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, d
 
 @login_required
 def submissions(request: HttpRequest) -> HttpResponse:
-    """Who below an organization has submitted the year's tables, and the sum of what they
-    submitted next to the organization's own computed tables (differences marked)."""
+    """An organization's own submissions to the level above; who below it has submitted the
+    year's tables, and the sum of what they submitted next to its own computed tables
+    (differences marked)."""
     org = sel.access_stats_org(request.user, request.GET.get("org") or None)
     today = timezone.localdate()
     year, year_error = _year(request, today)
     kids = children(org)
-    rows = {k.pk: {"org": k, "submission": None, "returned": None} for k in kids}
+    rows: dict[int, dict[str, Any]] = {k.pk: {"org": k, "submission": None, "returned": None} for k in kids}
     for sub in submissions_to(request.user, org, year).order_by("submitted_at", "pk"):
         row = rows.get(sub.organization_id)
         if row is None:
@@ -205,15 +208,19 @@ def submissions(request: HttpRequest) -> HttpResponse:
             row["returned"] = sub
     submitted = [r["submission"] for r in rows.values() if r["submission"]]
     as_of = min(dt.date(year, 12, 31), today)
-    own = T.tables_for(request.user, org, as_of)
-    total = consolidate(s.values for s in submitted)
     grids = []
-    for result in own.tables:
-        urls = {(c.row.key, c.column.key): c.url for row in result.cells for c in row}
-        grids.append((result.table, snapshot_rows(result.table, result.snapshot(), total.get(result.table.key, {}),
-                                                  urls)))
+    if kids:  # the consolidation: the organization's own tables next to the sum of the submitted ones
+        own = T.tables_for(request.user, org, as_of)
+        total = consolidate(s.values for s in submitted)
+        for result in own.tables:
+            urls = {(c.row.key, c.column.key): c.url for row in result.cells for c in row}
+            grids.append((result.table, snapshot_rows(result.table, result.snapshot(),
+                                                      total.get(result.table.key, {}), urls)))
+    own_submissions = scoped(TableSubmission.objects.filter(organization=org), request.user, "stats.view",
+                             path_field="org_path").select_related("to_organization").order_by("-year", "-submitted_at")
     return render(request, "stats/table_submissions.html", {
         "org": org, "year": year, "year_error": year_error, "as_of": as_of, "rows": list(rows.values()),
+        "own_submissions": list(own_submissions[:OWN_SUBMISSIONS]),
         "submitted": len(submitted), "grids": grids, "may_return": in_scope(request.user, PERM_SUBMIT, org.path),
         "years": list(range(today.year - 1, max(1999, today.year - 6), -1)),
     })
@@ -241,8 +248,10 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The tables are returned; the organization is notified."))
             return redirect(f"{reverse('stats:submissions')}?org={sub.to_organization_id}&year={sub.year}")
     labels = {c.key: c.label for c in T.CHECKS}
+    above = in_scope(request.user, "stats.view", sub.to_organization.path)
     return render(request, "stats/table_submission.html", {
         "sub": sub, "may_return": may_return, "form": form,
+        "back_org": sub.to_organization_id if above else sub.organization_id,
         "grids": [(t, snapshot_rows(t, sub.values.get(t.key, {}))) for t in T.TABLES],
         "checks": [{**c, "label": labels.get(c.get("key"), c.get("key"))} for c in sub.checks],
     })
