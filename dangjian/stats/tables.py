@@ -364,9 +364,11 @@ def _size(figure: stats.Figure, dims: frozenset[str]) -> int:
     return prod(len(figure.dimensions[d].choices) + 1 for d in dims)
 
 
-def merge_dimension_sets(figure: stats.Figure, sets: Iterable[frozenset[str]], limit: int = MERGE_LIMIT) -> list[frozenset[str]]:
+def merge_dimension_sets(figure: stats.Figure, sets: Iterable[frozenset[str]],
+                         limit: int | None = None) -> list[frozenset[str]]:
     """The GROUP BYs that serve every set: the maximal sets, then merged greedily (largest first)
-    while the cross tabulation stays within ``limit`` combinations of values."""
+    while the cross tabulation stays within ``limit`` (``MERGE_LIMIT``) combinations of values."""
+    limit = MERGE_LIMIT if limit is None else limit
     unique = set(sets)
     maximal = [s for s in unique if not any(s < t for t in unique)]
     maximal.sort(key=lambda s: (-_size(figure, s), sorted(s)))
