@@ -1,0 +1,3 @@
+from dangjian.stats.models_screen import ScreenLayout
+
+__all__ = ["ScreenLayout"]
