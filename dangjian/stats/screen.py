@@ -395,7 +395,11 @@ def screen_payload(user: Any, org: Organization, as_of: dt.date, layout: Layout 
         }
         if widget.dimension:
             out["dimension"] = widget.dimension
-            out["dimension_label"] = str(fig.dimensions[widget.dimension].label)
+            out["subtitle"] = str(fig.dimensions[widget.dimension].label)
+        elif widget.kind == BAR_CHILDREN:
+            out["subtitle"] = _("by organization below")
+        elif widget.kind == TREND:
+            out["subtitle"] = _("month ends")
         if widget.kind == NUMBER:
             out["value"] = raw.get("value")
             out["display"] = display(raw.get("value"))

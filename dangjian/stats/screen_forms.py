@@ -38,17 +38,12 @@ def figure_rules() -> dict[str, Any]:
 
 
 class WidgetForm(forms.Form):
-    figure = forms.ChoiceField(label=_("Figure"), required=False)
-    kind = forms.ChoiceField(label=_("Shown as"), required=False)
-    dimension = forms.ChoiceField(label=_("Split by"), required=False)
-    span = forms.TypedChoiceField(label=_("Width (columns)"), coerce=int, required=False, empty_value=1,
+    # Callables: the registry is read when the form is drawn, not when this module is imported.
+    figure = forms.ChoiceField(label=_("Figure"), required=False, choices=figure_choices)
+    kind = forms.ChoiceField(label=_("Shown as"), required=False, choices=list(screen.KINDS.items()))
+    dimension = forms.ChoiceField(label=_("Split by"), required=False, choices=dimension_choices)
+    span = forms.TypedChoiceField(label=_("Columns"), coerce=int, required=False, empty_value=None,
                                   choices=[(n, str(n)) for n in screen.SPANS])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["figure"].choices = figure_choices()
-        self.fields["kind"].choices = list(screen.KINDS.items())
-        self.fields["dimension"].choices = dimension_choices()
 
 
 WidgetFormSet = formset_factory(WidgetForm, extra=EXTRA_ROWS, can_order=True, can_delete=True,

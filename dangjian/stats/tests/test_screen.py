@@ -17,6 +17,7 @@ from dangjian.stats.screen_hooks import CARD_COUNT
 from dangjian.stats.screen_hooks import workbench_cards as screen_cards
 from dangjian.stats.tests.screen_figures import screen_figures  # noqa: F401 - fixture
 from dangjian.testing.fixtures import make_member
+from dangjian.testing.navigation import entries_of, open_visible_entries
 
 pytestmark = pytest.mark.usefixtures("screen_figures")
 
@@ -218,14 +219,7 @@ def test_workbench_card_links_to_the_screen(client, users, tree):
         assert list(screen_cards(client.get("/").wsgi_request)) == []
 
 
-def test_nav_entry_in_the_statistics_group_for_stats_viewers(users):
-    from dangjian.core.navigation import navigation
-
-    def screen_entry(user):
-        return [(g["key"], e["url"]) for g in navigation(user, badges=False) for e in g["entries"]
-                if e["key"] == "stats:screen"]
-
-    for user in (users.admin, users.secretary, users.publicity):
-        assert screen_entry(user) == [("statistics", "/stats/screen/")]
-    for user in (users.member, users.handler):
-        assert screen_entry(user) == []
+def test_nav_entry_opens_for_every_role_with_stats_view(client, users):
+    seen = open_visible_entries(client, users, lambda key: key.startswith("stats:"))
+    assert seen == {"stats:screen": {"admin", "secretary", "organizer", "publicity", "discipline"}}
+    assert entries_of(users.admin, lambda key: key == "stats:screen")["stats:screen"]["url"] == "/stats/screen/"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
+from dangjian.core import stats
 from dangjian.core.models import AuditEvent
 from dangjian.core.roles import Role
 from dangjian.stats import screen
@@ -15,6 +17,13 @@ from dangjian.stats.tests.screen_figures import screen_figures  # noqa: F401 - f
 from dangjian.testing.fixtures import make_user
 
 pytestmark = pytest.mark.usefixtures("screen_figures")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The rules' messages are checked in English (the msgids); the pages in Chinese, the default."""
+    with translation.override("en"):
+        yield
 
 
 def _messages(widgets) -> list[str]:
@@ -59,9 +68,9 @@ def test_every_broken_widget_is_reported_at_once():
     assert [m[:8] for m in messages] == ["Widget 1", "Widget 2"]
 
 
-def test_kinds_for_a_computed_and_a_counted_figure(screen_figures):
-    assert screen.kinds_for(screen_figures["dues.collection_rate"]) == ["number", "trend"]
-    assert screen.kinds_for(screen_figures["members.total"]) == ["number", "trend", "bar_children", "pie", "bar"]
+def test_kinds_for_a_computed_and_a_counted_figure():
+    assert screen.kinds_for(stats.get_figure("dues.collection_rate")) == ["number", "trend"]
+    assert screen.kinds_for(stats.get_figure("members.total")) == ["number", "trend", "bar_children", "pie", "bar"]
 
 
 def test_a_widget_of_an_unregistered_figure_is_left_out_of_a_saved_layout():
@@ -74,7 +83,7 @@ def test_the_built_in_default_follows_the_rules_and_skips_what_is_not_registered
     assert screen.validate_widgets([w.as_json() for w in widgets]) == widgets
     keys = {w.figure.key for w in widgets}
     assert {"members.total", "orgs.branches", "dues.collection_rate"} <= keys
-    assert all(screen.stats.get_figure(k) is not None for k in keys)
+    assert all(stats.get_figure(k) is not None for k in keys)
 
 
 def test_county_admin_saves_a_committee_layout_with_an_audit_event(users, tree):
@@ -168,7 +177,7 @@ def test_configuration_page_shows_what_breaks_a_rule_and_saves_nothing(client, u
     resp = _post(client, "/stats/screen/configure/", "", rows)
     assert resp.status_code == 200
     [message] = resp.context["errors"]
-    assert message.startswith("Widget 2 (dues.collection_rate)")
+    assert message.startswith("第 2 个组件（dues.collection_rate）：计算所得的指标")
     assert message in resp.content.decode()
     assert not ScreenLayout.objects.exists()
 

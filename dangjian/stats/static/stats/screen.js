@@ -156,7 +156,7 @@
   }
 
   function title(w) {
-    return w.label + (w.dimension_label ? " · " + w.dimension_label : "");
+    return w.label + (w.subtitle ? " · " + w.subtitle : "");
   }
 
   function build(data) {
