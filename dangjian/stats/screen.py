@@ -306,7 +306,7 @@ def compute_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[st
     children: list[list[Any]] = []
     if any(w.kind == BAR_CHILDREN for w in layout.widgets):
         children = [list(row) for row in Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
-                    .order_by("path").values_list("pk", "path", "name")]
+                    .order_by("path").values_list("pk", "path", "name", "is_active")]
     return {"values": values, "children": children, "computed_at": timezone.now().isoformat()}
 
 
@@ -337,8 +337,10 @@ def _items_children(widget: Widget, org: Organization, as_of: dt.date, raw: dict
                     children: list[list[Any]], links: bool) -> list[dict[str, Any]]:
     counts: dict[str, int] = raw.get("counts", {})
     items = []
-    for pk, path, name in children:
+    for pk, path, name, active in children:
         value = counts.get(path, 0)
+        if not active and not value:
+            continue  # a dissolved organization with nothing to count
         item: dict[str, Any] = {"key": str(pk), "name": name, "value": value, "display": display(value)}
         if links:
             item["url"] = drilldown_url(widget.figure, org, as_of, {stats.CHILD: path})

@@ -58,7 +58,7 @@ def test_json_values_equal_the_registry_for_the_top_of_the_scope(client, users, 
     members, rate, branches = (stats.get_figure(k) for k in ("members.total", "dues.collection_rate", "orgs.branches"))
     assert _widget(data, "members.total", "number")["value"] == stats.figure_value(members, tree.county.path, today) == 4
     assert _widget(data, "orgs.branches", "number")["value"] == stats.figure_value(branches, tree.county.path, today) == 3
-    assert _widget(data, "dues.collection_rate", "number")["value"] == float(stats.figure_value(rate, tree.county.path, today))
+    assert _widget(data, "dues.collection_rate", "number")["value"] == screen.plain(stats.figure_value(rate, tree.county.path, today))
     by_child = {i["name"]: i["value"] for i in _widget(data, "members.total", "bar_children")["items"]}
     for child in (tree.town_a, tree.town_b):
         assert by_child[child.name] == stats.figure_value(members, tree.county.path, today, {"child": child.path})
@@ -211,9 +211,9 @@ def test_workbench_card_links_to_the_screen(client, users, tree):
     cards = client.get("/").context["cards"]
     mine = [c for c in cards if c["url"] == "/stats/screen/"]
     assert 1 <= len(mine) <= CARD_COUNT
-    rate = stats.figure_value(stats.get_figure("dues.collection_rate"), tree.county.path, timezone.localdate())
-    assert any(c["label"] == str(stats.get_figure("dues.collection_rate").label) and c["value"] == f"{rate}%"
-               for c in mine)
+    rate = screen.plain(stats.figure_value(stats.get_figure("dues.collection_rate"), tree.county.path, timezone.localdate()))
+    shown = screen.display(rate) + ("%" if rate is not None else "")
+    assert any(c["label"] == str(stats.get_figure("dues.collection_rate").label) and c["value"] == shown for c in mine)
     for user in (users.member, users.handler):  # no stats.view
         client.force_login(user)
         assert list(screen_cards(client.get("/").wsgi_request)) == []
