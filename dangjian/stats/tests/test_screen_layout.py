@@ -36,7 +36,7 @@ def _messages(widgets) -> list[str]:
     ({"figure": "dues.collection_rate", "kind": "pie", "dimension": "sex"}, ["computed figure", "number or a trend"]),
     ({"figure": "dues.collection_rate", "kind": "bar_children"}, ["computed figure"]),
     ({"figure": "members.total", "kind": "pie"}, ["needs a dimension", "sex"]),
-    ({"figure": "members.total", "kind": "bar", "dimension": "colour"}, ["no dimension “colour”", "sex, status"]),
+    ({"figure": "members.total", "kind": "bar", "dimension": "colour"}, ["no dimension “colour”", "it has: sex"]),
     ({"figure": "members.total", "kind": "number", "dimension": "sex"}, ["only a pie or bar chart takes a dimension"]),
     ({"figure": "members.total", "kind": "gauge"}, ["kind must be one of", "bar_children"]),
     ({"figure": "members.total", "kind": "number", "span": 5}, ["width must be 1, 2, 3 or 4"]),
