@@ -36,3 +36,12 @@ class StatsConfig(AppConfig):
                              count=lambda user: todos.count(user), perm="stats.submit")
         register_kind("stats.tables_submitted", _("Year-end statistics tables submitted from below"))
         register_kind("stats.tables_returned", _("Year-end statistics tables returned"))
+
+        # The overview screen (大屏): its audit events, its navigation entry, the workbench's key figures.
+        from dangjian.core.hooks import register_nav_entry, register_workbench_card
+        from dangjian.stats import events_screen  # noqa: F401 - declares the screen's audit events
+        from dangjian.stats.screen_hooks import workbench_cards as screen_cards
+
+        register_nav_entry("stats:screen", _("Overview screen"), group="statistics", icon="chart", perm="stats.view",
+                           order=5)
+        register_workbench_card(screen_cards)

@@ -12,6 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.stats import SubmissionStatus
+from dangjian.stats.models_screen import ScreenLayout
+
+__all__ = ["ScreenLayout", "TableSubmission"]
 
 
 class TableSubmission(models.Model):
@@ -58,3 +61,4 @@ class TableSubmission(models.Model):
                                    % {"old": SubmissionStatus(self.status).label,
                                       "new": SubmissionStatus(new_status).label
                                       if new_status in SubmissionStatus.values else new_status}})
+
