@@ -53,10 +53,11 @@ lint: deps-test
 test: sysdeps-test deps-test lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
 
-## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server)
+## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server); coverage is measured
+## once, by `make test` (tracing every line costs the PostgreSQL run minutes and tells nothing new)
 test-pg: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 ## bench: benchmarks (see docs/benchmarks.md); BENCH_SCALE=county|million
 bench: sysdeps-bench deps-test

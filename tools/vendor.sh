@@ -10,6 +10,11 @@
 # pell: the minutes editor of organizational life (contenteditable + execCommand, 3 KB, no
 # inline styles or handlers); dangjian/orglife/static/orglife/minutes-editor.js configures it.
 #
+# Apache ECharts: the charts of the overview screen (大屏, dangjian/stats/static/stats/screen.js).
+# 5.x (6.0 changed the default theme and several option defaults); it evaluates no strings (no
+# eval or new Function), so it runs under our CSP; the package ships its Apache-2.0 LICENSE
+# (and a NOTICE, copied beside it).
+#
 # Alpine.js: the CSP build (@alpinejs/csp) — the standard build evaluates expressions with
 # new Function(), which our Content-Security-Policy (no 'unsafe-eval') forbids.
 set -euo pipefail
@@ -20,6 +25,7 @@ PACKAGES=(
   "htmx        htmx.org         2.0.11    dist/htmx.min.js         htmx.min.js          0BSD"
   "alpinejs-csp @alpinejs/csp   3.17.4    dist/cdn.min.js          alpine-csp.min.js    MIT"
   "pell        pell             1.0.6     dist/pell.min.js         pell.min.js          MIT"
+  "echarts     echarts          5.6.0     dist/echarts.min.js      echarts.min.js       Apache-2.0"
 )
 
 write_mit() {
@@ -72,6 +78,9 @@ for line in "${PACKAGES[@]}"; do
     [[ "$licence" == "MIT" ]] || { echo "No LICENSE in ${pkg}, and it is not MIT" >&2; exit 1; }
     author=$(node -e 'const p=require(process.argv[1]); console.log(typeof p.author==="string"?p.author:p.author.name)' "$work/package/package.json")
     write_mit "$author and contributors" "$pkg" > "$dest/LICENSE"
+  fi
+  if [[ -f "$work/package/NOTICE" ]]; then
+    cp "$work/package/NOTICE" "$dest/NOTICE"
   fi
   # The .map files are not vendored: drop the source-map comment.
   sed -i '/^\/\/# sourceMappingURL=/d' "$dest/$target"

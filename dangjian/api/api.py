@@ -22,6 +22,7 @@ from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as portal_router
 from dangjian.portal.channels.api import router as channels_router
+from dangjian.stats.api import router as stats_router
 
 api = Api(
     title="Dangjian Cloud API",
@@ -46,6 +47,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/channels", channels_router)
 api.add_router("/forum", forum_router)
 api.add_router("/portal", portal_router)
+api.add_router("/stats", stats_router)
 
 
 fallback = Router()

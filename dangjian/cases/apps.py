@@ -58,3 +58,6 @@ class CasesConfig(AppConfig):
         from dangjian.cases import disclosure  # the portal's public matter pages (S3)
 
         disclosure.register()
+        from dangjian.cases import figures  # statistics (issue 15)
+
+        figures.register()

@@ -74,3 +74,6 @@ class DuesConfig(AppConfig):
         register_job("dues.close_expired_orders", "*/10 * * * *", "dangjian.dues.tasks.close_expired_orders")
         register_kind("dues.refund_succeeded", _("Party dues refunded"))
         register_kind("dues.refund_failed", _("Party dues refund failed"))
+        from dangjian.dues import figures  # statistics (issue 15)
+
+        figures.register()

@@ -32,6 +32,9 @@ class OpinionsConfig(AppConfig):
         register_workbench_card(wb.workbench_cards)
         register_source(CaseSource(kind="opinion", label=_("Opinion"), describe=describe_case_source,
                                    on_step=follow_case_step, voices=case_opinions))
+        from dangjian.opinions import figures  # statistics (issue 15)
+
+        figures.register()
 
         from dangjian.core.scheduler import register_job
         from dangjian.opinions.mail_intake import mailbox_config

@@ -63,3 +63,6 @@ class OrglifeConfig(AppConfig):
             from dangjian.orglife.selectors import register_floating_guest_provider
 
             register_floating_guest_provider(floating_guests_hosted_by)
+        from dangjian.orglife import figures  # statistics (issue 15)
+
+        figures.register()

@@ -251,10 +251,18 @@ def kind_windows(today: dt.date, *, previous: bool = False) -> dict[str, tuple[W
             for kind, (period, per) in frequencies().items()}
 
 
-def _missing(kind: str, window: Window, per: int) -> tuple[Q, dict[str, Any]]:
-    """A condition on a branch: ``kind`` applies to it and fewer than ``per`` activities of the
-    kind were held (closed) in ``window`` — the same rules as :func:`compliance_for` — and the
-    annotations the condition needs."""
+def _applies(kind: str) -> Q | None:
+    """The condition for ``kind`` to be required of a branch (None: required of every branch)."""
+    if kind == ActivityKind.GROUP_MEETING:
+        return Q(Exists(PartyGroup.objects.filter(branch=OuterRef("pk"))))
+    if kind == ActivityKind.COMMITTEE_MEETING:
+        return Q(committee_size__gte=int(conf("COMMITTEE_MIN_MEMBERS")))
+    return None
+
+
+def _too_few(kind: str, window: Window, per: int, suffix: str = "") -> tuple[Q, dict[str, Any]]:
+    """Fewer than ``per`` activities of ``kind`` held (closed) in ``window``, and the annotations the
+    condition needs (named with ``suffix`` when several windows are asked)."""
     from django.db.models import Subquery
     from django.db.models.functions import Coalesce
 
@@ -262,28 +270,37 @@ def _missing(kind: str, window: Window, per: int) -> tuple[Q, dict[str, Any]]:
                                       starts_at__gte=window.start, starts_at__lt=window.end)
     extra: dict[str, Any] = {}
     if per <= 1:
-        missing = Q(~Exists(held_qs))
-    else:
-        extra[f"held_{kind}"] = Coalesce(Subquery(held_qs.order_by().values("organization")
-                                                  .annotate(n=Count("pk")).values("n")[:1]), 0)
-        missing = Q(**{f"held_{kind}__lt": per})
-    if kind == ActivityKind.GROUP_MEETING:
-        missing &= Q(Exists(PartyGroup.objects.filter(branch=OuterRef("pk"))))
-    elif kind == ActivityKind.COMMITTEE_MEETING:
-        missing &= Q(committee_size__gte=int(conf("COMMITTEE_MIN_MEMBERS")))
-    return missing, extra
+        return Q(~Exists(held_qs)), extra
+    extra[f"held_{kind}{suffix}"] = Coalesce(Subquery(held_qs.order_by().values("organization")
+                                                      .annotate(n=Count("pk")).values("n")[:1]), 0)
+    return Q(**{f"held_{kind}{suffix}__lt": per}), extra
+
+
+def _missing(kind: str, window: Window, per: int) -> tuple[Q, dict[str, Any]]:
+    """A condition on a branch: ``kind`` applies to it and fewer than ``per`` activities of the
+    kind were held (closed) in ``window`` — the same rules as :func:`compliance_for` — and the
+    annotations the condition needs."""
+    missing, extra = _too_few(kind, window, per)
+    applies = _applies(kind)
+    return (missing & applies if applies is not None else missing), extra
+
+
+def _with_committee_size(branches: QuerySet[Organization]) -> QuerySet[Organization]:
+    from django.db.models import Subquery
+    from django.db.models.functions import Coalesce
+
+    sizes = (Member.objects.filter(organization=OuterRef("pk"), status__in=list(CURRENT_STATUSES))
+             .order_by().values("organization").annotate(n=Count("pk")).values("n")[:1])
+    return branches.annotate(committee_size=Coalesce(Subquery(sizes), 0))
 
 
 def with_missing_meetings(branches: QuerySet[Organization], windows: dict[str, tuple[Window, int]]) -> QuerySet[Organization]:
     """``branches`` annotated ``miss_<kind>`` (True when that kind's meetings of its window are
     not all held), ``behind`` when any is missing. One query whatever the number of branches
     (correlated EXISTS on the activities' (organization, status, kind, starts_at) index)."""
-    from django.db.models import BooleanField, ExpressionWrapper, Subquery, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models import BooleanField, ExpressionWrapper, Value
 
-    sizes = (Member.objects.filter(organization=OuterRef("pk"), status__in=list(CURRENT_STATUSES))
-             .order_by().values("organization").annotate(n=Count("pk")).values("n")[:1])
-    qs = branches.annotate(committee_size=Coalesce(Subquery(sizes), 0))
+    qs = _with_committee_size(branches)
     any_missing: Q | None = None
     for kind, (window, per) in windows.items():
         condition, extra = _missing(kind, window, per)
@@ -295,3 +312,52 @@ def with_missing_meetings(branches: QuerySet[Organization], windows: dict[str, t
     if any_missing is None:  # no rule configured
         return qs.annotate(behind=Value(False, output_field=BooleanField()))
     return qs.annotate(behind=ExpressionWrapper(any_missing, output_field=BooleanField()))
+
+
+# --- the year so far (the statistics figures) ------------------------------------------------------
+
+def year_windows(as_of: dt.date) -> dict[str, tuple[list[Window], int]]:
+    """Each rule's kind with the periods of ``as_of``'s year that had ended by the end of that day
+    (a period ending on ``as_of`` included), and how many activities each period requires."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=tz())
+    firsts = {"month": [dt.date(as_of.year, m, 1) for m in range(1, 13)],
+              "quarter": [dt.date(as_of.year, m, 1) for m in (1, 4, 7, 10)],
+              "year": [dt.date(as_of.year, 1, 1)]}
+    out: dict[str, tuple[list[Window], int]] = {}
+    for kind, (period, per) in frequencies().items():
+        windows = [period_window(period, first) for first in firsts[period]]
+        out[kind] = ([w for w in windows if w.end <= end], per)
+    return out
+
+
+def with_missed_periods(branches: QuerySet[Organization], as_of: dt.date) -> QuerySet[Organization]:
+    """``branches`` annotated ``miss_<kind>``: True when some period of the kind in ``as_of``'s
+    year, ended by the end of that day, had fewer activities held (closed) than the rule requires —
+    the rules of :func:`compliance_for` (committee meetings only for branches of
+    ``COMMITTEE_MIN_MEMBERS``, group meetings only with party groups), read over every period of
+    the year so far. One query (a correlated EXISTS per kind and period)."""
+    from django.db.models import BooleanField, ExpressionWrapper, Value
+
+    qs = _with_committee_size(branches)
+    for kind, (windows, per) in year_windows(as_of).items():
+        condition: Q | None = None
+        for window in windows:
+            missing, extra = _too_few(kind, window, per, suffix=f"_{window.index}")
+            if extra:
+                qs = qs.annotate(**extra)
+            condition = missing if condition is None else condition | missing
+        applies = _applies(kind)
+        if condition is not None and applies is not None:
+            condition = applies & condition  # asked once per kind, not once per period
+        flag = (ExpressionWrapper(condition, output_field=BooleanField()) if condition is not None
+                else Value(False, output_field=BooleanField()))
+        qs = qs.annotate(**{f"miss_{kind}": flag})
+    return qs
+
+
+def behind_q() -> Q:
+    """Branches of :func:`with_missed_periods` that missed any kind's meetings."""
+    q = Q(pk__in=[])
+    for kind in frequencies():
+        q |= Q(**{f"miss_{kind}": True})
+    return q

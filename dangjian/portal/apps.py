@@ -54,3 +54,6 @@ class PortalConfig(AppConfig):
         from dangjian.portal.selectors import response_rows
 
         register_matter_responses(response_rows)  # the owning module shows them to its staff
+        from dangjian.portal import figures  # statistics (issue 15)
+
+        figures.register()

@@ -64,7 +64,10 @@ def parse_as_of(value: str | None, *, field: str = "date") -> dt.date:
     today = timezone.localdate()
     if not value:
         return today
-    parsed = parse_date(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such day (2020-13-01)
+        parsed = None
     if parsed is None:
         raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")})
     if parsed > today:

@@ -170,6 +170,16 @@ def dues_member_year(client: Any, tree: Any, users: Any, root_user: Any, h: Simp
     return [_get(client, reverse("dues:member_year") + f"?org={tree.town_a.pk}&year={month.year}&export=xlsx")]
 
 
+def stats_tables(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    client.force_login(users.organizer)
+    return [_get(client, reverse("stats:tables") + f"?org={branch.pk}&export=xlsx") for branch in h.branches]
+
+
+def stats_figures(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    client.force_login(users.organizer)
+    return [_get(client, reverse("stats:index") + f"?org={branch.pk}&export=xlsx") for branch in h.branches]
+
+
 Case = Callable[[Any, Any, Any, Any, SimpleNamespace], list[bytes]]
 #: export name → (case, does the user's text show in it)
 CASES: dict[str, tuple[Case, bool]] = {
@@ -182,6 +192,8 @@ CASES: dict[str, tuple[Case, bool]] = {
     "dues.notice": (dues_notice, True),
     "dues.handovers": (dues_handovers, True),
     "dues.member_year": (dues_member_year, True),
+    "stats.tables": (stats_tables, True),  # the organization's name
+    "stats.figures": (stats_figures, True),
 }
 
 

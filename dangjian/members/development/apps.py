@@ -51,3 +51,6 @@ class DevelopmentConfig(AppConfig):
         from dangjian.members.development import disclosure  # the portal's public matter pages (S3)
 
         disclosure.register()
+        from dangjian.members.development import figures  # statistics (issue 15)
+
+        figures.register()

@@ -52,3 +52,6 @@ class LifecycleConfig(AppConfig):
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)
+        from dangjian.members.lifecycle import figures  # statistics (issue 15)
+
+        figures.register()

@@ -37,3 +37,6 @@ class TransfersConfig(AppConfig):
         # The receiving-branch picker: any active branch on the platform (a transfer may go anywhere).
         register_search_scope(SearchScope("transfer_target", allowed=hooks.may_pick_transfer_target))
         register_job("transfers.check", "15 8 * * *", "dangjian.members.transfers.tasks.check_transfers")
+        from dangjian.members.transfers import figures  # statistics (issue 15)
+
+        figures.register()

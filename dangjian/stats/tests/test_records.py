@@ -63,4 +63,4 @@ def test_bad_date_and_filter(client, users, tree):
     resp = client.get(_url(tree.county).replace("date=", "date=2020-13-") )
     assert resp.status_code == 200 and "YYYY-MM-DD" in resp.content.decode()
     assert client.get(_url(tree.county, kind="nope")).status_code == 404
-    assert client.get("/stats/records/no.such/?org=%d" % tree.county.pk).status_code == 404
+    assert client.get(f"/stats/records/no.such/?org={tree.county.pk}").status_code == 404
