@@ -82,3 +82,17 @@ def _every_org(path):
     from dangjian.orgs.models import Organization
 
     return Organization.objects.filter(path__startswith=path)
+
+
+def test_the_page_shows_both_sides_the_difference_and_the_reason(client, county, users, root_user):
+    do_update_member(county.dave, {"sex": ""}, acting_user=root_user)
+    client.force_login(users.admin)
+    resp = client.get(f"/stats/tables/?org={county.county.pk}&date=2025-12-31")
+    html = resp.content.decode()
+    row = html[html.index('id="check-members_sex"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="check-failed"' in row
+    assert '<strong class="left">6</strong>' in row and '<strong class="right">7</strong>' in row
+    assert 'class="difference">-1<' in row
+    # the reason links to the members without sex recorded; each term to its own records
+    assert 'f_sex="' in row and 'f_sex=male"' in row and 'f_sex=female"' in row
