@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,7 +62,12 @@ TREND_MONTHS = 6
 #: Seconds between the screen's refreshes, and how long computed values are kept.
 REFRESH_SECONDS = 60
 CACHE_SECONDS = 60
-CACHE_PREFIX = "stats:screen:v1:"
+#: How long older values may stand in while one request computes new ones.
+STALE_SECONDS = 600
+LOCK_SECONDS = 120
+#: A trend's points at past month ends are kept longer than the day's values.
+PAST_POINT_SECONDS = 900
+CACHE_PREFIX = "stats:screen:v2:"
 
 #: The built-in layout, for screens nobody configured (keys not registered are left out).
 DEFAULT_WIDGETS: tuple[dict[str, Any], ...] = (
@@ -274,12 +280,93 @@ def plain(value: Any) -> int | float | None:
     return float(value)
 
 
-def _compute(widget: Widget, org: Organization, as_of: dt.date) -> dict[str, Any]:
+def _split(widget: Widget) -> str:
+    """The dimension a widget splits its figure by ('' for none)."""
+    if widget.kind == BAR_CHILDREN:
+        return stats.CHILD
+    return widget.dimension if widget.kind in DIMENSION_KINDS else ""
+
+
+@dataclass
+class _Batch:
+    """One counted figure on the day, split by every dimension its widgets need, in one GROUP BY
+    (``core.stats.crosstab``): each widget of the figure reads its part of the same counts."""
+
+    dims: list[str]
+    counts: dict[tuple[str, ...], int]
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def by(self, dim: str) -> dict[str, int]:
+        i = self.dims.index(dim)
+        out: dict[str, int] = {}
+        for key, n in self.counts.items():
+            out[key[i]] = out.get(key[i], 0) + n
+        return out
+
+
+def _batches(widgets: list[Widget], org: Organization, as_of: dt.date) -> dict[str, _Batch | Exception]:
+    """For each counted figure that several widgets show on the day: its counts by all of their
+    dimensions at once (one query instead of one per widget)."""
+    plan: dict[str, list[str]] = {}
+    uses: dict[str, int] = {}
+    for w in widgets:
+        if not w.figure.counted:
+            continue
+        key, dim = w.figure.key, _split(w)
+        uses[key] = uses.get(key, 0) + 1
+        dims = plan.setdefault(key, [])
+        if dim and dim not in dims:
+            dims.append(dim)
+    out: dict[str, _Batch | Exception] = {}
+    for key, dims in plan.items():
+        if uses[key] < 2 or not dims:
+            continue
+        fig = next(w.figure for w in widgets if w.figure.key == key)
+        try:
+            out[key] = _Batch(dims, stats.crosstab(fig, org.path, as_of, dims))
+        except Exception as exc:
+            if settings.HOOKS_STRICT:
+                raise
+            log.exception("overview screen: figure %s failed", key)
+            out[key] = exc
+    return out
+
+
+def _past_points(fig: stats.Figure, org: Organization, days: list[dt.date]) -> list[tuple[dt.date, Any]]:
+    """A trend's earlier points (the ends of past months), each kept ``PAST_POINT_SECONDS`` on its
+    own: they change only when records are dated back, and each is a query of its own."""
+    registry = _registry_token()
+
+    def key(d: dt.date) -> str:
+        raw = f"{fig.key}|{org.path}|{d.isoformat()}|{registry}"
+        return CACHE_PREFIX + "point:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+
+    known = cache.get_many([key(d) for d in days])
+    fresh = {}
+    out = []
+    for d in days:
+        if key(d) in known:
+            value = known[key(d)]
+        else:
+            value = fresh[key(d)] = plain(stats.figure_value(fig, org.path, d))
+        out.append((d, value))
+    if fresh:
+        cache.set_many(fresh, PAST_POINT_SECONDS)
+    return out
+
+
+def _compute(widget: Widget, org: Organization, as_of: dt.date, batch: _Batch | None = None) -> dict[str, Any]:
     fig = widget.figure
     if widget.kind == NUMBER:
-        return {"value": plain(stats.figure_value(fig, org.path, as_of))}
+        return {"value": batch.total() if batch else plain(stats.figure_value(fig, org.path, as_of))}
     if widget.kind == TREND:
-        return {"points": [[d.isoformat(), plain(stats.figure_value(fig, org.path, d))] for d in trend_dates(as_of)]}
+        past = _past_points(fig, org, [d for d in trend_dates(as_of) if d != as_of])
+        today = batch.total() if batch else plain(stats.figure_value(fig, org.path, as_of))
+        return {"points": [*([d.isoformat(), v] for d, v in past), [as_of.isoformat(), today]]}
+    if batch:
+        return {"counts": batch.by(_split(widget))}
     if widget.kind == BAR_CHILDREN:
         return {"counts": {k[0]: n for k, n in stats.crosstab(fig, org.path, as_of, [stats.CHILD]).items()}}
     return {"counts": stats.breakdown(fig, org.path, as_of, widget.dimension)}
@@ -292,12 +379,18 @@ def _cache_key(org: Organization, as_of: dt.date, layout: Layout) -> str:
 
 def compute_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[str, Any]:
     """The raw values of every widget (no labels, no links: the same for every viewer), and the
-    child organizations' names when a widget splits by child. One query per widget (a trend: one
-    per point) plus one for the children, however many children there are."""
+    child organizations' names when a widget splits by child. One query per counted figure on
+    the day (all its widgets' splits at once), one per computed figure, one per earlier point of a
+    trend, and one for the children — however many children there are."""
     values: list[dict[str, Any]] = []
+    batches = _batches(layout.widgets, org, as_of)
     for widget in layout.widgets:
+        batch = batches.get(widget.figure.key)
+        if isinstance(batch, Exception):
+            values.append({"error": True})
+            continue
         try:
-            values.append(_compute(widget, org, as_of))
+            values.append(_compute(widget, org, as_of, batch))
         except Exception:
             if settings.HOOKS_STRICT:
                 raise
@@ -311,13 +404,26 @@ def compute_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[st
 
 
 def cached_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[str, Any]:
-    """``compute_values``, kept ``CACHE_SECONDS`` under a key of the organization's path, the date
-    and the layout's token."""
+    """``compute_values``, fresh for ``CACHE_SECONDS`` under a key of the organization's path, the
+    date and the layout's token. When they are older, one request computes them again (a county's
+    screen takes a second or two cold) while the others meanwhile get the previous values, kept
+    up to ``STALE_SECONDS`` — so screens opened at once, or many wall displays, do not all
+    compute the same figures."""
     key = _cache_key(org, as_of, layout)
-    data = cache.get(key)
-    if data is None:
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None and entry["fresh_until"] > now:
+        return entry["data"]
+    lock = key + ":computing"
+    locked = cache.add(lock, 1, LOCK_SECONDS)
+    if entry is not None and not locked:
+        return entry["data"]
+    try:
         data = compute_values(org, as_of, layout)
-        cache.set(key, data, CACHE_SECONDS)
+        cache.set(key, {"data": data, "fresh_until": time.time() + CACHE_SECONDS}, STALE_SECONDS)
+    finally:
+        if locked:
+            cache.delete(lock)
     return data
 
 

@@ -147,6 +147,23 @@ def test_query_count_does_not_grow_with_the_children(client, users, tree, root_u
     assert len(warm) < len(few) - 5  # a warm screen runs none of the figures' queries
 
 
+def test_widgets_of_one_figure_share_one_query(users, tree):
+    widgets = [{"figure": "members.total", "kind": "number"},
+               {"figure": "members.total", "kind": "bar_children"},
+               {"figure": "members.total", "kind": "pie", "dimension": "sex"},
+               {"figure": "members.total", "kind": "bar", "dimension": "status"}]
+    layout = screen.layout_for(do_save_screen_layout(tree.county, title="", widgets=widgets,
+                                                     acting_user=users.admin).organization)
+    with CaptureQueriesContext(connection) as queries:
+        data = screen.compute_values(tree.county, timezone.localdate(), layout)
+    assert len(queries) == 2  # the figure split by child, sex and status at once; the children's names
+    members = stats.get_figure("members.total")
+    today = timezone.localdate()
+    assert data["values"][0]["value"] == stats.figure_value(members, tree.county.path, today)
+    assert data["values"][2]["counts"] == stats.breakdown(members, tree.county.path, today, "sex")
+    assert data["values"][3]["counts"] == stats.breakdown(members, tree.county.path, today, "status")
+
+
 def test_values_are_cached_until_the_layout_changes(client, users, tree, root_user, layout):
     client.force_login(users.admin)
     assert _widget(_data(client), "members.total", "number")["value"] == 4
@@ -158,6 +175,21 @@ def test_values_are_cached_until_the_layout_changes(client, users, tree, root_us
     assert data["title"] == "新标题"
     assert [w["figure"] for w in data["widgets"]] == ["members.total"]
     assert data["widgets"][0]["value"] == 5
+
+
+def test_while_one_request_computes_the_others_get_the_previous_values(users, tree, root_user, layout):
+    as_of = timezone.localdate()
+    lay = screen.layout_for(tree.county)
+    key = screen._cache_key(tree.county, as_of, lay)
+    assert screen.cached_values(tree.county, as_of, lay)["values"][0]["value"] == 4
+    make_member(tree.branch_b1, "钱新", acting_user=root_user)
+    entry = cache.get(key)
+    cache.set(key, {**entry, "fresh_until": 0}, screen.STALE_SECONDS)  # the minute has passed
+    cache.add(key + ":computing", 1, 30)  # another request is computing
+    assert screen.cached_values(tree.county, as_of, lay)["values"][0]["value"] == 4
+    cache.delete(key + ":computing")
+    assert screen.cached_values(tree.county, as_of, lay)["values"][0]["value"] == 5
+    assert cache.get(key + ":computing") is None
 
 
 def test_a_date_in_the_query_string(client, users, tree, layout):
