@@ -133,8 +133,10 @@ def in_process() -> None:
     layout = screen.layout_for(root)
     cache.clear()
     t = time.perf_counter()
-    batches = screen._batches(layout.widgets, root, today)
-    costs = [{"widget": f"{key} split by {', '.join(b.dims)} (one GROUP BY)", "ms": (time.perf_counter() - t) * 1000}
+    children = Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1).count()
+    batches = screen._batches(layout.widgets, root, today, children)
+    costs = [{"widget": f"{key} split by {' | '.join(', '.join(dims) for dims, _c in b.parts)} ({len(b.parts)} GROUP BY)",
+              "ms": (time.perf_counter() - t) * 1000}
              for key, b in batches.items() if not isinstance(b, Exception)]
     for widget in layout.widgets:
         t = time.perf_counter()
@@ -142,7 +144,6 @@ def in_process() -> None:
         costs.append({"widget": f"{widget.figure.key} {widget.kind} {widget.dimension}".strip(),
                       "ms": (time.perf_counter() - t) * 1000})
     costs.sort(key=lambda c: -c["ms"])
-    children = Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1).count()
     emit({"queries_cold": cold.n, "queries_warm": warm.n, "widgets": [(w["figure"], w["kind"], w.get("dimension", ""))
                                                                         for w in data["widgets"]],
           "numbers": checked, "baseline": base, "member_rows": member_rows, "root": root.name, "children": children,

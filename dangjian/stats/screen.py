@@ -289,24 +289,45 @@ def _split(widget: Widget) -> str:
 
 @dataclass
 class _Batch:
-    """One counted figure on the day, split by every dimension its widgets need, in one GROUP BY
-    (``core.stats.crosstab``): each widget of the figure reads its part of the same counts."""
+    """One counted figure on the day, split by every dimension its widgets need in as few GROUP BYs
+    as keep the cross tabulation under ``MERGE_LIMIT`` combinations (``core.stats.crosstab``; one
+    query in the usual case): each widget of the figure reads its part of the same counts."""
 
-    dims: list[str]
-    counts: dict[tuple[str, ...], int]
+    parts: list[tuple[list[str], dict[tuple[str, ...], int]]]
 
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.parts[0][1].values())
 
     def by(self, dim: str) -> dict[str, int]:
-        i = self.dims.index(dim)
+        dims, counts = next(p for p in self.parts if dim in p[0])
+        i = dims.index(dim)
         out: dict[str, int] = {}
-        for key, n in self.counts.items():
+        for key, n in counts.items():
             out[key[i]] = out.get(key[i], 0) + n
         return out
 
 
-def _batches(widgets: list[Widget], org: Organization, as_of: dt.date) -> dict[str, _Batch | Exception]:
+#: At most this many combinations of values in one merged cross tabulation (as the year-end
+#: tables merge theirs): a committee with hundreds of children splits the rest apart.
+MERGE_LIMIT = 4096
+
+
+def _groups(fig: stats.Figure, dims: list[str], children: int) -> list[list[str]]:
+    """``dims`` in consecutive groups whose combinations stay under MERGE_LIMIT."""
+    groups: list[list[str]] = []
+    size = 0
+    for dim in dims:
+        n = children + 1 if dim == stats.CHILD else len(fig.dimensions[dim].choices) + 1
+        if groups and size * n <= MERGE_LIMIT:
+            groups[-1].append(dim)
+            size *= n
+        else:
+            groups.append([dim])
+            size = n
+    return groups
+
+
+def _batches(widgets: list[Widget], org: Organization, as_of: dt.date, children: int) -> dict[str, _Batch | Exception]:
     """For each counted figure that several widgets show on the day: its counts by all of their
     dimensions at once (one query instead of one per widget)."""
     plan: dict[str, list[str]] = {}
@@ -325,7 +346,8 @@ def _batches(widgets: list[Widget], org: Organization, as_of: dt.date) -> dict[s
             continue
         fig = next(w.figure for w in widgets if w.figure.key == key)
         try:
-            out[key] = _Batch(dims, stats.crosstab(fig, org.path, as_of, dims))
+            out[key] = _Batch([(group, stats.crosstab(fig, org.path, as_of, group))
+                               for group in _groups(fig, dims, children)])
         except Exception as exc:
             if settings.HOOKS_STRICT:
                 raise
@@ -382,8 +404,12 @@ def compute_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[st
     child organizations' names when a widget splits by child. One query per counted figure on
     the day (all its widgets' splits at once), one per computed figure, one per earlier point of a
     trend, and one for the children — however many children there are."""
+    children: list[list[Any]] = []
+    if any(w.kind == BAR_CHILDREN for w in layout.widgets):
+        children = [list(row) for row in Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
+                    .order_by("path").values_list("pk", "path", "name", "is_active")]
     values: list[dict[str, Any]] = []
-    batches = _batches(layout.widgets, org, as_of)
+    batches = _batches(layout.widgets, org, as_of, len(children))
     for widget in layout.widgets:
         batch = batches.get(widget.figure.key)
         if isinstance(batch, Exception):
@@ -396,10 +422,6 @@ def compute_values(org: Organization, as_of: dt.date, layout: Layout) -> dict[st
                 raise
             log.exception("overview screen: figure %s (%s) failed", widget.figure.key, widget.kind)
             values.append({"error": True})
-    children: list[list[Any]] = []
-    if any(w.kind == BAR_CHILDREN for w in layout.widgets):
-        children = [list(row) for row in Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
-                    .order_by("path").values_list("pk", "path", "name", "is_active")]
     return {"values": values, "children": children, "computed_at": timezone.now().isoformat()}
 
 

@@ -164,6 +164,22 @@ def test_widgets_of_one_figure_share_one_query(users, tree):
     assert data["values"][3]["counts"] == stats.breakdown(members, tree.county.path, today, "status")
 
 
+def test_a_split_too_fine_for_one_query_takes_two(users, tree, monkeypatch):
+    monkeypatch.setattr(screen, "MERGE_LIMIT", 4)  # 3 children (with "itself") × 3 sexes would be 9
+    widgets = [{"figure": "members.total", "kind": "bar_children"},
+               {"figure": "members.total", "kind": "pie", "dimension": "sex"}]
+    layout = screen.layout_for(do_save_screen_layout(tree.county, title="", widgets=widgets,
+                                                     acting_user=users.admin).organization)
+    with CaptureQueriesContext(connection) as queries:
+        data = screen.compute_values(tree.county, timezone.localdate(), layout)
+    assert len(queries) == 3
+    members = stats.get_figure("members.total")
+    today = timezone.localdate()
+    assert data["values"][1]["counts"] == stats.breakdown(members, tree.county.path, today, "sex")
+    assert data["values"][0]["counts"] == {k[0]: n for k, n in stats.crosstab(members, tree.county.path, today,
+                                                                               ["child"]).items()}
+
+
 def test_values_are_cached_until_the_layout_changes(client, users, tree, root_user, layout):
     client.force_login(users.admin)
     assert _widget(_data(client), "members.total", "number")["value"] == 4
