@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export COVERAGE_FILE := var/.coverage
 COVERAGE := --cov=dangjian --cov-report=term:skip-covered
 
-.PHONY: run test lint test-pg bench deps-run deps-test sysdeps-test sysdeps-bench clean vendor messages
+.PHONY: run test lint test-pg test-pg-all bench deps-run deps-test sysdeps-test sysdeps-bench clean vendor messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +53,14 @@ lint: deps-test
 test: sysdeps-test deps-test lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
 
-## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server); coverage is measured
-## once, by `make test` (tracing every line costs the PostgreSQL run minutes and tells nothing new)
+## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server) without the browser
+## tests (they run in `make test`; see docs/decisions/0006-postgresql-run-without-browser.md);
+## coverage is measured once, by `make test` (tracing every line here would tell nothing new)
 test-pg: sysdeps-test deps-test
+	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not browser"
+## test-pg-all: the same with the browser tests too (before a release; about twice as long)
+test-pg-all: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
