@@ -31,6 +31,7 @@ urlpatterns = [
     path("forum/", include("dangjian.opinions.forum.urls")),
     path("cases/", include("dangjian.cases.urls")),
     path("stats/", include("dangjian.stats.urls")),
+    path("ballots/", include("dangjian.ballots.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

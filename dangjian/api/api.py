@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from dangjian.api.docs import VendoredSwagger
+from dangjian.ballots.api import router as ballots_router
 from dangjian.cases.api import router as cases_router
 from dangjian.core.api import router as core_router
 from dangjian.core.api_workbench import router as workbench_router
@@ -48,6 +49,7 @@ api.add_router("/channels", channels_router)
 api.add_router("/forum", forum_router)
 api.add_router("/portal", portal_router)
 api.add_router("/stats", stats_router)
+api.add_router("/ballots", ballots_router)
 
 
 fallback = Router()

@@ -1,0 +1,524 @@
+"""Writes for democratic evaluations (DESIGN.md §4 rule 1): permission, validation, one
+transaction, audit — except casting, which records nothing but the ballot (see ``do_cast_ballot``).
+
+The cryptography is ``dangjian.ballots.crypto`` (docs/modules/ballots-protocol.md): the server
+only ever checks proofs, sums ciphertexts and combines the trustees' partial decryptions of the
+tally; it never holds a key that decrypts anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.ballots import (
+    EDITABLE_STATES,
+    MAX_DIMENSIONS,
+    MAX_SUBJECTS,
+    MAX_TRUSTEES,
+    MIN_TRUSTEES,
+    TRANSITIONS,
+    EvaluationKind,
+    GradeScale,
+    State,
+)
+from dangjian.ballots import crypto
+from dangjian.ballots.models import AnswerTag, Ballot, Credential, Decryption, Evaluation, Result, RollEntry, Subject, Trustee
+from dangjian.core import audit
+from dangjian.core.actors import ActingUser, as_user
+from dangjian.core.models import User
+from dangjian.core.scoping import in_scope, subtree_q
+from dangjian.members import CURRENT_STATUSES
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+MANAGE = "ballots.manage"
+TITLE_MAX = 200
+NAME_MAX = 64
+DIMENSION_MAX = 32
+#: Below three voters a distribution gives individual votes away, whatever the organizer wants.
+MIN_GROUP_FLOOR = 3
+MIN_GROUP_CEILING = 10_000
+#: Credential codes: 24 characters of a 32-letter alphabet without 0/O/1/I (120 bits), printed in
+#: groups of four.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 24
+CODE_GROUP = 4
+_AUDIT_FIELDS = ("title", "kind", "scale", "dimensions", "min_group", "flag_lowest", "flag_low", "opens_at",
+                 "closes_at", "state")
+
+
+class CastRefused(ValidationError):
+    """A ballot was refused and nothing was stored. ``reason``: ``not_open``, ``closed``,
+    ``credential`` (used or unknown), ``ballot`` (malformed or a wrong proof) or ``replay``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        field = {"credential": "credential", "ballot": "ballot", "replay": "ballot"}.get(reason)
+        super().__init__({field: [message]} if field else message, code=reason)
+        self.reason = reason
+        self.message_text = message
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def _require(user: ActingUser | None, evaluation: Evaluation, perm: str = MANAGE) -> None:
+    if user is None:  # the system (the closing job)
+        return
+    if not in_scope(user, perm, evaluation.org_path):
+        raise PermissionDenied(_("You may not manage this evaluation."))
+
+
+def _move(evaluation: Evaluation, state: str) -> None:
+    if state not in TRANSITIONS[evaluation.state]:
+        raise ValidationError({"state": _("An evaluation that is “%(state)s” cannot do this.")
+                               % {"state": State(evaluation.state).label}})
+    evaluation.state = state
+
+
+def _lock(evaluation: Evaluation) -> Evaluation:
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    evaluation.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return evaluation
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.replace("，", ",").replace("、", ",").replace("\n", ",").split(",")
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def _clean_settings(data: Mapping[str, Any], current: Evaluation | None) -> dict[str, Any]:
+    """The evaluation's settings from ``data`` (the fields given; all of them on creation), each
+    problem named by its field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        return data[name] if name in data else (getattr(current, name) if current is not None else None)
+
+    title = str(get("title") or "").strip()
+    if not title:
+        errors["title"] = [_("Give the evaluation a title.")]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [_("The title may have at most %(n)d characters.") % {"n": TITLE_MAX}]
+    out["title"] = title
+    kind = get("kind") or EvaluationKind.CADRE
+    if kind not in EvaluationKind.values:
+        errors["kind"] = [_("Choose the kind of evaluation.")]
+    out["kind"] = kind
+    scale = get("scale") or GradeScale.CIVIL_SERVANT
+    if scale not in GradeScale.values:
+        errors["scale"] = [_("Choose the civil-servant or the public-institution grade scale.")]
+    out["scale"] = scale
+    dims = _as_list(get("dimensions"))
+    if not dims:
+        errors["dimensions"] = [_("Give at least one dimension to grade (e.g. 德, 能, 勤, 绩, 廉).")]
+    elif len(dims) > MAX_DIMENSIONS:
+        errors["dimensions"] = [_("At most %(n)d dimensions.") % {"n": MAX_DIMENSIONS}]
+    elif any(len(d) > DIMENSION_MAX for d in dims):
+        errors["dimensions"] = [_("A dimension may have at most %(n)d characters.") % {"n": DIMENSION_MAX}]
+    elif len(set(dims)) != len(dims):
+        errors["dimensions"] = [_("Each dimension may appear only once.")]
+    out["dimensions"] = dims
+    for name, low, high, message in (
+        ("min_group", MIN_GROUP_FLOOR, MIN_GROUP_CEILING,
+         _("The minimum group must be a whole number from %(low)d to %(high)d.")),
+        ("flag_lowest", 0, 100, _("The threshold must be a percentage from %(low)d to %(high)d (0: off).")),
+        ("flag_low", 0, 100, _("The threshold must be a percentage from %(low)d to %(high)d (0: off).")),
+    ):
+        raw = get(name)
+        try:
+            value = int(raw) if raw is not None and raw != "" else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None and current is None and name not in data:
+            value = Evaluation._meta.get_field(name).default  # type: ignore[assignment]
+        if value is None or not low <= value <= high:
+            errors[name] = [message % {"low": low, "high": high}]
+        out[name] = value
+    opens_at, closes_at = get("opens_at"), get("closes_at")
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if not isinstance(value, dt.datetime):
+            errors[name] = [_("Give a date and time.")]
+    if isinstance(opens_at, dt.datetime) and isinstance(closes_at, dt.datetime):
+        if closes_at <= opens_at:
+            errors["closes_at"] = [_("The evaluation must close after it opens.")]
+        elif closes_at <= timezone.now():
+            errors["closes_at"] = [_("The closing time has already passed.")]
+    out["opens_at"], out["closes_at"] = opens_at, closes_at
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _clean_subjects(subjects: Iterable[Any]) -> list[tuple[str, Member | None]]:
+    rows: list[tuple[str, Member | None]] = []
+    for item in subjects:
+        member = item if isinstance(item, Member) else None
+        name = (member.person.name if member is not None else str(item)).strip()
+        if name:
+            rows.append((name, member))
+    if not rows:
+        raise ValidationError({"subjects": [_("Name at least one person to evaluate.")]})
+    if len(rows) > MAX_SUBJECTS:
+        raise ValidationError({"subjects": [_("At most %(n)d people in one evaluation.") % {"n": MAX_SUBJECTS}]})
+    if any(len(name) > NAME_MAX for name, _m in rows):
+        raise ValidationError({"subjects": [_("A name may have at most %(n)d characters.") % {"n": NAME_MAX}]})
+    names = [name for name, _m in rows]
+    if len(set(names)) != len(names):
+        raise ValidationError({"subjects": [_("Each person may be evaluated only once; tell namesakes apart "
+                                              "(e.g. 张伟（办公室）).")]})
+    return rows
+
+
+def _store_subjects(evaluation: Evaluation, rows: list[tuple[str, Member | None]]) -> None:
+    evaluation.subjects.all().delete()
+    Subject.objects.bulk_create([Subject(evaluation=evaluation, position=i, name=name, member=member)
+                                 for i, (name, member) in enumerate(rows, start=1)])
+
+
+# --- create and edit ---------------------------------------------------------------------------------
+
+def do_create_evaluation(organization: Organization, data: Mapping[str, Any], *, subjects: Iterable[Any],
+                         acting_user: ActingUser) -> Evaluation:
+    if not in_scope(acting_user, MANAGE, organization.path):
+        raise PermissionDenied(_("You may not organize evaluations for this organization."))
+    errors: dict[str, list[str]] = {}
+    try:
+        values = _clean_settings(data, None)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        values = {}
+    try:
+        rows = _clean_subjects(subjects)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(organization=organization, org_path=organization.path,
+                                               created_by=as_user(acting_user), **values)
+        _store_subjects(evaluation, rows)
+        audit.record(as_user(acting_user), "evaluation.created", evaluation,
+                     after=audit.snapshot(evaluation, _AUDIT_FIELDS), org_path=evaluation.org_path,
+                     target_label=evaluation.title)
+    return evaluation
+
+
+def do_update_evaluation(evaluation: Evaluation, data: Mapping[str, Any], *, subjects: Iterable[Any] | None = None,
+                         acting_user: ActingUser) -> Evaluation:
+    _require(acting_user, evaluation)
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state not in EDITABLE_STATES:
+            raise ValidationError({"state": _("The evaluation is open: its settings are frozen.")})
+        before = audit.snapshot(evaluation, _AUDIT_FIELDS)
+        values = _clean_settings(data, evaluation)
+        rows = _clean_subjects(subjects) if subjects is not None else None
+        for name, value in values.items():
+            setattr(evaluation, name, value)
+        evaluation.save()
+        if rows is not None:
+            _store_subjects(evaluation, rows)
+        audit.record(as_user(acting_user), "evaluation.changed", evaluation, before=before,
+                     after=audit.snapshot(evaluation, _AUDIT_FIELDS), org_path=evaluation.org_path,
+                     target_label=evaluation.title)
+    return evaluation
+
+
+# --- trustees ------------------------------------------------------------------------------------------
+
+def do_set_trustees(evaluation: Evaluation, users: Sequence[User], *, acting_user: ActingUser) -> list[Trustee]:
+    """Name the trustees (n of n: every one of them is needed to decrypt). Naming them again
+    before the evaluation opens starts the key collection over."""
+    _require(acting_user, evaluation)
+    people = list(dict.fromkeys(users))
+    if len(people) < MIN_TRUSTEES:
+        raise ValidationError({"trustees": [_("Name at least %(n)d different trustees.") % {"n": MIN_TRUSTEES}]})
+    if len(people) > MAX_TRUSTEES:
+        raise ValidationError({"trustees": [_("At most %(n)d trustees.") % {"n": MAX_TRUSTEES}]})
+    if any(not u.is_active for u in people):
+        raise ValidationError({"trustees": [_("Every trustee needs an active account.")]})
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state not in EDITABLE_STATES:
+            raise ValidationError({"state": _("The evaluation is open: its trustees are fixed.")})
+        evaluation.trustees.all().delete()
+        trustees = Trustee.objects.bulk_create([Trustee(evaluation=evaluation, user=u, index=i)
+                                                for i, u in enumerate(people, start=1)])
+        evaluation.state = State.KEYS
+        evaluation.save(update_fields=["state"])
+        audit.record(as_user(acting_user), "evaluation.trustees_set", evaluation,
+                     after={"trustees": [u.username for u in people]}, org_path=evaluation.org_path,
+                     target_label=evaluation.title)
+    return trustees
+
+
+def trustee_of(evaluation: Evaluation, user: Any) -> Trustee | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return evaluation.trustees.filter(user=user).first()
+
+
+def do_register_trustee_key(evaluation: Evaluation, *, public_key: str, key_proof: Any,
+                            acting_user: ActingUser) -> Trustee:
+    """The trustee's public key and its proof of knowledge; only the trustee may register it."""
+    trustee = trustee_of(evaluation, acting_user)
+    if trustee is None:
+        raise PermissionDenied(_("Only a trustee of this evaluation may register a key."))
+    if not isinstance(public_key, str) or not isinstance(key_proof, dict):
+        raise ValidationError({"public_key": [_("Send the public key and its proof.")]})
+    try:
+        crypto.check_key_proof(str(evaluation.uuid), trustee.index, public_key, key_proof)
+    except crypto.CryptoError as exc:
+        raise ValidationError({"key_proof": [_("The key was refused: %(reason)s") % {"reason": exc}]}) from None
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state != State.KEYS:
+            raise ValidationError({"state": _("Keys are registered only before the evaluation opens.")})
+        trustee = Trustee.objects.select_for_update().get(pk=trustee.pk)
+        if trustee.public_key:
+            raise ValidationError({"public_key": [_("Your key is already registered.")]})
+        trustee.public_key, trustee.key_proof = public_key, key_proof
+        trustee.save(update_fields=["public_key", "key_proof"])
+        audit.record(as_user(acting_user), "evaluation.trustee_key", evaluation,
+                     after={"index": trustee.index, "public_key": public_key}, org_path=evaluation.org_path,
+                     target_label=evaluation.title)
+    return trustee
+
+
+# --- opening ----------------------------------------------------------------------------------------------
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    return "-".join(raw[i:i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
+
+
+def normalize_code(code: Any) -> str:
+    """The code as typed or scanned: case, spaces and dashes do not matter. '' when malformed."""
+    if not isinstance(code, str) or len(code) > 64:
+        return ""
+    raw = "".join(ch for ch in code.upper() if ch not in "- ")
+    if len(raw) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in raw):
+        return ""
+    return raw
+
+
+def code_hash(evaluation: Evaluation, code: str) -> str:
+    """Codes carry 120 random bits, so a plain salted SHA-256 cannot be searched backwards."""
+    return hashlib.sha256(f"dangjian-ballots-credential|{evaluation.uuid}|{code}".encode()).hexdigest()
+
+
+def roll_candidates(evaluation: Evaluation, extra_users: Iterable[User] = ()) -> list[dict[str, Any]]:
+    """The roll as it would be frozen now: current members of the organization's subtree (by name),
+    then the named people not already on it."""
+    members = (Member.objects.filter(subtree_q(evaluation.org_path, "org_path"), status__in=CURRENT_STATUSES)
+               .select_related("person").order_by("person__name_pinyin", "person__name", "pk"))
+    rows = [{"name": m.person.name, "member": m, "user_id": m.person.user_id} for m in members]
+    seen = {r["user_id"] for r in rows if r["user_id"]}
+    for user in extra_users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            rows.append({"name": (user.name or user.username)[:NAME_MAX], "member": None, "user_id": user.pk})
+    return rows
+
+
+def build_manifest(evaluation: Evaluation, roll: list[str], trustees: list[Trustee]) -> dict[str, Any]:
+    questions = []
+    options = evaluation.options
+    for subject in evaluation.subjects.all():
+        for dimension in evaluation.dimensions:
+            questions.append({"id": f"q{len(questions) + 1}", "subject": subject.name, "dimension": dimension,
+                              "options": options})
+    return {
+        "version": 1, "evaluation": str(evaluation.uuid), "title": evaluation.title, "questions": questions,
+        "roll_hash": crypto.roll_hash(roll), "voters": len(roll), "min_group": evaluation.min_group,
+        "trustees": [{"index": t.index, "name": str(t.user), "public_key": t.public_key, "key_proof": t.key_proof}
+                     for t in trustees],
+        "public_key": crypto.combine_public_keys([t.public_key for t in trustees]),
+    }
+
+
+def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = (),
+                       acting_user: ActingUser) -> list[str]:
+    """Freeze the roll and the manifest, and issue one credential per voter. Returns the codes —
+    the only time they exist in clear: print or send them now; the server keeps their hashes."""
+    _require(acting_user, evaluation)
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state != State.KEYS:
+            raise ValidationError({"state": _("Name the trustees first; the evaluation opens once they have "
+                                              "registered their keys.")})
+        trustees = list(evaluation.trustees.select_related("user"))
+        if len(trustees) < MIN_TRUSTEES or not all(t.public_key for t in trustees):
+            raise ValidationError({"trustees": [_("Every trustee must register a key before the evaluation opens.")]})
+        if not evaluation.subjects.exists():
+            raise ValidationError({"subjects": [_("Name at least one person to evaluate.")]})
+        if evaluation.closes_at <= timezone.now():
+            raise ValidationError({"closes_at": [_("The closing time has already passed.")]})
+        rows = roll_candidates(evaluation, extra_users)
+        if len(rows) < evaluation.min_group:
+            raise ValidationError({"roll": [_("The roll has %(n)d voters, fewer than the minimum group of %(min)d: "
+                                              "the results could never be shown.")
+                                            % {"n": len(rows), "min": evaluation.min_group}]})
+        RollEntry.objects.bulk_create([
+            RollEntry(evaluation=evaluation, position=i, name=r["name"], member=r["member"], user_id=r["user_id"])
+            for i, r in enumerate(rows, start=1)])
+        roll = [r["name"] for r in rows]
+        manifest = build_manifest(evaluation, roll, trustees)
+        evaluation.manifest_text = crypto.canon(manifest).decode()
+        evaluation.eid = crypto.manifest_fingerprint(manifest)
+        codes = [new_code() for _r in rows]
+        Credential.objects.bulk_create([Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(c)))
+                                        for c in codes])
+        _move(evaluation, State.OPEN)
+        evaluation.opened_at = timezone.now()
+        evaluation.save(update_fields=["manifest_text", "eid", "state", "opened_at"])
+        audit.record(as_user(acting_user), "evaluation.opened", evaluation,
+                     after={"eid": evaluation.eid, "voters": len(roll)}, org_path=evaluation.org_path,
+                     target_label=evaluation.title)
+    return codes
+
+
+# --- casting -------------------------------------------------------------------------------------------
+
+def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
+    """Check ``ballot`` against the manifest, then in one transaction spend the credential (a
+    conditional update: of 20 concurrent uses exactly one succeeds), store the answer tags (a tag
+    seen before is a replay) and the ballot. Returns the receipt. Refuses with ``CastRefused`` and
+    stores nothing otherwise. No audit event, no log line: nothing may tie a ballot to anyone."""
+    now = timezone.now()
+    if evaluation.state != State.OPEN or now < evaluation.opens_at:
+        if evaluation.state in (State.CLOSED, State.TALLIED):
+            raise CastRefused("closed", _("The evaluation is closed."))
+        raise CastRefused("not_open", _("The evaluation is not open for voting yet."))
+    if now >= evaluation.closes_at:
+        raise CastRefused("closed", _("The evaluation is closed."))
+    code = normalize_code(credential)
+    if not code:
+        raise CastRefused("credential", _("The voting code is used or unknown."))
+    if not isinstance(ballot, dict):
+        raise CastRefused("ballot", _("The ballot is malformed."))
+    try:
+        checked = crypto.check_ballot(evaluation.manifest, evaluation.eid, ballot)
+    except crypto.CryptoError as exc:
+        raise CastRefused("ballot", _("The ballot was refused: %(reason)s") % {"reason": exc}) from None
+    payload = crypto.canon(ballot).decode()
+    with transaction.atomic():
+        spent = Credential.objects.filter(evaluation=evaluation, code_hash=code_hash(evaluation, code),
+                                          used=False).update(used=True)
+        if spent != 1:
+            raise CastRefused("credential", _("The voting code is used or unknown."))
+        try:
+            AnswerTag.objects.bulk_create([AnswerTag(evaluation=evaluation, tag=t) for t in checked.tags])
+            Ballot.objects.create(evaluation=evaluation, payload=payload, receipt=checked.receipt)
+        except IntegrityError:
+            raise CastRefused("replay", _("This ballot repeats an answer already cast: a copied ballot is refused."
+                                          )) from None
+        # Inserting the ballot took a share lock on the evaluation's row (its foreign key), so a
+        # closing that has not committed yet waits for us; one that has committed is seen here.
+        if not Evaluation.objects.filter(pk=evaluation.pk, state=State.OPEN).exists():
+            raise CastRefused("closed", _("The evaluation is closed."))
+    return checked.receipt
+
+
+# --- closing, decryption, results -------------------------------------------------------------------------
+
+def do_close_evaluation(evaluation: Evaluation, *, acting_user: ActingUser | None) -> Evaluation:
+    """Stop voting and compute the homomorphic tally. Below the group minimum nothing will ever be
+    decrypted: the evaluation is final at once, without results."""
+    _require(acting_user, evaluation)
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state != State.OPEN:
+            raise ValidationError({"state": _("Only an open evaluation can be closed.")})
+        payloads = list(Ballot.objects.filter(evaluation=evaluation).order_by("receipt").values_list("payload", flat=True))
+        evaluation.ballot_count = len(payloads)
+        evaluation.tally_text = crypto.canon(crypto.tally(evaluation.manifest, (json.loads(p) for p in payloads))).decode()
+        evaluation.closed_at = timezone.now()
+        _move(evaluation, State.TALLIED if evaluation.ballot_count < evaluation.min_group else State.CLOSED)
+        evaluation.save(update_fields=["ballot_count", "tally_text", "closed_at", "state"])
+        audit.record(as_user(acting_user), "evaluation.closed", evaluation,
+                     after={"ballots": evaluation.ballot_count, "tally": crypto.sha256hex(evaluation.tally_text.encode())},
+                     org_path=evaluation.org_path, target_label=evaluation.title)
+    return evaluation
+
+
+def close_due(now: dt.datetime | None = None) -> int:
+    """The closing job: every open evaluation past its closing time."""
+    now = now or timezone.now()
+    closed = 0
+    for evaluation in Evaluation.objects.filter(state=State.OPEN, closes_at__lte=now).order_by("pk"):
+        try:
+            do_close_evaluation(evaluation, acting_user=None)
+            closed += 1
+        except ValidationError:
+            continue  # closed by someone else meanwhile
+    return closed
+
+
+def do_submit_decryption(evaluation: Evaluation, *, shares: Any, acting_user: ActingUser) -> Decryption:
+    """A trustee's partial decryption of the stored tally: one share with its proof per cell, each
+    checked. The server asks for nothing else (no single ballot, no other sum). When every trustee
+    is in, the counts are decoded and stored."""
+    trustee = trustee_of(evaluation, acting_user)
+    if trustee is None:
+        raise PermissionDenied(_("Only a trustee of this evaluation may decrypt its tally."))
+    if evaluation.state != State.CLOSED:
+        raise ValidationError({"state": _("Only the tally of a closed evaluation is decrypted.")})
+    tally = evaluation.tally
+    if (not isinstance(shares, list) or len(shares) != len(tally)
+            or any(not isinstance(row, list) or len(row) != len(cells) for row, cells in zip(shares, tally, strict=False))):
+        raise ValidationError({"shares": [_("Send one share per tally cell, question by question.")]})
+    try:
+        for q, (row, cells) in enumerate(zip(shares, tally, strict=True), start=1):
+            for j, (share, cell) in enumerate(zip(row, cells, strict=True), start=1):
+                try:
+                    crypto.check_share(evaluation.eid, trustee.index, trustee.public_key, cell, share)
+                except crypto.CryptoError as exc:
+                    raise ValidationError({"shares": [_("Question %(q)d, option %(j)d: %(reason)s")
+                                                      % {"q": q, "j": j, "reason": exc}]}) from None
+    except TypeError:
+        raise ValidationError({"shares": [_("Send one share per tally cell, question by question.")]}) from None
+    with transaction.atomic():
+        _lock(evaluation)
+        if evaluation.state != State.CLOSED:
+            raise ValidationError({"state": _("Only the tally of a closed evaluation is decrypted.")})
+        if Decryption.objects.filter(trustee=trustee).exists():
+            raise ValidationError({"shares": [_("Your decryption is already in.")]})
+        decryption = Decryption.objects.create(trustee=trustee, shares_text=crypto.canon(shares).decode())
+        audit.record(as_user(acting_user), "evaluation.decryption", evaluation, after={"index": trustee.index},
+                     org_path=evaluation.org_path, target_label=evaluation.title)
+        _finish_if_complete(evaluation, acting_user)
+    return decryption
+
+
+def _finish_if_complete(evaluation: Evaluation, acting_user: ActingUser | None) -> None:
+    trustees = list(evaluation.trustees.order_by("index"))
+    decryptions = {d.trustee_id: d for d in Decryption.objects.filter(trustee__evaluation=evaluation)}
+    if any(t.pk not in decryptions for t in trustees):
+        return
+    counts = crypto.decode_results(
+        evaluation.manifest, evaluation.tally,
+        [{"trustee": t.index, "shares": decryptions[t.pk].shares} for t in trustees], evaluation.ballot_count)
+    subjects = list(evaluation.subjects.all())
+    questions = evaluation.manifest["questions"]
+    by_name = {s.name: s for s in subjects}
+    Result.objects.bulk_create([
+        Result(evaluation=evaluation, question=i, subject=by_name[q["subject"]], dimension=q["dimension"], counts=c)
+        for i, (q, c) in enumerate(zip(questions, counts, strict=True), start=1)])
+    _move(evaluation, State.TALLIED)
+    evaluation.save(update_fields=["state"])
+    audit.record(as_user(acting_user), "evaluation.tallied", evaluation, after={"ballots": evaluation.ballot_count},
+                 org_path=evaluation.org_path, target_label=evaluation.title)

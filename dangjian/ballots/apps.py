@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BallotsConfig(AppConfig):
+    name = "dangjian.ballots"
+    label = "ballots"
+    verbose_name = _("Democratic evaluation")
+
+    def ready(self) -> None:
+        from dangjian.ballots import workbench as wb
+        from dangjian.ballots.demo import seed_demo
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_nav_entry,
+            register_search_provider,
+            register_todo_source,
+        )
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.core.scheduler import register_job
+
+        manage = {"ballots.view", "ballots.manage"}
+        register_permissions(Role.COUNTY_ADMIN, manage)
+        register_permissions(Role.SECRETARY, manage)
+        register_permissions(Role.ORGANIZER, manage)
+        register_permissions(Role.DISCIPLINE, {"ballots.view"})
+        register_nav_entry("ballots:list", _("Democratic evaluations"), group="supervision", icon="shield",
+                           visible=wb.may_list, order=40, badge="ballots.trustee")
+        register_nav_entry("ballots:create", _("New democratic evaluation"), group="supervision", icon="shield",
+                           perm="ballots.manage", order=45)
+        register_todo_source("ballots.trustee", _("Evaluations waiting for my key or decryption"),
+                             items=wb.trustee_items, count=wb.trustee_count, visible=wb.is_trustee)
+        register_todo_source("ballots.organize", _("Evaluations to open or close"), items=wb.organize_items,
+                             count=wb.organize_count, perm="ballots.manage")
+        register_search_provider("ballots", _("Democratic evaluations"), wb.find_evaluations, order=70)
+        register_job("ballots.close_due", "*/5 * * * *", "dangjian.ballots.tasks.close_due_evaluations")
+        register_demo_seeder(seed_demo, order=90)
+        from dangjian.ballots import figures  # statistics (issue 15)
+
+        figures.register()

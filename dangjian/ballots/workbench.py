@@ -1,0 +1,87 @@
+"""Democratic evaluations on the workbench: who sees the list, the trustees' and organizers'
+to-dos, the search provider. Reads only, scoped like the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.ballots import State
+from dangjian.ballots.models import Evaluation, Trustee
+from dangjian.core.hooks import SearchHit, Todo
+from dangjian.core.scoping import has_any, scoped
+
+
+def is_trustee(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)
+                and Trustee.objects.filter(user=user, evaluation__state__in=(State.KEYS, State.CLOSED)).exists())
+
+
+def may_list(user: Any) -> bool:
+    """Who may open the list (``ballots:list`` checks the same)."""
+    return bool(getattr(user, "is_authenticated", False)
+                and (has_any(user, "ballots.view") or Trustee.objects.filter(user=user).exists()))
+
+
+# --- trustees: a key to register, a tally to decrypt ----------------------------------------------
+
+def _trustee_qs(user: Any) -> QuerySet[Trustee]:
+    if not getattr(user, "is_authenticated", False):
+        return Trustee.objects.none()
+    waiting = Q(evaluation__state=State.KEYS, public_key="") | Q(evaluation__state=State.CLOSED,
+                                                                 decryption__isnull=True)
+    return Trustee.objects.filter(waiting, user=user)
+
+
+def trustee_count(user: Any) -> int:
+    return _trustee_qs(user).count()
+
+
+def trustee_items(user: Any, limit: int) -> list[Todo]:
+    rows = _trustee_qs(user).select_related("evaluation__organization").order_by("evaluation__opens_at", "pk")[:limit]
+    items = []
+    for t in rows:
+        e = t.evaluation
+        what = (_("Create your trustee key for “%(title)s”") if e.state == State.KEYS
+                else _("Decrypt the tally of “%(title)s”")) % {"title": e.title}
+        items.append(Todo(title=what, url=reverse("ballots:trustee", args=[e.uuid]), org=e.organization.name,
+                          due=timezone.localdate(e.opens_at) if e.state == State.KEYS else None,
+                          urgent=e.state == State.CLOSED, ref=f"evaluation:{e.pk}:trustee"))
+    return items
+
+
+# --- organizers: open what has its keys, close what is past its time --------------------------------
+
+def _organize_qs(user: Any) -> QuerySet[Evaluation]:
+    now = timezone.now()
+    ready = Q(state=State.KEYS) & ~Q(trustees__public_key="")
+    due = Q(state=State.OPEN, closes_at__lte=now)
+    qs = scoped(Evaluation.objects.all(), user, "ballots.manage", path_field="org_path")
+    return qs.filter(pk__in=Evaluation.objects.filter(ready | due).values("pk"))
+
+
+def organize_count(user: Any) -> int:
+    return _organize_qs(user).count()
+
+
+def organize_items(user: Any, limit: int) -> list[Todo]:
+    rows = _organize_qs(user).select_related("organization").order_by("opens_at", "pk")[:limit]
+    return [Todo(title=(_("Open the evaluation “%(title)s”") if e.state == State.KEYS
+                        else _("Close the evaluation “%(title)s”")) % {"title": e.title},
+                 url=reverse("ballots:detail", args=[e.uuid]), org=e.organization.name,
+                 due=timezone.localdate(e.opens_at), ref=f"evaluation:{e.pk}:organize")
+            for e in rows]
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+def find_evaluations(user: Any, q: str, limit: int) -> list[SearchHit]:
+    from dangjian.ballots.selectors import evaluations_for
+
+    rows = evaluations_for(user).filter(title__icontains=q)[:limit]
+    return [SearchHit(title=e.title, url=reverse("ballots:detail", args=[e.uuid]),
+                      detail=f"{State(e.state).label} · {e.organization.name}") for e in rows]
