@@ -350,10 +350,11 @@ def build_manifest(evaluation: Evaluation, roll: list[str], trustees: list[Trust
     }
 
 
-def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = (),
-                       acting_user: ActingUser) -> list[str]:
+def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = (), acting_user: ActingUser,
+                       codes: Sequence[str] | None = None) -> list[str]:
     """Freeze the roll and the manifest, and issue one credential per voter. Returns the codes —
-    the only time they exist in clear: print or send them now; the server keeps their hashes."""
+    the only time they exist in clear: print or send them now; the server keeps their hashes.
+    ``codes`` (the demo's known codes only) replaces the random ones."""
     _require(acting_user, evaluation)
     with transaction.atomic():
         _lock(evaluation)
@@ -379,7 +380,11 @@ def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = 
         manifest = build_manifest(evaluation, roll, trustees)
         evaluation.manifest_text = crypto.canon(manifest).decode()
         evaluation.eid = crypto.manifest_fingerprint(manifest)
-        codes = [new_code() for _r in rows]
+        if codes is None:
+            codes = [new_code() for _r in rows]
+        elif len(codes) != len(rows) or len({normalize_code(c) for c in codes} - {""}) != len(rows):
+            raise ValidationError({"codes": [_("One valid, distinct code per voter is needed.")]})
+        codes = list(codes)
         Credential.objects.bulk_create([Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(c)))
                                         for c in codes])
         _move(evaluation, State.OPEN)

@@ -15,13 +15,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import PUBLISHED_STATES, State
+from dangjian.ballots import PUBLISHED_STATES, State, crypto
 from dangjian.ballots.models import Ballot, Credential, Decryption, Evaluation, Result, Trustee
 from dangjian.core.scoping import get_scoped_or_404, in_scope, scoped
 
 VIEW = "ballots.view"
 MANAGE = "ballots.manage"
-BULLETIN_FORMAT = "dangjian-ballots/1"
+BULLETIN_FORMAT = crypto.FORMAT
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -96,7 +96,7 @@ def bulletin(evaluation: Evaluation) -> dict[str, Any]:
     decryptions = [{"trustee": d.trustee.index, "shares": d.shares}
                    for d in Decryption.objects.filter(trustee__evaluation=evaluation)
                    .select_related("trustee").order_by("trustee__index")]
-    result = [r.counts for r in Result.objects.filter(evaluation=evaluation).order_by("question")]
+    counts = [r.counts for r in Result.objects.filter(evaluation=evaluation).order_by("question")]
     return {
         "format": BULLETIN_FORMAT,
         "manifest": evaluation.manifest,
@@ -106,7 +106,8 @@ def bulletin(evaluation: Evaluation) -> dict[str, Any]:
         "ballots": ballots,
         "tally": evaluation.tally,
         "decryptions": decryptions,
-        "result": result,
+        # None until every trustee has decrypted, and for good below the group minimum.
+        "result": counts if evaluation.state == State.TALLIED and not evaluation.results_hidden else None,
     }
 
 
