@@ -21,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.ballots import (
+    DEFAULT_FLAG_LOW,
+    DEFAULT_FLAG_LOWEST,
+    DEFAULT_MIN_GROUP,
     EDITABLE_STATES,
     MAX_DIMENSIONS,
     MAX_SUBJECTS,
@@ -30,9 +33,19 @@ from dangjian.ballots import (
     EvaluationKind,
     GradeScale,
     State,
+    crypto,
 )
-from dangjian.ballots import crypto
-from dangjian.ballots.models import AnswerTag, Ballot, Credential, Decryption, Evaluation, Result, RollEntry, Subject, Trustee
+from dangjian.ballots.models import (
+    AnswerTag,
+    Ballot,
+    Credential,
+    Decryption,
+    Evaluation,
+    Result,
+    RollEntry,
+    Subject,
+    Trustee,
+)
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import User
@@ -143,7 +156,7 @@ def _clean_settings(data: Mapping[str, Any], current: Evaluation | None) -> dict
         except (TypeError, ValueError):
             value = None
         if value is None and current is None and name not in data:
-            value = Evaluation._meta.get_field(name).default  # type: ignore[assignment]
+            value = {"min_group": DEFAULT_MIN_GROUP, "flag_lowest": DEFAULT_FLAG_LOWEST, "flag_low": DEFAULT_FLAG_LOW}[name]
         if value is None or not low <= value <= high:
             errors[name] = [message % {"low": low, "high": high}]
         out[name] = value
@@ -335,7 +348,7 @@ def roll_candidates(evaluation: Evaluation, extra_users: Iterable[User] = ()) ->
 
 
 def build_manifest(evaluation: Evaluation, roll: list[str], trustees: list[Trustee]) -> dict[str, Any]:
-    questions = []
+    questions: list[dict[str, Any]] = []
     options = evaluation.options
     for subject in evaluation.subjects.all():
         for dimension in evaluation.dimensions:

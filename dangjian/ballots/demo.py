@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.ballots import crypto
 from dangjian.ballots.actions import (
+    CODE_ALPHABET,
     do_cast_ballot,
     do_close_evaluation,
     do_create_evaluation,
@@ -24,7 +25,6 @@ from dangjian.ballots.actions import (
     do_submit_decryption,
     roll_candidates,
 )
-from dangjian.ballots.actions import CODE_ALPHABET
 from dangjian.ballots.models import Evaluation
 
 _SUBJECTS = ["王建国", "李秀英"]

@@ -21,12 +21,12 @@ PERM = "ballots.view"
 
 
 def _day_end(as_of: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def held(org_path: str, as_of: dt.date) -> QuerySet[Evaluation]:
     """Evaluations tallied that closed from 1 January to the end of the day."""
-    start = timezone.make_aware(dt.datetime(as_of.year, 1, 1))
+    start = dt.datetime(as_of.year, 1, 1, tzinfo=timezone.get_current_timezone())
     return (Evaluation.objects.filter(subtree_q(org_path, "org_path"), state=State.TALLIED,
                                       closed_at__gte=start, closed_at__lt=_day_end(as_of))
             .select_related("organization").order_by("-closed_at", "-pk"))

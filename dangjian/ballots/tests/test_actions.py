@@ -160,7 +160,8 @@ def test_invalid_ballot_refused_and_nothing_stored(make_evaluation: Any) -> None
     short["answers"].pop()
     other = copy.deepcopy(good)
     other["election"] = "0" * 64
-    for bad in (wrong_grade, bad_proof, short, other, {"answers": []}, []):
+    bads: list[Any] = [wrong_grade, bad_proof, short, other, {"answers": []}, []]
+    for bad in bads:
         with pytest.raises(CastRefused) as exc:
             do_cast_ballot(e, ev.codes[0], bad)
         assert exc.value.reason == "ballot"

@@ -68,7 +68,7 @@ def test_nothing_stored_links_a_ballot_to_a_voter_or_a_credential(users: Any, ma
         do_cast_ballot(e, code, ballot(e))
     do_close_evaluation(e, acting_user=users.organizer)
     decrypt_all(ev)
-    ballot_models = [m for m in apps.get_app_config("ballots").get_models()]
+    ballot_models = list(apps.get_app_config("ballots").get_models())
     voter_side = {Credential._meta.db_table, "ballots_rollentry"}
     for model in ballot_models:
         fields = {f.column for f in model._meta.concrete_fields}
