@@ -20,7 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import (
+from dangjian.ballots import crypto
+from dangjian.ballots.choices import (
     DEFAULT_FLAG_LOW,
     DEFAULT_FLAG_LOWEST,
     DEFAULT_MIN_GROUP,
@@ -33,7 +34,6 @@ from dangjian.ballots import (
     EvaluationKind,
     GradeScale,
     State,
-    crypto,
 )
 from dangjian.ballots.models import (
     AnswerTag,

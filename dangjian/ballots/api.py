@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
-from dangjian.ballots import PUBLISHED_STATES, State
 from dangjian.ballots.actions import (
     CastRefused,
     do_cast_ballot,
@@ -31,6 +30,7 @@ from dangjian.ballots.actions import (
     do_submit_decryption,
     trustee_of,
 )
+from dangjian.ballots.choices import PUBLISHED_STATES, State
 from dangjian.ballots.selectors import access_evaluation, bulletin, evaluations_for, public_evaluation
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.ballots import State
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import Evaluation
 from dangjian.core.hooks import Figure, register_figure
 from dangjian.core.scoping import subtree_q

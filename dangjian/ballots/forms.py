@@ -7,7 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.ballots import DEFAULT_FLAG_LOW, DEFAULT_FLAG_LOWEST, DEFAULT_MIN_GROUP, EvaluationKind, GradeScale
+from dangjian.ballots.choices import (
+    DEFAULT_FLAG_LOW,
+    DEFAULT_FLAG_LOWEST,
+    DEFAULT_MIN_GROUP,
+    EvaluationKind,
+    GradeScale,
+)
 
 _FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 

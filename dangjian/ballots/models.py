@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.ballots import (
+from dangjian.ballots.choices import (
     DEFAULT_DIMENSIONS,
     DEFAULT_FLAG_LOW,
     DEFAULT_FLAG_LOWEST,

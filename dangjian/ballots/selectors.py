@@ -15,7 +15,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import PUBLISHED_STATES, State, crypto
+from dangjian.ballots import crypto
+from dangjian.ballots.choices import PUBLISHED_STATES, State
 from dangjian.ballots.models import Ballot, Credential, Decryption, Evaluation, Result, Trustee
 from dangjian.core.scoping import get_scoped_or_404, in_scope, scoped
 

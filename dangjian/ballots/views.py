@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangjian.ballots import EDITABLE_STATES, PUBLISHED_STATES, SCALES, State
 from dangjian.ballots import actions as act
+from dangjian.ballots.choices import EDITABLE_STATES, PUBLISHED_STATES, SCALES, State
 from dangjian.ballots.forms import EvaluationForm, NewEvaluationForm, UsernamesForm, names
 from dangjian.ballots.selectors import (
     access_evaluation,

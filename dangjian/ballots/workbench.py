@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import State
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import Evaluation, Trustee
 from dangjian.core.hooks import SearchHit, Todo
 from dangjian.core.scoping import has_any, scoped

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from dangjian.ballots import State, crypto
+from dangjian.ballots import crypto
 from dangjian.ballots.actions import (
     CastRefused,
     do_cast_ballot,
@@ -22,6 +22,7 @@ from dangjian.ballots.actions import (
     do_update_evaluation,
     normalize_code,
 )
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import AnswerTag, Ballot, Credential, Decryption, Result, RollEntry
 from dangjian.ballots.selectors import bulletin, results
 from dangjian.ballots.tests.conftest import SUBJECTS, ballot, decrypt_all, settings_data

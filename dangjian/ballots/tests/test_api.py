@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from dangjian.ballots import State, crypto
+from dangjian.ballots import crypto
 from dangjian.ballots.actions import do_close_evaluation
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import Ballot, Credential
 from dangjian.ballots.tests.conftest import ballot
 from dangjian.ballots.verify import verify_bulletin

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from dangjian.ballots import State
 from dangjian.ballots.actions import do_cast_ballot, do_close_evaluation, normalize_code
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import Credential, Evaluation
 from dangjian.ballots.tests.conftest import ballot, decrypt_all
 

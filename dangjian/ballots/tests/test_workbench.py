@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from dangjian.ballots import State, crypto
+from dangjian.ballots import crypto
 from dangjian.ballots.actions import do_cast_ballot, do_close_evaluation
+from dangjian.ballots.choices import State
 from dangjian.ballots.models import Ballot, Evaluation
 from dangjian.ballots.tests.conftest import ballot, decrypt_all
 from dangjian.core.navigation import navigation
