@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export COVERAGE_FILE := var/.coverage
 COVERAGE := --cov=dangjian --cov-report=term:skip-covered
 
-.PHONY: run test lint test-pg test-pg-all bench deps-run deps-test sysdeps-test sysdeps-bench clean vendor messages
+.PHONY: run test lint test-pg test-pg-all bench deps-run deps-test sysdeps-run sysdeps-test sysdeps-bench clean vendor messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ $(VENV)/.test-installed: requirements.lock requirements-dev.lock | $(VENV)/bin/p
 deps-run: $(VENV)/.run-installed
 deps-test: $(VENV)/.test-installed
 
+sysdeps-run:
+	@bash tools/sysdeps.sh run
+
 sysdeps-test:
 	@bash tools/sysdeps.sh test
 
@@ -34,7 +37,7 @@ sysdeps-bench:
 	@bash tools/sysdeps.sh bench
 
 ## run: install, migrate, load the demo county if empty, serve on http://127.0.0.1:$(PORT) with a task worker
-run: deps-run
+run: sysdeps-run deps-run
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo --scale small --if-empty

@@ -3,12 +3,23 @@
 # otherwise names what to install and stops.
 set -euo pipefail
 need=()
+have_sodium() { compgen -G "/usr/lib/*/libsodium.so.23*" >/dev/null || compgen -G "/usr/lib/libsodium.so.23*" >/dev/null; }
 case "${1:-test}" in
   test)
     [ -x /usr/bin/chromium ] || need+=(chromium)
     [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
     command -v msgfmt >/dev/null || need+=(gettext)
     [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)  # real IMAP server for the opinion-mailbox tests
+    have_sodium || need+=(libsodium23)  # ristretto255 for the secret ballot (pysodium)
+    ;;
+  run)
+    # The secret ballot's crypto; without it the rest of the site runs and the ballot pages say
+    # what is missing, so a machine where we cannot install it still starts.
+    have_sodium || need+=(libsodium23)
+    if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
+      echo "Missing Debian package for the secret ballot: ${need[*]} (sudo apt-get install ${need[*]})"
+      exit 0
+    fi
     ;;
   bench)
     command -v wrk >/dev/null || need+=(wrk)
