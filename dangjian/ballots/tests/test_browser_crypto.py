@@ -34,7 +34,9 @@ def page(settings: Any, live_server: Any, browser_page: Any) -> Iterator[Any]:
     problems: list[str] = []
     browser_page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     browser_page.on("pageerror", lambda exc: problems.append(str(exc)))
-    browser_page.goto(f"{live_server.url}/accounts/login/")
+    response = browser_page.goto(f"{live_server.url}/accounts/login/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-eval" not in policy
     browser_page.add_script_tag(url=f"{live_server.url}{NOBLE}")
     browser_page.add_script_tag(url=f"{live_server.url}{OURS}")
     assert browser_page.evaluate("() => typeof window.DJBallots.encryptBallot") == "function"
@@ -102,6 +104,8 @@ def test_encodings_and_hashes_agree(page):
         };
     }""", [manifest, public, secret])
     assert out["canon"].encode() == crypto.canon(manifest)
+    awkward = {"z": ['引号"反斜杠\\', "\n\t\r\b\f\x01\x1f\x7f", "\u2028\u2029 😀 é"], "a": [0, -7, 2**40], "é": {}, "B": []}
+    assert page.evaluate("(x) => DJBallots.canon(x)", awkward).encode() == crypto.canon(awkward)
     assert out["eid"] == crypto.manifest_fingerprint(manifest)
     point = bytes.fromhex(public)
     assert out["hs"] == crypto.Hs("01", "eid-文字", point, "12").hex()
