@@ -3,7 +3,8 @@
 # each with its LICENSE and a VERSION note. No Node build is needed to run the site: the
 # minified files are committed. Our CSP allows scripts from 'self' only, so no CDN either.
 #
-# Usage: tools/vendor.sh            (needs npm and access to the npm registry)
+# Usage: tools/vendor.sh [NAME...]  (needs npm and access to the npm registry; with NAMEs, only
+#        those: a dir-name below, noble-curves or swagger-ui — the others stay untouched)
 # To upgrade: change a version below, run the script, update the {% static %} paths that
 # name the old directory (grep -r "vendor/<name>-" dangjian), run the browser tests.
 #
@@ -17,6 +18,12 @@
 #
 # Alpine.js: the CSP build (@alpinejs/csp) — the standard build evaluates expressions with
 # new Function(), which our Content-Security-Policy (no 'unsafe-eval') forbids.
+#
+# @noble/curves (ristretto255) with @noble/hashes (SHA-256, SHA-512): the secret-ballot
+# cryptography in the voter's and the trustee's browser (dangjian/ballots/static/ballots/crypto.js,
+# docs/modules/ballots-protocol.md). Both are audited, dependency-free and ES modules only, so
+# esbuild (used here only, never to run the site) bundles the exports we use into one readable,
+# unminified IIFE defining the global `nobleBallots`; neither library evaluates strings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,11 +61,52 @@ SOFTWARE.
 MIT
 }
 
+NOBLE_VERSION=2.4.0      # @noble/curves; it pins @noble/hashes to the same version
+ESBUILD_VERSION=0.28.2
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# wanted NAME: true when NAME was asked for on the command line, or when none was.
+wanted() {
+  [[ ${#ONLY[@]} -eq 0 ]] && return 0
+  local n
+  for n in "${ONLY[@]}"; do [[ "$n" == "$1" ]] && return 0; done
+  return 1
+}
+ONLY=("$@")
+
+vendor_noble() {
+  local dest="static/vendor/noble-curves-${NOBLE_VERSION}" work="$tmp/noble" hashes
+  mkdir -p "$work"
+  cat >"$work/entry.js" <<'JS'
+export { ristretto255 } from "@noble/curves/ed25519.js";
+export { sha256, sha512 } from "@noble/hashes/sha2.js";
+JS
+  (cd "$work" && npm init -y >/dev/null \
+    && npm install --silent --no-audit --no-fund "@noble/curves@${NOBLE_VERSION}" "esbuild@${ESBUILD_VERSION}")
+  hashes=$(node -p 'require(process.argv[1]).version' "$work/node_modules/@noble/hashes/package.json")
+  find static/vendor -maxdepth 1 -type d -name "noble-curves-*" ! -name "noble-curves-${NOBLE_VERSION}" -exec rm -rf {} +
+  mkdir -p "$dest"
+  (cd "$work" && node_modules/.bin/esbuild entry.js --bundle --format=iife --global-name=nobleBallots \
+    --target=es2020 --log-level=warning \
+    --banner:js="/* @noble/curves ${NOBLE_VERSION} (ristretto255) + @noble/hashes ${hashes} (sha256, sha512), MIT, (c) Paul Miller. Bundled by tools/vendor.sh with esbuild ${ESBUILD_VERSION}. */") \
+    >"$dest/noble-ballots.js"
+  # Our CSP has no 'unsafe-eval': refuse a bundle that evaluates strings.
+  if grep -nE '(^|[^A-Za-z0-9_.])eval\(|Function\(' "$dest/noble-ballots.js"; then
+    echo "The noble bundle evaluates strings: refused (CSP)" >&2
+    exit 1
+  fi
+  cp "$work/node_modules/@noble/curves/LICENSE" "$dest/LICENSE"
+  cp "$work/node_modules/@noble/hashes/LICENSE" "$dest/LICENSE.noble-hashes"
+  printf '@noble/curves %s + @noble/hashes %s (MIT), from the npm registry, bundled with esbuild %s by tools/vendor.sh\n' \
+    "$NOBLE_VERSION" "$hashes" "$ESBUILD_VERSION" >"$dest/VERSION"
+  echo "Vendored @noble/curves ${NOBLE_VERSION} + @noble/hashes ${hashes} into ${dest}"
+}
+
 for line in "${PACKAGES[@]}"; do
   read -r name pkg version src target licence <<<"$line"
+  wanted "$name" || continue
   dest="static/vendor/${name}-${version}"
   work="$tmp/$name"
   mkdir -p "$work"
@@ -88,7 +136,11 @@ for line in "${PACKAGES[@]}"; do
   echo "Vendored ${pkg} ${version} into ${dest}"
 done
 
+if wanted noble-curves; then
+  vendor_noble
+fi
+
 # Swagger UI (the API docs page) has its own script.
-if [[ -f tools/vendor_swagger.sh ]]; then
+if wanted swagger-ui && [[ -f tools/vendor_swagger.sh ]]; then
   bash tools/vendor_swagger.sh
 fi
