@@ -111,3 +111,26 @@ def test_two_trustees_make_keys_and_decrypt_the_tally(live_server: Any, chromium
     e = Evaluation.objects.get(pk=e.pk)
     assert e.state == State.TALLIED
     assert [r.counts for r in e.results.all()] == [[2, 1, 0, 0], [2, 1, 0, 0], [0, 2, 1, 0], [0, 0, 0, 3]]
+
+
+def test_organizer_opens_and_prints_the_slips(live_server: Any, phone_page: Any, users: Any,
+                                              make_evaluation: Any) -> None:
+    ev = make_evaluation(state="ready")
+    e = ev.evaluation
+    page = phone_page
+    problems = watch(page)
+    login(page, live_server.url, users.organizer.username, PASSWORD)
+    page.goto(f"{live_server.url}/ballots/{e.uuid}/")
+    page.click("#open-form button[type=submit]")
+    page.wait_for_selector("#slips")
+    assert page.locator(".ballot-slip").count() == 5
+    loaded = page.evaluate("() => [...document.querySelectorAll('.ballot-slip img')].every(i => i.naturalWidth > 0)")
+    assert loaded
+    code = page.text_content(".ballot-slip code")
+    e.refresh_from_db()
+    assert e.state == State.OPEN
+    # the slip's link opens the voting page with the code filled in
+    page.goto(f"{live_server.url}/ballots/{e.uuid}/vote/#{code}")
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("#credential") == code
+    assert problems == []
