@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import crypto
+from dangjian.ballots import counting, crypto
 from dangjian.ballots.choices import (
     DEFAULT_FLAG_LOW,
     DEFAULT_FLAG_LOWEST,
@@ -30,7 +30,10 @@ from dangjian.ballots.choices import (
     MAX_SUBJECTS,
     MAX_TRUSTEES,
     MIN_TRUSTEES,
+    SYNC_TALLY_LIMIT,
+    TALLY_STALE_MINUTES,
     TRANSITIONS,
+    Delivery,
     EvaluationKind,
     GradeScale,
     State,
@@ -49,6 +52,7 @@ from dangjian.ballots.models import (
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import User
+from dangjian.core.notifications import notify
 from dangjian.core.scoping import in_scope, subtree_q
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
@@ -363,11 +367,21 @@ def build_manifest(evaluation: Evaluation, roll: list[str], trustees: list[Trust
     }
 
 
+#: The notification kind of a voting code sent to a voter.
+CODE_KIND = "ballots.code"
+
+
 def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = (), acting_user: ActingUser,
-                       codes: Sequence[str] | None = None) -> list[str]:
-    """Freeze the roll and the manifest, and issue one credential per voter. Returns the codes —
-    the only time they exist in clear: print or send them now; the server keeps their hashes.
-    ``codes`` (the demo's known codes only) replaces the random ones."""
+                       codes: Sequence[str] | None = None, send: bool = False) -> list[str]:
+    """Freeze the roll and the manifest, and issue one credential per voter. Returns the codes to
+    print as slips — the only time they exist in clear; the server keeps their hashes.
+
+    ``send``: each voter of the roll with an active account gets their code through ``notify``
+    (the inbox, and the e-mail / SMS / web push they switched on), and their credential names their
+    roll entry (never the ballot: it tells who voted, not how); the others get slips (the
+    returned codes, handed to the voters ``selectors.slip_voters`` lists). The plain code is in the
+    notification (its text and the link's fragment, ``…/vote/#CODE``), never in a URL path, a
+    query or a log line. ``codes`` (the demo's known codes only) replaces the random ones."""
     _require(acting_user, evaluation)
     with transaction.atomic():
         _lock(evaluation)
@@ -398,15 +412,44 @@ def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = 
         elif len(codes) != len(rows) or len({normalize_code(c) for c in codes} - {""}) != len(rows):
             raise ValidationError({"codes": [_("One valid, distinct code per voter is needed.")]})
         codes = list(codes)
-        Credential.objects.bulk_create([Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(c)))
-                                        for c in codes])
+        entries = list(RollEntry.objects.filter(evaluation=evaluation).order_by("position"))
+        active = set(User.objects.filter(pk__in=[e.user_id for e in entries if e.user_id], is_active=True)
+                     .values_list("pk", flat=True)) if send else set()
+        sent = [(entry, code) for entry, code in zip(entries, codes, strict=True) if entry.user_id in active]
+        slip_codes = [code for entry, code in zip(entries, codes, strict=True) if entry.user_id not in active]
+        Credential.objects.bulk_create(
+            [Credential(evaluation=evaluation, voter=entry, code_hash=code_hash(evaluation, normalize_code(code)))
+             for entry, code in sent]
+            + [Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(code)))
+               for code in slip_codes])
         _move(evaluation, State.OPEN)
         evaluation.opened_at = timezone.now()
-        evaluation.save(update_fields=["manifest_text", "eid", "state", "opened_at"])
+        evaluation.delivery = Delivery.SEND if send else Delivery.SLIPS
+        evaluation.save(update_fields=["manifest_text", "eid", "state", "opened_at", "delivery"])
+        for entry, code in sent:
+            _send_code(evaluation, entry, code)
         audit.record(as_user(acting_user), "evaluation.opened", evaluation,
-                     after={"eid": evaluation.eid, "voters": len(roll)}, org_path=evaluation.org_path,
-                     target_label=evaluation.title)
-    return codes
+                     after={"eid": evaluation.eid, "voters": len(roll), "delivery": evaluation.delivery,
+                            "sent": len(sent), "slips": len(slip_codes)},
+                     org_path=evaluation.org_path, target_label=evaluation.title)
+    return slip_codes
+
+
+def _send_code(evaluation: Evaluation, entry: RollEntry, code: str) -> None:
+    """One voter's code through core's notifications (sent after commit). The link carries the
+    code only in its fragment, which browsers never send to the server."""
+    link = f"{reverse('ballots:vote', args=[evaluation.uuid])}#{code}"
+    when = {"title": evaluation.title,
+            "opens": timezone.localtime(evaluation.opens_at).strftime("%Y-%m-%d %H:%M"),
+            "closes": timezone.localtime(evaluation.closes_at).strftime("%Y-%m-%d %H:%M"), "code": code}
+    notify(entry.user_id, CODE_KIND,
+           title=_("Your voting code for “%(title)s”") % when,
+           body=_("Your one-time voting code for the secret ballot “%(title)s” (open %(opens)s – %(closes)s): "
+                  "%(code)s. Open the link to vote; your grades are encrypted on your device and nobody can "
+                  "see how you voted. Do not pass the code on: whoever holds it can vote once in your "
+                  "place. If the evaluation's page says your code was used and you did not vote, tell the "
+                  "organizer.") % when,
+           url=link, sms_params=[_("“%(title)s” voting code %(code)s") % when])
 
 
 # --- casting -------------------------------------------------------------------------------------------
@@ -418,7 +461,7 @@ def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
     stores nothing otherwise. No audit event, no log line: nothing may tie a ballot to anyone."""
     now = timezone.now()
     if evaluation.state != State.OPEN or now < evaluation.opens_at:
-        if evaluation.state in (State.CLOSED, State.TALLIED):
+        if evaluation.state in (State.CLOSING, State.CLOSED, State.TALLIED):
             raise CastRefused("closed", _("The evaluation is closed."))
         raise CastRefused("not_open", _("The evaluation is not open for voting yet."))
     if now >= evaluation.closes_at:
@@ -453,37 +496,67 @@ def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
 
 # --- closing, decryption, results -------------------------------------------------------------------------
 
-def do_close_evaluation(evaluation: Evaluation, *, acting_user: ActingUser | None) -> Evaluation:
-    """Stop voting and compute the homomorphic tally. Below the group minimum nothing will ever be
-    decrypted: the evaluation is final at once, without results."""
+def do_close_evaluation(evaluation: Evaluation, *, acting_user: ActingUser | None,
+                        background: bool | None = False) -> Evaluation:
+    """Stop voting (the evaluation is ``closing``: no ballot gets in any more) and count the
+    ballots — the homomorphic tally (``counting``). Below the group minimum nothing will ever be
+    decrypted: the evaluation is final, without results.
+
+    ``background``: False counts now, in this transaction (the evaluation leaves ``closed`` or
+    ``tallied``); True leaves it ``closing`` and counts in the task ``counting.tally_evaluation``
+    after the commit (the page shows its progress); None (the pages and the closing job) counts now
+    up to ``SYNC_TALLY_LIMIT`` ballots and in the background above."""
     _require(acting_user, evaluation)
     with transaction.atomic():
         _lock(evaluation)
         if evaluation.state != State.OPEN:
             raise ValidationError({"state": _("Only an open evaluation can be closed.")})
-        payloads = list(Ballot.objects.filter(evaluation=evaluation).order_by("receipt").values_list("payload", flat=True))
-        evaluation.ballot_count = len(payloads)
-        evaluation.tally_text = crypto.canon(crypto.tally(evaluation.manifest, (json.loads(p) for p in payloads))).decode()
-        evaluation.closed_at = timezone.now()
-        _move(evaluation, State.TALLIED if evaluation.ballot_count < evaluation.min_group else State.CLOSED)
-        evaluation.save(update_fields=["ballot_count", "tally_text", "closed_at", "state"])
-        audit.record(as_user(acting_user), "evaluation.closed", evaluation,
-                     after={"ballots": evaluation.ballot_count, "tally": crypto.sha256hex(evaluation.tally_text.encode())},
+        total = Ballot.objects.filter(evaluation=evaluation).count()
+        _move(evaluation, State.CLOSING)
+        evaluation.closed_at = evaluation.tally_progress_at = timezone.now()
+        evaluation.tally_total, evaluation.tally_done = total, 0
+        evaluation.save(update_fields=["state", "closed_at", "tally_total", "tally_done", "tally_progress_at"])
+        audit.record(as_user(acting_user), "evaluation.closed", evaluation, after={"ballots": total},
                      org_path=evaluation.org_path, target_label=evaluation.title)
+        if background is None:
+            background = total > SYNC_TALLY_LIMIT
+        if background:
+            counting.enqueue_tally(evaluation)
+        else:
+            tally, count = counting.compute_tally(evaluation)
+            counting.store_tally(evaluation, tally, count, acting_user)
     return evaluation
 
 
 def close_due(now: dt.datetime | None = None) -> int:
-    """The closing job: every open evaluation past its closing time."""
+    """The closing job: every open evaluation past its closing time; and every closing whose
+    count stopped moving for ``TALLY_STALE_MINUTES`` (its worker died) is counted again."""
     now = now or timezone.now()
     closed = 0
     for evaluation in Evaluation.objects.filter(state=State.OPEN, closes_at__lte=now).order_by("pk"):
         try:
-            do_close_evaluation(evaluation, acting_user=None)
+            do_close_evaluation(evaluation, acting_user=None, background=None)
             closed += 1
         except ValidationError:
             continue  # closed by someone else meanwhile
+    resume_stalled_counts(now)
     return closed
+
+
+def resume_stalled_counts(now: dt.datetime | None = None) -> int:
+    """Enqueue the count again of each ``closing`` evaluation whose progress has not moved for
+    ``TALLY_STALE_MINUTES``; the conditional update claims it, so two jobs enqueue it once."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=TALLY_STALE_MINUTES)
+    resumed = 0
+    for pk in list(Evaluation.objects.filter(state=State.CLOSING, tally_progress_at__lt=stale)
+                   .values_list("pk", flat=True)):
+        with transaction.atomic():
+            if Evaluation.objects.filter(pk=pk, state=State.CLOSING, tally_progress_at__lt=stale).update(
+                    tally_progress_at=now):
+                counting.enqueue_tally(Evaluation(pk=pk))
+                resumed += 1
+    return resumed
 
 
 def do_submit_decryption(evaluation: Evaluation, *, shares: Any, acting_user: ActingUser) -> Decryption:
@@ -540,3 +613,4 @@ def _finish_if_complete(evaluation: Evaluation, acting_user: ActingUser | None) 
     evaluation.save(update_fields=["state"])
     audit.record(as_user(acting_user), "evaluation.tallied", evaluation, after={"ballots": evaluation.ballot_count},
                  org_path=evaluation.org_path, target_label=evaluation.title)
+    counting.announce_result(evaluation)

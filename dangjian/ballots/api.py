@@ -1,7 +1,8 @@
 """API: democratic evaluations (``/api/v1/ballots``).
 
 - ``GET evaluations``: the evaluations the caller may see (``ballots.view`` over the organization,
-  or a trustee of it); login (token or session).
+  or a trustee of it), newest first, a page at a time (``page``, ``page_size`` ≤ 100 → ``items``,
+  ``count``, ``page``, ``page_size``); login (token or session).
 - ``GET evaluations/{id}/manifest`` and ``…/bulletin``: public to whoever has the link (the id is
   a random UUID): a voter has no account, only a credential, which stays in the page (the URL
   fragment), never in a URL the server sees. The bulletin exists once the evaluation is closed
@@ -20,7 +21,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.security import django_auth
 
 from dangjian.ballots.actions import (
@@ -38,7 +39,8 @@ from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema
 
 router = Router(tags=["ballots"], auth=read_auth)
 write_auth = [token_auth, django_auth]  # the session needs its CSRF token (ninja's SessionAuth)
-MAX_LIST = 200
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
 #: A ballot of the largest evaluation (100 subjects × 12 dimensions × 4 options) is about 1.3 MB.
 MAX_BALLOT_BYTES = 2_000_000
 _CAST_STATUS = {"not_open": 409, "closed": 409, "credential": 403, "ballot": 400, "replay": 409}
@@ -52,6 +54,18 @@ class EvaluationItem(Schema):
     organization: str
     opens_at: dt.datetime
     closes_at: dt.datetime
+
+
+class EvaluationFilters(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class EvaluationPage(Schema):
+    items: list[EvaluationItem]
+    count: int
+    page: int
+    page_size: int
 
 
 class ManifestOut(Schema):
@@ -98,9 +112,13 @@ def _item(e: Any) -> dict[str, Any]:
             "opens_at": e.opens_at, "closes_at": e.closes_at}
 
 
-@router.get("/evaluations", response={200: list[EvaluationItem], **READ_ERRORS}, summary="Evaluations I may see")
-def list_evaluations(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_item(e) for e in evaluations_for(api_user(request))[:MAX_LIST]]
+@router.get("/evaluations", response={200: EvaluationPage, **READ_ERRORS}, summary="Evaluations I may see (paginated)")
+def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilters]) -> dict[str, Any]:
+    qs = evaluations_for(api_user(request))
+    size, start = filters.page_size, (filters.page - 1) * filters.page_size
+    count = qs.count()
+    rows = list(qs[start:start + size]) if start < count else []
+    return {"items": [_item(e) for e in rows], "count": count, "page": filters.page, "page_size": size}
 
 
 @router.get("/evaluations/{public_id}/manifest", auth=None, response={200: ManifestOut, 404: ErrorOut},

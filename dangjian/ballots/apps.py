@@ -16,6 +16,7 @@ class BallotsConfig(AppConfig):
             register_search_provider,
             register_todo_source,
         )
+        from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
 
@@ -32,6 +33,9 @@ class BallotsConfig(AppConfig):
                              items=wb.trustee_items, count=wb.trustee_count, visible=wb.is_trustee)
         register_todo_source("ballots.organize", _("Evaluations to open or close"), items=wb.organize_items,
                              count=wb.organize_count, perm="ballots.manage")
+        register_todo_source("ballots.vote", _("Evaluations waiting for my vote"), items=wb.vote_items,
+                             count=wb.vote_count)
+        register_kind("ballots.code", _("My voting codes for democratic evaluations"))
         register_search_provider("ballots", _("Democratic evaluations"), wb.find_evaluations, order=70)
         register_job("ballots.close_due", "*/5 * * * *", "dangjian.ballots.tasks.close_due_evaluations")
         register_demo_seeder(seed_demo, order=90)

@@ -41,6 +41,7 @@ class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     KEYS = "keys", _("Waiting for the trustees' keys")
     OPEN = "open", _("Open for voting")
+    CLOSING = "closing", _("Closed, counting the ballots")
     CLOSED = "closed", _("Closed, waiting for decryption")
     TALLIED = "tallied", _("Tallied")
 
@@ -49,10 +50,26 @@ class State(models.TextChoices):
 TRANSITIONS: dict[str, frozenset[str]] = {
     State.DRAFT: frozenset({State.KEYS}),
     State.KEYS: frozenset({State.DRAFT, State.OPEN}),
-    State.OPEN: frozenset({State.CLOSED, State.TALLIED}),
+    State.OPEN: frozenset({State.CLOSING}),
+    State.CLOSING: frozenset({State.CLOSED, State.TALLIED}),
     State.CLOSED: frozenset({State.TALLIED}),
     State.TALLIED: frozenset(),
 }
+
+class Delivery(models.TextChoices):
+    """How the voting codes reach the voters, chosen when the evaluation opens."""
+
+    SLIPS = "slips", _("Printed slips")
+    SEND = "send", _("Sent to each voter (slips for voters without an account)")
+
+
+#: Up to this many ballots, closing sums them in the organizer's request (≈ 0.8 ms a ballot: under
+#: half a second); above, a background task does it and the page shows its progress.
+SYNC_TALLY_LIMIT = 500
+#: The background tally stores its progress every this many ballots.
+TALLY_CHUNK = 250
+#: A closing whose progress has not moved for this long had its worker die: the closing job runs it again.
+TALLY_STALE_MINUTES = 5
 
 #: States in which the evaluation's settings (subjects, dimensions, roll, times) may still change.
 EDITABLE_STATES = frozenset({State.DRAFT, State.KEYS})

@@ -12,6 +12,7 @@ EVENTS = declare_events({
     "evaluation.trustee_key": _("Trustee key registered"),
     "evaluation.opened": _("Evaluation opened"),
     "evaluation.closed": _("Evaluation closed"),
+    "evaluation.counted": _("Evaluation ballots counted"),
     "evaluation.decryption": _("Trustee decryption submitted"),
     "evaluation.tallied": _("Evaluation tallied"),
 })

@@ -24,6 +24,7 @@ from dangjian.ballots.choices import (
     DEFAULT_FLAG_LOWEST,
     DEFAULT_MIN_GROUP,
     SCALES,
+    Delivery,
     EvaluationKind,
     GradeScale,
     State,
@@ -59,6 +60,14 @@ class Evaluation(models.Model):
     # Stored when it closes: the homomorphic tally (JSON text) and the number of ballots it sums.
     tally_text = models.TextField(blank=True, editable=False)
     ballot_count = models.PositiveIntegerField(default=0, editable=False)
+    # Chosen when it opens: printed slips, or codes sent to each voter with an account.
+    delivery = models.CharField(_("voting codes"), max_length=10, choices=Delivery.choices, default=Delivery.SLIPS,
+                                editable=False)
+    # While ``closing``: the ballots summed so far out of ``tally_total``, and when that last moved
+    # (a closing that stops moving had its worker die: the closing job runs it again).
+    tally_done = models.PositiveIntegerField(default=0, editable=False)
+    tally_total = models.PositiveIntegerField(default=0, editable=False)
+    tally_progress_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -149,7 +158,9 @@ class RollEntry(models.Model):
 class Credential(models.Model):
     """A one-time voting code; only its hash is stored. No time, no order: the key is random and
     ``used`` is the only thing that changes. ``voter`` stays empty for printed slips handed out at
-    random (the only kind this version issues)."""
+    random; a code sent to a voter (``Delivery.SEND``) names their roll entry, so that voter can see
+    whether it was used. The ballot never names the credential: a linked credential tells who
+    voted, never how."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="credentials")

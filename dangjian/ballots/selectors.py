@@ -15,9 +15,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from dangjian.ballots import crypto
+from dangjian.ballots import counting, crypto
 from dangjian.ballots.choices import PUBLISHED_STATES, State
-from dangjian.ballots.models import Ballot, Credential, Decryption, Evaluation, Result, Trustee
+from dangjian.ballots.models import Ballot, Credential, Decryption, Evaluation, Result, RollEntry, Trustee
 from dangjian.core.scoping import get_scoped_or_404, in_scope, scoped
 
 VIEW = "ballots.view"
@@ -84,8 +84,23 @@ def can_view(user: Any, evaluation: Evaluation) -> bool:
 
 def credential_counts(evaluation: Evaluation) -> dict[str, int]:
     row = Credential.objects.filter(evaluation=evaluation).aggregate(
-        issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
-    return {"issued": row["issued"], "used": row["used"]}
+        issued=Count("pk"), used=Count("pk", filter=Q(used=True)), sent=Count("pk", filter=Q(voter__isnull=False)))
+    return {"issued": row["issued"], "used": row["used"], "sent": row["sent"], "slips": row["issued"] - row["sent"]}
+
+
+def slip_voters(evaluation: Evaluation) -> list[str]:
+    """The voters of the roll whose code was not sent to them (no active account): they get a
+    slip. Empty for an evaluation whose codes are all slips (every voter gets one)."""
+    sent = Credential.objects.filter(evaluation=evaluation, voter__isnull=False).values("voter_id")
+    return list(RollEntry.objects.filter(evaluation=evaluation).exclude(pk__in=sent).order_by("position")
+                .values_list("name", flat=True))
+
+
+def my_credential(evaluation: Evaluation, user: Any) -> Credential | None:
+    """The credential sent to ``user`` for this evaluation (None: none was sent to them)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Credential.objects.filter(evaluation=evaluation, voter__user=user).first()
 
 
 def bulletin(evaluation: Evaluation) -> dict[str, Any]:
@@ -126,15 +141,14 @@ def results(evaluation: Evaluation) -> list[dict[str, Any]]:
     for r in Result.objects.filter(evaluation=evaluation).select_related("subject").order_by("question"):
         total = sum(r.counts) or 1
         shares = [round(100 * c / total, 1) for c in r.counts]
-        lowest = 100 * r.counts[-1] / total
-        low = 100 * sum(r.counts[-2:]) / total
         flags = []
-        if evaluation.flag_lowest and lowest >= evaluation.flag_lowest:
-            flags.append(_("“%(grade)s” %(share).0f%% ≥ %(limit)d%%")
-                         % {"grade": options[-1], "share": lowest, "limit": evaluation.flag_lowest})
-        if evaluation.flag_low and low >= evaluation.flag_low:
-            flags.append(_("“%(a)s” and “%(b)s” %(share).0f%% ≥ %(limit)d%%")
-                         % {"a": options[-2], "b": options[-1], "share": low, "limit": evaluation.flag_low})
+        for f in counting.flags(evaluation, list(r.counts)):
+            if f["rule"] == "lowest":
+                flags.append(_("“%(grade)s” %(share).0f%% ≥ %(limit)d%%")
+                             % {"grade": options[-1], "share": f["share"], "limit": f["limit"]})
+            else:
+                flags.append(_("“%(a)s” and “%(b)s” %(share).0f%% ≥ %(limit)d%%")
+                             % {"a": options[-2], "b": options[-1], "share": f["share"], "limit": f["limit"]})
         row = rows.setdefault(r.subject_id, {"subject": r.subject, "dimensions": [], "flags": []})
         row["dimensions"].append({"dimension": r.dimension, "counts": r.counts, "shares": shares,
                                   "cells": list(zip(options, r.counts, shares, strict=True)), "flags": flags})

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangjian.ballots import actions as act
-from dangjian.ballots.choices import EDITABLE_STATES, PUBLISHED_STATES, SCALES, State
+from dangjian.ballots.choices import EDITABLE_STATES, PUBLISHED_STATES, SCALES, Delivery, State
 from dangjian.ballots.forms import EvaluationForm, NewEvaluationForm, UsernamesForm, names
 from dangjian.ballots.selectors import (
     access_evaluation,
@@ -29,9 +29,11 @@ from dangjian.ballots.selectors import (
     can_view,
     credential_counts,
     evaluations_for,
+    my_credential,
     public_evaluation,
     receipts,
     results,
+    slip_voters,
     users_by_username,
 )
 from dangjian.ballots.workbench import may_list
@@ -114,7 +116,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "editable": evaluation.state in EDITABLE_STATES, "published": evaluation.state in PUBLISHED_STATES,
         "keys_ready": bool(trustees) and all(t.has_key for t in trustees),
         "trustee_form": UsernamesForm(initial={"usernames": "\n".join(t.user.username for t in trustees)}),
-        "open_form": UsernamesForm(), "State": State,
+        "open_form": UsernamesForm(), "State": State, "Delivery": Delivery,
         "vote_url": request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])),
     })
 
@@ -146,7 +148,8 @@ def open_evaluation(request: HttpRequest, public_id: str) -> HttpResponse:
     form = UsernamesForm(request.POST)
     try:
         extra = users_by_username(names(form.data.get("usernames", "")), "roll")
-        codes = act.do_open_evaluation(evaluation, extra_users=extra, acting_user=request.user)
+        send = request.POST.get("delivery") == Delivery.SEND
+        codes = act.do_open_evaluation(evaluation, extra_users=extra, acting_user=request.user, send=send)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
@@ -154,7 +157,8 @@ def open_evaluation(request: HttpRequest, public_id: str) -> HttpResponse:
     from dangjian.ballots.slips import slips
 
     return render(request, "ballots/slips.html", {
-        "evaluation": evaluation,
+        "evaluation": evaluation, "send": send, "credentials": credential_counts(evaluation),
+        "slip_voters": slip_voters(evaluation) if send else [],
         "slips": slips(request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])), codes)})
 
 
@@ -163,12 +167,15 @@ def open_evaluation(request: HttpRequest, public_id: str) -> HttpResponse:
 def close_evaluation(request: HttpRequest, public_id: str) -> HttpResponse:
     evaluation = _manage(request, public_id)
     try:
-        act.do_close_evaluation(evaluation, acting_user=request.user)
+        act.do_close_evaluation(evaluation, acting_user=request.user, background=None)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
     else:
-        if evaluation.state == State.TALLIED:
+        if evaluation.state == State.CLOSING:
+            messages.success(request, _("The evaluation is closed. The ballots are being counted; this page shows "
+                                        "the progress."))
+        elif evaluation.state == State.TALLIED:
             messages.warning(request, _("The evaluation is closed. Fewer ballots than the minimum group were cast: "
                                         "nothing will be decrypted or shown."))
         else:
@@ -203,6 +210,7 @@ def vote(request: HttpRequest, public_id: str) -> HttpResponse:
     evaluation = public_evaluation(public_id)
     return render(request, "ballots/vote.html", {
         "evaluation": evaluation, "manifest": evaluation.manifest, "State": State,
+        "mine": my_credential(evaluation, request.user),
         "accepting": evaluation.state == State.OPEN and evaluation.opens_at <= timezone.now() < evaluation.closes_at,
         "published": evaluation.state in PUBLISHED_STATES})
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.ballots.choices import State
-from dangjian.ballots.models import Evaluation, Trustee
+from dangjian.ballots.models import Credential, Evaluation, Trustee
 from dangjian.core.hooks import SearchHit, Todo
 from dangjian.core.scoping import has_any, scoped
 
@@ -75,6 +75,30 @@ def organize_items(user: Any, limit: int) -> list[Todo]:
                  url=reverse("ballots:detail", args=[e.uuid]), org=e.organization.name,
                  due=timezone.localdate(e.opens_at), ref=f"evaluation:{e.pk}:organize")
             for e in rows]
+
+
+# --- voters: a code sent to me and not used yet ------------------------------------------------------
+
+def _vote_qs(user: Any) -> QuerySet[Credential]:
+    if not getattr(user, "is_authenticated", False):
+        return Credential.objects.none()
+    return Credential.objects.filter(voter__user=user, used=False, evaluation__state=State.OPEN,
+                                     evaluation__closes_at__gt=timezone.now())
+
+
+def vote_count(user: Any) -> int:
+    return _vote_qs(user).count()
+
+
+def vote_items(user: Any, limit: int) -> list[Todo]:
+    """"Vote in …" until the voter's code is used (by them — or by someone else, which the
+    evaluation's page then tells them)."""
+    rows = _vote_qs(user).select_related("evaluation__organization").order_by("evaluation__closes_at",
+                                                                                "evaluation_id")[:limit]
+    return [Todo(title=_("Vote in the evaluation “%(title)s”") % {"title": c.evaluation.title},
+                 url=reverse("ballots:vote", args=[c.evaluation.uuid]), org=c.evaluation.organization.name,
+                 due=timezone.localdate(c.evaluation.closes_at), ref=f"evaluation:{c.evaluation_id}:vote")
+            for c in rows]
 
 
 # --- search ---------------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ a module's ``AppConfig.ready()``. The first two:
 ``register_figure(Figure(key, label, module=, unit=, perm=, rows= | value=, dimensions=, …))``
     A statistics figure computed for an organization subtree as of a date, with the records it
     drills to; see ``core/stats.py``. Read by the statistics module and the workbench.
+
+``register_evaluation_result_listener(listener)``
+    ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
+    without one below the group minimum), on commit; the dict is described at the registry below.
 """
 
 from __future__ import annotations
@@ -345,3 +349,53 @@ def org_picker_access(user: Any, org_id: Any, perm: str) -> Any:
 
         raise Http404
     return _org_pickers[0][1](user, org_id, perm)
+
+
+# --- Results of democratic evaluations (issue 18) ---------------------------------------------
+# The module that holds evaluations (ballots) announces each evaluation it finishes; a module that
+# uses the results (the cadre module, later) registers a listener. ``listener(result)`` runs after
+# the transaction that stored the result has committed, with a plain dict:
+#
+#   {"evaluation": "<uuid>", "title", "kind" ("cadre" | "member"), "organization_id", "org_path",
+#    "options": ["优秀", …] (the grades, best first), "ballots": int,
+#    "results_hidden": bool (fewer ballots than the group minimum: nothing was decrypted and
+#                      "subjects" carry no counts),
+#    "subjects": [{"name", "member_id" (None when the subject is not linked to a member),
+#                  "dimensions": [{"dimension", "counts": [int per grade]}],
+#                  "flags": [{"dimension", "rule" ("lowest" | "low"), "share" (per cent), "limit"}],
+#                  "flagged": bool}]}
+#
+# Counts are the published aggregate (also on the public bulletin); no listener ever sees a ballot.
+
+EvaluationResultListener = Callable[[dict[str, Any]], object]
+_evaluation_result_listeners: list[EvaluationResultListener] = []
+
+
+def register_evaluation_result_listener(listener: EvaluationResultListener) -> EvaluationResultListener:
+    """``listener(result)`` is called once per finished evaluation, after its commit (see above).
+    A listener that raises is logged and skipped (raised under ``HOOKS_STRICT``)."""
+    if listener not in _evaluation_result_listeners:
+        _evaluation_result_listeners.append(listener)
+    return listener
+
+
+def unregister_evaluation_result_listener(listener: EvaluationResultListener) -> None:
+    if listener in _evaluation_result_listeners:
+        _evaluation_result_listeners.remove(listener)
+
+
+def evaluation_result_stored(result: dict[str, Any]) -> None:
+    """Called by the evaluations module inside the transaction that stores a result; the
+    listeners run when it commits (not at all if it rolls back)."""
+    from django.db import transaction
+
+    def run() -> None:
+        for listener in list(_evaluation_result_listeners):
+            try:
+                listener(result)
+            except Exception:
+                if settings.HOOKS_STRICT:
+                    raise
+                log.exception("evaluation result listener %r failed", listener)
+
+    transaction.on_commit(run)

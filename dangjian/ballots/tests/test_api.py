@@ -24,22 +24,37 @@ def post(client: Client, url: str, body: Any) -> Any:
     return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
-def test_list_is_scoped_and_bounded(users: Any, bt: Any, tree: Any, make_evaluation: Any,
-                                    django_assert_max_num_queries: Any) -> None:
+def test_list_is_scoped_paginated_and_bounded(users: Any, bt: Any, tree: Any, make_evaluation: Any,
+                                              django_assert_max_num_queries: Any) -> None:
     mine = [make_evaluation(state="draft").evaluation for _i in range(3)]
     c = Client()
     c.force_login(users.organizer)
     with django_assert_max_num_queries(6):
         answer = c.get(f"{BASE}").json()
-    assert {e["id"] for e in answer} == {str(e.uuid) for e in mine}
-    assert set(answer[0]) == {"id", "title", "state", "organization", "opens_at", "closes_at"}
+    assert answer["count"] == 3 and answer["page"] == 1 and answer["page_size"] == 50
+    assert {e["id"] for e in answer["items"]} == {str(e.uuid) for e in mine}
+    assert set(answer["items"][0]) == {"id", "title", "state", "organization", "opens_at", "closes_at"}
+    # pages: newest first, the same number of queries whatever the page size
+    for _i in range(9):
+        mine.append(make_evaluation(state="draft").evaluation)
+    expected = [str(e.uuid) for e in sorted(mine, key=lambda e: (e.opens_at, e.pk), reverse=True)]
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(6):
+            answer = c.get(BASE, {"page": page, "page_size": 5}).json()
+        assert answer["count"] == 12 and answer["page_size"] == 5
+        seen += [e["id"] for e in answer["items"]]
+    assert seen == expected
+    assert c.get(BASE, {"page": 4, "page_size": 5}).json()["items"] == []
+    r = c.get(BASE, {"page_size": 101})
+    assert r.status_code == 422
     for outsider in (users.member, users.nobody, bt.trustees[1]):
         c.force_login(outsider)
-        assert c.get(BASE).json() == []
+        assert c.get(BASE).json()["items"] == []
     # a trustee sees the evaluations they hold a key for
     keyed = make_evaluation(state="keys").evaluation
     c.force_login(bt.trustees[1])
-    assert [e["id"] for e in c.get(BASE).json()] == [str(keyed.uuid)]
+    assert [e["id"] for e in c.get(BASE).json()["items"]] == [str(keyed.uuid)]
     assert Client().get(BASE).status_code == 401
 
 
