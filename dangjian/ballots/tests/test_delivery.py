@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from dangjian.ballots import workbench as wb
 from dangjian.ballots.actions import CODE_KIND, code_hash, do_cast_ballot, do_open_evaluation, normalize_code
@@ -140,6 +141,10 @@ def test_my_vote_status_and_the_todo(users: Any, make_evaluation: Any,
     e = ev.evaluation
     open_sending(ev, users, django_capture_on_commit_callbacks)
     voter = login(users.member)
+    # the inbox's "open" leads to the voting page with the code in the fragment, which the browser keeps
+    item = Notification.objects.get(recipient=users.member, kind=CODE_KIND)
+    r = voter.post(reverse("notifications:open", args=[item.pk]))
+    assert r.status_code == 302 and r["Location"] == f"/ballots/{e.uuid}/vote/#{sent_code(users.member, e)}"
     page = voter.get(f"/ballots/{e.uuid}/vote/").content.decode()
     assert 'id="my-vote-unused"' in page and 'id="my-vote-used"' not in page
     assert wb.vote_count(users.member) == 1
