@@ -29,12 +29,10 @@ class BallotsConfig(AppConfig):
                            visible=wb.may_list, order=40, badge="ballots.trustee")
         register_nav_entry("ballots:create", _("New democratic evaluation"), group="supervision", icon="shield",
                            perm="ballots.manage", order=45)
-        register_todo_source("ballots.trustee", _("Evaluations waiting for my key or decryption"),
-                             items=wb.trustee_items, count=wb.trustee_count, visible=wb.is_trustee)
+        register_todo_source("ballots.trustee", _("Evaluations waiting for my key, decryption or vote"),
+                             items=wb.my_items, count=wb.my_count, visible=wb.has_ballot_work)
         register_todo_source("ballots.organize", _("Evaluations to open or close"), items=wb.organize_items,
                              count=wb.organize_count, perm="ballots.manage")
-        register_todo_source("ballots.vote", _("Evaluations waiting for my vote"), items=wb.vote_items,
-                             count=wb.vote_count)
         register_kind("ballots.code", _("My voting codes for democratic evaluations"))
         register_search_provider("ballots", _("Democratic evaluations"), wb.find_evaluations, order=70)
         register_job("ballots.close_due", "*/5 * * * *", "dangjian.ballots.tasks.close_due_evaluations")

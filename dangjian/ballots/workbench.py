@@ -16,11 +16,6 @@ from dangjian.core.hooks import SearchHit, Todo
 from dangjian.core.scoping import has_any, scoped
 
 
-def is_trustee(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)
-                and Trustee.objects.filter(user=user, evaluation__state__in=(State.KEYS, State.CLOSED)).exists())
-
-
 def may_list(user: Any) -> bool:
     """Who may open the list (``ballots:list`` checks the same)."""
     return bool(getattr(user, "is_authenticated", False)
@@ -88,6 +83,25 @@ def _vote_qs(user: Any) -> QuerySet[Credential]:
 
 def vote_count(user: Any) -> int:
     return _vote_qs(user).count()
+
+
+# The to-do source ``ballots.trustee`` lists a trustee's work and a voter's unused sent code: one
+# query tells whether the user has either (most users have neither, and pay only that query).
+
+def has_ballot_work(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    trustee = Trustee.objects.filter(user=user, evaluation__state__in=(State.KEYS, State.CLOSED))
+    return Evaluation.objects.filter(Q(pk__in=trustee.values("evaluation_id"))
+                                     | Q(pk__in=_vote_qs(user).values("evaluation_id"))).exists()
+
+
+def my_count(user: Any) -> int:
+    return trustee_count(user) + vote_count(user)
+
+
+def my_items(user: Any, limit: int) -> list[Todo]:
+    return (trustee_items(user, limit) + vote_items(user, limit))[:limit]
 
 
 def vote_items(user: Any, limit: int) -> list[Todo]:
