@@ -46,6 +46,7 @@ from dangjian.ballots.models import (
     Subject,
     Trustee,
 )
+from dangjian.ballots.rest import forget_arrival_order
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import User
@@ -465,6 +466,7 @@ def do_close_evaluation(evaluation: Evaluation, *, acting_user: ActingUser | Non
         evaluation.ballot_count = len(payloads)
         evaluation.tally_text = crypto.canon(crypto.tally(evaluation.manifest, (json.loads(p) for p in payloads))).decode()
         evaluation.closed_at = timezone.now()
+        forget_arrival_order(evaluation)
         _move(evaluation, State.TALLIED if evaluation.ballot_count < evaluation.min_group else State.CLOSED)
         evaluation.save(update_fields=["ballot_count", "tally_text", "closed_at", "state"])
         audit.record(as_user(acting_user), "evaluation.closed", evaluation,
