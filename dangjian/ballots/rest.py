@@ -14,6 +14,8 @@ Secrecy does not rest on this: every ballot is encrypted and only the tally is e
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection, transaction
 
 from dangjian.ballots.models import AnswerTag, Ballot, Credential, Evaluation
@@ -27,7 +29,12 @@ def forget_arrival_order(evaluation: Evaluation) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA secure_delete = ON")
-    for model, key in ((Ballot, "receipt"), (AnswerTag, "tag"), (Credential, "code_hash")):
-        rows = list(model.objects.filter(evaluation=evaluation).order_by(key))  # type: ignore[attr-defined]
-        model.objects.filter(evaluation=evaluation).delete()  # type: ignore[attr-defined]
-        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+    _rewrite(Ballot, "receipt", evaluation)
+    _rewrite(AnswerTag, "tag", evaluation)
+    _rewrite(Credential, "code_hash", evaluation)
+
+
+def _rewrite(model: type[Ballot] | type[AnswerTag] | type[Credential], key: str, evaluation: Evaluation) -> None:
+    rows: list[Any] = list(model.objects.filter(evaluation=evaluation).order_by(key))
+    model.objects.filter(evaluation=evaluation).delete()
+    model.objects.bulk_create(rows, batch_size=500)
