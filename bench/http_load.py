@@ -64,10 +64,14 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict[str, str], chdir: Path, log: Path) -> Iterator[str]:
+def gunicorn(app: str, env: dict[str, str], chdir: Path, log: Path, *, workers: int | None = None,
+             worker_class: str = "sync", threads: int = 1) -> Iterator[str]:
+    """``app`` under gunicorn on a free port (``WORKERS`` sync workers unless told otherwise)."""
     port = free_port()
-    cmd = [PY, "-m", "gunicorn", app, "--workers", str(WORKERS), "--worker-class", "sync",
+    cmd = [PY, "-m", "gunicorn", app, "--workers", str(workers or WORKERS), "--worker-class", worker_class,
            "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", "--backlog", "2048"]
+    if worker_class == "gthread":
+        cmd += ["--threads", str(threads)]
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

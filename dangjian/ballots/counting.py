@@ -25,6 +25,7 @@ from django_tasks import task
 from dangjian.ballots import crypto
 from dangjian.ballots.choices import TALLY_CHUNK, TRANSITIONS, State
 from dangjian.ballots.models import Ballot, Evaluation, Result
+from dangjian.ballots.rest import forget_arrival_order
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.hooks import evaluation_result_stored
@@ -63,7 +64,10 @@ def compute_tally(evaluation: Evaluation, progress: Callable[[int], None] | None
 def store_tally(evaluation: Evaluation, tally: Any, count: int, acting_user: ActingUser | None) -> None:
     """Inside the caller's transaction, with the evaluation locked and ``closing``: keep the tally
     and move on — to ``closed`` (the trustees decrypt), or below the group minimum straight to
-    ``tallied`` without a result, ever."""
+    ``tallied`` without a result, ever. The ballots, answer tags and credentials are rewritten in
+    content order here (``rest.forget_arrival_order``): voting has ended, nothing is cast meanwhile.
+    """
+    forget_arrival_order(evaluation)
     evaluation.ballot_count = count
     evaluation.tally_text = crypto.canon(tally).decode()
     evaluation.tally_done = count
