@@ -149,6 +149,24 @@ def test_cast_counts_once_per_credential(make_evaluation: Any) -> None:
     nothing_stored(e, ballots=1, used=1)
 
 
+def test_a_dead_code_is_refused_before_the_proofs_are_checked(make_evaluation: Any) -> None:
+    """An unknown or spent code costs the server one look-up, not the ≈ 14 ms of the proofs: the
+    refusal names the code even when the ballot is garbage too."""
+    ev = make_evaluation()
+    e = ev.evaluation
+    do_cast_ballot(e, ev.codes[0], ballot(e))
+    garbage = copy.deepcopy(ballot(e))
+    garbage["answers"][0]["proof"]["s"] = "00" * 32
+    for code in (ev.codes[0], "2222-2222-2222-2222-2222-2222"):
+        with pytest.raises(CastRefused) as exc:
+            do_cast_ballot(e, code, garbage)
+        assert exc.value.reason == "credential"
+    with pytest.raises(CastRefused) as exc:  # a live code with the same garbage: the proofs say no
+        do_cast_ballot(e, ev.codes[1], garbage)
+    assert exc.value.reason == "ballot"
+    nothing_stored(e, ballots=1, used=1)
+
+
 def test_invalid_ballot_refused_and_nothing_stored(make_evaluation: Any) -> None:
     ev = make_evaluation()
     e = ev.evaluation

@@ -36,6 +36,8 @@
     const button = document.getElementById("cast");
     button.disabled = true;
     status.textContent = form.dataset.msgSending;
+    // Let the page show "encrypting…" before the work (≈ 0.1–2.5 s on a phone) holds the thread.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     try {
       const made = window.DJBallots.encryptBallot(manifestText, picks);
       const response = await fetch(form.dataset.castUrl, {
