@@ -37,6 +37,18 @@ class BallotsConfig(AppConfig):
         register_search_provider("ballots", _("Democratic evaluations"), wb.find_evaluations, order=70)
         register_job("ballots.close_due", "*/5 * * * *", "dangjian.ballots.tasks.close_due_evaluations")
         register_demo_seeder(seed_demo, order=90)
+        from django.core import checks
+
+        from dangjian.ballots.crypto import available
+
+        @checks.register()
+        def libsodium_check(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
+            if available():
+                return []
+            return [checks.Warning("libsodium is not installed: democratic evaluations cannot be opened, cast or "
+                                   "counted (the rest of the site runs).",
+                                   hint="Install the Debian package libsodium23 (make run does as root).",
+                                   id="ballots.W001")]
         from dangjian.ballots import figures  # statistics (issue 15)
 
         figures.register()
