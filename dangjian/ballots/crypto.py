@@ -125,8 +125,9 @@ def _mul(n: bytes, p: bytes) -> bytes:
     """``n·p``; libsodium refuses a product that is the identity, which is the identity here."""
     if p == IDENTITY or n == IDENTITY:
         return IDENTITY
+    lib = _lib()
     try:
-        return bytes(_lib().crypto_scalarmult_ristretto255(n, p))
+        return bytes(lib.crypto_scalarmult_ristretto255(n, p))
     except ValueError:
         return IDENTITY
 
@@ -135,8 +136,9 @@ def _base(n: bytes) -> bytes:
     """``n·G``."""
     if n == IDENTITY:
         return IDENTITY
+    lib = _lib()
     try:
-        return bytes(_lib().crypto_scalarmult_ristretto255_base(n))
+        return bytes(lib.crypto_scalarmult_ristretto255_base(n))
     except ValueError:  # pragma: no cover - n is a multiple of the order, impossible below L
         return IDENTITY
 
