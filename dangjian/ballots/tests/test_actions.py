@@ -307,3 +307,21 @@ def test_close_due_closes_past_evaluations(make_evaluation: Any) -> None:
     assert close_due(timezone.now() + dt.timedelta(hours=3)) == 1
     ev.evaluation.refresh_from_db()
     assert ev.evaluation.state == State.TALLIED  # no ballot: below the minimum group
+
+
+def test_the_scheduled_job_closes_evaluations_past_their_closing_time(make_evaluation: Any) -> None:
+    """``ballots.close_due`` (every 5 minutes, registered in apps.py) names this task; run as the
+    worker runs it, it closes what is due and nothing else."""
+    from django.utils.module_loading import import_string
+
+    from dangjian.ballots.models import Evaluation
+    from dangjian.core.scheduler import JOBS
+
+    task = import_string(JOBS["ballots.close_due"].task_path)
+    due = make_evaluation().evaluation
+    open_one = make_evaluation().evaluation
+    Evaluation.objects.filter(pk=due.pk).update(closes_at=due.opens_at)  # its time has passed
+    assert task.call() == 1
+    due.refresh_from_db()
+    open_one.refresh_from_db()
+    assert due.state == State.TALLIED and open_one.state == State.OPEN
