@@ -52,7 +52,7 @@ from dangjian.ballots.models import (
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import User
-from dangjian.core.notifications import notify
+from dangjian.core.notifications import Message, notify_each
 from dangjian.core.scoping import in_scope, subtree_q
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
@@ -426,8 +426,7 @@ def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = 
         evaluation.opened_at = timezone.now()
         evaluation.delivery = Delivery.SEND if send else Delivery.SLIPS
         evaluation.save(update_fields=["manifest_text", "eid", "state", "opened_at", "delivery"])
-        for entry, code in sent:
-            _send_code(evaluation, entry, code)
+        notify_each(CODE_KIND, [_code_message(evaluation, entry, code) for entry, code in sent])
         audit.record(as_user(acting_user), "evaluation.opened", evaluation,
                      after={"eid": evaluation.eid, "voters": len(roll), "delivery": evaluation.delivery,
                             "sent": len(sent), "slips": len(slip_codes)},
@@ -435,21 +434,22 @@ def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = 
     return slip_codes
 
 
-def _send_code(evaluation: Evaluation, entry: RollEntry, code: str) -> None:
-    """One voter's code through core's notifications (sent after commit). The link carries the
-    code only in its fragment, which browsers never send to the server."""
+def _code_message(evaluation: Evaluation, entry: RollEntry, code: str) -> Message:
+    """One voter's code for core's notifications (all sent in one go, after commit). The link
+    carries the code only in its fragment, which browsers never send to the server."""
     link = f"{reverse('ballots:vote', args=[evaluation.uuid])}#{code}"
     when = {"title": evaluation.title,
             "opens": timezone.localtime(evaluation.opens_at).strftime("%Y-%m-%d %H:%M"),
             "closes": timezone.localtime(evaluation.closes_at).strftime("%Y-%m-%d %H:%M"), "code": code}
-    notify(entry.user_id, CODE_KIND,
-           title=_("Your voting code for “%(title)s”") % when,
-           body=_("Your one-time voting code for the secret ballot “%(title)s” (open %(opens)s – %(closes)s): "
-                  "%(code)s. Open the link to vote; your grades are encrypted on your device and nobody can "
-                  "see how you voted. Do not pass the code on: whoever holds it can vote once in your "
-                  "place. If the evaluation's page says your code was used and you did not vote, tell the "
-                  "organizer.") % when,
-           url=link, sms_params=[_("“%(title)s” voting code %(code)s") % when])
+    return Message(
+        entry.user_id,
+        title=_("Your voting code for “%(title)s”") % when,
+        body=_("Your one-time voting code for the secret ballot “%(title)s” (open %(opens)s – %(closes)s): "
+               "%(code)s. Open the link to vote; your grades are encrypted on your device and nobody can "
+               "see how you voted. Do not pass the code on: whoever holds it can vote once in your "
+               "place. If the evaluation's page says your code was used and you did not vote, tell the "
+               "organizer.") % when,
+        url=link, sms_params=[_("“%(title)s” voting code %(code)s") % when])
 
 
 # --- casting -------------------------------------------------------------------------------------------

@@ -165,3 +165,23 @@ def test_my_vote_status_and_the_todo(users: Any, make_evaluation: Any,
 
     do_close_evaluation(e, acting_user=users.organizer)
     assert 'id="my-vote-used"' in voter.get(f"/ballots/{e.uuid}/vote/").content.decode()
+
+
+def test_sending_codes_costs_the_same_queries_for_any_roll(users: Any, root_user: Any, make_evaluation: Any,
+                                                           django_capture_on_commit_callbacks: Any) -> None:
+    """A county-wide evaluation sends tens of thousands of codes in the opening request: one
+    ``notify_each`` for all of them, a fixed number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (2, 12):
+        voters = [make_user(f"voter-{n}-{i}", None, None, acting_user=root_user) for i in range(n)]
+        ev = make_evaluation(state="ready")
+        with CaptureQueriesContext(connection) as queries:
+            open_sending(ev, users, django_capture_on_commit_callbacks, extra=voters)
+        counts.append(len(queries))
+        assert Notification.objects.filter(kind=CODE_KIND, recipient__in=voters).count() == n
+        bodies = set(Notification.objects.filter(kind=CODE_KIND, recipient__in=voters).values_list("body", flat=True))
+        assert len(bodies) == n  # each voter their own code
+    assert counts[0] == counts[1], counts

@@ -17,6 +17,7 @@ sent unless the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +29,8 @@ from dangjian.core.models import Delivery, Notification, NotificationPreference,
 from dangjian.core.models.notifications import ALL_KINDS, Channel
 from dangjian.core.notifications import channels
 
-__all__ = ["ACCOUNT_MAIL", "KINDS", "channel_flags", "notify", "queue_email", "register_kind", "unread_count"]
+__all__ = ["ACCOUNT_MAIL", "KINDS", "Message", "channel_flags", "notify", "notify_each", "queue_email", "register_kind",
+           "unread_count"]
 
 #: The kind of the carrier item of an account e-mail (``queue_email``); never shown in the inbox.
 ACCOUNT_MAIL = "account.mail"
@@ -78,6 +80,17 @@ def channel_flags(user: Any, kind: str) -> dict[str, bool]:
     return _resolve(rows, kind)
 
 
+@dataclass(frozen=True)
+class Message:
+    """One recipient's own inbox item, for ``notify_each`` (a code, a personal figure …)."""
+
+    recipient: Any
+    title: str
+    body: str = ""
+    url: str = ""
+    sms_params: Sequence[str] | None = None
+
+
 def notify(
     recipients: Any,
     kind: str,
@@ -93,16 +106,26 @@ def notify(
     matters) before calling. ``sms_params`` fills the SMS template's parameters (Tencent Cloud
     SMS sends only pre-approved templates); without it the title is the single parameter.
     """
-    user_ids = _recipient_list(recipients)
-    if not user_ids:
+    return notify_each(kind, [Message(pk, title, body, url, sms_params) for pk in _recipient_list(recipients)])
+
+
+def notify_each(kind: str, messages: Sequence[Message]) -> list[Notification]:
+    """Like ``notify``, but every recipient gets their own text: a fixed number of queries for
+    any number of messages (a county-wide ballot sends tens of thousands of voting codes at
+    once). A recipient listed twice gets the first message only."""
+    seen: set[int] = set()
+    wanted: list[tuple[int, Message]] = []
+    for m in messages:
+        pk = m.recipient if isinstance(m.recipient, int) else m.recipient.pk
+        if pk not in seen:
+            seen.add(pk)
+            wanted.append((pk, m))
+    if not wanted:
         return []
-    title = str(title)[:200]
-    body = str(body)
-    params = [str(p) for p in sms_params] if sms_params is not None else [title]
     enabled = channels.enabled_channels()
 
     with transaction.atomic():
-        users = {u.pk: u for u in _users_with_contact(user_ids, enabled)}
+        users = {u.pk: u for u in _users_with_contact([pk for pk, _m in wanted], enabled)}
         prefs: dict[int, list[NotificationPreference]] = {}
         if enabled:
             for row in NotificationPreference.objects.filter(user_id__in=users, kind__in=[kind, ALL_KINDS]):
@@ -112,13 +135,14 @@ def notify(
             for sub in WebPushSubscription.objects.filter(user_id__in=users).order_by("pk"):
                 subs.setdefault(sub.user_id, []).append(sub)
 
-        items = Notification.objects.bulk_create(
-            [
-                Notification(recipient_id=pk, kind=kind, title=title, body=body, url=url, sms_params=params)
-                for pk in user_ids
-                if pk in users
-            ]
-        )
+        rows = []
+        for pk, m in wanted:
+            if pk in users:
+                title = str(m.title)[:200]
+                params = [str(p) for p in m.sms_params] if m.sms_params is not None else [title]
+                rows.append(Notification(recipient_id=pk, kind=kind, title=title, body=str(m.body), url=m.url,
+                                         sms_params=params))
+        items = Notification.objects.bulk_create(rows, batch_size=1000)
         deliveries: list[Delivery] = []
         for item in items:
             user = users[item.recipient_id]
@@ -133,7 +157,7 @@ def notify(
                     for sub in subs.get(user.pk, [])
                 )
         if deliveries:
-            Delivery.objects.bulk_create(deliveries)
+            Delivery.objects.bulk_create(deliveries, batch_size=1000)
             ids = [d.pk for d in deliveries]
             transaction.on_commit(lambda: _enqueue_all(ids))
     return items

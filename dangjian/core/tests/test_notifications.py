@@ -15,7 +15,15 @@ from django.test import Client
 from django.urls import reverse
 
 from dangjian.core.models import AuditEvent, Delivery, Notification, NotificationPreference, WebPushSubscription
-from dangjian.core.notifications import KINDS, channel_flags, notify, register_kind, unread_count
+from dangjian.core.notifications import (
+    KINDS,
+    Message,
+    channel_flags,
+    notify,
+    notify_each,
+    register_kind,
+    unread_count,
+)
 from dangjian.core.notifications.actions import (
     do_mark_all_read,
     do_mark_read,
@@ -153,6 +161,24 @@ def test_notify_many_recipients_in_bounded_queries(root_user, all_channels, djan
         notify(people, "k", title="t")
     assert Notification.objects.count() == 40
     assert Delivery.objects.filter(channel="email").count() == 40
+
+
+def test_notify_each_gives_everyone_their_own_text_in_bounded_queries(root_user, all_channels,
+                                                                    django_assert_max_num_queries):
+    people = [make_user(f"e{i}", None, None, acting_user=root_user) for i in range(30)]
+    for u in people:
+        NotificationPreference.objects.create(user=u, kind="*", email=True)
+        set_email(u, f"e{u.pk}@example.com")
+    messages = [Message(u, title=f"code for {u.pk}", body=f"your code {u.pk}", url=f"/x/#{u.pk}") for u in people]
+    messages.append(Message(people[0].pk, title="a second message to the same person"))  # ignored
+    with django_assert_max_num_queries(12):
+        items = notify_each("k", messages)
+    assert len(items) == 30
+    got = {n.recipient_id: (n.title, n.body, n.url, n.sms_params) for n in Notification.objects.all()}
+    assert got == {u.pk: (f"code for {u.pk}", f"your code {u.pk}", f"/x/#{u.pk}", [f"code for {u.pk}"])
+                   for u in people}
+    assert Delivery.objects.filter(channel="email").count() == 30
+    assert notify_each("k", []) == []
 
 
 def test_tasks_are_enqueued_only_after_commit(users, settings, django_capture_on_commit_callbacks):
