@@ -12,7 +12,9 @@
    did — for ``OUTBOX_BEFORE_SECONDS`` (10 s) of the backlog.
 3. **Drain, after**: the same threads with ``NOTIFY_BATCH_SIZE`` = ``OUTBOX_BATCH`` (100): a batch
    claimed at once, sent over up to ``NOTIFY_EMAIL_CONNECTIONS`` SMTP connections, outcomes in one
-   transaction — until the queue is empty.
+   transaction — first ``OUTBOX_UNPIPELINED_SECONDS`` (2.5 s; 0 skips it) with
+   ``NOTIFY_EMAIL_PIPELINING`` off (smtplib's four round trips a message, the previous version),
+   then pipelined (one round trip a message) until the queue is empty.
 4. **Both at once** (``OUTBOX_BOTH_SECONDS``, 8 s; 0 skips it): the writer threads keep calling
    ``notify()`` in this process (the web side) while ``OUTBOX_DRAINERS`` drainer *processes* (as
    task workers are) run the outbox's drain loop; then the backlog is drained. Prints written/s
@@ -47,6 +49,7 @@ DRAINERS = int(os.environ.get("OUTBOX_DRAINERS", 2))
 BEFORE_SECONDS = float(os.environ.get("OUTBOX_BEFORE_SECONDS", 10))
 BATCH = int(os.environ.get("OUTBOX_BATCH", 100))
 BOTH_SECONDS = float(os.environ.get("OUTBOX_BOTH_SECONDS", 8))
+UNPIPELINED_SECONDS = float(os.environ.get("OUTBOX_UNPIPELINED_SECONDS", 2.5))
 DATABASE_URL = os.environ.get("OUTBOX_DATABASE_URL", "")
 
 SINK = """
@@ -187,7 +190,7 @@ def drain_worker(seconds: float) -> None:
             time.sleep(0.05)  # nothing due: poll again
 
 
-def drain_phase(batch: int, seconds: float | None) -> dict:
+def drain_phase(batch: int, seconds: float | None, *, pipelining: bool = True) -> dict:
     from django.conf import settings
 
     from dangjian.core.models import Delivery
@@ -195,6 +198,7 @@ def drain_phase(batch: int, seconds: float | None) -> dict:
     from dangjian.core.notifications.tasks import drain
 
     settings.NOTIFY_BATCH_SIZE = batch
+    settings.NOTIFY_EMAIL_PIPELINING = pipelining
     sent0 = Delivery.objects.filter(status=DeliveryStatus.SENT).count()
     started = time.monotonic()
     in_threads(DRAINERS, lambda i: drain(seconds=seconds if seconds is not None else 3600))
@@ -265,8 +269,12 @@ def main() -> None:
         before = drain_phase(1, BEFORE_SECONDS)
         print(f"drain before (batch 1, a connection per message, {DRAINERS} workers): {before['sent']} in "
               f"{before['seconds']} s = {before['per_s']:.0f} messages/s", flush=True)
+        unpipelined = drain_phase(BATCH, UNPIPELINED_SECONDS, pipelining=False) if UNPIPELINED_SECONDS > 0 else None
+        if unpipelined:
+            print(f"drain after, without pipelining (batch {BATCH}, {DRAINERS} workers): {unpipelined['sent']} in "
+                  f"{unpipelined['seconds']} s = {unpipelined['per_s']:.0f} messages/s", flush=True)
         after = drain_phase(BATCH, None)
-        print(f"drain after (batch {BATCH}, connections reused, {DRAINERS} workers): {after['sent']} in "
+        print(f"drain after (batch {BATCH}, connections reused, pipelined, {DRAINERS} workers): {after['sent']} in "
               f"{after['seconds']} s = {after['per_s']:.0f} messages/s; left pending: {after['left']}", flush=True)
         ceiling = sink_ceiling(port)
         print(f"SMTP sink alone (smtplib, no database): {ceiling:.0f} messages/s; "
@@ -278,6 +286,10 @@ def main() -> None:
                   "write_per_s": round(w, 1), "before_per_s": round(before["per_s"], 1),
                   "after_per_s": round(after["per_s"], 1), "ratio_before": round(before["per_s"] / w, 2),
                   "ratio_after": round(after["per_s"] / w, 2), "sink_per_s": round(ceiling, 1)}
+        if unpipelined:
+            print(f"pipelined ÷ not pipelined: {after['per_s'] / unpipelined['per_s']:.2f}", flush=True)
+            result.update(unpipelined_per_s=round(unpipelined["per_s"], 1),
+                          pipelined_gain=round(after["per_s"] / unpipelined["per_s"], 2))
         if BOTH_SECONDS > 0:
             both = both_phase(ids)
             print(f"both at once ({WRITERS} writer threads, {DRAINERS} drainer processes, {both['seconds']} s): "

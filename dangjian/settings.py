@@ -396,6 +396,8 @@ NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", 100))
 NOTIFY_DRAIN_SECONDS = float(os.environ.get("NOTIFY_DRAIN_SECONDS", 20))
 # A big batch of e-mails goes over up to this many SMTP connections in parallel.
 NOTIFY_EMAIL_CONNECTIONS = int(os.environ.get("NOTIFY_EMAIL_CONNECTIONS", 4))
+# Pipeline SMTP commands (RFC 2920) when the server offers PIPELINING: one round trip a message.
+NOTIFY_EMAIL_PIPELINING = env_bool("NOTIFY_EMAIL_PIPELINING", True)
 SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", 10))
 WEBPUSH_TIMEOUT = int(os.environ.get("WEBPUSH_TIMEOUT", 10))
 WEBPUSH_TTL = int(os.environ.get("WEBPUSH_TTL", 24 * 3600))

@@ -8,7 +8,9 @@
 ``smtp.fail_with = (451, "4.3.0 Try again later")`` makes it refuse MAIL FROM (a temporary
 failure the client sees as ``SMTPSenderRefused``) until cleared; an address in ``smtp.refuse``
 is refused at RCPT TO (550, ``SMTPRecipientsRefused``). ``smtp.connections`` counts the SMTP
-sessions opened.
+sessions opened. It offers ``PIPELINING`` (it reads commands from a buffered stream, so pipelined
+commands are simply answered in turn); ``smtp.pipelining = False`` hides it. ``smtp.drop_after = n``
+closes the connection once, right after storing the n-th message and before answering it.
 Stdlib only (socketserver); speaks enough ESMTP for ``smtplib``/Django's SMTP backend.
 """
 
@@ -18,6 +20,7 @@ import email
 import email.policy
 import functools
 import itertools
+import socket
 import socketserver
 import threading
 from dataclasses import dataclass
@@ -53,6 +56,13 @@ def _address(arg: str) -> str:
 class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        # Each answer is written as it is made; without this, the answers to pipelined commands
+        # would wait for the client's delayed ACK (Nagle), where a real server (Postfix) gathers
+        # them into one write.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def reply(self, line: str) -> None:
         self.wfile.write(line.encode("ascii") + b"\r\n")
         self.wfile.flush()
@@ -73,6 +83,8 @@ class _Handler(socketserver.StreamRequestHandler):
             verb = verb.upper()
             if verb == "EHLO":
                 self.reply("250-localhost")
+                if owner.pipelining:
+                    self.reply("250-PIPELINING")
                 self.reply("250-8BITMIME")
                 self.reply("250-SMTPUTF8")
                 self.reply("250 SIZE 10485760")
@@ -111,6 +123,8 @@ class _Handler(socketserver.StreamRequestHandler):
                     chunks.append(data_line)
                 queue_id = next(owner._ids)
                 owner._store(ReceivedMessage(mail_from, rcpts, b"".join(chunks)))
+                if owner._drop_now():
+                    return  # the connection breaks before the answer: the client cannot know
                 self.reply(f"250 2.0.0 OK queued as {queue_id}")
                 mail_from, rcpts = None, []
             elif verb == "RSET":
@@ -140,6 +154,8 @@ class LocalSMTPServer:
         self.fail_with: tuple[int, str] | None = None
         self.refuse: set[str] = set()
         self.connections = 0
+        self.pipelining = True
+        self.drop_after: int | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
         self._thread: threading.Thread | None = None
@@ -147,6 +163,14 @@ class LocalSMTPServer:
     def _store(self, msg: ReceivedMessage) -> None:
         with self._lock:
             self.messages.append(msg)
+
+    def _drop_now(self) -> bool:
+        """True once, when ``drop_after`` messages have been stored (then it is cleared)."""
+        with self._lock:
+            if self.drop_after is not None and len(self.messages) >= self.drop_after:
+                self.drop_after = None
+                return True
+            return False
 
     def start(self) -> LocalSMTPServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-smtp", daemon=True)

@@ -210,3 +210,75 @@ def test_two_drainers_at_once_send_every_message_once(smtp, readers, settings, m
     assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
     sent_ids = [int(m.message["X-Dangjian-Delivery"]) for m in smtp.messages]
     assert len(sent_ids) == len(set(sent_ids)) == total
+
+
+def _count_writes(monkeypatch):
+    import smtplib
+
+    writes = []
+    real_send = smtplib.SMTP.send
+
+    def counted(self, s):
+        writes.append(s)
+        return real_send(self, s)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counted)
+    return writes
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_a_batch_is_pipelined_when_the_server_offers_it_and_sent_the_same_either_way(
+        smtp, readers, settings, monkeypatch, pipelining):
+    """Pipelined (RFC 2920): one write per message (its content goes with the next one's commands)
+    plus the greeting and the last content; without PIPELINING, smtplib's four writes a message."""
+    settings.NOTIFY_BATCH_SIZE = 100
+    smtp.pipelining = pipelining
+    writes = _count_writes(monkeypatch)
+    notify(readers, "meeting.reminder", title="支部大会通知", body="第一行\n.\n.以点开头的一行")
+    assert drain() == len(readers)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(u.email for u in readers)
+    for received in smtp.messages:  # leading dots doubled on the wire, undone by the server
+        assert received.text.replace("\r\n", "\n").strip() == "第一行\n.\n.以点开头的一行"
+    messages = len(readers)
+    if pipelining:
+        assert len(writes) <= messages + 3  # EHLO, one per message, the last content (QUIT)
+    else:
+        assert len(writes) >= 4 * messages
+
+
+def test_pipelined_refusals_fail_alone_and_reset_the_transaction(smtp, readers, settings):
+    settings.NOTIFY_BATCH_SIZE = 100
+    smtp.refuse = {readers[1].email, readers[2].email, readers[6].email}  # two in a row, and the last
+    notify(readers, "meeting.reminder", title="支部大会通知")
+    assert drain() == len(readers)
+    statuses = dict(Delivery.objects.values_list("notification__recipient__email", "status"))
+    assert {email for email, status in statuses.items() if status == DeliveryStatus.FAILED} == smtp.refuse
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(set(statuses) - smtp.refuse)
+    assert all(m.rcpt_tos and len(m.rcpt_tos) == 1 for m in smtp.messages)
+    assert smtp.connections == 1
+
+
+def test_a_sender_refused_while_pipelining_fails_every_message_for_a_retry(smtp, readers, settings):
+    settings.NOTIFY_BATCH_SIZE = 100
+    smtp.fail_with = (451, "4.3.0 Try again later")
+    notify(readers, "meeting.reminder", title="支部大会通知")
+    assert drain() == len(readers)
+    rows = list(Delivery.objects.all())
+    assert {(d.status, d.attempts) for d in rows} == {(DeliveryStatus.FAILED, 1)}
+    assert all("SMTPSenderRefused" in d.last_error for d in rows)
+    assert smtp.messages == []
+
+
+def test_a_connection_broken_mid_pipeline_fails_the_message_in_flight_and_sends_the_rest(smtp, readers, settings):
+    """The server drops the line after storing the third message, before answering it: that one
+    is retried later (the client cannot know it arrived; SMTP's own at-least-once), the rest go
+    over a fresh connection."""
+    settings.NOTIFY_BATCH_SIZE = 100
+    smtp.drop_after = 3
+    notify(readers, "meeting.reminder", title="支部大会通知")
+    assert drain() == len(readers)
+    statuses = [status for _pk, status in Delivery.objects.order_by("pk").values_list("pk", "status")]
+    assert statuses.count(DeliveryStatus.FAILED) == 1 and statuses.count(DeliveryStatus.SENT) == len(readers) - 1
+    assert len(smtp.messages) == len(readers)  # the failed one did arrive: a retry may repeat it
+    assert smtp.connections == 2
