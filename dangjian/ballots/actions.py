@@ -514,7 +514,7 @@ def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = N
             if credential is None:
                 raise ValidationError({"voter": [_("%(name)s was not sent a code but got a slip: reissue the slip "
                                                    "by its code.") % {"name": voter.name}]})
-            if not User.objects.filter(pk=voter.user_id, is_active=True).exists():
+            if voter.user_id is None or not User.objects.filter(pk=voter.user_id, is_active=True).exists():
                 raise ValidationError({"voter": [_("%(name)s has no active account any more: the new code could "
                                                    "not reach them.") % {"name": voter.name}]})
         else:
