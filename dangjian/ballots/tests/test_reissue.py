@@ -79,7 +79,7 @@ def test_a_lost_slip_is_replaced_the_old_code_refused_the_new_one_votes(users: A
     assert event.actor == users.organizer and new not in str(event.after) and ev.codes[0] not in str(event.after)
     # the old code again: unknown now
     r = c.post(f"/ballots/{e.uuid}/reissue/", {"code": ev.codes[0]}, follow=True)
-    assert "No voting code of this evaluation matches" in r.content.decode() or "没有" in r.content.decode()
+    assert "本次测评没有与之相符的投票码" in r.content.decode()  # in the default language
 
 
 def test_a_used_code_is_never_replaced(users: Any, make_evaluation: Any) -> None:
@@ -167,6 +167,13 @@ def test_a_lost_sent_code_is_sent_again_and_the_old_message_redacted(
         do_reissue_credential(e, code=code_in_inbox(users.nobody), acting_user=users.organizer)
     assert "code" in refused.value.message_dict
     assert do_reissue_credential(e, code=slips[0], acting_user=users.organizer)
+    # a voter whose account was switched off meanwhile: the new code could not reach them
+    users.nobody.is_active = False
+    users.nobody.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError) as refused:
+        do_reissue_credential(e, voter=RollEntry.objects.get(evaluation=e, user=users.nobody),
+                              acting_user=users.organizer)
+    assert "voter" in refused.value.message_dict
     for unknown in ("nobody-here", ""):
         r = c.post(f"/ballots/{e.uuid}/reissue/", {"voter": unknown}, follow=True)
         assert r.status_code == 200 and r.redirect_chain
