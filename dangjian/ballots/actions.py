@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -52,7 +53,7 @@ from dangjian.ballots.models import (
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.models import User
-from dangjian.core.notifications import Message, notify_each
+from dangjian.core.notifications import Message, notify_each, redact_sent
 from dangjian.core.scoping import in_scope, subtree_q
 from dangjian.members import CURRENT_STATUSES
 from dangjian.members.models import Member
@@ -452,6 +453,94 @@ def _code_message(evaluation: Evaluation, entry: RollEntry, code: str) -> Messag
         url=link, sms_params=[_("“%(title)s” voting code %(code)s") % when])
 
 
+def _vote_link_prefix(evaluation: Evaluation) -> str:
+    return reverse("ballots:vote", args=[evaluation.uuid])
+
+
+def _redact_codes(evaluation: Evaluation, recipients: Any = None) -> int:
+    """The messages that carried this evaluation's codes (to ``recipients`` only, when given)
+    keep their title; their text says the code is gone and their link loses the fragment."""
+    return redact_sent(CODE_KIND, url_prefix=f"{_vote_link_prefix(evaluation)}#",
+                       body=_("The voting code this message carried for “%(title)s” has been removed: it can no "
+                              "longer be used.") % {"title": evaluation.title},
+                       url=_vote_link_prefix(evaluation), recipients=recipients)
+
+
+# --- reissuing a lost code -------------------------------------------------------------------------------
+
+def _replace_code(evaluation: Evaluation, credential: Credential, field: str) -> str:
+    """The credential gets a new code in place (same row: the count of credentials stays the
+    roll's size); the old code's hash is gone, so the old code is unknown from now on. Refused
+    when the credential was used meanwhile (a conditional update: a used code is never replaced,
+    that would allow two ballots)."""
+    code = new_code()
+    replaced = Credential.objects.filter(pk=credential.pk, evaluation=evaluation, used=False).update(
+        code_hash=code_hash(evaluation, normalize_code(code)))
+    if replaced != 1:
+        raise ValidationError({field: [_used_message()]})
+    return code
+
+
+def _used_message() -> str:
+    return _("This voting code has been used: a ballot was cast with it. A used code cannot be replaced — that "
+             "would allow two ballots.")
+
+
+def _check_reissue(evaluation: Evaluation) -> None:
+    if evaluation.state != State.OPEN or timezone.now() >= evaluation.closes_at:
+        raise ValidationError({"state": _("Codes are reissued only while the evaluation is open.")})
+
+
+def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = None, code: str | None = None,
+                          acting_user: ActingUser) -> str | None:
+    """Replace a lost voting code while the evaluation is open: the old code stops working at
+    once and a new one is issued for the same credential (the number of credentials stays the
+    roll's size). A used code is never replaced.
+
+    ``voter`` (a roll entry whose code was sent): the new code is sent to them like the first
+    (``notify_each``, after commit), the message with the old one is redacted; returns None — the
+    organizer never sees a sent code. ``code`` (a slip's code, as typed): returns the new code,
+    to print as a slip (the only time it exists in clear)."""
+    _require(acting_user, evaluation)
+    if (voter is None) == (code is None):
+        raise ValueError("give either the voter or the slip's code")
+    with transaction.atomic():
+        _lock(evaluation)
+        _check_reissue(evaluation)
+        if voter is not None:
+            if voter.evaluation_id != evaluation.pk:
+                raise ValidationError({"voter": [_("This voter is not on the evaluation's roll.")]})
+            credential = Credential.objects.filter(evaluation=evaluation, voter=voter).first()
+            if credential is None:
+                raise ValidationError({"voter": [_("%(name)s was not sent a code but got a slip: reissue the slip "
+                                                   "by its code.") % {"name": voter.name}]})
+            if voter.user_id is None or not User.objects.filter(pk=voter.user_id, is_active=True).exists():
+                raise ValidationError({"voter": [_("%(name)s has no active account any more: the new code could "
+                                                   "not reach them.") % {"name": voter.name}]})
+        else:
+            typed = normalize_code(code)
+            if not typed:
+                raise ValidationError({"code": [_("A voting code has 24 letters and digits, in six groups of "
+                                                  "four.")]})
+            credential = Credential.objects.filter(evaluation=evaluation, code_hash=code_hash(evaluation, typed)).first()
+            if credential is None:
+                raise ValidationError({"code": [_("No voting code of this evaluation matches: check what you typed.")]})
+            if credential.voter_id is not None:
+                raise ValidationError({"code": [_("This code was sent to a voter: reissue it by the voter's name.")]})
+        field = "voter" if voter is not None else "code"
+        if credential.used:
+            raise ValidationError({field: [_used_message()]})
+        new = _replace_code(evaluation, credential, field)
+        if voter is not None:
+            _redact_codes(evaluation, recipients=[voter.user_id])
+            notify_each(CODE_KIND, [_code_message(evaluation, voter, new)])
+        audit.record(as_user(acting_user), "evaluation.credential_reissued", evaluation,
+                     after={"voter": voter.name if voter is not None else None,
+                            "delivery": Delivery.SEND if voter is not None else Delivery.SLIPS},
+                     org_path=evaluation.org_path, target_label=evaluation.title)
+    return None if voter is not None else new
+
+
 # --- casting -------------------------------------------------------------------------------------------
 
 def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
@@ -520,10 +609,15 @@ def do_close_evaluation(evaluation: Evaluation, *, acting_user: ActingUser | Non
         evaluation.closed_at = evaluation.tally_progress_at = timezone.now()
         evaluation.tally_total, evaluation.tally_done = total, 0
         evaluation.save(update_fields=["state", "closed_at", "tally_total", "tally_done", "tally_progress_at"])
+        if evaluation.delivery == Delivery.SEND:
+            # the codes are useless from now on: the messages that carried them stop showing them
+            _redact_codes(evaluation, recipients=RollEntry.objects.filter(evaluation=evaluation, user__isnull=False)
+                          .values("user_id"))
         audit.record(as_user(acting_user), "evaluation.closed", evaluation, after={"ballots": total},
                      org_path=evaluation.org_path, target_label=evaluation.title)
         if background is None:
-            background = total > SYNC_TALLY_LIMIT
+            # BALLOTS_SYNC_TALLY_LIMIT (a setting) lowers or raises the size counted in the request.
+            background = total > getattr(settings, "BALLOTS_SYNC_TALLY_LIMIT", SYNC_TALLY_LIMIT)
         if background:
             counting.enqueue_tally(evaluation)
         else:

@@ -12,6 +12,7 @@ class BallotsConfig(AppConfig):
         from dangjian.ballots.demo import seed_demo
         from dangjian.core.hooks import (
             register_demo_seeder,
+            register_home_item,
             register_nav_entry,
             register_search_provider,
             register_todo_source,
@@ -33,6 +34,7 @@ class BallotsConfig(AppConfig):
                              items=wb.my_items, count=wb.my_count, visible=wb.has_ballot_work)
         register_todo_source("ballots.organize", _("Evaluations to open or close"), items=wb.organize_items,
                              count=wb.organize_count, perm="ballots.manage")
+        register_home_item(wb.home_items)
         register_kind("ballots.code", _("My voting codes for democratic evaluations"))
         register_search_provider("ballots", _("Democratic evaluations"), wb.find_evaluations, order=70)
         register_job("ballots.close_due", "*/5 * * * *", "dangjian.ballots.tasks.close_due_evaluations")

@@ -11,6 +11,7 @@ EVENTS = declare_events({
     "evaluation.trustees_set": _("Evaluation trustees named"),
     "evaluation.trustee_key": _("Trustee key registered"),
     "evaluation.opened": _("Evaluation opened"),
+    "evaluation.credential_reissued": _("Evaluation voting code reissued"),
     "evaluation.closed": _("Evaluation closed"),
     "evaluation.counted": _("Evaluation ballots counted"),
     "evaluation.decryption": _("Trustee decryption submitted"),

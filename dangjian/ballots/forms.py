@@ -69,3 +69,15 @@ class UsernamesForm(forms.Form):
 
     def cleaned_names(self) -> list[str]:
         return names(self.cleaned_data.get("usernames") or "")
+
+
+class ReissueVoterForm(forms.Form):
+    voter = forms.CharField(label=_("Voter who lost their code"), max_length=150,
+                            help_text=_("Their name on the roll, or their user name."))
+
+
+class ReissueSlipForm(forms.Form):
+    code = forms.CharField(label=_("Code of the lost or damaged slip"), max_length=64,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                                         "spellcheck": "false"}),
+                           help_text=_("As printed on the slip; dashes and spaces do not matter."))

@@ -96,6 +96,24 @@ def slip_voters(evaluation: Evaluation) -> list[str]:
                 .values_list("name", flat=True))
 
 
+def roll_entry_named(evaluation: Evaluation, text: str) -> RollEntry:
+    """The voter of the roll called ``text`` (their name, or their account's user name when
+    namesakes make the name ambiguous); a ValidationError on ``voter`` otherwise."""
+    from django.core.exceptions import ValidationError
+
+    text = (text or "").strip()[:150]
+    if not text:
+        raise ValidationError({"voter": [_("Give the voter's name or user name.")]})
+    found = list(RollEntry.objects.filter(Q(name=text) | Q(user__username=text), evaluation=evaluation)
+                 .order_by("position")[:2])
+    if not found:
+        raise ValidationError({"voter": [_("Nobody called %(name)s is on the roll.") % {"name": text}]})
+    if len(found) > 1:
+        raise ValidationError({"voter": [_("Several voters on the roll are called %(name)s: give the user name.")
+                                         % {"name": text}]})
+    return found[0]
+
+
 def my_credential(evaluation: Evaluation, user: Any) -> Credential | None:
     """The credential sent to ``user`` for this evaluation (None: none was sent to them)."""
     if not getattr(user, "is_authenticated", False):

@@ -22,7 +22,14 @@ from django.views.decorators.http import require_POST
 
 from dangjian.ballots import actions as act
 from dangjian.ballots.choices import EDITABLE_STATES, PUBLISHED_STATES, SCALES, Delivery, State
-from dangjian.ballots.forms import EvaluationForm, NewEvaluationForm, UsernamesForm, names
+from dangjian.ballots.forms import (
+    EvaluationForm,
+    NewEvaluationForm,
+    ReissueSlipForm,
+    ReissueVoterForm,
+    UsernamesForm,
+    names,
+)
 from dangjian.ballots.selectors import (
     access_evaluation,
     can_manage,
@@ -33,6 +40,7 @@ from dangjian.ballots.selectors import (
     public_evaluation,
     receipts,
     results,
+    roll_entry_named,
     slip_voters,
     users_by_username,
 )
@@ -117,6 +125,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "keys_ready": bool(trustees) and all(t.has_key for t in trustees),
         "trustee_form": UsernamesForm(initial={"usernames": "\n".join(t.user.username for t in trustees)}),
         "open_form": UsernamesForm(), "State": State, "Delivery": Delivery,
+        "reissue_voter_form": ReissueVoterForm(), "reissue_slip_form": ReissueSlipForm(),
         "vote_url": request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])),
     })
 
@@ -160,6 +169,35 @@ def open_evaluation(request: HttpRequest, public_id: str) -> HttpResponse:
         "evaluation": evaluation, "send": send, "credentials": credential_counts(evaluation),
         "slip_voters": slip_voters(evaluation) if send else [],
         "slips": slips(request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])), codes)})
+
+
+@login_required
+@require_POST
+@never_cache
+def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Replace a lost code: a sent one is sent again (by the voter's name), a slip's is shown once
+    as a new slip (by the lost slip's code). The old code stops working."""
+    evaluation = _manage(request, public_id)
+    by_voter = "voter" in request.POST
+    try:
+        if by_voter:
+            entry = roll_entry_named(evaluation, request.POST.get("voter", ""))
+            act.do_reissue_credential(evaluation, voter=entry, acting_user=request.user)
+        else:
+            code = act.do_reissue_credential(evaluation, code=request.POST.get("code", ""), acting_user=request.user)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return redirect("ballots:detail", evaluation.uuid)
+    if by_voter:
+        messages.success(request, _("A new code was sent to %(name)s; the old one no longer works.")
+                         % {"name": entry.name})
+        return redirect("ballots:detail", evaluation.uuid)
+    from dangjian.ballots.slips import slips
+
+    return render(request, "ballots/slips.html", {
+        "evaluation": evaluation, "send": False, "reissued": True, "credentials": credential_counts(evaluation),
+        "slips": slips(request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])), [code or ""])})
 
 
 @login_required

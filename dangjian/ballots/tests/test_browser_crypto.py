@@ -303,3 +303,52 @@ def test_key_file_opens_only_with_its_passphrase(page):
     assert out["wrong"] == out["otherIndex"] == "key file: wrong passphrase, or the file was altered"
     assert out["otherFormat"] == "key file: unknown format"
     assert out["fewIterations"] == "key file: too few iterations"
+
+
+def test_every_refusal_has_a_kind_the_page_shows_in_its_language(page):
+    """The English message is for tests and support; the user reads the page's translated text
+    for the error's kind (templates/ballots/_js_messages.html, test_views checks the catalogue)."""
+    evaluation = str(uuid.uuid4())
+    trustees, secrets = python_trustees(evaluation)
+    good = manifest_for(trustees, evaluation, questions=1, min_group=3)
+    eid = crypto.manifest_fingerprint(good)
+    ballots = [crypto.encrypt_ballot(good, eid, [p]) for p in (0, 1, 1)]
+    tally = crypto.tally(good, ballots)
+    bad_point = {**ballots[0], "answers": [{**ballots[0]["answers"][0], "choices": [
+        {**c, "alpha": "ff" * 32} for c in ballots[0]["answers"][0]["choices"]]}]}
+    kinds = page.evaluate("""async ([good, bad, ballots, tally, short, badPoint, secrets, evaluation]) => {
+        const kind = async (f) => {
+            try { await f(); } catch (e) { return e instanceof DJBallots.BallotError ? e.kind : "other " + e.name; }
+            return "none";
+        };
+        const m = JSON.parse(good);
+        const k = DJBallots.makeTrusteeKey(evaluation, 2);
+        const file = await DJBallots.sealKeyFile(evaluation, 2, k.publicKey, k.secret, "pass phrase 1234");
+        return {
+            manifest: await kind(() => DJBallots.encryptBallot(bad, [0])),
+            notJson: await kind(() => DJBallots.encryptBallot("{", [0])),
+            picks: await kind(() => DJBallots.encryptBallot(good, [7])),
+            passphrase: await kind(() => DJBallots.openKeyFile(file, "pass phrase 1235")),
+            format: await kind(() => DJBallots.openKeyFile({...file, format: "x"}, "pass phrase 1234")),
+            salt: await kind(() => DJBallots.openKeyFile({...file, salt: "%%"}, "pass phrase 1234")),
+            key: await kind(() => DJBallots.partialDecrypt(m, ballots, tally, 1, secrets[1])),
+            tooFew: await kind(() => DJBallots.partialDecrypt(m, ballots.slice(0, 2), short, 1, secrets[0])),
+            bulletin: await kind(() => DJBallots.partialDecrypt(m, ballots, short, 1, secrets[0])),
+            badPoint: await kind(() => DJBallots.partialDecrypt(m, [badPoint, ...ballots.slice(1)], tally, 1, secrets[0])),
+            fine: await kind(() => DJBallots.partialDecrypt(m, ballots, tally, 1, secrets[0])),
+        };
+    }""", [crypto.canon(good).decode(), crypto.canon({**good, "public_key": trustees[0]["public_key"]}).decode(),
+           ballots, tally, crypto.tally(good, ballots[:2]), bad_point, secrets, evaluation])
+    assert kinds == {"manifest": "manifest", "notJson": "manifest", "picks": "picks", "passphrase": "passphrase",
+                     "format": "key-file", "salt": "key-file", "key": "key", "tooFew": "too-few",
+                     "bulletin": "bulletin", "badPoint": "bulletin", "fine": "none"}
+    shown = page.evaluate("""() => {
+        const t = {errData: "D", errManifest: "M", errPicks: "P", errKey: "K", errKeyFile: "F", errPassphrase: "W",
+                   errTooFew: "T", errBulletin: "B", errServer: "S", errNetwork: "N"};
+        const E = DJBallots.BallotError;
+        const said = new Error("投票码已使用或无效。");
+        said.shown = true;
+        return [new E("x", "key-file"), new E("x", "too-few"), new E("x"), new E("x", "server"), new E("x", "nonsense"),
+                new TypeError("Failed to fetch"), said].map((e) => DJBallots.explain(e, t));
+    }""")
+    assert shown == ["F", "T", "D", "S", "D", "N", "投票码已使用或无效。"]

@@ -185,3 +185,40 @@ def test_sending_codes_costs_the_same_queries_for_any_roll(users: Any, root_user
         bodies = set(Notification.objects.filter(kind=CODE_KIND, recipient__in=voters).values_list("body", flat=True))
         assert len(bodies) == n  # each voter their own code
     assert counts[0] == counts[1], counts
+
+
+def test_the_member_home_asks_to_vote_while_the_sent_code_is_unused(
+        users: Any, make_evaluation: Any, django_capture_on_commit_callbacks: Any,
+        django_assert_max_num_queries: Any, rf: Any) -> None:
+    ev = make_evaluation(state="ready")
+    e = ev.evaluation
+    request = rf.get("/")
+    request.user = users.member
+    # a member without any evaluation: one query, no item
+    with django_assert_max_num_queries(1):
+        assert wb.home_items(request) == []
+    open_sending(ev, users, django_capture_on_commit_callbacks, extra=[users.nobody])
+    with django_assert_max_num_queries(1):
+        (item,) = wb.home_items(request)
+    assert e.title in str(item["title"]) and item["url"] == f"/ballots/{e.uuid}/vote/" and "#" not in item["url"]
+    # on the member home (党员e家) itself
+    page = login(users.member).get(reverse("core:member_home")).content.decode()
+    assert e.title in page and f'href="/ballots/{e.uuid}/vote/"' in page
+    # nothing for the organizer (no code sent to them), nor for anonymous users
+    request.user = users.organizer
+    assert wb.home_items(request) == []
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    with django_assert_max_num_queries(0):
+        assert wb.home_items(request) == []
+    # once used, the item is gone; and after closing for everyone
+    do_cast_ballot(e, sent_code(users.member, e), ballot(e))
+    request.user = users.member
+    assert wb.home_items(request) == []
+    request.user = users.nobody
+    assert len(wb.home_items(request)) == 1
+    from dangjian.ballots.actions import do_close_evaluation
+
+    do_close_evaluation(e, acting_user=users.organizer)
+    assert wb.home_items(request) == []

@@ -126,3 +126,24 @@ def test_list_page_bounded(users: Any, make_evaluation: Any, django_assert_max_n
         r = c.get("/ballots/")
     assert r.status_code == 200 and r.content.decode().count("/ballots/") >= 4
     assert login(users.nobody).get("/ballots/").status_code == 403
+
+
+def test_every_kind_of_script_error_has_a_translated_message() -> None:
+    """crypto.js, vote.js and trustee.js show the text of the page's #ballot-messages for the
+    kind of each error (DJBallots.explain): every kind they raise has one, in Chinese."""
+    from pathlib import Path
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    static = Path(__file__).resolve().parent.parent / "static" / "ballots"
+    source = "".join((static / name).read_text() for name in ("crypto.js", "vote.js", "trustee.js"))
+    kinds = set(re.findall(r'fail\([^\n]*?, "([a-z-]+)"\);', source))
+    kinds |= set(re.findall(r'\bas\("([a-z-]+)"', source)) | set(re.findall(r'BallotError\([^\n]*?, "([a-z-]+)"\)', source))
+    assert {"manifest", "picks", "key", "key-file", "passphrase", "too-few", "bulletin", "server"} <= kinds
+    with translation.override("zh-hans"):
+        html = render_to_string("ballots/_js_messages.html")
+    texts = dict(re.findall(r'data-err-([a-z-]+)="([^"]*)"', html))
+    assert kinds | {"data", "network"} <= set(texts), kinds - set(texts)
+    for kind, text in texts.items():
+        assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z]{3,}", text), (kind, text)

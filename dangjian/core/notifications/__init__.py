@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from dangjian.core.models import Delivery, Notification, NotificationPreference, User, WebPushSubscription
-from dangjian.core.models.notifications import ALL_KINDS, Channel
+from dangjian.core.models.notifications import ALL_KINDS, Channel, DeliveryStatus
 from dangjian.core.notifications import channels
 
-__all__ = ["ACCOUNT_MAIL", "KINDS", "Message", "channel_flags", "notify", "notify_each", "queue_email", "register_kind",
-           "unread_count"]
+__all__ = ["ACCOUNT_MAIL", "KINDS", "Message", "channel_flags", "notify", "notify_each", "queue_email", "redact_sent",
+           "register_kind", "unread_count"]
 
 #: The kind of the carrier item of an account e-mail (``queue_email``); never shown in the inbox.
 ACCOUNT_MAIL = "account.mail"
@@ -161,6 +161,25 @@ def notify_each(kind: str, messages: Sequence[Message]) -> list[Notification]:
             ids = [d.pk for d in deliveries]
             transaction.on_commit(lambda: _enqueue_all(ids))
     return items
+
+
+def redact_sent(kind: str, *, url_prefix: str, body: str, url: str = "", recipients: Any = None) -> int:
+    """Take back what messages of ``kind`` carried once it must not outlive its use (a voting
+    code, after the vote): every inbox item of ``kind`` whose link starts with ``url_prefix``
+    (and, when ``recipients`` is given — user ids or a query of them — only theirs) keeps its
+    title but gets ``body`` as its text and ``url`` as its link, and no SMS parameters; its
+    e-mail/SMS/push copies not sent yet are not sent any more (given up). Copies already sent
+    are out of reach. Two UPDATEs; returns the number of inbox items changed."""
+    if not kind or not url_prefix:
+        raise ValueError("redact_sent needs a kind and a link prefix")
+    items = Notification.objects.filter(kind=kind, url__startswith=url_prefix)
+    if recipients is not None:
+        items = items.filter(recipient_id__in=recipients)
+    with transaction.atomic():
+        Delivery.objects.filter(notification__in=items.values("pk"),
+                                status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]).update(
+            status=DeliveryStatus.GAVE_UP, next_attempt_at=None, last_error="withdrawn")
+        return items.update(body=str(body), url=str(url), sms_params=[])
 
 
 def queue_email(user: Any, address: str, *, subject: str, body: str) -> Delivery:

@@ -21,6 +21,7 @@ from dangjian.core.notifications import (
     channel_flags,
     notify,
     notify_each,
+    redact_sent,
     register_kind,
     unread_count,
 )
@@ -360,3 +361,34 @@ def test_push_subscribe_is_404_when_push_is_off(client, users, settings):
     body = {"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": browser_keys()}
     resp = client.post(reverse("notifications:push_subscribe"), json.dumps(body), content_type="application/json")
     assert resp.status_code == 404
+
+
+# --- redact_sent() ----------------------------------------------------------------------------
+
+def test_redact_sent_takes_back_the_text_of_one_kind_and_link_only(users, all_channels,
+                                                                  django_assert_max_num_queries):
+    set_email(users.member)
+    NotificationPreference.objects.create(user=users.member, kind="*", email=True)
+    notify_each("k.code", [Message(users.member, title="Your code", body="code SECRET-1", url="/e/1/go/#SECRET-1",
+                                   sms_params=["SECRET-1"]),
+                           Message(users.secretary, title="Your code", body="code SECRET-2", url="/e/1/go/#SECRET-2")])
+    notify_each("k.code", [Message(users.organizer, title="Other", body="code SECRET-3", url="/e/2/go/#SECRET-3")])
+    notify(users.member, "k.other", title="Same link, other kind", body="SECRET-4", url="/e/1/go/#SECRET-4")
+    sent = Delivery.objects.get(notification__body="code SECRET-1")
+    # only the member's item: the recipients filter
+    assert redact_sent("k.code", url_prefix="/e/1/", body="taken back", url="/e/1/go/",
+                       recipients=[users.member.pk]) == 1
+    assert Notification.objects.get(recipient=users.secretary).body == "code SECRET-2"
+    with django_assert_max_num_queries(4):  # two UPDATEs in a savepoint
+        assert redact_sent("k.code", url_prefix="/e/1/", body="taken back", url="/e/1/go/") == 2
+    rows = {n.recipient_id: (n.title, n.body, n.url, n.sms_params)
+            for n in Notification.objects.filter(kind="k.code", url__startswith="/e/1/")}
+    assert rows == {users.member.pk: ("Your code", "taken back", "/e/1/go/", []),
+                    users.secretary.pk: ("Your code", "taken back", "/e/1/go/", [])}
+    # other links and other kinds are left alone; the unsent e-mail is not sent any more
+    assert Notification.objects.get(recipient=users.organizer).body == "code SECRET-3"
+    assert Notification.objects.get(kind="k.other").body == "SECRET-4"
+    sent.refresh_from_db()
+    assert sent.status == "gave_up"
+    with pytest.raises(ValueError):
+        redact_sent("k.code", url_prefix="", body="x")

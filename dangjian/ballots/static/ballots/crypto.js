@@ -15,7 +15,11 @@
  * and the building blocks (canon, sha256hex, Hs, point and scalar codecs, checkKeyProof,
  * checkManifest) so that they can be tested against the server's code.
  *
- * Errors are thrown as BallotError (English message naming what failed; the page translates).
+ * Errors are thrown as BallotError: an English message naming what failed (for tests and support)
+ * and a `kind` ("data", "manifest", "picks", "key", "key-file", "passphrase", "too-few",
+ * "bulletin"); `explain(error, messages)` gives the text to show the user, translated: `messages`
+ * is the dataset of the page's #ballot-messages element (templates/ballots/_js_messages.html,
+ * one data-err-<kind> attribute per kind, plus "server" and "network").
  * CSP: loaded from 'self'; no eval, no inline code. Randomness: crypto.getRandomValues only. */
 (function () {
   "use strict";
@@ -30,14 +34,36 @@
   const utf8 = new TextEncoder();
 
   class BallotError extends Error {
-    constructor(message) {
+    constructor(message, kind) {
       super(message);
       this.name = "BallotError";
+      this.kind = kind || "data";
     }
   }
 
-  function fail(message) {
-    throw new BallotError(message);
+  function fail(message, kind) {
+    throw new BallotError(message, kind);
+  }
+
+  // Runs work(); a failure in it is of `kind` (unless it already has a kind of its own).
+  function as(kind, work) {
+    try {
+      return work();
+    } catch (e) {
+      if (!(e instanceof BallotError)) fail(String((e && e.message) || e), kind);
+      if (e.kind === "data") e.kind = kind;
+      throw e;
+    }
+  }
+
+  // The text to show the user for `error`, from the page's translated messages (see the top).
+  function explain(error, messages) {
+    if (error instanceof BallotError) {
+      const key = "err" + error.kind.replace(/(^|-)([a-z])/g, (_m, _d, c) => c.toUpperCase());
+      return messages[key] || messages.errData;
+    }
+    if (error && error.shown) return error.message; // already the user's text (the server's answer)
+    return messages.errNetwork;
   }
 
   // --- Bytes, hex, base64 ----------------------------------------------------------------------
@@ -257,13 +283,13 @@
   // question, in manifest order. Returns the ballot (keys in sorted order), its receipt and eid.
   function encryptBallot(manifestText, picks) {
     const eid = sha256hex(utf8.encode(manifestText));
-    const manifest = JSON.parse(manifestText);
-    const PK = checkManifest(manifest);
+    const manifest = as("manifest", () => JSON.parse(manifestText));
+    const PK = as("manifest", () => checkManifest(manifest));
     const questions = manifest.questions;
-    if (!Array.isArray(picks) || picks.length !== questions.length) fail("picks: one per question");
+    if (!Array.isArray(picks) || picks.length !== questions.length) fail("picks: one per question", "picks");
     const answers = questions.map((q, i) => {
       const pick = picks[i];
-      if (!Number.isInteger(pick) || pick < 0 || pick >= q.options.length) fail(`picks[${i}]: no such option`);
+      if (!Number.isInteger(pick) || pick < 0 || pick >= q.options.length) fail(`picks[${i}]: no such option`, "picks");
       return encryptAnswer(eid, PK, q.options.length, pick);
     });
     const ballot = { answers: answers, election: eid };
@@ -305,14 +331,15 @@
   // Returns one share {share: D, proof: {c, s}} per tally cell, D = x_i·alpha.
   function partialDecrypt(manifest, ballots, tally, index, secretHex) {
     const eid = electionId(manifest);
-    const x = parseScalar(secretHex, "secret");
+    const x = as("key", () => parseScalar(secretHex, "secret"));
     const trustee = manifest.trustees.find((t) => t.index === index);
-    if (!trustee) fail(`trustee ${index}: not in the manifest`);
-    if (pointHex(mul(G, x)) !== trustee.public_key) fail(`secret: not the key of trustee ${index}`);
+    if (!trustee) fail(`trustee ${index}: not in the manifest`, "key");
+    if (pointHex(mul(G, x)) !== trustee.public_key) fail(`secret: not the key of trustee ${index}`, "key");
     if (ballots.length === 0 || ballots.length < manifest.min_group) {
-      fail(`ballots: ${ballots.length}, fewer than min_group (${manifest.min_group}); nothing is decrypted`);
+      fail(`ballots: ${ballots.length}, fewer than min_group (${manifest.min_group}); nothing is decrypted`, "too-few");
     }
-    if (canon(recomputeTally(manifest, ballots)) !== canon(tally)) fail("tally: not the sum of the ballots");
+    const sums = as("bulletin", () => recomputeTally(manifest, ballots));
+    if (canon(sums) !== canon(tally)) fail("tally: not the sum of the ballots", "bulletin");
     return tally.map((row, i) => row.map((cell, j) => {
       const alpha = parsePoint(cell.alpha, `tally ${i} ${j} alpha`);
       const D = mul(alpha, x);
@@ -347,26 +374,30 @@
   }
 
   async function openKeyFile(file, passphrase) {
-    if (file.format !== KEY_FILE_FORMAT) fail("key file: unknown format");
-    if (!Number.isInteger(file.iterations) || file.iterations < KEY_FILE_ITERATIONS) fail("key file: too few iterations");
-    const key = await fileKey(passphrase, fromBase64(file.salt, "key file salt"), file.iterations, "decrypt");
+    if (!file || file.format !== KEY_FILE_FORMAT) fail("key file: unknown format", "key-file");
+    if (!Number.isInteger(file.iterations) || file.iterations < KEY_FILE_ITERATIONS) {
+      fail("key file: too few iterations", "key-file");
+    }
+    const salt = as("key-file", () => fromBase64(file.salt, "key file salt"));
+    const iv = as("key-file", () => fromBase64(file.iv, "key file iv"));
+    const sealed = as("key-file", () => fromBase64(file.ciphertext, "key file ciphertext"));
+    const key = await fileKey(passphrase, salt, file.iterations, "decrypt");
     let plain;
     try {
       plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: fromBase64(file.iv, "key file iv"), additionalData: utf8.encode(`${file.evaluation}|${file.index}`) },
-        key, fromBase64(file.ciphertext, "key file ciphertext"));
+        { name: "AES-GCM", iv: iv, additionalData: utf8.encode(`${file.evaluation}|${file.index}`) }, key, sealed);
     } catch (e) {
-      fail("key file: wrong passphrase, or the file was altered");
+      fail("key file: wrong passphrase, or the file was altered", "passphrase");
     }
     const secret = toHex(new Uint8Array(plain));
-    if (secret.length !== 64 || pointHex(mul(G, parseScalar(secret, "secret"))) !== file.public_key) {
-      fail("key file: the secret does not match public_key");
+    if (secret.length !== 64 || as("key-file", () => pointHex(mul(G, parseScalar(secret, "secret")))) !== file.public_key) {
+      fail("key file: the secret does not match public_key", "key-file");
     }
     return { evaluation: file.evaluation, index: file.index, publicKey: file.public_key, secret: secret };
   }
 
   window.DJBallots = Object.freeze({
-    BallotError, canon, sha256hex, Hs, electionId,
+    BallotError, explain, canon, sha256hex, Hs, electionId,
     parsePoint, pointHex, parseScalar, scalarHex, randomScalar,
     checkKeyProof, checkManifest, makeTrusteeKey, sealKeyFile, openKeyFile,
     encryptBallot, recomputeTally, partialDecrypt,

@@ -7,6 +7,7 @@
   if (!box || !window.DJBallots) return;
   const B = window.DJBallots;
   const status = document.getElementById("trustee-status");
+  const texts = document.getElementById("ballot-messages").dataset;
   const csrf = box.querySelector("input[name=csrfmiddlewaretoken]").value;
   const index = Number(box.dataset.index);
   const evaluation = box.dataset.evaluation;
@@ -16,9 +17,19 @@
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify(body),
     });
-    const answer = await response.json();
-    if (!response.ok) throw new Error(answer.message || response.status);
+    const answer = await response.json().catch(() => null);
+    if (!response.ok || !answer) throw refused(answer);
     return answer;
+  }
+
+  // The server's refusal carries its message in the user's language; without one, say so.
+  function refused(answer) {
+    if (answer && typeof answer.message === "string" && answer.message) {
+      const error = new Error(answer.message);
+      error.shown = true;
+      return error;
+    }
+    return new B.BallotError("the server refused without a message", "server");
   }
 
   function run(form, work) {
@@ -31,7 +42,8 @@
         status.textContent = await work();
         form.hidden = true;
       } catch (error) {
-        status.textContent = box.dataset.msgFailed + " " + error.message;
+        status.textContent = box.dataset.msgFailed + " " + B.explain(error, texts);
+        status.dataset.detail = error.message; // the English detail, for whoever helps the trustee
         button.disabled = false;
       }
     });
@@ -58,9 +70,19 @@
   if (decryptForm) {
     run(decryptForm, async () => {
       const text = await document.getElementById("key-file").files[0].text();
-      const key = await B.openKeyFile(JSON.parse(text), document.getElementById("passphrase").value);
-      if (key.evaluation !== evaluation || key.index !== index) throw new Error("key file of another evaluation");
-      const bulletin = await (await fetch(box.dataset.bulletinUrl, { credentials: "same-origin" })).json();
+      let file;
+      try {
+        file = JSON.parse(text);
+      } catch (e) {
+        throw new B.BallotError("key file: not JSON", "key-file");
+      }
+      const key = await B.openKeyFile(file, document.getElementById("passphrase").value);
+      if (key.evaluation !== evaluation || key.index !== index) {
+        throw new B.BallotError("key file of another evaluation or trustee", "key");
+      }
+      const got = await fetch(box.dataset.bulletinUrl, { credentials: "same-origin" });
+      const bulletin = await got.json().catch(() => null);
+      if (!got.ok || !bulletin) throw refused(bulletin);
       const shares = B.partialDecrypt(bulletin.manifest, bulletin.ballots, bulletin.tally, index, key.secret);
       await post(box.dataset.decryptionUrl, { shares: shares });
       return box.dataset.msgDecrypted;

@@ -5,6 +5,7 @@
   const form = document.getElementById("vote-form");
   if (!form || !window.DJBallots) return;
   const status = document.getElementById("vote-status");
+  const texts = document.getElementById("ballot-messages").dataset;
   const code = document.getElementById("credential");
   const fragment = decodeURIComponent(window.location.hash.replace(/^#/, ""));
   if (fragment) {
@@ -22,7 +23,18 @@
         manifestText = null;
         status.textContent = form.dataset.msgMismatch;
       }
-    });
+    })
+    .catch(() => { status.textContent = texts.errNetwork; });
+
+  // The server's refusal carries its message in the user's language; without one, say so.
+  function refused(answer) {
+    if (answer && typeof answer.message === "string" && answer.message) {
+      const error = new Error(answer.message);
+      error.shown = true;
+      return error;
+    }
+    return new window.DJBallots.BallotError("the server refused without a message", "server");
+  }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -44,16 +56,17 @@
         method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ credential: code.value, ballot: made.ballot }),
       });
-      const answer = await response.json();
-      if (!response.ok) throw new Error(answer.message || response.status);
-      if (answer.receipt !== made.receipt) throw new Error(form.dataset.msgMismatch);
+      const answer = await response.json().catch(() => null);
+      if (!response.ok || !answer) throw refused(answer);
+      if (answer.receipt !== made.receipt) throw refused({ message: form.dataset.msgMismatch });
       form.hidden = true;
       document.getElementById("vote-receipt").textContent = answer.receipt;
       const done = document.getElementById("vote-done");
       done.hidden = false;
       done.focus();
     } catch (error) {
-      status.textContent = form.dataset.msgFailed + " " + error.message;
+      status.textContent = form.dataset.msgFailed + " " + window.DJBallots.explain(error, texts);
+      status.dataset.detail = error.message; // the English detail, for whoever helps the voter
       button.disabled = false;
     }
   });
