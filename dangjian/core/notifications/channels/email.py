@@ -131,10 +131,11 @@ _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
 def _pipeline(smtp: smtplib.SMTP, sender: str, jobs: Sequence[tuple[str, bytes]],
               done: list[Exception | None]) -> None:
-    """Send ``jobs`` (address, message bytes) pipelined over ``smtp``, appending to ``done`` one
+    """Send ``jobs`` (plain ASCII address, message bytes) pipelined over ``smtp``, appending to ``done`` one
     entry per job as its last answer arrives: ``None`` (queued by the server) or the refusal.
     A broken connection raises; ``done`` then holds the jobs that were answered."""
     options = " SIZE={}" if smtp.has_extn("size") else ""
+    mail_from = smtplib.quoteaddr(sender)  # once: the addresses are plain (``_PLAIN_ADDRESS``), ``<address>``
     ahead = b""  # the previous message's content (or an RSET), sent in front of the next commands
     waiting: str | None = None  # what the first answer of the next read is for: "content" or "rset"
 
@@ -152,8 +153,7 @@ def _pipeline(smtp: smtplib.SMTP, sender: str, jobs: Sequence[tuple[str, bytes]]
 
     for address, data in jobs:
         content = _content(data)
-        commands = (f"MAIL FROM:{smtplib.quoteaddr(sender)}{options.format(len(content))}\r\n"
-                    f"RCPT TO:{smtplib.quoteaddr(address)}\r\nDATA\r\n")
+        commands = f"MAIL FROM:{mail_from}{options.format(len(content))}\r\nRCPT TO:<{address}>\r\nDATA\r\n"
         smtp.send(ahead + commands.encode("ascii"))
         quick_ack()
         if waiting:
