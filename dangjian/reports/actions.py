@@ -470,11 +470,11 @@ def do_share_keys(target: Any, *, acting_user: ActingUser, staff_private: bytes,
     idents = []
     custodian_paths = list(Custodian.objects.filter(user=target).values_list("org_path", flat=True))
     if custodian_paths:
-        for access in (IdentityAccess.objects.filter(user=user).exclude(report__identity_accesses__user=target)
-                       .select_related("report"))[:limit]:
-            if any(access.report.org_path.startswith(p) for p in custodian_paths):
-                private = crypto.unwrap_key(bytes(access.wrapped_key), staff_private)
-                idents.append(IdentityAccess(report=access.report, user=target,
+        for held in (IdentityAccess.objects.filter(user=user).exclude(report__identity_accesses__user=target)
+                     .select_related("report"))[:limit]:
+            if any(held.report.org_path.startswith(p) for p in custodian_paths):
+                private = crypto.unwrap_key(bytes(held.wrapped_key), staff_private)
+                idents.append(IdentityAccess(report=held.report, user=target,
                                              wrapped_key=crypto.wrap_key(private, public)))
     with transaction.atomic():
         ReportAccess.objects.bulk_create(new, ignore_conflicts=True)

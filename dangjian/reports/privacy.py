@@ -41,8 +41,8 @@ class NothingFilter(SafeExceptionReporterFilter):
     def get_post_parameters(self, request: Any) -> dict[str, Any]:
         return {}
 
-    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[tuple[str, Any]]:
-        return []
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
+        return {}.items()
 
 
 def mark_private(request: Any) -> None:

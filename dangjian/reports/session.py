@@ -24,7 +24,7 @@ SESSION_KEY = "reports.unlocked"
 
 def unlock(request: HttpRequest, response: HttpResponse, passphrase: str) -> bool:
     """Check the passphrase; on success keep the key (two halves) for ``REPORTS_UNLOCK_MINUTES``."""
-    key = StaffKey.objects.filter(user=request.user).first()
+    key = StaffKey.objects.filter(user_id=request.user.pk or 0).first()
     if key is None:
         return False
     from dangjian.reports.actions import staff_key_record

@@ -164,7 +164,7 @@ def key(request: HttpRequest) -> HttpResponse:
     """Make my key (once), unlock it for this session, lock it; share my keys; revoke someone's."""
     if not act.may_hold_key(request.user):
         raise PermissionDenied(_("Your role does not handle reports."))
-    mine = StaffKey.objects.filter(user=request.user).first()
+    mine = StaffKey.objects.filter(user_id=request.user.pk or 0).first()
     form = PassphraseForm(request.POST or None)
     user_form = UsernameForm(request.POST or None)
     response = HttpResponse()

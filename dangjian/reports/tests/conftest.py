@@ -31,7 +31,7 @@ def _cheap_crypto(settings: Any) -> Iterator[None]:
 
 def proof(purpose: str) -> dict[str, str]:
     c = throttle.new_challenge(purpose)
-    return {"challenge": str(c["challenge"]), "nonce": crypto.solve_pow(str(c["challenge"]), int(c["bits"]))}
+    return {"challenge": str(c["challenge"]), "nonce": crypto.solve_pow(str(c["challenge"]), int(str(c["bits"])))}
 
 
 def keyed(user: Any) -> bytes:

@@ -73,8 +73,8 @@ def test_submission_leaves_no_plaintext_ip_or_receipt_in_db_media_or_logs(client
     assert not AuditEvent.objects.filter(action__startswith="report.").exists()
 
     media = b"".join(p.read_bytes() for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
-    for secret in (CONTENT.encode(), IP.encode(), code.encode()):
-        assert secret not in media
+    for needle in (CONTENT.encode(), IP.encode(), code.encode()):
+        assert needle not in media
 
     logged = "\n".join(f"{rec.getMessage()} {rec.__dict__}" for rec in caplog.records)
     for trace in (CONTENT, ACCUSED, IP, UA, code, shown, "13912345678"):
