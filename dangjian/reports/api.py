@@ -18,7 +18,7 @@ only to compute an in-memory keyed hash for the rate limits (``reports.throttle`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -42,21 +42,21 @@ MAX_PAGE_SIZE = 100
 ANON_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
-class ProofIn(InputSchema):
+class ReportProofIn(InputSchema):
     challenge: str = Field(..., max_length=400)
     nonce: str = Field(..., max_length=32)
 
 
-class ChallengeQuery(Schema):
-    purpose: str = Field("submit", json_schema_extra={"enum": ["submit", "follow"]})  # type: ignore[dict-item]
+class ReportChallengeQuery(Schema):
+    purpose: Literal["submit", "follow"] = "submit"
 
 
-class ChallengeOut(Schema):
+class ReportChallengeOut(Schema):
     challenge: str
     bits: int
 
 
-class ReportIn(InputSchema):
+class NewReportIn(InputSchema):
     content: str = Field(..., max_length=20000)
     accused: str = Field("", max_length=2000)
     place: str = Field("", max_length=2000)
@@ -64,37 +64,37 @@ class ReportIn(InputSchema):
     phone: str = Field("", max_length=64)
     kind: str = Field(ReportKind.OTHER, max_length=20,
                       json_schema_extra={"enum": list(ReportKind.values)})  # type: ignore[dict-item]
-    proof: ProofIn
+    proof: ReportProofIn
 
 
-class ReceiptOut(Schema):
+class ReportReceiptOut(Schema):
     receipt_code: str = Field(..., description="28 digits in groups of four; shown once, never stored.")
 
 
-class FollowIn(InputSchema):
+class ReportFollowIn(InputSchema):
     receipt_code: str = Field(..., max_length=64)
-    proof: ProofIn
+    proof: ReportProofIn
 
 
-class ReporterMessageIn(FollowIn):
+class ReporterMessageIn(ReportFollowIn):
     text: str = Field(..., max_length=20000)
     kind: str = Field(MessageKind.MESSAGE, json_schema_extra={  # type: ignore[dict-item]
         "enum": [MessageKind.MESSAGE, MessageKind.EVIDENCE]})
 
 
-class MessageOut(Schema):
+class ReportMessageOut(Schema):
     author: str
     kind: str
     text: str
     sent_on: dt.date
 
 
-class FollowOut(Schema):
+class ReportFollowOut(Schema):
     number: str
     state: str
     state_label: str
     received_on: dt.date
-    messages: list[MessageOut]
+    messages: list[ReportMessageOut]
 
 
 class ReportItem(Schema):
@@ -126,7 +126,7 @@ def _limited(seconds: int) -> ApiError:
                     % {"seconds": seconds}, headers={"Retry-After": str(seconds)})
 
 
-def _guard(request: HttpRequest, bucket: str, proof: ProofIn) -> str:
+def _guard(request: HttpRequest, bucket: str, proof: ReportProofIn) -> str:
     key = throttle.client_key(client_ip(request))
     wait = throttle.hit(bucket, key)
     if wait is not None:
@@ -142,17 +142,15 @@ def _bad(exc: ValidationError) -> ApiError:
     return ApiError(400, "bad_request", " ".join(messages), field=field)
 
 
-@router.get("/challenge", auth=None, response={200: ChallengeOut, 422: ErrorOut},
+@router.get("/challenge", auth=None, response={200: ReportChallengeOut, 422: ErrorOut},
             summary="A proof-of-work challenge for a report or a follow-up")
-def challenge(request: HttpRequest, q: Query[ChallengeQuery]) -> dict[str, Any]:
+def challenge(request: HttpRequest, q: Query[ReportChallengeQuery]) -> dict[str, Any]:
     mark_private(request)
-    if q.purpose not in ("submit", "follow"):
-        raise ApiError(400, "bad_request", _("Choose submit or follow."), field="purpose")
     return throttle.new_challenge(q.purpose)
 
 
-@router.post("", auth=None, response={201: ReceiptOut, **ANON_ERRORS}, summary="Submit a report (no account)")
-def submit(request: HttpRequest, data: ReportIn) -> Status:
+@router.post("", auth=None, response={201: ReportReceiptOut, **ANON_ERRORS}, summary="Submit a report (no account)")
+def submit(request: HttpRequest, data: NewReportIn) -> Status:
     mark_private(request)
     try:
         act.clean_submission(data.dict())
@@ -166,7 +164,7 @@ def submit(request: HttpRequest, data: ReportIn) -> Status:
     return Status(201, {"receipt_code": format_receipt(done.receipt_code)})
 
 
-def _follow(request: HttpRequest, data: FollowIn) -> act.ReporterSession:
+def _follow(request: HttpRequest, data: ReportFollowIn) -> act.ReporterSession:
     key = _guard(request, "follow", data.proof)
     throttle.wait_before_check(key)
     session = act.open_with_receipt(data.receipt_code)
@@ -184,14 +182,14 @@ def _follow_out(session: act.ReporterSession) -> dict[str, Any]:
                          for m in act.thread(r, session.private_key)]}
 
 
-@router.post("/follow", auth=None, response={200: FollowOut, **ANON_ERRORS},
+@router.post("/follow", auth=None, response={200: ReportFollowOut, **ANON_ERRORS},
              summary="Follow a report with its receipt code")
-def follow(request: HttpRequest, data: FollowIn) -> dict[str, Any]:
+def follow(request: HttpRequest, data: ReportFollowIn) -> dict[str, Any]:
     mark_private(request)
     return _follow_out(_follow(request, data))
 
 
-@router.post("/follow/messages", auth=None, response={200: FollowOut, **ANON_ERRORS},
+@router.post("/follow/messages", auth=None, response={200: ReportFollowOut, **ANON_ERRORS},
              summary="Answer the handler or add evidence, with the receipt code")
 def follow_message(request: HttpRequest, data: ReporterMessageIn) -> dict[str, Any]:
     mark_private(request)
