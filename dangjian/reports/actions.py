@@ -245,9 +245,11 @@ def may_hold_key(user: Any) -> bool:
     return has_any(user, "reports.handle") or has_any(user, "reports.custodian")
 
 
-def do_create_staff_key(passphrase: str, *, acting_user: ActingUser, replace: bool = False) -> StaffKey:
+def do_create_staff_key(passphrase: str, *, acting_user: ActingUser, replace: bool = False,
+                        kdf: crypto.KdfParams | None = None) -> StaffKey:
     """Make the acting staff member's key pair; the private key is stored only locked under the
-    passphrase. Replacing a key (a lost passphrase) drops every key wrapped to the old one."""
+    passphrase. Replacing a key (a lost passphrase) drops every key wrapped to the old one.
+    ``kdf`` overrides the Argon2id cost (the demo's published passphrase only)."""
     user = signed_in(acting_user)
     if not may_hold_key(user):
         raise PermissionDenied(_("Your role does not handle reports."))
@@ -256,7 +258,7 @@ def do_create_staff_key(passphrase: str, *, acting_user: ActingUser, replace: bo
     existing = StaffKey.objects.filter(user=user).first()
     if existing is not None and not replace:
         raise ValidationError({"passphrase": _("You already have a key. Unlock it instead.")})
-    made = crypto.make_staff_key(passphrase, conf.staff_kdf())
+    made = crypto.make_staff_key(passphrase, kdf or conf.staff_kdf())
     with transaction.atomic():
         if existing is not None:
             ReportAccess.objects.filter(user=user).delete()

@@ -19,6 +19,7 @@ from dangjian.reports import crypto
 OFFICER = "demo-discipline"
 DEMO_PASSWORD = "dangjian-demo"  # noqa: S105 - the published demo password (the demo app's)
 DEMO_PASSPHRASE = "demo-report-key"  # noqa: S105 - published demo passphrase
+DEMO_KDF = crypto.KdfParams(ops=2, mem=8 * 1024 * 1024)
 
 _REPORTS = [
     {"content": "某村党支部书记在低保评定中优亲厚友，把不符合条件的亲属列入名单。", "accused": "某村党支部书记",
@@ -38,8 +39,11 @@ def seed_demo(ctx: Any) -> None:
     do_grant_role(officer, Role.DISCIPLINE, ctx.root, acting_user=admin)
     officer = User.objects.get(pk=officer.pk)
     act.do_name_custodian(ctx.root, officer, acting_user=officer)
-    key = act.do_create_staff_key(DEMO_PASSPHRASE, acting_user=officer)
+    # the passphrase is published: a heavy Argon2id would protect nothing and slow every seeding
+    key = act.do_create_staff_key(DEMO_PASSPHRASE, acting_user=officer, kdf=DEMO_KDF)
     private = crypto.unlock_private(act.staff_key_record(key), DEMO_PASSPHRASE)
+    if act.intake_org().pk != ctx.root.pk:
+        return  # seeded beside another tree: new reports go to that tree's first root, not ours
     reports = [act.do_submit_report(data, acting_user=officer).report for data in _REPORTS]
     act.do_accept_report(reports[1], acting_user=officer)
     act.do_send_staff_message(reports[1], "您的举报已受理，我们将依规处理并反馈结果。", acting_user=officer,
