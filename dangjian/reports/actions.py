@@ -28,7 +28,7 @@ from dangjian.core.scoping import has_any, in_scope, require
 from dangjian.core.sequences import next_value
 from dangjian.core.workdays import deadline
 from dangjian.orgs.models import Organization
-from dangjian.reports import conf, crypto
+from dangjian.reports import attachments, conf, crypto
 from dangjian.reports.choices import (
     FEEDBACK_WORKDAYS,
     FORWARD_WORKDAYS,
@@ -42,6 +42,7 @@ from dangjian.reports.choices import (
     State,
 )
 from dangjian.reports.models import (
+    Attachment,
     Custodian,
     Exclusion,
     IdentityAccess,
@@ -159,9 +160,13 @@ class Submitted:
     receipt_code: str
 
 
-def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser) -> Submitted:
-    """Encrypt and store a new report; the receipt code is returned once and never stored."""
+def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: list[bytes] | None = None,
+                     keep_originals: bool = False) -> Submitted:
+    """Encrypt and store a new report; the receipt code is returned once and never stored.
+    ``photos`` (raw uploads) are stripped of their metadata in memory first; the originals are
+    kept (encrypted) only when the reporter asks (``keep_originals``)."""
     clean = clean_submission(data)
+    stripped = [(raw, *attachments.strip(raw)) for raw in (photos or [])]
     org = intake_org()
     handlers = set(staff_over(org.path).values_list("pk", flat=True))
     excluded = named_staff(clean["accused"], handlers)
@@ -187,7 +192,19 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser) -> Submit
         IdentityAccess.objects.bulk_create([IdentityAccess(report=report, user_id=uid, wrapped_key=w)
                                             for uid, w in sealed.identity_wraps.items()])
         Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
+        Attachment.objects.bulk_create([
+            Attachment(report=report, content_type=ctype,
+                       stripped_file=attachments.store_sealed(sealed.public_key, clean_bytes),
+                       original_file=attachments.store_sealed(sealed.public_key, raw) if keep_originals else "")
+            for raw, clean_bytes, ctype in stripped])
     return Submitted(report, code)
+
+
+def read_attachment(report: Report, attachment_id: int, user: Any, staff_private: bytes) -> tuple[bytes, str]:
+    """The stripped copy of an evidence photo, decrypted for a handler who holds the report key."""
+    private = report_private(report, user, staff_private)
+    item = report.attachments.get(pk=attachment_id)
+    return attachments.open_sealed(private, item.stripped_file), item.content_type
 
 
 # --- the reporter's follow-up -----------------------------------------------------------------------

@@ -130,6 +130,17 @@ def open_sealed(private_key: bytes, box: bytes) -> str:
         raise WrongKey("report") from None
 
 
+def seal_bytes(public_key: bytes, data: bytes) -> bytes:
+    return bytes(SealedBox(PublicKey(public_key)).encrypt(data))
+
+
+def open_bytes(private_key: bytes, box: bytes) -> bytes:
+    try:
+        return SealedBox(PrivateKey(private_key)).decrypt(box)
+    except nacl.exceptions.CryptoError:
+        raise WrongKey("attachment") from None
+
+
 def wrap_key(private_key: bytes, recipient_public: bytes) -> bytes:
     """A report's (or identity's) private key sealed to a staff member's public key."""
     return bytes(SealedBox(PublicKey(recipient_public)).encrypt(private_key))

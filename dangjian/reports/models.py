@@ -132,6 +132,19 @@ class Message(models.Model):
         ordering = ["id"]
 
 
+class Attachment(models.Model):
+    """An evidence photo: the metadata-stripped copy and, if the reporter chose, the original —
+    each a SealedBox to the report's public key in a file with a random name."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    content_type = models.CharField(max_length=40)
+    stripped_file = models.CharField(max_length=100)
+    original_file = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class IdentityRequest(models.Model):
     """A handler's request to a custodian to open a real-name reporter's identity."""
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("custodian/", views.custodian, name="custodian"),
     path("identity-requests/", views.identity_requests, name="identity_log"),
     path("<uuid:public_id>/", views.detail, name="detail"),
+    path("<uuid:public_id>/photos/<int:attachment_id>/", views.attachment, name="attachment"),
     path("<uuid:public_id>/<str:op>/", views.act_on, name="act"),
 ]

@@ -27,8 +27,8 @@ from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any
 from dangjian.orgs.models import Organization
 from dangjian.reports import actions as act
+from dangjian.reports import attachments, throttle
 from dangjian.reports import session as keys
-from dangjian.reports import throttle
 from dangjian.reports.choices import Disposal, MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
 from dangjian.reports.models import StaffKey
@@ -54,6 +54,9 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices, initial=ReportKind.OTHER)
     real_name = forms.CharField(label=gettext_lazy("Your name (leave empty to report anonymously)"), required=False)
     phone = forms.CharField(label=gettext_lazy("Your mobile number (real-name reports)"), required=False)
+    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original photos as well (they may hold the "
+                                                          "place and time they were taken, and the camera)"),
+                                       required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -87,18 +90,28 @@ def _guard(request: HttpRequest, form: forms.Form, bucket: str) -> str | None:
 @private_route
 def new(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
+    photo_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             act.clean_submission(form.cleaned_data)
+            photos = attachments.read_uploads(request.FILES.getlist("photos"))
         except ValidationError as exc:
             apply_action_errors(form, exc)
+            photo_errors = exc.message_dict.get("photos", [])
         else:
             if _guard(request, form, "submit") is not None:
                 data = {k: form.cleaned_data[k] for k in ("content", "accused", "place", "kind", "real_name", "phone")}
-                done = act.do_submit_report(data, acting_user=request.user)
-                return render(request, "reports/receipt.html", {"receipt": format_receipt(done.receipt_code),
-                                                                "real_name": done.report.real_name})
-    return render(request, "reports/new.html", {"form": form})
+                try:
+                    done = act.do_submit_report(data, acting_user=request.user, photos=photos,
+                                                keep_originals=form.cleaned_data["keep_original"])
+                except ValidationError as exc:
+                    apply_action_errors(form, exc)
+                    photo_errors = exc.message_dict.get("photos", [])
+                else:
+                    return render(request, "reports/receipt.html", {"receipt": format_receipt(done.receipt_code),
+                                                                    "real_name": done.report.real_name})
+    return render(request, "reports/new.html", {"form": form, "photo_errors": photo_errors,
+                                                "max_photos": attachments.MAX_FILES})
 
 
 @never_cache
@@ -243,7 +256,25 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "message_form": MessageForm(), "reason_form": ReasonForm(), "disposals": Disposal.choices,
         "targets": Organization.objects.exclude(path=report.org_path).filter(depth__lte=3).order_by("path")[:200],
         "requests": list(report.identity_requests.select_related("requester", "custodian")[:20]),
+        "photos": list(report.attachments.only("id")) if secret else [],
         "State": State})
+
+
+@never_cache
+@login_required
+def attachment(request: HttpRequest, public_id: str, attachment_id: int) -> HttpResponse:
+    """The metadata-stripped copy of an evidence photo, decrypted for a handler holding the key."""
+    report = access_report(request.user, public_id)
+    private = keys.unlocked(request)
+    if private is None:
+        return redirect(f"{_key_url()}?next={request.path.rsplit('/', 3)[0]}/")
+    try:
+        data, content_type = act.read_attachment(report, attachment_id, request.user, private)
+    except (act.NoKey, act.crypto.WrongKey, report.attachments.model.DoesNotExist):
+        raise Http404(_("Not found.")) from None
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{report.number}-{attachment_id}.{content_type[6:]}"'
+    return response
 
 
 @require_POST
