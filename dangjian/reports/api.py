@@ -35,7 +35,7 @@ from dangjian.reports import throttle
 from dangjian.reports.choices import MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
 from dangjian.reports.privacy import mark_private
-from dangjian.reports.selectors import reports_for
+from dangjian.reports.selectors import EnvelopePage, reports_for
 
 router = Router(tags=["reports"])
 MAX_PAGE_SIZE = 100
@@ -204,10 +204,11 @@ def follow_message(request: HttpRequest, data: ReporterMessageIn) -> dict[str, A
 @router.get("", auth=read_auth, response={200: ReportPage, **READ_ERRORS},
             summary="Reports I handle (envelope data only, paginated)")
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
-    qs = reports_for(api_user(request), state=filters.state)
+    user = api_user(request)
+    listing = EnvelopePage(reports_for(user, state=filters.state), user)
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
-    count = qs.count()
-    rows = list(qs[start:start + size]) if start < count else []
+    count = listing.count()
+    rows = listing[start:start + size] if start < count else []
     return {"items": [{"id": str(r.uuid), "number": r.number, "state": r.state, "kind": r.kind,
                        "real_name": r.real_name, "received_on": r.received_on, "forward_due": r.forward_due,
                        "organization_path": r.org_path} for r in rows],

@@ -34,12 +34,12 @@ from dangjian.reports.crypto import format_receipt
 from dangjian.reports.models import StaffKey
 from dangjian.reports.privacy import private_route
 from dangjian.reports.selectors import (
+    EnvelopePage,
     access_report,
     identity_log,
     identity_requests_to_decide,
     may_handle,
     reports_for,
-    with_my_access,
 )
 
 PAGE_SIZE = 50
@@ -156,8 +156,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state and state not in State.values:
         state = ""
-    qs = with_my_access(reports_for(request.user, state=state, open_only=not state), request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = EnvelopePage(reports_for(request.user, state=state, open_only=not state), request.user)
+    page: Any = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     return render(request, "reports/list.html", {"page": page, "reports": page.object_list, "states": State.choices,
                                                  "state": state, "unlocked": keys.unlocked(request) is not None})
 
