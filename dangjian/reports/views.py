@@ -187,11 +187,11 @@ def key(request: HttpRequest) -> HttpResponse:
             response = redirect("reports:key")
             keys.lock(request, response)
             return response
-        if op in ("create", "unlock") and form.is_valid():
+        if op in ("create", "unlock", "replace") and form.is_valid():
             passphrase = form.cleaned_data["passphrase"]
-            if op == "create":
+            if op in ("create", "replace"):
                 try:
-                    mine = act.do_create_staff_key(passphrase, acting_user=request.user)
+                    mine = act.do_create_staff_key(passphrase, acting_user=request.user, replace=op == "replace")
                 except ValidationError as exc:
                     apply_action_errors(form, exc)
             if mine is not None and not form.errors:

@@ -61,6 +61,21 @@ def test_unlocking_keeps_the_key_in_two_halves_and_shows_the_report(client: Any,
     assert "收受好处费".encode() not in client.get(f"/reports/{done.report.uuid}/").content
 
 
+def test_a_lost_passphrase_makes_a_new_key_that_reads_nothing_until_shared(client: Any, staff: Any) -> None:
+    done = submit()
+    client.force_login(staff.county1)
+    r = client.post("/reports/key/", {"op": "replace", "passphrase": "a brand new passphrase"})
+    assert r.status_code == 302
+    assert not ReportAccess.objects.filter(user=staff.county1).exists()
+    assert AuditEvent.objects.filter(action="report_key.created", after__replaced=True).exists()
+    new_private = crypto.unlock_private(act.staff_key_record(staff.county1.report_key.__class__.objects.get(
+        user=staff.county1)), "a brand new passphrase")
+    with pytest.raises(act.NoKey):
+        act.read_report(done.report, staff.county1, new_private)
+    act.do_share_keys(staff.county1, acting_user=staff.custodian, staff_private=staff.keys["custodian"])
+    assert act.read_report(done.report, staff.county1, new_private)["accused"] == "某局长"
+
+
 def test_staff_added_and_removed(client: Any, staff: Any, root_user: Any) -> None:
     done = submit()
     li_private = keyed(staff.county2)  # joins after the report came
