@@ -186,3 +186,16 @@ def test_the_page_refuses_without_proof_and_names_bad_fields(client: Any, staff:
                                       "pow_challenge": p["challenge"], "pow_nonce": p["nonce"]})
     assert "phone" in r.context["form"].errors
     assert not Report.objects.exists()
+
+
+def test_make_run_starts_gunicorn_with_the_private_access_logger() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dangjian_run_tool_reports",
+                                                  Path(settings.BASE_DIR) / "tools" / "run.py")
+    assert spec is not None and spec.loader is not None
+    run_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_tool)
+    web = next(s for s in run_tool.stack_services(18000, {"DUES_DEMO_SIMULATOR": "0"}) if s.name == "web")
+    argv = list(web.argv)
+    assert argv[argv.index("--logger-class") + 1] == "dangjian.reports.privacy.AccessLogger"
