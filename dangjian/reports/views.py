@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -195,7 +196,10 @@ def key(request: HttpRequest) -> HttpResponse:
                 except ValidationError as exc:
                     apply_action_errors(form, exc)
             if mine is not None and not form.errors:
-                response = redirect(request.GET.get("next") or "reports:list")
+                nxt = request.GET.get("next", "")
+                safe = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure())
+                response = redirect(nxt if nxt and safe else "reports:list")
                 if keys.unlock(request, response, passphrase):
                     messages.success(request, _("Your key is unlocked for this session."))
                     return response

@@ -51,7 +51,10 @@ def test_unlocking_keeps_the_key_in_two_halves_and_shows_the_report(client: Any,
     assert b'id="unlock-link"' in client.get(f"/reports/{done.report.uuid}/").content
     bad = client.post("/reports/key/", {"op": "unlock", "passphrase": "wrong passphrase!"})
     assert "passphrase" in bad.context["form"].errors
-    r = unlock(client, staff.county1)
+    evil = client.post("/reports/key/?next=https://evil.example/", {"op": "unlock", "passphrase": PASSPHRASE})
+    assert evil.status_code == 302 and evil["Location"] == "/reports/"
+    r = client.post(f"/reports/key/?next=/reports/{done.report.uuid}/", {"op": "unlock", "passphrase": PASSPHRASE})
+    assert r["Location"] == f"/reports/{done.report.uuid}/"
     assert r.status_code == 302 and r.cookies["dj_reports_unlock"]["httponly"]
     assert r.cookies["dj_reports_unlock"]["samesite"] == "Strict"
     page = client.get(f"/reports/{done.report.uuid}/")
