@@ -8,7 +8,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports to discipline inspection")
 
     def ready(self) -> None:
-        from dangjian.core.hooks import register_demo_seeder, register_nav_entry, register_todo_source
+        from dangjian.core.hooks import (
+            register_demo_seeder,
+            register_nav_entry,
+            register_search_provider,
+            register_todo_source,
+        )
         from dangjian.core.ratelimit import parse_rates
         from dangjian.core.roles import Role, register_permissions
         from dangjian.reports import conf, figures
@@ -33,6 +38,7 @@ class ReportsConfig(AppConfig):
                              count=wb.feedback_count, perm="reports.handle")
         register_todo_source("reports.identity", _("Identity requests to decide"), items=wb.custodian_items,
                              count=wb.custodian_count, perm="reports.custodian")
+        register_search_provider("reports", _("Reports"), wb.find_reports, perm="reports.handle", order=80)
         register_demo_seeder(seed_demo, order=95)
         parse_rates(conf.submit_rate())  # a malformed rate stops start-up
         parse_rates(conf.follow_rate())

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core.hooks import Todo
+from dangjian.core.hooks import SearchHit, Todo
 from dangjian.core.workdays import add_workdays
 from dangjian.reports.choices import WARN_WORKDAYS, State
 from dangjian.reports.models import Report
@@ -76,3 +76,12 @@ def custodian_items(user: Any, limit: int) -> list[Todo]:
 
 def may_list(user: Any) -> bool:
     return may_handle(user)
+
+
+def find_reports(user: Any, q: str, limit: int) -> list[SearchHit]:
+    """The one search box: a report by its number (envelope data only; content is never searched)."""
+    if not may_handle(user) or len(q) < 4:
+        return []
+    rows = reports_for(user).filter(number__icontains=q.strip())[:limit]
+    return [SearchHit(title=r.number, url=reverse("reports:detail", args=[r.uuid]),
+                      detail=f"{State(r.state).label} · {r.received_on:%Y-%m-%d}") for r in rows]

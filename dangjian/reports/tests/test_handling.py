@@ -219,6 +219,16 @@ def test_the_list_is_paginated_with_bounded_queries_and_envelope_only(client: An
     assert client.get("/api/v1/reports").json()["count"] == 0
 
 
+def test_the_search_box_finds_a_report_by_number_within_scope(staff: Any) -> None:
+    from dangjian.core.search import search_all
+
+    number = submit().report.number
+    found = search_all(staff.county1, number)
+    assert [h.title for g in found if g["kind"] == "reports" for h in g["items"]] == [number]
+    assert not [g for g in search_all(staff.town, number) if g["kind"] == "reports"]
+    assert not [g for g in search_all(staff.county1, "某局长") if g["kind"] == "reports"]
+
+
 def test_todos_and_figures(staff: Any, tree: Any) -> None:
     submit()
     act.do_accept_report(submit(kind="integrity").report, acting_user=staff.county1)
