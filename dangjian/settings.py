@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dangjian.cases",
     "dangjian.stats",  # statistics: year-end tables, the overview screen (reads core.stats figures)
     "dangjian.ballots",  # secret-ballot democratic evaluation (issue 18)
+    "dangjian.reports",  # reports to discipline inspection, encrypted on arrival (issue 19)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
@@ -128,7 +129,7 @@ MIDDLEWARE = [
 # (dangjian.core.middleware.NoStoreMiddleware). Public portal pages are not listed.
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
-    "opinions", "forum", "cases", "notifications", "orgs", "ballots",
+    "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
 
@@ -466,3 +467,19 @@ CHANNELS_MAX_ATTEMPTS = int(os.environ.get("CHANNELS_MAX_ATTEMPTS", 6))
 CHANNELS_RETRY_BASE_SECONDS = int(os.environ.get("CHANNELS_RETRY_BASE_SECONDS", 60))
 CHANNELS_RETRY_MAX_SECONDS = int(os.environ.get("CHANNELS_RETRY_MAX_SECONDS", 6 * 3600))
 CHANNELS_HTTP_TIMEOUT = int(os.environ.get("CHANNELS_HTTP_TIMEOUT", 10))
+
+# --- Reports to discipline inspection (issue 19, docs/modules/reports.md) ------------------------
+# Argon2id (passes, bytes): staff passphrases (GlobaLeaks' 16 × 128 MiB) and receipt codes (3 × 64 MiB).
+REPORTS_STAFF_KDF = (int(os.environ.get("REPORTS_STAFF_KDF_OPS", 16)),
+                     int(os.environ.get("REPORTS_STAFF_KDF_MEM", 128 * 1024 * 1024)))
+REPORTS_RECEIPT_KDF = (int(os.environ.get("REPORTS_RECEIPT_KDF_OPS", 3)),
+                       int(os.environ.get("REPORTS_RECEIPT_KDF_MEM", 64 * 1024 * 1024)))
+# The site-wide salt of receipt lookups; empty = derived from SECRET_KEY. Never change either
+# while reports exist: every receipt code would stop working.
+REPORTS_RECEIPT_SALT = os.environ.get("REPORTS_RECEIPT_SALT", "")
+REPORTS_POW_BITS = int(os.environ.get("REPORTS_POW_BITS", 16))
+REPORTS_SUBMIT_RATE = os.environ.get("REPORTS_SUBMIT_RATE", "10/h")
+REPORTS_FOLLOW_RATE = os.environ.get("REPORTS_FOLLOW_RATE", "60/10m")
+REPORTS_UNLOCK_MINUTES = int(os.environ.get("REPORTS_UNLOCK_MINUTES", 30))
+# The organization (path) whose discipline staff receive new reports; empty = the tree's first root.
+REPORTS_INTAKE_ORG_PATH = os.environ.get("REPORTS_INTAKE_ORG_PATH", "")

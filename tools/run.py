@@ -54,7 +54,7 @@ def stack_services(port: int, env: dict[str, str]) -> list[Service]:
     services = [
         Service("web", [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
                         "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-",
-                        "--log-level", "warning", "--logger-class", "dangjian.core.logredact.GunicornLogger",
+                        "--log-level", "warning", "--logger-class", "dangjian.reports.privacy.AccessLogger",
                         "--graceful-timeout", "5",
                         "--timeout", os.environ.get("WEB_TIMEOUT", "120")], essential=True),
         Service("worker", [PY, "manage.py", "db_worker", "--queue-name", "*", "-v", "1", "--no-reload"]),
