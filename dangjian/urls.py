@@ -32,6 +32,7 @@ urlpatterns = [
     path("cases/", include("dangjian.cases.urls")),
     path("stats/", include("dangjian.stats.urls")),
     path("ballots/", include("dangjian.ballots.urls")),
+    path("services/", include("dangjian.services.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

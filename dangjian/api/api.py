@@ -23,6 +23,7 @@ from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as portal_router
 from dangjian.portal.channels.api import router as channels_router
+from dangjian.services.api import router as services_router
 from dangjian.stats.api import router as stats_router
 
 api = Api(
@@ -50,6 +51,7 @@ api.add_router("/forum", forum_router)
 api.add_router("/portal", portal_router)
 api.add_router("/stats", stats_router)
 api.add_router("/ballots", ballots_router)
+api.add_router("/services", services_router)
 
 
 fallback = Router()
