@@ -4,6 +4,7 @@ that anyone can verify."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Audience(models.TextChoices):
@@ -15,7 +16,7 @@ class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
     TEXTAREA = "textarea", _("Long text")
     DATE = "date", _("Date")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("field type", "Number")
     CHOICE = "choice", _("Choice")
     FILE = "file", _("File")
 

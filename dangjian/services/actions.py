@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -252,7 +253,7 @@ def _locked(app: Application) -> Application:
 
 
 def _current(app: Application) -> Step:
-    step = app.steps.select_related("organization", "escalated_to").filter(position=app.current_position).first()
+    step = app.steps.select_related("organization", "escalated_to").filter(position=app.current_position or 0).first()
     if step is None or step.state != StepState.ACTIVE:
         raise ValidationError({"state": _("No step of this application waits for a sign-off.")})
     return step
@@ -271,7 +272,7 @@ def signer_for(user: Any, step: Step, today: dt.date | None = None) -> tuple[int
     for delegator in delegators_of(user, today or _today()):
         if delegator in approvers and delegator not in signed:
             return delegator, False
-    if step.escalated_to_id and user.pk in approvers_of(step.escalated_to):
+    if step.escalated_to is not None and user.pk in approvers_of(step.escalated_to):
         return user.pk, True
     return None, False
 
@@ -438,7 +439,7 @@ def do_supply_material(app: Application, data: Any, *, files: dict[str, Any] | N
         today = _today()
         paused = max(0, workdays.workdays_between(app.paused_on or today, today))
         if paused:
-            step = app.steps.filter(position=app.current_position).first()
+            step = app.steps.filter(position=app.current_position or 0).first()
             if step is not None and step.due_on:
                 step.due_on = workdays.add_workdays(step.due_on, paused)
                 step.save(update_fields=["due_on"])
@@ -453,7 +454,7 @@ def do_supply_material(app: Application, data: Any, *, files: dict[str, Any] | N
         _history(app, "supplied", user, _("%(n)s working days paused") % {"n": paused})
         audit.record(user, "service_application.supplemented", app, after={"paused_days": paused},
                      org_path=app.org_path, target_label=app.number)
-        step = app.steps.select_related("organization").get(position=app.current_position)
+        step = app.steps.select_related("organization").get(position=app.current_position or 0)
         _notify_approvers(app, list(step.approvers.values_list("user_id", flat=True)), step)
     return app
 
@@ -579,8 +580,7 @@ def warn_steps(today: dt.date | None = None) -> int:
                                                                                     "number": app.number}
             body = _("Step “%(step)s”, due %(due)s.") % {"step": step.name, "due": step.due_on}
             url = _app_url(app)
-            transaction.on_commit(lambda ids=ids, title=title, body=body, url=url: notify(
-                ids, "services.deadline", title=title, body=body, url=url))
+            transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
         sent += 1
     return sent
 
@@ -616,8 +616,7 @@ def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None 
             body = _("Step “%(step)s” of %(org)s was due %(due)s.") % {"step": step.name, "org": step.organization.name,
                                                                      "due": step.due_on}
             url = _app_url(app)
-            transaction.on_commit(lambda ids=ids, title=title, body=body, url=url: notify(
-                ids, "services.deadline", title=title, body=body, url=url))
+            transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
         done += 1
     return done
 

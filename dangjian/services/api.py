@@ -167,7 +167,7 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) 
     rows = list(qs[start:start + size]) if start < count else []
     steps = {(s.application_id, s.position): s for s in Step.objects.filter(
         application_id__in=[a.pk for a in rows]).select_related("organization", "escalated_to")}
-    return {"items": [_item(a, steps.get((a.pk, a.current_position))) for a in rows], "count": count,
+    return {"items": [_item(a, steps.get((a.pk, a.current_position or 0))) for a in rows], "count": count,
             "page": filters.page, "page_size": size}
 
 

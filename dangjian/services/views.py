@@ -92,7 +92,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     apps = list(page.object_list)
     current = {(s.application_id, s.position): s for s in Step.objects.filter(
         application_id__in=[a.pk for a in apps]).select_related("organization")}
-    rows = [{"app": a, "step": current.get((a.pk, a.current_position))} for a in apps]
+    rows = [{"app": a, "step": current.get((a.pk, a.current_position or 0))} for a in apps]
     return render(request, "services/mine.html", {"page": page, "rows": rows})
 
 
@@ -203,7 +203,7 @@ def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, public_id: str, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, public_id: str, attachment_id: int) -> FileResponse:
     app = access_application(request.user, public_id)
     att = app.attachments.filter(pk=attachment_id).first()
     if att is None:

@@ -10,7 +10,7 @@ from django.db import connection
 
 from dangjian.core.models import Notification
 from dangjian.core.roles import Role
-from dangjian.members.models import Member
+from dangjian.members.models import Person
 from dangjian.services import Anchor, Audience, SignOffRule, State, StepState
 from dangjian.services.actions import (
     do_delegate_signoffs,
@@ -51,8 +51,7 @@ def test_chain_for_a_branch_under_a_working_committee_and_a_grid_branch(tree: An
     # "The nearest committee" of a branch under a working committee is the county itself.
     make_member(grid.wc_branch, "钱工委", acting_user=root_user)
     wc_user = make_user("wc-member", Role.MEMBER, grid.wc_branch, acting_user=root_user)
-    Member.objects.filter(person__name="钱工委").first().person.__class__.objects.filter(
-        name="钱工委").update(user=wc_user)
+    Person.objects.filter(name="钱工委").update(user=wc_user)
     app = do_submit_application(sv.hardship, {"details": "因灾"}, acting_user=wc_user)
     assert _chain(app) == [("支部核实", grid.wc_branch.name), ("镇党委审核", tree.county.name),
                            ("县委组织部审批", tree.county.name)]
@@ -65,7 +64,7 @@ def test_chain_for_a_branch_under_a_working_committee_and_a_grid_branch(tree: An
                                    acting_user=users.admin)
     make_member(grid.grid_branch, "孙网格", acting_user=root_user)
     grid_user = make_user("grid-member", Role.MEMBER, grid.grid_branch, acting_user=root_user)
-    Member.objects.get(person__name="孙网格").person.__class__.objects.filter(name="孙网格").update(user=grid_user)
+    Person.objects.filter(name="孙网格").update(user=grid_user)
     app = do_submit_application(parent_matter, {"what": "楼道灯坏了"}, acting_user=grid_user)
     assert _chain(app) == [("网格党支部", grid.grid_branch.name), ("上级党委", tree.town_b.name)]
 
@@ -359,7 +358,7 @@ def test_scope_a_town_sees_its_own_applications_only(tree: Any, users: Any, sv: 
     mine = do_submit_application(sv.proof, {"purpose": "政审"}, acting_user=users.member)
     town_b = make_user("town-b-organizer", Role.ORGANIZER, tree.town_b, acting_user=root_user)
     dave = make_user("dave", Role.MEMBER, tree.branch_b1, acting_user=root_user)
-    tree.dave.person.__class__.objects.filter(pk=tree.dave.person_id).update(user=dave)
+    Person.objects.filter(pk=tree.dave.person_id).update(user=dave)
     theirs = do_submit_application(sv.proof, {"purpose": "就业"}, acting_user=dave)
     assert set(applications_for(users.organizer)) == {mine}
     assert set(applications_for(town_b)) == {theirs}

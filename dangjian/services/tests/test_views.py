@@ -94,14 +94,14 @@ def test_matter_editor_versions_the_form(tree: Any, users: Any) -> None:
     matter = Matter.objects.get(title="党员组织关系查询")
     assert answer.status_code == 302
     form = matter.current_form()
-    assert form.number == 1 and [f["key"] for f in form.fields] == ["name", "reason"]  # reordered
+    assert form is not None and form.number == 1 and [f["key"] for f in form.fields] == ["name", "reason"]  # reordered
     assert [d.name for d in matter.step_definitions.all()] == ["支部"]
     post.update({"f-1-delete": "on", "f-2-key": "phone", "f-2-label": "电话", "f-2-type": "text", "f-2-order": "3"})
     c.post(f"/services/matters/{matter.pk}/", post)
     form = matter.current_form()
-    assert form.number == 2 and [f["key"] for f in form.fields] == ["reason", "phone"]
+    assert form is not None and form.number == 2 and [f["key"] for f in form.fields] == ["reason", "phone"]
     bad = c.post(f"/services/matters/{matter.pk}/", {**post, "f-0-key": "Bad Key"})
-    assert bad.status_code == 200 and matter.current_form().number == 2
+    assert bad.status_code == 200 and matter.form_versions.count() == 2
     assert client(users.member).get("/services/matters/").status_code == 403
     assert client(users.organizer).get(f"/services/matters/{matter.pk}/").status_code == 404
 
