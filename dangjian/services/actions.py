@@ -70,7 +70,7 @@ def _history(app: Application, kind: str, actor: Any, text: str = "", position: 
 # --- matters and forms --------------------------------------------------------------------------
 
 _MATTER_FIELDS = ("title", "description", "audience", "time_limit_days", "active", "issues_document",
-                  "document_text")
+                  "document_text", "grid_service")
 
 
 def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str, Any]], *,
@@ -147,8 +147,29 @@ def known_for(user: Any) -> tuple[Any, dict[str, str]]:
                     "phone": person.phone_masked}
 
 
-def _applicant_org(matter: Matter, user: Any) -> tuple[Any, Organization, dict[str, str]]:
+def grid_of(matter: Matter, organization: Any) -> Organization:
+    """The grid a grid-service request is for: an active grid branch under the matter's organization."""
+    from dangjian.orgs import OrgKind
+
+    try:
+        grid = Organization.objects.get(pk=int(organization), kind=OrgKind.GRID_BRANCH, is_active=True)
+    except (Organization.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise ValidationError({"organization": _("Choose your grid.")}) from None
+    if not grid.path.startswith(matter.org_path):
+        raise ValidationError({"organization": _("Choose your grid.")})
+    return grid
+
+
+def _applicant_org(matter: Matter, user: Any, organization: Any = None) -> tuple[Any, Organization, dict[str, str]]:
     member, known = known_for(user)
+    if matter.grid_service:
+        if organization in (None, "") and member is not None and member.organization.kind == "grid_branch" \
+                and member.org_path.startswith(matter.org_path):
+            organization = member.organization_id
+        if matter.audience == Audience.MEMBERS and member is None:
+            raise PermissionDenied(_("This matter is for the party members of %(org)s.")
+                                   % {"org": matter.organization.name})
+        return member, grid_of(matter, organization), known
     if member is not None and member.org_path.startswith(matter.org_path):
         require(user, APPLY, member.org_path)
         return member, member.organization, known
@@ -207,13 +228,13 @@ def _notify_applicant(app: Application, title: str, body: str = "") -> None:
 
 
 def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | None = None,
-                          acting_user: ActingUser) -> Application:
+                          organization: Any = None, acting_user: ActingUser) -> Application:
     """Apply for ``matter``: validate against its current form, compute the chain over the tree
     from the applicant's organization, open the first step. Nothing is stored if anything is wrong."""
     user = signed_in(acting_user)
     if not matter.active:
         raise ValidationError({"matter": _("This matter is not open for applications.")})
-    member, org, known = _applicant_org(matter, user)
+    member, org, known = _applicant_org(matter, user, organization)
     version = matter.current_form()
     if version is None:
         raise ValidationError({"matter": _("This matter has no form yet.")})
@@ -369,7 +390,8 @@ def do_return_application(app: Application, reason: str, *, to_position: int | N
             raise ValidationError({"to_position": _("Choose an earlier step.")})
         start = to_position if to_position is not None else 1
         app.steps.filter(position__gte=start).update(state=StepState.PENDING, round=F("round") + 1,
-                                                     escalated_at=None, escalated_to=None, closed_at=None)
+                                                     escalated_at=None, escalated_to=None, closed_at=None,
+                                                     escalation_level=0, escalation_due_on=None)
         app.returns += 1
         app.reason = reason
         if to_position is None:
@@ -585,36 +607,55 @@ def warn_steps(today: dt.date | None = None) -> int:
     return sent
 
 
+def escalation_candidates(today: dt.date) -> list[int]:
+    """Running steps past their deadline and not escalated yet, and grid-service steps escalated
+    already whose current level is overdue too (they climb on)."""
+    first = running_steps().filter(due_on__lt=today, escalated_at__isnull=True)
+    climb = running_steps().filter(application__matter__grid_service=True, escalation_due_on__lt=today,
+                                   escalated_to__isnull=False)
+    return sorted({*first.values_list("pk", flat=True), *climb.values_list("pk", flat=True)})
+
+
 def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None = None) -> int:
-    """Escalate each overdue running step to the organization above its own, exactly once: the
-    claim is a conditional UPDATE (``escalated_at IS NULL``), so with two sweeps running at the
-    same moment one of them updates the row and the other updates nothing. ``candidates`` lets a
-    test hand in a list read before another sweep ran."""
+    """Escalate each overdue running step to the organization above, exactly once per level: the
+    claim is a conditional UPDATE on the level the sweep read (``escalation_level = L`` and, for
+    the first level, ``escalated_at IS NULL``), so with two sweeps running at the same moment one
+    of them updates the row and the other updates nothing. A grid-service step that stays
+    unresolved for its time limit again climbs one more level (S18); other steps are escalated
+    once. ``candidates`` lets a test hand in a list read before another sweep ran."""
     today = today or _today()
     if candidates is None:
-        candidates = list(running_steps().filter(due_on__lt=today, escalated_at__isnull=True)
-                          .values_list("pk", flat=True))
+        candidates = escalation_candidates(today)
     done = 0
     for pk in candidates:
-        step = Step.objects.select_related("organization", "application").filter(pk=pk).first()
+        step = Step.objects.select_related("organization", "escalated_to", "application__matter").filter(pk=pk).first()
         if step is None:
             continue
-        parents = ancestor_paths(step.org_path)
-        target = Organization.objects.filter(path=parents[0]).first() if parents else step.organization
+        level = step.escalation_level
+        base = step.escalated_to if level and step.escalated_to is not None else step.organization
+        parents = ancestor_paths(base.path)
+        target = Organization.objects.filter(path=parents[0]).first() if parents else None
+        if target is None and level:
+            continue  # a grid request at the top has nowhere further to climb
+        target = target or step.organization
+        grid = step.application.matter.grid_service
+        claim = Step.objects.filter(pk=pk, escalation_level=level, state=StepState.ACTIVE)
+        claim = (claim.filter(escalated_at__isnull=True, due_on__lt=today) if level == 0
+                 else claim.filter(escalation_due_on__lt=today))
         with transaction.atomic():
-            claimed = Step.objects.filter(pk=pk, escalated_at__isnull=True, state=StepState.ACTIVE,
-                                          due_on__lt=today).update(escalated_at=timezone.now(), escalated_to=target)
+            claimed = claim.update(escalated_at=timezone.now(), escalated_to=target, escalation_level=level + 1,
+                                   escalation_due_on=workdays.deadline(today, step.limit_days) if grid else None)
             if not claimed:
                 continue
             app = step.application
-            _history(app, "escalated", None, target.name if target else "", step.position)
+            _history(app, "escalated", None, target.name, step.position)
             audit.record(None, "service_application.escalated", app,
-                         after={"step": step.position, "to": target.path if target else ""},
+                         after={"step": step.position, "to": target.path, "level": level + 1},
                          org_path=app.org_path, target_label=app.number)
-            ids = approvers_of(target) if target is not None else []
+            ids = approvers_of(target)
             title = _("Overdue: application %(number)s is escalated to you") % {"number": app.number}
-            body = _("Step “%(step)s” of %(org)s was due %(due)s.") % {"step": step.name, "org": step.organization.name,
-                                                                     "due": step.due_on}
+            body = _("Step “%(step)s” of %(org)s was due %(due)s.") % {"step": step.name, "org": base.name,
+                                                                     "due": step.escalation_due_on or step.due_on}
             url = _app_url(app)
             transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
         done += 1

@@ -43,6 +43,7 @@ class MatterItem(Schema):
     organization: str
     audience: str
     time_limit_days: int
+    grid_service: bool
 
 
 class FormField(Schema):
@@ -64,6 +65,7 @@ class MatterOut(MatterItem):
 class ApplicationIn(InputSchema):
     matter: ObjectId
     data: dict[str, Any]
+    organization: ObjectId | None = Field(None, description="Grid-service matters: the applicant's grid branch.")
 
 
 class StepOut(Schema):
@@ -115,7 +117,7 @@ class VerifyOut(Schema):
 
 def _matter(m: Any) -> dict[str, Any]:
     return {"id": m.pk, "title": m.title, "description": m.description, "organization": m.organization.name,
-            "audience": m.audience, "time_limit_days": m.time_limit_days}
+            "audience": m.audience, "time_limit_days": m.time_limit_days, "grid_service": m.grid_service}
 
 
 def _step(s: Step | None) -> dict[str, Any] | None:
@@ -152,7 +154,7 @@ def get_matter(request: HttpRequest, matter_id: ObjectId) -> dict[str, Any]:
 def create_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, Any]]:
     user = api_user(request)
     matter = access_matter(user, payload.matter)
-    app = do_submit_application(matter, payload.data, acting_user=user)
+    app = do_submit_application(matter, payload.data, organization=payload.organization, acting_user=user)
     chain = list(app.steps.select_related("organization", "escalated_to").order_by("position"))
     current = next((s for s in chain if s.position == app.current_position), None)
     return 201, {**_item(app, current), "form_version": app.form_version.number, "data": app.data,

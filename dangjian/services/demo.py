@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.orgs import OrgKind
+from dangjian.orgs.models import Organization
 from dangjian.services import Anchor, Audience, SignOffRule
 from dangjian.services.actions import (
     do_request_supplement,
@@ -77,9 +78,19 @@ def matters(root: Any) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[
     ]
 
 
+GRID_MATTER = ({"title": "社区网格诉求", "audience": Audience.PUBLIC, "time_limit_days": 5, "active": True,
+                "grid_service": True,
+                "description": "向所在网格反映诉求，由网格党支部和网格员先行办理；超过时限未解决的逐级提交上级党组织。"},
+               [{"name": "网格办理", "anchor": Anchor.OWN, "rule": SignOffRule.ANY, "time_limit_days": 2}],
+               [NAME, PHONE,
+                {"key": "kind", "label": "诉求类别", "type": "choice", "required": True,
+                 "choices": ["环境卫生", "设施维修", "邻里纠纷", "治安隐患", "其他"]},
+                {"key": "what", "label": "具体情况", "type": "textarea", "required": True, "rules": {"max_length": 500}}])
+
+
 def seed_matters(root: Any, admin: Any) -> dict[str, Matter]:
     out = {}
-    for data, steps, fields in matters(root):
+    for data, steps, fields in [*matters(root), GRID_MATTER]:
         matter = do_save_matter(root, data, steps, acting_user=admin)
         do_save_form(matter, fields, acting_user=admin)
         out[matter.title] = matter
@@ -102,6 +113,11 @@ def seed_demo(ctx: Any) -> None:
     register = do_submit_application(seeded["在职党员到社区报到"], {"community": "幸福里社区", "service": "政策宣传"},
                                      acting_user=member)
     do_request_supplement(register, "请补充居住社区的详细地址（楼栋、单元）。", acting_user=secretary)
+    grid = Organization.objects.filter(path__startswith=ctx.root.path, kind=OrgKind.GRID_BRANCH,
+                                       is_active=True).order_by("path").first()
+    if grid is not None:
+        do_submit_application(seeded["社区网格诉求"], {"kind": "设施维修", "what": "3号楼楼道灯不亮，晚上出行不便。"},
+                              organization=grid.pk, acting_user=member)
     do_submit_application(seeded["会议室预约"], {"day": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
                                                  "slot": "下午", "people": 12, "topic": "支部主题党日"},
                           acting_user=member)

@@ -218,6 +218,10 @@ class MatterForm(forms.Form):
                                          max_value=365)
     active = forms.BooleanField(label=gettext_lazy("Open for applications"), required=False)
     issues_document = forms.BooleanField(label=gettext_lazy("Issues a document when approved"), required=False)
+    grid_service = forms.BooleanField(
+        label=gettext_lazy("Grid service"), required=False,
+        help_text=gettext_lazy("The applicant names their grid; the request goes to the grid branch first and, "
+                               "while unresolved, climbs the tree one level per time limit."))
     document_text = forms.CharField(
         label=gettext_lazy("Document text"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

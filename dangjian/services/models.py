@@ -26,6 +26,10 @@ class Matter(models.Model):
     active = models.BooleanField(_("open for applications"), default=True)
     time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=10)
     issues_document = models.BooleanField(_("issues a document when approved"), default=False)
+    # Grid service (S18): the applicant names their grid (a grid branch under the matter's
+    # organization); the request goes first to the grid branch, and an overdue step climbs the
+    # tree one level at a time until someone resolves it.
+    grid_service = models.BooleanField(_("grid service"), default=False)
     document_text = models.TextField(
         _("document text"), blank=True,
         help_text=_("Placeholders: $name, $organization, $status, $join_date, $matter, $date."))
@@ -148,6 +152,9 @@ class Step(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # Grid service: how many levels the step has climbed, and when the current level is overdue.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalation_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "position"]

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core.scoping import get_scoped_or_404, has_any, in_scope, scoped
+from dangjian.core.scoping import get_scoped_or_404, has_any, in_scope, scoped, subtree_q
 from dangjian.members.selectors import member_of_user
 from dangjian.services import RUNNING, Audience, StepState
 from dangjian.services.chain import APPROVE, ancestor_paths, delegators_of, escalated_approvers_q
@@ -42,6 +42,15 @@ def access_matter(user: Any, matter_id: Any) -> Matter:
         raise Http404(_("Not found.")) from None
 
 
+def grids_of(matter: Matter) -> list[tuple[int, str]]:
+    """The grid branches a grid-service request may be for (under the matter's organization)."""
+    from dangjian.orgs import OrgKind
+    from dangjian.orgs.models import Organization
+
+    return list(Organization.objects.filter(subtree_q(matter.org_path), kind=OrgKind.GRID_BRANCH, is_active=True)
+                .order_by("path").values_list("pk", "name")[:2000])
+
+
 def managed_matters(user: Any) -> QuerySet[Matter]:
     return scoped(Matter.objects.select_related("organization"), user, MANAGE, path_field="org_path")
 
@@ -60,7 +69,9 @@ def my_applications(user: Any) -> QuerySet[Application]:
 def _signing_q(user: Any, today: dt.date) -> Q:
     """Steps ``user`` signs: their own place, a delegator's, or an escalation to their organization."""
     principals = [user.pk, *delegators_of(user, today)]
-    return Q(Exists(StepApprover.objects.filter(step=OuterRef("pk"), user_id__in=principals))) \
+    # Driven from the approver index (user, step): a branch secretary's few steps are found
+    # without walking every active step of the county.
+    return Q(pk__in=StepApprover.objects.filter(user_id__in=principals).values("step_id")) \
         | escalated_approvers_q(user)
 
 

@@ -29,6 +29,7 @@ from dangjian.services.selectors import (
     access_matter,
     chain_of,
     document_of,
+    grids_of,
     inbox_for,
     managed_matters,
     matters_for,
@@ -68,13 +69,14 @@ def apply(request: HttpRequest, matter_id: int) -> HttpResponse:
     matter = access_matter(request.user, matter_id)
     version = matter.current_form()
     schema = version.fields if version else []
-    _member, known = known_for(request.user)
+    member, known = known_for(request.user)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = _typed(schema, request.POST)
         try:
             app = act.do_submit_application(matter, values, files=dict(request.FILES.items()),
+                                            organization=request.POST.get("organization"),
                                             acting_user=request.user)
         except ValidationError as exc:
             errors = _errors(exc)
@@ -83,6 +85,8 @@ def apply(request: HttpRequest, matter_id: int) -> HttpResponse:
             return redirect("services:application", app.public_id)
     return render(request, "services/apply.html", {
         "matter": matter, "rows": _form_rows(schema, values, known, errors), "errors": errors,
+        "grids": grids_of(matter) if matter.grid_service else [],
+        "own_grid": member.organization_id if member is not None else None,
         "steps": list(matter.step_definitions.select_related("fixed_organization"))})
 
 
@@ -271,7 +275,8 @@ def matter_edit(request: HttpRequest, matter_id: int | None = None) -> HttpRespo
               "fixed_organization": d.fixed_organization_id, "rule": d.rule, "quorum": d.quorum,
               "time_limit_days": d.time_limit_days} for d in matter.step_definitions.all()] if matter else []
     initial = {f: getattr(matter, f) for f in ("title", "description", "audience", "time_limit_days", "active",
-                                               "issues_document", "document_text")} if matter else {"active": True}
+                                               "issues_document", "document_text", "grid_service")} \
+        if matter else {"active": True}
     form = MatterForm(request.POST or None, initial=initial)
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -59,6 +59,21 @@ def grid(tree: Any, root_user: Any) -> SimpleNamespace:
         return do_create_organization(parent, {"name": name, "kind": kind, **extra}, acting_user=root_user)
 
     wc = org(tree.county, "县直机关工委", "working_committee")
+    # (the grid's request matter and its worker are in ``grid_service`` below)
     wc_branch = org(wc, "县财政局机关党支部", "branch")
     grid_branch = org(tree.town_b, "幸福里社区网格党支部", "grid_branch", grid_type="community")
     return SimpleNamespace(wc=wc, wc_branch=wc_branch, grid_branch=grid_branch)
+
+
+@pytest.fixture
+def grid_service(tree: Any, users: Any, grid: Any, root_user: Any) -> SimpleNamespace:
+    """A grid-service matter of the county (anyone may ask; one step at the grid branch, one
+    working day) and a grid worker: a department handler on the grid branch."""
+    worker = make_user("grid-worker", Role.DEPT_HANDLER, grid.grid_branch, acting_user=root_user)
+    town_b = make_user("town-b-organizer", Role.ORGANIZER, tree.town_b, acting_user=root_user)
+    matter = do_save_matter(tree.county, {
+        "title": "社区诉求", "audience": Audience.PUBLIC, "time_limit_days": 5, "active": True, "grid_service": True},
+        [{"name": "网格处理", "anchor": Anchor.OWN, "rule": SignOffRule.ANY, "time_limit_days": 1}],
+        fields=[{"key": "name", "label": "姓名", "type": "text", "known": "name"},
+                {"key": "what", "label": "诉求", "type": "textarea", "required": True}], acting_user=users.admin)
+    return SimpleNamespace(matter=matter, worker=worker, town_b=town_b, grid=grid.grid_branch)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dangjian.services import State
-from dangjian.services.actions import do_sign_step
+from dangjian.services.actions import do_sign_step, do_submit_application
 from dangjian.services.models import Application
 from dangjian.testing.browser import login
 from dangjian.testing.fixtures import PASSWORD
@@ -55,5 +55,29 @@ def test_member_applies_for_a_proof_and_downloads_the_pdf(live_server: Any, chro
         assert app.number in page.text_content("#fact-number")
         assert tree.alice.person.name not in page.content()
         assert problems == []
+    finally:
+        context.close()
+
+
+def test_grid_worker_handles_a_community_request(live_server: Any, chromium: Any, users: Any,
+                                                 grid_service: Any) -> None:
+    app = do_submit_application(grid_service.matter, {"what": "小区路灯不亮"}, organization=grid_service.grid.pk,
+                                acting_user=users.public)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, grid_service.worker.username, PASSWORD)
+        page.goto(f"{live_server.url}/services/inbox/")
+        page.click(f"#inbox a[href='/services/a/{app.public_id}/']")
+        page.wait_for_selector("#decide-form")
+        assert "小区路灯不亮" in page.text_content("#application-data")
+        page.fill("#decide-reason", "已联系物业，当晚修复")
+        page.click("#approve")
+        page.wait_for_selector("#application-state")
+        app.refresh_from_db()
+        assert app.state == State.APPROVED
+        assert page.text_content("#application-state").strip() == State(State.APPROVED).label
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()

@@ -87,14 +87,15 @@ def test_the_scheduled_sweep_runs_as_the_worker_runs_it(users: Any, sv: Any) -> 
     assert sweep_deadlines.enqueue().return_value == {"warned": 0, "escalated": 0}
 
 
-def test_demo_seeder(tree: Any, users: Any) -> None:
+def test_demo_seeder(tree: Any, users: Any, grid: Any) -> None:
     from dangjian.services.demo import seed_demo
 
     demo_users = {"demo-admin": users.admin, "demo-secretary": users.secretary, "demo-member": users.member}
     seed_demo(DemoContext(root=tree.county, branch=tree.branch_a1, users=demo_users, rng=random.Random(1),
                           today=timezone.localdate(), scale="small"))
     assert set(Matter.objects.values_list("title", flat=True)) == {"党员身份证明", "困难党员帮扶", "在职党员到社区报到",
-                                                                   "会议室预约"}
+                                                                   "会议室预约", "社区网格诉求"}
     states = sorted(Application.objects.values_list("state", flat=True))
-    assert states == sorted([State.APPROVED, State.IN_PROGRESS, State.SUPPLEMENT, State.SUBMITTED])
+    assert states == sorted([State.APPROVED, State.IN_PROGRESS, State.SUPPLEMENT, State.SUBMITTED, State.SUBMITTED])
+    assert Application.objects.get(matter__grid_service=True).organization_id == grid.grid_branch.pk
     assert Document.objects.count() == 1
