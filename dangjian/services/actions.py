@@ -452,12 +452,12 @@ def do_supply_material(app: Application, data: Any, *, files: dict[str, Any] | N
     by the working days it stood still."""
     user = signed_in(acting_user)
     _own(app, user)
-    if app.state != State.SUPPLEMENT:
-        raise ValidationError({"state": _("No material was requested for this application.")})
     clean, clean_files = _merge(app, data, files)
     _member, known = known_for(user)
     with transaction.atomic():
         app = _locked(app)
+        if app.state != State.SUPPLEMENT:
+            raise ValidationError({"state": _("No material was requested for this application.")})
         today = _today()
         paused = max(0, workdays.workdays_between(app.paused_on or today, today))
         if paused:
@@ -486,12 +486,12 @@ def do_resubmit_application(app: Application, data: Any, *, files: dict[str, Any
     """Submit a returned application again (same form version): the chain starts over."""
     user = signed_in(acting_user)
     _own(app, user)
-    if app.state != State.RETURNED:
-        raise ValidationError({"state": _("Only a returned application can be submitted again.")})
     clean, clean_files = _merge(app, data, files)
     _member, known = known_for(user)
     with transaction.atomic():
         app = _locked(app)
+        if app.state != State.RETURNED:
+            raise ValidationError({"state": _("Only a returned application can be submitted again.")})
         today = _today()
         app.data = _fill_known(app.form_version.fields, clean, known)
         app.known = {**app.known, **known}

@@ -41,6 +41,18 @@ def on_time(org_path: str, as_of: dt.date) -> QuerySet[Application]:
     return decided(org_path, as_of).filter(decided_on_time=True)
 
 
+def returned(org_path: str, as_of: dt.date) -> QuerySet[Application]:
+    return received(org_path, as_of).filter(returns__gt=0)
+
+
+def supplemented(org_path: str, as_of: dt.date) -> QuerySet[Application]:
+    return received(org_path, as_of).filter(supplement_rounds__gt=0)
+
+
+def resubmitted(org_path: str, as_of: dt.date) -> QuerySet[Application]:
+    return received(org_path, as_of).filter(resubmissions__gt=0)
+
+
 def on_time_rate(org_path: str, as_of: dt.date) -> float:
     total = decided(org_path, as_of).count()
     return round(on_time(org_path, as_of).count() * 100 / total, 1) if total else 0.0
@@ -62,6 +74,14 @@ FIGURES = (
                                           choices=tuple((v, lbl) for v, lbl in State.choices if v != State.DRAFT))}),
     Figure(key="services.on_time", label=_("Service applications decided on time this year"), module="services",
            unit=_("applications"), perm=PERM, rows=on_time, row=row, columns=COLUMNS, order=20),
+    Figure(key="services.returned", label=_("Service applications returned at least once this year"),
+           module="services", unit=_("applications"), perm=PERM, rows=returned, row=row, columns=COLUMNS, order=40),
+    Figure(key="services.supplemented", label=_("Service applications asked for more material this year"),
+           module="services", unit=_("applications"), perm=PERM, rows=supplemented, row=row, columns=COLUMNS,
+           order=50),
+    Figure(key="services.resubmitted", label=_("Service applications submitted again this year"),
+           module="services", unit=_("applications"), perm=PERM, rows=resubmitted, row=row, columns=COLUMNS,
+           order=60),
     Figure(key="services.on_time_rate", label=_("On-time rate of service applications this year"),
            module="services", unit="%", perm=PERM, value=on_time_rate, drill="services.on_time", order=30),
 )

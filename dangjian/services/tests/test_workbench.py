@@ -16,7 +16,13 @@ from dangjian.core.navigation import navigation
 from dangjian.core.search import search_all
 from dangjian.core.todos import forget_counts, todos_for
 from dangjian.services import State
-from dangjian.services.actions import do_request_supplement, do_sign_step, do_submit_application
+from dangjian.services.actions import (
+    do_request_supplement,
+    do_resubmit_application,
+    do_return_application,
+    do_sign_step,
+    do_submit_application,
+)
 from dangjian.services.models import Application, Document, Matter, Step
 from dangjian.testing.figures import assert_records, value
 
@@ -73,6 +79,15 @@ def test_figures(tree: Any, users: Any, sv: Any) -> None:
     assert value("services.on_time", tree.town_a, today) == 1
     assert value("services.on_time_rate", tree.county, today) == 50.0
     assert_records(Client(), users.admin, "services.received", tree.county, today, 3)
+    assert value("services.returned", tree.county, today) == 0
+    sup = do_submit_application(sv.proof, {"purpose": "政审"}, acting_user=users.member)
+    do_request_supplement(sup, "请补充", acting_user=users.secretary)
+    do_return_application(late_two := do_submit_application(sv.proof, {"purpose": "入学"}, acting_user=users.member),
+                          "请重填", acting_user=users.secretary)
+    do_resubmit_application(late_two, {"purpose": "就业"}, acting_user=users.member)
+    assert value("services.supplemented", tree.county, today) == 1
+    assert value("services.returned", tree.county, today) == 1
+    assert value("services.resubmitted", tree.county, today) == 1
 
 
 def test_the_scheduled_sweep_runs_as_the_worker_runs_it(users: Any, sv: Any) -> None:
