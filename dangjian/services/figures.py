@@ -30,7 +30,8 @@ def received(org_path: str, as_of: dt.date) -> QuerySet[Application]:
     """Applications submitted from 1 January to the end of the day, from the subtree."""
     start, end = _year(as_of)
     return (Application.objects.filter(subtree_q(org_path, "org_path"), created_at__gte=start, created_at__lt=end)
-            .exclude(state=State.DRAFT).select_related("matter", "organization").order_by("-created_at", "-pk"))
+            .exclude(state=State.DRAFT).select_related("matter", "organization").defer("data_text")
+            .order_by("-created_at", "-pk"))
 
 
 def decided(org_path: str, as_of: dt.date) -> QuerySet[Application]:

@@ -3,6 +3,7 @@ sign-offs, delegations and issued documents."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import crypto
 from dangjian.services import Anchor, Audience, Decision, SignOffRule, State, StepState
 
 
@@ -97,7 +99,9 @@ class Application(models.Model):
     # The applicant's organization path (scoping: a town sees the applications from its subtree).
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     applicant_name = models.CharField(_("applicant"), max_length=64)
-    data = models.JSONField(default=dict)
+    # The form's answers (JSON), encrypted at rest (hardship details, addresses …): read and set
+    # through ``data``. Lists defer it so they never decrypt.
+    data_text = crypto.EncryptedCharField(blank=True)
     # What the platform filled in (name, organization, membership, masked contact), at submission.
     known = models.JSONField(default=dict)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
@@ -124,6 +128,14 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.data_text) if self.data_text else {}
+
+    @data.setter
+    def data(self, value: dict[str, Any]) -> None:
+        self.data_text = json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     @property
     def is_open(self) -> bool:

@@ -63,7 +63,7 @@ def access_managed_matter(user: Any, matter_id: Any) -> Matter:
 def my_applications(user: Any) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
-    return Application.objects.filter(applicant=user).select_related("matter", "organization")
+    return Application.objects.filter(applicant=user).select_related("matter", "organization").defer("data_text")
 
 
 def _signing_q(user: Any, today: dt.date) -> Q:
@@ -103,7 +103,8 @@ def inbox_for(user: Any) -> QuerySet[Step]:
     signed = SignOff.objects.filter(step=OuterRef("pk"), round=OuterRef("round"), signed_by_id=user.pk)
     return (Step.objects.filter(_signing_q(user, today), ~Exists(signed), state=StepState.ACTIVE,
                                 application__state__in=RUNNING)
-            .select_related("application__matter", "organization").order_by("due_on", "pk"))
+            .select_related("application__matter", "organization").defer("application__data_text")
+            .order_by("due_on", "pk"))
 
 
 def chain_of(app: Application) -> list[Step]:

@@ -62,7 +62,7 @@ def find_applications(user: Any, q: str, limit: int) -> list[SearchHit]:
     q = q.strip().upper()
     if not q or len(q) > 20:
         return []
-    rows: Any = applications_for(user)
+    rows: Any = applications_for(user).defer("data_text")
     rows = rows.filter(number=q) if q.startswith("BJ") else rows.filter(number__endswith=q)
     return [SearchHit(title=f"{a.number} {a.matter.title}", url=reverse("services:application", args=[a.public_id]),
                       detail=f"{State(a.state).label} · {a.organization.name}") for a in rows[:limit]]

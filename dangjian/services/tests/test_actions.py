@@ -110,6 +110,15 @@ def test_known_data_is_the_platforms_current_data(tree: Any, users: Any, sv: Any
     assert other.data["name"] == "张爱莉"
 
 
+def test_answers_are_encrypted_at_rest(users: Any, sv: Any) -> None:
+    app = do_submit_application(sv.proof, {"purpose": "政审", "note": "家住幸福里"}, acting_user=users.member)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data_text FROM services_application WHERE id = %s", [app.pk])
+        raw = cursor.fetchone()[0]
+    assert "幸福里" not in raw and "purpose" not in raw
+    assert Application.objects.get(pk=app.pk).data["note"] == "家住幸福里"
+
+
 def test_form_versions_are_kept_per_application(users: Any, sv: Any) -> None:
     first = do_submit_application(sv.proof, {"purpose": "入学"}, acting_user=users.member)
     fields = [*sv.proof.current_form().fields, {"key": "school", "label": "学校", "type": "text", "required": True}]
