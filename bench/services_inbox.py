@@ -128,7 +128,8 @@ def _build() -> dict:
             chosen.append((branch, town, level))
             apps.append(Application(public_id=secrets.token_urlsafe(12), number=f"BJ{today.year}-{n + 1:06d}",
                                     matter=matter, form_version=version, applicant=applicant, organization=branch,
-                                    org_path=branch.path, applicant_name=f"申请人{n}", data={"details": "因病"},
+                                    org_path=branch.path, applicant_name=f"申请人{n}",
+                                    data_text='{"details": "因病"}',
                                     state=State.IN_PROGRESS if level > 1 else State.SUBMITTED,
                                     current_position=level, submitted_on=today - dt.timedelta(days=10),
                                     due_on=today + dt.timedelta(days=rng.randint(-20, 20))))

@@ -5,6 +5,7 @@ notifications after commit."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from functools import partial
 from typing import Any
@@ -250,7 +251,8 @@ def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | 
             public_id=secrets.token_urlsafe(12), number=f"BJ{year}-{next_value('services.application', year):06d}",
             matter=matter, form_version=version, applicant=user, member=member, organization=org,
             org_path=org.path, applicant_name=known.get("name", "")[:64],
-            data=_fill_known(version.fields, clean, known), known=known, state=State.SUBMITTED,
+            data_text=json.dumps(_fill_known(version.fields, clean, known), ensure_ascii=False, sort_keys=True),
+            known=known, state=State.SUBMITTED,
             submitted_on=today, due_on=workdays.deadline(today, matter.time_limit_days))
         steps = Step.objects.bulk_create([
             Step(application=app, position=d.position, name=d.name, organization=target, org_path=target.path,
