@@ -33,6 +33,7 @@ urlpatterns = [
     path("stats/", include("dangjian.stats.urls")),
     path("ballots/", include("dangjian.ballots.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("services/", include("dangjian.services.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

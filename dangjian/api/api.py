@@ -24,6 +24,7 @@ from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as portal_router
 from dangjian.portal.channels.api import router as channels_router
 from dangjian.reports.api import router as reports_router
+from dangjian.services.api import router as services_router
 from dangjian.stats.api import router as stats_router
 
 api = Api(
@@ -52,6 +53,7 @@ api.add_router("/portal", portal_router)
 api.add_router("/stats", stats_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/reports", reports_router)
+api.add_router("/services", services_router)
 
 
 fallback = Router()

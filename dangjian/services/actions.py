@@ -1,0 +1,669 @@
+"""Every write of the service centre. Each action checks permission, validates (translated
+messages naming the field), writes in one transaction, records its audit event and sends its
+notifications after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit, workdays
+from dangjian.core.actors import ActingUser, as_user, signed_in
+from dangjian.core.notifications import notify
+from dangjian.core.scoping import has_any, require
+from dangjian.core.sequences import next_value
+from dangjian.members.selectors import member_of_user
+from dangjian.orgs.models import Organization
+from dangjian.services import OPEN, RUNNING, WARN_LEVELS, Audience, Decision, SignOffRule, State, StepState
+from dangjian.services import documents as docs
+from dangjian.services.chain import APPROVE, ancestor_paths, approvers_of, delegators_of, resolve
+from dangjian.services.forms import clean_data, clean_schema, clean_steps
+from dangjian.services.models import (
+    Application,
+    Attachment,
+    Delegation,
+    Document,
+    FormVersion,
+    HistoryEntry,
+    Matter,
+    SignOff,
+    Step,
+    StepApprover,
+    StepDefinition,
+)
+
+MANAGE = "services.manage"
+APPLY = "services.apply"
+MAX_REASON = 1000
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _reason(text: Any, field: str = "reason", *, required: bool = True) -> str:
+    value = str(text or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: _("Give a reason.")})
+    if len(value) > MAX_REASON:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": MAX_REASON}})
+    return value
+
+
+def _app_url(app: Application) -> str:
+    return reverse("services:application", args=[app.public_id])
+
+
+def _history(app: Application, kind: str, actor: Any, text: str = "", position: int | None = None) -> None:
+    HistoryEntry.objects.create(application=app, kind=kind, actor=as_user(actor), text=text, position=position)
+
+
+# --- matters and forms --------------------------------------------------------------------------
+
+_MATTER_FIELDS = ("title", "description", "audience", "time_limit_days", "active", "issues_document",
+                  "document_text", "grid_service")
+
+
+def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str, Any]], *,
+                   matter: Matter | None = None, fields: Any = None, acting_user: ActingUser) -> Matter:
+    """Create a matter of ``org`` (or change ``matter``) with its chain definition and, when
+    ``fields`` is given, its form (a new version when it changed) — all or nothing."""
+    require(acting_user, MANAGE, (matter.organization if matter else org).path)
+    if fields is not None:
+        clean_schema(fields)
+    title = str(data.get("title", "")).strip()
+    if not title:
+        raise ValidationError({"title": _("A title is required.")})
+    if data.get("audience") not in Audience.values:
+        raise ValidationError({"audience": _("Choose who may apply.")})
+    steps = clean_steps(steps)
+    fixed_ids = {s["fixed_organization"] for s in steps if s["fixed_organization"]}
+    fixed = {o.pk: o for o in Organization.objects.filter(pk__in=fixed_ids)}
+    if len(fixed) != len(fixed_ids):
+        raise ValidationError({"steps": _("A fixed organization does not exist.")})
+    with transaction.atomic():
+        before = {f: getattr(matter, f) for f in _MATTER_FIELDS} if matter else None
+        if matter is None:
+            matter = Matter(organization=org, org_path=org.path)
+        for f in _MATTER_FIELDS:
+            if f in data:
+                setattr(matter, f, data[f])
+        matter.title = title
+        matter.save()
+        matter.step_definitions.all().delete()
+        StepDefinition.objects.bulk_create([
+            StepDefinition(matter=matter, position=n, name=s["name"], anchor=s["anchor"], anchor_kind=s["anchor_kind"],
+                           fixed_organization=fixed.get(s["fixed_organization"]), rule=s["rule"], quorum=s["quorum"],
+                           time_limit_days=s["time_limit_days"])
+            for n, s in enumerate(steps, 1)])
+        after = {f: getattr(matter, f) for f in _MATTER_FIELDS}
+        after["steps"] = [s["name"] for s in steps]
+        audit.record(acting_user, "service_matter.changed" if before else "service_matter.created", matter,
+                     before=before, after=after, org_path=matter.org_path, target_label=matter.title)
+        if fields is not None:
+            do_save_form(matter, fields, acting_user=acting_user)
+    return matter
+
+
+def do_save_form(matter: Matter, fields: Any, *, acting_user: ActingUser) -> FormVersion:
+    """Save the matter's form as its next version (unchanged fields: the current version)."""
+    require(acting_user, MANAGE, matter.org_path)
+    schema = clean_schema(fields)
+    with transaction.atomic():
+        Matter.objects.select_for_update().filter(pk=matter.pk).first()
+        current = matter.current_form()
+        if current is not None and current.fields == schema:
+            return current
+        version = FormVersion.objects.create(matter=matter, number=(current.number + 1) if current else 1,
+                                             fields=schema, created_by=as_user(acting_user))
+        audit.record(acting_user, "service_form.saved", matter, after={"version": version.number,
+                                                                       "fields": [f["key"] for f in schema]},
+                     org_path=matter.org_path, target_label=matter.title)
+    return version
+
+
+# --- what the platform knows about an applicant ------------------------------------------------------
+
+def known_for(user: Any) -> tuple[Any, dict[str, str]]:
+    """(member record or None, the platform's current data about ``user``) — read at submission,
+    so the application always carries the data as it is then, never as typed."""
+    member = member_of_user(user) if getattr(user, "is_authenticated", False) else None
+    if member is None:
+        name = getattr(user, "name", "") or getattr(user, "username", "")
+        return None, {"name": name}
+    person = member.person
+    return member, {"name": person.name, "organization": member.organization.name,
+                    "status": str(member.get_status_display()),
+                    "join_date": member.join_date.isoformat() if member.join_date else "",
+                    "phone": person.phone_masked}
+
+
+def grid_of(matter: Matter, organization: Any) -> Organization:
+    """The grid a grid-service request is for: an active grid branch under the matter's organization."""
+    from dangjian.orgs import OrgKind
+
+    try:
+        grid = Organization.objects.get(pk=int(organization), kind=OrgKind.GRID_BRANCH, is_active=True)
+    except (Organization.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise ValidationError({"organization": _("Choose your grid.")}) from None
+    if not grid.path.startswith(matter.org_path):
+        raise ValidationError({"organization": _("Choose your grid.")})
+    return grid
+
+
+def _applicant_org(matter: Matter, user: Any, organization: Any = None) -> tuple[Any, Organization, dict[str, str]]:
+    member, known = known_for(user)
+    if matter.grid_service:
+        if organization in (None, "") and member is not None and member.organization.kind == "grid_branch" \
+                and member.org_path.startswith(matter.org_path):
+            organization = member.organization_id
+        if matter.audience == Audience.MEMBERS and member is None:
+            raise PermissionDenied(_("This matter is for the party members of %(org)s.")
+                                   % {"org": matter.organization.name})
+        return member, grid_of(matter, organization), known
+    if member is not None and member.org_path.startswith(matter.org_path):
+        require(user, APPLY, member.org_path)
+        return member, member.organization, known
+    if matter.audience == Audience.PUBLIC:
+        known.setdefault("organization", matter.organization.name)
+        return member, matter.organization, known
+    raise PermissionDenied(_("This matter is for the party members of %(org)s.") % {"org": matter.organization.name})
+
+
+def _fill_known(schema: list[dict[str, Any]], data: dict[str, Any], known: dict[str, str]) -> dict[str, Any]:
+    out = dict(data)
+    for f in schema:
+        if f.get("known"):
+            out[f["key"]] = known.get(f["known"], "")
+    return out
+
+
+def _save_files(app: Application, files: dict[str, Any]) -> None:
+    for key, upload in files.items():
+        app.attachments.filter(key=key).delete()
+        Attachment.objects.create(application=app, key=key, file=upload, name=str(upload.name)[:200])
+
+
+# --- applications ------------------------------------------------------------------------------
+
+def _open_step(app: Application, step: Step, today: dt.date) -> list[int]:
+    """Make ``step`` the one waiting: its approvers as of today, its deadline in working days."""
+    ids = approvers_of(step.organization)
+    step.approvers.all().delete()
+    StepApprover.objects.bulk_create([StepApprover(step=step, user_id=i) for i in ids])
+    step.required = (max(1, len(ids)) if step.rule == SignOffRule.ALL else 1 if step.rule == SignOffRule.ANY
+                     else step.required)
+    step.state = StepState.ACTIVE
+    step.opened_on = today
+    step.due_on = workdays.deadline(today, step.limit_days)
+    step.warned_level = 0
+    step.closed_at = None
+    step.save()
+    app.current_position = step.position
+    return ids
+
+
+def _notify_approvers(app: Application, ids: list[int], step: Step) -> None:
+    if not ids:
+        return
+    title = _("Application %(number)s waits for your sign-off: %(matter)s") % {"number": app.number,
+                                                                                "matter": app.matter.title}
+    body = _("Step “%(step)s”, due %(due)s.") % {"step": step.name, "due": step.due_on}
+    url = _app_url(app)
+    transaction.on_commit(lambda: notify(ids, "services.step", title=title, body=body, url=url))
+
+
+def _notify_applicant(app: Application, title: str, body: str = "") -> None:
+    user_id, url = app.applicant_id, _app_url(app)
+    transaction.on_commit(lambda: notify([user_id], "services.application", title=title, body=body, url=url))
+
+
+def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | None = None,
+                          organization: Any = None, acting_user: ActingUser) -> Application:
+    """Apply for ``matter``: validate against its current form, compute the chain over the tree
+    from the applicant's organization, open the first step. Nothing is stored if anything is wrong."""
+    user = signed_in(acting_user)
+    if not matter.active:
+        raise ValidationError({"matter": _("This matter is not open for applications.")})
+    member, org, known = _applicant_org(matter, user, organization)
+    version = matter.current_form()
+    if version is None:
+        raise ValidationError({"matter": _("This matter has no form yet.")})
+    clean, clean_files = clean_data(version.fields, data, files=files)
+    definitions = list(matter.step_definitions.select_related("fixed_organization"))
+    if not definitions:
+        raise ValidationError({"matter": _("This matter has no approval steps yet.")})
+    chain = resolve(definitions, org)
+    today = _today()
+    with transaction.atomic():
+        year = str(today.year)
+        app = Application.objects.create(
+            public_id=secrets.token_urlsafe(12), number=f"BJ{year}-{next_value('services.application', year):06d}",
+            matter=matter, form_version=version, applicant=user, member=member, organization=org,
+            org_path=org.path, applicant_name=known.get("name", "")[:64],
+            data_text=json.dumps(_fill_known(version.fields, clean, known), ensure_ascii=False, sort_keys=True),
+            known=known, state=State.SUBMITTED,
+            submitted_on=today, due_on=workdays.deadline(today, matter.time_limit_days))
+        steps = Step.objects.bulk_create([
+            Step(application=app, position=d.position, name=d.name, organization=target, org_path=target.path,
+                 rule=d.rule, required=d.quorum, limit_days=d.time_limit_days)
+            for d, target in chain])
+        _save_files(app, clean_files)
+        first = steps[0]
+        ids = _open_step(app, first, today)
+        app.save()
+        _history(app, "submitted", user)
+        audit.record(user, "service_application.submitted", app,
+                     after={"number": app.number, "matter": matter.pk, "version": version.number,
+                            "chain": [s.org_path for s in steps]},
+                     org_path=app.org_path, target_label=app.number)
+        _notify_approvers(app, ids, first)
+    return app
+
+
+def _locked(app: Application) -> Application:
+    return Application.objects.select_for_update().select_related("matter", "organization").get(pk=app.pk)
+
+
+def _current(app: Application) -> Step:
+    step = app.steps.select_related("organization", "escalated_to").filter(position=app.current_position or 0).first()
+    if step is None or step.state != StepState.ACTIVE:
+        raise ValidationError({"state": _("No step of this application waits for a sign-off.")})
+    return step
+
+
+def signer_for(user: Any, step: Step, today: dt.date | None = None) -> tuple[int | None, bool]:
+    """Whom ``user`` signs ``step`` for: (principal user id, decisive). Their own place among the
+    approvers first, then an approver who delegated to them today and has not signed yet; an
+    approver of the organization the overdue step was escalated to decides alone."""
+    if not getattr(user, "is_authenticated", False) or step.state != StepState.ACTIVE:
+        return None, False
+    approvers = set(step.approvers.values_list("user_id", flat=True))
+    signed = set(step.signoffs.filter(round=step.round).values_list("principal_id", flat=True))
+    if user.pk in approvers and user.pk not in signed:
+        return user.pk, False
+    for delegator in delegators_of(user, today or _today()):
+        if delegator in approvers and delegator not in signed:
+            return delegator, False
+    if step.escalated_to is not None and user.pk in approvers_of(step.escalated_to):
+        return user.pk, True
+    return None, False
+
+
+def _signer(app: Application, acting_user: ActingUser) -> tuple[Step, int, bool]:
+    if app.state not in RUNNING:
+        raise ValidationError({"state": _("This application is not waiting for a sign-off.")})
+    step = _current(app)
+    principal, decisive = signer_for(acting_user, step)
+    if principal is None:
+        raise PermissionDenied(_("You do not sign this step."))
+    return step, principal, decisive
+
+
+def _finish_steps(app: Application, user: Any) -> None:
+    """The last step is signed: the application is approved (and its document issued)."""
+    now = timezone.now()
+    app.state = State.APPROVED
+    app.decided_at = now
+    app.decided_on_time = app.due_on is None or _today() <= app.due_on
+    app.current_position = None
+    _history(app, "approved", user)
+    audit.record(user, "service_application.approved", app, after={"number": app.number},
+                 org_path=app.org_path, target_label=app.number)
+    if app.matter.issues_document:
+        code = docs.new_code()
+        facts = docs.facts_for(app)
+        doc = Document.objects.create(application=app, code=code, facts=facts, mac=docs.compute_mac(code, facts))
+        audit.record(user, "service_document.issued", doc, after={"number": app.number},
+                     org_path=app.org_path, target_label=app.number)
+    _notify_applicant(app, _("Your application %(number)s is approved.") % {"number": app.number})
+
+
+def do_sign_step(app: Application, decision: str, comment: str = "", *, acting_user: ActingUser) -> Application:
+    """Approve or reject the current step. A rejection (with its reason) ends the application; an
+    approval completes the step once its rule is met (all / any / N of M; an approver of the
+    organization it was escalated to decides alone), and the next step opens."""
+    user = signed_in(acting_user)
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("Choose approve or reject.")})
+    comment = _reason(comment, "comment", required=decision == Decision.REJECT)
+    with transaction.atomic():
+        app = _locked(app)
+        step, principal, decisive = _signer(app, user)
+        SignOff.objects.create(step=step, round=step.round, principal_id=principal, signed_by=user,
+                               decision=decision, comment=comment)
+        text = comment if principal == user.pk else _("%(comment)s (for an approver who delegated)") % {
+            "comment": comment or "—"}
+        _history(app, "approve" if decision == Decision.APPROVE else "reject", user, text, step.position)
+        audit.record(user, "service_application.signed", app,
+                     after={"step": step.position, "decision": decision, "principal": principal,
+                            "decisive": decisive}, org_path=app.org_path, target_label=app.number)
+        now = timezone.now()
+        if decision == Decision.REJECT:
+            step.state, step.closed_at = StepState.REJECTED, now
+            step.save(update_fields=["state", "closed_at"])
+            app.state, app.decided_at, app.reason = State.REJECTED, now, comment
+            app.current_position = None
+            app.decided_on_time = app.due_on is None or _today() <= app.due_on
+            audit.record(user, "service_application.rejected", app, reason=comment, org_path=app.org_path,
+                         target_label=app.number)
+            _notify_applicant(app, _("Your application %(number)s is rejected.") % {"number": app.number}, comment)
+            app.save()
+            return app
+        approvals = step.signoffs.filter(round=step.round, decision=Decision.APPROVE).values("principal_id")
+        if decisive or approvals.distinct().count() >= step.required:
+            step.state, step.closed_at = StepState.DONE, now
+            step.save(update_fields=["state", "closed_at"])
+            following = app.steps.select_related("organization").filter(position__gt=step.position) \
+                .order_by("position").first()
+            if following is None:
+                _finish_steps(app, user)
+            else:
+                ids = _open_step(app, following, _today())
+                _notify_approvers(app, ids, following)
+            if app.state == State.SUBMITTED:
+                app.state = State.IN_PROGRESS
+        elif app.state == State.SUBMITTED:
+            app.state = State.IN_PROGRESS
+        app.save()
+    return app
+
+
+def do_return_application(app: Application, reason: str, *, to_position: int | None = None,
+                          acting_user: ActingUser) -> Application:
+    """Send the application back with a reason: to an earlier step (which signs again, as do the
+    ones after it), or to the applicant (``to_position`` None), who changes it and submits again."""
+    user = signed_in(acting_user)
+    reason = _reason(reason)
+    with transaction.atomic():
+        app = _locked(app)
+        step, _principal, _decisive = _signer(app, user)
+        if to_position is not None and not 1 <= to_position < step.position:
+            raise ValidationError({"to_position": _("Choose an earlier step.")})
+        start = to_position if to_position is not None else 1
+        app.steps.filter(position__gte=start).update(state=StepState.PENDING, round=F("round") + 1,
+                                                     escalated_at=None, escalated_to=None, closed_at=None,
+                                                     escalation_level=0, escalation_due_on=None)
+        app.returns += 1
+        app.reason = reason
+        if to_position is None:
+            app.state, app.current_position = State.RETURNED, None
+            _notify_applicant(app, _("Your application %(number)s was returned to you.") % {"number": app.number},
+                              reason)
+        else:
+            target = app.steps.select_related("organization").get(position=to_position)
+            ids = _open_step(app, target, _today())
+            app.state = State.IN_PROGRESS
+            _notify_approvers(app, ids, target)
+        _history(app, "returned", user, reason, to_position)
+        audit.record(user, "service_application.returned", app, reason=reason,
+                     after={"from": step.position, "to": to_position}, org_path=app.org_path,
+                     target_label=app.number)
+        app.save()
+    return app
+
+
+def do_request_supplement(app: Application, reason: str, *, acting_user: ActingUser) -> Application:
+    """Ask the applicant for more material (补正): the clock stops until they supply it."""
+    user = signed_in(acting_user)
+    reason = _reason(reason)
+    with transaction.atomic():
+        app = _locked(app)
+        step, _principal, _decisive = _signer(app, user)
+        app.state, app.paused_on, app.reason = State.SUPPLEMENT, _today(), reason
+        app.supplement_rounds += 1
+        app.save()
+        _history(app, "supplement", user, reason, step.position)
+        audit.record(user, "service_application.supplement_requested", app, reason=reason,
+                     org_path=app.org_path, target_label=app.number)
+        _notify_applicant(app, _("More material is needed for your application %(number)s.") % {"number": app.number},
+                          reason)
+    return app
+
+
+def _own(app: Application, user: Any) -> None:
+    if app.applicant_id != getattr(user, "pk", None):
+        raise PermissionDenied(_("Only the applicant may do this."))
+
+
+def _merge(app: Application, data: Any, files: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    schema = app.form_version.fields
+    if not isinstance(data, dict):
+        raise ValidationError({"data": _("The form data must be an object.")})
+    typed = {f["key"] for f in schema if not f.get("known")}
+    merged = {k: v for k, v in app.data.items() if k in typed}
+    merged.update(data)
+    attached = set(app.attachments.values_list("key", flat=True))  # a file already attached counts as given
+    check = [{**f, "required": False} if f["type"] == "file" and f["key"] in attached else f for f in schema]
+    return clean_data(check, merged, files=files)
+
+
+def do_supply_material(app: Application, data: Any, *, files: dict[str, Any] | None = None,
+                       acting_user: ActingUser) -> Application:
+    """The applicant supplies what was asked for: the clock runs again, and every deadline moves
+    by the working days it stood still."""
+    user = signed_in(acting_user)
+    _own(app, user)
+    clean, clean_files = _merge(app, data, files)
+    _member, known = known_for(user)
+    with transaction.atomic():
+        app = _locked(app)
+        if app.state != State.SUPPLEMENT:
+            raise ValidationError({"state": _("No material was requested for this application.")})
+        today = _today()
+        paused = max(0, workdays.workdays_between(app.paused_on or today, today))
+        if paused:
+            step = app.steps.filter(position=app.current_position or 0).first()
+            if step is not None and step.due_on:
+                step.due_on = workdays.add_workdays(step.due_on, paused)
+                step.save(update_fields=["due_on"])
+            if app.due_on:
+                app.due_on = workdays.add_workdays(app.due_on, paused)
+        app.paused_days += paused
+        app.paused_on = None
+        app.data = _fill_known(app.form_version.fields, clean, {**app.known, **known})
+        app.state = State.IN_PROGRESS
+        _save_files(app, clean_files)
+        app.save()
+        _history(app, "supplied", user, _("%(n)s working days paused") % {"n": paused})
+        audit.record(user, "service_application.supplemented", app, after={"paused_days": paused},
+                     org_path=app.org_path, target_label=app.number)
+        step = app.steps.select_related("organization").get(position=app.current_position or 0)
+        _notify_approvers(app, list(step.approvers.values_list("user_id", flat=True)), step)
+    return app
+
+
+def do_resubmit_application(app: Application, data: Any, *, files: dict[str, Any] | None = None,
+                            acting_user: ActingUser) -> Application:
+    """Submit a returned application again (same form version): the chain starts over."""
+    user = signed_in(acting_user)
+    _own(app, user)
+    clean, clean_files = _merge(app, data, files)
+    _member, known = known_for(user)
+    with transaction.atomic():
+        app = _locked(app)
+        if app.state != State.RETURNED:
+            raise ValidationError({"state": _("Only a returned application can be submitted again.")})
+        today = _today()
+        app.data = _fill_known(app.form_version.fields, clean, known)
+        app.known = {**app.known, **known}
+        app.resubmissions += 1
+        app.state = State.SUBMITTED
+        app.submitted_on = today
+        app.due_on = workdays.deadline(today, app.matter.time_limit_days)
+        _save_files(app, clean_files)
+        first = app.steps.select_related("organization").order_by("position").first()
+        ids = _open_step(app, first, today)  # type: ignore[arg-type]
+        app.save()
+        _history(app, "resubmitted", user)
+        audit.record(user, "service_application.resubmitted", app, org_path=app.org_path, target_label=app.number)
+        _notify_approvers(app, ids, first)  # type: ignore[arg-type]
+    return app
+
+
+def do_withdraw_application(app: Application, *, acting_user: ActingUser) -> Application:
+    user = signed_in(acting_user)
+    _own(app, user)
+    with transaction.atomic():
+        app = _locked(app)
+        if app.state not in OPEN:
+            raise ValidationError({"state": _("This application can no longer be withdrawn.")})
+        app.steps.filter(state=StepState.ACTIVE).update(state=StepState.PENDING)
+        app.state, app.current_position, app.decided_at = State.WITHDRAWN, None, timezone.now()
+        app.save()
+        _history(app, "withdrawn", user)
+        audit.record(user, "service_application.withdrawn", app, org_path=app.org_path, target_label=app.number)
+    return app
+
+
+# --- delegation ---------------------------------------------------------------------------------
+
+def do_delegate_signoffs(delegate: Any, starts_on: dt.date, ends_on: dt.date, *,
+                         acting_user: ActingUser) -> Delegation:
+    """Hand my sign-offs to ``delegate`` from ``starts_on`` to ``ends_on`` (inclusive)."""
+    user = signed_in(acting_user)
+    if not has_any(user, APPROVE):
+        raise PermissionDenied(_("You sign no service steps."))
+    if delegate is None or not getattr(delegate, "is_active", False):
+        raise ValidationError({"delegate": _("Choose an active account.")})
+    if delegate.pk == user.pk:
+        raise ValidationError({"delegate": _("You cannot delegate to yourself.")})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The end is before the start.")})
+    if ends_on < _today():
+        raise ValidationError({"ends_on": _("The end is in the past.")})
+    if (ends_on - starts_on).days > 366:
+        raise ValidationError({"ends_on": _("A delegation lasts at most a year.")})
+    with transaction.atomic():
+        d = Delegation.objects.create(delegator=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on)
+        audit.record(user, "service_delegation.created", d,
+                     after={"delegate": delegate.pk, "from": str(starts_on), "until": str(ends_on)})
+    return d
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+def do_revoke_document(doc: Document, reason: str, *, acting_user: ActingUser) -> Document:
+    app = doc.application
+    require(acting_user, MANAGE, app.matter.org_path)
+    reason = _reason(reason)
+    with transaction.atomic():
+        doc = Document.objects.select_for_update().get(pk=doc.pk)
+        if doc.revoked:
+            raise ValidationError({"state": _("The document is already revoked.")})
+        doc.revoked_at, doc.revoked_reason = timezone.now(), reason
+        doc.save(update_fields=["revoked_at", "revoked_reason"])
+        audit.record(acting_user, "service_document.revoked", doc, reason=reason, org_path=app.org_path,
+                     target_label=app.number)
+    return doc
+
+
+# --- the deadline sweep (scheduled) ---------------------------------------------------------------
+
+def _level(step: Step, today: dt.date) -> int:
+    """The highest warning level reached: share of the step's working days used."""
+    if step.due_on is None or not step.limit_days:
+        return 0
+    left = workdays.workdays_between(today, step.due_on)
+    used = (step.limit_days - left) * 100 / step.limit_days
+    return max((lv for lv in WARN_LEVELS if used >= lv), default=0)
+
+
+def running_steps() -> Any:
+    return Step.objects.filter(state=StepState.ACTIVE, application__state__in=RUNNING)
+
+
+def warn_steps(today: dt.date | None = None) -> int:
+    """Warn the approvers of each running step at 50, 80 and 100 % of its working days — once per
+    level: a conditional UPDATE claims the level, so a second sweep finds nothing to send."""
+    today = today or _today()
+    sent = 0
+    rows = running_steps().filter(due_on__isnull=False).select_related("application__matter") \
+        .only("pk", "due_on", "limit_days", "warned_level", "name", "application__number",
+              "application__public_id", "application__matter__title")
+    for step in rows.iterator(chunk_size=2000):
+        level = _level(step, today)
+        if level <= step.warned_level:
+            continue
+        with transaction.atomic():
+            if not Step.objects.filter(pk=step.pk, warned_level__lt=level).update(warned_level=level):
+                continue
+            ids = list(step.approvers.values_list("user_id", flat=True))
+            app = step.application
+            title = _("%(pct)s %% of the time for application %(number)s is used") % {"pct": level,
+                                                                                    "number": app.number}
+            body = _("Step “%(step)s”, due %(due)s.") % {"step": step.name, "due": step.due_on}
+            url = _app_url(app)
+            transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
+        sent += 1
+    return sent
+
+
+def escalation_candidates(today: dt.date) -> list[int]:
+    """Running steps past their deadline and not escalated yet, and grid-service steps escalated
+    already whose current level is overdue too (they climb on)."""
+    first = running_steps().filter(due_on__lt=today, escalated_at__isnull=True)
+    climb = running_steps().filter(application__matter__grid_service=True, escalation_due_on__lt=today,
+                                   escalated_to__isnull=False)
+    return sorted({*first.values_list("pk", flat=True), *climb.values_list("pk", flat=True)})
+
+
+def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None = None) -> int:
+    """Escalate each overdue running step to the organization above, exactly once per level: the
+    claim is a conditional UPDATE on the level the sweep read (``escalation_level = L`` and, for
+    the first level, ``escalated_at IS NULL``), so with two sweeps running at the same moment one
+    of them updates the row and the other updates nothing. A grid-service step that stays
+    unresolved for its time limit again climbs one more level (S18); other steps are escalated
+    once. ``candidates`` lets a test hand in a list read before another sweep ran."""
+    today = today or _today()
+    if candidates is None:
+        candidates = escalation_candidates(today)
+    done = 0
+    for pk in candidates:
+        step = Step.objects.select_related("organization", "escalated_to", "application__matter").filter(pk=pk).first()
+        if step is None:
+            continue
+        level = step.escalation_level
+        base = step.escalated_to if level and step.escalated_to is not None else step.organization
+        parents = ancestor_paths(base.path)
+        target = Organization.objects.filter(path=parents[0]).first() if parents else None
+        if target is None and level:
+            continue  # a grid request at the top has nowhere further to climb
+        target = target or step.organization
+        grid = step.application.matter.grid_service
+        claim = Step.objects.filter(pk=pk, escalation_level=level, state=StepState.ACTIVE)
+        claim = (claim.filter(escalated_at__isnull=True, due_on__lt=today) if level == 0
+                 else claim.filter(escalation_due_on__lt=today))
+        with transaction.atomic():
+            claimed = claim.update(escalated_at=timezone.now(), escalated_to=target, escalation_level=level + 1,
+                                   escalation_due_on=workdays.deadline(today, step.limit_days) if grid else None)
+            if not claimed:
+                continue
+            app = step.application
+            _history(app, "escalated", None, target.name, step.position)
+            audit.record(None, "service_application.escalated", app,
+                         after={"step": step.position, "to": target.path, "level": level + 1},
+                         org_path=app.org_path, target_label=app.number)
+            ids = approvers_of(target)
+            title = _("Overdue: application %(number)s is escalated to you") % {"number": app.number}
+            body = _("Step “%(step)s” of %(org)s was due %(due)s.") % {"step": step.name, "org": base.name,
+                                                                     "due": step.escalation_due_on or step.due_on}
+            url = _app_url(app)
+            transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
+        done += 1
+    return done
+
+
+def sweep_deadlines(today: dt.date | None = None) -> dict[str, int]:
+    return {"warned": warn_steps(today), "escalated": escalate_overdue(today)}
+

@@ -1,0 +1,68 @@
+"""Chains over the organization tree: where each step of a matter sits for one applicant, and
+who signs it. Reads only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from dangjian.core.models import RoleAssignment
+from dangjian.core.roles import roles_with
+from dangjian.orgs.models import Organization
+from dangjian.services import Anchor
+from dangjian.services.models import Delegation, StepDefinition
+
+APPROVE = "services.approve"
+STEPLEN = Organization.steplen
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the node's ancestors, nearest first (the node itself excluded)."""
+    return [path[:n] for n in range(len(path) - STEPLEN, 0, -STEPLEN)]
+
+
+def resolve(definitions: list[StepDefinition], org: Organization) -> list[tuple[StepDefinition, Organization]]:
+    """Each step definition with the organization it lands on for an applicant of ``org``; one
+    query for the ancestors. A step that lands nowhere (the root has no parent) refuses the
+    application with a message naming the step."""
+    paths = ancestor_paths(org.path)
+    ancestors = {o.path: o for o in Organization.objects.filter(path__in=paths)} if paths else {}
+    chain = []
+    for d in definitions:
+        target: Organization | None = None
+        if d.anchor == Anchor.OWN:
+            target = org
+        elif d.anchor == Anchor.PARENT:
+            target = ancestors.get(paths[0]) if paths else None
+        elif d.anchor == Anchor.ANCESTOR:
+            target = next((ancestors[p] for p in paths if p in ancestors and ancestors[p].kind == d.anchor_kind),
+                          None)
+        else:
+            target = d.fixed_organization
+        if target is None:
+            raise ValidationError({"matter": _("The step “%(step)s” has no organization above yours: this matter "
+                                               "cannot be applied for from your organization.") % {"step": d.name}})
+        chain.append((d, target))
+    return chain
+
+
+def approvers_of(org: Organization) -> list[int]:
+    """Users holding ``services.approve`` on the organization itself (not on one above it)."""
+    return sorted(set(RoleAssignment.objects.filter(organization=org, role__in=roles_with(APPROVE),
+                                                    user__is_active=True).values_list("user_id", flat=True)))
+
+
+def delegators_of(user: Any, day: dt.date) -> list[int]:
+    """The approvers whose sign-offs ``user`` holds on ``day`` (a delegation in force)."""
+    return list(Delegation.objects.filter(delegate_id=user.pk, starts_on__lte=day, ends_on__gte=day)
+                .values_list("delegator_id", flat=True))
+
+
+def escalated_approvers_q(user: Any) -> Q:
+    """Steps escalated to an organization where ``user`` approves."""
+    orgs = RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_with(APPROVE)).values("organization_id")
+    return Q(escalated_to_id__in=orgs)

@@ -1,0 +1,119 @@
+"""Every read of the service centre, scoped through core.scoping.
+
+- The catalogue: active matters of the applicant's organization or one above it (members), and
+  every active public matter.
+- Applications: the applicant's own; for staff, those whose applicant's organization lies in
+  their ``services.approve`` scope (a town sees its own subtree's only), plus those with a step
+  they sign (as approver, delegate, or the organization an overdue step was escalated to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core.scoping import get_scoped_or_404, has_any, in_scope, scoped, subtree_q
+from dangjian.members.selectors import member_of_user
+from dangjian.services import RUNNING, Audience, StepState
+from dangjian.services.chain import APPROVE, ancestor_paths, delegators_of, escalated_approvers_q
+from dangjian.services.models import Application, Document, Matter, SignOff, Step, StepApprover
+
+MANAGE = "services.manage"
+
+
+def matters_for(user: Any) -> QuerySet[Matter]:
+    """The catalogue for ``user``."""
+    q = Q(audience=Audience.PUBLIC)
+    member = member_of_user(user) if getattr(user, "is_authenticated", False) else None
+    if member is not None:
+        q |= Q(org_path__in=[member.org_path, *ancestor_paths(member.org_path)])
+    return Matter.objects.filter(q, active=True).select_related("organization").order_by("title", "pk")
+
+
+def access_matter(user: Any, matter_id: Any) -> Matter:
+    try:
+        return matters_for(user).get(pk=int(matter_id))
+    except (Matter.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("Not found.")) from None
+
+
+def grids_of(matter: Matter) -> list[tuple[int, str]]:
+    """The grid branches a grid-service request may be for (under the matter's organization)."""
+    from dangjian.orgs import OrgKind
+    from dangjian.orgs.models import Organization
+
+    return list(Organization.objects.filter(subtree_q(matter.org_path), kind=OrgKind.GRID_BRANCH, is_active=True)
+                .order_by("path").values_list("pk", "name")[:2000])
+
+
+def managed_matters(user: Any) -> QuerySet[Matter]:
+    return scoped(Matter.objects.select_related("organization"), user, MANAGE, path_field="org_path")
+
+
+def access_managed_matter(user: Any, matter_id: Any) -> Matter:
+    return get_scoped_or_404(Matter.objects.select_related("organization"), user, MANAGE, path_field="org_path",
+                             pk=matter_id)
+
+
+def my_applications(user: Any) -> QuerySet[Application]:
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    return Application.objects.filter(applicant=user).select_related("matter", "organization").defer("data_text")
+
+
+def _signing_q(user: Any, today: dt.date) -> Q:
+    """Steps ``user`` signs: their own place, a delegator's, or an escalation to their organization."""
+    principals = [user.pk, *delegators_of(user, today)]
+    # Driven from the approver index (user, step): a branch secretary's few steps are found
+    # without walking every active step of the county.
+    return Q(pk__in=StepApprover.objects.filter(user_id__in=principals).values("step_id")) \
+        | escalated_approvers_q(user)
+
+
+def applications_for(user: Any) -> QuerySet[Application]:
+    """Applications ``user`` may open: their own, their scope's, and those with a step they sign."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    extra = Q(applicant=user)
+    if has_any(user, APPROVE) or delegators_of(user, timezone.localdate()):
+        steps = Step.objects.filter(_signing_q(user, timezone.localdate())).values("application_id")
+        extra |= Q(pk__in=steps)
+    qs = Application.objects.select_related("matter", "organization")
+    return scoped(qs, user, APPROVE, path_field="org_path", extra=extra)
+
+
+def access_application(user: Any, public_id: str) -> Application:
+    try:
+        return applications_for(user).get(public_id=str(public_id)[:32])
+    except Application.DoesNotExist:
+        raise Http404(_("Not found.")) from None
+
+
+def inbox_for(user: Any) -> QuerySet[Step]:
+    """The steps waiting for ``user``'s sign-off (not signed by them in this round yet), overdue and
+    nearest deadline first."""
+    if not getattr(user, "is_authenticated", False):
+        return Step.objects.none()
+    today = timezone.localdate()
+    signed = SignOff.objects.filter(step=OuterRef("pk"), round=OuterRef("round"), signed_by_id=user.pk)
+    return (Step.objects.filter(_signing_q(user, today), ~Exists(signed), state=StepState.ACTIVE,
+                                application__state__in=RUNNING)
+            .select_related("application__matter", "organization").defer("application__data_text")
+            .order_by("due_on", "pk"))
+
+
+def chain_of(app: Application) -> list[Step]:
+    return list(app.steps.select_related("organization", "escalated_to").order_by("position"))
+
+
+def document_of(app: Application) -> Document | None:
+    return Document.objects.filter(application=app).first()
+
+
+def may_manage(user: Any, app: Application) -> bool:
+    return in_scope(user, MANAGE, app.matter.org_path)
