@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
@@ -151,14 +151,14 @@ def get_matter(request: HttpRequest, matter_id: ObjectId) -> dict[str, Any]:
 
 @router.post("/applications", auth=write_auth, response={201: ApplicationOut, **WRITE_ERRORS},
              summary="Apply for a matter")
-def create_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, Any]]:
+def create_application(request: HttpRequest, payload: ApplicationIn) -> Status[dict[str, Any]]:
     user = api_user(request)
     matter = access_matter(user, payload.matter)
     app = do_submit_application(matter, payload.data, organization=payload.organization, acting_user=user)
     chain = list(app.steps.select_related("organization", "escalated_to").order_by("position"))
     current = next((s for s in chain if s.position == app.current_position), None)
-    return 201, {**_item(app, current), "form_version": app.form_version.number, "data": app.data,
-                 "chain": [_step(s) for s in chain]}
+    return Status(201, {**_item(app, current), "form_version": app.form_version.number, "data": app.data,
+                             "chain": [_step(s) for s in chain]})
 
 
 @router.get("/applications", response={200: ApplicationPage, **READ_ERRORS}, summary="My applications (paginated)")
