@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -128,13 +129,27 @@ def application(request: HttpRequest, public_id: str) -> HttpResponse:
         "earlier": [s for s in steps if current and s.position < current.position], "State": State})
 
 
+def _then_back(request: HttpRequest, app: Any, run: Callable[[], Any], done: str) -> HttpResponse:
+    """Run one action of an application's page, tell the user how it went (each refusal as its
+    own message) and go back to the application."""
+    try:
+        run()
+    except ValidationError as exc:
+        for message in _errors(exc).values():
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("services:application", app.public_id)
+
+
 @login_required
 @require_POST
 def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     app = access_application(request.user, public_id)
     what = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
-    try:
+
+    def run() -> None:
         if what in (Decision.APPROVE, Decision.REJECT):
             act.do_sign_step(app, what, reason, acting_user=request.user)
         elif what == "return":
@@ -145,12 +160,8 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
             act.do_request_supplement(app, reason, acting_user=request.user)
         else:
             raise ValidationError({"action": _("Choose what to do.")})
-    except ValidationError as exc:
-        for message in _errors(exc).values():
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("services:application", app.public_id)
+
+    return _then_back(request, app, run, _("Done."))
 
 
 @login_required
@@ -160,7 +171,8 @@ def applicant_action(request: HttpRequest, public_id: str) -> HttpResponse:
     what = request.POST.get("action", "")
     data = _typed(app.form_version.fields, request.POST)
     files = dict(request.FILES.items())
-    try:
+
+    def run() -> None:
         if what == "withdraw":
             act.do_withdraw_application(app, acting_user=request.user)
         elif what == "supply":
@@ -169,12 +181,8 @@ def applicant_action(request: HttpRequest, public_id: str) -> HttpResponse:
             act.do_resubmit_application(app, data, files=files, acting_user=request.user)
         else:
             raise ValidationError({"action": _("Choose what to do.")})
-    except ValidationError as exc:
-        for message in _errors(exc).values():
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("services:application", app.public_id)
+
+    return _then_back(request, app, run, _("Done."))
 
 
 @login_required
@@ -196,14 +204,9 @@ def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     doc = document_of(app)
     if doc is None:
         raise Http404(_("Not found."))
-    try:
-        act.do_revoke_document(doc, request.POST.get("reason", ""), acting_user=request.user)
-    except ValidationError as exc:
-        for message in _errors(exc).values():
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The document is revoked."))
-    return redirect("services:application", app.public_id)
+    return _then_back(request, app, lambda: act.do_revoke_document(doc, request.POST.get("reason", ""),
+                                                                   acting_user=request.user),
+                      _("The document is revoked."))
 
 
 @login_required

@@ -116,3 +116,15 @@ def test_delegation_page(users: Any, root_user: Any) -> None:
     assert Delegation.objects.get().delegate == users.nobody
     again = c.post("/services/delegate/", {"delegate": "secretary-a1", "starts_on": today, "ends_on": today})
     assert again.status_code == 200 and Delegation.objects.count() == 1
+
+
+def test_a_refused_action_on_the_application_page_comes_back_with_its_reason(users: Any, sv: Any) -> None:
+    app = do_submit_application(sv.proof, {"purpose": "政审"}, acting_user=users.member)
+    url = f"/services/a/{app.public_id}/"
+    answer = client(users.secretary).post(url + "decide/", {"action": "shred"}, follow=True)
+    assert answer.redirect_chain[-1][0] == url
+    assert "请选择操作。" in answer.content.decode()  # the refusal, in the default language
+    answer = client(users.member).post(url + "act/", {"action": "resubmit", "purpose": "政审"}, follow=True)
+    app.refresh_from_db()
+    assert app.state == State.SUBMITTED and app.resubmissions == 0
+    assert answer.redirect_chain[-1][0] == url and "只有已退回的申请可以重新提交。" in answer.content.decode()
