@@ -27,7 +27,7 @@ from dangjian.services import State
 from dangjian.services import documents as docs
 from dangjian.services.actions import do_submit_application, known_for
 from dangjian.services.models import Application, Step
-from dangjian.services.selectors import access_matter, matters_for, my_applications
+from dangjian.services.selectors import access_matter, chain_of, current_steps, matters_for, my_applications
 
 router = Router(tags=["services"], auth=read_auth)
 write_auth = [token_auth, django_auth]
@@ -155,7 +155,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status[d
     user = api_user(request)
     matter = access_matter(user, payload.matter)
     app = do_submit_application(matter, payload.data, organization=payload.organization, acting_user=user)
-    chain = list(app.steps.select_related("organization", "escalated_to").order_by("position"))
+    chain = chain_of(app)
     current = next((s for s in chain if s.position == app.current_position), None)
     return Status(201, {**_item(app, current), "form_version": app.form_version.number, "data": app.data,
                              "chain": [_step(s) for s in chain]})
@@ -167,9 +167,8 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) 
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
     count = qs.count()
     rows = list(qs[start:start + size]) if start < count else []
-    steps = {(s.application_id, s.position): s for s in Step.objects.filter(
-        application_id__in=[a.pk for a in rows]).select_related("organization", "escalated_to")}
-    return {"items": [_item(a, steps.get((a.pk, a.current_position or 0))) for a in rows], "count": count,
+    steps = current_steps(rows)
+    return {"items": [_item(a, steps.get(a.pk)) for a in rows], "count": count,
             "page": filters.page, "page_size": size}
 
 

@@ -107,6 +107,23 @@ def inbox_for(user: Any) -> QuerySet[Step]:
             .order_by("due_on", "pk"))
 
 
+def current_steps(apps: list[Application]) -> dict[int, Step]:
+    """The step each of ``apps`` (already read through a scoped selector) stands at, by the
+    application's id: one query for a page of applications."""
+    steps = Step.objects.filter(application_id__in=[a.pk for a in apps]).select_related("organization", "escalated_to")
+    by_position = {(s.application_id, s.position): s for s in steps}
+    return {a.pk: step for a in apps if (step := by_position.get((a.pk, a.current_position or 0))) is not None}
+
+
+def delegate_account(username: str) -> Any:
+    """The active account named as a delegate, or None. Any active account may be named: the
+    delegation only lets it sign what the delegator may sign (``chain.delegators_of``), and
+    ``do_delegate_signoffs`` checks the rest."""
+    from dangjian.core.models import User
+
+    return User.objects.filter(username=username.strip()[:150], is_active=True).first()
+
+
 def chain_of(app: Application) -> list[Step]:
     return list(app.steps.select_related("organization", "escalated_to").order_by("position"))
 

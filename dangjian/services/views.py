@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core.models import User
 from dangjian.orgs import OrgKind
 from dangjian.orgs.selectors import access_org, org_choices
 from dangjian.services import Anchor, Decision, FieldType, SignOffRule, State
@@ -23,12 +22,13 @@ from dangjian.services import actions as act
 from dangjian.services import documents as docs
 from dangjian.services.actions import known_for, signer_for
 from dangjian.services.forms import KNOWN_FIELDS, MatterForm, rows_from_post, schema_from_rows
-from dangjian.services.models import Step
 from dangjian.services.selectors import (
     access_application,
     access_managed_matter,
     access_matter,
     chain_of,
+    current_steps,
+    delegate_account,
     document_of,
     grids_of,
     inbox_for,
@@ -95,9 +95,8 @@ def apply(request: HttpRequest, matter_id: int) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     page = Paginator(my_applications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     apps = list(page.object_list)
-    current = {(s.application_id, s.position): s for s in Step.objects.filter(
-        application_id__in=[a.pk for a in apps]).select_related("organization")}
-    rows = [{"app": a, "step": current.get((a.pk, a.current_position or 0))} for a in apps]
+    current = current_steps(apps)
+    rows = [{"app": a, "step": current.get(a.pk)} for a in apps]
     return render(request, "services/mine.html", {"page": page, "rows": rows})
 
 
@@ -231,7 +230,7 @@ def delegate(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            user = User.objects.filter(username=request.POST.get("delegate", "").strip()[:150], is_active=True).first()
+            user = delegate_account(request.POST.get("delegate", ""))
             starts = dt.date.fromisoformat(request.POST.get("starts_on", ""))
             ends = dt.date.fromisoformat(request.POST.get("ends_on", ""))
         except ValueError:
