@@ -45,11 +45,11 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
             return False
         return (max(size - n, 0), size - 1)
     a = int(first)
-    b = int(last) if last else size - 1
-    if b < a:
+    if last and int(last) < a:
         return None
     if a >= size:
         return False
+    b = int(last) if last else size - 1
     return (a, min(b, size - 1))
 
 
