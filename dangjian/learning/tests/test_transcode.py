@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dangjian.core.models import Notification
 from dangjian.learning import LessonKind, MediaState
 from dangjian.learning.actions import do_publish_course, do_save_course, do_save_lesson, do_upload_lesson_media
+
 
 def make_video(path: Path, seconds: int = 2) -> bytes:
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size=320x240:rate=15:duration={seconds}",
