@@ -385,34 +385,25 @@ def do_upload_lesson_media(lesson: Lesson, upload: Any, *, acting_user: ActingUs
     return lesson
 
 
-def start_conversion(lesson_id: int) -> Lesson | None:
-    """Claim a lesson's conversion (a run after another worker died takes it again); None when
-    there is nothing to convert."""
-    with transaction.atomic():
-        claimed = Lesson.objects.filter(pk=lesson_id, media_state__in=(MediaState.PENDING, MediaState.PROCESSING)) \
-            .update(media_state=MediaState.PROCESSING, media_progress=0)
-    if not claimed:
-        return None
-    return Lesson.objects.select_related("course").get(pk=lesson_id)
-
-
-def finish_conversion(lesson: Lesson, *, result: dict[str, Any] | None = None, error: str = "") -> None:
-    """Store a conversion's outcome (only while it is still this lesson's running conversion) and
-    tell the uploader."""
+def do_remind_plan(plan: LearningPlan, *, acting_user: ActingUser) -> int:
+    """Send one reminder to the members of the plan's subtree who have not finished it: once per
+    plan (no daily nagging). Returns how many were reminded."""
     from dangjian.core.notifications import notify
+    from dangjian.learning.selectors import plan_report
 
+    require(acting_user, MANAGE, plan.org_path)
     with transaction.atomic():
-        fields: dict[str, Any] = {"media_progress": 100 if result else 0, "media_error": error[:2000],
-                                  "media_state": MediaState.READY if result else MediaState.FAILED}
-        if result:
-            fields.update(result)
-        stored = Lesson.objects.filter(pk=lesson.pk, media_state=MediaState.PROCESSING,
-                                       source=lesson.source.name).update(**fields)
-        if stored and lesson.uploaded_by_id:
-            url = reverse("learning:lesson_edit", args=[lesson.pk])
-            if result:
-                notify([lesson.uploaded_by_id], "learning.media", title=_("“%(title)s” is converted and ready.")
-                       % {"title": lesson.title}, url=url)
-            else:
-                notify([lesson.uploaded_by_id], "learning.media", title=_("The conversion of “%(title)s” failed.")
-                       % {"title": lesson.title}, body=error[:300], url=url)
+        claimed = LearningPlan.objects.filter(pk=plan.pk, reminded_at__isnull=True).update(reminded_at=timezone.now())
+        if not claimed:
+            raise ValidationError({"plan": _("The members were already reminded of this plan.")})
+        report = plan_report(plan)
+        if not report["lessons"]:
+            raise ValidationError({"plan": _("The plan has no published lessons yet.")})
+        recipients = [r["user_id"] for r in report["rows"] if r["user_id"] and not r["finished"]]
+        audit.record(acting_user, "learning_plan.reminded", plan, after={"reminded": len(recipients)},
+                     org_path=plan.org_path, target_label=plan.title)
+        if recipients:
+            notify(recipients, "learning.plan", title=_("Learning plan “%(title)s” is due on %(date)s")
+                   % {"title": plan.title, "date": f"{plan.due_on:%Y-%m-%d}"},
+                   body=_("Please finish its lessons in the party school."), url=reverse("learning:courses"))
+    return len(recipients)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangjian.core.logredact import redact
@@ -126,10 +128,41 @@ def convert(lesson: Lesson, on_progress: Any) -> dict[str, Any]:
     return out
 
 
+def start_conversion(lesson_id: int) -> Lesson | None:
+    """Claim a lesson's conversion (a run after another worker died takes it again); None when
+    there is nothing to convert."""
+    with transaction.atomic():
+        claimed = Lesson.objects.filter(pk=lesson_id, media_state__in=(MediaState.PENDING, MediaState.PROCESSING)) \
+            .update(media_state=MediaState.PROCESSING, media_progress=0)
+    if not claimed:
+        return None
+    return Lesson.objects.select_related("course").get(pk=lesson_id)
+
+
+def finish_conversion(lesson: Lesson, *, result: dict[str, Any] | None = None, error: str = "") -> None:
+    """Store a conversion's outcome (only while it is still this lesson's running conversion) and
+    tell the uploader."""
+    from dangjian.core.notifications import notify
+
+    with transaction.atomic():
+        fields: dict[str, Any] = {"media_progress": 100 if result else 0, "media_error": error[:2000],
+                                  "media_state": MediaState.READY if result else MediaState.FAILED}
+        if result:
+            fields.update(result)
+        stored = Lesson.objects.filter(pk=lesson.pk, media_state=MediaState.PROCESSING,
+                                       source=lesson.source.name).update(**fields)
+        if stored and lesson.uploaded_by_id:
+            url = reverse("learning:lesson_edit", args=[lesson.pk])
+            if result:
+                notify([lesson.uploaded_by_id], "learning.media", title=_("“%(title)s” is converted and ready.")
+                       % {"title": lesson.title}, url=url)
+            else:
+                notify([lesson.uploaded_by_id], "learning.media", title=_("The conversion of “%(title)s” failed.")
+                       % {"title": lesson.title}, body=error[:300], url=url)
+
+
 def run(lesson_id: int) -> dict[str, Any]:
     """Convert one lesson's upload, storing the outcome (safe to run again)."""
-    from dangjian.learning.actions import finish_conversion, start_conversion
-
     lesson = start_conversion(lesson_id)
     if lesson is None:
         return {"lesson": lesson_id, "state": "skipped"}

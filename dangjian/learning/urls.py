@@ -18,4 +18,6 @@ urlpatterns = [
     path("manage/plans/new/", views.plan_edit, name="plan_new"),
     path("manage/plans/<int:plan_id>/", views.plan_edit, name="plan_edit"),
     path("manage/plans/<int:plan_id>/courses/", views.plan_course, name="plan_course"),
+    path("manage/plans/<int:plan_id>/report/", views.plan_report, name="plan_report"),
+    path("manage/plans/<int:plan_id>/remind/", views.plan_remind, name="plan_remind"),
 ]

@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from dangjian.core.spreadsheets import xlsx_response
 from dangjian.learning import CourseStatus, LessonKind, MediaState
 from dangjian.learning import actions as act
 from dangjian.learning import media as media_files
+from dangjian.learning.excel import plan_report_workbook
 from dangjian.learning.forms import CourseForm, LessonForm, MediaForm, PlanForm
 from dangjian.learning.progress import completion_coverage
 from dangjian.learning.selectors import (
@@ -36,6 +38,7 @@ from dangjian.learning.selectors import (
     plans_of_member,
     progress_of,
 )
+from dangjian.learning.selectors import plan_report as plan_report_of
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 20
@@ -250,3 +253,28 @@ def plan_course(request: HttpRequest, plan_id: int) -> HttpResponse:
         for message in _errors(exc).values():
             messages.error(request, message)
     return redirect("learning:plan_edit", plan.pk)
+
+
+@login_required
+def plan_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = access_managed_plan(request.user, plan_id)
+    report = plan_report_of(plan)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(plan_report_workbook(plan, report), f"learning-plan-{plan.pk}.xlsx")
+    page = Paginator(report["rows"], 50).get_page(request.GET.get("page"))
+    return render(request, "learning/plan_report.html", {"plan": plan, "report": report, "page": page,
+                                                         "rows": list(page.object_list)})
+
+
+@login_required
+@require_POST
+def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = access_managed_plan(request.user, plan_id)
+    try:
+        n = act.do_remind_plan(plan, acting_user=request.user)
+    except ValidationError as exc:
+        for message in _errors(exc).values():
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)d members who have not finished were reminded.") % {"n": n})
+    return redirect("learning:plan_report", plan.pk)
