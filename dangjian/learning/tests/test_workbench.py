@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,13 +46,12 @@ def plan(school: Any, users: Any, tree: Any, root_user: Any) -> Any:
     p = do_save_plan(tree.branch_a1, {"title": "四季度必修", "due_on": timezone.localdate()}, acting_user=users.secretary)
     do_add_plan_course(p, school.county, acting_user=users.secretary)
     finish_course(school, users.member)
-    p.bob_user = bob_user
-    return p
+    return SimpleNamespace(plan=p, bob_user=bob_user)
 
 
 def test_plan_report_per_member_and_organization(plan: Any, django_assert_max_num_queries: Any) -> None:
     with django_assert_max_num_queries(3):
-        report = plan_report(plan)
+        report = plan_report(plan.plan)
     by_name = {r["name"]: r for r in report["rows"]}
     assert by_name["张爱丽"]["finished"] is True and by_name["张爱丽"]["completed"] == 2
     assert by_name["张爱丽"]["minutes"] == round((600 + 40) / 60, 1)
@@ -62,25 +62,25 @@ def test_plan_report_per_member_and_organization(plan: Any, django_assert_max_nu
 def test_plan_report_page_and_workbook(plan: Any, users: Any) -> None:
     c = Client()
     c.force_login(users.secretary)
-    page = c.get(f"/learning/manage/plans/{plan.pk}/report/").content.decode()
+    page = c.get(f"/learning/manage/plans/{plan.plan.pk}/report/").content.decode()
     assert "张爱丽" in page and "50.0" in page
-    book = c.get(f"/learning/manage/plans/{plan.pk}/report/?export=xlsx")
+    book = c.get(f"/learning/manage/plans/{plan.plan.pk}/report/?export=xlsx")
     assert book["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(book.content)).worksheets[0].iter_rows()]
     assert rows[2][:4] == ["张爱丽", "甲镇一村党支部", 2, 2]
     other = Client()
     other.force_login(users.member)
-    assert other.get(f"/learning/manage/plans/{plan.pk}/report/").status_code == 404
+    assert other.get(f"/learning/manage/plans/{plan.plan.pk}/report/").status_code == 404
 
 
 def test_one_reminder_to_those_who_have_not_finished(plan: Any, users: Any) -> None:
     with pytest.raises(PermissionDenied):
-        do_remind_plan(plan, acting_user=users.member)
-    assert do_remind_plan(plan, acting_user=users.secretary) == 1
+        do_remind_plan(plan.plan, acting_user=users.member)
+    assert do_remind_plan(plan.plan, acting_user=users.secretary) == 1
     assert list(Notification.objects.filter(kind="learning.plan").values_list("recipient", flat=True)) == [
         plan.bob_user.pk]
     with pytest.raises(ValidationError):  # never a daily nag
-        do_remind_plan(plan, acting_user=users.secretary)
+        do_remind_plan(plan.plan, acting_user=users.secretary)
     assert Notification.objects.filter(kind="learning.plan").count() == 1
 
 
