@@ -79,8 +79,11 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 def lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
     item = access_lesson(request.user, lesson_id)
     row = progress_of(request.user, [item]).get(item.pk)
-    page = min(max(int(request.GET.get("page", 0) or 0) if str(request.GET.get("page", "")).isdigit() else 0, 0),
-               item.page_count) or (int(row.position_s) if row and item.paged and row.position_s >= 1 else 1)
+    asked = request.GET.get("page", "")
+    if asked.isdigit() and 1 <= int(asked) <= item.page_count:
+        page = int(asked)
+    else:  # where the learner left off
+        page = min(int(row.position_s), item.page_count) if row and item.paged and row.position_s >= 1 else 1
     return render(request, "learning/lesson.html", {
         "lesson": item, "course": item.course, "progress": row, "coverage": int(coverage_of(item, row) * 100),
         "position": row.position_s if row else 0, "page": page, "pages": range(1, item.page_count + 1),
