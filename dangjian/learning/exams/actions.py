@@ -184,6 +184,7 @@ def do_publish_exam(exam: Exam, *, acting_user: ActingUser) -> Exam:
         locked.published_at = timezone.now()
         locked.audience_size = audience(locked).count()
         locked.save(update_fields=["status", "published_at", "audience_size"])
+        exam.status, exam.published_at, exam.audience_size = locked.status, locked.published_at, locked.audience_size
         audit.record(acting_user, "exam.published", locked, after={"audience": locked.audience_size},
                      org_path=locked.org_path, target_label=locked.title)
         pk = locked.pk

@@ -51,3 +51,16 @@ def ex(tree: Any, users: Any) -> SimpleNamespace:
         "duration_minutes": 10, "max_attempts": 1, "pass_percent": 60,
         "opens_at": now - dt.timedelta(hours=1), "closes_at": now + dt.timedelta(days=1)}, acting_user=users.admin)
     return SimpleNamespace(bank=bank, exam=exam)
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks: Any, users: Any) -> Any:
+    """Publish an exam and run what it queues after commit (the papers are drawn at once: the
+    test task backend runs tasks immediately)."""
+    from dangjian.learning.exams.actions import do_publish_exam
+
+    def run(exam: Any, user: Any = None) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return do_publish_exam(exam, acting_user=user or users.admin)
+
+    return run
