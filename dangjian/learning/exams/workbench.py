@@ -40,7 +40,7 @@ def home_items(request: HttpRequest) -> list[dict[str, Any]]:
     member = own_member(request.user)
     if member is None:
         return []
-    exams = list(open_not_taken(member).only("pk", "title", "closes_at")[:3])
+    exams = list(open_not_taken(member).select_related(None).only("pk", "title", "closes_at")[:3])
     if not exams:
         return []
     first = exams[0]
