@@ -181,7 +181,7 @@ def test_submit_marks_all_right(tree: Any, users: Any, ex: Any, publish: Any) ->
     assert attempt.state == AttemptState.SUBMITTED
     assert attempt.score == attempt.max_score == ex.exam.max_score == 2 * 2 + 3 + 1 + 2 and attempt.passed
     event = AuditEvent.objects.get(action="exam_attempt.submitted")
-    assert event.after["score"] == 10 and event.after["deadline"]
+    assert event.after is not None and event.after["score"] == 10 and event.after["deadline"]
     with pytest.raises(AttemptFinished):
         do_save_answers(attempt, {}, acting_user=users.member)
     with pytest.raises(ValidationError):  # one attempt allowed

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/learning/exams"
 
 
-def auth(user: Any) -> dict[str, str]:
+def auth(user: Any) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {do_issue_api_token(user)}"}
 
 
-def post(client: Client, url: str, body: Any, headers: dict[str, str]) -> Any:
+def post(client: Client, url: str, body: Any, headers: dict[str, Any]) -> Any:
     return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
 
 
