@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dangjian.reports",  # reports to discipline inspection, encrypted on arrival (issue 19)
     "dangjian.services",  # the online service centre (issue 20)
     "dangjian.learning.exams",  # mobile party school: exams and quizzes (issue 16)
+    "dangjian.learning.lectures",  # mobile party school: live lectures, followed by polling (decision 0008)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
@@ -131,7 +132,7 @@ MIDDLEWARE = [
 # (dangjian.core.middleware.NoStoreMiddleware). Public portal pages are not listed.
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
-    "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services", "exams",
+    "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services", "exams", "lectures",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("reports/", include("dangjian.reports.urls")),
     path("services/", include("dangjian.services.urls")),
     path("learning/exams/", include("dangjian.learning.exams.urls")),
+    path("learning/lectures/", include("dangjian.learning.lectures.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
