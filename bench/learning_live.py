@@ -17,7 +17,7 @@ template or JSON), one request after another on this machine:
    (p50/p95/max over all members: the synchronized start of a county-wide exam).
 3. **Exam start, not prepared** (what preparing ahead saves): a second exam whose prepared papers
    are deleted before the starts, so each start draws its paper (the fallback path).
-4. **Plain page**: ``GET /`` (the member home) for the same members.
+4. **Plain page**: the member home (``core:member_home``) for the same members.
 5. **Lecture feed**: a live lecture for the county with 30 messages; a member's poll
    ``GET /learning/lectures/<id>/feed/?after=<last>`` when nothing is new (what almost every poll
    is), and when all 30 are new; against the plain page. Delivery latency with polling every
@@ -119,6 +119,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     cold = do_create_exam(county, bank, {"title": "现抽", **spec}, acting_user=root)
     rows = []
     from django.db import transaction
+    from django.urls import reverse
+
+    home = reverse("core:member_home")
 
     t = time.perf_counter()
     with transaction.atomic():
@@ -142,12 +145,12 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         samples = []
         for c in clients:
             t0 = time.perf_counter()
-            assert c.get("/").status_code == 200
+            assert c.get(home).status_code == 200
             samples.append((time.perf_counter() - t0) * 1000)
         return _percentiles(samples)
 
     base = plain()
-    rows.append({"row": "plain page GET / (member home), each member once", **base})
+    rows.append({"row": "plain page GET /me/ (member home), each member once", **base})
     prepared = starts(exam)
     rows.append({"row": "exam start, papers prepared ahead (one conditional UPDATE)", **prepared,
                  "p95_ratio_to_plain": prepared["p95"] / base["p95"]})
@@ -166,8 +169,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     url = f"/learning/lectures/{lecture.pk}/feed/"
     empty = timed(lambda: follower.get(url, {"after": last.pk, "v": lecture.version + 1}), RUNS)
     full = timed(lambda: follower.get(url, {"after": first.pk, "v": -1}), RUNS)
-    page = timed(lambda: follower.get("/"), RUNS)
-    rows.append({"row": "plain page GET / (one member, repeated)", **page})
+    page = timed(lambda: follower.get(home), RUNS)
+    rows.append({"row": "plain page GET /me/ (member home, one member, repeated)", **page})
     rows.append({"row": "lecture poll, nothing new", **empty, "p95_ratio_to_plain": empty["p95"] / page["p95"]})
     rows.append({"row": "lecture poll, 30 new messages", **full, "p95_ratio_to_plain": full["p95"] / page["p95"]})
     interval = int(getattr(settings, "LECTURES_POLL_SECONDS", 3)) * 1000
