@@ -64,13 +64,15 @@ def _require_editor(request: HttpRequest) -> None:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
+    if own_member(request.user) is None:
+        raise PermissionDenied(_("Exams are for party members with a linked account."))
     page = Paginator(exams_for(request.user).order_by("-closes_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     exams = list(page.object_list)
     attempts = with_own_attempts(exams, own_member(request.user))
     now = timezone.now()
     rows = [{"exam": e, "attempts": attempts[e.pk], "open": e.status == ExamStatus.PUBLISHED and e.opens_at <= now < e.closes_at,
              "best": max((a.score for a in attempts[e.pk] if a.score is not None), default=None)} for e in exams]
-    return render(request, "exams/mine.html", {"page": page, "rows": rows, "is_member": own_member(request.user) is not None})
+    return render(request, "exams/mine.html", {"page": page, "rows": rows})
 
 
 @login_required

@@ -72,3 +72,10 @@ def messages_after(lecture: Lecture, after: int = 0, limit: int = MAX_BATCH) -> 
 
 def pinned_ids(lecture: Lecture) -> list[int]:
     return list(Message.objects.filter(lecture=lecture, pinned=True).order_by("pk").values_list("pk", flat=True))
+
+
+def sees_lectures(user: Any) -> bool:
+    """Whether the navigation shows live lectures to ``user``: a party member, an editor, or a
+    lecturer."""
+    return (own_member(user) is not None or may_manage(user)
+            or Lecture.objects.filter(lecturer_id=getattr(user, "pk", None)).exists())

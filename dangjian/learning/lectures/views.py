@@ -31,6 +31,7 @@ from dangjian.learning.lectures.selectors import (
     may_manage,
     messages_after,
     pinned_ids,
+    sees_lectures,
 )
 from dangjian.orgs.selectors import access_org, org_choices
 
@@ -65,6 +66,8 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    if not sees_lectures(request.user):
+        raise PermissionDenied(_("Live lectures are for party members, their lecturers and editors."))
     page = Paginator(lectures_for(request.user).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "lectures/index.html", {"page": page, "lectures": list(page.object_list),

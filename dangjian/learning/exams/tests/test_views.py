@@ -85,6 +85,8 @@ def test_attempts_are_private_and_exams_scoped(client: Any, tree: Any, users: An
     for name in ("exams:banks", "exams:exams", "exams:bank_new", "exams:exam_new"):
         assert client.get(reverse(name)).status_code == 403
     assert client.get(reverse("exams:results", args=[ex.exam.pk])).status_code == 403
+    client.force_login(users.public)  # no member record: exams are not for them
+    assert client.get(reverse("exams:mine")).status_code == 403
 
 
 def test_editor_builds_a_bank_and_an_exam(client: Any, tree: Any, users: Any, ex: Any) -> None:

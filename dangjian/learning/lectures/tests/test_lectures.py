@@ -111,6 +111,7 @@ def test_the_room_is_closed_to_others_and_replays_after_the_end(client: Any, tre
     do_post_message(lecture, text="要点", acting_user=lecturer)
     do_finish_lecture(lecture, acting_user=lecturer)
     client.force_login(users.public)
+    assert client.get(reverse("lectures:index")).status_code == 403
     assert client.get(reverse("lectures:room", args=[lecture.pk])).status_code == 404
     assert client.get(reverse("lectures:feed", args=[lecture.pk])).status_code == 404
     client.force_login(users.member)
