@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.ballots",  # secret-ballot democratic evaluation (issue 18)
     "dangjian.reports",  # reports to discipline inspection, encrypted on arrival (issue 19)
     "dangjian.services",  # the online service centre (issue 20)
+    "dangjian.insight",  # opinion insight: hot spots, duplicates, sentiment, routing (issue 17)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
@@ -131,6 +132,7 @@ MIDDLEWARE = [
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
     "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services",
+    "insight",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
 

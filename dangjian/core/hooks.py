@@ -28,6 +28,10 @@ a module's ``AppConfig.ready()``. The first two:
     A statistics figure computed for an organization subtree as of a date, with the records it
     drills to; see ``core/stats.py``. Read by the statistics module and the workbench.
 
+``register_text_source(TextSource(key, label, batches))``
+    Citizens' texts offered to analysis (opinion insight), scoped by organization subtree; the
+    record format is described at the registry below.
+
 ``register_evaluation_result_listener(listener)``
     ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
     without one below the group minimum), on commit; the dict is described at the registry below.
@@ -399,3 +403,47 @@ def evaluation_result_stored(result: dict[str, Any]) -> None:
                 log.exception("evaluation result listener %r failed", listener)
 
     transaction.on_commit(run)
+
+
+# --- Texts offered to analysis (issue 17) -----------------------------------------------------
+# A module that holds citizens' texts (opinions, forum threads, portal comments, cases) registers
+# a ``TextSource`` from its ``AppConfig.ready()``; the insight module reads every text only
+# through these, never by importing the module. ``batches(paths, since, until, size)`` yields
+# lists of at most ``size`` dicts, in ascending ``id`` order, of the texts created in
+# ``[since, until)`` (either may be None) whose organization lies in one of the subtrees
+# ``paths`` (None: every text, those without an organization included):
+#
+#   {"id": int, "org_id": int | None, "org_path": str ("" without one), "text": str,
+#    "category": str, "place": str (a name to show, e.g. the community), "created_at": datetime,
+#    "resolved": bool | None (None: no case behind it), "reopened": bool,
+#    "departments": [str] (the departments its case went through, the final one last; [] none)}
+#
+# The text is what the citizen wrote (title and body); the reader masks personal data before it
+# stores or shows anything. Keep each batch to a bounded number of queries.
+
+TextBatches = Callable[[list[str] | None, Any, Any, int], Iterable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class TextSource:
+    key: str  # [a-z_]+, unique: a text is known as "<key>:<id>"
+    label: Any  # a lazy translation
+    batches: TextBatches
+    order: int = 100
+
+
+_text_sources: dict[str, TextSource] = {}
+
+
+def register_text_source(source: TextSource) -> TextSource:
+    """Register (or replace, by ``key``) a source of texts for analysis."""
+    _text_sources[source.key] = source
+    return source
+
+
+def unregister_text_source(key: str) -> None:
+    _text_sources.pop(key, None)
+
+
+def text_sources() -> list[TextSource]:
+    return sorted(_text_sources.values(), key=lambda s: (s.order, s.key))

@@ -77,6 +77,13 @@ class Bundle:
     duplicate_keys: list[str]  # index key → text key
     topic_numbers: list[int]
     versions: dict[str, str]
+    router: TextClassifier | None = None
+
+    def suggest(self, text: str, k: int = 3) -> list[Ranked]:
+        """Departments most likely to own ``text``, best first, with their deciding terms."""
+        if self.router is None:
+            return []
+        return suggest_departments(self.router, self.segmenter, text, k)
 
     def analyse_one(self, text: str) -> dict[str, Any]:
         tokens = self.segmenter.tokens(text)
@@ -128,10 +135,10 @@ def default_sentiment(dictionary: tuple[str, ...] = ()) -> TextClassifier:
                                 [x.sentiment for x in data])
 
 
-def train_router(records: Iterable[TextRecord], segmenter: Segmenter) -> TextClassifier | None:
+def train_router(records: Iterable[TextRecord], segmenter: Segmenter, limit: int = 200_000) -> TextClassifier | None:
     """A routing classifier from the texts whose case ended with a department (the last one of its
-    history); None with fewer than two departments to choose from."""
-    rows = [r for r in records if r.departments]
+    history; at most ``limit``, the newest); None with fewer than two departments to choose from."""
+    rows = [r for r in records if r.departments][-limit:]
     if len({r.departments[-1] for r in rows}) < 2:
         return None
     return TextClassifier().fit([segmenter.tokens(r.text) for r in rows], [canonical(r.text) for r in rows],
@@ -190,7 +197,8 @@ def analyse(records: Sequence[TextRecord], *, dictionary: Iterable[str] = (), to
             index.add(len(recent_keys), texts[i], canon=canon[i])
             recent_keys.append(r.key)
     v = versions()
-    bundle = Bundle(seg, fitted.model, clf, index, recent_keys, [t.number for t in fitted.topics], v)
+    bundle = Bundle(seg, fitted.model, clf, index, recent_keys, [t.number for t in fitted.topics], v,
+                    train_router(records, seg))
     report(1.0)
     params = {"topics": tp.as_dict(), "duplicates": dp.as_dict(), "window_days": window_days,
               "recent_days": recent_days, "dictionary_words": len(dictionary)}

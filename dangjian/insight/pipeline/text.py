@@ -62,6 +62,12 @@ class Segmenter:
             self._jieba.add_word(normalise(word), None, None)
         self.stop_words = frozenset(stop_words) if stop_words is not None else BOILERPLATE_STOP_WORDS
 
+    def __getstate__(self) -> dict[str, object]:  # rjieba's dictionary cannot be pickled: rebuilt
+        return {"dictionary": self.dictionary, "stop_words": sorted(self.stop_words)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["dictionary"], state["stop_words"])  # type: ignore[misc, arg-type]
+
     def cut(self, text: str) -> list[str]:
         """All tokens of the normalised text, punctuation included (for inspection)."""
         return list(self._jieba.cut(normalise(text), True))

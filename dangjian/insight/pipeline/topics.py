@@ -1,8 +1,8 @@
 """Topics (hot spots): TF-IDF over words and character n-grams, reduced by truncated SVD, clustered
 by MiniBatchKMeans into more clusters than expected, whose centroids are then merged by
 agglomerative clustering under a cosine-distance threshold; a text farther than a similarity
-threshold from its topic's centroid is left *unassigned* (label ``-1``), as are topics smaller
-than ``min_size``. Measured choices: docs/decisions/0009-insight-clusterer.md.
+threshold from its topic's centroid is left *unassigned* (label ``-1``), as are the texts of topics
+smaller than ``min_size`` or without three different texts and top terms to show. Measured choices: docs/decisions/0009-insight-clusterer.md.
 
 For big inputs the vectorisers, the SVD and the clusterer are fitted on an evenly spaced sample
 (``fit_sample`` texts) and every text is then transformed and assigned in batches, so memory is
@@ -24,6 +24,7 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 UNASSIGNED = -1
+MIN_SAMPLES = 3  # different texts a topic shows as its evidence
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,16 @@ def _fit_topics(tokens: Sequence[list[str]], canon: Sequence[str], params: Topic
     labels = np.where(labels >= 0, renumber[np.maximum(labels, 0)], UNASSIGNED)
     model.centroids = cents[order] if order else np.zeros((0, cents.shape[1]))
     topics = _describe(labels, sims, counts, word, canon, model, p)
+    # a topic must be explainable: top terms and at least MIN_SAMPLES different texts; the texts
+    # of one that is not (repeated greetings, spam) go to the unassigned bucket
+    bad = [t.number for t in topics if not t.terms or len(t.sample_indexes) < MIN_SAMPLES]
+    if bad:
+        good = [t.number for t in topics if t.number not in bad]
+        renumber = np.full(len(topics), UNASSIGNED)
+        renumber[good] = np.arange(len(good))
+        labels = np.where(labels >= 0, renumber[np.maximum(labels, 0)], UNASSIGNED)
+        model.centroids = model.centroids[good] if good else np.zeros((0, cents.shape[1]))
+        topics = _describe(labels, sims, counts, word, canon, model, p)
     if progress:
         progress(1.0)
     return TopicResult(labels, sims, topics, model)

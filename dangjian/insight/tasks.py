@@ -1,0 +1,13 @@
+"""Background work of opinion insight (the full run's task is ``runner.run_analysis``)."""
+
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def analyse_text(source: str, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The incremental analysis of one new text (keywords, duplicates, nearest topic, sentiment)."""
+    from dangjian.insight.actions import analyse_new_text
+
+    return analyse_new_text(source, record)
