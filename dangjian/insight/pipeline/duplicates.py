@@ -9,6 +9,7 @@ duplicates, without rebuilding anything.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,7 +51,8 @@ class DuplicateIndex:
         self.params = p = params or DuplicateParams()
         self._lsh = MinHashLSH(threshold=p.threshold, num_perm=p.num_perm)
         self._exact: dict[str, int] = {}
-        self._template = MinHash(num_perm=p.num_perm, seed=p.seed)
+        # CRC-32 of each shingle (C, deterministic across processes) instead of datasketch's SHA-1
+        self._template = MinHash(num_perm=p.num_perm, seed=p.seed, hashfunc=zlib.crc32)
         self._sets: dict[int, frozenset[bytes]] = {}
 
     def _minhash(self, canon: str) -> MinHash:

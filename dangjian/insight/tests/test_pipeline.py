@@ -55,8 +55,8 @@ def test_keywords_are_the_content_words_weighted_by_idf():
 
 
 def test_topics_match_the_planted_ones(evalset, analysis):
-    """ARI [0.890] and purity [0.929] over topic texts that were assigned; unassigned [5.9 %];
-    noise left unassigned [86.6 %]."""
+    """ARI [0.900] and purity [0.938] over topic texts that were assigned; unassigned [6.0 %];
+    noise left unassigned [94.0 %]."""
     labels = np.array([t.topic for t in analysis.texts])
     truth = [x.topic for x in evalset]
     keep = [i for i, t in enumerate(truth) if t is not None and labels[i] >= 0]
@@ -70,7 +70,7 @@ def test_topics_match_the_planted_ones(evalset, analysis):
     assert ari >= 0.85, ari
     assert purity >= 0.90, purity
     assert unassigned < 0.10, unassigned  # the issue's ceiling is 15 %
-    assert noise_unassigned >= 0.75, noise_unassigned
+    assert noise_unassigned >= 0.85, noise_unassigned
     assert analysis.unassigned == int((labels < 0).sum())
 
 
@@ -103,7 +103,7 @@ def _pairs(labels):
 
 def test_near_duplicates_are_found(evalset):
     """Pairs in one group; the truth is the planted groups plus texts identical once the letter's
-    frame is cut (the templates make some by chance). Recall [0.998], precision [0.971]."""
+    frame is cut (the templates make some by chance). Recall [0.981], precision [0.976]."""
     groups = duplicate_groups([x.text for x in evalset])
     same_text = [strip_boilerplate(canonical(x.text)) for x in evalset]
     truth = _pairs([x.dup_group for x in evalset]) | _pairs([s if len(s) >= 8 else None for s in same_text])
