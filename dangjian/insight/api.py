@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
@@ -141,7 +142,7 @@ def _day(d: dt.date | None) -> dt.datetime | None:
 def list_topics(request: HttpRequest, filters: Query[TopicFilters]) -> dict[str, Any]:
     user = api_user(request)
     if filters.from_ and filters.to and filters.from_ > filters.to:
-        raise ApiError(422, "invalid", "'from' must not be after 'to'.", field="from")
+        raise ApiError(422, "invalid", _("The start of the period must not be after its end."), field="from")
     run = latest_run(user, _org_path(user, filters.org))
     if run is None:
         return {"run": None, "items": []}
@@ -181,7 +182,7 @@ def route(request: HttpRequest, filters: Query[RouteFilters]) -> dict[str, Any]:
     user = api_user(request)
     text = clean_text(filters.text)
     if not text:
-        raise ApiError(422, "invalid", "Give the text to route.", field="text")
+        raise ApiError(422, "invalid", _("Give the text to route."), field="text")
     run = latest_run(user, _org_path(user, filters.org))
     bundle = bundle_of(run) if run else None
     if bundle is None:

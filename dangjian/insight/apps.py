@@ -8,10 +8,15 @@ class InsightConfig(AppConfig):
     verbose_name = _("Opinion insight")
 
     def ready(self) -> None:
+        from dangjian.core.hooks import register_nav_entry, register_workbench_card
         from dangjian.core.roles import Role, register_permissions
+        from dangjian.insight import workbench as wb
 
         # Analysts: the organization department sees, runs and reviews; secretaries and publicity
         # officers read the findings of their subtree.
         register_permissions(Role.COUNTY_ADMIN, {"insight.view", "insight.run", "insight.manage"})
         register_permissions(Role.SECRETARY, {"insight.view"})
         register_permissions(Role.PUBLICITY, {"insight.view"})
+        register_nav_entry("insight:dashboard", _("Opinion insight"), group="opinions", icon="chart", order=60,
+                           perm="insight.view")
+        register_workbench_card(wb.workbench_cards)
