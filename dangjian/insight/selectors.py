@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from dangjian.core.scoping import get_scoped_or_404, scope_paths, scoped
 from dangjian.insight.models import Run, RunState, TextAnalysis, Topic
@@ -37,12 +37,8 @@ def latest_run(user: Any, org_path: str | None = None) -> Run | None:
     if org_path is not None:
         return qs.filter(org_path=org_path).order_by("-finished_at", "-id").first()
     paths = scope_paths(user, VIEW)
-    ordered = qs.order_by("org_path", "-finished_at", "-id")
-    if isinstance(paths, list) and paths:
-        own = ordered.filter(org_path__in=paths).first()
-        if own is not None:
-            return own
-    return ordered.first()
+    own = Case(When(org_path__in=paths, then=Value(0)), default=Value(1)) if isinstance(paths, list) and paths else Value(0)
+    return qs.annotate(own=own).order_by("own", "org_path", "-finished_at", "-id").first()  # one query
 
 
 def topics_of(run: Run, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[Topic]:
