@@ -32,6 +32,22 @@ def do_start_run(organization: Organization, *, acting_user: Any) -> Run:
     return run
 
 
+def start_scheduled_runs() -> list[int]:
+    """The nightly full run: one per top-level organization (the whole county, forum included),
+    unless one is already queued or running. Started by the system (audited without a user)."""
+    started = []
+    for org in Organization.objects.filter(depth=1).order_by("path"):
+        if Run.objects.filter(org_path=org.path, state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
+            continue
+        with transaction.atomic():
+            run = Run.objects.create(organization=org, org_path=org.path)
+            audit.record(None, "insight_run.requested", run, org_path=org.path,
+                         after={"organization": org.pk, "scheduled": True})
+        enqueue_run(run)
+        started.append(run.pk)
+    return started
+
+
 def analyse_new_text(source: str, row: dict[str, Any]) -> dict[str, Any] | None:
     """Keywords, near-duplicates among the latest run's recent texts, nearest topic and sentiment
     of a text that arrived after the run; stored with that run (``incremental``). The run is the

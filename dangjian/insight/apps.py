@@ -20,3 +20,6 @@ class InsightConfig(AppConfig):
         register_nav_entry("insight:dashboard", _("Opinion insight"), group="opinions", icon="chart", order=60,
                            perm="insight.view")
         register_workbench_card(wb.workbench_cards)
+        from dangjian.core.scheduler import register_job
+
+        register_job("insight.nightly", "30 2 * * *", "dangjian.insight.tasks.scheduled_runs")

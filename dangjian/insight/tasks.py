@@ -11,3 +11,11 @@ def analyse_text(source: str, record: dict[str, Any]) -> dict[str, Any] | None:
     from dangjian.insight.actions import analyse_new_text
 
     return analyse_new_text(source, record)
+
+
+@task()
+def scheduled_runs() -> list[int]:
+    """Nightly: a full run per top-level organization (scheduled in ``apps.py``)."""
+    from dangjian.insight.actions import start_scheduled_runs
+
+    return start_scheduled_runs()

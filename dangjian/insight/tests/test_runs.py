@@ -135,3 +135,16 @@ def test_rename_and_merge_are_audited_and_need_the_manage_permission(tree, users
     assert AuditEvent.objects.filter(action="insight_topic.renamed", target_id=str(first.pk)).exists()
     with pytest.raises(ValidationError):
         do_merge_topics(first, [first], acting_user=users.admin)
+
+
+def test_the_nightly_job_runs_each_county_once(tree, users, eval_source, django_capture_on_commit_callbacks):
+    from dangjian.insight.actions import start_scheduled_runs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = start_scheduled_runs()
+    run = Run.objects.get(pk__in=started)
+    assert run.org_path == tree.county.path and run.state == RunState.DONE and run.started_by is None
+    event = AuditEvent.objects.get(action="insight_run.requested", target_id=str(run.pk))
+    assert event.actor_id is None and event.after["scheduled"] is True
+    Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
+    assert start_scheduled_runs() == []
