@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export COVERAGE_FILE := var/.coverage
 COVERAGE := --cov=dangjian --cov-report=term:skip-covered
 
-.PHONY: run test lint test-pg test-pg-all bench deps-run deps-test sysdeps-run sysdeps-test sysdeps-bench clean vendor messages
+.PHONY: run test coverage lint test-pg test-pg-all bench deps-run deps-test sysdeps-run sysdeps-test sysdeps-bench clean vendor messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,11 +54,16 @@ lint: deps-test
 
 ## test: system packages (Chromium, CJK fonts), Python packages, lint, the whole suite
 test: sysdeps-test deps-test lint
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+## coverage: the same suite with line coverage (the tracer costs ≈ 40 % more CPU, so CI's `make test`
+## runs without it; docs/decisions/0010-coverage-on-demand.md)
+coverage: sysdeps-test deps-test
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(COVERAGE)
 
 ## test-pg: the suite against PostgreSQL (DATABASE_URL must point at a server) without the browser
 ## tests (they run in `make test`; see docs/decisions/0006-postgresql-run-without-browser.md);
-## coverage is measured once, by `make test` (tracing every line here would tell nothing new)
+## coverage is measured by `make coverage` on SQLite (tracing every line here would tell nothing new)
 test-pg: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not browser"

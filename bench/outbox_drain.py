@@ -19,7 +19,9 @@
    ``notify()`` in this process (the web side) while ``OUTBOX_DRAINERS`` drainer *processes* (as
    task workers are) run the outbox's drain loop; then the backlog is drained. Prints written/s
    and sent/s over the same window and the rows still pending when the writers stopped: the drain
-   keeps up if sent/written ≈ 1 and that backlog stays small.
+   keeps up if sent/written ≈ 1 and that backlog stays small. ``OUTBOX_BOTH_RATES`` (``121,600,flat``)
+   runs the phase once per rate: the writers paced at that many deliveries a second in all (121 is
+   the event rate of the load test the review measured), then ``flat`` (as fast as they can).
 
 ``OUTBOX_DATABASE_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/bench_outbox``, a database you
 created for it) runs the same against PostgreSQL instead of the throwaway SQLite file.
@@ -49,6 +51,7 @@ DRAINERS = int(os.environ.get("OUTBOX_DRAINERS", 2))
 BEFORE_SECONDS = float(os.environ.get("OUTBOX_BEFORE_SECONDS", 10))
 BATCH = int(os.environ.get("OUTBOX_BATCH", 100))
 BOTH_SECONDS = float(os.environ.get("OUTBOX_BOTH_SECONDS", 8))
+BOTH_RATES = [r.strip() for r in os.environ.get("OUTBOX_BOTH_RATES", "121,600,flat").split(",") if r.strip()]
 UNPIPELINED_SECONDS = float(os.environ.get("OUTBOX_UNPIPELINED_SECONDS", 2.5))
 DATABASE_URL = os.environ.get("OUTBOX_DATABASE_URL", "")
 
@@ -129,8 +132,9 @@ def write_phase(ids: list[int]) -> dict:
             "inbox_items": items, "deliveries_per_s": deliveries / elapsed, "inbox_items_per_s": items / elapsed}
 
 
-def both_phase(ids: list[int]) -> dict:
-    """Writers and drainers at the same time for ``BOTH_SECONDS``; then the rest is drained."""
+def both_phase(ids: list[int], rate: float | None = None) -> dict:
+    """Writers and drainers at the same time for ``BOTH_SECONDS``, the writers paced at ``rate``
+    deliveries a second in all (``None``: flat out); then the rest is drained."""
     from django.conf import settings
 
     from dangjian.core.models import Delivery
@@ -146,9 +150,17 @@ def both_phase(ids: list[int]) -> dict:
         assert w.stdout is not None and w.stdout.readline().strip() == "ready"
     stop = time.monotonic() + BOTH_SECONDS
 
+    # paced: writer i calls notify() at started + (n × WRITERS + i) × gap, one call = RECIPIENTS rows
+    gap = RECIPIENTS / rate if rate else 0.0
+
     def write(i: int) -> None:
         n = 0
         while time.monotonic() < stop:
+            if gap:
+                wait = started + (n * WRITERS + i) * gap - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                    continue
             start = (i * 7919 + n * RECIPIENTS) % len(ids)
             notify((ids + ids)[start:start + RECIPIENTS], "bench.outbox", title="支部大会通知",
                    body="本周五下午三点召开支部党员大会。", url="/orglife/1")
@@ -290,16 +302,19 @@ def main() -> None:
             print(f"pipelined ÷ not pipelined: {after['per_s'] / unpipelined['per_s']:.2f}", flush=True)
             result.update(unpipelined_per_s=round(unpipelined["per_s"], 1),
                           pipelined_gain=round(after["per_s"] / unpipelined["per_s"], 2))
-        if BOTH_SECONDS > 0:
-            both = both_phase(ids)
-            print(f"both at once ({WRITERS} writer threads, {DRAINERS} drainer processes, {both['seconds']} s): "
-                  f"{both['written_per_s']:.0f} written/s, {both['sent_per_s']:.0f} sent/s "
+        for rate in BOTH_RATES if BOTH_SECONDS > 0 else []:
+            paced = None if rate == "flat" else float(rate)
+            both = both_phase(ids, paced)
+            label = f"writers paced at {rate}/s" if paced else "writers flat out"
+            print(f"both at once, {label} ({WRITERS} writer threads, {DRAINERS} drainer processes, "
+                  f"{both['seconds']} s): {both['written_per_s']:.0f} written/s, {both['sent_per_s']:.0f} sent/s "
                   f"(sent/written {both['sent_per_s'] / both['written_per_s']:.2f}); pending when the writers "
                   f"stopped: {both['backlog']} of {both['written']} written, drained in {both['rest_seconds']} s",
                   flush=True)
-            result.update(both_written_per_s=round(both["written_per_s"], 1),
-                          both_sent_per_s=round(both["sent_per_s"], 1), both_backlog=both["backlog"],
-                          both_written=both["written"])
+            key = "both" if paced is None else f"both_{rate}"
+            result.update({f"{key}_written_per_s": round(both["written_per_s"], 1),
+                           f"{key}_sent_per_s": round(both["sent_per_s"], 1), f"{key}_backlog": both["backlog"],
+                           f"{key}_written": both["written"]})
         emit(result)
     finally:
         if sink.stdin:

@@ -109,14 +109,16 @@ def print_table(results: dict) -> None:
 
 
 def run_module_benchmarks(env: dict[str, str]) -> list[dict]:
-    """Every ``bench/module_*.py`` (one per module, in name order), then ``worker_kill.py``. Each prints ``BENCH_JSON
+    """Every ``bench/module_*.py`` (one per module, in name order), then ``learning_progress.py`` and
+    ``worker_kill.py``. Each prints ``BENCH_JSON
     {"rows": [...]}``; a row has ``name``, ``p50``/``p95`` in ms (or ``rps``/``p99``), and, where
     the script measured a baseline in the same run, ``baseline`` and ``ratio``. ``BENCH_ONLY=name``
     (comma-separated stems) runs only those."""
     only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
     rows: list[dict] = []
     # worker_kill.py: kill -9 of the task worker under load (the site keeps answering, tasks run once)
-    for script in [*sorted(HERE.glob("module_*.py")), HERE / "worker_kill.py"]:
+    # learning_progress.py: progress reports/s, lesson media byte ranges against nginx (issue 16)
+    for script in [*sorted(HERE.glob("module_*.py")), HERE / "learning_progress.py", HERE / "worker_kill.py"]:
         if only and script.stem not in only and script.stem.removeprefix("module_") not in only:
             continue
         print(f"{script.stem} …", flush=True)

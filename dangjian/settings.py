@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.ballots",  # secret-ballot democratic evaluation (issue 18)
     "dangjian.reports",  # reports to discipline inspection, encrypted on arrival (issue 19)
     "dangjian.services",  # the online service centre (issue 20)
+    "dangjian.learning",  # the mobile party school (issue 16)
     "dangjian.insight",  # opinion insight: hot spots, duplicates, sentiment, routing (issue 17)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
@@ -132,6 +133,7 @@ MIDDLEWARE = [
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
     "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services",
+    "learning",
     "insight",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
@@ -486,3 +488,19 @@ REPORTS_FOLLOW_RATE = os.environ.get("REPORTS_FOLLOW_RATE", "60/10m")
 REPORTS_UNLOCK_MINUTES = int(os.environ.get("REPORTS_UNLOCK_MINUTES", 30))
 # The organization (path) whose discipline staff receive new reports; empty = the tree's first root.
 REPORTS_INTAKE_ORG_PATH = os.environ.get("REPORTS_INTAKE_ORG_PATH", "")
+
+# --- Party school (issue 16, docs/modules/learning.md) --------------------------------------------
+# Honest progress (dangjian/learning/progress.py): the share of a lesson that completes it, the
+# longest silence between two reports that still counts, the fastest playback credited and the
+# tolerance on the server's clock; how long an article or PDF page must be shown.
+LEARNING_COMPLETION_COVERAGE = float(os.environ.get("LEARNING_COMPLETION_COVERAGE", 0.9))
+LEARNING_MAX_GAP_SECONDS = float(os.environ.get("LEARNING_MAX_GAP_SECONDS", 30))
+LEARNING_MAX_RATE = float(os.environ.get("LEARNING_MAX_RATE", 2.0))
+LEARNING_RATE_TOLERANCE = float(os.environ.get("LEARNING_RATE_TOLERANCE", 0.1))
+LEARNING_PAGE_SECONDS = int(os.environ.get("LEARNING_PAGE_SECONDS", 20))
+LEARNING_HEARTBEAT_SECONDS = int(os.environ.get("LEARNING_HEARTBEAT_SECONDS", 10))
+# Lesson media: served by the app with byte ranges, or handed to nginx (X-Accel-Redirect to this
+# internal location, which maps onto MEDIA_ROOT; docs/deploy.md) when set.
+LEARNING_MEDIA_ACCEL_PREFIX = os.environ.get("LEARNING_MEDIA_ACCEL_PREFIX", "")
+LEARNING_FFMPEG = os.environ.get("LEARNING_FFMPEG", "ffmpeg")
+LEARNING_FFPROBE = os.environ.get("LEARNING_FFPROBE", "ffprobe")

@@ -32,3 +32,6 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 MEDIA_SERVE = env_bool("MEDIA_SERVE", False)
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Lesson media goes out through nginx (X-Accel-Redirect) after the app has checked who asks.
+LEARNING_MEDIA_ACCEL_PREFIX = os.environ.get("LEARNING_MEDIA_ACCEL_PREFIX", "/_protected_media/")

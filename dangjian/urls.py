@@ -34,6 +34,7 @@ urlpatterns = [
     path("ballots/", include("dangjian.ballots.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("services/", include("dangjian.services.urls")),
+    path("learning/", include("dangjian.learning.urls")),
     path("insight/", include("dangjian.insight.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

@@ -11,19 +11,23 @@ case "${1:-test}" in
     command -v msgfmt >/dev/null || need+=(gettext)
     [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)  # real IMAP server for the opinion-mailbox tests
     have_sodium || need+=(libsodium23)  # ristretto255 for the secret ballot (pysodium)
+    command -v ffmpeg >/dev/null || need+=(ffmpeg)  # party-school media conversion (learning)
     ;;
   run)
     # The secret ballot's crypto; without it the rest of the site runs and the ballot pages say
     # what is missing, so a machine where we cannot install it still starts.
     have_sodium || need+=(libsodium23)
+    # The party school's media conversion; without it uploads are reported as failed.
+    command -v ffmpeg >/dev/null || need+=(ffmpeg)
     if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
-      echo "Missing Debian package for the secret ballot: ${need[*]} (sudo apt-get install ${need[*]})"
+      echo "Missing Debian packages (secret ballot, media conversion): ${need[*]} (sudo apt-get install ${need[*]})"
       exit 0
     fi
     ;;
   bench)
     command -v wrk >/dev/null || need+=(wrk)
     command -v nginx >/dev/null || need+=(nginx-light)
+    command -v ffmpeg >/dev/null || need+=(ffmpeg)  # the test video of bench/learning_progress.py
     ;;
 esac
 [ ${#need[@]} -eq 0 ] && exit 0

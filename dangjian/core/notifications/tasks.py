@@ -65,21 +65,31 @@ def _load(ids: Sequence[int]) -> list[Delivery]:
     return list(Delivery.objects.select_related(*related).filter(pk__in=ids).order_by("pk"))
 
 
-def send_claimed(ids: Sequence[int]) -> dict[int, str]:
-    """Send deliveries this worker has claimed, per channel in one batch; store each outcome.
-    Returns each delivery's resulting status."""
-    from dangjian.core.notifications.channels import BATCH_SENDERS, PermanentDeliveryError
+Outcome = tuple[Delivery, str | Exception]
+
+
+def send(ids: Sequence[int]) -> list[Outcome]:
+    """Send deliveries this worker has claimed, per channel in one batch; write nothing.
+    Returns each delivery with its provider's message id or the exception it failed with."""
+    from dangjian.core.notifications.channels import BATCH_SENDERS
 
     by_channel: dict[str, list[Delivery]] = {}
     for delivery in _load(ids):
         by_channel.setdefault(delivery.channel, []).append(delivery)
-    outcomes: list[tuple[Delivery, str | Exception]] = []
+    outcomes: list[Outcome] = []
     for channel, deliveries in by_channel.items():
         try:
             results = BATCH_SENDERS[channel](deliveries)
         except Exception as e:  # the channel failed as a whole: every delivery of it failed
             results = [e] * len(deliveries)
         outcomes.extend(zip(deliveries, results, strict=True))
+    return outcomes
+
+
+def record(outcomes: Sequence[Outcome]) -> dict[int, str]:
+    """Store the outcomes of ``send`` (in the caller's transaction, or one of its own), each only
+    while its row is still claimed; schedule the retries. Returns each delivery's status."""
+    from dangjian.core.notifications.channels import PermanentDeliveryError
 
     done = timezone.now()
     statuses: dict[int, str] = {}
@@ -102,6 +112,11 @@ def send_claimed(ids: Sequence[int]) -> dict[int, str]:
     return statuses
 
 
+def send_claimed(ids: Sequence[int]) -> dict[int, str]:
+    """Send deliveries this worker has claimed and store each outcome; their statuses."""
+    return record(send(ids))
+
+
 def deliver_batch(ids: Iterable[int] | None = None, *, now: dt.datetime | None = None,
                   limit: int | None = None, due_only: bool | None = None) -> dict[int, str]:
     """Claim and send up to ``limit`` deliveries: those of ``ids`` that are not sent or given up
@@ -117,17 +132,27 @@ def deliver(delivery_id: int) -> str:
     return statuses.get(delivery_id) or OUTBOX.current_status(delivery_id)
 
 
+def record_and_claim(outcomes: Sequence[Outcome], *, now: dt.datetime | None = None, more: bool = True) -> list[int]:
+    """Store a batch's outcomes and, if ``more``, claim the next batch, in one write transaction:
+    on SQLite, where writers take turns at one lock, a drainer queues for it once a batch, not
+    twice. Returns the ids claimed."""
+    with transaction.atomic():
+        record(outcomes)
+        return OUTBOX.claim(now=now, limit=batch_size()) if more else []
+
+
 def drain(*, seconds: float | None = None, now: dt.datetime | None = None) -> int:
     """Send due deliveries batch after batch until none is due or ``seconds`` (default
     ``NOTIFY_DRAIN_SECONDS``) are spent. Returns how many were attempted."""
     budget = drain_seconds() if seconds is None else seconds
     started = time.monotonic()
     count = 0
-    while True:
-        sent = deliver_batch(now=now)
-        count += len(sent)
-        if not sent or time.monotonic() - started >= budget:
-            return count
+    claimed = record_and_claim((), now=now)
+    while claimed:
+        outcomes = send(claimed)
+        count += len(claimed)
+        claimed = record_and_claim(outcomes, now=now, more=time.monotonic() - started < budget)
+    return count
 
 
 @task()

@@ -180,13 +180,16 @@ def test_two_drainers_at_once_send_every_message_once(smtp, readers, settings, m
     total = 5 * len(readers)
     assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == total
     if connection.vendor == "sqlite":
-        turns, batch = threading.Lock(), tasks.deliver_batch
+        turns = threading.Lock()
 
-        def one_at_a_time(*args, **kwargs):
-            with turns:
-                return batch(*args, **kwargs)
+        def one_at_a_time(step):
+            def run(*args, **kwargs):
+                with turns:
+                    return step(*args, **kwargs)
+            return run
 
-        monkeypatch.setattr(tasks, "deliver_batch", one_at_a_time)
+        monkeypatch.setattr(tasks, "send", one_at_a_time(tasks.send))
+        monkeypatch.setattr(tasks, "record_and_claim", one_at_a_time(tasks.record_and_claim))
     barrier, counts, errors = threading.Barrier(2), [], []
 
     def drainer():
@@ -210,6 +213,39 @@ def test_two_drainers_at_once_send_every_message_once(smtp, readers, settings, m
     assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
     sent_ids = [int(m.message["X-Dangjian-Delivery"]) for m in smtp.messages]
     assert len(sent_ids) == len(set(sent_ids)) == total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drainer_stores_a_batch_and_claims_the_next_in_one_transaction(smtp, readers, settings):
+    """On SQLite every write transaction queues for the one lock: a drain of n batches takes n + 1
+    write transactions (the first claim, then each batch's outcomes with the next claim), not 2n."""
+    from django.db import connection
+
+    settings.NOTIFY_BATCH_SIZE = 3
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    for n in range(3):
+        notify(readers, "meeting.reminder", title=f"通知 {n}")
+    total = 3 * len(readers)
+    updates: list = []  # (the outermost atomic block the UPDATE ran in, its SQL)
+
+    def watch(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE"):
+            updates.append((connection.atomic_blocks[0] if connection.atomic_blocks else None, sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert drain() == total
+    transactions: list = []
+    for block, _sql in updates:
+        assert block is not None, "every outbox write runs in a transaction"
+        if not any(block is seen for seen in transactions):
+            transactions.append(block)
+    batches = -(-total // 3)
+    assert len(transactions) == batches + 1
+    per_transaction = [sum(1 for block, _ in updates if block is t) for t in transactions]
+    assert per_transaction[0] == 1 and per_transaction[-1] == 1  # the first claim; the last outcomes
+    assert all(n == 2 for n in per_transaction[1:-1])  # outcomes of one batch + the claim of the next
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
 
 
 def _count_writes(monkeypatch):

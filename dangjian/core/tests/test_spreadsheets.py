@@ -180,6 +180,15 @@ def stats_figures(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleN
     return [_get(client, reverse("stats:index") + f"?org={branch.pk}&export=xlsx") for branch in h.branches]
 
 
+def learning_plan_report(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    from dangjian.learning.actions import do_save_plan
+
+    plan = do_save_plan(tree.town_a, {"title": PAYLOADS[0], "due_on": dt.date(2026, 12, 31)},
+                        acting_user=users.organizer)
+    client.force_login(users.organizer)
+    return [_get(client, reverse("learning:plan_report", args=[plan.pk]) + "?export=xlsx")]
+
+
 Case = Callable[[Any, Any, Any, Any, SimpleNamespace], list[bytes]]
 #: export name → (case, does the user's text show in it)
 CASES: dict[str, tuple[Case, bool]] = {
@@ -194,6 +203,7 @@ CASES: dict[str, tuple[Case, bool]] = {
     "dues.member_year": (dues_member_year, True),
     "stats.tables": (stats_tables, True),  # the organization's name
     "stats.figures": (stats_figures, True),
+    "learning.plan_report": (learning_plan_report, True),  # member and branch names
 }
 
 
