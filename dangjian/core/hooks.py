@@ -32,6 +32,9 @@ a module's ``AppConfig.ready()``. The first two:
     Citizens' texts offered to analysis (opinion insight), scoped by organization subtree; the
     record format is described at the registry below.
 
+``register_text_listener(listener)`` / ``text_added(source_key, record)``
+    A new text announced by its module (on commit), for analysis on arrival.
+
 ``register_evaluation_result_listener(listener)``
     ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
     without one below the group minimum), on commit; the dict is described at the registry below.
@@ -447,3 +450,40 @@ def unregister_text_source(key: str) -> None:
 
 def text_sources() -> list[TextSource]:
     return sorted(_text_sources.values(), key=lambda s: (s.order, s.key))
+
+
+TextListener = Callable[[str, dict[str, Any]], object]
+_text_listeners: list[TextListener] = []
+
+
+def register_text_listener(listener: TextListener) -> TextListener:
+    """``listener(source_key, record)`` when a module stores a new text it offers for analysis
+    (``record`` as in ``TextSource.batches``), after the commit. Insight analyses it in the
+    background (keywords, duplicates, nearest topic). A listener that raises is logged and skipped."""
+    if listener not in _text_listeners:
+        _text_listeners.append(listener)
+    return listener
+
+
+def unregister_text_listener(listener: TextListener) -> None:
+    if listener in _text_listeners:
+        _text_listeners.remove(listener)
+
+
+def text_added(source_key: str, record: dict[str, Any]) -> None:
+    """Called by the owning module inside the transaction that stored a new text; the listeners
+    run when it commits (not at all if it rolls back)."""
+    if not _text_listeners:
+        return
+    from django.db import transaction
+
+    def run() -> None:
+        for listener in list(_text_listeners):
+            try:
+                listener(source_key, record)
+            except Exception:
+                if settings.HOOKS_STRICT:
+                    raise
+                log.exception("text listener %r failed", listener)
+
+    transaction.on_commit(run)

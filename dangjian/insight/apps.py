@@ -23,3 +23,7 @@ class InsightConfig(AppConfig):
         from dangjian.core.scheduler import register_job
 
         register_job("insight.nightly", "30 2 * * *", "dangjian.insight.tasks.scheduled_runs")
+        from dangjian.core.hooks import register_text_listener
+        from dangjian.insight.tasks import on_text_added
+
+        register_text_listener(on_text_added)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -26,7 +27,10 @@ MAX_LABEL = 100
 
 
 def to_record(source: str, row: dict[str, Any]) -> TextRecord:
-    return TextRecord(f"{source}:{row['id']}", row["text"] or "", row["created_at"], place=row.get("place") or "",
+    created = row["created_at"]
+    if isinstance(created, str):  # through a task's JSON arguments
+        created = datetime.fromisoformat(created)
+    return TextRecord(f"{source}:{row['id']}", row["text"] or "", created or timezone.now(), place=row.get("place") or "",
                       org_path=row.get("org_path") or "", category=row.get("category") or "",
                       resolved=row.get("resolved"), reopened=bool(row.get("reopened")),
                       departments=tuple(row.get("departments") or ()))

@@ -19,3 +19,9 @@ def scheduled_runs() -> list[int]:
     from dangjian.insight.actions import start_scheduled_runs
 
     return start_scheduled_runs()
+
+
+def on_text_added(source: str, record: dict[str, Any]) -> None:
+    """``core.hooks`` listener: a module stored a new text; analyse it in the background."""
+    created = record.get("created_at")
+    analyse_text.enqueue(source, {**record, "created_at": created.isoformat() if created is not None else None})

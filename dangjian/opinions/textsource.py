@@ -11,6 +11,13 @@ from dangjian.core.scoping import subtrees_q
 from dangjian.opinions.models import Opinion
 
 
+def record_of(o: Opinion) -> dict[str, Any]:
+    """One opinion as a text-source record (without its case: a new opinion has none yet)."""
+    return {"id": o.pk, "org_id": o.place_id, "org_path": o.org_path, "text": f"{o.title}\n{o.body}".strip(),
+            "category": o.kind, "place": o.place.name if o.place else o.place_text, "created_at": o.created_at,
+            "resolved": None, "reopened": False, "departments": []}
+
+
 def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> Iterator[list[dict[str, Any]]]:
     qs = Opinion.objects.select_related("place", "case__lead_department")
     if paths is not None:
@@ -27,11 +34,7 @@ def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> 
         history = routing_history([o.case_id for o in opinions if o.case_id])
         batch = []
         for o in opinions:
-            record: dict[str, Any] = {
-                "id": o.pk, "org_id": o.place_id, "org_path": o.org_path, "text": f"{o.title}\n{o.body}".strip(),
-                "category": o.kind, "place": o.place.name if o.place else o.place_text, "created_at": o.created_at,
-                "resolved": None, "reopened": False, "departments": [],
-            }
+            record = record_of(o)
             if o.case is not None:
                 record.update(outcome(o.case, history))
             batch.append(record)

@@ -66,3 +66,17 @@ def test_opinions_are_offered_in_their_subtree_with_their_case(tree, users, root
 def test_forum_threads_and_comments_without_an_organization_only_county_wide(tree):
     assert read("forum", [tree.county.path]) == []
     assert read("comments", [tree.county.path]) == []
+
+
+def test_a_new_opinion_is_analysed_on_arrival(tree, users, eval_source, django_capture_on_commit_callbacks):
+    from dangjian.insight.models import TextAnalysis
+    from dangjian.insight.tests.test_runs import start
+
+    run = start(tree.county, users.admin, django_capture_on_commit_callbacks)
+    body = "城关镇幸福小区的路灯坏了好几个月没人修，晚上全黑，老人孩子出门很危险"
+    with django_capture_on_commit_callbacks(execute=True):
+        opinion = do_submit_opinion(opinion_data(place=tree.branch_a1.pk, title="路灯不亮", body=body), [],
+                                    acting_user=AnonymousUser())
+    stored = TextAnalysis.objects.get(run=run, key=f"opinions:{opinion.pk}")
+    assert stored.incremental and stored.topic is not None and "路灯" in stored.topic.keywords[:3]
+    assert stored.org_path == tree.branch_a1.path and stored.sentiment == "neg"
