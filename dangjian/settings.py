@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dangjian.learning",  # the mobile party school (issue 16)
     "dangjian.learning.exams",  # mobile party school: exams and quizzes (issue 16)
     "dangjian.learning.lectures",  # mobile party school: live lectures, followed by polling (decision 0008)
+    "dangjian.insight",  # opinion insight: hot spots, duplicates, sentiment, routing (issue 17)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
@@ -134,7 +135,7 @@ MIDDLEWARE = [
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
     "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services",
-    "learning", "exams", "lectures",
+    "learning", "exams", "lectures", "insight",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("learning/exams/", include("dangjian.learning.exams.urls")),
     path("learning/lectures/", include("dangjian.learning.lectures.urls")),
     path("learning/", include("dangjian.learning.urls")),
+    path("insight/", include("dangjian.insight.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -13,6 +13,7 @@ from dangjian.core.api_workbench import router as workbench_router
 from dangjian.core.apikit import errors
 from dangjian.core.apikit.openapi import Api
 from dangjian.dues.api import router as dues_router
+from dangjian.insight.api import router as insight_router
 from dangjian.learning.api import router as learning_router
 from dangjian.learning.exams.api import router as exams_router
 from dangjian.learning.lectures.api import router as lectures_router
@@ -60,6 +61,7 @@ api.add_router("/services", services_router)
 api.add_router("/learning/exams", exams_router)
 api.add_router("/learning/lectures", lectures_router)
 api.add_router("/learning", learning_router)
+api.add_router("/insight", insight_router)
 
 
 fallback = Router()

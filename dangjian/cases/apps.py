@@ -61,3 +61,7 @@ class CasesConfig(AppConfig):
         from dangjian.cases import figures  # statistics (issue 15)
 
         figures.register()
+        from dangjian.cases import textsource
+        from dangjian.core.hooks import TextSource, register_text_source
+
+        register_text_source(TextSource("cases", _("Cases"), textsource.text_batches, order=40))

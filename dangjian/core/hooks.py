@@ -28,6 +28,13 @@ a module's ``AppConfig.ready()``. The first two:
     A statistics figure computed for an organization subtree as of a date, with the records it
     drills to; see ``core/stats.py``. Read by the statistics module and the workbench.
 
+``register_text_source(TextSource(key, label, batches))``
+    Citizens' texts offered to analysis (opinion insight), scoped by organization subtree; the
+    record format is described at the registry below.
+
+``register_text_listener(listener)`` / ``text_added(source_key, record)``
+    A new text announced by its module (on commit), for analysis on arrival.
+
 ``register_evaluation_result_listener(listener)``
     ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
     without one below the group minimum), on commit; the dict is described at the registry below.
@@ -397,5 +404,86 @@ def evaluation_result_stored(result: dict[str, Any]) -> None:
                 if settings.HOOKS_STRICT:
                     raise
                 log.exception("evaluation result listener %r failed", listener)
+
+    transaction.on_commit(run)
+
+
+# --- Texts offered to analysis (issue 17) -----------------------------------------------------
+# A module that holds citizens' texts (opinions, forum threads, portal comments, cases) registers
+# a ``TextSource`` from its ``AppConfig.ready()``; the insight module reads every text only
+# through these, never by importing the module. ``batches(paths, since, until, size)`` yields
+# lists of at most ``size`` dicts, in ascending ``id`` order, of the texts created in
+# ``[since, until)`` (either may be None) whose organization lies in one of the subtrees
+# ``paths`` (None: every text, those without an organization included):
+#
+#   {"id": int, "org_id": int | None, "org_path": str ("" without one), "text": str,
+#    "category": str, "place": str (a name to show, e.g. the community), "created_at": datetime,
+#    "resolved": bool | None (None: no case behind it), "reopened": bool,
+#    "departments": [str] (the departments its case went through, the final one last; [] none)}
+#
+# The text is what the citizen wrote (title and body); the reader masks personal data before it
+# stores or shows anything. Keep each batch to a bounded number of queries.
+
+TextBatches = Callable[[list[str] | None, Any, Any, int], Iterable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class TextSource:
+    key: str  # [a-z_]+, unique: a text is known as "<key>:<id>"
+    label: Any  # a lazy translation
+    batches: TextBatches
+    order: int = 100
+
+
+_text_sources: dict[str, TextSource] = {}
+
+
+def register_text_source(source: TextSource) -> TextSource:
+    """Register (or replace, by ``key``) a source of texts for analysis."""
+    _text_sources[source.key] = source
+    return source
+
+
+def unregister_text_source(key: str) -> None:
+    _text_sources.pop(key, None)
+
+
+def text_sources() -> list[TextSource]:
+    return sorted(_text_sources.values(), key=lambda s: (s.order, s.key))
+
+
+TextListener = Callable[[str, dict[str, Any]], object]
+_text_listeners: list[TextListener] = []
+
+
+def register_text_listener(listener: TextListener) -> TextListener:
+    """``listener(source_key, record)`` when a module stores a new text it offers for analysis
+    (``record`` as in ``TextSource.batches``), after the commit. Insight analyses it in the
+    background (keywords, duplicates, nearest topic). A listener that raises is logged and skipped."""
+    if listener not in _text_listeners:
+        _text_listeners.append(listener)
+    return listener
+
+
+def unregister_text_listener(listener: TextListener) -> None:
+    if listener in _text_listeners:
+        _text_listeners.remove(listener)
+
+
+def text_added(source_key: str, record: dict[str, Any]) -> None:
+    """Called by the owning module inside the transaction that stored a new text; the listeners
+    run when it commits (not at all if it rolls back)."""
+    if not _text_listeners:
+        return
+    from django.db import transaction
+
+    def run() -> None:
+        for listener in list(_text_listeners):
+            try:
+                listener(source_key, record)
+            except Exception:
+                if settings.HOOKS_STRICT:
+                    raise
+                log.exception("text listener %r failed", listener)
 
     transaction.on_commit(run)

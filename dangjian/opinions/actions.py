@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser
 from dangjian.core.apikit.schemas import clean_text
+from dangjian.core.hooks import text_added
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import Role
@@ -26,6 +27,7 @@ from dangjian.core.validators import validate_phone
 from dangjian.opinions import CITIZEN_CHANNELS, EventKind, OpinionChannel, OpinionKind, OpinionStatus
 from dangjian.opinions.models import Opinion, OpinionEvent, OpinionPhoto
 from dangjian.opinions.photos import EXTENSIONS, check_photos
+from dangjian.opinions.textsource import record_of
 from dangjian.orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -184,6 +186,7 @@ def _create(clean: dict[str, Any], photos: list[tuple[Any, str]], *, acting_user
                 },
                 org_path=opinion.org_path, ip=ip or None,
             )
+            text_added("opinions", record_of(opinion))  # analysed on arrival (insight), after commit
             # The county admins' inbox items are written in the same transaction (one write lock per
             # opinion on SQLite, not two); their e-mail/SMS/push deliveries still go after commit.
             try:

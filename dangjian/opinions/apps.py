@@ -35,6 +35,10 @@ class OpinionsConfig(AppConfig):
         from dangjian.opinions import figures  # statistics (issue 15)
 
         figures.register()
+        from dangjian.core.hooks import TextSource, register_text_source
+        from dangjian.opinions import textsource
+
+        register_text_source(TextSource("opinions", _("Opinions"), textsource.text_batches, order=10))
 
         from dangjian.core.scheduler import register_job
         from dangjian.opinions.mail_intake import mailbox_config

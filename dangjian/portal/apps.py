@@ -57,3 +57,7 @@ class PortalConfig(AppConfig):
         from dangjian.portal import figures  # statistics (issue 15)
 
         figures.register()
+        from dangjian.core.hooks import TextSource, register_text_source
+        from dangjian.portal import textsource
+
+        register_text_source(TextSource("comments", _("Public comments"), textsource.text_batches, order=30))

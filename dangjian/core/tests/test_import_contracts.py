@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-CONTRACTS = 14  # + reports (issue 19), services (issue 20), learning (issue 16)
+CONTRACTS = 15  # + reports (issue 19), services (issue 20), learning (issue 16), insight (issue 17)
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:

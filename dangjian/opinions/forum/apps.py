@@ -25,3 +25,7 @@ class ForumConfig(AppConfig):
         register_nav_entry("forum:manage_boards", _("Forum boards"), group="opinions", icon="gear", order=56,
                            perm="forum.manage_boards")
         register_demo_seeder(seed_forum, order=300)
+        from dangjian.core.hooks import TextSource, register_text_source
+        from dangjian.opinions.forum import textsource
+
+        register_text_source(TextSource("forum", _("Forum threads"), textsource.text_batches, order=20))

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightConfig(AppConfig):
+    name = "dangjian.insight"
+    label = "insight"
+    verbose_name = _("Opinion insight")
+
+    def ready(self) -> None:
+        from dangjian.core.hooks import register_nav_entry, register_workbench_card
+        from dangjian.core.roles import Role, register_permissions
+        from dangjian.insight import workbench as wb
+
+        # Analysts: the organization department sees, runs and reviews; secretaries and publicity
+        # officers read the findings of their subtree.
+        register_permissions(Role.COUNTY_ADMIN, {"insight.view", "insight.run", "insight.manage"})
+        register_permissions(Role.SECRETARY, {"insight.view"})
+        register_permissions(Role.PUBLICITY, {"insight.view"})
+        register_nav_entry("insight:dashboard", _("Opinion insight"), group="opinions", icon="chart", order=60,
+                           perm="insight.view")
+        register_workbench_card(wb.workbench_cards)
+        from dangjian.core.scheduler import register_job
+
+        register_job("insight.nightly", "30 2 * * *", "dangjian.insight.tasks.scheduled_runs")
+        from dangjian.core.hooks import register_text_listener
+        from dangjian.insight.tasks import on_text_added
+
+        register_text_listener(on_text_added)
