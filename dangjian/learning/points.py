@@ -101,6 +101,12 @@ def for_user(user: Any) -> Effective | None:
     return None if path is None else effective(path)
 
 
+def shows_points(user: Any) -> bool:
+    """Whether to link "my points": points are on for the user, or they earned some before."""
+    effective = for_user(user)
+    return bool(effective and effective.enabled) or ledger(user).exists()
+
+
 def ledger(user: Any) -> QuerySet[PointsEntry]:
     """The user's own ledger, newest first."""
     if not getattr(user, "is_authenticated", False):

@@ -25,7 +25,8 @@ PAGE_SIZE = 20
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    """My ledger (how each point was earned), today's points against the caps."""
+    """My ledger (how each point was earned), today's points against the caps. Where points are
+    off and nothing was ever earned, the page says so with a 404 (there is nothing to show)."""
     effective = points.for_user(request.user)
     page = Paginator(points.ledger(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     t = points.totals(request.user)
@@ -37,9 +38,11 @@ def mine(request: HttpRequest) -> HttpResponse:
                 caps.append({"label": kind.label, "points": rule.points, "cap": rule.daily_cap,
                              "today": t["today_by_kind"].get(kind.value, 0),
                              "per_minute": kind == PointsKind.LEARNING_MINUTES})
+    entries = list(page.object_list)
+    on = effective is not None and effective.enabled
     return render(request, "learning/points_mine.html", {
-        "effective": effective, "page": page, "entries": list(page.object_list), "totals": t, "caps": caps,
-        "kinds": dict(PointsKind.choices)})
+        "effective": effective, "page": page, "entries": entries, "totals": t, "caps": caps,
+        "kinds": dict(PointsKind.choices)}, status=200 if on or entries else 404)
 
 
 @login_required

@@ -99,4 +99,4 @@ def points_items(request: HttpRequest) -> list[dict[str, Any]]:
     t = points.totals(request.user)
     return [{"title": _("My points: %(n)d this year") % {"n": t["year"]},
              "body": _("%(n)d today · how each point was earned") % {"n": t["today"]},
-             "url": reverse("learning:points"), "order": 32}]
+             "url": reverse("learning:points_mine"), "order": 32}]

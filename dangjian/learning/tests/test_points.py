@@ -228,10 +228,15 @@ def _client(user: Any) -> Client:
     return c
 
 
-def test_my_points_page_says_when_points_are_off(users: Any) -> None:
-    page = _client(users.member).get(reverse("learning:points"))
-    assert page.status_code == 200
-    assert b'id="points-off"' in page.content
+def test_my_points_page_says_when_points_are_off(users: Any, tree: Any) -> None:
+    c = _client(users.member)
+    page = c.get(reverse("learning:points_mine"))
+    assert page.status_code == 404  # nothing to show …
+    assert b'id="points-off"' in page.content  # … and the page says why
+    assert b'id="my-points"' not in c.get(reverse("learning:courses")).content
+    turn_on(tree.county, users.admin)
+    assert b'id="my-points"' in c.get(reverse("learning:courses")).content
+    assert c.get(reverse("learning:points_mine")).status_code == 200
 
 
 def test_my_points_page_shows_how_each_point_was_earned(users: Any, tree: Any, django_assert_max_num_queries: Any) -> None:
@@ -241,9 +246,9 @@ def test_my_points_page_shows_how_each_point_was_earned(users: Any, tree: Any, d
                           label=f"会议{n}") for n in range(60)])
     credit_points([Credit(users.public.pk, PointsKind.MEETING_ATTENDED, "other", today, label="别人的")])
     c = _client(users.member)
-    c.get(reverse("learning:points"))  # warm the session and navigation caches
+    c.get(reverse("learning:points_mine"))  # warm the session and navigation caches
     with django_assert_max_num_queries(20):
-        page = c.get(reverse("learning:points"))
+        page = c.get(reverse("learning:points_mine"))
     text = page.content.decode()
     assert 'id="points-summary"' in text and 'id="points-caps"' in text
     assert "会议0" in text and "别人的" not in text
@@ -319,4 +324,35 @@ def test_home_item_only_when_points_are_on(users: Any, tree: Any) -> None:
     turn_on(tree.county, users.admin)
     request.user = type(users.member).objects.get(pk=users.member.pk)  # a fresh request
     items = points_items(request)
-    assert len(items) == 1 and items[0]["url"] == reverse("learning:points")
+    assert len(items) == 1 and items[0]["url"] == reverse("learning:points_mine")
+
+
+# --- the plan-completion figure --------------------------------------------------------------------------
+
+def test_plan_completion_figure_drills_to_the_members_who_finished(school: Any, users: Any, tree: Any) -> None:
+    from dangjian.core.stats import figure_value, filtered_rows, get_figure
+    from dangjian.learning.actions import do_add_plan_course, do_save_course, do_save_lesson, do_save_plan
+
+    today = timezone.localdate()
+    figure, finished = get_figure("learning.plan_completion"), get_figure("learning.plan_finished")
+    assert figure is not None and finished is not None and figure.drill == "learning.plan_finished"
+    assert figure_value(figure, tree.branch_a1.path, today) is None  # no plan yet
+    short = do_save_course(tree.county, {"title": "短课"}, acting_user=users.admin)
+    do_save_lesson(short, {"kind": "article", "title": "一页", "body": "<p>x</p>", "page_count": 1,
+                           "page_seconds": 20}, acting_user=users.admin)
+    from dangjian.learning.actions import do_publish_course
+
+    do_publish_course(short, acting_user=users.admin)
+    plan = do_save_plan(tree.county, {"title": "第四季度", "due_on": today + dt.timedelta(days=30)},
+                        acting_user=users.admin)
+    do_add_plan_course(plan, short, acting_user=users.admin)
+    assert figure_value(figure, tree.branch_a1.path, today) == 0
+    lesson = short.lessons.get()
+    now = timezone.now()
+    for t in (0, 20):
+        do_record_progress(lesson, Report(page=1), acting_user=users.member, received_at=now + dt.timedelta(seconds=t))
+    # branch A1 has alice and bob (current members); alice finished
+    assert str(figure_value(figure, tree.branch_a1.path, today)) == "50.0"
+    assert [m.person.name for m in filtered_rows(finished, tree.branch_a1.path, today)] == ["张爱丽"]
+    assert figure_value(finished, tree.branch_a2.path, today) == 0
+    assert figure_value(finished, tree.county.path, today) == 1
