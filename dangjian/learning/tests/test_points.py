@@ -356,3 +356,12 @@ def test_plan_completion_figure_drills_to_the_members_who_finished(school: Any, 
     assert [m.person.name for m in filtered_rows(finished, tree.branch_a1.path, today)] == ["张爱丽"]
     assert figure_value(finished, tree.branch_a2.path, today) == 0
     assert figure_value(finished, tree.county.path, today) == 1
+
+
+def test_my_points_explain_minutes_and_the_cap(school: Any, users: Any, tree: Any) -> None:
+    turn_on(tree.county, users.admin)
+    today = timezone.localdate()
+    credit_points([Credit(users.member.pk, PointsKind.LEARNING_MINUTES, "m:1", today, seconds=250, label="开篇视频")])
+    text = _client(users.member).get(reverse("learning:points_mine")).content.decode()
+    assert "开篇视频" in text and "4 分钟" in text and "× 1" in text and "已达每日上限" in text
+    assert "今天 3 分，上限 3 分" in text
