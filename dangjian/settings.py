@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "dangjian.reports",  # reports to discipline inspection, encrypted on arrival (issue 19)
     "dangjian.services",  # the online service centre (issue 20)
     "dangjian.learning",  # the mobile party school (issue 16)
+    "dangjian.learning.exams",  # mobile party school: exams and quizzes (issue 16)
+    "dangjian.learning.lectures",  # mobile party school: live lectures, followed by polling (decision 0008)
     "dangjian.api",
     # Portal (issue 6): Wagtail and what it needs.
     "dangjian.portal",
@@ -132,7 +134,7 @@ MIDDLEWARE = [
 NO_STORE_URL_NAMESPACES = [
     "members", "members_excel", "development", "transfers", "lifecycle", "dues", "orglife",
     "opinions", "forum", "cases", "notifications", "orgs", "ballots", "reports", "services",
-    "learning",
+    "learning", "exams", "lectures",
 ]
 NO_STORE_PATH_PREFIXES = ["/api/"]
 

@@ -34,6 +34,8 @@ urlpatterns = [
     path("ballots/", include("dangjian.ballots.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("services/", include("dangjian.services.urls")),
+    path("learning/exams/", include("dangjian.learning.exams.urls")),
+    path("learning/lectures/", include("dangjian.learning.lectures.urls")),
     path("learning/", include("dangjian.learning.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

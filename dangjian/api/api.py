@@ -14,6 +14,8 @@ from dangjian.core.apikit import errors
 from dangjian.core.apikit.openapi import Api
 from dangjian.dues.api import router as dues_router
 from dangjian.learning.api import router as learning_router
+from dangjian.learning.exams.api import router as exams_router
+from dangjian.learning.lectures.api import router as lectures_router
 from dangjian.members.api import router as members_router
 from dangjian.members.development.api import router as development_router
 from dangjian.members.lifecycle.api import router as lifecycle_router
@@ -55,6 +57,8 @@ api.add_router("/stats", stats_router)
 api.add_router("/ballots", ballots_router)
 api.add_router("/reports", reports_router)
 api.add_router("/services", services_router)
+api.add_router("/learning/exams", exams_router)
+api.add_router("/learning/lectures", lectures_router)
 api.add_router("/learning", learning_router)
 
 

@@ -187,6 +187,24 @@ def learning_plan_report(client: Any, tree: Any, users: Any, root_user: Any, h: 
                         acting_user=users.organizer)
     client.force_login(users.organizer)
     return [_get(client, reverse("learning:plan_report", args=[plan.pk]) + "?export=xlsx")]
+def exams_bank_template(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    client.force_login(users.organizer)
+    return [_get(client, reverse("exams:bank_template"))]
+
+
+def exams_results(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    from dangjian.learning.exams.actions import do_create_bank, do_create_exam, do_import_questions
+    from dangjian.learning.exams.excel import ImportCheck
+
+    bank = do_create_bank(tree.town_a, {"title": PAYLOADS[0]}, acting_user=users.organizer)
+    do_import_questions(bank, ImportCheck(rows=[{"kind": "true_false", "text": PAYLOADS[1], "options": [],
+                                                 "answer": True, "explanation": PAYLOADS[2]}]),
+                        acting_user=users.organizer)
+    now = timezone.now()
+    exam = do_create_exam(tree.town_a, bank, {"title": PAYLOADS[3], "true_false_count": 1, "opens_at": now,
+                                              "closes_at": now + dt.timedelta(days=1)}, acting_user=users.organizer)
+    client.force_login(users.organizer)
+    return [_get(client, reverse("exams:results_xlsx", args=[exam.pk]))]
 
 
 Case = Callable[[Any, Any, Any, Any, SimpleNamespace], list[bytes]]
@@ -204,6 +222,8 @@ CASES: dict[str, tuple[Case, bool]] = {
     "stats.tables": (stats_tables, True),  # the organization's name
     "stats.figures": (stats_figures, True),
     "learning.plan_report": (learning_plan_report, True),  # member and branch names
+    "exams.bank_template": (exams_bank_template, False),  # headers and examples: nobody's text
+    "exams.results": (exams_results, True),  # the members' and branches' names
 }
 
 

@@ -1,0 +1,203 @@
+"""Every write of live lectures: permission, validation naming the field, one transaction, audit.
+
+Only the lecturer posts (text, an image, a short voice clip) and answers and pins; members of the
+audience ask questions while the lecture is live. Each change a follower must see besides new
+messages bumps ``Lecture.version``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.core import audit
+from dangjian.core.actors import ActingUser, signed_in
+from dangjian.core.models import User
+from dangjian.core.scoping import in_scope, require
+from dangjian.learning.lectures import LectureStatus, MessageKind
+from dangjian.learning.lectures.models import Lecture, Message
+from dangjian.learning.lectures.selectors import MANAGE, audience_q, is_lecturer
+from dangjian.orgs.models import Organization
+
+MAX_TEXT = 2000
+MAX_QUESTION = 500
+IMAGE_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
+#: Voice clips as phones record them: AAC in MP4/M4A (``ftyp`` at byte 4), MP3, Ogg/Opus, WebM.
+VOICE_TYPES = {b"ID3": ("audio/mpeg", "mp3"), b"\xff\xfb": ("audio/mpeg", "mp3"), b"OggS": ("audio/ogg", "ogg"),
+               b"\x1aE\xdf\xa3": ("audio/webm", "webm")}
+
+
+def conf(name: str) -> int:
+    return int({"MAX_IMAGE_BYTES": 5 * 1024 * 1024, "MAX_VOICE_BYTES": 2 * 1024 * 1024, "MAX_VOICE_SECONDS": 60,
+                **getattr(settings, "LECTURES", {})}[name])
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
+    text = str(value or "").replace("\x00", "").strip()
+    if required and not text:
+        raise ValidationError({field: _("This field is required.")})
+    if len(text) > limit:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
+    return text
+
+
+def _name(user: Any) -> str:
+    return (getattr(user, "name", "") or user.get_username())[:64]
+
+
+def do_create_lecture(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> Lecture:
+    require(acting_user, MANAGE, org.path)
+    title = _text(data.get("title"), "title", 120)
+    description = _text(data.get("description"), "description", MAX_TEXT, required=False)
+    lecturer = User.objects.filter(username=str(data.get("lecturer") or "").strip(), is_active=True).first()
+    if lecturer is None:
+        raise ValidationError({"lecturer": _("No active account with this user name.")})
+    starts_at = data.get("starts_at")
+    if starts_at is None:
+        raise ValidationError({"starts_at": _("Give a date and time.")})
+    with transaction.atomic():
+        lecture = Lecture.objects.create(organization=org, org_path=org.path, title=title, description=description,
+                                         lecturer=lecturer, starts_at=starts_at, created_by=signed_in(acting_user))
+        audit.record(acting_user, "lecture.created", lecture, after={"title": title, "lecturer": lecturer.pk},
+                     org_path=lecture.org_path, target_label=title)
+    return lecture
+
+
+def _require_lecturer(lecture: Lecture, user: Any) -> None:
+    if not is_lecturer(user, lecture):
+        raise PermissionDenied(_("Only the lecturer can do this."))
+
+
+def _may_run(lecture: Lecture, user: Any) -> None:
+    if not (is_lecturer(user, lecture) or in_scope(user, MANAGE, lecture.org_path)):
+        raise PermissionDenied(_("Only the lecturer or an editor can do this."))
+
+
+def do_start_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
+    _may_run(lecture, acting_user)
+    with transaction.atomic():
+        if not Lecture.objects.filter(pk=lecture.pk, status=LectureStatus.SCHEDULED).update(
+                status=LectureStatus.LIVE, started_at=timezone.now(), version=F("version") + 1):
+            raise ValidationError({"status": _("Only a scheduled lecture can start.")})
+        audit.record(acting_user, "lecture.started", lecture, org_path=lecture.org_path, target_label=lecture.title)
+    lecture.refresh_from_db()
+    return lecture
+
+
+def do_finish_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
+    """End the live part: the room stays as a replayable record; nothing more is posted or asked."""
+    _may_run(lecture, acting_user)
+    with transaction.atomic():
+        if not Lecture.objects.filter(pk=lecture.pk, status=LectureStatus.LIVE).update(
+                status=LectureStatus.FINISHED, finished_at=timezone.now(), version=F("version") + 1):
+            raise ValidationError({"status": _("Only a live lecture can finish.")})
+        audit.record(acting_user, "lecture.finished", lecture, org_path=lecture.org_path, target_label=lecture.title)
+    lecture.refresh_from_db()
+    return lecture
+
+
+def _require_live(lecture: Lecture) -> None:
+    if lecture.status != LectureStatus.LIVE:
+        raise ValidationError({"lecture": _("The lecture is not live.")})
+
+
+def _sniff(upload: Any, types: dict[bytes, tuple[str, str]], limit: int, field: str) -> tuple[str, str]:
+    head = upload.read(16)
+    upload.seek(0)
+    kind = next((v for sig, v in types.items() if head.startswith(sig)), None)
+    if kind is None and field == "voice" and head[4:8] == b"ftyp":
+        kind = ("audio/mp4", "m4a")
+    if kind is None:
+        raise ValidationError({field: _("This kind of file is not accepted.")})
+    if (upload.size or 0) > limit:
+        raise ValidationError({field: _("The file is too large: at most %(mb)d MB.") % {"mb": max(1, limit // 2**20)}})
+    return kind
+
+
+def do_post_message(lecture: Lecture, *, text: str = "", image: Any = None, voice: Any = None,
+                    duration_s: Any = None, acting_user: ActingUser) -> Message:
+    """The lecturer posts text, an image (with an optional caption) or a short voice clip."""
+    _require_lecturer(lecture, acting_user)
+    _require_live(lecture)
+    if image is not None and voice is not None:
+        raise ValidationError({"image": _("Post one file at a time.")})
+    caption = _text(text, "text", MAX_TEXT, required=image is None and voice is None)
+    message = Message(lecture=lecture, author=signed_in(acting_user), author_name=_name(acting_user), text=caption,
+                      kind=MessageKind.TEXT)
+    upload = None
+    if image is not None:
+        message.content_type, ext = _sniff(image, IMAGE_TYPES, conf("MAX_IMAGE_BYTES"), "image")
+        message.kind, upload = MessageKind.IMAGE, (image, ext)
+    elif voice is not None:
+        message.content_type, ext = _sniff(voice, VOICE_TYPES, conf("MAX_VOICE_BYTES"), "voice")
+        try:
+            seconds = int(duration_s)
+        except (TypeError, ValueError):
+            raise ValidationError({"duration_s": _("Give the clip's length in seconds.")}) from None
+        if not 1 <= seconds <= conf("MAX_VOICE_SECONDS"):
+            raise ValidationError({"duration_s": _("A voice clip lasts at most %(n)d seconds.")
+                                   % {"n": conf("MAX_VOICE_SECONDS")}})
+        message.kind, message.duration_s, upload = MessageKind.VOICE, seconds, (voice, ext)
+    with transaction.atomic():
+        if upload is not None:
+            message.file.save(f"{uuid.uuid4().hex}.{upload[1]}", upload[0], save=False)
+        message.save()
+        audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind},
+                     org_path=lecture.org_path, target_label=lecture.title)
+    return message
+
+
+def do_ask_question(lecture: Lecture, text: Any, *, acting_user: ActingUser) -> Message:
+    """A member of the audience asks a question while the lecture is live."""
+    user = signed_in(acting_user)
+    if is_lecturer(user, lecture) or not Lecture.objects.filter(audience_q(user), pk=lecture.pk).exists():
+        raise PermissionDenied(_("Only members of the audience ask questions."))
+    _require_live(lecture)
+    question = _text(text, "text", MAX_QUESTION)
+    with transaction.atomic():
+        message = Message.objects.create(lecture=lecture, kind=MessageKind.QUESTION, author=user,
+                                         author_name=_name(user), text=question)
+        audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind},
+                     org_path=lecture.org_path, target_label=lecture.title)
+    return message
+
+
+def do_answer_question(question: Message, text: Any, *, pin: bool = False, acting_user: ActingUser) -> Message:
+    """The lecturer answers a question (the answer follows in the room), pinning it if asked."""
+    lecture = question.lecture
+    _require_lecturer(lecture, acting_user)
+    _require_live(lecture)
+    if question.kind != MessageKind.QUESTION:
+        raise ValidationError({"question": _("Only a question can be answered.")})
+    answer = _text(text, "text", MAX_TEXT)
+    with transaction.atomic():
+        message = Message.objects.create(lecture=lecture, kind=MessageKind.ANSWER, author=signed_in(acting_user),
+                                         author_name=_name(acting_user), text=answer, reply_to=question)
+        audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind,
+                                                                             "question": question.pk},
+                     org_path=lecture.org_path, target_label=lecture.title)
+        if pin:
+            _set_pin(question, True, acting_user)
+    return message
+
+
+def _set_pin(message: Message, pinned: bool, acting_user: ActingUser) -> None:
+    Message.objects.filter(pk=message.pk).update(pinned=pinned)
+    message.pinned = pinned
+    Lecture.objects.filter(pk=message.lecture_id).update(version=F("version") + 1)
+    audit.record(acting_user, "lecture_message.pinned", message, after={"pinned": pinned},
+                 org_path=message.lecture.org_path, target_label=message.lecture.title)
+
+
+def do_pin_message(message: Message, pinned: bool, *, acting_user: ActingUser) -> Message:
+    """Pin (or unpin) a message at the top of the room; also after the lecture, for the replay."""
+    _require_lecturer(message.lecture, acting_user)
+    with transaction.atomic():
+        _set_pin(message, bool(pinned), acting_user)
+    return message

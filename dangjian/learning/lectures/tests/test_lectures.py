@@ -1,0 +1,168 @@
+"""Live lectures: who may do what, posting text, images and voice clips, questions answered and
+pinned, following by polling (only what is new, bounded queries), the replay."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from dangjian.core.models import AuditEvent
+from dangjian.learning.lectures import LectureStatus, MessageKind
+from dangjian.learning.lectures.actions import (
+    do_answer_question,
+    do_ask_question,
+    do_create_lecture,
+    do_finish_lecture,
+    do_pin_message,
+    do_post_message,
+    do_start_lecture,
+)
+from dangjian.learning.lectures.models import Message
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+M4A = b"\x00\x00\x00\x18ftypM4A " + b"\x00" * 64
+
+
+def test_creating_needs_scope_and_a_real_lecturer(tree: Any, users: Any) -> None:
+    data = {"title": "党课", "lecturer": "secretary-a1", "starts_at": "2026-12-08T10:00"}
+    with pytest.raises(PermissionDenied):
+        do_create_lecture(tree.town_b, data, acting_user=users.organizer)
+    with pytest.raises(ValidationError) as exc:
+        do_create_lecture(tree.town_a, {**data, "lecturer": "nobody-here"}, acting_user=users.organizer)
+    assert "lecturer" in exc.value.message_dict
+
+
+def test_a_live_lecture_from_start_to_replay(tree: Any, users: Any, lecture: Any, lecturer: Any) -> None:
+    with pytest.raises(ValidationError):  # not live yet
+        do_post_message(lecture, text="早", acting_user=lecturer)
+    with pytest.raises(PermissionDenied):
+        do_start_lecture(lecture, acting_user=users.member)
+    do_start_lecture(lecture, acting_user=lecturer)
+    assert lecture.status == LectureStatus.LIVE
+    text = do_post_message(lecture, text="同志们好", acting_user=lecturer)
+    image = do_post_message(lecture, text="图", image=SimpleUploadedFile("a.png", PNG), acting_user=lecturer)
+    voice = do_post_message(lecture, voice=SimpleUploadedFile("a.m4a", M4A), duration_s="12", acting_user=lecturer)
+    assert (text.kind, image.kind, image.content_type, voice.kind, voice.duration_s) == (
+        "text", "image", "image/png", "voice", 12)
+    with pytest.raises(PermissionDenied):
+        do_post_message(lecture, text="冒充", acting_user=users.member)
+    question = do_ask_question(lecture, "请问如何学习？", acting_user=users.member)
+    with pytest.raises(PermissionDenied):
+        do_ask_question(lecture, "我也问", acting_user=users.secretary)  # staff, no member record
+    answer = do_answer_question(question, "原原本本学。", pin=True, acting_user=lecturer)
+    question.refresh_from_db()
+    assert answer.reply_to == question and question.pinned
+    with pytest.raises(PermissionDenied):
+        do_pin_message(text, True, acting_user=users.member)
+    do_finish_lecture(lecture, acting_user=users.organizer)
+    with pytest.raises(ValidationError):
+        do_ask_question(lecture, "结束后问", acting_user=users.member)
+    assert [m.kind for m in Message.objects.filter(lecture=lecture)] == [
+        MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.QUESTION, MessageKind.ANSWER]
+    assert AuditEvent.objects.filter(action="lecture_message.posted").count() == 5
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"text": ""}, "text"), ({"text": "x" * 2001}, "text"),
+    ({"image": SimpleUploadedFile("a.png", b"GIF89a....")}, "image"),
+    ({"voice": SimpleUploadedFile("a.exe", b"MZ\x90\x00")}, "voice"),
+    ({"voice": SimpleUploadedFile("a.m4a", M4A), "duration_s": "61"}, "duration_s"),
+    ({"voice": SimpleUploadedFile("a.m4a", M4A)}, "duration_s")])
+def test_bad_posts_name_the_field_and_write_nothing(tree: Any, users: Any, lecture: Any, lecturer: Any,
+                                                    kwargs: dict[str, Any], field: str) -> None:
+    do_start_lecture(lecture, acting_user=lecturer)
+    with pytest.raises(ValidationError) as exc:
+        do_post_message(lecture, acting_user=lecturer, **kwargs)
+    assert field in exc.value.message_dict and not Message.objects.exists()
+
+
+def test_followers_poll_for_what_is_new(client: Any, tree: Any, users: Any, lecture: Any, lecturer: Any,
+                                        django_assert_max_num_queries: Any) -> None:
+    do_start_lecture(lecture, acting_user=lecturer)
+    first = do_post_message(lecture, text="第一条", acting_user=lecturer)
+    client.force_login(users.member)
+    page = client.get(reverse("lectures:room", args=[lecture.pk])).content.decode()
+    assert "第一条" in page and f'data-after="{first.pk}"' in page and 'id="ask-form"' in page
+    for n in range(30):
+        do_post_message(lecture, text=f"消息{n}", acting_user=lecturer)
+    url = reverse("lectures:feed", args=[lecture.pk])
+    with django_assert_max_num_queries(8):
+        body = client.get(url, {"after": first.pk, "v": lecture.version + 1}).json()
+    assert [m["text"] for m in body["messages"]] == [f"消息{n}" for n in range(30)]
+    version = body["version"]
+    quiet = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    assert quiet["messages"] == [] and "pinned" not in quiet  # nothing new: an empty answer
+    do_pin_message(first, True, acting_user=lecturer)
+    changed = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    assert changed["pinned"] == [first.pk]
+    assert client.get(url, {"after": "x"}).status_code == 400
+
+
+def test_the_room_is_closed_to_others_and_replays_after_the_end(client: Any, tree: Any, users: Any,
+                                                                lecture: Any, lecturer: Any) -> None:
+    do_start_lecture(lecture, acting_user=lecturer)
+    do_post_message(lecture, text="要点", acting_user=lecturer)
+    do_finish_lecture(lecture, acting_user=lecturer)
+    client.force_login(users.public)
+    assert client.get(reverse("lectures:index")).status_code == 403
+    assert client.get(reverse("lectures:room", args=[lecture.pk])).status_code == 404
+    assert client.get(reverse("lectures:feed", args=[lecture.pk])).status_code == 404
+    client.force_login(users.member)
+    page = client.get(reverse("lectures:room", args=[lecture.pk])).content.decode()
+    assert "要点" in page and 'id="replay-note"' in page and 'data-poll="0"' in page and "ask-form" not in page
+
+
+def test_files_reach_the_audience_only(client: Any, tree: Any, users: Any, lecture: Any, lecturer: Any) -> None:
+    do_start_lecture(lecture, acting_user=lecturer)
+    image = do_post_message(lecture, image=SimpleUploadedFile("a.png", PNG), acting_user=lecturer)
+    url = reverse("lectures:file", args=[lecture.pk, image.pk])
+    client.force_login(users.member)
+    r = client.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "image/png" and r["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(r.streaming_content) == PNG
+    client.force_login(users.public)
+    assert client.get(url).status_code == 404
+
+
+def test_lecturer_pages_post_answer_and_pin(client: Any, tree: Any, users: Any, lecture: Any, lecturer: Any) -> None:
+    client.force_login(lecturer)
+    client.post(reverse("lectures:start", args=[lecture.pk]))
+    client.post(reverse("lectures:post", args=[lecture.pk]), {"text": "开讲"})
+    client.post(reverse("lectures:post", args=[lecture.pk]),
+                {"text": "", "image": io.BytesIO(PNG)})  # a file without a name: refused cleanly
+    lecture.refresh_from_db()
+    question = do_ask_question(lecture, "问一个", acting_user=users.member)
+    client.post(reverse("lectures:answer", args=[lecture.pk, question.pk]), {"text": "答一个", "pin": "1"})
+    page = client.get(reverse("lectures:room", args=[lecture.pk])).content.decode()
+    assert "开讲" in page and "答一个" in page and 'id="post-form"' in page
+    question.refresh_from_db()
+    assert question.pinned
+
+
+def test_api_feed_and_questions(client: Any, tree: Any, users: Any, lecture: Any, lecturer: Any) -> None:
+    from dangjian.core.actions import do_issue_api_token
+
+    h = {"HTTP_AUTHORIZATION": f"Bearer {do_issue_api_token(users.member)}"}
+    base = "/api/v1/learning/lectures"
+    assert client.get(f"{base}/lectures", **h).json()["count"] == 1
+    r = client.post(f"{base}/lectures/{lecture.pk}/questions", json.dumps({"text": "早问"}),
+                    content_type="application/json", **h)
+    assert r.status_code == 400 and r.json()["field"] == "lecture" and not Message.objects.exists()
+    do_start_lecture(lecture, acting_user=lecturer)
+    r = client.post(f"{base}/lectures/{lecture.pk}/questions", json.dumps({"text": " "}),
+                    content_type="application/json", **h)
+    assert r.status_code == 400 and r.json()["field"] == "text" and not Message.objects.exists()
+    r = client.post(f"{base}/lectures/{lecture.pk}/questions", json.dumps({"text": "问题"}),
+                    content_type="application/json", **h)
+    assert r.status_code == 201 and r.json()["kind"] == "question"
+    feed = client.get(f"{base}/lectures/{lecture.pk}/messages", {"after": 0}, **h).json()
+    assert feed["status"] == "live" and [m["text"] for m in feed["messages"]] == ["问题"]
+    other = {"HTTP_AUTHORIZATION": f"Bearer {do_issue_api_token(users.public)}"}
+    assert client.get(f"{base}/lectures/{lecture.pk}/messages", **other).status_code == 404
