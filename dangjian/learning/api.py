@@ -74,7 +74,7 @@ class CoursePage(Schema):
     page_size: int
 
 
-class PageFilters(Schema):
+class LearningPageFilters(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -155,7 +155,7 @@ def _not_found() -> str:
 
 
 @router.get("/courses", response={200: CoursePage, **READ_ERRORS}, summary="Courses I may learn (paginated)")
-def list_courses(request: HttpRequest, filters: Query[PageFilters]) -> dict[str, Any]:
+def list_courses(request: HttpRequest, filters: Query[LearningPageFilters]) -> dict[str, Any]:
     qs = courses_for(api_user(request))
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
     count = qs.count()
@@ -189,7 +189,7 @@ class PointsPage(Schema):
 
 
 @router.get("/points", response={200: PointsPage, **READ_ERRORS}, summary="My points ledger (paginated)")
-def list_points(request: HttpRequest, filters: Query[PageFilters]) -> dict[str, Any]:
+def list_points(request: HttpRequest, filters: Query[LearningPageFilters]) -> dict[str, Any]:
     user = api_user(request)
     effective = points.for_user(user)
     qs = points.ledger(user)
