@@ -38,6 +38,10 @@ a module's ``AppConfig.ready()``. The first two:
 ``register_evaluation_result_listener(listener)``
     ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
     without one below the group minimum), on commit; the dict is described at the registry below.
+
+``register_activity_listener(listener)``
+    ``listener(events)`` when a module has verified members' activity (attendance confirmed when
+    an orglife activity is closed …), inside that module's transaction; see the registry below.
 """
 
 from __future__ import annotations
@@ -487,3 +491,52 @@ def text_added(source_key: str, record: dict[str, Any]) -> None:
                 log.exception("text listener %r failed", listener)
 
     transaction.on_commit(run)
+
+
+# --- Verified activity of members (issue 16: points) ------------------------------------------
+# A module that verifies what members did (orglife: attendance, frozen when an activity is closed;
+# later volunteering …) announces it; the party school's points register a listener. Events are
+# plain dicts, a list per call (a meeting's attendees at once, so a listener can answer in a fixed
+# number of queries):
+#
+#   {"kind": "meeting_attended" | "exam_passed" | "volunteering",
+#    "key": "<module>.<thing>:<id>" (unique per member and activity: announcing the same activity
+#           again must be harmless — listeners are idempotent by it),
+#    "user_id": int (the member's account), "day": date (when it happened, local),
+#    "label": str (shown to the member: the meeting's topic …), "url": str (optional)}
+#
+# The listeners run inside the caller's transaction, each in a savepoint: what they record exists
+# exactly when the activity's record commits (nothing is lost between the two), and a listener
+# that raises is rolled back, logged and skipped (raised under ``HOOKS_STRICT``) — the caller's
+# write never fails because of it.
+
+ActivityListener = Callable[[list[dict[str, Any]]], object]
+_activity_listeners: list[ActivityListener] = []
+
+
+def register_activity_listener(listener: ActivityListener) -> ActivityListener:
+    """``listener(events)`` is called for each announcement of verified activity (see above)."""
+    if listener not in _activity_listeners:
+        _activity_listeners.append(listener)
+    return listener
+
+
+def unregister_activity_listener(listener: ActivityListener) -> None:
+    if listener in _activity_listeners:
+        _activity_listeners.remove(listener)
+
+
+def activities_verified(events: list[dict[str, Any]]) -> None:
+    """Called by the module that verified ``events``, inside its transaction."""
+    from django.db import transaction
+
+    if not events:
+        return
+    for listener in list(_activity_listeners):
+        try:
+            with transaction.atomic():
+                listener(events)
+        except Exception:
+            if settings.HOOKS_STRICT:
+                raise
+            log.exception("activity listener %r failed", listener)

@@ -34,3 +34,19 @@ class MediaState(models.TextChoices):
     PROCESSING = "processing", _("Being converted")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Conversion failed")
+
+
+class PointsKind(models.TextChoices):
+    """What points may be earned for (one rule each per organization). Only verified activity:
+    the honest progress of the party school, attendance confirmed by orglife (through
+    ``core.hooks.activities_verified``), and later exams and volunteering."""
+
+    LESSON_COMPLETED = "lesson_completed", _("Lesson completed")
+    LEARNING_MINUTES = "learning_minutes", _("Minutes of lessons covered")
+    MEETING_ATTENDED = "meeting_attended", _("Attended an organizational-life activity")
+    EXAM_PASSED = "exam_passed", _("Exam passed")
+    VOLUNTEERING = "volunteering", _("Volunteering")
+
+
+#: Kinds some module reports today (the others can be set up; nothing credits them yet).
+POINTS_REPORTED = (PointsKind.LESSON_COMPLETED, PointsKind.LEARNING_MINUTES, PointsKind.MEETING_ATTENDED)

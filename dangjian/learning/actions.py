@@ -22,9 +22,21 @@ from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user, signed_in
 from dangjian.core.sanitize import clean_html
 from dangjian.core.scoping import require
-from dangjian.learning import PAGED, TIMED, CourseStatus, LessonKind, MediaState, Visibility
+from dangjian.learning import PAGED, TIMED, CourseStatus, LessonKind, MediaState, PointsKind, Visibility
 from dangjian.learning import progress as rules
-from dangjian.learning.models import Course, LearningPlan, Lesson, LessonProgress, PlanCourse, ProgressReceipt
+from dangjian.learning.models import (
+    Course,
+    LearningPlan,
+    Lesson,
+    LessonProgress,
+    PlanCourse,
+    PointsEntry,
+    PointsRule,
+    PointsSettings,
+    PointsTally,
+    ProgressReceipt,
+)
+from dangjian.learning.points import POINTS, effective_many, member_path, member_paths
 from dangjian.learning.selectors import MANAGE, adoptable_courses, coverage_of
 from dangjian.orgs.models import Organization
 
@@ -305,7 +317,29 @@ def _apply(user: Any, lesson: Lesson, report: rules.Report, received_at: dt.date
     if finished:
         audit.record(user, "lesson.completed", lesson, after={"coverage": round(cov, 3)},
                      org_path=lesson.course.org_path, target_label=lesson.title)
+    if credited > 0 or finished:
+        _credit_learning(user, lesson, row, credited, finished, received_at)
     return Outcome(lesson.pk, credited, round(cov, 3), row.completed_at is not None, row.position_s)
+
+
+def _credit_learning(user: Any, lesson: Lesson, row: LessonProgress, credited: float, finished: bool,
+                     received_at: dt.datetime) -> None:
+    """Points for what this report verified (nothing unless the learner's organization has them
+    on): the newly covered seconds (a key per applied report) and the lesson's completion (a key
+    per lesson: once ever)."""
+    path = member_path(user)
+    if path is None:
+        return
+    day = timezone.localdate(received_at)
+    url = reverse("learning:lesson", args=[lesson.pk])
+    credits = []
+    if credited > 0:
+        credits.append(Credit(user_id=user.pk, kind=PointsKind.LEARNING_MINUTES, key=f"learning.report:{row.pk}:{row.reports}",
+                              day=day, seconds=credited, label=lesson.title, url=url))
+    if finished:
+        credits.append(Credit(user_id=user.pk, kind=PointsKind.LESSON_COMPLETED, key=f"learning.lesson:{lesson.pk}",
+                              day=day, label=lesson.title, url=url))
+    credit_points(credits, paths={user.pk: path})
 
 
 def do_record_progress(lesson: Lesson, report: rules.Report, *, acting_user: ActingUser,
@@ -407,3 +441,141 @@ def do_remind_plan(plan: LearningPlan, *, acting_user: ActingUser) -> int:
                    % {"title": plan.title, "date": f"{plan.due_on:%Y-%m-%d}"},
                    body=_("Please finish its lessons in the party school."), url=reverse("learning:courses"))
     return len(recipients)
+
+
+# --- points (积分) -------------------------------------------------------------------------------------
+
+_TRUE = (True, "on", "1", "true", "yes")
+MAX_RULE_POINTS = 100
+MAX_DAILY_CAP = 1000
+
+
+def do_save_points_settings(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> PointsSettings:
+    """Give ``org`` settings of its own (they then apply to its subtree, unless an organization
+    below has its own): points on or off, rankings on or off, and per kind of activity the points
+    each and the most a member can earn by it in a day (``<kind>_points``, ``<kind>_cap``)."""
+    require(acting_user, POINTS, org.path)
+    enabled = data.get("enabled") in _TRUE
+    rankings = data.get("rankings") in _TRUE
+    if rankings and not enabled:
+        raise ValidationError({"rankings": _("Rankings need points to be on.")})
+    rules: dict[str, tuple[int, int]] = {}
+    for kind in PointsKind.values:
+        points = int(_number(data, f"{kind}_points", 0, 0, MAX_RULE_POINTS))
+        cap = int(_number(data, f"{kind}_cap", 0, 0, MAX_DAILY_CAP))
+        if points and cap < points:
+            raise ValidationError({f"{kind}_cap": _("The daily cap must be at least the points given each time "
+                                                    "(%(n)d).") % {"n": points}})
+        rules[kind] = (points, cap)
+    with transaction.atomic():
+        row = PointsSettings.objects.select_for_update().filter(organization=org).first()
+        before = None
+        if row is None:
+            row = PointsSettings(organization=org, org_path=org.path)
+        else:
+            before = {"enabled": row.enabled, "rankings": row.rankings,
+                      "rules": {r.kind: [r.points, r.daily_cap] for r in row.rules.all()}}
+        row.enabled, row.rankings = enabled, rankings
+        row.changed_by, row.changed_at = as_user(acting_user), timezone.now()
+        row.save()
+        PointsRule.objects.filter(settings=row).delete()
+        PointsRule.objects.bulk_create([PointsRule(settings=row, kind=k, points=p, daily_cap=c)
+                                        for k, (p, c) in rules.items() if p])
+        audit.record(acting_user, "points.settings_saved", org, before=before,
+                     after={"enabled": enabled, "rankings": rankings,
+                            "rules": {k: [p, c] for k, (p, c) in rules.items() if p}},
+                     org_path=org.path, target_label=org.name)
+    return row
+
+
+def do_inherit_points_settings(org: Organization, *, acting_user: ActingUser) -> None:
+    """Drop ``org``'s own settings: those of the organizations above apply again (or none: off)."""
+    require(acting_user, POINTS, org.path)
+    with transaction.atomic():
+        row = PointsSettings.objects.select_for_update().filter(organization=org).first()
+        if row is None:
+            raise ValidationError({"org": _("This organization has no points settings of its own.")})
+        before = {"enabled": row.enabled, "rankings": row.rankings}
+        row.delete()
+        audit.record(acting_user, "points.settings_removed", org, before=before, org_path=org.path,
+                     target_label=org.name)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One verified activity of a member. ``key`` is unique per member and activity (the same
+    activity never credits twice). Minutes of lessons: ``seconds`` newly covered; every whole
+    minute of the day's total earns the rule's points."""
+
+    user_id: int
+    kind: str
+    key: str
+    day: dt.date
+    seconds: float = 0.0
+    label: str = ""
+    url: str = ""
+
+
+def _locked_tally(user_id: int, day: dt.date, kind: str) -> PointsTally:
+    row = PointsTally.objects.select_for_update().filter(user_id=user_id, day=day, kind=kind).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            PointsTally.objects.create(user_id=user_id, day=day, kind=kind)
+    except IntegrityError:
+        pass
+    return PointsTally.objects.select_for_update().get(user_id=user_id, day=day, kind=kind)
+
+
+def credit_points(credits: Sequence[Credit], *, paths: dict[int, str] | None = None) -> list[PointsEntry]:
+    """Credit verified activity where the member's organization has points on and a rule for it.
+    Called by this module's actions (progress) and the verified-activity listener, inside their
+    transaction. Each member's tally of the kind and day is locked, so the daily cap holds under
+    any concurrency; a key already in the ledger credits nothing. ``paths``: ``{user_id:
+    org_path}`` when the caller knows the members' organizations."""
+    if not credits:
+        return []
+    if paths is None:
+        paths = member_paths(c.user_id for c in credits)
+    settings_at = effective_many(set(paths.values()))
+    out: list[PointsEntry] = []
+    with transaction.atomic():
+        for c in credits:
+            path = paths.get(c.user_id)
+            if path is None:
+                continue
+            rule = settings_at[path].rule(c.kind)
+            if rule is None:
+                continue
+            tally = _locked_tally(c.user_id, c.day, c.kind)
+            if PointsEntry.objects.filter(user_id=c.user_id, key=c.key).exists():
+                continue
+            units = 1
+            if c.kind == PointsKind.LEARNING_MINUTES:
+                before, tally.seconds = tally.seconds, tally.seconds + max(c.seconds, 0.0)
+                units = int(tally.seconds // 60) - int(before // 60)
+            points = 0
+            if units > 0:
+                points = min(units * rule.points, max(rule.daily_cap - tally.points, 0))
+                try:
+                    with transaction.atomic():
+                        out.append(PointsEntry.objects.create(
+                            user_id=c.user_id, org_path=path, kind=c.kind, key=c.key[:100], day=c.day, units=units,
+                            per_unit=rule.points, points=points, capped=points < units * rule.points,
+                            label=c.label[:200], url=c.url[:300]))
+                except IntegrityError:
+                    continue
+            tally.points += points
+            tally.save(update_fields=["points", "seconds"])
+    return out
+
+
+def on_activities_verified(events: list[dict[str, Any]]) -> None:
+    """The verified-activity listener (``core.hooks.register_activity_listener``): attendance from
+    orglife, later exams and volunteering. Unknown kinds are ignored."""
+    credits = [Credit(user_id=int(e["user_id"]), kind=str(e["kind"]), key=str(e["key"]), day=e["day"],
+                      label=str(e.get("label") or ""), url=str(e.get("url") or ""))
+               for e in events if e.get("kind") in PointsKind.values and e.get("user_id") and e.get("key")
+               and isinstance(e.get("day"), dt.date)]
+    credit_points(credits)

@@ -8,6 +8,7 @@
 - ``POST progress/batch`` ``{reports: [{id, lesson, …, at}]}``: reports made offline; idempotent
   by each report's ``id``, still bounded by the server's clock.
 - ``GET lessons/{id}/progress``: where to resume.
+- ``GET points``: the caller's points ledger, a page at a time (how each point was earned).
 Bad input (an unknown lesson or one the caller may not see, a negative or absurd position, a
 rate out of range) → 4xx ``{code, message, field}`` and nothing is recorded.
 """
@@ -26,7 +27,7 @@ from ninja.security import django_auth
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema, ObjectId
-from dangjian.learning import LessonKind
+from dangjian.learning import LessonKind, PointsKind, points
 from dangjian.learning.actions import Outcome, do_record_progress, do_record_progress_batch
 from dangjian.learning.models import Lesson
 from dangjian.learning.progress import Report, completion_coverage
@@ -73,7 +74,7 @@ class CoursePage(Schema):
     page_size: int
 
 
-class PageFilters(Schema):
+class LearningPageFilters(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -154,13 +155,52 @@ def _not_found() -> str:
 
 
 @router.get("/courses", response={200: CoursePage, **READ_ERRORS}, summary="Courses I may learn (paginated)")
-def list_courses(request: HttpRequest, filters: Query[PageFilters]) -> dict[str, Any]:
+def list_courses(request: HttpRequest, filters: Query[LearningPageFilters]) -> dict[str, Any]:
     qs = courses_for(api_user(request))
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
     count = qs.count()
     rows = list(with_lessons(qs)[start:start + size]) if start < count else []
     return {"items": [{"id": c.pk, "title": c.title, "summary": c.summary, "organization": c.organization.name,
                        "lessons": [_lesson(x) for x in c.lessons.all()]} for c in rows],
+            "count": count, "page": filters.page, "page_size": size}
+
+
+class PointsItem(Schema):
+    id: int
+    kind: str = Field(..., json_schema_extra={"enum": list(PointsKind.values)})  # type: ignore[dict-item]
+    kind_label: str
+    label: str = Field(..., description="What was done: the lesson's title, the meeting's topic.")
+    url: str
+    day: dt.date
+    units: int = Field(..., description="Lessons, meetings: 1; minutes of lessons: the whole minutes.")
+    per_unit: int = Field(..., description="The organization's points for each unit at the time.")
+    points: int = Field(..., description="The points given (after the daily cap).")
+    capped: bool = Field(..., description="The daily cap held back some or all of the points.")
+
+
+class PointsPage(Schema):
+    enabled: bool = Field(..., description="Whether the caller's organization has points on.")
+    year: int = Field(..., description="The caller's points this year.")
+    today: int
+    items: list[PointsItem]
+    count: int
+    page: int
+    page_size: int
+
+
+@router.get("/points", response={200: PointsPage, **READ_ERRORS}, summary="My points ledger (paginated)")
+def list_points(request: HttpRequest, filters: Query[LearningPageFilters]) -> dict[str, Any]:
+    user = api_user(request)
+    effective = points.for_user(user)
+    qs = points.ledger(user)
+    size, start = filters.page_size, (filters.page - 1) * filters.page_size
+    count = qs.count()
+    rows = list(qs[start:start + size]) if start < count else []
+    totals = points.totals(user)
+    return {"enabled": bool(effective and effective.enabled), "year": totals["year"], "today": totals["today"],
+            "items": [{"id": e.pk, "kind": e.kind, "kind_label": str(e.get_kind_display()), "label": e.label,
+                       "url": e.url, "day": e.day, "units": e.units, "per_unit": e.per_unit, "points": e.points,
+                       "capped": e.capped} for e in rows],
             "count": count, "page": filters.page, "page_size": size}
 
 

@@ -17,4 +17,6 @@ EVENTS = declare_events({
     "learning_plan.course_added": _("Course added to a learning plan"),
     "learning_plan.course_removed": _("Course removed from a learning plan"),
     "learning_plan.reminded": _("Members reminded of a learning plan"),
+    "points.settings_saved": _("Points settings saved"),
+    "points.settings_removed": _("Points settings removed (those above apply)"),
 })

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.learning import PAGED, TIMED, CourseStatus, LessonKind, MediaState, Visibility
+from dangjian.learning import PAGED, TIMED, CourseStatus, LessonKind, MediaState, PointsKind, Visibility
 
 
 class Course(models.Model):
@@ -166,3 +166,73 @@ class ProgressReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="learning_receipt_once")]
+
+
+# --- points (积分, off by default) ------------------------------------------------------------------
+
+class PointsSettings(models.Model):
+    """An organization's points settings. They apply to its subtree unless an organization below
+    has settings of its own (the nearest organization with settings decides, as a whole); with no
+    settings anywhere above a member, points are off."""
+
+    organization = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="points_settings",
+                                        verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, unique=True, editable=False)
+    enabled = models.BooleanField(_("points on"), default=False)
+    rankings = models.BooleanField(_("rankings on"), default=False)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points settings")
+        verbose_name_plural = _("points settings")
+
+
+class PointsRule(models.Model):
+    """Points per unit of one kind of activity (a lesson, a minute, a meeting) and a daily cap."""
+
+    settings = models.ForeignKey(PointsSettings, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(_("activity"), max_length=20, choices=PointsKind.choices)
+    points = models.PositiveSmallIntegerField(_("points each"), default=0)
+    daily_cap = models.PositiveSmallIntegerField(_("at most per day"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["settings", "kind"], name="learning_points_rule_once")]
+
+
+class PointsEntry(models.Model):
+    """One credit of the points ledger: which verified activity (``key``, unique per member: the
+    same activity never credits twice), how many units, the points given after the daily cap."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries")
+    org_path = models.CharField(max_length=255, editable=False)  # the member's organization when credited
+    kind = models.CharField(max_length=20, choices=PointsKind.choices)
+    key = models.CharField(max_length=100)
+    day = models.DateField()
+    units = models.PositiveIntegerField(default=1)
+    per_unit = models.PositiveSmallIntegerField(default=0)
+    points = models.PositiveIntegerField(default=0)
+    capped = models.BooleanField(default=False)
+    label = models.CharField(max_length=200, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="learning_points_key_once")]
+        indexes = [models.Index(fields=["user", "-day"], name="learning_points_user_idx"),
+                   models.Index(fields=["org_path", "day"], name="learning_points_path_day_idx")]
+        ordering = ["-day", "-pk"]
+
+
+class PointsTally(models.Model):
+    """A member's points of one kind on one day (locked while crediting, so the daily cap holds
+    however many credits arrive at once), and the covered seconds not yet a whole minute."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=PointsKind.choices)
+    points = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day", "kind"], name="learning_points_tally_once")]

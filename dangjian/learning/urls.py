@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.learning import views
+from dangjian.learning import views, views_points
 
 app_name = "learning"
 urlpatterns = [
@@ -20,4 +20,9 @@ urlpatterns = [
     path("manage/plans/<int:plan_id>/courses/", views.plan_course, name="plan_course"),
     path("manage/plans/<int:plan_id>/report/", views.plan_report, name="plan_report"),
     path("manage/plans/<int:plan_id>/remind/", views.plan_remind, name="plan_remind"),
+    path("points/", views_points.mine, name="points_mine"),
+    path("points/ranking/", views_points.ranking, name="points_ranking"),
+    path("points/ranking/<int:org_id>/", views_points.ranking, name="points_ranking_org"),
+    path("manage/points/", views_points.settings_page, name="points_settings"),
+    path("manage/points/inherit/", views_points.settings_inherit, name="points_inherit"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dangjian.core.spreadsheets import xlsx_response
-from dangjian.learning import CourseStatus, LessonKind, MediaState
+from dangjian.learning import CourseStatus, LessonKind, MediaState, points
 from dangjian.learning import actions as act
 from dangjian.learning import media as media_files
 from dangjian.learning.excel import plan_report_workbook
@@ -62,7 +62,8 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 def courses(request: HttpRequest) -> HttpResponse:
     page = Paginator(courses_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "learning/courses.html", {
-        "page": page, "courses": list(page.object_list), "plans": list(plans_of_member(request.user)[:5])})
+        "page": page, "courses": list(page.object_list), "plans": list(plans_of_member(request.user)[:5]),
+        "show_points": points.shows_points(request.user)})
 
 
 @login_required

@@ -86,3 +86,17 @@ def find_courses(user: Any, q: str, limit: int) -> list[SearchHit]:
         return []
     return [SearchHit(title=c.title, url=reverse("learning:course", args=[c.pk]), detail=c.organization.name)
             for c in courses_for(user).filter(title__icontains=q)[:limit]]
+
+
+def points_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """"My points" on the member home, only where the member's organization has points on (three
+    queries at most)."""
+    from dangjian.learning import points
+
+    effective = points.for_user(request.user)
+    if effective is None or not effective.enabled:
+        return []
+    t = points.totals(request.user)
+    return [{"title": _("My points: %(n)d this year") % {"n": t["year"]},
+             "body": _("%(n)d today · how each point was earned") % {"n": t["today"]},
+             "url": reverse("learning:points_mine"), "order": 32}]

@@ -501,7 +501,23 @@ def do_close_activity(activity: Activity, data: Mapping[str, Any], *, acting_use
                      after={"status": activity.status, "expected": activity.expected_count,
                             "present": len(present), "leave": activity.leave_count,
                             **({"lecturer": lecturer.pk} if lecturer else {})}, org_path=activity.org_path)
+        _announce_attendance(activity, present)
     return activity
+
+
+def _announce_attendance(activity: Activity, present: list[Attendee]) -> None:
+    """Attendance is confirmed when the activity is closed (no sign-in after that): announce it
+    to the modules that credit verified activity (the party school's points), in this transaction
+    (one query; nothing happens where no module listens)."""
+    from dangjian.core.hooks import activities_verified
+
+    accounts = dict(Attendee.objects.filter(pk__in=[a.pk for a in present], member__person__user__isnull=False)
+                    .values_list("pk", "member__person__user_id"))
+    day = timezone.localtime(activity.starts_at).date()
+    url = _url("orglife:detail", activity.pk)
+    activities_verified([{"kind": "meeting_attended", "key": f"orglife.attendee:{a.pk}", "user_id": accounts[a.pk],
+                          "day": day, "label": activity.topic, "url": url}
+                         for a in present if a.pk in accounts])
 
 
 def lecturer_choices(activity: Activity) -> list[Any]:
