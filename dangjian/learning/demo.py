@@ -16,6 +16,7 @@ from django.core.files import File
 from dangjian.learning import LessonKind, MediaState
 from dangjian.learning.actions import (
     do_add_plan_course,
+    do_delete_lesson,
     do_publish_course,
     do_save_course,
     do_save_lesson,
@@ -64,7 +65,7 @@ def seed_demo(ctx: Any) -> None:
             video.refresh_from_db()
             if video.media_state != MediaState.READY:
                 log.warning("learning demo: the demo video did not convert (%s); lesson removed", video.media_error)
-                video.delete()
+                do_delete_lesson(video, acting_user=admin)
         else:
             log.warning("learning demo: ffmpeg is not installed; the demo course has no video lesson "
                         "(install Debian's ffmpeg, see tools/sysdeps.sh)")

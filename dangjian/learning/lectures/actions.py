@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, signed_in
 from dangjian.core.models import User
+from dangjian.core.notifications import notify
 from dangjian.core.scoping import in_scope, require
 from dangjian.learning.lectures import LectureStatus, MessageKind
 from dangjian.learning.lectures.models import Lecture, Message
@@ -66,6 +68,12 @@ def do_create_lecture(org: Organization, data: dict[str, Any], *, acting_user: A
                                          lecturer=lecturer, starts_at=starts_at, created_by=signed_in(acting_user))
         audit.record(acting_user, "lecture.created", lecture, after={"title": title, "lecturer": lecturer.pk},
                      org_path=lecture.org_path, target_label=title)
+        # the lecturer's way in to the room (the navigation shows live lectures to members and
+        # editors; a lecturer may be neither), from the inbox on every page
+        url = reverse("lectures:room", args=[lecture.pk])
+        transaction.on_commit(lambda: notify(
+            [lecturer.pk], "lectures.lecturer", title=_("You give the live lecture “%(title)s”") % {"title": title},
+            body=_("Open the lecture room to start it at the planned time."), url=url))
     return lecture
 
 

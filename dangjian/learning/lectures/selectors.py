@@ -75,7 +75,12 @@ def pinned_ids(lecture: Lecture) -> list[int]:
 
 
 def sees_lectures(user: Any) -> bool:
-    """Whether the navigation shows live lectures to ``user``: a party member, an editor, or a
-    lecturer."""
-    return (own_member(user) is not None or may_manage(user)
-            or Lecture.objects.filter(lecturer_id=getattr(user, "pk", None)).exists())
+    """Whether the navigation shows live lectures to ``user``: a party member or an editor (no
+    query of its own: it runs on every page). A lecturer who is neither is told of the lecture,
+    with its room's link, when it is created."""
+    return own_member(user) is not None or may_manage(user)
+
+
+def gives_lectures(user: Any) -> bool:
+    """Whether ``user`` is the lecturer of any lecture (one query)."""
+    return Lecture.objects.filter(lecturer_id=getattr(user, "pk", None)).exists()

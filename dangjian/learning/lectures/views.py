@@ -26,6 +26,7 @@ from dangjian.learning.lectures.models import Message
 from dangjian.learning.lectures.selectors import (
     MANAGE,
     access_lecture,
+    gives_lectures,
     is_lecturer,
     lectures_for,
     may_manage,
@@ -66,7 +67,7 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not sees_lectures(request.user):
+    if not (sees_lectures(request.user) or gives_lectures(request.user)):
         raise PermissionDenied(_("Live lectures are for party members, their lecturers and editors."))
     page = Paginator(lectures_for(request.user).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page"))

@@ -3,6 +3,7 @@ pinned, following by polling (only what is new, bounded queries), the replay."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
 from dangjian.learning.lectures import LectureStatus, MessageKind
@@ -24,6 +26,7 @@ from dangjian.learning.lectures.actions import (
     do_start_lecture,
 )
 from dangjian.learning.lectures.models import Message
+from dangjian.testing.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -166,3 +169,27 @@ def test_api_feed_and_questions(client: Any, tree: Any, users: Any, lecture: Any
     assert feed["status"] == "live" and [m["text"] for m in feed["messages"]] == ["问题"]
     other = {"HTTP_AUTHORIZATION": f"Bearer {do_issue_api_token(users.public)}"}
     assert client.get(f"{base}/lectures/{lecture.pk}/messages", **other).status_code == 404
+
+
+def test_a_lecturer_who_is_neither_member_nor_editor_is_told_and_gets_in(
+        client: Any, tree: Any, users: Any, root_user: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The navigation shows live lectures to members and editors without a query of its own; a
+    lecturer account that is neither learns of the lecture from its inbox, with the room's link,
+    and may open the list and the room."""
+    from dangjian.core.models import Notification
+    from dangjian.learning.lectures.selectors import sees_lectures
+
+    make_user("guest-lecturer", None, None, acting_user=root_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        lecture = do_create_lecture(tree.town_a, {"title": "专家讲党课", "lecturer": "guest-lecturer",
+                                                  "starts_at": timezone.now() + dt.timedelta(hours=1)},
+                                    acting_user=users.organizer)
+    guest = lecture.lecturer
+    assert not sees_lectures(guest)
+    (note,) = Notification.objects.filter(recipient=guest, kind="lectures.lecturer")
+    assert note.url == reverse("lectures:room", args=[lecture.pk]) and "专家讲党课" in note.title
+    client.force_login(guest)
+    assert client.get(reverse("lectures:index")).status_code == 200
+    assert client.get(note.url).status_code == 200
+    client.force_login(users.discipline)  # neither member, editor nor lecturer
+    assert client.get(reverse("lectures:index")).status_code == 403
