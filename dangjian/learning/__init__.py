@@ -49,4 +49,5 @@ class PointsKind(models.TextChoices):
 
 
 #: Kinds some module reports today (the others can be set up; nothing credits them yet).
-POINTS_REPORTED = (PointsKind.LESSON_COMPLETED, PointsKind.LEARNING_MINUTES, PointsKind.MEETING_ATTENDED)
+POINTS_REPORTED = (PointsKind.LESSON_COMPLETED, PointsKind.LEARNING_MINUTES, PointsKind.MEETING_ATTENDED,
+                   PointsKind.EXAM_PASSED)

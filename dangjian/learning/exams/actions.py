@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,12 +25,15 @@ from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.ownmember import own_member
 from dangjian.core.scoping import require
+from dangjian.learning import PointsKind
+from dangjian.learning.actions import Credit, credit_points
 from dangjian.learning.exams import AttemptState, ExamStatus, QuestionKind
 from dangjian.learning.exams.excel import ImportCheck
 from dangjian.learning.exams.marking import clean_answer, draw, mark, new_seed
 from dangjian.learning.exams.models import Attempt, Exam, Question, QuestionBank
 from dangjian.learning.exams.preparation import prepare_exam
 from dangjian.learning.exams.selectors import ACTIVE_MEMBER, MANAGE, ancestor_paths, audience, pool_of
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 MAX_TITLE = 120
@@ -314,6 +318,16 @@ def do_save_answers(attempt: Attempt, answers: Any, *, submit: bool = False, act
     return attempt
 
 
+def _credit_pass(attempt: Attempt, exam: Exam, when: dt.datetime) -> None:
+    """Points for a passed exam, where the member's organization has them on (``credit_points``
+    decides): once per member and exam, however many attempts pass, on the day it was marked."""
+    user_id = Member.objects.filter(pk=attempt.member_id).values_list("person__user_id", flat=True).first()
+    if user_id is None:
+        return
+    credit_points([Credit(user_id, PointsKind.EXAM_PASSED, f"exams.exam:{exam.pk}", timezone.localdate(when),
+                          label=exam.title, url=reverse("exams:result", args=[attempt.pk]))])
+
+
 def _finish(attempt: Attempt, state: str, now: dt.datetime, *, actor: ActingUser | None = None) -> bool:
     """Mark ``attempt`` (inside the caller's transaction) if it is still running; returns whether it
     did. A second attempt, when the exam allows one, is drawn at once."""
@@ -333,6 +347,8 @@ def _finish(attempt: Attempt, state: str, now: dt.datetime, *, actor: ActingUser
         "exam": exam.pk, "member": attempt.member_id, "number": attempt.number, "score": score, "max_score": maximum,
         "passed": passed, "started_at": attempt.started_at, "deadline": attempt.deadline}, org_path=attempt.org_path,
         target_label=exam.title)
+    if passed:
+        _credit_pass(attempt, exam, submitted_at)
     if attempt.number < exam.max_attempts and exam.status == ExamStatus.PUBLISHED and now < exam.closes_at:
         seed = new_seed()
         try:

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
@@ -262,3 +263,31 @@ def test_a_question_taken_out_of_use_is_not_drawn(tree: Any, users: Any, ex: Any
     assert q.pk not in pool_of(ex.bank)["fill"]
     with pytest.raises(PermissionDenied):
         do_set_question_active(q, True, acting_user=users.organizer)
+
+
+def test_a_passed_exam_earns_points_once_where_the_organization_has_them_on(
+        tree: Any, users: Any, ex: Any, publish: Any) -> None:
+    from dangjian.learning import PointsKind
+    from dangjian.learning.actions import do_save_points_settings
+    from dangjian.learning.models import PointsEntry
+
+    ex.exam.max_attempts = 3
+    ex.exam.save(update_fields=["max_attempts"])
+    publish(ex.exam)
+    first = do_start_attempt(ex.exam, acting_user=users.member)
+    do_save_answers(first, right_answers(first), submit=True, acting_user=users.member)
+    assert not PointsEntry.objects.exists()  # points are off by default: a pass counts nothing
+    do_save_points_settings(tree.county, {"enabled": "on", "exam_passed_points": "10", "exam_passed_cap": "20"},
+                            acting_user=users.admin)
+    second = do_start_attempt(ex.exam, acting_user=users.member)
+    assert second.number == 2
+    do_save_answers(second, right_answers(second), submit=True, acting_user=users.member)
+    entry = PointsEntry.objects.get()
+    assert (entry.user_id, entry.kind, entry.points, entry.label) == (users.member.pk, PointsKind.EXAM_PASSED, 10,
+                                                                     "党章测试")
+    assert entry.url == reverse("exams:result", args=[second.pk])
+    third = do_start_attempt(ex.exam, acting_user=users.member)
+    do_save_answers(third, right_answers(third), submit=True, acting_user=users.member)
+    third.refresh_from_db()
+    assert third.number == 3 and third.passed
+    assert list(PointsEntry.objects.values_list("key", flat=True)) == [f"exams.exam:{ex.exam.pk}"]  # once per exam
