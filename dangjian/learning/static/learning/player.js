@@ -46,10 +46,13 @@
       lastSent = Date.now();
       send({ start_s: lastTime, position_s: lastTime, rate: media.playbackRate });
     }
-    media.addEventListener("loadedmetadata", function () {
+    function resume() {
       if (resumeAt > 0 && resumeAt < (media.duration || Infinity) - 1) media.currentTime = resumeAt;
       lastTime = media.currentTime;
-    });
+    }
+    // the metadata may have arrived before this script ran: then its event is gone, resume now
+    if (media.readyState >= 1) resume();
+    else media.addEventListener("loadedmetadata", resume, { once: true });
     media.addEventListener("playing", anchor);
     media.addEventListener("timeupdate", function () {
       if (media.seeking) return;
