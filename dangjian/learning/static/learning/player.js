@@ -11,7 +11,16 @@
   const csrf = (box.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   const status = document.getElementById("lesson-status");
 
+  // Reports go one after another: two in flight at once could reach a busy server out of order,
+  // and the older one would move the resume position back. A page being left sends at once.
+  let queue = Promise.resolve(null);
   function send(body, keepalive) {
+    if (keepalive) return post(body, true);
+    queue = queue.then(function () { return post(body, false); });
+    return queue;
+  }
+
+  function post(body, keepalive) {
     body.lesson = lesson;
     return fetch(url, {
       method: "POST", credentials: "same-origin", keepalive: !!keepalive,
