@@ -202,23 +202,23 @@ def pin(request: HttpRequest, lecture_id: int, message_id: int) -> HttpResponse:
     return _back(lecture.pk)
 
 
-@login_required
-@require_POST
-def start(request: HttpRequest, lecture_id: int) -> HttpResponse:
+def _change_state(request: HttpRequest, lecture_id: int, action: Any) -> HttpResponse:
+    """Start or finish the room (``action``), with a refusal shown as a message; back to the room."""
     lecture = access_lecture(request.user, lecture_id)
     try:
-        act.do_start_lecture(lecture, acting_user=request.user)
+        action(lecture, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return _back(lecture.pk)
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, lecture_id: int) -> HttpResponse:
+    return _change_state(request, lecture_id, act.do_start_lecture)
 
 
 @login_required
 @require_POST
 def finish(request: HttpRequest, lecture_id: int) -> HttpResponse:
-    lecture = access_lecture(request.user, lecture_id)
-    try:
-        act.do_finish_lecture(lecture, acting_user=request.user)
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    return _back(lecture.pk)
+    return _change_state(request, lecture_id, act.do_finish_lecture)
