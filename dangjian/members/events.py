@@ -20,6 +20,7 @@ EVENTS = declare_events({
     "member.history_corrected": _("Membership history corrected"),
     "development.file_created": _("Development file opened"),
     "development.file_closed": _("Development file closed"),
+    "development.file_archived": _("Development file recorded from the paper archive"),
     "development.step_recorded": _("Development step recorded"),
     "development.notice_published": _("Development public notice published"),
     "development.probation_extended": _("Probation extended (development)"),

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -629,3 +630,100 @@ def do_export_archive(f: ApplicantFile, *, acting_user: ActingUser) -> tuple[str
     with transaction.atomic():
         audit.record(acting_user, "development.exported", f, org_path=f.org_path, target_label=f.person.name)
     return name, data
+
+
+# --- files of members admitted before the platform (补录历史发展档案) ---------------------------------
+
+#: The steps an archived file records, by the date each one takes from ``ArchivedFile``.
+_ARCHIVED_STEPS = ((1, "applied_on"), (3, "activist_on"), (7, "candidate_on"), (15, "assembly_on"),
+                   (17, "approved_on"))
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """The key dates on the paper development file of a member admitted before the platform was
+    in use: application (step 1), activist (3), candidate (7) and the higher committee's approval
+    (17). The branch assembly's vote (15) is the member's joining date; a full member's file also
+    gets the approval of full membership (24) on the member's full-membership date, and is
+    finished."""
+
+    member: Member
+    applied_on: dt.date
+    activist_on: dt.date
+    candidate_on: dt.date
+    approved_on: dt.date
+
+
+def _check_archived(entry: ArchivedFile, today: dt.date) -> None:
+    m = entry.member
+    join = m.join_date
+    if join is None:
+        raise ValidationError({"member": _("%(name)s has no joining date: the branch assembly's vote is dated by it.")
+                               % {"name": m.person.name}})
+    order = [("applied_on", entry.applied_on), ("activist_on", entry.activist_on),
+             ("candidate_on", entry.candidate_on), ("assembly_on", join), ("approved_on", entry.approved_on)]
+    for (_f, earlier), (field_name, later) in zip(order, order[1:], strict=False):
+        if later < earlier:
+            raise ValidationError({field_name: _("%(name)s: the dates of the file must follow the steps' order "
+                                                 "(%(later)s is before %(earlier)s).")
+                                   % {"name": m.person.name, "later": _d(later), "earlier": _d(earlier)}})
+    if entry.approved_on > today:
+        raise ValidationError({"approved_on": _("The date cannot be in the future.")})
+    if entry.candidate_on < rules.candidate_earliest(entry.activist_on):
+        raise ValidationError({"candidate_on": _("%(name)s: a candidate is confirmed only after more than one year "
+                                                 "as an activist.") % {"name": m.person.name}})
+    if entry.approved_on > rules.approval_due(join, special=True):
+        raise ValidationError({"approved_on": _("%(name)s: admission must be approved within %(months)d months of "
+                                                "the branch assembly's vote.")
+                               % {"name": m.person.name, "months": rules.config("APPROVAL_MONTHS_SPECIAL")}})
+
+
+def do_record_archived_files(entries: Sequence[ArchivedFile], *, acting_user: ActingUser) -> list[ApplicantFile]:
+    """Record the paper development files of members admitted before the platform was used, so that
+    "newly developed" members and "admitted in the development files" agree (the statistics'
+    cross-check). All or nothing: one member who already has a file, or whose dates break the
+    steps' order or time rules, refuses the whole batch, naming the member. Each file is audited."""
+    today = _today()
+    members = [e.member for e in entries]
+    for m in members:
+        require(acting_user, "development.manage", m.org_path)
+    for entry in entries:
+        _check_archived(entry, today)
+    person_ids = [m.person_id for m in members]
+    if len(set(person_ids)) != len(person_ids):
+        raise ValidationError({"member": _("A member is listed twice.")})
+    taken = set(ApplicantFile.objects.filter(Q(person_id__in=person_ids) | Q(member__in=members))
+                .values_list("person_id", flat=True))
+    if taken:
+        name = next(m.person.name for m in members if m.person_id in taken)
+        raise ValidationError({"member": _("%(name)s already has a development file.") % {"name": name}})
+    user = as_user(acting_user)
+    files: list[ApplicantFile] = []
+    records: list[StepRecord] = []
+    with transaction.atomic():
+        for entry in entries:
+            m = entry.member
+            full = m.status != MemberStatus.PROBATIONARY and m.full_date is not None
+            f = ApplicantFile(person_id=m.person_id, member=m, organization_id=m.organization_id, org_path=m.org_path,
+                              applied_on=entry.applied_on, activist_on=entry.activist_on,
+                              candidate_on=entry.candidate_on, assembly_on=m.join_date,
+                              probation_ends_on=rules.probation_end(m.join_date),  # type: ignore[arg-type]
+                              step=LAST_STEP if full else 17,
+                              status=FileStatus.FULL if full else FileStatus.ACTIVE)
+            f.stage = STEPS[f.step].stage
+            set_due(f)
+            files.append(f)
+        ApplicantFile.objects.bulk_create(files)
+        for entry, f in zip(entries, files, strict=True):
+            dates = {"assembly_on": entry.member.join_date, **{k: getattr(entry, k) for k in
+                                                               ("applied_on", "activist_on", "candidate_on",
+                                                                "approved_on")}}
+            steps = [(n, dates[k]) for n, k in _ARCHIVED_STEPS]
+            if f.status == FileStatus.FULL:
+                steps += [(24, entry.member.full_date), (LAST_STEP, entry.member.full_date)]
+            records += [StepRecord(file=f, step=n, date=d, details={"archived": True}, recorded_by=user)
+                        for n, d in steps]
+            audit.record(acting_user, "development.file_archived", f, after=_snapshot(f), org_path=f.org_path,
+                         target_label=entry.member.person.name)
+        StepRecord.objects.bulk_create(records)
+    return files

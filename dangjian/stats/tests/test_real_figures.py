@@ -145,3 +145,17 @@ def test_a_member_without_sex_recorded_is_the_reason_and_its_list(client, town, 
     client.force_login(users.admin)
     listed = client.get(reason["url"])
     assert listed.context["total"] == 1 and listed.context["rows"][0]["cells"][0][1] == "周四"
+
+
+def test_recording_the_paper_file_of_a_developed_member_makes_every_check_pass(town):
+    from dangjian.members.development.actions import ArchivedFile, do_record_archived_files
+
+    secretary = town.secretary  # the branch secretary manages development in c1
+    sun = town.sun
+    do_record_archived_files([ArchivedFile(member=sun, applied_on=dt.date(2022, 9, 1),
+                                           activist_on=dt.date(2022, 12, 1), candidate_on=dt.date(2024, 12, 20),
+                                           approved_on=dt.date(2025, 5, 20))], acting_user=secretary)
+    ts = T.compute_tables(town.town.path, AS_OF)
+    assert ts.failed == []
+    admitted = next(c for c in ts.checks if c.check.key == "development_admitted")
+    assert (admitted.left.total, admitted.right.total) == (1, 1)
