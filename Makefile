@@ -54,7 +54,7 @@ lint: deps-test
 
 ## test: system packages (Chromium, CJK fonts), Python packages, lint, the whole suite
 test: sysdeps-test deps-test lint
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --durations=15
 
 ## coverage: the same suite with line coverage (the tracer costs ≈ 40 % more CPU, so CI's `make test`
 ## runs without it; docs/decisions/0010-coverage-on-demand.md)
@@ -66,11 +66,11 @@ coverage: sysdeps-test deps-test
 ## coverage is measured by `make coverage` on SQLite (tracing every line here would tell nothing new)
 test-pg: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not browser"
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --durations=15 -m "not browser"
 ## test-pg-all: the same with the browser tests too (before a release; about twice as long)
 test-pg-all: sysdeps-test deps-test
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set" && exit 2)
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --durations=15
 
 ## bench: benchmarks (see docs/benchmarks.md); BENCH_SCALE=county|million
 bench: sysdeps-bench deps-test
