@@ -35,7 +35,7 @@ from dangjian.reports import throttle
 from dangjian.reports.choices import MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
 from dangjian.reports.privacy import mark_private
-from dangjian.reports.selectors import EnvelopePage, reports_for
+from dangjian.reports.selectors import EnvelopePage, Search, reports_for
 
 router = Router(tags=["reports"])
 MAX_PAGE_SIZE = 100
@@ -119,6 +119,12 @@ class ReportFilters(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     state: str = Field("", json_schema_extra={"enum": ["", *State.values]})  # type: ignore[dict-item]
+    number: str = Field("", max_length=20, description="Part of the report number (JB2026-000123)")
+    kind: str = Field("", json_schema_extra={"enum": ["", *ReportKind.values]})  # type: ignore[dict-item]
+    real_name: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    overdue: bool = Field(False, description="Received, not triaged, forwarding deadline passed")
 
 
 def _limited(seconds: int) -> ApiError:
@@ -205,7 +211,16 @@ def follow_message(request: HttpRequest, data: ReporterMessageIn) -> dict[str, A
             summary="Reports I handle (envelope data only, paginated)")
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     user = api_user(request)
-    listing = EnvelopePage(reports_for(user, state=filters.state), user)
+    if filters.state and filters.state not in State.values:
+        raise ApiError(400, "bad_request", _("Unknown state."), field="state")
+    if filters.kind and filters.kind not in ReportKind.values:
+        raise ApiError(400, "bad_request", _("Unknown kind of report."), field="kind")
+    if filters.received_from and filters.received_to and filters.received_from > filters.received_to:
+        raise ApiError(400, "bad_request", _("“Received until” must not be before “Received from”."),
+                       field="received_to")
+    search = Search(number=filters.number, kind=filters.kind, real_name=filters.real_name,
+                    received_from=filters.received_from, received_to=filters.received_to, overdue=filters.overdue)
+    listing = EnvelopePage(reports_for(user, state=filters.state, search=search), user)
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
     count = listing.count()
     rows = listing[start:start + size] if start < count else []

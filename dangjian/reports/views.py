@@ -36,6 +36,7 @@ from dangjian.reports.models import StaffKey
 from dangjian.reports.privacy import private_route
 from dangjian.reports.selectors import (
     EnvelopePage,
+    Search,
     access_report,
     identity_log,
     identity_requests_to_decide,
@@ -151,16 +152,50 @@ def _handler_only(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not handle reports."))
 
 
+class SearchForm(forms.Form):
+    """The handler's search: envelope fields only (the content is never searchable)."""
+
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False,
+                              choices=[("", gettext_lazy("Open reports")), *State.choices])
+    number = forms.CharField(label=gettext_lazy("Number"), required=False, max_length=20)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False,
+                             choices=[("", gettext_lazy("Every kind")), *ReportKind.choices])
+    real_name = forms.ChoiceField(label=gettext_lazy("Reporter"), required=False,
+                                  choices=[("", gettext_lazy("Anonymous or real name")),
+                                           ("1", gettext_lazy("Real name")), ("0", gettext_lazy("Anonymous"))])
+    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(label=gettext_lazy("Received until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=gettext_lazy("Forwarding overdue"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("“Received until” must not be before “Received from”."))
+        return data
+
+    def search(self) -> Search:
+        d = self.cleaned_data
+        return Search(number=d.get("number") or "", kind=d.get("kind") or "",
+                      real_name={"1": True, "0": False}.get(d.get("real_name") or ""),
+                      received_from=d.get("received_from"), received_to=d.get("received_to"),
+                      overdue=bool(d.get("overdue")))
+
+
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
     _handler_only(request)
-    state = request.GET.get("state", "")
-    if state and state not in State.values:
-        state = ""
-    rows = EnvelopePage(reports_for(request.user, state=state, open_only=not state), request.user)
+    form = SearchForm(request.GET)
+    if form.is_valid():
+        state, search = form.cleaned_data.get("state") or "", form.search()
+    else:
+        state, search = "", Search()
+    rows = EnvelopePage(reports_for(request.user, state=state, open_only=not state, search=search), request.user)
     page: Any = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
-    return render(request, "reports/list.html", {"page": page, "reports": page.object_list, "states": State.choices,
-                                                 "state": state, "unlocked": keys.unlocked(request) is not None})
+    return render(request, "reports/list.html", {"page": page, "reports": page.object_list, "form": form,
+                                                 "unlocked": keys.unlocked(request) is not None})
 
 
 class PassphraseForm(forms.Form):

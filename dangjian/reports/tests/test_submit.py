@@ -199,3 +199,9 @@ def test_make_run_starts_gunicorn_with_the_private_access_logger() -> None:
     web = next(s for s in run_tool.stack_services(18000, {"DUES_DEMO_SIMULATOR": "0"}) if s.name == "web")
     argv = list(web.argv)
     assert argv[argv.index("--logger-class") + 1] == "dangjian.reports.privacy.AccessLogger"
+
+
+def test_the_public_finds_the_report_page_from_the_portal() -> None:
+    from dangjian.core.hooks import public_links
+
+    assert "/reports/new/" in [link["url"] for link in public_links()]
