@@ -31,6 +31,7 @@ from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema
 from dangjian.core.http import client_ip
 from dangjian.reports import actions as act
+from dangjian.reports import phone as phone_check
 from dangjian.reports import throttle
 from dangjian.reports.choices import MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
@@ -48,7 +49,7 @@ class ReportProofIn(InputSchema):
 
 
 class ReportChallengeQuery(Schema):
-    purpose: Literal["submit", "follow"] = "submit"
+    purpose: Literal["submit", "follow", "phone"] = "submit"
 
 
 class ReportChallengeOut(Schema):
@@ -64,7 +65,19 @@ class NewReportIn(InputSchema):
     phone: str = Field("", max_length=64)
     kind: str = Field(ReportKind.OTHER, max_length=20,
                       json_schema_extra={"enum": list(ReportKind.values)})  # type: ignore[dict-item]
+    phone_code: str = Field("", max_length=16, description="The code sent by SMS (real name, when SMS is on)")
+    phone_token: str = Field("", max_length=400, description="The token answered by POST /phone-code")
     proof: ReportProofIn
+
+
+class ReportPhoneCodeIn(InputSchema):
+    phone: str = Field(..., max_length=64)
+    proof: ReportProofIn
+
+
+class ReportPhoneCodeOut(Schema):
+    phone_token: str = Field(..., description="Send it back with the code; the server keeps nothing.")
+    minutes: int
 
 
 class ReportReceiptOut(Schema):
@@ -168,6 +181,26 @@ def submit(request: HttpRequest, data: NewReportIn) -> Status:
     except ValidationError as exc:
         raise _bad(exc) from None
     return Status(201, {"receipt_code": format_receipt(done.receipt_code)})
+
+
+@router.post("/phone-code", auth=None, response={200: ReportPhoneCodeOut, **ANON_ERRORS, 503: ErrorOut},
+             summary="Send a verification code by SMS to a real-name reporter's phone (no account)")
+def phone_code(request: HttpRequest, data: ReportPhoneCodeIn) -> dict[str, Any]:
+    mark_private(request)
+    try:
+        number = act.clean_phone(data.phone)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    key = _guard(request, "phone", data.proof)
+    wait = phone_check.may_send(number, key)
+    if wait is not None:
+        raise _limited(wait)
+    try:
+        token = phone_check.issue(number)
+    except phone_check.SendFailed:
+        raise ApiError(503, "sms_failed", _("The code could not be sent by SMS: try again later."),
+                       field="phone") from None
+    return {"phone_token": token, "minutes": phone_check.CODE_MINUTES}
 
 
 def _follow(request: HttpRequest, data: ReportFollowIn) -> act.ReporterSession:

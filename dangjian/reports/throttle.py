@@ -71,7 +71,7 @@ def _window_key(bucket: str, key: str, period: int, now: float) -> str:
 def hit(bucket: str, key: str, *, now: float | None = None) -> int | None:
     """Take a slot of ``bucket``'s rate for ``key``: None, or the seconds to wait."""
     now = time.time() if now is None else now
-    rate = conf.submit_rate() if bucket == "submit" else conf.follow_rate()
+    rate = conf.submit_rate() if bucket in ("submit", "phone") else conf.follow_rate()
     counters = [(_window_key(bucket, key, period, now), limit, period) for limit, period in ratelimit.parse_rates(rate)]
     return ratelimit.consume_all(counters, now=now) if counters else None
 

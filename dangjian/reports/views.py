@@ -29,6 +29,7 @@ from dangjian.core.scoping import has_any
 from dangjian.orgs.models import Organization
 from dangjian.reports import actions as act
 from dangjian.reports import attachments, throttle
+from dangjian.reports import phone as phone_check
 from dangjian.reports import session as keys
 from dangjian.reports.choices import Disposal, MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
@@ -56,11 +57,19 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices, initial=ReportKind.OTHER)
     real_name = forms.CharField(label=gettext_lazy("Your name (leave empty to report anonymously)"), required=False)
     phone = forms.CharField(label=gettext_lazy("Your mobile number (real-name reports)"), required=False)
+    phone_code = forms.CharField(label=gettext_lazy("The code sent to your phone"), required=False, max_length=16,
+                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    phone_token = forms.CharField(widget=forms.HiddenInput, required=False)
     keep_original = forms.BooleanField(label=gettext_lazy("Keep my original photos as well (they may hold the "
                                                           "place and time they were taken, and the camera)"),
                                        required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not phone_check.required():  # no SMS configured: real-name phones are not verified
+            del self.fields["phone_code"], self.fields["phone_token"]
 
 
 class FollowForm(forms.Form):
@@ -102,7 +111,8 @@ def new(request: HttpRequest) -> HttpResponse:
             photo_errors = exc.message_dict.get("photos", [])
         else:
             if _guard(request, form, "submit") is not None:
-                data = {k: form.cleaned_data[k] for k in ("content", "accused", "place", "kind", "real_name", "phone")}
+                data = {k: form.cleaned_data.get(k, "") for k in ("content", "accused", "place", "kind", "real_name", "phone",
+                                                                   "phone_code", "phone_token")}
                 try:
                     done = act.do_submit_report(data, acting_user=request.user, photos=photos,
                                                 keep_originals=form.cleaned_data["keep_original"])
@@ -113,7 +123,8 @@ def new(request: HttpRequest) -> HttpResponse:
                     return render(request, "reports/receipt.html", {"receipt": format_receipt(done.receipt_code),
                                                                     "real_name": done.report.real_name})
     return render(request, "reports/new.html", {"form": form, "photo_errors": photo_errors,
-                                                "max_photos": attachments.MAX_FILES})
+                                                "max_photos": attachments.MAX_FILES,
+                                                "verify_phone": phone_check.required()})
 
 
 @never_cache
