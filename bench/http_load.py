@@ -36,6 +36,7 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 SOLO = int(os.environ.get("BENCH_SOLO_DURATION", "5"))
 PROBE_TIMEOUT = int(os.environ.get("BENCH_PROBE_TIMEOUT", "180"))
+START_TIMEOUT = int(os.environ.get("BENCH_START_TIMEOUT", "60"))  # a loaded machine starts gunicorn slowly
 
 
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -75,7 +76,7 @@ def gunicorn(app: str, env: dict[str, str], chdir: Path, log: Path, *, workers: 
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_http(f"http://127.0.0.1:{port}/", proc)
+        _wait_http(f"http://127.0.0.1:{port}/", proc, timeout=START_TIMEOUT)
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(proc)

@@ -73,29 +73,17 @@ def _kdf_memory(ops: int, mem: int) -> tuple[int, int]:
     return int(out[0]), int(out[1])
 
 
-def main() -> None:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("BENCH_REUSE") and DB.exists():
-        DB.unlink()
-    os.environ.update(bench_env("reports"))
-    os.environ["SQLITE_PATH"] = str(DB)
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from django.test import Client
-
+def seed(n: int) -> object:
+    """A county with 12 towns, its discipline officer with a key, and ``n`` reports (bulk, random
+    envelope, random ciphertext of a realistic size, a wrapped key each for the officer); returns
+    the officer. Tops an existing database up to ``n``."""
     from dangjian.core.actions import do_create_user, do_grant_role
     from dangjian.core.models import User
     from dangjian.core.roles import Role
     from dangjian.orgs.actions import do_create_organization
     from dangjian.orgs.models import Organization
     from dangjian.reports import actions as act
-    from dangjian.reports import conf, crypto, throttle
+    from dangjian.reports import crypto
     from dangjian.reports.choices import ReportKind, State
     from dangjian.reports.models import Report, ReportAccess
 
@@ -103,8 +91,8 @@ def main() -> None:
     county = Organization.objects.filter(depth=1).first()
     if county is None:
         county = do_create_organization(None, {"name": "中共基准县委员会", "kind": "committee"}, acting_user=root_user)
-        for n in range(12):
-            do_create_organization(county, {"name": f"中共基准{n}镇委员会", "kind": "committee"}, acting_user=root_user)
+        for t in range(12):
+            do_create_organization(county, {"name": f"中共基准{t}镇委员会", "kind": "committee"}, acting_user=root_user)
     towns = list(Organization.objects.filter(depth=2))
     officer = User.objects.filter(username="bench-discipline").first()
     if officer is None:
@@ -117,7 +105,7 @@ def main() -> None:
     public = bytes(officer.report_key.public_key)
 
     have = Report.objects.count()
-    if have < REPORTS:
+    if have < n:
         t0 = time.perf_counter()
         rng = random.Random(19)
         states = [State.RECEIVED, State.ACCEPTED, State.DISPOSING, State.CLOSED, State.OUT_OF_SCOPE]
@@ -128,7 +116,7 @@ def main() -> None:
 
         day0 = timezone.localdate()
 
-        for i in range(have, REPORTS):
+        for i in range(have, n):
             org = county if i % 4 == 0 else towns[i % len(towns)]
             day = day0 - dt.timedelta(days=rng.randrange(0, 1500))
             batch.append(Report(
@@ -152,7 +140,31 @@ def main() -> None:
 
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-        print(f"inserted {REPORTS - have} reports in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(f"inserted {n - have} reports in {time.perf_counter() - t0:.1f} s", flush=True)
+    return officer
+
+
+def main() -> None:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("BENCH_REUSE") and DB.exists():
+        DB.unlink()
+    os.environ.update(bench_env("reports"))
+    os.environ["SQLITE_PATH"] = str(DB)
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.test import Client
+
+    from dangjian.reports import actions as act
+    from dangjian.reports import conf, crypto, throttle
+    from dangjian.reports.models import Report
+
+    officer = seed(REPORTS)
     total = Report.objects.count()
     pages = max(1, total // 50)
     client = Client()

@@ -486,6 +486,11 @@ REPORTS_RECEIPT_SALT = os.environ.get("REPORTS_RECEIPT_SALT", "")
 REPORTS_POW_BITS = int(os.environ.get("REPORTS_POW_BITS", 16))
 REPORTS_SUBMIT_RATE = os.environ.get("REPORTS_SUBMIT_RATE", "10/h")
 REPORTS_FOLLOW_RATE = os.environ.get("REPORTS_FOLLOW_RATE", "60/10m")
+REPORTS_THROTTLE_SECRET = os.environ.get("REPORTS_THROTTLE_SECRET", "")  # empty: derived from SECRET_KEY
+# Sending phone verification codes (real-name reports, when SMS_* is set): per phone and per client.
+REPORTS_PHONE_RATE = os.environ.get("REPORTS_PHONE_RATE", "3/h")
+# The SMS template of the code ({1} the code, {2} minutes valid); empty = SMS_TEMPLATE_ID.
+REPORTS_SMS_TEMPLATE_ID = os.environ.get("REPORTS_SMS_TEMPLATE_ID", "")
 REPORTS_UNLOCK_MINUTES = int(os.environ.get("REPORTS_UNLOCK_MINUTES", 30))
 # The organization (path) whose discipline staff receive new reports; empty = the tree's first root.
 REPORTS_INTAKE_ORG_PATH = os.environ.get("REPORTS_INTAKE_ORG_PATH", "")

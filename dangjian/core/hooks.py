@@ -39,6 +39,10 @@ a module's ``AppConfig.ready()``. The first two:
     ``listener(result)`` after a democratic evaluation is finished (its result stored, or final
     without one below the group minimum), on commit; the dict is described at the registry below.
 
+``register_public_link(url_name, label, *, order)``
+    A link for the public (no account) shown in the portal's menu — e.g. reports' "Report a
+    violation" page — so the portal links to a module it does not import.
+
 ``register_activity_listener(listener)``
     ``listener(events)`` when a module has verified members' activity (attendance confirmed when
     an orglife activity is closed …), inside that module's transaction; see the registry below.
@@ -540,3 +544,30 @@ def activities_verified(events: list[dict[str, Any]]) -> None:
             if settings.HOOKS_STRICT:
                 raise
             log.exception("activity listener %r failed", listener)
+
+
+# --- public links (the portal's menu) -------------------------------------------------------------
+
+_public_links: dict[str, tuple[Any, int]] = {}
+
+
+def register_public_link(url_name: str, label: Any, *, order: int = 100) -> None:
+    """A public page of a module, linked from the portal's menu (``label`` lazily translated)."""
+    _public_links[url_name] = (label, order)
+
+
+def unregister_public_link(url_name: str) -> None:
+    _public_links.pop(url_name, None)
+
+
+def public_links() -> list[dict[str, Any]]:
+    """``{"url", "label"}`` of every registered public page that resolves, by ``order``; no query."""
+    from django.urls import NoReverseMatch, reverse
+
+    links = []
+    for url_name, (label, order) in sorted(_public_links.items(), key=lambda item: (item[1][1], item[0])):
+        try:
+            links.append({"url": reverse(url_name), "label": str(label), "order": order})
+        except NoReverseMatch:
+            continue
+    return links

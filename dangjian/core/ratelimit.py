@@ -201,3 +201,32 @@ def consume_all(counters: list[tuple[str, int, int]], *, now: float | None = Non
             return wait
         taken.append((key, period))
     return None
+
+
+def peek(key: str, period: int, *, now: float | None = None) -> int:
+    """How many slots of the current window of ``key`` are taken (0 when none): read only."""
+    now = time.time() if now is None else now
+    number, _end = window(period, now)
+    wkey = f"{key}:{period}:{number}"
+    if _atomic_cache():
+        return int(caches["default"].get(wkey) or 0)
+    from dangjian.core.models import RateCounter
+
+    return int(RateCounter.objects.filter(key=wkey).values_list("count", flat=True).first() or 0)
+
+
+def take_once(key: str, seconds: int, *, now: float | None = None) -> bool:
+    """True the first time ``key`` is taken within ``seconds`` (a one-time token), False after,
+    on every cache: an atomic ``add`` where the cache has one, else a conditional UPDATE of a
+    counter row. The row's end is rounded up to a multiple of ``seconds`` (it says no exact time)."""
+    now = time.time() if now is None else now
+    wkey = f"once:{key}"
+    if _atomic_cache():
+        return bool(caches["default"].add(wkey, 1, timeout=seconds))
+    end = (math.floor(now / seconds) + 2) * seconds
+    with _db_lock:
+        from dangjian.core.models import RateCounter
+
+        RateCounter.objects.filter(expires_at__lt=now).delete()
+        RateCounter.objects.bulk_create([RateCounter(key=wkey, count=0, expires_at=end)], ignore_conflicts=True)
+        return bool(RateCounter.objects.filter(key=wkey, count=0).update(count=1))

@@ -29,6 +29,7 @@ from dangjian.core.sequences import next_value
 from dangjian.core.workdays import deadline
 from dangjian.orgs.models import Organization
 from dangjian.reports import attachments, conf, crypto
+from dangjian.reports import phone as phone_check
 from dangjian.reports.choices import (
     FEEDBACK_WORKDAYS,
     FORWARD_WORKDAYS,
@@ -130,17 +131,29 @@ def clean_submission(data: dict[str, Any]) -> dict[str, Any]:
     if out.get("content") is not None and 0 < len(out["content"]) < 10:
         errors["content"] = _("Describe what happened in at least 10 characters.")
     if out.get("phone"):
-        digits = out["phone"].replace(" ", "").replace("-", "")
-        if not (digits.isascii() and digits.isdigit() and len(digits) == 11 and digits.startswith("1")):
-            errors["phone"] = _("Enter an 11-digit mobile number.")
-        out["phone"] = digits
+        try:
+            out["phone"] = clean_phone(out["phone"])
+        except ValidationError as exc:
+            errors["phone"] = exc.message_dict["phone"][0]
     if out.get("phone") and not out.get("real_name") and "phone" not in errors:
         errors["real_name"] = _("A real-name report needs your name as well as your phone.")
     if out.get("real_name") and not out.get("phone") and "phone" not in errors:
         errors["phone"] = _("A real-name report needs a mobile number to reach you.")
+    out["phone_code"] = str(data.get("phone_code") or "").strip()
+    out["phone_token"] = str(data.get("phone_token") or "")
+    if out.get("real_name") and out.get("phone") and not errors and phone_check.required() and not out["phone_code"]:
+        errors["phone_code"] = _("Enter the code sent to your phone (ask for one with “Send me a code”).")
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def clean_phone(value: Any) -> str:
+    """An 11-digit mainland mobile number (spaces and dashes dropped), or a ValidationError on ``phone``."""
+    digits = str(value or "").replace(" ", "").replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 11 and digits.startswith("1")):
+        raise ValidationError({"phone": _("Enter an 11-digit mobile number.")})
+    return digits
 
 
 def named_staff(accused: str, user_ids: set[int]) -> set[int]:
@@ -166,6 +179,11 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
     ``photos`` (raw uploads) are stripped of their metadata in memory first; the originals are
     kept (encrypted) only when the reporter asks (``keep_originals``)."""
     clean = clean_submission(data)
+    verified = False
+    if clean["real_name"] and phone_check.required():
+        if not phone_check.check(clean["phone"], clean["phone_code"], clean["phone_token"]):
+            raise ValidationError({"phone_code": _("This code is wrong or has expired: ask for a new one.")})
+        verified = True
     stripped = [(raw, *attachments.strip(raw)) for raw in (photos or [])]
     org = intake_org()
     handlers = set(staff_over(org.path).values_list("pk", flat=True))
@@ -182,6 +200,7 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
         report = Report.objects.create(
             number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
             organization=org, org_path=org.path, kind=clean["kind"], real_name=bool(identity),
+            phone_verified=verified,
             received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
             public_key=sealed.public_key, identity_public_key=sealed.identity_public_key,
             content_box=sealed.parts["content"], accused_box=sealed.parts["accused"],

@@ -31,11 +31,12 @@ from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema
 from dangjian.core.http import client_ip
 from dangjian.reports import actions as act
+from dangjian.reports import phone as phone_check
 from dangjian.reports import throttle
 from dangjian.reports.choices import MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
 from dangjian.reports.privacy import mark_private
-from dangjian.reports.selectors import EnvelopePage, reports_for
+from dangjian.reports.selectors import EnvelopePage, Search, reports_for
 
 router = Router(tags=["reports"])
 MAX_PAGE_SIZE = 100
@@ -48,7 +49,7 @@ class ReportProofIn(InputSchema):
 
 
 class ReportChallengeQuery(Schema):
-    purpose: Literal["submit", "follow"] = "submit"
+    purpose: Literal["submit", "follow", "phone"] = "submit"
 
 
 class ReportChallengeOut(Schema):
@@ -64,7 +65,19 @@ class NewReportIn(InputSchema):
     phone: str = Field("", max_length=64)
     kind: str = Field(ReportKind.OTHER, max_length=20,
                       json_schema_extra={"enum": list(ReportKind.values)})  # type: ignore[dict-item]
+    phone_code: str = Field("", max_length=16, description="The code sent by SMS (real name, when SMS is on)")
+    phone_token: str = Field("", max_length=400, description="The token answered by POST /phone-code")
     proof: ReportProofIn
+
+
+class ReportPhoneCodeIn(InputSchema):
+    phone: str = Field(..., max_length=64)
+    proof: ReportProofIn
+
+
+class ReportPhoneCodeOut(Schema):
+    phone_token: str = Field(..., description="Send it back with the code; the server keeps nothing.")
+    minutes: int
 
 
 class ReportReceiptOut(Schema):
@@ -119,6 +132,12 @@ class ReportFilters(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     state: str = Field("", json_schema_extra={"enum": ["", *State.values]})  # type: ignore[dict-item]
+    number: str = Field("", max_length=20, description="Part of the report number (JB2026-000123)")
+    kind: str = Field("", json_schema_extra={"enum": ["", *ReportKind.values]})  # type: ignore[dict-item]
+    real_name: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    overdue: bool = Field(False, description="Received, not triaged, forwarding deadline passed")
 
 
 def _limited(seconds: int) -> ApiError:
@@ -164,6 +183,26 @@ def submit(request: HttpRequest, data: NewReportIn) -> Status:
     return Status(201, {"receipt_code": format_receipt(done.receipt_code)})
 
 
+@router.post("/phone-code", auth=None, response={200: ReportPhoneCodeOut, **ANON_ERRORS, 503: ErrorOut},
+             summary="Send a verification code by SMS to a real-name reporter's phone (no account)")
+def phone_code(request: HttpRequest, data: ReportPhoneCodeIn) -> dict[str, Any]:
+    mark_private(request)
+    try:
+        number = act.clean_phone(data.phone)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    key = _guard(request, "phone", data.proof)
+    wait = phone_check.may_send(number, key)
+    if wait is not None:
+        raise _limited(wait)
+    try:
+        token = phone_check.issue(number)
+    except phone_check.SendFailed:
+        raise ApiError(503, "sms_failed", _("The code could not be sent by SMS: try again later."),
+                       field="phone") from None
+    return {"phone_token": token, "minutes": phone_check.CODE_MINUTES}
+
+
 def _follow(request: HttpRequest, data: ReportFollowIn) -> act.ReporterSession:
     key = _guard(request, "follow", data.proof)
     throttle.wait_before_check(key)
@@ -205,7 +244,16 @@ def follow_message(request: HttpRequest, data: ReporterMessageIn) -> dict[str, A
             summary="Reports I handle (envelope data only, paginated)")
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     user = api_user(request)
-    listing = EnvelopePage(reports_for(user, state=filters.state), user)
+    if filters.state and filters.state not in State.values:
+        raise ApiError(400, "bad_request", _("Unknown state."), field="state")
+    if filters.kind and filters.kind not in ReportKind.values:
+        raise ApiError(400, "bad_request", _("Unknown kind of report."), field="kind")
+    if filters.received_from and filters.received_to and filters.received_from > filters.received_to:
+        raise ApiError(400, "bad_request", _("“Received until” must not be before “Received from”."),
+                       field="received_to")
+    search = Search(number=filters.number, kind=filters.kind, real_name=filters.real_name,
+                    received_from=filters.received_from, received_to=filters.received_to, overdue=filters.overdue)
+    listing = EnvelopePage(reports_for(user, state=filters.state, search=search), user)
     size, start = filters.page_size, (filters.page - 1) * filters.page_size
     count = listing.count()
     rows = listing[start:start + size] if start < count else []

@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
         from dangjian.core.hooks import (
             register_demo_seeder,
             register_nav_entry,
+            register_public_link,
             register_search_provider,
             register_todo_source,
         )
@@ -40,6 +41,7 @@ class ReportsConfig(AppConfig):
                              count=wb.custodian_count, perm="reports.custodian")
         register_search_provider("reports", _("Reports"), wb.find_reports, perm="reports.handle", order=80)
         register_demo_seeder(seed_demo, order=95)
+        register_public_link("reports:new", _("Report a violation"), order=50)
         parse_rates(conf.submit_rate())  # a malformed rate stops start-up
         parse_rates(conf.follow_rate())
         figures.register()

@@ -3,14 +3,17 @@ loaded): id, number, state, level, kind, real-name flag, days."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core.scoping import has_any, scoped
-from dangjian.reports.choices import OPEN_STATES
+from dangjian.reports.choices import OPEN_STATES, State
 from dangjian.reports.models import Custodian, Exclusion, IdentityRequest, Report, ReportAccess
 
 ENVELOPE = ("id", "uuid", "number", "organization_id", "org_path", "kind", "real_name", "state", "disposal",
@@ -22,9 +25,40 @@ def may_handle(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and has_any(user, "reports.handle")
 
 
-def reports_for(user: Any, *, state: str = "", open_only: bool = False) -> QuerySet[Report]:
+@dataclass(frozen=True)
+class Search:
+    """What a handler can search by: the envelope only, never the content (the server cannot read
+    it, and a searchable index of words would let whoever holds the database and the index key
+    test which reports contain a word — docs/modules/reports.md, "Search")."""
+
+    number: str = ""
+    kind: str = ""
+    real_name: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    overdue: bool = False  # open, not yet triaged, its forwarding deadline passed
+    today: dt.date | None = None
+
+    def apply(self, qs: QuerySet[Report]) -> QuerySet[Report]:
+        if self.number.strip():
+            qs = qs.filter(number__icontains=self.number.strip())
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.real_name is not None:
+            qs = qs.filter(real_name=self.real_name)
+        if self.received_from:
+            qs = qs.filter(received_on__gte=self.received_from)
+        if self.received_to:
+            qs = qs.filter(received_on__lte=self.received_to)
+        if self.overdue:
+            qs = qs.filter(state=State.RECEIVED, forward_due__lt=self.today or timezone.localdate())
+        return qs
+
+
+def reports_for(user: Any, *, state: str = "", open_only: bool = False, search: Search | None = None) -> QuerySet[Report]:
     """The reports ``user`` handles (``reports.handle`` over the level, not excluded): real-name
-    first, oldest first. One indexed range of ``(org_path, state, real_name, received_on)``."""
+    first, oldest first. One indexed range of ``(org_path, state, real_name, received_on)``;
+    ``search`` narrows by envelope fields."""
     qs = scoped(Report.objects.all(), user, "reports.handle", path_field="org_path")
     if getattr(user, "is_authenticated", False):
         qs = qs.exclude(Exists(Exclusion.objects.filter(report=OuterRef("pk"), user=user)))
@@ -32,6 +66,8 @@ def reports_for(user: Any, *, state: str = "", open_only: bool = False) -> Query
         qs = qs.filter(state=state)
     elif open_only:
         qs = qs.filter(state__in=OPEN_STATES)
+    if search is not None:
+        qs = search.apply(qs)
     return qs.only(*ENVELOPE).order_by("-real_name", "received_on", "id")
 
 

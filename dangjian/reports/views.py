@@ -29,6 +29,7 @@ from dangjian.core.scoping import has_any
 from dangjian.orgs.models import Organization
 from dangjian.reports import actions as act
 from dangjian.reports import attachments, throttle
+from dangjian.reports import phone as phone_check
 from dangjian.reports import session as keys
 from dangjian.reports.choices import Disposal, MessageKind, ReportKind, State
 from dangjian.reports.crypto import format_receipt
@@ -36,6 +37,7 @@ from dangjian.reports.models import StaffKey
 from dangjian.reports.privacy import private_route
 from dangjian.reports.selectors import (
     EnvelopePage,
+    Search,
     access_report,
     identity_log,
     identity_requests_to_decide,
@@ -55,11 +57,19 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices, initial=ReportKind.OTHER)
     real_name = forms.CharField(label=gettext_lazy("Your name (leave empty to report anonymously)"), required=False)
     phone = forms.CharField(label=gettext_lazy("Your mobile number (real-name reports)"), required=False)
+    phone_code = forms.CharField(label=gettext_lazy("The code sent to your phone"), required=False, max_length=16,
+                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    phone_token = forms.CharField(widget=forms.HiddenInput, required=False)
     keep_original = forms.BooleanField(label=gettext_lazy("Keep my original photos as well (they may hold the "
                                                           "place and time they were taken, and the camera)"),
                                        required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not phone_check.required():  # no SMS configured: real-name phones are not verified
+            del self.fields["phone_code"], self.fields["phone_token"]
 
 
 class FollowForm(forms.Form):
@@ -101,7 +111,8 @@ def new(request: HttpRequest) -> HttpResponse:
             photo_errors = exc.message_dict.get("photos", [])
         else:
             if _guard(request, form, "submit") is not None:
-                data = {k: form.cleaned_data[k] for k in ("content", "accused", "place", "kind", "real_name", "phone")}
+                data = {k: form.cleaned_data.get(k, "") for k in ("content", "accused", "place", "kind", "real_name", "phone",
+                                                                   "phone_code", "phone_token")}
                 try:
                     done = act.do_submit_report(data, acting_user=request.user, photos=photos,
                                                 keep_originals=form.cleaned_data["keep_original"])
@@ -112,7 +123,8 @@ def new(request: HttpRequest) -> HttpResponse:
                     return render(request, "reports/receipt.html", {"receipt": format_receipt(done.receipt_code),
                                                                     "real_name": done.report.real_name})
     return render(request, "reports/new.html", {"form": form, "photo_errors": photo_errors,
-                                                "max_photos": attachments.MAX_FILES})
+                                                "max_photos": attachments.MAX_FILES,
+                                                "verify_phone": phone_check.required()})
 
 
 @never_cache
@@ -151,16 +163,50 @@ def _handler_only(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not handle reports."))
 
 
+class SearchForm(forms.Form):
+    """The handler's search: envelope fields only (the content is never searchable)."""
+
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False,
+                              choices=[("", gettext_lazy("Open reports")), *State.choices])
+    number = forms.CharField(label=gettext_lazy("Number"), required=False, max_length=20)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False,
+                             choices=[("", gettext_lazy("Every kind")), *ReportKind.choices])
+    real_name = forms.ChoiceField(label=gettext_lazy("Reporter"), required=False,
+                                  choices=[("", gettext_lazy("Anonymous or real name")),
+                                           ("1", gettext_lazy("Real name")), ("0", gettext_lazy("Anonymous"))])
+    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(label=gettext_lazy("Received until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=gettext_lazy("Forwarding overdue"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("“Received until” must not be before “Received from”."))
+        return data
+
+    def search(self) -> Search:
+        d = self.cleaned_data
+        return Search(number=d.get("number") or "", kind=d.get("kind") or "",
+                      real_name={"1": True, "0": False}.get(d.get("real_name") or ""),
+                      received_from=d.get("received_from"), received_to=d.get("received_to"),
+                      overdue=bool(d.get("overdue")))
+
+
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
     _handler_only(request)
-    state = request.GET.get("state", "")
-    if state and state not in State.values:
-        state = ""
-    rows = EnvelopePage(reports_for(request.user, state=state, open_only=not state), request.user)
+    form = SearchForm(request.GET)
+    if form.is_valid():
+        state, search = form.cleaned_data.get("state") or "", form.search()
+    else:
+        state, search = "", Search()
+    rows = EnvelopePage(reports_for(request.user, state=state, open_only=not state, search=search), request.user)
     page: Any = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
-    return render(request, "reports/list.html", {"page": page, "reports": page.object_list, "states": State.choices,
-                                                 "state": state, "unlocked": keys.unlocked(request) is not None})
+    return render(request, "reports/list.html", {"page": page, "reports": page.object_list, "form": form,
+                                                 "unlocked": keys.unlocked(request) is not None})
 
 
 class PassphraseForm(forms.Form):

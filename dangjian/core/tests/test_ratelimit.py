@@ -102,3 +102,19 @@ def test_thirty_concurrent_attempts_let_exactly_the_limit_through(backend):
         t.join()
     assert not errors
     assert results.count(None) == 10 and len(results) == 30
+
+
+def test_peek_reads_the_current_window_without_taking(backend, db):
+    assert ratelimit.peek("p", 60, now=T0) == 0
+    ratelimit.consume("p", 5, 60, now=T0)
+    ratelimit.consume("p", 5, 60, now=T0 + 1)
+    assert ratelimit.peek("p", 60, now=T0 + 2) == 2
+    assert ratelimit.peek("p", 60, now=T0 + 2) == 2  # reading took nothing
+    assert ratelimit.peek("p", 60, now=T0 + 60) == 0  # the next window
+
+
+def test_take_once_is_true_only_the_first_time(backend, db):
+    assert ratelimit.take_once("token-a", 600, now=T0) is True
+    assert ratelimit.take_once("token-a", 600, now=T0 + 1) is False
+    assert ratelimit.take_once("token-a", 600, now=T0 + 599) is False
+    assert ratelimit.take_once("token-b", 600, now=T0 + 2) is True

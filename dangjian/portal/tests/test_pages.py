@@ -106,3 +106,16 @@ def test_wagtails_background_tasks_run_on_the_configured_backend(portal, django_
         article = published_article(portal.results, "引用测试", acting_user=portal.root, cover_image=img)
     refs = ReferenceIndex.get_references_to(img)
     assert any(int(r.object_id) == article.pk for r in refs)
+
+
+def test_the_menu_links_the_public_pages_other_modules_register(portal, client):
+    from dangjian.core.hooks import register_public_link, unregister_public_link
+
+    register_public_link("portal:feed_atom_all", "Nowhere", order=1)  # does not resolve: skipped
+    register_public_link("portal:matters", "测试公共链接", order=1)
+    try:
+        page = client.get("/portal/").content.decode()
+    finally:
+        unregister_public_link("portal:matters")
+        unregister_public_link("portal:feed_atom_all")
+    assert 'href="/portal/matters/">测试公共链接</a>' in page and "Nowhere" not in page

@@ -243,3 +243,40 @@ def test_todos_and_figures(staff: Any, tree: Any) -> None:
     assert breakdown(received, tree.county.path, today, "kind") == {"other": 1, "integrity": 1}
     assert breakdown(received, tree.county.path, today, "state") == {"received": 1, "accepted": 1}
     assert breakdown(received, tree.county.path, today, "timely") == {"waiting": 1, "on_time": 1}
+
+
+def test_handlers_search_by_envelope_fields_with_bounded_queries(client: Any, staff: Any,
+                                                                 django_assert_max_num_queries: Any) -> None:
+    import datetime as dt
+
+    from dangjian.reports.models import Report
+
+    old = submit(kind="integrity").report
+    named = submit(kind="masses", real_name="钱举报", phone="13912345678").report
+    recent = submit(kind="integrity").report
+    Report.objects.filter(pk=old.pk).update(received_on=dt.date(2026, 9, 1), forward_due=dt.date(2026, 9, 8))
+    Report.objects.filter(pk=named.pk).update(received_on=dt.date(2026, 10, 9))
+    client.force_login(staff.county1)
+
+    def numbers(query: str) -> set[str]:
+        return {i["number"] for i in client.get(f"/api/v1/reports?{query}").json()["items"]}
+
+    assert numbers("kind=integrity") == {old.number, recent.number}
+    assert numbers("real_name=true") == {named.number}
+    assert numbers("real_name=false&kind=integrity") == {old.number, recent.number}
+    assert numbers("received_from=2026-09-01&received_to=2026-10-31") == {old.number, named.number}
+    assert numbers("overdue=true") == {old.number}
+    assert numbers(f"number={recent.number[-4:]}") == {recent.number}
+    r = client.get("/api/v1/reports?received_from=2026-10-01&received_to=2026-09-01")
+    assert r.status_code == 400 and r.json()["field"] == "received_to"
+    assert client.get("/api/v1/reports?kind=nonsense").json()["field"] == "kind"
+    # the page: the same search, bounded queries
+    client.get("/reports/")
+    with django_assert_max_num_queries(12):
+        page = client.get("/reports/?kind=integrity&received_to=2026-09-30")
+    body = page.content.decode()
+    assert old.number in body and recent.number not in body and named.number not in body
+    bad = client.get("/reports/?received_from=2026-10-01&received_to=2026-09-01").content.decode()
+    assert "“Received until” must not be before “Received from”." in bad or "不能早于" in bad
+    # the content is never searchable: a word of it finds nothing
+    assert numbers("number=某局长") == set()

@@ -8,6 +8,8 @@ The phone number is the one on the user's linked person record (encrypted at res
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -76,21 +78,52 @@ def client() -> Any:
 
 
 def send(delivery: Any) -> str:
-    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-    from tencentcloud.sms.v20210111 import models
-
     item = delivery.notification
     person = _person(item.recipient)
     phone = getattr(person, "phone", "") if person is not None else ""
     if not phone:
         raise PermanentDeliveryError("recipient has no phone number")
+    return send_text(phone, [str(p) for p in (item.sms_params or [])], context=f"delivery:{delivery.pk}")
+
+
+_quiet = threading.local()
+
+
+class _QuietSdk(logging.Filter):
+    """Drops the SDK's own log records (its DEBUG lines hold the request body: the phone number and
+    the template parameters) while this thread sends a private message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_quiet, "on", False)
+
+
+_SDK_LOGGER = logging.getLogger("tencentcloud_sdk_common")
+_SDK_LOGGER.addFilter(_QuietSdk())
+
+
+def send_text(phone: str, params: list[str], *, template_id: str = "", context: str = "",
+              private: bool = False) -> str:
+    """Send one SMS to ``phone`` now (no Delivery row: e.g. a verification code to somebody without
+    an account); returns the provider's serial. Raises DeliveryError / PermanentDeliveryError.
+    ``private``: the SDK logs nothing of this request (a code, an anonymous person's phone)."""
+    _quiet.on = private
+    try:
+        return _send_text(phone, params, template_id=template_id, context=context)
+    finally:
+        _quiet.on = False
+
+
+def _send_text(phone: str, params: list[str], *, template_id: str, context: str) -> str:
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    from tencentcloud.sms.v20210111 import models
+
     request = models.SendSmsRequest()
     request.SmsSdkAppId = settings.SMS_APP_ID
     request.SignName = settings.SMS_SIGN_NAME
-    request.TemplateId = settings.SMS_TEMPLATE_ID
-    request.TemplateParamSet = [str(p) for p in (item.sms_params or [])]
+    request.TemplateId = template_id or settings.SMS_TEMPLATE_ID
+    request.TemplateParamSet = params
     request.PhoneNumberSet = [e164(phone)]
-    request.SessionContext = f"delivery:{delivery.pk}"
+    request.SessionContext = context
     try:
         response = client().SendSms(request)
     except TencentCloudSDKException as e:

@@ -43,6 +43,27 @@
       }
     });
   });
+  var phoneSend = document.getElementById("phone-send");
+  if (phoneSend) phoneSend.addEventListener("click", async function () {
+    var form = phoneSend.form, box = document.getElementById("phone-verify");
+    var status = document.getElementById("phone-status");
+    phoneSend.disabled = true;
+    try {
+      var r = await fetch("/api/v1/reports/challenge?purpose=phone", {credentials: "omit", cache: "no-store"});
+      var c = await r.json();
+      var nonce = await solve(c.challenge, c.bits);
+      r = await fetch("/api/v1/reports/phone-code", {method: "POST", credentials: "omit", cache: "no-store",
+        headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({phone: form.elements.phone.value, proof: {challenge: c.challenge, nonce: nonce}})});
+      var answer = await r.json();
+      if (!r.ok) throw new Error(answer.message || "");
+      form.elements.phone_token.value = answer.phone_token;
+      status.textContent = box.dataset.msgSent;
+    } catch (e) {
+      status.textContent = (e && e.message) || box.dataset.msgFailed;
+    }
+    phoneSend.disabled = false;
+  });
   var receipt = document.getElementById("receipt-code");
   if (receipt) {
     var text = receipt.textContent.trim();
