@@ -134,14 +134,23 @@
     download.addEventListener("click", function () {
       download.disabled = true;
       say(download.dataset.textBusy);
-      startClock();  // offline progress is bounded from the server's time of this report
-      caches.open(DOWNLOADS).then(function (cache) {
-        return Promise.all(urls.map(function (u) {
-          return fetch(u, { credentials: "same-origin" }).then(function (r) {
-            if (!r.ok) throw new Error(u + ": " + r.status);
-            return cache.put(u, r);
+      // one file after another (a phone's link is the limit anyway), each tried three times
+      function fetchInto(cache, u, tries) {
+        return fetch(u, { credentials: "same-origin" }).then(function (r) {
+          if (!r.ok) throw new Error(u + ": " + r.status);
+          return cache.put(u, r);
+        }).catch(function (err) {
+          if (tries <= 1) throw err;
+          return new Promise(function (done) { window.setTimeout(done, 700); }).then(function () {
+            return fetchInto(cache, u, tries - 1);
           });
-        }));
+        });
+      }
+      // offline progress is bounded from the server's time of this report (decision 0007)
+      Promise.resolve(startClock()).then(function () { return caches.open(DOWNLOADS); }).then(function (cache) {
+        return urls.reduce(function (done, u) {
+          return done.then(function () { return fetchInto(cache, u, 3); });
+        }, Promise.resolve());
       }).then(function () {
         say(download.dataset.textDone);
         box.dataset.downloaded = "true";
@@ -173,7 +182,7 @@
     }
     startClock = function () {
       const at = Math.round(media.currentTime * 10) / 10;
-      send({ start_s: at, position_s: at, rate: media.playbackRate });
+      return send({ start_s: at, position_s: at, rate: media.playbackRate });
     };
     function resume() {
       if (resumeAt > 0 && resumeAt < (media.duration || Infinity) - 1) media.currentTime = resumeAt;
@@ -202,8 +211,8 @@
   // Articles and PDF slides: the page on screen, every few seconds while the tab is visible.
   const page = Number(box.dataset.page) || 1;
   let timer = null;
-  function beat() { send({ page: page }); }
-  startClock = beat;
+  function beat() { return send({ page: page }); }
+  startClock = function () { return beat(); };
   function start() { if (!timer) { beat(); timer = window.setInterval(beat, every); } }
   function stop() { if (timer) { window.clearInterval(timer); timer = null; beat(); } }
   document.addEventListener("visibilitychange", function () { if (document.hidden) stop(); else start(); });
