@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import BENCH_DIR, ROOT, emit, timed  # noqa: E402
@@ -40,11 +41,11 @@ MEMBERS = int(os.environ.get("BENCH_MEMBERS", "1000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 
 
-def _env() -> None:
+def _env(db: Path = DB) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if DB.exists():
-        DB.unlink()
-    os.environ.update(DJANGO_SETTINGS_MODULE="dangjian.settings", SQLITE_PATH=str(DB), DANGJIAN_VAR_DIR=str(BENCH_DIR),
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    os.environ.update(DJANGO_SETTINGS_MODULE="dangjian.settings", SQLITE_PATH=str(db), DANGJIAN_VAR_DIR=str(BENCH_DIR),
                       DJANGO_DEBUG="0", ALLOWED_HOSTS="testserver,127.0.0.1,localhost", LOG_LEVEL="WARNING",
                       TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
                       STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage")
@@ -65,22 +66,16 @@ def _percentiles(samples: list[float]) -> dict:
     return {"p50": statistics.median(samples), "p95": p95, "min": samples[0], "max": samples[-1], "runs": len(samples)}
 
 
-def main() -> None:  # noqa: PLR0915 - one linear script
-    _env()
+def build(n_members: int) -> tuple:
+    """A county with 10 branches and ``n_members`` members, each with an account: (root, county, users).
+    Also used by ``learning_http.py``."""
     import datetime as dt
 
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
-    from django.test import Client
-    from django.utils import timezone
 
     from dangjian.core.idgen import make_id_number
     from dangjian.core.models import User
-    from dangjian.learning.exams.actions import do_create_bank, do_create_exam, do_import_questions
-    from dangjian.learning.exams.actions import do_publish_exam as publish
-    from dangjian.learning.exams.demo import demo_check
-    from dangjian.learning.exams.models import Attempt
-    from dangjian.learning.lectures.actions import do_create_lecture, do_post_message, do_start_lecture
     from dangjian.members.actions import do_create_member
     from dangjian.members.models import Person
     from dangjian.orgs.actions import do_create_organization
@@ -92,7 +87,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
                 for i in range(10)]
     t = time.perf_counter()
     members = []
-    for n in range(MEMBERS):
+    for n in range(n_members):
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=(n % 300) * 37)
         members.append(do_create_member({
             "name": f"党员{n}", "id_number": make_id_number("320321", birth, n + 1), "birth_date": birth,
@@ -100,10 +95,28 @@ def main() -> None:  # noqa: PLR0915 - one linear script
             "join_date": dt.date(2010, 7, 1), "full_date": dt.date(2011, 7, 1), "add_type": "developed"},
             acting_user=root))
     users = User.objects.bulk_create([User(username=f"bench-m{n}", name=f"党员{n}", password=make_password(None))
-                                      for n in range(MEMBERS)])
+                                      for n in range(n_members)])
     for member, user in zip(members, users, strict=True):
         Person.objects.filter(pk=member.person_id).update(user=user)
-    print(f"built {MEMBERS} members in {time.perf_counter() - t:.0f} s", flush=True)
+    print(f"built {n_members} members in {time.perf_counter() - t:.0f} s", flush=True)
+    return root, county, users
+
+
+def main() -> None:  # noqa: PLR0915 - one linear script
+    _env()
+    import datetime as dt
+
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from dangjian.learning.exams.actions import do_create_bank, do_create_exam, do_import_questions
+    from dangjian.learning.exams.actions import do_publish_exam as publish
+    from dangjian.learning.exams.demo import demo_check
+    from dangjian.learning.exams.models import Attempt
+    from dangjian.learning.lectures.actions import do_create_lecture, do_post_message, do_start_lecture
+
+    root, county, users = build(MEMBERS)
     clients = []
     for user in users:
         c = Client()

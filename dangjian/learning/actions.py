@@ -248,6 +248,7 @@ class Outcome:
     completed: bool
     position_s: float
     duplicate: bool = False
+    stale: bool = False
 
 
 def check_report(lesson: Lesson, report: rules.Report) -> None:
@@ -273,6 +274,14 @@ def check_report(lesson: Lesson, report: rules.Report) -> None:
         raise ValidationError({"at": _("The time needs a time zone.")})
     if len(report.key) > 64:
         raise ValidationError({"id": _("At most %(n)d characters.") % {"n": 64}})
+    if len(report.device) > 64:
+        raise ValidationError({"device": _("At most %(n)d characters.") % {"n": 64}})
+    if report.seq is not None and not 0 <= report.seq <= MAX_SEQ:
+        raise ValidationError({"seq": _("The report number must be from 0 to %(n)d.") % {"n": MAX_SEQ}})
+
+
+#: The largest report number (what a JavaScript number holds exactly).
+MAX_SEQ = 2**53 - 1
 
 
 def _locked_progress(user: Any, lesson: Lesson) -> LessonProgress:
@@ -299,6 +308,13 @@ def _apply(user: Any, lesson: Lesson, report: rules.Report, received_at: dt.date
             return Outcome(lesson.pk, 0.0, coverage_of(lesson, row), bool(row and row.completed_at),
                            row.position_s if row else 0.0, duplicate=True)
     row = _locked_progress(user, lesson)
+    devices = dict(row.devices or {})
+    if rules.is_stale(devices, report):
+        # Overtaken by a later report of the same device: applying it would move the resume
+        # position back (and its stretch was already claimed by the later one).
+        return Outcome(lesson.pk, 0.0, round(coverage_of(lesson, row), 3), row.completed_at is not None,
+                       row.position_s, stale=True)
+    row.devices = rules.remember(devices, report)
     state = rules.state_of(row)
     t = rules.report_time(state, report, received_at)
     if lesson.timed:

@@ -86,6 +86,9 @@ class ProgressIn(InputSchema):
     rate: float = Field(1.0, description="The playback rate.")
     page: int | None = Field(None, description="Articles and PDF slides: the page on screen (from 1).")
     id: str = Field("", max_length=64, description="The report's own id (a repeated id counts once).")
+    device: str = Field("", max_length=64, description="The player's own id (any text, stable on the device).")
+    seq: int | None = Field(None, ge=0, le=2**53 - 1,
+                            description="The device's report number, rising: an older one arriving late is ignored.")
 
 
 class BatchReportIn(ProgressIn):
@@ -104,6 +107,7 @@ class ProgressOut(Schema):
     completed: bool
     position_s: float = Field(..., description="Where to resume (video/audio: seconds; paged: the page).")
     duplicate: bool = False
+    stale: bool = Field(False, description="Overtaken by a later report of the same device: ignored.")
 
 
 class BatchOut(Schema):
@@ -134,11 +138,12 @@ def _lesson(l: Lesson) -> dict[str, Any]:  # noqa: E741 - as the schema calls it
 
 def _out(o: Outcome) -> dict[str, Any]:
     return {"lesson": o.lesson, "credited_s": o.credited_s, "coverage": o.coverage, "completed": o.completed,
-            "position_s": o.position_s, "duplicate": o.duplicate}
+            "position_s": o.position_s, "duplicate": o.duplicate, "stale": o.stale}
 
 
 def _report(p: ProgressIn, at: dt.datetime | None = None) -> Report:
-    return Report(position_s=p.position_s, start_s=p.start_s, rate=p.rate, page=p.page, at=at, key=p.id)
+    return Report(position_s=p.position_s, start_s=p.start_s, rate=p.rate, page=p.page, at=at, key=p.id,
+                  device=p.device, seq=p.seq)
 
 
 def _visible_lesson(user: Any, lesson_id: int) -> Lesson:

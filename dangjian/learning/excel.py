@@ -25,4 +25,9 @@ def plan_report_workbook(plan: LearningPlan, report: dict[str, Any]) -> bytes:
     for o in report["orgs"]:
         orgs.append([o["organization"], o["members"], o["finished"], o["rate"]])
     orgs.append([_("Total"), report["members"], report["finished"], report["rate"]])
+    lessons = book.sheet(_("Lessons"))
+    lessons.header([_("Course"), _("Lesson"), _("Kind"), _("Members who started it"), _("Members who completed it"),
+                    _("Completed (%)")])
+    for x in report["by_lesson"]:
+        lessons.append([x["course"], x["title"], x["kind"], x["started"], x["completed"], x["rate"]])
     return book.to_bytes()

@@ -150,6 +150,9 @@ class LessonProgress(models.Model):
     bank_s = models.FloatField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
     reports = models.PositiveIntegerField(default=0)
+    #: The last report number applied per device ``{device id: seq}`` (a later-arriving older
+    #: report of a device is ignored); the most recent ``progress.MAX_DEVICES`` devices.
+    devices = models.JSONField(default=dict)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

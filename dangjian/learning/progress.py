@@ -18,6 +18,10 @@ it fits in the playback time that really passed by the server's clock:
   previous report (same page, within the gap) counts towards that page, up to the seconds a page
   must be shown.
 
+Reports from one device carry a ``device`` id and a rising ``seq``: a report that arrives after
+a later one of the same device (a slow network, a retry) is stale and changes nothing, so it can
+never move the resume position back.
+
 A lesson is completed when the covered share reaches ``LEARNING_COMPLETION_COVERAGE`` (0.9).
 """
 
@@ -60,6 +64,10 @@ class Report:
     page: int | None = None
     at: dt.datetime | None = None
     key: str = ""
+    #: The player instance's id and its report counter: a report numbered at or below the last one
+    #: applied from the same device is stale (it overtook nobody; it was overtaken) and is ignored.
+    device: str = ""
+    seq: int | None = None
 
 
 @dataclass
@@ -163,3 +171,26 @@ def coverage(state: State, *, timed: bool, duration: float, page_count: int, pag
 def state_of(row: Any) -> State:
     return State(intervals=list(row.intervals or []), covered_s=row.covered_s, pages=dict(row.pages or {}),
                  position_s=row.position_s, anchor_at=row.anchor_at, anchor_pos=row.anchor_pos, bank_s=row.bank_s)
+
+
+#: How many devices' last report numbers a progress row remembers (the most recent ones).
+MAX_DEVICES = 16
+
+
+def is_stale(devices: dict[str, int], report: Report) -> bool:
+    """Whether ``report`` was overtaken by a later report of the same device."""
+    if not report.device or report.seq is None:
+        return False
+    last = devices.get(report.device)
+    return last is not None and report.seq <= last
+
+
+def remember(devices: dict[str, int], report: Report) -> dict[str, int]:
+    """``devices`` with ``report``'s number as its device's last (the oldest dropped past the limit)."""
+    if not report.device or report.seq is None:
+        return devices
+    out = {k: v for k, v in devices.items() if k != report.device}
+    out[report.device] = report.seq
+    while len(out) > MAX_DEVICES:
+        out.pop(next(iter(out)))
+    return out

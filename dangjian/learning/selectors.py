@@ -165,7 +165,8 @@ def plan_lessons(plan: LearningPlan) -> list[Lesson]:
 def plan_report(plan: LearningPlan) -> dict[str, Any]:
     """Each current member of the plan's subtree: lessons of the plan completed, the time of the
     lessons really seen (covered minutes, not time online), finished or not; and per
-    organization: members, finished, rate. Three queries whatever the size."""
+    organization: members, finished, rate; and per lesson of the plan: how many of those members
+    started it, completed it, and the share completed. Three queries whatever the size."""
     from dangjian.core.scoping import subtree_q
     from dangjian.members import CURRENT_STATUSES
     from dangjian.members.models import Member
@@ -178,12 +179,16 @@ def plan_report(plan: LearningPlan) -> dict[str, Any]:
     users = [m.person.user_id for m in members if m.person.user_id]
     done: dict[int, int] = {}
     seconds: dict[int, float] = {}
+    started: dict[int, int] = {}     # lesson → members with progress on it
+    completed_by: dict[int, int] = {}  # lesson → members who completed it
     if lessons and users:
-        for user_id, completed, covered, pages in LessonProgress.objects.filter(
+        for user_id, lesson_id, completed, covered, pages in LessonProgress.objects.filter(
                 lesson__in=[x.pk for x in lessons], user_id__in=users).values_list(
-                "user_id", "completed_at", "covered_s", "pages"):
+                "user_id", "lesson_id", "completed_at", "covered_s", "pages"):
             done[user_id] = done.get(user_id, 0) + (1 if completed else 0)
             seconds[user_id] = seconds.get(user_id, 0.0) + covered + sum((pages or {}).values())
+            started[lesson_id] = started.get(lesson_id, 0) + 1
+            completed_by[lesson_id] = completed_by.get(lesson_id, 0) + (1 if completed else 0)
     total = len(lessons)
     rows: list[dict[str, Any]] = []
     orgs: dict[str, dict[str, Any]] = {}
@@ -200,5 +205,9 @@ def plan_report(plan: LearningPlan) -> dict[str, Any]:
     for o in orgs.values():
         o["rate"] = round(o["finished"] * 100 / o["members"], 1) if o["members"] else 0.0
     finished_count = sum(1 for r in rows if r["finished"])
-    return {"rows": rows, "orgs": list(orgs.values()), "lessons": total, "members": len(rows),
+    by_lesson = [{"lesson": x, "title": x.title, "course": x.course.title, "kind": x.get_kind_display(),
+                  "started": started.get(x.pk, 0), "completed": completed_by.get(x.pk, 0),
+                  "rate": round(completed_by.get(x.pk, 0) * 100 / len(rows), 1) if rows else 0.0}
+                 for x in lessons]
+    return {"rows": rows, "orgs": list(orgs.values()), "by_lesson": by_lesson, "lessons": total, "members": len(rows),
             "finished": finished_count, "rate": round(finished_count * 100 / len(rows), 1) if rows else 0.0}

@@ -12,15 +12,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dangjian.core.spreadsheets import xlsx_response
+from dangjian.core.ui import static_url
 from dangjian.learning import CourseStatus, LessonKind, MediaState, points
 from dangjian.learning import actions as act
 from dangjian.learning import media as media_files
 from dangjian.learning.excel import plan_report_workbook
 from dangjian.learning.forms import CourseForm, LessonForm, MediaForm, PlanForm
+from dangjian.learning.models import Lesson
 from dangjian.learning.progress import completion_coverage
 from dangjian.learning.selectors import (
     MANAGE,
@@ -90,7 +93,25 @@ def lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "position": row.position_s if row else 0, "page": page, "pages": range(1, item.page_count + 1),
         "heartbeat": int(getattr(settings, "LEARNING_HEARTBEAT_SECONDS", 10)),
         "completion": int(completion_coverage() * 100), "audio_only": request.GET.get("audio") == "1",
-        "LessonKind": LessonKind})
+        "offline_urls": offline_urls(item), "LessonKind": LessonKind})
+
+
+def offline_urls(item: Lesson) -> list[str]:
+    """What "download for offline use" stores: the lesson's page (each page of a paged lesson),
+    its media (the small video or the sound; the PDF) and the player's own files — the first is
+    the one the page checks to say it is downloaded."""
+    page = reverse("learning:lesson", args=[item.pk])
+    urls = [page]
+    if item.timed:
+        if item.playable:
+            urls.append(reverse("learning:media", args=[item.pk, "small" if item.kind == LessonKind.VIDEO else "audio"]))
+            if item.kind == LessonKind.VIDEO and item.audio:
+                urls += [f"{page}?audio=1", reverse("learning:media", args=[item.pk, "audio"])]
+    else:
+        urls += [f"{page}?page={n}" for n in range(1, item.page_count + 1)]
+        if item.kind == LessonKind.PDF and item.source:
+            urls.append(reverse("learning:media", args=[item.pk, "source"]))
+    return urls + [static_url("learning/player.js"), static_url("learning/learning.css")]
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,6 +157,7 @@ def do_post_message(lecture: Lecture, *, text: str = "", image: Any = None, voic
         if upload is not None:
             message.file.save(f"{uuid.uuid4().hex}.{upload[1]}", upload[0], save=False)
         message.save()
+        _raise_head(message)
         audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind},
                      org_path=lecture.org_path, target_label=lecture.title)
     return message
@@ -171,6 +173,7 @@ def do_ask_question(lecture: Lecture, text: Any, *, acting_user: ActingUser) -> 
     with transaction.atomic():
         message = Message.objects.create(lecture=lecture, kind=MessageKind.QUESTION, author=user,
                                          author_name=_name(user), text=question)
+        _raise_head(message)
         audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind},
                      org_path=lecture.org_path, target_label=lecture.title)
     return message
@@ -187,12 +190,19 @@ def do_answer_question(question: Message, text: Any, *, pin: bool = False, actin
     with transaction.atomic():
         message = Message.objects.create(lecture=lecture, kind=MessageKind.ANSWER, author=signed_in(acting_user),
                                          author_name=_name(acting_user), text=answer, reply_to=question)
+        _raise_head(message)
         audit.record(acting_user, "lecture_message.posted", message, after={"kind": message.kind,
                                                                              "question": question.pk},
                      org_path=lecture.org_path, target_label=lecture.title)
         if pin:
             _set_pin(question, True, acting_user)
     return message
+
+
+def _raise_head(message: Message) -> None:
+    """Record ``message`` as the room's newest (inside the transaction that adds it; ``Greatest``
+    so two posts committing out of order never lower it)."""
+    Lecture.objects.filter(pk=message.lecture_id).update(head=Greatest(F("head"), message.pk))
 
 
 def _set_pin(message: Message, pinned: bool, acting_user: ActingUser) -> None:

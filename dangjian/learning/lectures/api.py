@@ -101,7 +101,8 @@ def list_lectures(request: HttpRequest, filters: Query[PageFilters]) -> dict[str
 def lecture_messages(request: HttpRequest, lecture_id: ObjectId, filters: Query[AfterFilter]) -> dict[str, Any]:
     lecture = access_lecture(api_user(request), lecture_id)
     return {"status": lecture.status, "version": lecture.version, "pinned": pinned_ids(lecture),
-            "messages": [_message(m) for m in messages_after(lecture, filters.after)]}
+            "messages": [_message(m) for m in messages_after(lecture, filters.after)]
+                         if filters.after < lecture.head else []}
 
 
 @router.post("/lectures/{lecture_id}/questions", auth=write_auth, response={201: MessageOut, **WRITE_ERRORS},

@@ -27,6 +27,10 @@ class Lecture(models.Model):
     #: Bumped by every change a follower must see besides new messages (pins, status), so a poll
     #: can tell "nothing new" from one indexed read.
     version = models.PositiveIntegerField(default=0)
+    #: The id of the room's newest message (raised in the transaction that adds one): a poll that
+    #: already has it answers "nothing new" from the lecture row alone — exact, never stale, what
+    #: a short cache of the empty answer would give without a cache to invalidate (decision 0008).
+    head = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-starts_at", "-pk"]

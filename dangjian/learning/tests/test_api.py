@@ -57,7 +57,7 @@ def test_progress_report_answers_credit_and_coverage(school: Any, users: Any) ->
     first = post(c, f"{BASE}/progress", {"lesson": school.video.pk, "position_s": 0, "start_s": 0})
     assert first.status_code == 200, first.content
     assert first.json() == {"lesson": school.video.pk, "credited_s": 0.0, "coverage": 0.0, "completed": False,
-                            "position_s": 0.0, "duplicate": False}
+                            "position_s": 0.0, "duplicate": False, "stale": False}
     time.sleep(1.1)
     out = post(c, f"{BASE}/progress", {"lesson": school.video.pk, "position_s": 1, "start_s": 0}).json()
     assert out["credited_s"] == 1.0 and out["position_s"] == 1.0
@@ -110,3 +110,17 @@ def test_offline_batch_is_idempotent_and_all_or_nothing(school: Any, users: Any)
     assert ProgressReceipt.objects.count() == 3
     missing = post(c, f"{BASE}/progress/batch", {"reports": [{k: v for k, v in reports[0].items() if k != "id"}]})
     assert missing.status_code == 422
+
+
+def test_a_late_report_of_the_same_device_is_answered_stale_and_ignored(school: Any, users: Any) -> None:
+    c = Client()
+    c.force_login(users.member)
+    url = f"{BASE}/progress"
+    body = {"lesson": school.video.pk, "device": "phone-1"}
+    assert post(c, url, {**body, "position_s": 0, "start_s": 0, "seq": 5}).json()["stale"] is False
+    assert post(c, url, {**body, "position_s": 30, "start_s": 30, "seq": 7}).json()["position_s"] == 30
+    late = post(c, url, {**body, "position_s": 1, "start_s": 0, "seq": 6})
+    assert late.status_code == 200 and late.json()["stale"] is True and late.json()["position_s"] == 30
+    assert c.get(f"{BASE}/lessons/{school.video.pk}/progress").json()["position_s"] == 30
+    bad = post(c, url, {**body, "position_s": 1, "seq": -1})
+    assert bad.status_code in (400, 422) and LessonProgress.objects.get().position_s == 30

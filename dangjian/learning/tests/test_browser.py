@@ -4,11 +4,13 @@ context (another device) the lesson resumes at the same second."""
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 
 from dangjian.learning import LessonKind
 from dangjian.learning.actions import do_publish_course, do_save_course, do_save_lesson, do_upload_lesson_media
@@ -68,3 +70,65 @@ def test_watch_leave_and_resume_on_another_device(live_server: Any, chromium: An
         assert problems == []
     finally:
         other.close()
+
+
+def test_download_a_lesson_read_it_offline_and_the_progress_syncs(live_server: Any, chromium: Any, tree: Any,
+                                                                   users: Any, settings: Any) -> None:
+    """A member downloads an article lesson, cuts the network, reads its second page (never opened
+    online) from the downloaded copy; the reports wait on the phone and reach the server — bounded
+    by its clock — once the network is back."""
+    settings.LEARNING_HEARTBEAT_SECONDS = 2
+    course = do_save_course(tree.county, {"title": "离线课"}, acting_user=users.admin)
+    lesson = do_save_lesson(course, {"kind": LessonKind.ARTICLE, "title": "原文", "body": "<p>离线也能读的原文</p>",
+                                     "page_count": 2, "page_seconds": 4}, acting_user=users.admin)
+    do_publish_course(course, acting_user=users.admin)
+    queue = "() => JSON.parse(localStorage.getItem('dj-learning-queue') || '[]')"
+    problems: list[str] = []
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        login(page, live_server.url, users.member.username, PASSWORD)
+        page.goto(f"{live_server.url}/learning/l/{lesson.pk}/")
+        page.evaluate("navigator.serviceWorker.ready")
+        page.reload()  # now under the service worker
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        page.click("#lesson-download")
+        page.wait_for_function("() => document.getElementById('lesson-player').dataset.downloaded === 'true'")
+        page.context.set_offline(True)
+        try:
+            page.goto(f"{live_server.url}/learning/l/{lesson.pk}/?page=2")
+            assert page.locator("#lesson-player").get_attribute("data-page") == "2"
+            assert "离线也能读的原文" in page.locator("article.lesson-text").inner_text()
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+            page.wait_for_function(f"() => ({queue})().filter(r => r.page === 2).length >= 4", timeout=30_000)
+            assert "2" not in stored(users.member, lesson).pages  # nothing reached the server while offline
+            with page.expect_response(lambda r: r.url.endswith("/progress/batch"), timeout=30_000) as sent:
+                page.context.set_offline(False)
+            assert sent.value.status == 200
+            reports = sent.value.request.post_data_json["reports"]
+            synced = list(zip(reports, sent.value.json()["results"], strict=True))
+            # the second page's seconds come from the reports made offline (its page shown 4 s)
+            assert sum(out["credited_s"] for report, out in synced if report["page"] == 2) >= 4
+            assert synced[-1][1]["position_s"] == 2
+        finally:
+            page.context.set_offline(False)
+        page.wait_for_function(f"() => ({queue})().length === 0", timeout=30_000)
+        page.wait_for_function("() => Number(document.getElementById('lesson-status').dataset.coverage || 0) >= 50")
+        assert problems == []
+    finally:
+        phone.close()
+    row = stored(users.member, lesson)  # the page is closed: nothing is writing now
+    assert row.pages.get("2", 0) >= 4 and row.position_s == 2
+
+
+def stored(user: Any, lesson: Any) -> LessonProgress:
+    """The progress row, read while the test server may be writing it (SQLite's shared in-memory
+    database refuses a read during a write instead of waiting)."""
+    for _ in range(50):
+        try:
+            return LessonProgress.objects.get(user=user, lesson=lesson)
+        except OperationalError:
+            time.sleep(0.1)
+    return LessonProgress.objects.get(user=user, lesson=lesson)

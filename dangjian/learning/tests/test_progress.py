@@ -169,6 +169,8 @@ def test_honest_offline_batch_is_credited_once(school: Any, users: Any) -> None:
     ({"position_s": 10, "start_s": 20}, "start_s"),
     ({"position_s": 10, "rate": 0}, "rate"),
     ({"position_s": 10, "rate": 100}, "rate"),
+    ({"position_s": 10, "device": "d" * 65, "seq": 1}, "device"),
+    ({"position_s": 10, "device": "phone", "seq": -1}, "seq"),
 ])
 def test_bad_reports_name_the_field_and_record_nothing(school: Any, users: Any, report: dict[str, Any],
                                                        field: str) -> None:
@@ -194,6 +196,46 @@ def test_resume_position_follows_the_learner_across_devices(school: Any, users: 
     out = rep(v, me, 45, 44, 40)  # paused at 44 s on the phone
     assert out.position_s == 44
     assert LessonProgress.objects.get(lesson=v, user=me).position_s == 44
+
+
+def test_a_stale_report_of_a_device_cannot_move_the_resume_position_back(school: Any, users: Any) -> None:
+    """The pause at 44 s (report 3) reaches the server before the heartbeat at 40 s (report 2) of
+    the same phone: the late heartbeat changes nothing, and the next device resumes at 44 s."""
+    v, me = school.video, users.member
+    rep(v, me, 0, 0, 0, device="phone", seq=1)
+    paused = rep(v, me, 44, 44, 0, device="phone", seq=3)
+    assert paused.position_s == 44 and not paused.stale
+    before = LessonProgress.objects.get(lesson=v, user=me)
+    late = rep(v, me, 45, 40, 30, device="phone", seq=2)
+    assert late.stale and late.credited_s == 0 and late.position_s == 44
+    after = LessonProgress.objects.get(lesson=v, user=me)
+    assert (after.position_s, after.intervals, after.reports, after.anchor_at) == (
+        44, before.intervals, before.reports, before.anchor_at)
+    # the same number again is stale too; another device's report is not
+    assert rep(v, me, 46, 40, 30, device="phone", seq=3).stale
+    assert not rep(v, me, 47, 30, 30, device="tablet", seq=1).stale
+    assert LessonProgress.objects.get(lesson=v, user=me).devices == {"phone": 3, "tablet": 1}
+
+
+def test_an_offline_batch_applies_a_device_report_once_in_number_order(school: Any, users: Any) -> None:
+    v, me = school.video, users.member
+    rep(v, me, 0, 0, 0, device="phone", seq=10)
+    batch = [(v, Report(position_s=10, start_s=0, at=at(10), key="a", device="phone", seq=11)),
+             (v, Report(position_s=20, start_s=10, at=at(20), key="b", device="phone", seq=12)),
+             (v, Report(position_s=5, start_s=0, at=at(25), key="c", device="phone", seq=9))]
+    results = do_record_progress_batch(batch, acting_user=me, received_at=at(30))
+    assert [r.stale for r in results] == [False, False, True]
+    assert LessonProgress.objects.get(lesson=v, user=me).position_s == 20 and covered(v, me) == 20
+
+
+def test_a_progress_row_remembers_only_the_most_recent_devices(school: Any, users: Any) -> None:
+    from dangjian.learning.progress import MAX_DEVICES
+
+    v, me = school.video, users.member
+    for n in range(MAX_DEVICES + 3):
+        rep(v, me, n, 0, 0, device=f"d{n}", seq=1)
+    devices = LessonProgress.objects.get(lesson=v, user=me).devices
+    assert len(devices) == MAX_DEVICES and "d0" not in devices and f"d{MAX_DEVICES + 2}" in devices
 
 
 def test_article_pages_count_only_when_really_shown(school: Any, users: Any) -> None:

@@ -57,6 +57,16 @@ def test_plan_report_per_member_and_organization(plan: Any, django_assert_max_nu
     assert by_name["张爱丽"]["minutes"] == round((600 + 40) / 60, 1)
     assert by_name["李博"]["finished"] is False and by_name["李博"]["completed"] == 0
     assert report["orgs"] == [{"organization": "甲镇一村党支部", "members": 2, "finished": 1, "rate": 50.0}]
+    assert [(x["title"], x["started"], x["completed"], x["rate"]) for x in report["by_lesson"]] == [
+        ("开篇视频", 1, 1, 50.0), ("原文导读", 1, 1, 50.0)]
+
+
+def test_plan_report_per_lesson_counts_a_started_lesson_apart(plan: Any, school: Any) -> None:
+    do_record_progress(school.video, Report(position_s=0, start_s=0), acting_user=plan.bob_user, received_at=at(0))
+    do_record_progress(school.video, Report(position_s=10, start_s=0), acting_user=plan.bob_user,
+                       received_at=at(10))
+    video = plan_report(plan.plan)["by_lesson"][0]
+    assert (video["title"], video["started"], video["completed"], video["rate"]) == ("开篇视频", 2, 1, 50.0)
 
 
 def test_plan_report_page_and_workbook(plan: Any, users: Any) -> None:
@@ -68,6 +78,9 @@ def test_plan_report_page_and_workbook(plan: Any, users: Any) -> None:
     assert book["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(book.content)).worksheets[0].iter_rows()]
     assert rows[2][:4] == ["张爱丽", "甲镇一村党支部", 2, 2]
+    lessons = [[c.value for c in r] for r in load_workbook(io.BytesIO(book.content)).worksheets[2].iter_rows()]
+    assert lessons[1][:2] == ["学习二十大精神", "开篇视频"] and lessons[1][3:] == [1, 1, 50.0]
+    assert 'id="plan-lessons"' in page
     other = Client()
     other.force_login(users.member)
     assert other.get(f"/learning/manage/plans/{plan.plan.pk}/report/").status_code == 404

@@ -100,10 +100,17 @@ def test_followers_poll_for_what_is_new(client: Any, tree: Any, users: Any, lect
         body = client.get(url, {"after": first.pk, "v": lecture.version + 1}).json()
     assert [m["text"] for m in body["messages"]] == [f"消息{n}" for n in range(30)]
     version = body["version"]
-    quiet = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    with django_assert_max_num_queries(8) as queries:
+        quiet = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
     assert quiet["messages"] == [] and "pinned" not in quiet  # nothing new: an empty answer
+    # ... from the lecture's row alone: no query of the messages
+    assert not [q for q in queries.captured_queries if "lectures_message" in q["sql"]]
+    # a question raises the head too: the next poll brings it
+    do_ask_question(lecture, "请问", acting_user=users.member)
+    asked = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    assert [m["text"] for m in asked["messages"]] == ["请问"]
     do_pin_message(first, True, acting_user=lecturer)
-    changed = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    changed = client.get(url, {"after": asked["messages"][-1]["id"], "v": version}).json()
     assert changed["pinned"] == [first.pk]
     assert client.get(url, {"after": "x"}).status_code == 400
 
