@@ -13,7 +13,8 @@ Environment: ``BALLOTS`` (default 10000), ``BALLOT_SUBJECTS`` (cadres on the bal
 threads, each with one keep-alive connection; default 48), ``CAST_WORKER_CLASS`` (``gthread``,
 default, or ``sync``), ``CAST_WORKERS`` (default 2), ``CAST_THREADS`` (threads per gthread
 worker, default 8), ``STACK_REQUESTS`` (requests of row 2, default min(BALLOTS, 2000)),
-``RESEND`` (default 200).
+``RESEND`` (default 200), ``BALLOT_VERSION`` (the protocol version of the evaluation, default
+the current one, ``crypto.VERSION``; 1 measures the old per-proof checks against the same server).
 
 Setup, untimed: the seeded demo county (``seed_demo --scale county``, ≈50,000 members) is copied
 to a throwaway ``var/bench/ballots-cast.sqlite3``; an evaluation is created (by ``demo-admin``)
@@ -85,6 +86,7 @@ WORKERS = int(os.environ.get("CAST_WORKERS", "2"))
 THREADS = int(os.environ.get("CAST_THREADS", "8"))
 STACK_N = int(os.environ.get("STACK_REQUESTS", str(min(N, 2000))))
 RESEND = int(os.environ.get("RESEND", "200"))
+VERSION = int(os.environ["BALLOT_VERSION"]) if os.environ.get("BALLOT_VERSION") else None
 SEED_DB = BENCH_DIR / "ballots-cast-seed.sqlite3"
 WORK_DB = BENCH_DIR / "ballots-cast.sqlite3"
 
@@ -168,6 +170,8 @@ def setup_evaluation() -> dict:
         secrets[t.index] = secret
         do_register_trustee_key(evaluation, public_key=public,
                                 key_proof=crypto.key_proof(str(evaluation.uuid), t.index, secret), acting_user=t.user)
+    if VERSION is not None:
+        crypto.VERSION = VERSION  # the manifest frozen at opening carries it; the server follows the manifest
     t0 = time.perf_counter()
     codes = do_open_evaluation(evaluation, acting_user=organizer)
     opened = time.perf_counter() - t0
@@ -305,7 +309,8 @@ def main() -> None:
     e = ev["evaluation"]
     manifest, eid = e.manifest, e.eid
     cells = sum(len(q["options"]) for q in manifest["questions"])
-    info.update(organization=ev["org"], roll=ev["roll"], open_seconds=round(ev["open_seconds"], 2), cells=cells)
+    info.update(organization=ev["org"], roll=ev["roll"], open_seconds=round(ev["open_seconds"], 2), cells=cells,
+                protocol_version=manifest["version"])
     print(f"  roll: {ev['roll']:,} voters of {ev['org']} (opened in {ev['open_seconds']:.1f} s)", flush=True)
     connection.close()  # nothing of this process's connection goes into the pool's forks
 
@@ -394,7 +399,7 @@ def main() -> None:
         r["ratio"] = r["rps"] / base
     print(f"\nBallot casting — {info['date']} — {N:,} ballots ({cells} ciphertexts each, {rows[2]['body_bytes'] / 1024:.1f} KB "
           f"bodies), roll {ev['roll']:,}, {TRUSTEES} trustees; {info['server']}; {CONNECTIONS} client connections")
-    print(f"Load average: start {info['load_start']}, cast {info['load_cast']}, end {info['load_end']}")
+    print(f"Protocol version {info['protocol_version']}. Load average: start {info['load_start']}, cast {info['load_cast']}, end {info['load_end']}")
     width = max(len(r["name"]) for r in rows)
     print(f"\n{'row'.ljust(width)}  {'requests':>8}  {'seconds':>7}  {'req/s':>7}  {'p50 ms':>7}  {'p95 ms':>7}  "
           f"{'p99 ms':>7}  {'× plain':>7}  {'CPU ms':>6}  statuses")

@@ -11,12 +11,14 @@ case "${1:-test}" in
     command -v msgfmt >/dev/null || need+=(gettext)
     [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)  # real IMAP server for the opinion-mailbox tests
     have_sodium || need+=(libsodium23)  # ristretto255 for the secret ballot (pysodium)
+    command -v cc >/dev/null || need+=(gcc)  # the ballot proofs' batch check (dangjian/ballots/native)
     command -v ffmpeg >/dev/null || need+=(ffmpeg)  # party-school media conversion (learning)
     ;;
   run)
     # The secret ballot's crypto; without it the rest of the site runs and the ballot pages say
     # what is missing, so a machine where we cannot install it still starts.
     have_sodium || need+=(libsodium23)
+    command -v cc >/dev/null || need+=(gcc)  # batch checks of ballot proofs; without it, slower
     # The party school's media conversion; without it uploads are reported as failed.
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then

@@ -360,7 +360,7 @@ def build_manifest(evaluation: Evaluation, roll: list[str], trustees: list[Trust
             questions.append({"id": f"q{len(questions) + 1}", "subject": subject.name, "dimension": dimension,
                               "options": options})
     return {
-        "version": 1, "evaluation": str(evaluation.uuid), "title": evaluation.title, "questions": questions,
+        "version": crypto.VERSION, "evaluation": str(evaluation.uuid), "title": evaluation.title, "questions": questions,
         "roll_hash": crypto.roll_hash(roll), "voters": len(roll), "min_group": evaluation.min_group,
         "trustees": [{"index": t.index, "name": str(t.user), "public_key": t.public_key, "key_proof": t.key_proof}
                      for t in trustees],

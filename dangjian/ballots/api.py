@@ -11,6 +11,11 @@
   ballot answers 4xx with the reason and nothing is stored.
 - ``GET/POST evaluations/{id}/trustee…``: the trustee's key and decryption; the trustee only (a
   bearer token, or the browser session with its CSRF token).
+- ``POST evaluations/{id}/reissue`` ``{voter}`` or ``{code}``: replace a lost voting code while
+  the evaluation is open (``ballots.manage`` over its organization): a sent code is sent again to
+  the voter named (→ ``{"sent_to": name}``), a lost slip's code is replaced (→ ``{"code": new}``,
+  shown this once, to print). The old code stops working; a used one is never replaced (400 with
+  the reason), nor anything outside voting (409).
 """
 
 from __future__ import annotations
@@ -28,11 +33,18 @@ from dangjian.ballots.actions import (
     CastRefused,
     do_cast_ballot,
     do_register_trustee_key,
+    do_reissue_credential,
     do_submit_decryption,
     trustee_of,
 )
 from dangjian.ballots.choices import PUBLISHED_STATES, State
-from dangjian.ballots.selectors import access_evaluation, bulletin, evaluations_for, public_evaluation
+from dangjian.ballots.selectors import (
+    access_evaluation,
+    bulletin,
+    evaluations_for,
+    public_evaluation,
+    roll_entry_named,
+)
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema
@@ -198,3 +210,36 @@ def trustee_decryption(request: HttpRequest, public_id: str, data: DecryptionIn)
     e, _t = _trustee_evaluation(request, public_id)
     _write(lambda: do_submit_decryption(e, shares=data.shares, acting_user=api_user(request)))
     return trustee_state(request, public_id)
+
+
+class BallotReissueIn(InputSchema):
+    voter: str | None = Field(None, max_length=150, description="A voter whose code was sent: their name on the "
+                              "roll (or user name, for namesakes). The new code is sent to them.")
+    code: str | None = Field(None, max_length=64, description="A lost slip's code, as printed.")
+
+
+class BallotReissueOut(Schema):
+    sent_to: str | None = Field(None, description="Who was sent the new code (a sent code).")
+    code: str | None = Field(None, description="The new slip's code (a lost slip): shown this once, print it.")
+
+
+@router.post("/evaluations/{public_id}/reissue", auth=write_auth, response={200: BallotReissueOut, **WRITE_ERRORS},
+             summary="Replace a lost voting code (organizer)")
+def reissue(request: HttpRequest, public_id: str, data: BallotReissueIn) -> dict[str, Any]:
+    user = api_user(request)
+    e = access_evaluation(user, public_id)
+    if (data.voter is None) == (data.code is None):
+        raise ApiError(400, "bad_request", _("Give either the voter whose code was sent or the lost slip's code."),
+                       field="voter")
+    if data.voter is not None:
+        voter = data.voter
+
+        def resend() -> str:
+            entry = roll_entry_named(e, voter)
+            do_reissue_credential(e, voter=entry, acting_user=user)
+            return entry.name
+
+        return {"sent_to": _write(resend), "code": None}
+    code = data.code
+    return {"sent_to": None, "code": _write(lambda: do_reissue_credential(e, code=code, acting_user=user))}
+

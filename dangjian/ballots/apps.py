@@ -51,6 +51,17 @@ class BallotsConfig(AppConfig):
                                    "counted (the rest of the site runs).",
                                    hint="Install the Debian package libsodium23 (make run does as root).",
                                    id="ballots.W001")]
+
+        @checks.register()
+        def native_check(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
+            from dangjian.ballots import native
+
+            if native.library() is not None:  # builds it on the first check (migrate, runserver, make run)
+                return []
+            return [checks.Warning("The C code that checks ballot proofs in batches did not build: casting, "
+                                   "counting and the verifier fall back to libsodium, several times slower.",
+                                   hint="Install a C compiler (Debian package gcc); see dangjian/ballots/native.",
+                                   id="ballots.W002")]
         from dangjian.ballots import figures  # statistics (issue 15)
 
         figures.register()

@@ -54,7 +54,7 @@ class Election:
 
 def make_election(
     *, trustees: int = 3, subjects: tuple[str, ...] = ("张三",), dimensions: list[str] | None = None,
-    options: list[str] | None = None, voters: int = 30, min_group: int = 5,
+    options: list[str] | None = None, voters: int = 30, min_group: int = 5, version: int = crypto.VERSION,
 ) -> Election:
     secrets: list[str] = []
     public: list[dict[str, Any]] = []
@@ -69,7 +69,7 @@ def make_election(
         for n, (s, d) in enumerate(((s, d) for s in subjects for d in (dimensions or DIMENSIONS)), 1)
     ]
     manifest = {
-        "version": 1, "evaluation": EVALUATION, "title": "2026年度领导班子成员民主测评",
+        "version": version, "evaluation": EVALUATION, "title": "2026年度领导班子成员民主测评",
         "questions": questions, "roll_hash": crypto.roll_hash(roll), "voters": len(roll),
         "min_group": min_group, "trustees": public,
         "public_key": crypto.combine_public_keys(t["public_key"] for t in public),

@@ -44,10 +44,11 @@ def page(settings: Any, live_server: Any, browser_page: Any) -> Iterator[Any]:
     assert problems == []
 
 
-def manifest_for(trustees: list[dict[str, Any]], evaluation: str, questions: int = 2, min_group: int = 3) -> dict[str, Any]:
+def manifest_for(trustees: list[dict[str, Any]], evaluation: str, questions: int = 2, min_group: int = 3,
+                 version: int = crypto.VERSION) -> dict[str, Any]:
     roll = [f"党员{n}" for n in range(1, 11)]
     return {
-        "version": 1, "evaluation": evaluation, "title": "2026年度民主评议党员",
+        "version": version, "evaluation": evaluation, "title": "2026年度民主评议党员",
         "questions": [{"id": f"q{n}", "subject": "张三" if n % 2 else "李四", "dimension": "德能勤绩廉"[n % 5], "options": OPTIONS}
                       for n in range(1, questions + 1)],
         "roll_hash": crypto.sha256hex(crypto.canon(roll)), "voters": len(roll), "min_group": min_group,
@@ -123,9 +124,10 @@ def test_encodings_and_hashes_agree(page):
             crypto.point(bad, "p")
 
 
-def test_browser_ballot_checks_on_the_server(page):
+@pytest.mark.parametrize("version", crypto.VERSIONS)
+def test_browser_ballot_checks_on_the_server(page, version):
     evaluation = str(uuid.uuid4())
-    manifest = manifest_for(python_trustees(evaluation)[0], evaluation, questions=3)
+    manifest = manifest_for(python_trustees(evaluation)[0], evaluation, questions=3, version=version)
     eid = crypto.manifest_fingerprint(manifest)
     text, receipt, election = browser_ballot(page, manifest, [0, 3, 1])
     assert election == eid
@@ -135,11 +137,13 @@ def test_browser_ballot_checks_on_the_server(page):
     assert checked.receipt == receipt == crypto.sha256hex(text.encode())
     assert checked.tags == [answer["choices"][0]["alpha"] for answer in ballot["answers"]]
     assert len(ballot["answers"]) == 3 and all(len(a["choices"]) == 4 for a in ballot["answers"])
+    assert set(ballot["answers"][0]["proof"]) == ({"a", "b", "s"} if version == 2 else {"c", "s"})
 
 
-def test_tampered_browser_ballot_is_refused_by_the_server(page):
+@pytest.mark.parametrize("version", crypto.VERSIONS)
+def test_tampered_browser_ballot_is_refused_by_the_server(page, version):
     evaluation = str(uuid.uuid4())
-    manifest = manifest_for(python_trustees(evaluation)[0], evaluation)
+    manifest = manifest_for(python_trustees(evaluation)[0], evaluation, version=version)
     eid = crypto.manifest_fingerprint(manifest)
     text, _receipt, _election = browser_ballot(page, manifest, [2, 0])
     other_point = crypto.keygen()[1]
@@ -157,7 +161,7 @@ def test_tampered_browser_ballot_is_refused_by_the_server(page):
         b["answers"][1]["choices"][2]["alpha"] = other_point
 
     def other_sum_proof(b):
-        b["answers"][0]["proof"]["c"] = b["answers"][1]["proof"]["c"]
+        b["answers"][0]["proof"]["s"] = b["answers"][1]["proof"]["s"]
 
     def copy_answer(b):
         b["answers"][1] = b["answers"][0]

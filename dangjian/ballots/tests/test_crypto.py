@@ -13,9 +13,9 @@ from dangjian.ballots.crypto import CryptoError
 from dangjian.ballots.tests.elections import EVALUATION, make_election, random_picks
 
 
-@pytest.fixture(scope="module")
-def election():
-    e = make_election(trustees=3, voters=12)
+@pytest.fixture(scope="module", params=crypto.VERSIONS, ids=lambda v: f"v{v}")
+def election(request):
+    e = make_election(trustees=3, voters=12, version=request.param)
     rng = random.Random(7)
     for _ in range(8):
         e.cast(random_picks(e, rng))
@@ -62,9 +62,10 @@ def _refused(election, ballot, match):
 def test_tampered_ballots_are_refused(election):
     good = election.ballots[0]
     b = copy.deepcopy(good)
-    b["answers"][0]["choices"][0]["proof"]["c0"], b["answers"][0]["choices"][0]["proof"]["c1"] = (
-        good["answers"][0]["choices"][0]["proof"]["c1"], good["answers"][0]["choices"][0]["proof"]["c0"])
-    _refused(election, b, "0 or 1")
+    x, y = ("c0", "c1") if election.manifest["version"] == 1 else ("a0", "a1")  # the two branches swapped
+    proof = b["answers"][0]["choices"][0]["proof"]
+    proof[x], proof[y] = proof[y], proof[x]
+    _refused(election, b, "answer 1 choice 1: the proof that the choice is 0 or 1")
     b = copy.deepcopy(good)  # a ciphertext from another ballot, with this ballot's proof
     b["answers"][2]["choices"][1]["alpha"] = election.ballots[1]["answers"][2]["choices"][1]["alpha"]
     _refused(election, b, "answer 3 choice 2")
@@ -82,7 +83,7 @@ def test_a_grade_outside_the_scale_is_refused(election):
     r = crypto._random_scalar()
     alpha, beta = crypto._base(r), crypto._add(crypto._add(g, g), crypto._mul(r, pk))
     b["answers"][0]["choices"][0] = {"alpha": alpha.hex(), "beta": beta.hex(),
-                                     "proof": crypto._prove01(e.eid, pk, g, alpha, beta, 1, r)}
+                                     "proof": crypto._prove01(e.eid, pk, g, alpha, beta, 1, r, e.manifest["version"] == 2)}
     _refused(e, b, "0 or 1")
 
 

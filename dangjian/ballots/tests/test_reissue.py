@@ -212,3 +212,31 @@ def test_closing_takes_the_codes_out_of_every_message(
                                        ).count() == 2
     # the voting page still tells the voter their code was used
     assert 'id="my-vote-used"' in login(users.member).get(f"/ballots/{e.uuid}/vote/").content.decode()
+
+
+def test_reissue_through_the_api(users: Any, make_evaluation: Any) -> None:
+    """POST …/reissue: organizer only; a lost slip's new code in the answer; 4xx with the reason."""
+    ev = make_evaluation()
+    e = ev.evaluation
+    url = f"/api/v1/ballots/evaluations/{e.uuid}/reissue"
+    org = login(users.organizer)
+    r = org.post(url, {"code": ev.codes[0]}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["sent_to"] is None
+    new = r.json()["code"]
+    assert CODE.fullmatch(new) and normalize_code(new) not in {normalize_code(x) for x in ev.codes}
+    with pytest.raises(CastRefused):
+        do_cast_ballot(e, ev.codes[0], ballot(e))  # the lost code stopped working
+    assert do_cast_ballot(e, new, ballot(e))
+    # a used code, an unknown name, both fields or neither: 400 naming the field; nothing reissued
+    r = org.post(url, {"code": new}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "code" and r.json()["message"]
+    r = org.post(url, {"voter": "没有这个人"}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "voter" and "没有这个人" in r.json()["message"]
+    for body in ({}, {"voter": "x", "code": ev.codes[1]}):
+        assert org.post(url, body, content_type="application/json").status_code == 400
+    assert AuditEvent.objects.filter(action="evaluation.credential_reissued").count() == 1
+    # nobody but the evaluation's managers; and only while voting is open
+    assert login(users.nobody).post(url, {"code": ev.codes[1]}, content_type="application/json").status_code in (403, 404)
+    do_close_evaluation(e, acting_user=users.organizer)
+    r = org.post(url, {"code": ev.codes[1]}, content_type="application/json")
+    assert r.status_code == 409

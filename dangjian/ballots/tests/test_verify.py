@@ -15,9 +15,10 @@ from dangjian.ballots.tests.elections import make_election, random_picks
 from dangjian.ballots.verify import VerifyError, main, verify_bulletin
 
 
-@pytest.fixture(scope="module")
-def bulletin():
-    e = make_election(trustees=3, subjects=("张三", "李四"), dimensions=["德", "能", "总体评价"], voters=10)
+@pytest.fixture(scope="module", params=crypto.VERSIONS, ids=lambda v: f"v{v}")
+def bulletin(request):
+    e = make_election(trustees=3, subjects=("张三", "李四"), dimensions=["德", "能", "总体评价"], voters=10,
+                      version=request.param)
     rng = random.Random(11)
     for _ in range(6):
         e.cast(random_picks(e, rng))
@@ -36,7 +37,8 @@ def _other_point() -> str:
 
 ALTERATIONS = {
     "a ballot's ciphertext": (lambda b: b["ballots"][2]["answers"][1]["choices"][0].update(beta=_other_point()), "ballot 3 answer 2 choice 1"),
-    "a ballot's proof": (lambda b: b["ballots"][0]["answers"][0]["proof"].update(c=b["ballots"][0]["answers"][0]["proof"]["s"]), "exactly one option"),
+    "a ballot's proof": (lambda b: b["ballots"][0]["answers"][0]["proof"].update(s=b["ballots"][0]["answers"][0]["choices"][0]["proof"]["s0"]), "ballot 1 answer 1: the proof that exactly one option"),
+    "a choice's proof": (lambda b: b["ballots"][4]["answers"][5]["choices"][3]["proof"].update(s1=b["ballots"][4]["answers"][5]["choices"][3]["proof"]["s0"]), "ballot 5 answer 6 choice 4: the proof that the choice is 0 or 1"),
     "a ballot removed": (lambda b: b["ballots"].pop(), "ballots for 6 credentials"),
     "a ballot replayed": (lambda b: b["ballots"].append(copy.deepcopy(b["ballots"][0])), "replay"),
     "a ballot added, credentials count raised": (lambda b: (b["ballots"].append(crypto.encrypt_ballot(b["manifest"], b["election"], [0] * 6)), b.update(credentials_used=7)), "tally"),
@@ -123,3 +125,25 @@ def test_runs_as_a_module_without_django(bulletin, tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
     assert "OK: 6 ballots" in run.stdout
+
+
+def test_a_failing_batch_names_the_altered_commitment():
+    """Version 2 checks many ballots in one batch; a failure is then traced to the one proof."""
+    e = make_election(trustees=2, dimensions=["德", "总体评价"], voters=30, version=2)
+    rng = random.Random(4)
+    for _ in range(25):
+        e.cast(random_picks(e, rng))
+    b = e.bulletin()
+    assert verify_bulletin(copy.deepcopy(b))["result"] == e.expected()
+    proof = b["ballots"][17]["answers"][1]["choices"][2]["proof"]
+    good = proof["b0"]
+    proof["b0"] = _other_point()  # a valid point, but not this proof's commitment
+    with pytest.raises(VerifyError, match="ballot 18 answer 2 choice 3: the proof that the choice is 0 or 1"):
+        verify_bulletin(copy.deepcopy(b))
+    proof["b0"] = good[:62] + f"{int(good[62:], 16) | 0x80:02x}"  # the same point with the top bit set
+    with pytest.raises(VerifyError, match=r"ballot 18 answer 2 choice 3 proof\.b0: not a valid ristretto255 point"):
+        verify_bulletin(copy.deepcopy(b))
+    b["ballots"][17]["answers"][1]["choices"][2]["proof"]["b0"] = good
+    b["ballots"][20]["answers"][0]["proof"]["a"] = _other_point()
+    with pytest.raises(VerifyError, match="ballot 21 answer 1: the proof that exactly one option"):
+        verify_bulletin(b)

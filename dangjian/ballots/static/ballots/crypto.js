@@ -1,6 +1,6 @@
 /* Secret-ballot cryptography in the voter's and the trustee's browser.
  *
- * Implements docs/modules/ballots-protocol.md (version 1) byte for byte: the server
+ * Implements docs/modules/ballots-protocol.md (versions 1 and 2) byte for byte: the server
  * (dangjian/ballots/crypto.py) and the independent verifier check what this file produces.
  * Group: ristretto255 from the vendored @noble/curves bundle
  * (static/vendor/noble-curves-<version>/noble-ballots.js, global `nobleBallots`), loaded before this file.
@@ -216,7 +216,7 @@
   // The manifest must hold at least two trustees with valid key proofs whose keys add up to
   // public_key: a voter's browser does not encrypt to a key nobody can account for.
   function checkManifest(manifest) {
-    if (manifest.version !== 1) fail("manifest.version: only version 1 is known");
+    if (manifest.version !== 1 && manifest.version !== 2) fail("manifest.version: only versions 1 and 2 are known");
     if (!Array.isArray(manifest.questions) || manifest.questions.length === 0) fail("manifest.questions: empty");
     for (const q of manifest.questions) {
       if (!Array.isArray(q.options) || q.options.length < 2) fail(`manifest question ${q.id}: fewer than two options`);
@@ -236,8 +236,10 @@
 
   // --- Ballots ---------------------------------------------------------------------------------
 
-  // One ElGamal ciphertext of m ∈ {0, 1} with its disjunctive 0-or-1 proof.
-  function encryptChoice(eid, PK, m) {
+  // One ElGamal ciphertext of m ∈ {0, 1} with its disjunctive 0-or-1 proof. Protocol version 2
+  // publishes the proof's commitments (a0, b0, a1, b1) and c0 instead of c0 and c1, so that the
+  // server and the verifier can check many proofs in one batch; the proof itself is the same.
+  function encryptChoice(eid, PK, m, version) {
     const r = randomScalar();
     const alpha = mul(G, r);
     const beta = mul(G, BigInt(m)).add(mul(PK, r));
@@ -257,25 +259,30 @@
     const challenge = Hs("01", eid, alpha, beta, a[0], b[0], a[1], b[1]);
     c[t] = mod(challenge - c[u]);
     s[t] = mod(w + c[t] * r);
-    return {
-      r, alpha, beta,
-      json: {
-        alpha: pointHex(alpha),
-        beta: pointHex(beta),
-        proof: { c0: scalarHex(c[0]), c1: scalarHex(c[1]), s0: scalarHex(s[0]), s1: scalarHex(s[1]) },
-      },
-    };
+    const proof = version === 2
+      ? { a0: pointHex(a[0]), a1: pointHex(a[1]), b0: pointHex(b[0]), b1: pointHex(b[1]),
+          c0: scalarHex(c[0]), s0: scalarHex(s[0]), s1: scalarHex(s[1]) }
+      : { c0: scalarHex(c[0]), c1: scalarHex(c[1]), s0: scalarHex(s[0]), s1: scalarHex(s[1]) };
+    return { r, alpha, beta, json: { alpha: pointHex(alpha), beta: pointHex(beta), proof: proof } };
   }
 
-  // One answer: a one-hot vector over the options, and the proof that it sums to one.
-  function encryptAnswer(eid, PK, nOptions, pick) {
+  // One answer: a one-hot vector over the options, and the proof that it sums to one. Version 2
+  // hashes every ciphertext of the answer (not their sums) and publishes the commitments a, b.
+  function encryptAnswer(eid, PK, nOptions, pick, version) {
     const choices = [];
-    for (let j = 0; j < nOptions; j++) choices.push(encryptChoice(eid, PK, j === pick ? 1 : 0));
+    for (let j = 0; j < nOptions; j++) choices.push(encryptChoice(eid, PK, j === pick ? 1 : 0, version));
     const A = choices.reduce((sum, ch) => sum.add(ch.alpha), Point.ZERO);
     const B = choices.reduce((sum, ch) => sum.add(ch.beta), Point.ZERO);
     const R = mod(choices.reduce((sum, ch) => sum + ch.r, 0n));
     const w = randomScalar();
-    const c = Hs("sum", eid, A, B, mul(G, w), mul(PK, w));
+    const a = mul(G, w);
+    const b = mul(PK, w);
+    if (version === 2) {
+      const items = choices.map((ch) => ch.alpha).concat(choices.map((ch) => ch.beta));
+      const c = Hs("sum-v2", eid, ...items, a, b);
+      return { choices: choices.map((ch) => ch.json), proof: { a: pointHex(a), b: pointHex(b), s: scalarHex(w + c * R) } };
+    }
+    const c = Hs("sum", eid, A, B, a, b);
     return { choices: choices.map((ch) => ch.json), proof: { c: scalarHex(c), s: scalarHex(w + c * R) } };
   }
 
@@ -290,7 +297,7 @@
     const answers = questions.map((q, i) => {
       const pick = picks[i];
       if (!Number.isInteger(pick) || pick < 0 || pick >= q.options.length) fail(`picks[${i}]: no such option`, "picks");
-      return encryptAnswer(eid, PK, q.options.length, pick);
+      return encryptAnswer(eid, PK, q.options.length, pick, manifest.version);
     });
     const ballot = { answers: answers, election: eid };
     const text = canon(ballot);
