@@ -31,7 +31,7 @@ def test_analyst_publishes_a_briefing(chromium: Any, live_server: Any, tree: Any
 
     page.goto(f"{base}/insight/")
     page.wait_for_selector("#insight-chart canvas")  # the chart was drawn
-    top = run.topics.order_by("-pain", "number").first()
+    top = run.topics.order_by("-pain", "number")[0]
     page.click(f"#hot-spots a[href$='/topics/{top.pk}/']")
     page.wait_for_selector("#topic-texts")
     assert page.locator("#topic-texts li").count() >= 3
@@ -40,7 +40,7 @@ def test_analyst_publishes_a_briefing(chromium: Any, live_server: Any, tree: Any
     page.fill("#topic-label", "夜间照明")
     page.click("#rename-topic button[type=submit]")
     page.wait_for_selector("h1:has-text('夜间照明')")
-    other = run.topics.exclude(pk=top.pk).order_by("number").first()
+    other = run.topics.exclude(pk=top.pk).order_by("number")[0]
     page.select_option("#merge-with", [str(other.pk)])
     page.click("#merge-topics button[type=submit]")
     page.wait_for_selector(f"#merge-with:not(:has(option[value='{other.pk}']))", state="attached")
