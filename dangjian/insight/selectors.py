@@ -133,3 +133,10 @@ def public_briefing(briefing_id: Any) -> Briefing:
 def reviewed_topics(run: Run) -> list[Topic]:
     """The topics of ``run`` a briefing would carry: live and reviewed, biggest pain first."""
     return list(run.topics.filter(merged_into__isnull=True, reviewed_at__isnull=False).order_by("-pain", "number"))
+
+
+def analysed_text(user: Any, key: str) -> TextAnalysis | None:
+    """The newest analysis of the text ``key`` ("<source>:<id>") in a finished run the user sees
+    (the narrowest subtree first), with its run."""
+    qs = scoped(TextAnalysis.objects.select_related("run"), user, VIEW, path_field="run__org_path")
+    return qs.filter(key=key, run__state=RunState.DONE).order_by("-run__org_path", "-run__finished_at", "-id").first()
