@@ -190,6 +190,7 @@ def get_run(request: HttpRequest, run_id: ObjectId) -> dict[str, Any]:
 @router.get("/route", response={200: RouteOut, **READ_ERRORS}, summary="Routing suggestions for a text")
 def route(request: HttpRequest, filters: Query[RouteFilters]) -> dict[str, Any]:
     user = api_user(request)
+    run: Run | None
     if filters.opinion is not None:
         analysed = analysed_text(user, f"opinions:{filters.opinion}")
         if analysed is None:

@@ -57,7 +57,7 @@ class DuplicateIndex:
     def __init__(self, params: DuplicateParams | None = None) -> None:
         self.params = p = params or DuplicateParams()
         self._lsh = MinHashLSH(threshold=p.threshold, num_perm=p.num_perm)
-        self._exact: dict[str, int] = {}
+        self._exact: dict[bytes, int] = {}
         # CRC-32 of each shingle (C, deterministic across processes) instead of datasketch's SHA-1
         self._template = MinHash(num_perm=p.num_perm, seed=p.seed, hashfunc=zlib.crc32)
         # per indexed text: its shingles' CRC-32 values, sorted and unique, as bytes (≈4 bytes a
