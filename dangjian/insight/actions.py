@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.logredact import redact
 from dangjian.core.scoping import require
-from dangjian.insight.models import Briefing, DuplicateGroup, Run, RunState, Sentiment, TextAnalysis, Topic
+from dangjian.insight.models import (
+    Briefing,
+    DictionaryWord,
+    DuplicateGroup,
+    Run,
+    RunState,
+    Sentiment,
+    TextAnalysis,
+    Topic,
+)
 from dangjian.insight.runner import MAX_LABEL, enqueue_run, to_record
 from dangjian.orgs.models import Organization
 
@@ -245,3 +254,41 @@ def do_publish_briefing(run: Run, title: str, summary: str, *, public: bool, act
         audit.record(acting_user, "insight_briefing.published", briefing, org_path=run.org_path,
                      after={"title": title, "topics": [t.pk for t in reviewed], "public": public})
     return briefing
+
+
+MAX_WORD = 30
+
+
+def _require_manage(acting_user: Any) -> None:
+    from dangjian.core.scoping import has_any
+
+    if not has_any(acting_user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+
+
+def do_add_dictionary_words(text: str, *, acting_user: Any) -> list[DictionaryWord]:
+    """Add the words of ``text`` (one a line, or separated by spaces or commas) to the county
+    dictionary: each is kept as one token by the next runs. Words already there are skipped."""
+    import re
+
+    _require_manage(acting_user)
+    words = [w for w in re.split(r"[\s,，、;；]+", (text or "").strip()) if w]
+    if not words:
+        raise ValidationError({"words": _("Give at least one word.")})
+    bad = [w for w in words if len(w) < 2 or len(w) > MAX_WORD]
+    if bad:
+        raise ValidationError({"words": _("A word has 2 to 30 characters: %(words)s") % {"words": "、".join(bad[:5])}})
+    with transaction.atomic():
+        known = set(DictionaryWord.objects.filter(word__in=words).values_list("word", flat=True))
+        added = [DictionaryWord.objects.create(word=w, added_by=acting_user)
+                 for w in dict.fromkeys(words) if w not in known]
+        if added:
+            audit.record(acting_user, "insight_dictionary.changed", added[0], after={"added": [w.word for w in added]})
+    return added
+
+
+def do_remove_dictionary_word(word: DictionaryWord, *, acting_user: Any) -> None:
+    _require_manage(acting_user)
+    with transaction.atomic():
+        audit.record(acting_user, "insight_dictionary.changed", word, before={"removed": word.word})
+        word.delete()

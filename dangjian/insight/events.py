@@ -11,4 +11,5 @@ EVENTS = declare_events({
     "insight_topic.reviewed": _("Opinion topic reviewed"),
     "insight_topic.split": _("Opinion topic split"),
     "insight_briefing.published": _("Opinion briefing published"),
+    "insight_dictionary.changed": _("County dictionary changed"),
 })

@@ -17,14 +17,16 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import has_any
 from dangjian.insight.actions import (
+    do_add_dictionary_words,
     do_merge_topics,
     do_publish_briefing,
+    do_remove_dictionary_word,
     do_rename_topic,
     do_review_topic,
     do_split_topic,
     do_start_run,
 )
-from dangjian.insight.models import Topic
+from dangjian.insight.models import DictionaryWord, Topic
 from dangjian.insight.selectors import (
     access_briefing,
     access_run,
@@ -192,3 +194,32 @@ def start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     return redirect("insight:runs")
+
+
+@login_required
+def dictionary(request: HttpRequest) -> HttpResponse:
+    """The county dictionary's words added by hand (organization, grid and department names are
+    added by every run on their own); adding and removing needs ``insight.manage``."""
+    if not has_any(request.user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+    if request.method == "POST":
+        try:
+            added = do_add_dictionary_words(request.POST.get("words", ""), acting_user=request.user)
+            messages.success(request, _("%(n)d words added; the next analysis uses them.") % {"n": len(added)})
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("insight:dictionary")
+    page = Paginator(DictionaryWord.objects.select_related("added_by"), 100).get_page(request.GET.get("page"))
+    return render(request, "insight/dictionary.html", {"page": page, "words": list(page.object_list)})
+
+
+@login_required
+@require_POST
+def dictionary_remove(request: HttpRequest, word_id: int) -> HttpResponse:
+    if not has_any(request.user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+    word = DictionaryWord.objects.filter(pk=word_id).first()
+    if word is not None:
+        do_remove_dictionary_word(word, acting_user=request.user)
+        messages.success(request, _("Word removed."))
+    return redirect("insight:dictionary")
