@@ -17,6 +17,7 @@ urlpatterns = [
     path("public/<int:briefing_id>/", views.public, name="public_briefing"),
     path("dictionary/", views.dictionary, name="dictionary"),
     path("dictionary/<int:word_id>/remove/", views.dictionary_remove, name="dictionary_remove"),
+    path("topics.xlsx", views.topics_xlsx, name="topics_xlsx"),
     path("runs/", views.runs, name="runs"),
     path("runs/start/", views.start, name="start"),
 ]

@@ -26,7 +26,7 @@ from dangjian.insight.actions import (
     do_split_topic,
     do_start_run,
 )
-from dangjian.insight.models import DictionaryWord, Topic
+from dangjian.insight.models import DictionaryWord, TextAnalysis, Topic
 from dangjian.insight.selectors import (
     access_briefing,
     access_run,
@@ -223,3 +223,20 @@ def dictionary_remove(request: HttpRequest, word_id: int) -> HttpResponse:
         do_remove_dictionary_word(word, acting_user=request.user)
         messages.success(request, _("Word removed."))
     return redirect("insight:dictionary")
+
+
+@login_required
+def topics_xlsx(request: HttpRequest) -> HttpResponse:
+    """The newest run's hot spots as Excel (same run and order as the dashboard)."""
+    from dangjian.core.spreadsheets import xlsx_response
+    from dangjian.insight.excel import SAMPLES, topics_workbook
+
+    _require_view(request)
+    run = latest_run(request.user)
+    if run is None:
+        messages.error(request, _("No finished analysis yet."))
+        return redirect("insight:dashboard")
+    topics = topics_of(run)
+    keys = [k for t in topics for k in t.sample_keys[:SAMPLES]]
+    samples = dict(TextAnalysis.objects.filter(run=run, key__in=keys).values_list("key", "text"))
+    return xlsx_response(topics_workbook(run, topics, samples), f"insight-run-{run.pk}.xlsx")
