@@ -8,12 +8,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit
 from dangjian.core.logredact import redact
 from dangjian.core.scoping import require
-from dangjian.insight.models import DuplicateGroup, Run, RunState, TextAnalysis, Topic
+from dangjian.insight.models import (
+    Briefing,
+    DictionaryWord,
+    DuplicateGroup,
+    Run,
+    RunState,
+    Sentiment,
+    TextAnalysis,
+    Topic,
+)
 from dangjian.insight.runner import MAX_LABEL, enqueue_run, to_record
 from dangjian.orgs.models import Organization
 
@@ -127,3 +138,157 @@ def do_merge_topics(target: Topic, others: list[Topic], *, acting_user: Any) -> 
         audit.record(acting_user, "insight_topic.merged", target, org_path=target.run.org_path,
                      after={"merged": ids})
     return target
+
+
+MAX_CONCLUSION = 2000
+MAX_TITLE = 200
+BRIEFING_SAMPLES = 3
+
+
+def do_review_topic(topic: Topic, conclusion: str, *, acting_user: Any) -> Topic:
+    """An analyst's conclusion on ``topic``; a reviewed topic may go into the leaders' briefing."""
+    require(acting_user, "insight.manage", topic.run.org_path)
+    conclusion = (conclusion or "").strip()
+    if not conclusion:
+        raise ValidationError({"conclusion": _("Write the conclusion before marking the topic reviewed.")})
+    if len(conclusion) > MAX_CONCLUSION:
+        raise ValidationError({"conclusion": _("At most 2000 characters.")})
+    if topic.merged_into_id:
+        raise ValidationError({"conclusion": _("This topic was merged into another; review that one.")})
+    with transaction.atomic():
+        before = {"conclusion": topic.conclusion, "reviewed": topic.reviewed_at is not None}
+        topic.conclusion, topic.reviewed_at, topic.reviewed_by = conclusion, timezone.now(), acting_user
+        topic.save(update_fields=["conclusion", "reviewed_at", "reviewed_by"])
+        audit.record(acting_user, "insight_topic.reviewed", topic, org_path=topic.run.org_path,
+                     before=before, after={"conclusion": conclusion, "reviewed": True})
+    return topic
+
+
+def _figures(topic: Topic, as_of: Any) -> None:
+    """Recount ``topic``'s figures from its texts (its own and those of topics merged into it)."""
+    from dangjian.insight.pipeline.scores import topic_figures
+
+    rows = list(TextAnalysis.objects.filter(Q(topic=topic) | Q(topic__merged_into=topic))
+                .values_list("created_at", "sentiment", "resolved", "reopened"))
+    f = topic_figures([r[0] for r in rows], [r[1] == Sentiment.NEGATIVE for r in rows], [r[2] for r in rows],
+                      [r[3] for r in rows], as_of=as_of)
+    topic.size, topic.recent, topic.previous, topic.growth = f.size, f.recent, f.previous, f.growth
+    topic.negative_share, topic.unresolved_share, topic.pain = f.negative, f.unresolved, f.pain
+
+
+def do_split_topic(topic: Topic, text_ids: list[int], label: str, *, acting_user: Any) -> Topic:
+    """Move the chosen texts of ``topic`` into a new topic named ``label``; both topics' figures,
+    terms and samples are recounted from their texts. Returns the new topic."""
+    require(acting_user, "insight.manage", topic.run.org_path)
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": _("Give the new topic a name.")})
+    if len(label) > MAX_LABEL:
+        raise ValidationError({"label": _("At most 100 characters.")})
+    if topic.merged_into_id:
+        raise ValidationError({"texts": _("This topic was merged into another; split that one.")})
+    own = TextAnalysis.objects.filter(Q(topic=topic) | Q(topic__merged_into=topic))
+    chosen = list(own.filter(pk__in=text_ids).order_by("-similarity", "id"))
+    if not chosen:
+        raise ValidationError({"texts": _("Choose the texts that form the new topic.")})
+    if len(chosen) >= own.count():
+        raise ValidationError({"texts": _("Leave at least one text in the topic; to rename it, use the name.")})
+    run = topic.run
+    as_of = run.started_at or run.finished_at or timezone.now()
+    counts: dict[str, int] = {}
+    places: dict[str, int] = {}
+    for text in chosen:
+        for word in text.keywords[:5]:
+            counts[word] = counts.get(word, 0) + 1
+        if text.place:
+            places[text.place] = places.get(text.place, 0) + 1
+    with transaction.atomic():
+        number = (Topic.objects.filter(run=run).aggregate(n=Max("number"))["n"] or 0) + 1
+        new = Topic.objects.create(
+            run=run, number=number, label=label, auto_label=label, split_from=topic,
+            keywords=[w for w, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
+            places=[[p, n] for p, n in sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
+            sample_keys=[text.key for text in chosen[:BRIEFING_SAMPLES]])
+        TextAnalysis.objects.filter(pk__in=[text.pk for text in chosen]).update(topic=new)
+        moved = {text.key for text in chosen}
+        topic.sample_keys = [k for k in topic.sample_keys if k not in moved]
+        if len(topic.sample_keys) < BRIEFING_SAMPLES:
+            topic.sample_keys += list(own.exclude(key__in=topic.sample_keys).order_by("-similarity", "id")
+                                      .values_list("key", flat=True)[:BRIEFING_SAMPLES - len(topic.sample_keys)])
+        for part in (topic, new):
+            _figures(part, as_of)
+            part.save()
+        audit.record(acting_user, "insight_topic.split", topic, org_path=run.org_path,
+                     after={"new_topic": new.pk, "label": label, "texts": len(chosen)})
+    return new
+
+
+def do_publish_briefing(run: Run, title: str, summary: str, *, public: bool, acting_user: Any) -> Briefing:
+    """Issue the leaders' briefing of ``run``: its reviewed live topics (biggest pain first) with
+    their conclusions, figures and a few masked texts; a public briefing carries no texts."""
+    require(acting_user, "insight.manage", run.org_path)
+    title = (title or "").strip()
+    summary = (summary or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the briefing a title.")})
+    if len(title) > MAX_TITLE:
+        raise ValidationError({"title": _("At most 200 characters.")})
+    if len(summary) > MAX_CONCLUSION:
+        raise ValidationError({"summary": _("At most 2000 characters.")})
+    if run.state != RunState.DONE:
+        raise ValidationError({"run": _("Only a finished analysis can be published.")})
+    from dangjian.insight.selectors import reviewed_topics
+
+    reviewed = reviewed_topics(run)
+    if not reviewed:
+        raise ValidationError({"topics": _("Review at least one topic (write its conclusion) before publishing.")})
+    keys = [k for t in reviewed for k in t.sample_keys[:BRIEFING_SAMPLES]]
+    texts = dict(TextAnalysis.objects.filter(run=run, key__in=keys).values_list("key", "text"))
+    findings = [{"topic": t.pk, "label": t.label, "keywords": t.keywords[:8], "size": t.size, "growth": t.growth,
+                 "negative": t.negative_share, "unresolved": t.unresolved_share, "pain": t.pain,
+                 "places": t.places[:5], "conclusion": t.conclusion,
+                 "samples": [texts[k] for k in t.sample_keys[:BRIEFING_SAMPLES] if k in texts]} for t in reviewed]
+    with transaction.atomic():
+        briefing = Briefing.objects.create(run=run, org_path=run.org_path, title=title, summary=summary,
+                                           findings=findings, public=public, published_by=acting_user)
+        audit.record(acting_user, "insight_briefing.published", briefing, org_path=run.org_path,
+                     after={"title": title, "topics": [t.pk for t in reviewed], "public": public})
+    return briefing
+
+
+MAX_WORD = 30
+
+
+def _require_manage(acting_user: Any) -> None:
+    from dangjian.core.scoping import has_any
+
+    if not has_any(acting_user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+
+
+def do_add_dictionary_words(text: str, *, acting_user: Any) -> list[DictionaryWord]:
+    """Add the words of ``text`` (one a line, or separated by spaces or commas) to the county
+    dictionary: each is kept as one token by the next runs. Words already there are skipped."""
+    import re
+
+    _require_manage(acting_user)
+    words = [w for w in re.split(r"[\s,，、;；]+", (text or "").strip()) if w]
+    if not words:
+        raise ValidationError({"words": _("Give at least one word.")})
+    bad = [w for w in words if len(w) < 2 or len(w) > MAX_WORD]
+    if bad:
+        raise ValidationError({"words": _("A word has 2 to 30 characters: %(words)s") % {"words": "、".join(bad[:5])}})
+    with transaction.atomic():
+        known = set(DictionaryWord.objects.filter(word__in=words).values_list("word", flat=True))
+        added = [DictionaryWord.objects.create(word=w, added_by=acting_user)
+                 for w in dict.fromkeys(words) if w not in known]
+        if added:
+            audit.record(acting_user, "insight_dictionary.changed", added[0], after={"added": [w.word for w in added]})
+    return added
+
+
+def do_remove_dictionary_word(word: DictionaryWord, *, acting_user: Any) -> None:
+    _require_manage(acting_user)
+    with transaction.atomic():
+        audit.record(acting_user, "insight_dictionary.changed", word, before={"removed": word.word})
+        word.delete()

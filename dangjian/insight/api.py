@@ -26,7 +26,15 @@ from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema, Obj
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.insight.actions import do_start_run
 from dangjian.insight.models import Run, Topic
-from dangjian.insight.selectors import access_run, access_topic, bundle_of, latest_run, topic_texts, topics_of
+from dangjian.insight.selectors import (
+    access_run,
+    access_topic,
+    analysed_text,
+    bundle_of,
+    latest_run,
+    topic_texts,
+    topics_of,
+)
 from dangjian.orgs.models import Organization
 
 router = Router(tags=["insight"], auth=read_auth)
@@ -99,7 +107,9 @@ class RunOut(Schema):
 
 
 class RouteFilters(Schema):
-    text: str = Field(..., min_length=1, max_length=5000)
+    text: str = Field("", max_length=5000)
+    opinion: ObjectId | None = Field(None, description="An opinion analysed by a run the caller sees (its "
+                                     "stored, masked text is routed); instead of ``text``.")
     org: ObjectId | None = None
 
 
@@ -180,10 +190,17 @@ def get_run(request: HttpRequest, run_id: ObjectId) -> dict[str, Any]:
 @router.get("/route", response={200: RouteOut, **READ_ERRORS}, summary="Routing suggestions for a text")
 def route(request: HttpRequest, filters: Query[RouteFilters]) -> dict[str, Any]:
     user = api_user(request)
-    text = clean_text(filters.text)
-    if not text:
-        raise ApiError(422, "invalid", _("Give the text to route."), field="text")
-    run = latest_run(user, _org_path(user, filters.org))
+    run: Run | None
+    if filters.opinion is not None:
+        analysed = analysed_text(user, f"opinions:{filters.opinion}")
+        if analysed is None:
+            raise ApiError(404, "not_found", _("No analysis you may see holds this opinion yet."), field="opinion")
+        run, text = analysed.run, analysed.text
+    else:
+        text = clean_text(filters.text)
+        if not text:
+            raise ApiError(422, "invalid", _("Give the text to route, or an opinion."), field="text")
+        run = latest_run(user, _org_path(user, filters.org))
     bundle = bundle_of(run) if run else None
     if bundle is None:
         return {"run": run.pk if run else None, "suggestions": []}

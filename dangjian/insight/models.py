@@ -68,6 +68,13 @@ class Topic(models.Model):
     sample_keys = models.JSONField(default=list)  # most central texts first
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
                                     verbose_name=_("merged into"))
+    split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("split from"))
+    # Review: an analyst's conclusion; only reviewed topics go into a briefing.
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("reviewed by"))
 
     class Meta:
         verbose_name = _("topic")
@@ -120,6 +127,30 @@ class TextAnalysis(models.Model):
             models.Index(fields=["run", "text_hash"], name="insight_text_hash"),
             models.Index(fields=["run", "created_at"], name="insight_text_time"),
         ]
+
+
+class Briefing(models.Model):
+    """The leaders' briefing of a run: the reviewed topics as they stood when it was published
+    (``findings`` is a copy, so later renames or merges do not change what was issued). ``public``
+    briefings are also shown on a page anyone may open, without the citizens' texts."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="briefings")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    findings = models.JSONField(default=list)
+    public = models.BooleanField(_("publish on the public page"), default=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("briefing")
+        verbose_name_plural = _("briefings")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class DictionaryWord(models.Model):

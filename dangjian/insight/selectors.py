@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from dangjian.core.scoping import get_scoped_or_404, scope_paths, scoped
-from dangjian.insight.models import Run, RunState, TextAnalysis, Topic
+from dangjian.insight.models import Briefing, Run, RunState, TextAnalysis, Topic
 from dangjian.insight.pipeline.run import Bundle
 from dangjian.insight.pipeline.scores import Change, diff_runs
 
@@ -111,3 +111,32 @@ def bundle_of(run: Run) -> Bundle | None:
     if not run.bundle:
         return None
     return _load_bundle(run.bundle.path, run.pk)
+
+
+def briefings_for(user: Any) -> QuerySet[Briefing]:
+    return scoped(Briefing.objects.select_related("run__organization", "published_by"), user, VIEW,
+                  path_field="org_path")
+
+
+def access_briefing(user: Any, briefing_id: Any) -> Briefing:
+    return get_scoped_or_404(Briefing.objects.select_related("run__organization"), user, VIEW,
+                             path_field="org_path", pk=briefing_id)
+
+
+def public_briefing(briefing_id: Any) -> Briefing:
+    """A briefing published on the public page (anyone may read it; it carries no texts)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Briefing.objects.select_related("run__organization"), pk=briefing_id, public=True)
+
+
+def reviewed_topics(run: Run) -> list[Topic]:
+    """The topics of ``run`` a briefing would carry: live and reviewed, biggest pain first."""
+    return list(run.topics.filter(merged_into__isnull=True, reviewed_at__isnull=False).order_by("-pain", "number"))
+
+
+def analysed_text(user: Any, key: str) -> TextAnalysis | None:
+    """The newest analysis of the text ``key`` ("<source>:<id>") in a finished run the user sees
+    (the narrowest subtree first), with its run."""
+    qs = scoped(TextAnalysis.objects.select_related("run"), user, VIEW, path_field="run__org_path")
+    return qs.filter(key=key, run__state=RunState.DONE).order_by("-run__org_path", "-run__finished_at", "-id").first()

@@ -11,13 +11,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import has_any
-from dangjian.insight.actions import do_merge_topics, do_rename_topic, do_start_run
-from dangjian.insight.models import Topic
-from dangjian.insight.selectors import access_topic, latest_run, runs_for, topic_texts, topics_of
+from dangjian.insight.actions import (
+    do_add_dictionary_words,
+    do_merge_topics,
+    do_publish_briefing,
+    do_remove_dictionary_word,
+    do_rename_topic,
+    do_review_topic,
+    do_split_topic,
+    do_start_run,
+)
+from dangjian.insight.models import DictionaryWord, TextAnalysis, Topic
+from dangjian.insight.selectors import (
+    access_briefing,
+    access_run,
+    access_topic,
+    briefings_for,
+    latest_run,
+    public_briefing,
+    reviewed_topics,
+    runs_for,
+    topic_texts,
+    topics_of,
+)
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 20
@@ -44,10 +65,87 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     t = access_topic(request.user, topic_id)
     page = Paginator(topic_texts(t).select_related("duplicate_group"), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = has_any(request.user, "insight.manage") and not t.merged_into_id
     others = (Topic.objects.filter(run=t.run, merged_into__isnull=True).exclude(pk=t.pk).order_by("number")
-              if has_any(request.user, "insight.manage") else Topic.objects.none())
+              if can_manage else Topic.objects.none())
     return render(request, "insight/topic.html", {"topic": t, "page": page, "texts": list(page.object_list),
-                                                   "others": list(others)})
+                                                   "others": list(others), "can_manage": can_manage})
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, topic_id: int) -> HttpResponse:
+    t = access_topic(request.user, topic_id)
+    try:
+        do_review_topic(t, request.POST.get("conclusion", ""), acting_user=request.user)
+        messages.success(request, _("Conclusion saved; the topic can go into the briefing."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("insight:topic", topic_id=t.pk)
+
+
+@login_required
+@require_POST
+def split(request: HttpRequest, topic_id: int) -> HttpResponse:
+    t = access_topic(request.user, topic_id)
+    ids = [int(pk) for pk in request.POST.getlist("texts") if pk.isdigit()]
+    try:
+        new = do_split_topic(t, ids, request.POST.get("label", ""), acting_user=request.user)
+        messages.success(request, _("Topic split."))
+        return redirect("insight:topic", topic_id=new.pk)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("insight:topic", topic_id=t.pk)
+
+
+@login_required
+def briefings(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    run = latest_run(request.user)
+    page = Paginator(briefings_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_publish = run is not None and has_any(request.user, "insight.manage")
+    return render(request, "insight/briefings.html", {
+        "page": page, "briefings": list(page.object_list), "run": run, "can_publish": can_publish,
+        "reviewed": reviewed_topics(run) if can_publish and run else []})
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access_run(request.user, run_id)
+    try:
+        b = do_publish_briefing(run, request.POST.get("title", ""), request.POST.get("summary", ""),
+                                public=request.POST.get("public") == "1", acting_user=request.user)
+        messages.success(request, _("Briefing published."))
+        return redirect("insight:briefing", briefing_id=b.pk)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("insight:briefings")
+
+
+@login_required
+def briefing(request: HttpRequest, briefing_id: int) -> HttpResponse:
+    return render(request, "insight/briefing.html", {"briefing": access_briefing(request.user, briefing_id)})
+
+
+@login_required
+def briefing_pdf(request: HttpRequest, briefing_id: int) -> HttpResponse:
+    from dangjian.insight.briefing import briefing_pdf as render_pdf
+
+    b = access_briefing(request.user, briefing_id)
+    response = HttpResponse(render_pdf(b), content_type="application/pdf")
+    name = slugify(f"briefing-{b.pk}-{b.published_at:%Y%m%d}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+def public(request: HttpRequest, briefing_id: int) -> HttpResponse:
+    """The public page of a briefing published as public: findings and conclusions, no texts."""
+    return render(request, "insight/public_briefing.html", {"briefing": public_briefing(briefing_id)})
 
 
 @login_required
@@ -96,3 +194,49 @@ def start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     return redirect("insight:runs")
+
+
+@login_required
+def dictionary(request: HttpRequest) -> HttpResponse:
+    """The county dictionary's words added by hand (organization, grid and department names are
+    added by every run on their own); adding and removing needs ``insight.manage``."""
+    if not has_any(request.user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+    if request.method == "POST":
+        try:
+            added = do_add_dictionary_words(request.POST.get("words", ""), acting_user=request.user)
+            messages.success(request, _("%(n)d words added; the next analysis uses them.") % {"n": len(added)})
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("insight:dictionary")
+    page = Paginator(DictionaryWord.objects.select_related("added_by"), 100).get_page(request.GET.get("page"))
+    return render(request, "insight/dictionary.html", {"page": page, "words": list(page.object_list)})
+
+
+@login_required
+@require_POST
+def dictionary_remove(request: HttpRequest, word_id: int) -> HttpResponse:
+    if not has_any(request.user, "insight.manage"):
+        raise PermissionDenied(_("Your role may not edit the county dictionary."))
+    word = DictionaryWord.objects.filter(pk=word_id).first()
+    if word is not None:
+        do_remove_dictionary_word(word, acting_user=request.user)
+        messages.success(request, _("Word removed."))
+    return redirect("insight:dictionary")
+
+
+@login_required
+def topics_xlsx(request: HttpRequest) -> HttpResponse:
+    """The newest run's hot spots as Excel (same run and order as the dashboard)."""
+    from dangjian.core.spreadsheets import xlsx_response
+    from dangjian.insight.excel import SAMPLES, topics_workbook
+
+    _require_view(request)
+    run = latest_run(request.user)
+    if run is None:
+        messages.error(request, _("No finished analysis yet."))
+        return redirect("insight:dashboard")
+    topics = topics_of(run)
+    keys = [k for t in topics for k in t.sample_keys[:SAMPLES]]
+    samples = dict(TextAnalysis.objects.filter(run=run, key__in=keys).values_list("key", "text"))
+    return xlsx_response(topics_workbook(run, topics, samples), f"insight-run-{run.pk}.xlsx")

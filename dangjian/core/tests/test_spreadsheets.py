@@ -209,6 +209,23 @@ def exams_results(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleN
 
 Case = Callable[[Any, Any, Any, Any, SimpleNamespace], list[bytes]]
 #: export name → (case, does the user's text show in it)
+def insight_topics(client: Any, tree: Any, users: Any, root_user: Any, h: SimpleNamespace) -> list[bytes]:
+    """A finished run's topics named and concluded with the payloads, each with one citizen's text
+    that is the payload (rows as a run stores them; the pipeline itself is not needed here)."""
+    from dangjian.insight.models import Run, RunState, TextAnalysis, Topic
+
+    run = Run.objects.create(organization=tree.county, org_path=tree.county.path, state=RunState.DONE,
+                             finished_at=timezone.now(), text_count=len(PAYLOADS))
+    for i, text in enumerate(PAYLOADS):
+        topic = Topic.objects.create(run=run, number=i, label=text, auto_label=text, keywords=[text],
+                                     size=1, pain=float(i), places=[[text, 1]], conclusion=text,
+                                     sample_keys=[f"eval:{i + 1}"])
+        TextAnalysis.objects.create(run=run, key=f"eval:{i + 1}", source="eval", source_id=i + 1, text=text,
+                                    created_at=timezone.now(), topic=topic, sentiment="neg", text_hash=str(i))
+    client.force_login(users.admin)
+    return [_get(client, reverse("insight:topics_xlsx"))]
+
+
 CASES: dict[str, tuple[Case, bool]] = {
     "members.export": (members_export, True),
     "members.template": (members_template, True),
@@ -224,6 +241,7 @@ CASES: dict[str, tuple[Case, bool]] = {
     "learning.plan_report": (learning_plan_report, True),  # member and branch names
     "exams.bank_template": (exams_bank_template, False),  # headers and examples: nobody's text
     "exams.results": (exams_results, True),  # the members' and branches' names
+    "insight.topics": (insight_topics, True),  # analysts' labels and conclusions, citizens' texts
 }
 
 

@@ -9,6 +9,7 @@ duplicates, without rebuilding anything.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,14 +47,22 @@ def _shingles(canon: str, k: int) -> list[bytes]:
     return [canon[i:i + k].encode() for i in range(len(canon) - k + 1)]
 
 
+def _shingle_codes(canon: str, k: int) -> np.ndarray:
+    """The CRC-32 values of the shingles, sorted and unique (the exact Jaccard similarity is taken
+    over these: two different shingles share a value with odds of 1 in 4 billion)."""
+    return np.unique(np.fromiter((zlib.crc32(s) for s in _shingles(canon, k)), dtype=np.uint32))
+
+
 class DuplicateIndex:
     def __init__(self, params: DuplicateParams | None = None) -> None:
         self.params = p = params or DuplicateParams()
         self._lsh = MinHashLSH(threshold=p.threshold, num_perm=p.num_perm)
-        self._exact: dict[str, int] = {}
+        self._exact: dict[bytes, int] = {}
         # CRC-32 of each shingle (C, deterministic across processes) instead of datasketch's SHA-1
         self._template = MinHash(num_perm=p.num_perm, seed=p.seed, hashfunc=zlib.crc32)
-        self._sets: dict[int, frozenset[bytes]] = {}
+        # per indexed text: its shingles' CRC-32 values, sorted and unique, as bytes (≈4 bytes a
+        # shingle; a frozenset of the shingles took ≈40× that and dominated a large run's memory)
+        self._sets: dict[int, bytes] = {}
 
     def _minhash(self, canon: str) -> MinHash:
         m = self._template.copy()
@@ -67,19 +76,21 @@ class DuplicateIndex:
         c = strip_boilerplate(canonical(text) if canon is None else canon)
         if len(c) < 8:
             return []
-        first = self._exact.setdefault(c, key)
+        # exact classes by a 64-bit digest of the canonical text, not the text itself (memory)
+        first = self._exact.setdefault(hashlib.blake2b(c.encode(), digest_size=8).digest(), key)
         if first != key:
             return [(1.0, first)]  # its exact class is already in the LSH under ``first``
-        shingles = frozenset(_shingles(c, self.params.shingle))
+        shingles = _shingle_codes(c, self.params.shingle)
         m = self._minhash(c)
         found = []
         for k in self._lsh.query(m):
-            other = self._sets[k]
-            sim = len(shingles & other) / len(shingles | other)
+            other = np.frombuffer(self._sets[k], dtype=np.uint32)
+            common = len(np.intersect1d(shingles, other, assume_unique=True))
+            sim = common / (len(shingles) + len(other) - common)
             if sim >= self.params.verify:
                 found.append((sim, int(k)))
         self._lsh.insert(key, m)
-        self._sets[key] = shingles
+        self._sets[key] = shingles.tobytes()
         found.sort(key=lambda pair: (-pair[0], pair[1]))
         return found
 

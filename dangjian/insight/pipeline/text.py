@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 
@@ -75,5 +76,7 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         """The content words: no punctuation, numbers, single characters or stop words."""
         stop = self.stop_words
-        return [t for t in self._jieba.cut(normalise(text), True)
+        # interned: a million texts share one object per distinct word instead of holding a copy
+        # of every occurrence (≈1.5 GB at 1,000,000 texts before)
+        return [sys.intern(t) for t in self._jieba.cut(normalise(text), True)
                 if len(t) > 1 and t not in stop and _TOKEN_OK.match(t)]

@@ -80,3 +80,15 @@ def test_a_new_opinion_is_analysed_on_arrival(tree, users, eval_source, django_c
     stored = TextAnalysis.objects.get(run=run, key=f"opinions:{opinion.pk}")
     assert stored.incremental and stored.topic is not None and "路灯" in stored.topic.keywords[:3]
     assert stored.org_path == tree.branch_a1.path and stored.sentiment == "neg"
+    # the routing suggestion for that opinion, by its id (the API), inside the caller's scope only
+    from django.test import Client
+
+    c = Client()
+    c.force_login(users.admin)
+    answer = c.get("/api/v1/insight/route", {"opinion": opinion.pk}).json()
+    assert answer["run"] == run.pk and answer["suggestions"][0]["department"] == "城市管理局"
+    assert "路灯" in answer["suggestions"][0]["terms"]
+    missing = c.get("/api/v1/insight/route", {"opinion": opinion.pk + 1000})
+    assert missing.status_code == 404 and missing.json()["field"] == "opinion"
+    c.force_login(users.publicity)  # town A's publicity officer: the county run is outside the scope
+    assert c.get("/api/v1/insight/route", {"opinion": opinion.pk}).status_code == 404

@@ -70,3 +70,31 @@ def test_scope_and_permissions(tree, users, eval_source, django_capture_on_commi
     assert client_for(users.member).get(reverse("insight:dashboard")).status_code == 403
     assert client_for(users.member).get(reverse("insight:runs")).status_code == 403
     assert Client().get(reverse("insight:dashboard")).status_code == 302
+
+
+def test_county_dictionary_page(tree, users):
+    from dangjian.core.audit import AuditEvent
+    from dangjian.insight.models import DictionaryWord
+    from dangjian.insight.pipeline.text import Segmenter
+    from dangjian.insight.runner import county_dictionary
+
+    c = client_for(users.admin)
+    assert c.get(reverse("insight:dictionary")).status_code == 200
+    c.post(reverse("insight:dictionary"), {"words": "老街口，桃源渡\n老街口"})
+    assert sorted(DictionaryWord.objects.values_list("word", flat=True)) == ["桃源渡", "老街口"]
+    assert AuditEvent.objects.filter(action="insight_dictionary.changed").count() == 1
+    refused = c.post(reverse("insight:dictionary"), {"words": "好 " + "长" * 31}, follow=True).content.decode()
+    assert "2 到 30 个字" in refused and DictionaryWord.objects.count() == 2
+    page = c.get(reverse("insight:dictionary")).content.decode()
+    assert "老街口" in page and "dictionary-list" in page
+    # the next run segments with it: the word stays one token
+    words = county_dictionary(tree.county, [])
+    assert "桃源渡" in words and "老街口" in words
+    assert "桃源渡" in Segmenter(words).tokens("桃源渡的渡船停了三天")
+    word = DictionaryWord.objects.get(word="桃源渡")
+    c.post(reverse("insight:dictionary_remove", args=[word.pk]))
+    assert not DictionaryWord.objects.filter(word="桃源渡").exists()
+    publicity = client_for(users.publicity)
+    assert publicity.get(reverse("insight:dictionary")).status_code == 403
+    assert publicity.post(reverse("insight:dictionary"), {"words": "甲乙"}).status_code == 403
+    assert publicity.post(reverse("insight:dictionary_remove", args=[1])).status_code == 403
