@@ -38,9 +38,11 @@ from dangjian.cases.models import (
     Department,
     DepartmentMember,
 )
+from dangjian.cases.textsource import record_of
 from dangjian.core import audit, workdays
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.apikit.schemas import clean_text
+from dangjian.core.hooks import text_added
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import require
 from dangjian.core.sequences import next_value
@@ -255,6 +257,8 @@ def do_assign_case(*, title: str, summary: str, category: str, lead_department: 
             "deadline": due, "source": [source_kind, source_id]}, reason=note)
         transaction.on_commit(lambda: _notify_departments(case, [lead_department.pk] + [d.pk for d in co]),
                               robust=True)
+        if source_kind != "opinion":  # an opinion's words are announced by the opinions module
+            text_added("cases", record_of(case, {}))  # analysed on arrival (insight), after commit
     return case
 
 

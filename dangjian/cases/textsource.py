@@ -38,6 +38,13 @@ def outcome(case: Any, history: dict[int, list[str]]) -> dict[str, Any]:
     return {"resolved": case.state in RESOLVED, "reopened": case.reopen_count > 0, "departments": departments}
 
 
+def record_of(c: Case, history: dict[int, list[str]]) -> dict[str, Any]:
+    """One case as a text-source record (``c.lead_department`` is read)."""
+    return {"id": c.pk, "org_id": c.lead_department.organization_id, "org_path": c.org_path,
+            "text": f"{c.title}\n{c.summary}".strip(), "category": c.category, "place": "",
+            "created_at": c.created_at, **outcome(c, history)}
+
+
 def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> Iterator[list[dict[str, Any]]]:
     qs = Case.objects.exclude(source_kind="opinion").select_related("lead_department")
     if paths is not None:
@@ -52,7 +59,5 @@ def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> 
         if not cases:
             return
         history = routing_history([c.pk for c in cases])
-        yield [{"id": c.pk, "org_id": c.lead_department.organization_id, "org_path": c.org_path,
-                "text": f"{c.title}\n{c.summary}".strip(), "category": c.category, "place": "",
-                "created_at": c.created_at, **outcome(c, history)} for c in cases]
+        yield [record_of(c, history) for c in cases]
         last = cases[-1].pk

@@ -387,8 +387,13 @@ def do_submit_comment(target: Any, data: Mapping[str, Any], *, user: Any = None,
 
 
 def _on_published(comment: PublicComment) -> None:
-    """A response on a matter page became public: after the commit, its source is told (e.g. the
-    case's handlers are notified, ``cases/disclosure.py``)."""
+    """A comment became public: after the commit it is analysed on arrival (insight), and for a
+    response on a matter page its source is told (e.g. the case's handlers are notified,
+    ``cases/disclosure.py``)."""
+    from dangjian.core.hooks import text_added
+    from dangjian.portal.textsource import record_of
+
+    text_added("comments", record_of(comment))
     if not comment.matter_kind:
         return
     from django.urls import reverse

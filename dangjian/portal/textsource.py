@@ -11,6 +11,13 @@ from dangjian.portal import CommentStatus
 from dangjian.portal.models import PublicComment
 
 
+def record_of(c: PublicComment) -> dict[str, Any]:
+    """One published comment as a text-source record."""
+    return {"id": c.pk, "org_id": None, "org_path": c.org_path, "text": c.body, "category": "comment",
+            "place": c.matter_title, "created_at": c.created_at, "resolved": None, "reopened": False,
+            "departments": []}
+
+
 def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> Iterator[list[dict[str, Any]]]:
     qs = PublicComment.objects.filter(status=CommentStatus.APPROVED)
     if paths is not None:
@@ -24,7 +31,5 @@ def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> 
         comments = list(qs.filter(pk__gt=last).order_by("pk")[:size])
         if not comments:
             return
-        yield [{"id": c.pk, "org_id": None, "org_path": c.org_path, "text": c.body, "category": "comment",
-                "place": c.matter_title, "created_at": c.created_at, "resolved": None, "reopened": False,
-                "departments": []} for c in comments]
+        yield [record_of(c) for c in comments]
         last = comments[-1].pk

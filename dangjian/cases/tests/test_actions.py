@@ -189,3 +189,13 @@ def test_department_administration(tree: Any, users: Any, depts: Any) -> None:
     assert "user" in exc.value.message_dict
     with pytest.raises(ValidationError):
         do_add_department_member(depts.housing, depts.h1, "handler", acting_user=users.admin)
+
+
+def test_a_new_case_is_announced_for_analysis_as_its_source_offers_it(make_case, depts,
+                                                                       django_capture_on_commit_callbacks):
+    from dangjian.testing.texts import announced_texts, offered
+
+    with announced_texts() as seen, django_capture_on_commit_callbacks(execute=True):
+        case = make_case()
+    assert seen == [("cases", offered("cases", case.pk))]
+    assert seen[0][1]["departments"] == [depts.housing.name] and seen[0][1]["resolved"] is False

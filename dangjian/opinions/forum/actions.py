@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, ratelimit
 from dangjian.core.actors import ActingUser, as_user, signed_in
+from dangjian.core.hooks import text_added
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import has_any
 from dangjian.opinions import OpinionKind
 from dangjian.opinions.actions import _clean_body, do_submit_opinion
 from dangjian.opinions.forum.models import Board, PostRevision, Reply, Report, Thread
+from dangjian.opinions.forum.textsource import record_of
 
 MODERATE = "forum.moderate"
 MANAGE_BOARDS = "forum.manage_boards"
@@ -301,6 +303,7 @@ def do_create_thread(board: Board, data: dict[str, Any], *, acting_user: ActingU
                      after={"board": board.pk, "title": title, "held": held})
         if not held:
             transaction.on_commit(lambda: _notify_mentions(thread, body, acting_user), robust=True)
+            text_added("forum", record_of(thread))  # analysed on arrival (insight), after commit
     return thread
 
 

@@ -10,6 +10,13 @@ from typing import Any
 from dangjian.opinions.forum.models import Thread
 
 
+def record_of(t: Thread) -> dict[str, Any]:
+    """One thread as a text-source record (``t.board`` is read)."""
+    return {"id": t.pk, "org_id": None, "org_path": "", "text": f"{t.title}\n{t.body}".strip(),
+            "category": t.board.name, "place": "", "created_at": t.created_at, "resolved": None,
+            "reopened": False, "departments": []}
+
+
 def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> Iterator[list[dict[str, Any]]]:
     if paths is not None:
         return
@@ -23,7 +30,5 @@ def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> 
         threads = list(qs.filter(pk__gt=last).order_by("pk")[:size])
         if not threads:
             return
-        yield [{"id": t.pk, "org_id": None, "org_path": "", "text": f"{t.title}\n{t.body}".strip(),
-                "category": t.board.name, "place": "", "created_at": t.created_at, "resolved": None,
-                "reopened": False, "departments": []} for t in threads]
+        yield [record_of(t) for t in threads]
         last = threads[-1].pk

@@ -132,3 +132,15 @@ def test_sensitive_word_page(portal, client, users):
     assert sorted(SensitiveWord.objects.values_list("word", flat=True)) == ["赌博", "迷信"]
     client.force_login(users.publicity)
     assert client.get("/staff/portal/sensitive-words/").status_code == 404
+
+
+def test_a_comment_is_announced_for_analysis_when_it_is_published(article, portal, client,
+                                                                   django_capture_on_commit_callbacks):
+    from dangjian.testing.texts import announced_texts, offered
+
+    with announced_texts() as seen, django_capture_on_commit_callbacks(execute=True):
+        client.post(article.url, {"name": "老王", "body": "路灯什么时候修好？"})
+        comment = PublicComment.objects.get()
+        assert seen == []  # waiting for review: not offered yet
+        do_moderate_comment(comment, CommentStatus.APPROVED, acting_user=portal.editor_a)
+    assert seen == [("comments", offered("comments", comment.pk))]

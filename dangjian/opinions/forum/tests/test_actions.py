@@ -132,3 +132,15 @@ def test_turn_thread_into_opinion_idempotent(users: Any, board: Any) -> None:
     t.refresh_from_db()
     assert t.opinion_id == o1.pk
     assert AuditEvent.objects.filter(action="forum.thread_to_opinion").count() == 1
+
+
+def test_a_new_thread_is_announced_for_analysis_as_its_source_offers_it(users: Any, board: Any,
+                                                                         django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.testing.texts import announced_texts, offered
+
+    with announced_texts() as seen, django_capture_on_commit_callbacks(execute=True):
+        t = do_create_thread(board, GOOD, acting_user=users.member)
+        do_create_thread(board, {"title": "有人在赌博吗", "body": "这里是一段足够长的正文内容。"}, acting_user=users.member)
+        do_create_reply(t, {"body": "我们每季度去一次红色教育基地。"}, acting_user=users.public)
+    # the held thread is not offered (it is hidden), and replies are not a text source
+    assert seen == [("forum", offered("forum", t.pk))]
