@@ -2,9 +2,11 @@
 
 - ``GET courses``: the courses the caller may learn, a page at a time, each with its lessons
   (``id``, ``kind``, ``title``, ``duration_s``, ``media_url`` for video and audio).
-- ``POST progress`` ``{lesson, position_s, start_s?, rate?, page?, id?}`` → ``{credited_s,
-  coverage, completed, position_s}``: one report of the player (see ``progress.py``: the server
-  credits only what the time really elapsed allows, never a jump).
+- ``POST progress`` ``{lesson, position_s, start_s?, rate?, page?, id?, device?, seq?}`` →
+  ``{credited_s, coverage, completed, position_s, duplicate, stale}``: one report of the player
+  (see ``progress.py``: the server credits only what the time really elapsed allows, never a
+  jump; a report overtaken by a later one of the same ``device`` — lower ``seq`` — is ``stale``
+  and changes nothing).
 - ``POST progress/batch`` ``{reports: [{id, lesson, …, at}]}``: reports made offline; idempotent
   by each report's ``id``, still bounded by the server's clock.
 - ``GET lessons/{id}/progress``: where to resume.
