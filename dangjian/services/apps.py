@@ -17,7 +17,7 @@ class ServicesConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.services import figures
+        from dangjian.services import disclosure, figures
         from dangjian.services import workbench as wb
         from dangjian.services.demo import seed_demo
 
@@ -44,3 +44,4 @@ class ServicesConfig(AppConfig):
         register_job("services.sweep", "15 * * * *", "dangjian.services.tasks.sweep_deadlines")
         register_demo_seeder(seed_demo, order=95)
         figures.register()
+        disclosure.register()

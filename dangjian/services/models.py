@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto
-from dangjian.services import Anchor, Audience, Decision, SignOffRule, State, StepState
+from dangjian.services import HISTORY_LABELS, Anchor, Audience, Decision, SignOffRule, State, StepState
 
 
 class Matter(models.Model):
@@ -32,6 +32,12 @@ class Matter(models.Model):
     # organization); the request goes first to the grid branch, and an overdue step climbs the
     # tree one level at a time until someone resolves it.
     grid_service = models.BooleanField(_("grid service"), default=False)
+    # What an approved application hands to the module that owns the outcome (a registered
+    # ``core.hooks.ServiceOutcome`` key, e.g. the member lifecycle's floating certificate); blank: none.
+    outcome = models.CharField(_("hand over when approved"), max_length=60, blank=True)
+    # Whole-process disclosure (S3): each application's steps on the portal's matter timeline
+    # (matter, masked applicant, organizations, dates and states; never the answers or reasons).
+    disclose_steps = models.BooleanField(_("disclose the steps on the portal"), default=False)
     document_text = models.TextField(
         _("document text"), blank=True,
         help_text=_("Placeholders: $name, $organization, $status, $join_date, $matter, $date."))
@@ -116,6 +122,13 @@ class Application(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_on_time = models.BooleanField(null=True)
+    # What the outcome's module created when the application was approved (label and link).
+    outcome_label = models.CharField(max_length=200, blank=True)
+    outcome_url = models.CharField(max_length=300, blank=True)
+    # The applicant's rating of the decided matter (1–5 stars, once), beside the measures.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("comment on the service"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +173,9 @@ class Step(models.Model):
     opened_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Working days the step took when it was signed off (its time limit less what was left of it:
+    # days paused for more material do not count, they moved the deadline).
+    days_taken = models.SmallIntegerField(null=True, blank=True)
     warned_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
@@ -233,6 +249,10 @@ class HistoryEntry(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def label(self) -> str:
+        return str(HISTORY_LABELS.get(self.kind, self.kind))
 
 
 class Attachment(models.Model):

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.core.hooks import service_outcomes
 from dangjian.orgs import OrgKind
 from dangjian.orgs.selectors import access_org, org_choices
 from dangjian.services import Anchor, Decision, FieldType, SignOffRule, State
@@ -178,6 +179,9 @@ def applicant_action(request: HttpRequest, public_id: str) -> HttpResponse:
             act.do_supply_material(app, data, files=files, acting_user=request.user)
         elif what == "resubmit":
             act.do_resubmit_application(app, data, files=files, acting_user=request.user)
+        elif what == "rate":
+            act.do_rate_application(app, request.POST.get("rating"), request.POST.get("rating_comment", ""),
+                                    acting_user=request.user)
         else:
             raise ValidationError({"action": _("Choose what to do.")})
 
@@ -262,7 +266,7 @@ def _editor_context(request: HttpRequest, matter: Any, form: MatterForm, fields:
     return {"matter": matter, "form": form, "fields": [*fields, {}], "steps": [*steps, {}], "errors": errors,
             "org_choices": org_choices(request.user, "services.manage", branches_only=False),
             "FieldType": FieldType, "Anchor": Anchor, "SignOffRule": SignOffRule, "OrgKind": OrgKind,
-            "known_fields": list(KNOWN_FIELDS.items())}
+            "known_fields": list(KNOWN_FIELDS.items()), "outcomes": service_outcomes()}
 
 
 @login_required
@@ -277,7 +281,8 @@ def matter_edit(request: HttpRequest, matter_id: int | None = None) -> HttpRespo
               "fixed_organization": d.fixed_organization_id, "rule": d.rule, "quorum": d.quorum,
               "time_limit_days": d.time_limit_days} for d in matter.step_definitions.all()] if matter else []
     initial = {f: getattr(matter, f) for f in ("title", "description", "audience", "time_limit_days", "active",
-                                               "issues_document", "document_text", "grid_service")} \
+                                               "issues_document", "document_text", "grid_service", "disclose_steps",
+                                               "outcome")} \
         if matter else {"active": True}
     form = MatterForm(request.POST or None, initial=initial)
     errors: dict[str, str] = {}
