@@ -48,6 +48,8 @@ from dangjian.services.models import (
     Step,
     StepApprover,
     StepDefinition,
+    VolunteerSignup,
+    VolunteerTask,
 )
 
 MANAGE = "services.manage"
@@ -79,7 +81,7 @@ def _history(app: Application, kind: str, actor: Any, text: str = "", position: 
 # --- matters and forms --------------------------------------------------------------------------
 
 _MATTER_FIELDS = ("title", "description", "audience", "time_limit_days", "active", "issues_document",
-                  "document_text", "grid_service", "disclose_steps", "outcome")
+                  "document_text", "grid_service", "disclose_steps", "outcome", "community_registration")
 
 
 def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str, Any]], *,
@@ -102,6 +104,9 @@ def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str
         if outcome.members_only and data.get("audience") != Audience.MEMBERS:
             raise ValidationError({"outcome": _("Hand over when approved: “%(outcome)s” is for party members; "
                                                 "choose party members as who may apply.") % {"outcome": outcome.label}})
+    if data.get("community_registration") and not data.get("grid_service"):
+        raise ValidationError({"community_registration": _("Registering members with the community needs a grid "
+                                                           "service: the applicant names their community's grid.")})
     steps = clean_steps(steps)
     fixed_ids = {s["fixed_organization"] for s in steps if s["fixed_organization"]}
     fixed = {o.pk: o for o in Organization.objects.filter(pk__in=fixed_ids)}
@@ -837,3 +842,93 @@ def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None 
 def sweep_deadlines(today: dt.date | None = None) -> dict[str, int]:
     return {"warned": warn_steps(today), "escalated": escalate_overdue(today)}
 
+
+
+# --- community volunteer tasks (在职党员到社区报到) ---------------------------------------------------
+
+VOLUNTEER_MAX_PLACES = 500
+
+
+def do_create_volunteer_task(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> VolunteerTask:
+    """A community's volunteer task, by whoever approves its service steps (its grid workers)."""
+    user = signed_in(acting_user)
+    require(user, APPROVE, org.path)
+    errors: dict[str, str] = {}
+    title = str(data.get("title") or "").replace("\x00", "").strip()
+    if not title:
+        errors["title"] = _("Task: a title is required.")
+    elif len(title) > 200:
+        errors["title"] = _("Task: at most %(n)s characters.") % {"n": 200}
+    day = data.get("day")
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            day = None
+    if not isinstance(day, dt.date):
+        errors["day"] = _("Day: give a date (YYYY-MM-DD).")
+    elif day < _today():
+        errors["day"] = _("Day: the day is in the past.")
+    try:
+        places = int(data.get("places") or 0)
+    except (TypeError, ValueError):
+        places = 0
+    if not 1 <= places <= VOLUNTEER_MAX_PLACES:
+        errors["places"] = _("Places: from 1 to %(n)s.") % {"n": VOLUNTEER_MAX_PLACES}
+    if errors or not isinstance(day, dt.date):
+        raise ValidationError(errors)
+    with transaction.atomic():
+        task = VolunteerTask.objects.create(organization=org, org_path=org.path, title=title,
+                                            description=str(data.get("description") or "")[:2000], day=day,
+                                            places=places, created_by=user)
+        audit.record(user, "service_volunteer.task_created", task, after={"title": title, "day": str(day),
+                                                                          "places": places},
+                     org_path=org.path, target_label=title)
+    return task
+
+
+def do_sign_up_volunteer(task: VolunteerTask, *, acting_user: ActingUser) -> VolunteerSignup:
+    """A member registered with the task's community (or below the task's organization) takes a place."""
+    from dangjian.services.selectors import registered_paths
+
+    user = signed_in(acting_user)
+    paths = registered_paths(user)
+    if not any(p.startswith(task.org_path) for p in paths):
+        raise PermissionDenied(_("Register with this community first (在职党员到社区报到)."))
+    with transaction.atomic():
+        task = VolunteerTask.objects.select_for_update().get(pk=task.pk)
+        if task.confirmed_at is not None or task.day < _today():
+            raise ValidationError({"task": _("This task is over.")})
+        if task.signups.filter(user=user).exists():
+            raise ValidationError({"task": _("You have signed up for this task already.")})
+        if task.signups.count() >= task.places:
+            raise ValidationError({"task": _("All places of this task are taken.")})
+        signup = VolunteerSignup.objects.create(task=task, user=user, name=(user.get_full_name() or user.username)[:64])
+        audit.record(user, "service_volunteer.signed_up", task, org_path=task.org_path, target_label=task.title)
+    return signup
+
+
+def do_confirm_volunteering(task: VolunteerTask, user_ids: list[int], *, acting_user: ActingUser) -> int:
+    """After the day, the community confirms who took part; that is verified activity
+    (``core.hooks.activities_verified``, kind ``volunteering``: the party school's points)."""
+    from dangjian.core.hooks import activities_verified
+
+    user = signed_in(acting_user)
+    require(user, APPROVE, task.org_path)
+    with transaction.atomic():
+        task = VolunteerTask.objects.select_for_update().get(pk=task.pk)
+        if task.confirmed_at is not None:
+            raise ValidationError({"task": _("This task is confirmed already.")})
+        if task.day > _today():
+            raise ValidationError({"task": _("Confirm the volunteers after the task's day.")})
+        wanted = {int(i) for i in user_ids}
+        came = list(task.signups.filter(user_id__in=wanted))
+        VolunteerSignup.objects.filter(pk__in=[s.pk for s in came]).update(done=True)
+        task.confirmed_at = timezone.now()
+        task.save(update_fields=["confirmed_at"])
+        audit.record(user, "service_volunteer.confirmed", task, after={"volunteers": len(came)},
+                     org_path=task.org_path, target_label=task.title)
+        url = reverse("services:volunteer")
+        activities_verified([{"kind": "volunteering", "key": f"services.volunteer:{task.pk}", "user_id": s.user_id,
+                              "day": task.day, "label": task.title, "url": url} for s in came])
+    return len(came)

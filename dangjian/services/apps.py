@@ -31,6 +31,8 @@ class ServicesConfig(AppConfig):
                            visible=wb.signed_in)
         register_nav_entry("services:inbox", _("Applications to sign"), group="services", icon="service", order=20,
                            visible=wb.may_sign, badge="services.sign")
+        register_nav_entry("services:volunteer", _("Community volunteer tasks"), group="services", icon="service",
+                           order=25, visible=wb.signed_in)
         register_nav_entry("services:matters", _("Service matters"), group="services", icon="service", order=30,
                            perm="services.manage")
         register_todo_source("services.sign", _("Service applications waiting for my sign-off"),

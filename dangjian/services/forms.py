@@ -222,6 +222,11 @@ class MatterForm(forms.Form):
         label=gettext_lazy("Grid service"), required=False,
         help_text=gettext_lazy("The applicant names their grid; the request goes to the grid branch first and, "
                                "while unresolved, climbs the tree one level per time limit."))
+    community_registration = forms.BooleanField(
+        label=gettext_lazy("Registers members with the community"), required=False,
+        help_text=gettext_lazy("在职党员到社区报到: an approved application registers the member with the grid they "
+                               "named; they then see and sign up for the community's volunteer tasks (needs grid "
+                               "service)."))
     disclose_steps = forms.BooleanField(
         label=gettext_lazy("Disclose the steps on the portal"), required=False,
         help_text=gettext_lazy("Each application's steps appear on the portal's matter timeline: the matter, the "

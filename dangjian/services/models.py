@@ -35,6 +35,10 @@ class Matter(models.Model):
     # What an approved application hands to the module that owns the outcome (a registered
     # ``core.hooks.ServiceOutcome`` key, e.g. the member lifecycle's floating certificate); blank: none.
     outcome = models.CharField(_("hand over when approved"), max_length=60, blank=True)
+    # 在职党员到社区报到: an approved application registers the member with the community (the grid
+    # branch named on it — the matter is a grid service); the member then signs up for the
+    # community's volunteer tasks.
+    community_registration = models.BooleanField(_("registers members with the community"), default=False)
     # Whole-process disclosure (S3): each application's steps on the portal's matter timeline
     # (matter, masked applicant, organizations, dates and states; never the answers or reasons).
     disclose_steps = models.BooleanField(_("disclose the steps on the portal"), default=False)
@@ -285,3 +289,38 @@ class Document(models.Model):
     def fact(self, key: str) -> Any:
         return self.facts.get(key, "")
 
+
+
+class VolunteerTask(models.Model):
+    """A volunteer task of a community (or an organization above it) for the in-service members
+    registered there (在职党员到社区报到)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    day = models.DateField(_("day"))
+    places = models.PositiveSmallIntegerField(_("places"), default=10)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "pk"]
+        indexes = [models.Index(fields=["org_path", "day"], name="services_vtask_path_day_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VolunteerSignup(models.Model):
+    task = models.ForeignKey(VolunteerTask, on_delete=models.CASCADE, related_name="signups")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=64)
+    done = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="services_vsignup_once")]
