@@ -81,7 +81,7 @@ def _history(app: Application, kind: str, actor: Any, text: str = "", position: 
 # --- matters and forms --------------------------------------------------------------------------
 
 _MATTER_FIELDS = ("title", "description", "audience", "time_limit_days", "active", "issues_document",
-                  "document_text", "grid_service", "disclose_steps", "outcome", "community_registration")
+                  "document_text", "grid_service", "disclose_steps", "outcome", "community_registration", "instant")
 
 
 def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str, Any]], *,
@@ -107,7 +107,16 @@ def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str
     if data.get("community_registration") and not data.get("grid_service"):
         raise ValidationError({"community_registration": _("Registering members with the community needs a grid "
                                                            "service: the applicant names their community's grid.")})
-    steps = clean_steps(steps)
+    instant = bool(data.get("instant"))
+    if instant:
+        # 免申即享: granted at once, no step — only where nothing is typed (every field is data the
+        # platform has) and for party members (the data comes from their record).
+        current = matter.current_form() if matter and fields is None else None
+        schema = fields if fields is not None else (current.fields if current else [])
+        if data.get("audience") != Audience.MEMBERS or any(not f.get("known") for f in schema):
+            raise ValidationError({"instant": _("Granted at once (免申即享): only for party members and a form "
+                                                "whose every field is data the platform has.")})
+    steps = clean_steps(steps) if steps or not instant else []
     fixed_ids = {s["fixed_organization"] for s in steps if s["fixed_organization"]}
     fixed = {o.pk: o for o in Organization.objects.filter(pk__in=fixed_ids)}
     if len(fixed) != len(fixed_ids):
@@ -287,10 +296,10 @@ def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | 
     if version is None:
         raise ValidationError({"matter": _("This matter has no form yet.")})
     clean, clean_files = clean_data(version.fields, data, files=files)
-    definitions = list(matter.step_definitions.select_related("fixed_organization"))
-    if not definitions:
+    definitions = [] if matter.instant else list(matter.step_definitions.select_related("fixed_organization"))
+    if not definitions and not matter.instant:
         raise ValidationError({"matter": _("This matter has no approval steps yet.")})
-    chain = resolve(definitions, org)
+    chain = resolve(definitions, org) if definitions else []
     today = _today()
     with transaction.atomic():
         year = str(today.year)
@@ -306,10 +315,17 @@ def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | 
                  rule=d.rule, required=d.quorum, limit_days=d.time_limit_days)
             for d, target in chain])
         _save_files(app, clean_files)
+        _history(app, "submitted", user)
+        if matter.instant:  # 免申即享: the platform already knows every fact; granted at once
+            audit.record(user, "service_application.submitted", app,
+                         after={"number": app.number, "matter": matter.pk, "version": version.number,
+                                "instant": True}, org_path=app.org_path, target_label=app.number)
+            _finish_steps(app, user)
+            app.save()
+            return app
         first = steps[0]
         ids = _open_step(app, first, today)
         app.save()
-        _history(app, "submitted", user)
         audit.record(user, "service_application.submitted", app,
                      after={"number": app.number, "matter": matter.pk, "version": version.number,
                             "chain": [s.org_path for s in steps]},

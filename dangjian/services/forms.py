@@ -222,6 +222,10 @@ class MatterForm(forms.Form):
         label=gettext_lazy("Grid service"), required=False,
         help_text=gettext_lazy("The applicant names their grid; the request goes to the grid branch first and, "
                                "while unresolved, climbs the tree one level per time limit."))
+    instant = forms.BooleanField(
+        label=gettext_lazy("Granted at once (免申即享)"), required=False,
+        help_text=gettext_lazy("No step: the request is approved at once (and its document issued). Only for "
+                               "party members, with a form whose every field is data the platform has."))
     community_registration = forms.BooleanField(
         label=gettext_lazy("Registers members with the community"), required=False,
         help_text=gettext_lazy("在职党员到社区报到: an approved application registers the member with the grid they "

@@ -39,6 +39,9 @@ class Matter(models.Model):
     # branch named on it — the matter is a grid service); the member then signs up for the
     # community's volunteer tasks.
     community_registration = models.BooleanField(_("registers members with the community"), default=False)
+    # 免申即享: granted at once on request, no step — allowed only when every form field is data the
+    # platform has (nothing typed) and the audience is party members.
+    instant = models.BooleanField(_("granted at once (免申即享)"), default=False)
     # Whole-process disclosure (S3): each application's steps on the portal's matter timeline
     # (matter, masked applicant, organizations, dates and states; never the answers or reasons).
     disclose_steps = models.BooleanField(_("disclose the steps on the portal"), default=False)

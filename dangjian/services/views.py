@@ -286,7 +286,7 @@ def matter_edit(request: HttpRequest, matter_id: int | None = None) -> HttpRespo
               "time_limit_days": d.time_limit_days} for d in matter.step_definitions.all()] if matter else []
     initial = {f: getattr(matter, f) for f in ("title", "description", "audience", "time_limit_days", "active",
                                                "issues_document", "document_text", "grid_service", "disclose_steps",
-                                               "outcome", "community_registration")} \
+                                               "outcome", "community_registration", "instant")} \
         if matter else {"active": True}
     form = MatterForm(request.POST or None, initial=initial)
     errors: dict[str, str] = {}

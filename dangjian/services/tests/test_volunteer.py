@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from dangjian.core.hooks import register_activity_listener, unregister_activity_listener
 from dangjian.core.roles import Role
@@ -42,15 +43,17 @@ def test_registered_members_sign_up_and_the_community_confirms(monkeypatch: Any,
                               [{"name": "社区确认", "anchor": Anchor.OWN, "time_limit_days": 3}],
                               fields=[{"key": "service", "label": "志愿服务意向", "type": "text"}],
                               acting_user=users.admin)
-    set_today(monkeypatch, dt.date(2026, 11, 2))
-    task = do_create_volunteer_task(grid_service.grid, {"title": "垃圾分类宣传", "day": "2026-11-07", "places": "1"},
+    today = timezone.localdate()  # the task list shows coming tasks: dates relative to today
+    day = today + dt.timedelta(days=5)
+    task = do_create_volunteer_task(grid_service.grid, {"title": "垃圾分类宣传", "day": day.isoformat(), "places": "1"},
                                     acting_user=grid_service.worker)
     with pytest.raises(ValidationError) as exc:
-        do_create_volunteer_task(grid_service.grid, {"title": "", "day": "2026-10-01", "places": "0"},
+        do_create_volunteer_task(grid_service.grid, {"title": "", "day": (today - dt.timedelta(days=1)).isoformat(),
+                                                     "places": "0"},
                                  acting_user=grid_service.worker)
     assert set(exc.value.message_dict) == {"title", "day", "places"}
     with pytest.raises(PermissionDenied):  # a branch secretary elsewhere publishes nothing here
-        do_create_volunteer_task(grid_service.grid, {"title": "x", "day": "2026-11-07", "places": "1"},
+        do_create_volunteer_task(grid_service.grid, {"title": "x", "day": day.isoformat(), "places": "1"},
                                  acting_user=users.secretary)
     assert list(volunteer_tasks_for(users.member)) == []
     with pytest.raises(PermissionDenied):
@@ -75,14 +78,14 @@ def test_registered_members_sign_up_and_the_community_confirms(monkeypatch: Any,
 
     register_activity_listener(listener)
     try:
-        set_today(monkeypatch, dt.date(2026, 11, 7))
+        set_today(monkeypatch, day)
         with pytest.raises(PermissionDenied):
             do_confirm_volunteering(task, [users.member.pk], acting_user=users.secretary)
         assert do_confirm_volunteering(task, [users.member.pk, bob.pk], acting_user=grid_service.worker) == 1
     finally:
         unregister_activity_listener(listener)
     assert [(e["kind"], e["user_id"], e["day"], e["key"]) for e in seen] == [
-        ("volunteering", users.member.pk, dt.date(2026, 11, 7), f"services.volunteer:{task.pk}")]
+        ("volunteering", users.member.pk, day, f"services.volunteer:{task.pk}")]
     assert task.signups.get().done
 
 
