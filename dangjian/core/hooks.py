@@ -46,6 +46,10 @@ a module's ``AppConfig.ready()``. The first two:
 ``register_activity_listener(listener)``
     ``listener(events)`` when a module has verified members' activity (attendance confirmed when
     an orglife activity is closed …), inside that module's transaction; see the registry below.
+
+``register_service_outcome(ServiceOutcome(key, label, apply, fields=))``
+    What an approved application of the service centre hands to the module that owns the outcome
+    (a floating certificate issued by the member lifecycle …); see the registry below.
 """
 
 from __future__ import annotations
@@ -571,3 +575,50 @@ def public_links() -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
     return links
+
+
+# --- Outcomes of approved service applications (issue 20) --------------------------------------
+# A matter of the service centre may hand its approved applications to the module that owns the
+# outcome (the floating-member certificate to the member lifecycle …) instead of duplicating that
+# module's flow. The owning module registers a ``ServiceOutcome`` from its ``AppConfig.ready()``;
+# the service centre lists the registered ones in its matter editor and, when the last step of an
+# application of such a matter is signed, calls ``apply(context)`` inside its own transaction:
+#
+#   context = {"member_id": int | None (the applicant's member record), "applicant_id": int,
+#              "data": {key: value} (the form's answers), "number": str (the application),
+#              "acting_user": the approver who signed the last step}
+#   apply(context) -> {"label": str (what was created, e.g. the certificate's number), "url": str}
+#
+# ``apply`` checks the acting user's rights itself and raises ``ValidationError`` (naming the
+# field) or ``PermissionDenied``: the signature then fails and nothing of it is written. ``fields``
+# names the form keys the handler reads, with a short hint, for the matter editor.
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    key: str  # "<module>.<what>"
+    label: Any  # a lazy translation
+    apply: Callable[[dict[str, Any]], dict[str, Any]]
+    fields: tuple[tuple[str, Any], ...] = ()
+    members_only: bool = True  # needs the applicant's member record
+
+
+_service_outcomes: dict[str, ServiceOutcome] = {}
+
+
+def register_service_outcome(outcome: ServiceOutcome) -> ServiceOutcome:
+    """Register (or replace, by ``key``) what an approved service application may hand over."""
+    _service_outcomes[outcome.key] = outcome
+    return outcome
+
+
+def unregister_service_outcome(key: str) -> None:
+    _service_outcomes.pop(key, None)
+
+
+def service_outcomes() -> list[ServiceOutcome]:
+    return sorted(_service_outcomes.values(), key=lambda o: o.key)
+
+
+def service_outcome(key: str) -> ServiceOutcome | None:
+    return _service_outcomes.get(key)

@@ -68,3 +68,13 @@ class Decision(models.TextChoices):
 
 #: Warning thresholds (share of a step's working days used), in per cent.
 WARN_LEVELS = (50, 80, 100)
+
+
+#: What the history of an application shows for each kind of entry.
+HISTORY_LABELS = {
+    "submitted": _("Submitted"), "approve": _("Signed"), "approved": _("Approved"), "reject": _("Rejected"),
+    "returned": _("Returned"), "supplement": _("More material requested"), "supplied": _("Material supplied"),
+    "resubmitted": _("Submitted again"), "withdrawn": _("Withdrawn"), "escalated": _("Escalated (overdue)"),
+    "fallback": _("Handed up: no approver"), "no_approver": _("No approver anywhere above"),
+    "rated": _("Rated by the applicant"), "handed_over": _("Completed by the responsible module"),
+}

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +19,22 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, workdays
 from dangjian.core.actors import ActingUser, as_user, signed_in
-from dangjian.core.notifications import notify
+from dangjian.core.hooks import service_outcome
+from dangjian.core.notifications import Message, notify, notify_each
 from dangjian.core.scoping import has_any, require
 from dangjian.core.sequences import next_value
 from dangjian.members.selectors import member_of_user
 from dangjian.orgs.models import Organization
 from dangjian.services import OPEN, RUNNING, WARN_LEVELS, Audience, Decision, SignOffRule, State, StepState
 from dangjian.services import documents as docs
-from dangjian.services.chain import APPROVE, ancestor_paths, approvers_of, delegators_of, resolve
+from dangjian.services.chain import (
+    APPROVE,
+    ancestor_paths,
+    approvers_of,
+    delegators_of,
+    nearest_with_approvers,
+    resolve,
+)
 from dangjian.services.forms import clean_data, clean_schema, clean_steps
 from dangjian.services.models import (
     Application,
@@ -40,6 +48,8 @@ from dangjian.services.models import (
     Step,
     StepApprover,
     StepDefinition,
+    VolunteerSignup,
+    VolunteerTask,
 )
 
 MANAGE = "services.manage"
@@ -71,7 +81,7 @@ def _history(app: Application, kind: str, actor: Any, text: str = "", position: 
 # --- matters and forms --------------------------------------------------------------------------
 
 _MATTER_FIELDS = ("title", "description", "audience", "time_limit_days", "active", "issues_document",
-                  "document_text", "grid_service")
+                  "document_text", "grid_service", "disclose_steps", "outcome", "community_registration", "instant")
 
 
 def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str, Any]], *,
@@ -86,7 +96,27 @@ def do_save_matter(org: Organization, data: dict[str, Any], steps: list[dict[str
         raise ValidationError({"title": _("A title is required.")})
     if data.get("audience") not in Audience.values:
         raise ValidationError({"audience": _("Choose who may apply.")})
-    steps = clean_steps(steps)
+    outcome_key = str(data.get("outcome") or "")
+    if outcome_key:
+        outcome = service_outcome(outcome_key)
+        if outcome is None:
+            raise ValidationError({"outcome": _("Hand over when approved: unknown choice.")})
+        if outcome.members_only and data.get("audience") != Audience.MEMBERS:
+            raise ValidationError({"outcome": _("Hand over when approved: “%(outcome)s” is for party members; "
+                                                "choose party members as who may apply.") % {"outcome": outcome.label}})
+    if data.get("community_registration") and not data.get("grid_service"):
+        raise ValidationError({"community_registration": _("Registering members with the community needs a grid "
+                                                           "service: the applicant names their community's grid.")})
+    instant = bool(data.get("instant"))
+    if instant:
+        # 免申即享: granted at once, no step — only where nothing is typed (every field is data the
+        # platform has) and for party members (the data comes from their record).
+        current = matter.current_form() if matter and fields is None else None
+        schema = fields if fields is not None else (current.fields if current else [])
+        if data.get("audience") != Audience.MEMBERS or any(not f.get("known") for f in schema):
+            raise ValidationError({"instant": _("Granted at once (免申即享): only for party members and a form "
+                                                "whose every field is data the platform has.")})
+    steps = clean_steps(steps) if steps or not instant else []
     fixed_ids = {s["fixed_organization"] for s in steps if s["fixed_organization"]}
     fixed = {o.pk: o for o in Organization.objects.filter(pk__in=fixed_ids)}
     if len(fixed) != len(fixed_ids):
@@ -197,8 +227,13 @@ def _save_files(app: Application, files: dict[str, Any]) -> None:
 # --- applications ------------------------------------------------------------------------------
 
 def _open_step(app: Application, step: Step, today: dt.date) -> list[int]:
-    """Make ``step`` the one waiting: its approvers as of today, its deadline in working days."""
+    """Make ``step`` the one waiting: its approvers as of today, its deadline in working days. A
+    step whose organization has no approver at all is handed at once to the nearest organization
+    above that has one (its approvers decide alone, as after an escalation; they get the to-do and
+    the notification); with nobody anywhere above, the superusers are told. Never silently stuck."""
     ids = approvers_of(step.organization)
+    if not ids and step.escalated_to_id is None:
+        ids = _fallback(app, step, today)
     step.approvers.all().delete()
     StepApprover.objects.bulk_create([StepApprover(step=step, user_id=i) for i in ids])
     step.required = (max(1, len(ids)) if step.rule == SignOffRule.ALL else 1 if step.rule == SignOffRule.ANY
@@ -210,6 +245,27 @@ def _open_step(app: Application, step: Step, today: dt.date) -> list[int]:
     step.closed_at = None
     step.save()
     app.current_position = step.position
+    return ids
+
+
+def _fallback(app: Application, step: Step, today: dt.date) -> list[int]:
+    """``step`` has no approver of its own: the nearest organization above with one takes it."""
+    target, ids = nearest_with_approvers(step.org_path)
+    if target is None:
+        _history(app, "no_approver", None, step.organization.name, step.position)
+        audit.record(None, "service_application.no_approver", app, after={"step": step.position,
+                                                                         "organization": step.org_path},
+                     org_path=app.org_path, target_label=app.number)
+        from dangjian.core.models import User
+
+        return list(User.objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True))
+    step.escalated_to = target
+    if app.matter.grid_service:
+        step.escalation_due_on = workdays.deadline(today, step.limit_days)
+    _history(app, "fallback", None, _("%(org)s has no approver; %(to)s signs instead.") % {
+        "org": step.organization.name, "to": target.name}, step.position)
+    audit.record(None, "service_application.fallback", app, after={"step": step.position, "to": target.path},
+                 org_path=app.org_path, target_label=app.number)
     return ids
 
 
@@ -240,10 +296,10 @@ def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | 
     if version is None:
         raise ValidationError({"matter": _("This matter has no form yet.")})
     clean, clean_files = clean_data(version.fields, data, files=files)
-    definitions = list(matter.step_definitions.select_related("fixed_organization"))
-    if not definitions:
+    definitions = [] if matter.instant else list(matter.step_definitions.select_related("fixed_organization"))
+    if not definitions and not matter.instant:
         raise ValidationError({"matter": _("This matter has no approval steps yet.")})
-    chain = resolve(definitions, org)
+    chain = resolve(definitions, org) if definitions else []
     today = _today()
     with transaction.atomic():
         year = str(today.year)
@@ -259,10 +315,17 @@ def do_submit_application(matter: Matter, data: Any, *, files: dict[str, Any] | 
                  rule=d.rule, required=d.quorum, limit_days=d.time_limit_days)
             for d, target in chain])
         _save_files(app, clean_files)
+        _history(app, "submitted", user)
+        if matter.instant:  # 免申即享: the platform already knows every fact; granted at once
+            audit.record(user, "service_application.submitted", app,
+                         after={"number": app.number, "matter": matter.pk, "version": version.number,
+                                "instant": True}, org_path=app.org_path, target_label=app.number)
+            _finish_steps(app, user)
+            app.save()
+            return app
         first = steps[0]
         ids = _open_step(app, first, today)
         app.save()
-        _history(app, "submitted", user)
         audit.record(user, "service_application.submitted", app,
                      after={"number": app.number, "matter": matter.pk, "version": version.number,
                             "chain": [s.org_path for s in steps]},
@@ -310,6 +373,32 @@ def _signer(app: Application, acting_user: ActingUser) -> tuple[Step, int, bool]
     return step, principal, decisive
 
 
+def _hand_over(app: Application, user: Any) -> None:
+    """Hand the approved application to the module that owns its outcome (``core.hooks``); what it
+    refuses fails the signature with its message, nothing written."""
+    outcome = service_outcome(app.matter.outcome)
+    if outcome is None:
+        raise ValidationError({"outcome": _("The module that completes “%(matter)s” is not installed; the "
+                                            "application cannot be approved.") % {"matter": app.matter.title}})
+    if outcome.members_only and app.member_id is None:
+        raise ValidationError({"outcome": _("“%(outcome)s” needs the applicant's member record.")
+                               % {"outcome": outcome.label}})
+    context = {"member_id": app.member_id, "applicant_id": app.applicant_id, "data": app.data,
+               "number": app.number, "acting_user": user}
+    try:
+        with transaction.atomic():
+            result = outcome.apply(context) or {}
+    except PermissionDenied:
+        raise ValidationError({"outcome": _("You may not complete “%(outcome)s” for this applicant; the last "
+                                            "step needs someone who may.") % {"outcome": outcome.label}}) from None
+    app.outcome_label = str(result.get("label", ""))[:200]
+    app.outcome_url = str(result.get("url", ""))[:300]
+    _history(app, "handed_over", user, f"{outcome.label}: {app.outcome_label}")
+    audit.record(user, "service_application.handed_over", app,
+                 after={"outcome": outcome.key, "label": app.outcome_label}, org_path=app.org_path,
+                 target_label=app.number)
+
+
 def _finish_steps(app: Application, user: Any) -> None:
     """The last step is signed: the application is approved (and its document issued)."""
     now = timezone.now()
@@ -320,6 +409,8 @@ def _finish_steps(app: Application, user: Any) -> None:
     _history(app, "approved", user)
     audit.record(user, "service_application.approved", app, after={"number": app.number},
                  org_path=app.org_path, target_label=app.number)
+    if app.matter.outcome:
+        _hand_over(app, user)
     if app.matter.issues_document:
         code = docs.new_code()
         facts = docs.facts_for(app)
@@ -363,7 +454,8 @@ def do_sign_step(app: Application, decision: str, comment: str = "", *, acting_u
         approvals = step.signoffs.filter(round=step.round, decision=Decision.APPROVE).values("principal_id")
         if decisive or approvals.distinct().count() >= step.required:
             step.state, step.closed_at = StepState.DONE, now
-            step.save(update_fields=["state", "closed_at"])
+            step.days_taken = _days_taken(step, _today())
+            step.save(update_fields=["state", "closed_at", "days_taken"])
             following = app.steps.select_related("organization").filter(position__gt=step.position) \
                 .order_by("position").first()
             if following is None:
@@ -376,6 +468,45 @@ def do_sign_step(app: Application, decision: str, comment: str = "", *, acting_u
         elif app.state == State.SUBMITTED:
             app.state = State.IN_PROGRESS
         app.save()
+    return app
+
+
+def _days_taken(step: Step, today: dt.date) -> int | None:
+    """Working days a step took: its limit less the working days left to its (pause-extended)
+    deadline; more than the limit when it was signed late."""
+    if step.due_on is None:
+        return None
+    return max(0, step.limit_days - workdays.workdays_between(today, step.due_on))
+
+
+RATING_MAX = 5
+
+
+def do_rate_application(app: Application, stars: Any, comment: str = "", *,
+                        acting_user: ActingUser) -> Application:
+    """The applicant rates a decided application (approved or rejected) once, 1 to 5 stars with an
+    optional comment."""
+    user = signed_in(acting_user)
+    if app.applicant_id != user.pk:
+        raise PermissionDenied(_("Only the applicant rates an application."))
+    try:
+        value = int(stars)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= RATING_MAX:
+        raise ValidationError({"rating": _("Rating: choose 1 to %(n)s stars.") % {"n": RATING_MAX}})
+    comment = _reason(comment, "rating_comment", required=False)[:500]
+    with transaction.atomic():
+        app = _locked(app)
+        if app.state not in (State.APPROVED, State.REJECTED):
+            raise ValidationError({"rating": _("Rating: an application is rated once it is decided.")})
+        if app.rating is not None:
+            raise ValidationError({"rating": _("Rating: this application is already rated.")})
+        app.rating, app.rating_comment, app.rated_at = value, comment, timezone.now()
+        app.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
+        _history(app, "rated", user, "★" * value + (f" {comment}" if comment else ""))
+        audit.record(user, "service_application.rated", app, after={"rating": value}, org_path=app.org_path,
+                     target_label=app.number)
     return app
 
 
@@ -583,29 +714,84 @@ def running_steps() -> Any:
     return Step.objects.filter(state=StepState.ACTIVE, application__state__in=RUNNING)
 
 
-def warn_steps(today: dt.date | None = None) -> int:
-    """Warn the approvers of each running step at 50, 80 and 100 % of its working days — once per
-    level: a conditional UPDATE claims the level, so a second sweep finds nothing to send."""
-    today = today or _today()
-    sent = 0
-    rows = running_steps().filter(due_on__isnull=False).select_related("application__matter") \
-        .only("pk", "due_on", "limit_days", "warned_level", "name", "application__number",
-              "application__public_id", "application__matter__title")
-    for step in rows.iterator(chunk_size=2000):
-        level = _level(step, today)
-        if level <= step.warned_level:
-            continue
-        with transaction.atomic():
-            if not Step.objects.filter(pk=step.pk, warned_level__lt=level).update(warned_level=level):
-                continue
-            ids = list(step.approvers.values_list("user_id", flat=True))
+WARN_CHUNK = 1000
+DIGEST_LISTED = 5
+
+
+def _claim_warnings(level: int, pks: list[int]) -> list[int]:
+    """Set ``warned_level`` to ``level`` on those of ``pks`` still below it; the ids this statement
+    changed (``RETURNING``, SQLite ≥ 3.35 and PostgreSQL): a concurrent sweep gets the others."""
+    if not pks:
+        return []
+    table = Step._meta.db_table
+    marks = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET warned_level = %s WHERE id IN ({marks}) AND warned_level < %s "  # noqa: S608 - only placeholders are interpolated
+                       "RETURNING id", [level, *pks, level])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _warning_messages(steps: list[tuple[Step, int]]) -> list[Message]:
+    """One message per approver: the step itself when it is the only one, otherwise a digest
+    (how many, the first numbers) that leads to the inbox."""
+    by_step = {step.pk: (step, level) for step, level in steps}
+    per_user: dict[int, list[tuple[Step, int]]] = {}
+    for step_id, user_id in StepApprover.objects.filter(step_id__in=by_step).order_by("step_id", "user_id") \
+            .values_list("step_id", "user_id"):
+        per_user.setdefault(user_id, []).append(by_step[step_id])
+    messages = []
+    for user_id, mine in per_user.items():
+        if len(mine) == 1:
+            step, level = mine[0]
             app = step.application
             title = _("%(pct)s %% of the time for application %(number)s is used") % {"pct": level,
                                                                                     "number": app.number}
             body = _("Step “%(step)s”, due %(due)s.") % {"step": step.name, "due": step.due_on}
-            url = _app_url(app)
-            transaction.on_commit(partial(notify, ids, "services.deadline", title=title, body=body, url=url))
-        sent += 1
+            messages.append(Message(user_id, title, body, _app_url(app)))
+            continue
+        mine.sort(key=lambda pair: (pair[0].due_on, pair[0].pk))
+        numbers = "、".join(step.application.number for step, _level in mine[:DIGEST_LISTED])
+        more = len(mine) - DIGEST_LISTED
+        title = _("%(count)s applications waiting for you are running out of time") % {"count": len(mine)}
+        body = (_("Earliest due first: %(numbers)s and %(more)s more.") % {"numbers": numbers, "more": more}
+                if more > 0 else _("Earliest due first: %(numbers)s.") % {"numbers": numbers})
+        messages.append(Message(user_id, title, body, reverse("services:inbox")))
+    return messages
+
+
+def warn_steps(today: dt.date | None = None) -> int:
+    """Warn the approvers of each running step at 50, 80 and 100 % of its working days — once per
+    level. Steps are taken a thousand at a time: one conditional UPDATE per level claims them
+    (``warned_level < level``, returning the rows it changed, so a second sweep finds nothing to
+    send) and ``notify_each`` sends one message per approver in the same transaction (a digest when
+    several of their steps reached a level): a fixed number of queries per thousand steps."""
+    today = today or _today()
+    sent = 0
+    rows = running_steps().filter(due_on__isnull=False).select_related("application") \
+        .only("pk", "due_on", "limit_days", "warned_level", "name", "application__number",
+              "application__public_id").order_by("pk")
+    chunk: list[tuple[Step, int]] = []
+
+    def flush() -> int:
+        by_level: dict[int, list[int]] = {}
+        for step, level in chunk:
+            by_level.setdefault(level, []).append(step.pk)
+        with transaction.atomic():
+            claimed = {pk for level, pks in by_level.items() for pk in _claim_warnings(level, pks)}
+            mine = [(step, level) for step, level in chunk if step.pk in claimed]
+            if mine:
+                notify_each("services.deadline", _warning_messages(mine))
+        chunk.clear()
+        return len(mine)
+
+    for step in rows.iterator(chunk_size=2000):
+        level = _level(step, today)
+        if level > step.warned_level:
+            chunk.append((step, level))
+            if len(chunk) >= WARN_CHUNK:
+                sent += flush()
+    if chunk:
+        sent += flush()
     return sent
 
 
@@ -634,9 +820,14 @@ def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None 
         if step is None:
             continue
         level = step.escalation_level
-        base = step.escalated_to if level and step.escalated_to is not None else step.organization
+        # From where it waits now: its own organization, or where it was escalated or handed for
+        # want of an approver; to the nearest organization above with an approver (the parent
+        # when none has one).
+        base = step.escalated_to if step.escalated_to is not None else step.organization
         parents = ancestor_paths(base.path)
-        target = Organization.objects.filter(path=parents[0]).first() if parents else None
+        target, _ids = nearest_with_approvers(base.path)
+        if target is None:
+            target = Organization.objects.filter(path=parents[0]).first() if parents else None
         if target is None and level:
             continue  # a grid request at the top has nowhere further to climb
         target = target or step.organization
@@ -667,3 +858,93 @@ def escalate_overdue(today: dt.date | None = None, candidates: list[int] | None 
 def sweep_deadlines(today: dt.date | None = None) -> dict[str, int]:
     return {"warned": warn_steps(today), "escalated": escalate_overdue(today)}
 
+
+
+# --- community volunteer tasks (在职党员到社区报到) ---------------------------------------------------
+
+VOLUNTEER_MAX_PLACES = 500
+
+
+def do_create_volunteer_task(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> VolunteerTask:
+    """A community's volunteer task, by whoever approves its service steps (its grid workers)."""
+    user = signed_in(acting_user)
+    require(user, APPROVE, org.path)
+    errors: dict[str, str] = {}
+    title = str(data.get("title") or "").replace("\x00", "").strip()
+    if not title:
+        errors["title"] = _("Task: a title is required.")
+    elif len(title) > 200:
+        errors["title"] = _("Task: at most %(n)s characters.") % {"n": 200}
+    day = data.get("day")
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            day = None
+    if not isinstance(day, dt.date):
+        errors["day"] = _("Day: give a date (YYYY-MM-DD).")
+    elif day < _today():
+        errors["day"] = _("Day: the day is in the past.")
+    try:
+        places = int(data.get("places") or 0)
+    except (TypeError, ValueError):
+        places = 0
+    if not 1 <= places <= VOLUNTEER_MAX_PLACES:
+        errors["places"] = _("Places: from 1 to %(n)s.") % {"n": VOLUNTEER_MAX_PLACES}
+    if errors or not isinstance(day, dt.date):
+        raise ValidationError(errors)
+    with transaction.atomic():
+        task = VolunteerTask.objects.create(organization=org, org_path=org.path, title=title,
+                                            description=str(data.get("description") or "")[:2000], day=day,
+                                            places=places, created_by=user)
+        audit.record(user, "service_volunteer.task_created", task, after={"title": title, "day": str(day),
+                                                                          "places": places},
+                     org_path=org.path, target_label=title)
+    return task
+
+
+def do_sign_up_volunteer(task: VolunteerTask, *, acting_user: ActingUser) -> VolunteerSignup:
+    """A member registered with the task's community (or below the task's organization) takes a place."""
+    from dangjian.services.selectors import registered_paths
+
+    user = signed_in(acting_user)
+    paths = registered_paths(user)
+    if not any(p.startswith(task.org_path) for p in paths):
+        raise PermissionDenied(_("Register with this community first (在职党员到社区报到)."))
+    with transaction.atomic():
+        task = VolunteerTask.objects.select_for_update().get(pk=task.pk)
+        if task.confirmed_at is not None or task.day < _today():
+            raise ValidationError({"task": _("This task is over.")})
+        if task.signups.filter(user=user).exists():
+            raise ValidationError({"task": _("You have signed up for this task already.")})
+        if task.signups.count() >= task.places:
+            raise ValidationError({"task": _("All places of this task are taken.")})
+        signup = VolunteerSignup.objects.create(task=task, user=user, name=(user.get_full_name() or user.username)[:64])
+        audit.record(user, "service_volunteer.signed_up", task, org_path=task.org_path, target_label=task.title)
+    return signup
+
+
+def do_confirm_volunteering(task: VolunteerTask, user_ids: list[int], *, acting_user: ActingUser) -> int:
+    """After the day, the community confirms who took part; that is verified activity
+    (``core.hooks.activities_verified``, kind ``volunteering``: the party school's points)."""
+    from dangjian.core.hooks import activities_verified
+
+    user = signed_in(acting_user)
+    require(user, APPROVE, task.org_path)
+    with transaction.atomic():
+        task = VolunteerTask.objects.select_for_update().get(pk=task.pk)
+        if task.confirmed_at is not None:
+            raise ValidationError({"task": _("This task is confirmed already.")})
+        if task.day > _today():
+            raise ValidationError({"task": _("Confirm the volunteers after the task's day.")})
+        wanted = {int(i) for i in user_ids}
+        came = list(task.signups.filter(user_id__in=wanted))
+        VolunteerSignup.objects.filter(pk__in=[s.pk for s in came]).update(done=True)
+        task.confirmed_at = timezone.now()
+        task.save(update_fields=["confirmed_at"])
+        audit.record(user, "service_volunteer.confirmed", task, after={"volunteers": len(came)},
+                     org_path=task.org_path, target_label=task.title)
+        url = reverse("services:volunteer")
+        activities_verified([{"kind": "volunteering", "key": f"services.volunteer:{task.pk}", "user_id": s.user_id,
+                              "day": task.day, "label": task.title, "url": url} for s in came])
+    return len(came)

@@ -4,7 +4,8 @@
   form schema (known fields carry the caller's platform data as ``value``).
 - ``POST applications`` ``{matter, data}`` → the application with its computed chain (steps with
   organizations and deadlines); invalid data → 400 naming each field (``errors``), nothing stored.
-  File fields are uploaded on the application page.
+  A file field's value is ``{"name": "证明.pdf", "content_base64": "…"}`` (PDF, JPEG or PNG, at most
+  10 MB, checked like an upload on the page); bad base64 → 400 naming the field.
 - ``GET applications``: the caller's applications (``count``, ``items`` with state and current
   step), a page at a time.
 - ``GET documents/verify/{code}``: public; a document's key facts (name masked) and whether it is
@@ -13,19 +14,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from dangjian.core.apikit.auth import api_user, read_auth, token_auth
 from dangjian.core.apikit.errors import ApiError
 from dangjian.core.apikit.schemas import READ_ERRORS, ErrorOut, InputSchema, ObjectId
-from dangjian.services import State
+from dangjian.services import FieldType, State
 from dangjian.services import documents as docs
 from dangjian.services.actions import do_submit_application, known_for
+from dangjian.services.forms import MAX_FILE_BYTES
 from dangjian.services.models import Application, Step
 from dangjian.services.selectors import access_matter, chain_of, current_steps, matters_for, my_applications
 
@@ -133,6 +140,31 @@ def _item(a: Application, current: Step | None) -> dict[str, Any]:
             "submitted_on": a.submitted_on, "due_on": a.due_on, "current_step": _step(current)}
 
 
+def _files_from(fields: list[dict[str, Any]], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """File fields sent as ``{"name", "content_base64"}``: decoded into uploads for the action
+    (which checks them like the page's); the other answers unchanged."""
+    rest, files, errors = dict(data), {}, {}
+    for field in fields:
+        key = field["key"]
+        value = data.get(key)
+        if field.get("type") != FieldType.FILE or not isinstance(value, dict):
+            continue
+        rest.pop(key)
+        encoded = str(value.get("content_base64") or "")
+        if len(encoded) > (MAX_FILE_BYTES * 4) // 3 + 4:
+            errors[key] = _("“%(field)s” must be at most 10 MB.") % {"field": field.get("label", key)}
+            continue
+        try:
+            content = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            errors[key] = _("“%(field)s”: content_base64 is not valid base64.") % {"field": field.get("label", key)}
+            continue
+        files[key] = SimpleUploadedFile(str(value.get("name") or "")[:200], content)
+    if errors:
+        raise ValidationError(errors)
+    return rest, files
+
+
 @router.get("/matters", response={200: list[MatterItem], **READ_ERRORS}, summary="The catalogue for me")
 def list_matters(request: HttpRequest) -> list[dict[str, Any]]:
     return [_matter(m) for m in matters_for(api_user(request))[:500]]
@@ -154,7 +186,9 @@ def get_matter(request: HttpRequest, matter_id: ObjectId) -> dict[str, Any]:
 def create_application(request: HttpRequest, payload: ApplicationIn) -> Status[dict[str, Any]]:
     user = api_user(request)
     matter = access_matter(user, payload.matter)
-    app = do_submit_application(matter, payload.data, organization=payload.organization, acting_user=user)
+    version = matter.current_form()
+    data, files = _files_from(version.fields if version else [], payload.data)
+    app = do_submit_application(matter, data, files=files, organization=payload.organization, acting_user=user)
     chain = chain_of(app)
     current = next((s for s in chain if s.position == app.current_position), None)
     return Status(201, {**_item(app, current), "form_version": app.form_version.number, "data": app.data,

@@ -17,7 +17,7 @@ class ServicesConfig(AppConfig):
         from dangjian.core.notifications import register_kind
         from dangjian.core.roles import Role, register_permissions
         from dangjian.core.scheduler import register_job
-        from dangjian.services import figures
+        from dangjian.services import disclosure, figures
         from dangjian.services import workbench as wb
         from dangjian.services.demo import seed_demo
 
@@ -31,6 +31,8 @@ class ServicesConfig(AppConfig):
                            visible=wb.signed_in)
         register_nav_entry("services:inbox", _("Applications to sign"), group="services", icon="service", order=20,
                            visible=wb.may_sign, badge="services.sign")
+        register_nav_entry("services:volunteer", _("Community volunteer tasks"), group="services", icon="service",
+                           order=25, visible=wb.signed_in)
         register_nav_entry("services:matters", _("Service matters"), group="services", icon="service", order=30,
                            perm="services.manage")
         register_todo_source("services.sign", _("Service applications waiting for my sign-off"),
@@ -44,3 +46,4 @@ class ServicesConfig(AppConfig):
         register_job("services.sweep", "15 * * * *", "dangjian.services.tasks.sweep_deadlines")
         register_demo_seeder(seed_demo, order=95)
         figures.register()
+        disclosure.register()

@@ -56,6 +56,23 @@ def approvers_of(org: Organization) -> list[int]:
                                                     user__is_active=True).values_list("user_id", flat=True)))
 
 
+def nearest_with_approvers(path: str) -> tuple[Organization | None, list[int]]:
+    """The nearest organization above ``path`` where someone holds ``services.approve``, with its
+    approvers; ``(None, [])`` when nobody above does. Two queries."""
+    paths = ancestor_paths(path)
+    if not paths:
+        return None, []
+    found: dict[str, set[int]] = {}
+    for p, user_id in RoleAssignment.objects.filter(organization__path__in=paths, role__in=roles_with(APPROVE),
+                                                     user__is_active=True).values_list("organization__path",
+                                                                                       "user_id"):
+        found.setdefault(p, set()).add(user_id)
+    nearest = next((p for p in paths if p in found), None)
+    if nearest is None:
+        return None, []
+    return Organization.objects.get(path=nearest), sorted(found[nearest])
+
+
 def delegators_of(user: Any, day: dt.date) -> list[int]:
     """The approvers whose sign-offs ``user`` holds on ``day`` (a delegation in force)."""
     return list(Delegation.objects.filter(delegate_id=user.pk, starts_on__lte=day, ends_on__gte=day)

@@ -1,12 +1,13 @@
 """Statistics figures of the service centre (``core.hooks.register_figure``): applications
-received this year (by state), the ones decided on time, and the on-time rate."""
+received this year (by state), the ones decided on time, the on-time rate, returns, 补正 rounds,
+re-submissions, the working days a step takes, and the applicants' rating."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Avg, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.hooks import Figure, register_figure
 from dangjian.core.scoping import subtree_q
 from dangjian.core.stats import Dimension
-from dangjian.services import CLOSED, State
-from dangjian.services.models import Application
+from dangjian.services import CLOSED, State, StepState
+from dangjian.services.models import Application, Step
 
 PERM = "services.approve"
 
@@ -59,6 +60,24 @@ def on_time_rate(org_path: str, as_of: dt.date) -> float:
     return round(on_time(org_path, as_of).count() * 100 / total, 1) if total else 0.0
 
 
+def step_days(org_path: str, as_of: dt.date) -> float:
+    """Average working days of the steps signed off this year at organizations of the subtree
+    (where the step sat: a county's figure includes its towns' and branches' steps)."""
+    start, end = _year(as_of)
+    avg = Step.objects.filter(subtree_q(org_path, "org_path"), state=StepState.DONE, closed_at__gte=start,
+                              closed_at__lt=end, days_taken__isnull=False).aggregate(v=Avg("days_taken"))["v"]
+    return round(float(avg), 1) if avg is not None else 0.0
+
+
+def rated(org_path: str, as_of: dt.date) -> QuerySet[Application]:
+    return received(org_path, as_of).filter(rating__isnull=False)
+
+
+def rating(org_path: str, as_of: dt.date) -> float:
+    avg = rated(org_path, as_of).aggregate(v=Avg("rating"))["v"]
+    return round(float(avg), 1) if avg is not None else 0.0
+
+
 def row(a: Application) -> dict[str, Any]:
     return {"number": a.number, "matter": a.matter.title, "organization": a.organization.name,
             "state": State(a.state).label, "submitted": a.submitted_on or "",
@@ -83,6 +102,14 @@ FIGURES = (
     Figure(key="services.resubmitted", label=_("Service applications submitted again this year"),
            module="services", unit=_("applications"), perm=PERM, rows=resubmitted, row=row, columns=COLUMNS,
            order=60),
+    Figure(key="services.step_days", label=_("Working days per service step this year"), module="services",
+           unit=_("working days"), perm=PERM, value=step_days, order=70,
+           description=_("Average over the steps signed off this year at organizations of the subtree; days "
+                         "paused for more material do not count.")),
+    Figure(key="services.rated", label=_("Service applications rated by the applicant this year"),
+           module="services", unit=_("applications"), perm=PERM, rows=rated, row=row, columns=COLUMNS, order=80),
+    Figure(key="services.rating", label=_("Applicants' rating of service applications this year"),
+           module="services", unit=_("stars (of 5)"), perm=PERM, value=rating, drill="services.rated", order=90),
     Figure(key="services.on_time_rate", label=_("On-time rate of service applications this year"),
            module="services", unit="%", perm=PERM, value=on_time_rate, drill="services.on_time", order=30),
 )

@@ -222,10 +222,35 @@ class MatterForm(forms.Form):
         label=gettext_lazy("Grid service"), required=False,
         help_text=gettext_lazy("The applicant names their grid; the request goes to the grid branch first and, "
                                "while unresolved, climbs the tree one level per time limit."))
+    instant = forms.BooleanField(
+        label=gettext_lazy("Granted at once (免申即享)"), required=False,
+        help_text=gettext_lazy("No step: the request is approved at once (and its document issued). Only for "
+                               "party members, with a form whose every field is data the platform has."))
+    community_registration = forms.BooleanField(
+        label=gettext_lazy("Registers members with the community"), required=False,
+        help_text=gettext_lazy("在职党员到社区报到: an approved application registers the member with the grid they "
+                               "named; they then see and sign up for the community's volunteer tasks (needs grid "
+                               "service)."))
+    disclose_steps = forms.BooleanField(
+        label=gettext_lazy("Disclose the steps on the portal"), required=False,
+        help_text=gettext_lazy("Each application's steps appear on the portal's matter timeline: the matter, the "
+                               "applicant's masked name, organizations, dates and states — never the answers."))
     document_text = forms.CharField(
         label=gettext_lazy("Document text"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Placeholders: $name, $organization, $status, $join_date, $matter, $date."))
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Hand over when approved"), required=False, choices=(),
+        help_text=gettext_lazy("The module that completes the matter (e.g. issues the floating certificate) "
+                               "instead of a second flow here; the last step's approver needs its rights."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from dangjian.core.hooks import service_outcomes
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["outcome"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Nothing")), *((o.key, str(o.label)) for o in service_outcomes())]
 
 
 def rows_from_post(post: Any, prefix: str, names: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto
-from dangjian.services import Anchor, Audience, Decision, SignOffRule, State, StepState
+from dangjian.services import HISTORY_LABELS, Anchor, Audience, Decision, SignOffRule, State, StepState
 
 
 class Matter(models.Model):
@@ -32,6 +32,19 @@ class Matter(models.Model):
     # organization); the request goes first to the grid branch, and an overdue step climbs the
     # tree one level at a time until someone resolves it.
     grid_service = models.BooleanField(_("grid service"), default=False)
+    # What an approved application hands to the module that owns the outcome (a registered
+    # ``core.hooks.ServiceOutcome`` key, e.g. the member lifecycle's floating certificate); blank: none.
+    outcome = models.CharField(_("hand over when approved"), max_length=60, blank=True)
+    # 在职党员到社区报到: an approved application registers the member with the community (the grid
+    # branch named on it — the matter is a grid service); the member then signs up for the
+    # community's volunteer tasks.
+    community_registration = models.BooleanField(_("registers members with the community"), default=False)
+    # 免申即享: granted at once on request, no step — allowed only when every form field is data the
+    # platform has (nothing typed) and the audience is party members.
+    instant = models.BooleanField(_("granted at once (免申即享)"), default=False)
+    # Whole-process disclosure (S3): each application's steps on the portal's matter timeline
+    # (matter, masked applicant, organizations, dates and states; never the answers or reasons).
+    disclose_steps = models.BooleanField(_("disclose the steps on the portal"), default=False)
     document_text = models.TextField(
         _("document text"), blank=True,
         help_text=_("Placeholders: $name, $organization, $status, $join_date, $matter, $date."))
@@ -116,6 +129,13 @@ class Application(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_on_time = models.BooleanField(null=True)
+    # What the outcome's module created when the application was approved (label and link).
+    outcome_label = models.CharField(max_length=200, blank=True)
+    outcome_url = models.CharField(max_length=300, blank=True)
+    # The applicant's rating of the decided matter (1–5 stars, once), beside the measures.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("comment on the service"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +180,9 @@ class Step(models.Model):
     opened_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Working days the step took when it was signed off (its time limit less what was left of it:
+    # days paused for more material do not count, they moved the deadline).
+    days_taken = models.SmallIntegerField(null=True, blank=True)
     warned_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
@@ -234,6 +257,10 @@ class HistoryEntry(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    @property
+    def label(self) -> str:
+        return str(HISTORY_LABELS.get(self.kind, self.kind))
+
 
 class Attachment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
@@ -265,3 +292,38 @@ class Document(models.Model):
     def fact(self, key: str) -> Any:
         return self.facts.get(key, "")
 
+
+
+class VolunteerTask(models.Model):
+    """A volunteer task of a community (or an organization above it) for the in-service members
+    registered there (在职党员到社区报到)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    day = models.DateField(_("day"))
+    places = models.PositiveSmallIntegerField(_("places"), default=10)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "pk"]
+        indexes = [models.Index(fields=["org_path", "day"], name="services_vtask_path_day_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VolunteerSignup(models.Model):
+    task = models.ForeignKey(VolunteerTask, on_delete=models.CASCADE, related_name="signups")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=64)
+    done = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="services_vsignup_once")]

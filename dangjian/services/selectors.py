@@ -21,7 +21,15 @@ from dangjian.core.scoping import get_scoped_or_404, has_any, in_scope, scoped, 
 from dangjian.members.selectors import member_of_user
 from dangjian.services import RUNNING, Audience, StepState
 from dangjian.services.chain import APPROVE, ancestor_paths, delegators_of, escalated_approvers_q
-from dangjian.services.models import Application, Document, Matter, SignOff, Step, StepApprover
+from dangjian.services.models import (
+    Application,
+    Document,
+    Matter,
+    SignOff,
+    Step,
+    StepApprover,
+    VolunteerTask,
+)
 
 MANAGE = "services.manage"
 
@@ -134,3 +142,42 @@ def document_of(app: Application) -> Document | None:
 
 def may_manage(user: Any, app: Application) -> bool:
     return in_scope(user, MANAGE, app.matter.org_path)
+
+
+def registered_paths(user: Any) -> list[str]:
+    """The communities (grid branches) ``user`` is registered with: approved applications of a
+    community-registration matter (在职党员到社区报到)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from dangjian.services import State
+
+    return list(Application.objects.filter(applicant=user, state=State.APPROVED,
+                                           matter__community_registration=True)
+                .values_list("org_path", flat=True).distinct()[:50])
+
+
+def volunteer_tasks_for(user: Any) -> QuerySet[VolunteerTask]:
+    """Coming tasks of the communities ``user`` is registered with and of the organizations above them."""
+    paths = {a for p in registered_paths(user) for a in (p, *ancestor_paths(p))}
+    return (VolunteerTask.objects.filter(org_path__in=paths, confirmed_at__isnull=True,
+                                         day__gte=timezone.localdate())
+            .select_related("organization").order_by("day", "pk"))
+
+
+def managed_volunteer_tasks(user: Any) -> QuerySet[VolunteerTask]:
+    return scoped(VolunteerTask.objects.select_related("organization"), user, APPROVE,
+                  path_field="org_path").order_by("-day", "-pk")
+
+
+def access_volunteer_task(user: Any, task_id: Any) -> VolunteerTask:
+    """A task ``user`` manages or may sign up for; 404 otherwise."""
+    try:
+        pk = int(task_id)
+    except (TypeError, ValueError):
+        raise Http404(_("Not found.")) from None
+    task = (managed_volunteer_tasks(user).filter(pk=pk).first()
+            or VolunteerTask.objects.select_related("organization").filter(
+                pk=pk, org_path__in={a for p in registered_paths(user) for a in (p, *ancestor_paths(p))}).first())
+    if task is None:
+        raise Http404(_("Not found."))
+    return task

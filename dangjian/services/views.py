@@ -10,11 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.core.actors import signed_in
+from dangjian.core.hooks import service_outcomes
+from dangjian.core.scoping import in_scope
 from dangjian.orgs import OrgKind
 from dangjian.orgs.selectors import access_org, org_choices
 from dangjian.services import Anchor, Decision, FieldType, SignOffRule, State
@@ -22,6 +26,7 @@ from dangjian.services import actions as act
 from dangjian.services import documents as docs
 from dangjian.services.actions import known_for, signer_for
 from dangjian.services.forms import KNOWN_FIELDS, MatterForm, rows_from_post, schema_from_rows
+from dangjian.services.models import VolunteerSignup
 from dangjian.services.selectors import (
     access_application,
     access_managed_matter,
@@ -178,6 +183,9 @@ def applicant_action(request: HttpRequest, public_id: str) -> HttpResponse:
             act.do_supply_material(app, data, files=files, acting_user=request.user)
         elif what == "resubmit":
             act.do_resubmit_application(app, data, files=files, acting_user=request.user)
+        elif what == "rate":
+            act.do_rate_application(app, request.POST.get("rating"), request.POST.get("rating_comment", ""),
+                                    acting_user=request.user)
         else:
             raise ValidationError({"action": _("Choose what to do.")})
 
@@ -262,7 +270,7 @@ def _editor_context(request: HttpRequest, matter: Any, form: MatterForm, fields:
     return {"matter": matter, "form": form, "fields": [*fields, {}], "steps": [*steps, {}], "errors": errors,
             "org_choices": org_choices(request.user, "services.manage", branches_only=False),
             "FieldType": FieldType, "Anchor": Anchor, "SignOffRule": SignOffRule, "OrgKind": OrgKind,
-            "known_fields": list(KNOWN_FIELDS.items())}
+            "known_fields": list(KNOWN_FIELDS.items()), "outcomes": service_outcomes()}
 
 
 @login_required
@@ -277,7 +285,8 @@ def matter_edit(request: HttpRequest, matter_id: int | None = None) -> HttpRespo
               "fixed_organization": d.fixed_organization_id, "rule": d.rule, "quorum": d.quorum,
               "time_limit_days": d.time_limit_days} for d in matter.step_definitions.all()] if matter else []
     initial = {f: getattr(matter, f) for f in ("title", "description", "audience", "time_limit_days", "active",
-                                               "issues_document", "document_text", "grid_service")} \
+                                               "issues_document", "document_text", "grid_service", "disclose_steps",
+                                               "outcome", "community_registration", "instant")} \
         if matter else {"active": True}
     form = MatterForm(request.POST or None, initial=initial)
     errors: dict[str, str] = {}
@@ -298,3 +307,51 @@ def matter_edit(request: HttpRequest, matter_id: int | None = None) -> HttpRespo
                 return redirect("services:matter_edit", saved.pk)
     return render(request, "services/matter_edit.html", _editor_context(request, matter, form, fields, steps, errors))
 
+
+
+@login_required
+def volunteer(request: HttpRequest) -> HttpResponse:
+    """在职党员到社区报到: the coming tasks of my communities (sign up), and for grid workers and the
+    community's approvers the tasks they manage (create one)."""
+    from dangjian.services.selectors import managed_volunteer_tasks, volunteer_tasks_for
+
+    errors: dict[str, str] = {}
+    orgs = org_choices(request.user, "services.approve", branches_only=False)
+    if request.method == "POST":
+        try:
+            org = access_org(request.user, request.POST.get("org"), perm="services.approve")
+            act.do_create_volunteer_task(org, request.POST.dict(), acting_user=request.user)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("The task is published to the registered members."))
+            return redirect("services:volunteer")
+    mine = set(VolunteerSignup.objects.filter(user=signed_in(request.user)).values_list("task_id", flat=True)[:500])
+    return render(request, "services/volunteer.html", {
+        "tasks": list(volunteer_tasks_for(request.user)[:100]), "mine": mine, "orgs": orgs, "errors": errors,
+        "managed": list(managed_volunteer_tasks(request.user).annotate(n=Count("signups"))[:100]) if orgs else [],
+        "values": request.POST if request.method == "POST" else {}})
+
+
+@login_required
+def volunteer_task(request: HttpRequest, task_id: int) -> HttpResponse:
+    from dangjian.services.selectors import access_volunteer_task
+
+    task = access_volunteer_task(request.user, task_id)
+    manager = in_scope(request.user, "services.approve", task.org_path)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                ids = [int(i) for i in request.POST.getlist("came") if str(i).isdigit()]
+                n = act.do_confirm_volunteering(task, ids, acting_user=request.user)
+                messages.success(request, _("%(n)s volunteers confirmed.") % {"n": n})
+            else:
+                act.do_sign_up_volunteer(task, acting_user=request.user)
+                messages.success(request, _("You are signed up."))
+        except ValidationError as exc:
+            for message in _errors(exc).values():
+                messages.error(request, message)
+        return redirect("services:volunteer_task", task.pk)
+    return render(request, "services/volunteer_task.html", {
+        "task": task, "manager": manager, "signups": list(task.signups.all()) if manager else [],
+        "taken": task.signups.count(), "signed": task.signups.filter(user=signed_in(request.user)).exists()})

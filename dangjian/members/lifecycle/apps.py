@@ -52,6 +52,15 @@ class LifecycleConfig(AppConfig):
         register_home_item(hooks.home_items)
         register_member_action(hooks.member_actions)
         register_demo_seeder(hooks.seed_demo, order=60)
+        # The service centre's floating-certificate matter hands its approved applications here.
+        from dangjian.core.hooks import ServiceOutcome, register_service_outcome
+
+        register_service_outcome(ServiceOutcome(
+            key="lifecycle.floating_certificate", label=_("Issue a floating certificate"),
+            apply=hooks.floating_certificate_outcome,
+            fields=(("reason", _("why the member is away (required)")),
+                    ("host_place", _("where the member will be")), ("host_unit", _("the work unit there")),
+                    ("expires_on", _("valid until (optional)")))))
         from dangjian.members.lifecycle import figures  # statistics (issue 15)
 
         figures.register()

@@ -99,3 +99,28 @@ def may_pick_host_branch(user: Any) -> bool:
     from dangjian.core.scoping import has_any
 
     return has_any(user, "lifecycle.manage")
+
+
+def floating_certificate_outcome(context: dict[str, Any]) -> dict[str, Any]:
+    """An approved application of the service centre's floating-certificate matter (handed over
+    through ``core.hooks.register_service_outcome``): issue the certificate through the one flow
+    there is, as the approver who signed the last step (``lifecycle.manage`` on the member's
+    branch; ``do_issue_certificate`` checks it and every field)."""
+    from django.core.exceptions import ValidationError
+
+    from dangjian.members.lifecycle.actions import do_issue_certificate
+    from dangjian.members.models import Member
+
+    member_id = context.get("member_id")
+    member = (Member.objects.select_related("organization", "person").filter(pk=member_id).first()
+              if isinstance(member_id, int) else None)
+    if member is None:
+        raise ValidationError({"member": _("The applicant has no member record.")})
+    data = context.get("data") or {}
+    cert = do_issue_certificate(member, {key: data.get(key) for key in CERTIFICATE_KEYS if data.get(key) not in
+                                         (None, "")}, acting_user=context["acting_user"])
+    return {"label": cert.number, "url": safe_reverse("lifecycle:certificate", cert.pk) or ""}
+
+
+#: The application form keys the floating-certificate handover reads (the matter editor shows them).
+CERTIFICATE_KEYS = ("host_place", "host_unit", "reason", "abroad", "expires_on")

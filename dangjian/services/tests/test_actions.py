@@ -311,6 +311,28 @@ def test_warnings_at_50_80_100_percent_once_each(monkeypatch: Any, tree: Any, us
     assert Notification.objects.filter(recipient=users.secretary, kind="services.deadline").count() == 3
 
 
+def test_warning_pass_sends_one_digest_per_approver_in_a_fixed_number_of_queries(
+        monkeypatch: Any, tree: Any, users: Any, django_assert_max_num_queries: Any) -> None:
+    matter = do_save_matter(tree.county, {"title": "十日", "audience": Audience.MEMBERS, "time_limit_days": 10,
+                                          "active": True},
+                            [{"name": "支部", "anchor": Anchor.OWN, "time_limit_days": 10}],
+                            fields=[{"key": "x", "label": "X", "type": "text"}], acting_user=users.admin)
+    set_today(monkeypatch, dt.date(2026, 11, 2))
+    first = do_submit_application(matter, {}, acting_user=users.member)
+    with django_assert_max_num_queries(12):  # the same for one step as for a thousand
+        assert warn_steps(dt.date(2026, 11, 9)) == 1
+    one = Notification.objects.get(recipient=users.secretary, kind="services.deadline")
+    assert first.number in one.title and one.url == f"/services/a/{first.public_id}/"
+    more = [do_submit_application(matter, {}, acting_user=users.member) for _ in range(7)]
+    with django_assert_max_num_queries(12):
+        assert warn_steps(dt.date(2026, 11, 12)) == 8  # all eight reach 80 % (the first from 50 %)
+    digest = Notification.objects.filter(recipient=users.secretary, kind="services.deadline").exclude(pk=one.pk).get()
+    assert "8" in digest.title and digest.url == "/services/inbox/"
+    assert first.number in digest.body and more[-1].number not in digest.body  # five listed, "3 more"
+    assert warn_steps(dt.date(2026, 11, 12)) == 0  # claimed: a second pass sends nothing
+    assert Notification.objects.filter(kind="services.deadline").count() == 2
+
+
 def test_escalation_fires_once_even_with_a_stale_second_sweep(monkeypatch: Any, tree: Any, users: Any, sv: Any,
                                                               django_capture_on_commit_callbacks: Any) -> None:
     set_today(monkeypatch, dt.date(2026, 11, 2))

@@ -85,3 +85,32 @@ def test_verify_endpoint(users: Any, sv: Any) -> None:
     assert body["valid"] is True and body["facts"]["number"] == app.number
     assert "*" in body["facts"]["name"] and app.applicant_name not in json.dumps(body, ensure_ascii=False)
     assert Client().get(f"{BASE}/documents/verify/nonsense").status_code == 404
+
+
+def test_a_file_field_through_the_api(tree: Any, users: Any) -> None:
+    import base64
+
+    from dangjian.services import Anchor, Audience
+    from dangjian.services.actions import do_save_matter
+
+    matter = do_save_matter(tree.county, {"title": "带附件", "audience": Audience.MEMBERS, "time_limit_days": 3,
+                                          "active": True},
+                            [{"name": "支部", "anchor": Anchor.OWN, "time_limit_days": 1}],
+                            fields=[{"key": "proof", "label": "证明材料", "type": "file", "required": True}],
+                            acting_user=users.admin)
+    c = Client()
+    c.force_login(users.member)
+    bad = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {"name": "a.pdf",
+                                                                                   "content_base64": "不是base64"}}})
+    assert bad.status_code == 400 and [e["field"] for e in bad.json()["errors"]] == ["proof"]
+    wrong = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {
+        "name": "a.exe", "content_base64": base64.b64encode(b"MZ").decode()}}})
+    assert wrong.status_code == 400 and "证明材料" in wrong.json()["errors"][0]["message"]
+    assert not Application.objects.exists()
+    ok = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {
+        "name": "证明.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 test").decode()}}})
+    assert ok.status_code == 201, ok.content
+    app = Application.objects.get()
+    attachment = app.attachments.get()
+    assert (attachment.key, attachment.name) == ("proof", "证明.pdf")
+    assert attachment.file.read() == b"%PDF-1.4 test"
