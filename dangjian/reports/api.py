@@ -240,7 +240,7 @@ def follow_message(request: HttpRequest, data: ReporterMessageIn) -> dict[str, A
     return _follow_out(session)
 
 
-@router.get("", auth=read_auth, response={200: ReportPage, **READ_ERRORS},
+@router.get("", auth=read_auth, response={200: ReportPage, 400: ErrorOut, **READ_ERRORS},
             summary="Reports I handle (envelope data only, paginated)")
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     user = api_user(request)
