@@ -72,18 +72,8 @@ def roll_hash(roll: Sequence[str]) -> str:
 
 def point(value: Any, where: str) -> bytes:
     """Decode a hex point; refuse anything but a canonical, non-identity ristretto255 element."""
-    if not isinstance(value, str) or len(value) != 64:
-        raise CryptoError(f"{where}: not a 64-character hex point")
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise CryptoError(f"{where}: not hex") from None
-    if (
-        raw.hex() != value
-        or raw == IDENTITY
-        or raw[31] & 0x80
-        or not _lib().crypto_core_ristretto255_is_valid_point(raw)
-    ):
+    raw = point_shape(value, where)
+    if not _lib().crypto_core_ristretto255_is_valid_point(raw):
         raise CryptoError(f"{where}: not a valid ristretto255 point")
     return raw
 

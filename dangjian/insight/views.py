@@ -156,7 +156,7 @@ def rename(request: HttpRequest, topic_id: int) -> HttpResponse:
         do_rename_topic(t, request.POST.get("label", ""), acting_user=request.user)
         messages.success(request, _("Topic renamed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        _errors(request, exc)
     return redirect("insight:topic", topic_id=t.pk)
 
 
@@ -169,7 +169,7 @@ def merge(request: HttpRequest, topic_id: int) -> HttpResponse:
         do_merge_topics(t, others, acting_user=request.user)
         messages.success(request, _("Topics merged."))
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        _errors(request, exc)
     return redirect("insight:topic", topic_id=t.pk)
 
 
@@ -192,7 +192,7 @@ def start(request: HttpRequest) -> HttpResponse:
         do_start_run(org, acting_user=request.user)
         messages.success(request, _("The analysis has started; its progress is shown in the run list."))
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        _errors(request, exc)
     return redirect("insight:runs")
 
 
@@ -218,6 +218,7 @@ def dictionary(request: HttpRequest) -> HttpResponse:
 def dictionary_remove(request: HttpRequest, word_id: int) -> HttpResponse:
     if not has_any(request.user, "insight.manage"):
         raise PermissionDenied(_("Your role may not edit the county dictionary."))
+    # the dictionary is one for the whole installation (no organization): the role check above is its scope
     word = DictionaryWord.objects.filter(pk=word_id).first()
     if word is not None:
         do_remove_dictionary_word(word, acting_user=request.user)
