@@ -56,3 +56,18 @@ def validate_phone(value: str) -> str:
             code="phone_format",
         )
     return value
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date given as a date or an ISO string (``YYYY-MM-DD``, as forms and JSON send it); None
+    for anything else, so the caller names the field in its own message."""
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None

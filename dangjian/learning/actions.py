@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit
+from dangjian.core import audit, validators
 from dangjian.core.actors import ActingUser, as_user, signed_in
 from dangjian.core.sanitize import clean_html
 from dangjian.core.scoping import require
@@ -193,13 +193,8 @@ def do_save_plan(org: Organization, data: dict[str, Any], *, plan: LearningPlan 
     """Create a learning plan of ``org`` (or change ``plan``): a title and a due date."""
     require(acting_user, MANAGE, plan.org_path if plan else org.path)
     title = _text(data, "title")
-    due_on = data.get("due_on")
-    if isinstance(due_on, str):
-        try:
-            due_on = dt.date.fromisoformat(due_on)
-        except ValueError:
-            due_on = None
-    if not isinstance(due_on, dt.date):
+    due_on = validators.as_date(data.get("due_on"))
+    if due_on is None:
         raise ValidationError({"due_on": _("Enter the due date (YYYY-MM-DD).")})
     with transaction.atomic():
         before = {"title": plan.title, "due_on": plan.due_on} if plan else None

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, workdays
+from dangjian.core import audit, validators, workdays
 from dangjian.core.actors import ActingUser, as_user, signed_in
 from dangjian.core.hooks import service_outcome
 from dangjian.core.notifications import Message, notify, notify_each
@@ -875,13 +875,8 @@ def do_create_volunteer_task(org: Organization, data: dict[str, Any], *, acting_
         errors["title"] = _("Task: a title is required.")
     elif len(title) > 200:
         errors["title"] = _("Task: at most %(n)s characters.") % {"n": 200}
-    day = data.get("day")
-    if isinstance(day, str):
-        try:
-            day = dt.date.fromisoformat(day)
-        except ValueError:
-            day = None
-    if not isinstance(day, dt.date):
+    day = validators.as_date(data.get("day"))
+    if day is None:
         errors["day"] = _("Day: give a date (YYYY-MM-DD).")
     elif day < _today():
         errors["day"] = _("Day: the day is in the past.")
