@@ -4,6 +4,7 @@ county), and a handful of published articles with small images drawn with Pillow
 from __future__ import annotations
 
 import io
+import zlib
 from typing import Any
 
 from django.core.files.images import ImageFile
@@ -33,7 +34,7 @@ def _image(title: str, color: tuple[int, int, int], acting_user: ActingUser) -> 
     buf = io.BytesIO()
     img.save(buf, "PNG")
     buf.seek(0)
-    return Image.objects.create(title=title, file=ImageFile(buf, name=f"demo-{abs(hash(title)) % 10**6}.png"),
+    return Image.objects.create(title=title, file=ImageFile(buf, name=f"demo-{zlib.crc32(title.encode()) % 10**6}.png"),
                                 uploaded_by_user=acting_user)
 
 

@@ -98,6 +98,21 @@ def _fresh_workday_calendar() -> Any:
     workdays.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_cache() -> None:
+    """Each test starts with an empty per-process cache: what an earlier test in the same worker
+    cached (Wagtail renditions by image id, portal pages and blocks, rate-limit counters) must not
+    outlive the rows and files that test flushed. A shared Redis cache (the PostgreSQL run) is left
+    alone: clearing it would clear the other worker's cache too."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for alias in settings.CACHES:
+        if isinstance(cache := caches[alias], LocMemCache):
+            cache.clear()
+
+
 @pytest.fixture
 def root_user(db: Any) -> User:
     return User.objects.create_superuser("root", "root@example.com", PASSWORD)

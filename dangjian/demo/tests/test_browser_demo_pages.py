@@ -33,7 +33,7 @@ def images_of(page) -> tuple[int, list[str]]:
     return page.evaluate("document.images.length"), page.evaluate(BROKEN)
 
 
-def test_no_broken_image_on_the_demo_portal(demo, live_server, browser_page):
+def test_no_broken_image_on_the_demo_portal(demo, live_server, browser_page, tmp_path):
     page = browser_page
     base = live_server.url
     failed: list[tuple[str, int]] = []
@@ -56,8 +56,9 @@ def test_no_broken_image_on_the_demo_portal(demo, live_server, browser_page):
                 queue.append(target)
     assert shown >= 3, "the demo portal shows images on its pages"
     assert len(seen) >= 5
-    assert not broken, f"broken images: {broken}"
-    assert not failed, f"image requests that failed: {failed}"
+    assert not broken and not failed, (
+        f"broken images: {broken}; image requests that failed: {failed}; "
+        f"rendition files on disk: {sorted(p.name for p in (tmp_path / 'images').glob('*'))}")
 
 
 #: Each demo login and the pages it lands on; one seeded county serves them all (seeding is the
