@@ -75,8 +75,12 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("report")
         indexes = [
-            # the handler's list: open reports of a subtree, real-name first, oldest first
-            models.Index(fields=["org_path", "state", "-real_name", "received_on", "id"], name="reports_list_idx"),
+            # the handler's list: open reports of a subtree, real-name first, oldest first. On
+            # PostgreSQL the subtree is ``LIKE 'p%'``, which a plain text index serves only under the
+            # C collation: ``varchar_pattern_ops`` makes it an index range whatever the database's
+            # collation (an index-only scan; SQLite ignores the operator classes).
+            models.Index(fields=["org_path", "state", "-real_name", "received_on", "id"], name="reports_list_idx",
+                         opclasses=["varchar_pattern_ops", "varchar_ops", "bool_ops", "date_ops", "int8_ops"]),
             models.Index(fields=["state", "forward_due"], name="reports_due_idx"),
         ]
 
