@@ -81,6 +81,10 @@ class Report(models.Model):
             # collation (an index-only scan; SQLite ignores the operator classes).
             models.Index(fields=["org_path", "state", "-real_name", "received_on", "id"], name="reports_list_idx",
                          opclasses=["varchar_pattern_ops", "varchar_ops", "bool_ops", "date_ops", "int8_ops"]),
+            # the same list in its own order: a page is the first rows of this index that fall in
+            # the subtree (and state) — a county's page 20 reads ≈ 1,000 entries, not the 60,000
+            # it would otherwise sort (org_path and state make it an index-only scan)
+            models.Index(fields=["-real_name", "received_on", "id", "org_path", "state"], name="reports_order_idx"),
             models.Index(fields=["state", "forward_due"], name="reports_due_idx"),
         ]
 

@@ -1,7 +1,8 @@
 """On PostgreSQL the handler's list is one range of ``reports_list_idx``: a subtree is
 ``org_path LIKE 'p%'``, which a plain text index serves only under the C collation, so the index
 carries ``varchar_pattern_ops`` (bench/module_reports.py: at 100,000 reports the count and the
-page went from a parallel scan of the whole table to an index-only scan, ≈ 2.3 × faster)."""
+page went from a parallel scan of the whole table to index-only scans, 190 → 50 ms in one process;
+a page is read in order from ``reports_order_idx``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def test_a_town_officers_list_and_count_are_an_index_range(staff: Any, tree: Any
     with connection.cursor() as cur:
         # the test's table is tiny: make the planner say whether the index *can* serve the query
         cur.execute("SET LOCAL enable_seqscan = off")
-    for text in (qs.values_list("id", flat=True)[:50].explain(), qs.values("id").order_by().explain()):
-        assert "reports_list_idx" in text, text
-        assert "Index Cond: ((org_path ~>=~" in text, text
+    page, count = qs.values_list("id", flat=True)[:50].explain(), qs.values("id").order_by().explain()
+    for text in (page, count):
+        assert "Seq Scan on reports_report" not in text, text
+    # the subtree is a range of the list index (its org_path carries varchar_pattern_ops)
+    assert "reports_list_idx" in count and "Index Cond: ((org_path ~>=~" in count, count
