@@ -607,7 +607,7 @@ def credit_points(credits: Sequence[Credit], *, paths: dict[int, str] | None = N
 
 def on_activities_verified(events: list[dict[str, Any]]) -> None:
     """The verified-activity listener (``core.hooks.register_activity_listener``): attendance from
-    orglife, later exams and volunteering. Unknown kinds are ignored."""
+    orglife, exams passed, volunteering confirmed by services. Unknown kinds are ignored."""
     credits = [Credit(user_id=int(e["user_id"]), kind=str(e["kind"]), key=str(e["key"]), day=e["day"],
                       label=str(e.get("label") or ""), url=str(e.get("url") or ""))
                for e in events if e.get("kind") in PointsKind.values and e.get("user_id") and e.get("key")
