@@ -65,6 +65,20 @@ def test_editor_pages_need_the_role(school: Any, users: Any) -> None:
     assert login(users.organizer).get(f"/learning/manage/courses/{school.county.pk}/").status_code == 404
 
 
+def test_the_uploader_sees_the_conversions_progress_and_its_failure(school: Any, users: Any) -> None:
+    from dangjian.learning import MediaState
+    from dangjian.learning.models import Lesson
+
+    admin = login(users.admin)
+    Lesson.objects.filter(pk=school.video.pk).update(media_state=MediaState.PROCESSING, media_progress=42)
+    page = admin.get(f"/learning/manage/lessons/{school.video.pk}/").content.decode()
+    assert "42 %" in page.split('id="media-state"')[1].split("</p>")[0]
+    assert "42 %" in admin.get(f"/learning/manage/courses/{school.county.pk}/").content.decode()
+    Lesson.objects.filter(pk=school.video.pk).update(media_state=MediaState.FAILED, media_error="moov atom not found")
+    page = admin.get(f"/learning/manage/lessons/{school.video.pk}/").content.decode()
+    assert 'id="media-error"' in page and "moov atom not found" in page
+
+
 def test_an_editor_builds_a_course_and_a_branch_adopts_it(school: Any, users: Any, tree: Any) -> None:
     admin = login(users.admin)
     r = admin.post("/learning/manage/courses/new/", {"org": tree.county.pk, "title": "", "visibility": "subtree"})
