@@ -37,6 +37,19 @@ def test_learner_pages(school: Any, users: Any, django_assert_max_num_queries: A
     assert login(users.public).get(f"/learning/l/{school.video.pk}/").status_code == 404
 
 
+def test_sound_only_mode_for_weak_networks(school: Any, users: Any) -> None:
+    from dangjian.learning.models import Lesson
+
+    c = login(users.member)
+    url = f"/learning/l/{school.video.pk}/"
+    assert 'id="audio-only"' not in c.get(url).content.decode()  # no sound track converted: no link
+    Lesson.objects.filter(pk=school.video.pk).update(audio="learning/x/audio.m4a")
+    video = c.get(url).content.decode()
+    assert 'id="audio-only"' in video and "<video" in video
+    sound = c.get(url, {"audio": "1"}).content.decode()
+    assert "<video" not in sound and "<audio" in sound and f"/learning/m/{school.video.pk}/audio/" in sound
+
+
 def test_the_lesson_page_resumes_where_the_learner_left_off(school: Any, users: Any) -> None:
     for t, pos in ((0, 0), (10, 10), (20, 20)):
         do_record_progress(school.video, Report(position_s=pos, start_s=max(pos - 10, 0)), acting_user=users.member,
