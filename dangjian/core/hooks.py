@@ -272,6 +272,66 @@ def matter_response_published(kind: str, ref: str, response: dict[str, Any]) -> 
         log.exception("matter source %r: on_response failed", kind)
 
 
+# --- Comments under other modules' records (issue 16: the learning exchange) -----------------
+# The portal moderates comments: sensitive words, pre-moderation, its review queue
+# (``/staff/portal/comments/``) and official answers. A module that takes comments of signed-in
+# users under its own records (the party school's lessons) sends them through the same pipeline:
+# it registers a ``CommentTarget`` for its kind (what the review queue shows and links to) and
+# calls ``submit_comment``; the published ones, with their answers, are read back with
+# ``matter_responses(kind, ref)``. A comment target is never a public matter: the portal shows no
+# page for it, so the comments stay where the owning module shows them (behind its access check).
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    kind: str  # [a-z0-9-]+, distinct from every public matter kind
+    label: Any  # a lazy translation, shown in the review queue ("Comment under a lesson")
+    url: Callable[[str], str]  # the record's page, for the moderator (behind the module's own check)
+
+
+_comment_targets: dict[str, CommentTarget] = {}
+_comment_submitters: list[Callable[..., dict[str, Any]]] = []
+
+
+def register_comment_target(target: CommentTarget) -> CommentTarget:
+    """Register (or replace, by ``kind``) a kind of record that takes comments."""
+    _comment_targets[target.kind] = target
+    return target
+
+
+def comment_target(kind: str) -> CommentTarget | None:
+    return _comment_targets.get(kind)
+
+
+def register_comment_submitter(submitter: Callable[..., dict[str, Any]]) -> None:
+    """The module that moderates comments (the portal) takes them:
+    ``submitter(kind=, ref=, title=, org_path=, data={"name", "body"}, user=, ip=)`` →
+    ``{"id", "status": "pending" | "approved"}``; bad input raises ValidationError naming the
+    field (``name``, ``body``), nothing written."""
+    if submitter not in _comment_submitters:
+        _comment_submitters.append(submitter)
+
+
+def comments_available() -> bool:
+    return bool(_comment_submitters)
+
+
+def submit_comment(kind: str, ref: str, *, title: str, org_path: str, data: dict[str, Any], user: Any,
+                   ip: str = "") -> dict[str, Any]:
+    """Send a comment on record ``kind``/``ref`` (registered with ``register_comment_target``;
+    ``org_path``: the owning organization, whose moderators review it) to the moderation pipeline.
+    Without a moderating module installed it is refused on ``body``."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if kind not in _comment_targets:
+        raise ValueError(f"{kind!r} is not a registered comment target")
+    if not _comment_submitters:
+        raise ValidationError({"body": _("Comments are not available on this site.")})
+    return _comment_submitters[0](kind=kind, ref=str(ref), title=title, org_path=org_path, data=data,
+                                  user=user, ip=ip)
+
+
 # --- Facts one module gives about another's records ------------------------------------------
 # core and the lower modules ask through these; the module that owns the data registers the
 # provider from its ``AppConfig.ready()``. With no provider registered (the module is not

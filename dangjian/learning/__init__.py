@@ -38,8 +38,9 @@ class MediaState(models.TextChoices):
 
 class PointsKind(models.TextChoices):
     """What points may be earned for (one rule each per organization). Only verified activity:
-    the honest progress of the party school, attendance confirmed by orglife (through
-    ``core.hooks.activities_verified``), and later exams and volunteering."""
+    the honest progress of the party school; through ``core.hooks.activities_verified``:
+    attendance confirmed by orglife, exams passed (the exams sub-app) and community volunteering
+    confirmed by the services module."""
 
     LESSON_COMPLETED = "lesson_completed", _("Lesson completed")
     LEARNING_MINUTES = "learning_minutes", _("Minutes of lessons covered")
@@ -50,4 +51,4 @@ class PointsKind(models.TextChoices):
 
 #: Kinds some module reports today (the others can be set up; nothing credits them yet).
 POINTS_REPORTED = (PointsKind.LESSON_COMPLETED, PointsKind.LEARNING_MINUTES, PointsKind.MEETING_ATTENDED,
-                   PointsKind.EXAM_PASSED)
+                   PointsKind.EXAM_PASSED, PointsKind.VOLUNTEERING)

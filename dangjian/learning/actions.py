@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -454,6 +454,29 @@ def do_remind_plan(plan: LearningPlan, *, acting_user: ActingUser) -> int:
     return len(recipients)
 
 
+# --- the learning exchange: comments under lessons --------------------------------------------------
+
+COMMENT_KIND = "lesson"  # the comment target registered in core.hooks (learning/hooks.py)
+
+
+def do_comment_lesson(lesson: Lesson, data: dict[str, Any], *, acting_user: ActingUser, ip: str = "") -> dict[str, Any]:
+    """A learner's comment under a lesson, sent through the portal's moderation pipeline
+    (``core.hooks.submit_comment``: sensitive words, pre-moderation, its review queue, official
+    answers; moderated by ``portal.moderate`` of the course's organization). Only someone who may
+    learn the lesson comments on it. Returns ``{"id", "status"}``; bad input raises
+    ValidationError naming the field, nothing written."""
+    from dangjian.core.hooks import submit_comment
+    from dangjian.learning.selectors import lessons_for
+
+    user = signed_in(acting_user)
+    if not lessons_for(user).filter(pk=lesson.pk).exists():
+        raise PermissionDenied(_("You may not comment on this lesson."))
+    course = lesson.course
+    return submit_comment(COMMENT_KIND, str(lesson.pk), title=f"{course.title} · {lesson.title}",
+                          org_path=course.org_path, data={"name": data.get("name", ""), "body": data.get("body", "")},
+                          user=user, ip=ip)
+
+
 # --- points (积分) -------------------------------------------------------------------------------------
 
 _TRUE = (True, "on", "1", "true", "yes")
@@ -584,7 +607,7 @@ def credit_points(credits: Sequence[Credit], *, paths: dict[int, str] | None = N
 
 def on_activities_verified(events: list[dict[str, Any]]) -> None:
     """The verified-activity listener (``core.hooks.register_activity_listener``): attendance from
-    orglife, later exams and volunteering. Unknown kinds are ignored."""
+    orglife, exams passed, volunteering confirmed by services. Unknown kinds are ignored."""
     credits = [Credit(user_id=int(e["user_id"]), kind=str(e["kind"]), key=str(e["key"]), day=e["day"],
                       label=str(e.get("label") or ""), url=str(e.get("url") or ""))
                for e in events if e.get("kind") in PointsKind.values and e.get("user_id") and e.get("key")

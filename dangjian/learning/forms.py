@@ -35,3 +35,8 @@ class MediaForm(forms.Form):
 class PlanForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=40)
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)

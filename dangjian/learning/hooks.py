@@ -43,3 +43,13 @@ def register() -> None:
     register_kind("learning.media", _("Conversion of lesson media I uploaded"))
     register_kind("learning.plan", _("Reminders of learning plans"))
     register_demo_seeder(seed_demo, order=96)
+    from django.urls import reverse
+
+    from dangjian.core.hooks import CommentTarget, register_comment_target
+    from dangjian.core.ratelimit import rate_setting
+    from dangjian.learning.actions import COMMENT_KIND
+
+    rate_setting("LEARNING_COMMENT_RATE_LIMIT", "5/10m")  # a malformed rate stops start-up
+    # comments under lessons go through the portal's moderation (the learning exchange)
+    register_comment_target(CommentTarget(COMMENT_KIND, _("Comment under a lesson"),
+                                          lambda ref: reverse("learning:lesson", args=[int(ref)]) + "#comments"))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.courses, name="courses"),
     path("c/<int:course_id>/", views.course, name="course"),
     path("l/<int:lesson_id>/", views.lesson, name="lesson"),
+    path("l/<int:lesson_id>/comment/", views.lesson_comment, name="lesson_comment"),
     path("m/<int:lesson_id>/<str:variant>/", views.media, name="media"),
     path("manage/", views.manage, name="manage"),
     path("manage/courses/new/", views.course_edit, name="course_new"),

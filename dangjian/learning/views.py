@@ -22,7 +22,7 @@ from dangjian.learning import CourseStatus, LessonKind, MediaState, points
 from dangjian.learning import actions as act
 from dangjian.learning import media as media_files
 from dangjian.learning.excel import plan_report_workbook
-from dangjian.learning.forms import CourseForm, LessonForm, MediaForm, PlanForm
+from dangjian.learning.forms import CommentForm, CourseForm, LessonForm, MediaForm, PlanForm
 from dangjian.learning.models import Lesson
 from dangjian.learning.progress import completion_coverage
 from dangjian.learning.selectors import (
@@ -80,7 +80,7 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @login_required
-def lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def lesson(request: HttpRequest, lesson_id: int, *, form: Any = None, status: int = 200) -> HttpResponse:
     item = access_lesson(request.user, lesson_id)
     row = progress_of(request.user, [item]).get(item.pk)
     asked = request.GET.get("page", "")
@@ -93,7 +93,45 @@ def lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "position": row.position_s if row else 0, "page": page, "pages": range(1, item.page_count + 1),
         "heartbeat": int(getattr(settings, "LEARNING_HEARTBEAT_SECONDS", 10)),
         "completion": int(completion_coverage() * 100), "audio_only": request.GET.get("audio") == "1",
-        "offline_urls": offline_urls(item), "LessonKind": LessonKind})
+        "offline_urls": offline_urls(item), "LessonKind": LessonKind, **_comments(item, form)}, status=status)
+
+
+def _comments(item: Lesson, form: CommentForm | None) -> dict[str, Any]:
+    """The lesson's published comments with their answers (one query, through the moderating
+    module) and the form, where comments are available."""
+    from dangjian.core.hooks import comments_available, matter_responses
+
+    return {"comments": matter_responses(act.COMMENT_KIND, str(item.pk)),
+            "comment_form": (form or CommentForm()) if comments_available() else None}
+
+
+@login_required
+@require_POST
+def lesson_comment(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A comment under a lesson: rate limited per account (``LEARNING_COMMENT_RATE_LIMIT``), then
+    to the moderation queue; the lesson page again with the errors when refused."""
+    from dangjian.core.http import client_ip
+    from dangjian.core.ratelimit import consume, rate_setting
+
+    item = access_lesson(request.user, lesson_id)
+    form = CommentForm(request.POST)
+    rate = rate_setting("LEARNING_COMMENT_RATE_LIMIT", "5/10m")
+    if rate is not None and consume(f"learning.comment:{request.user.pk}", *rate) is not None:
+        form.is_valid()
+        form.add_error(None, _("Too many comments in a short time; please try again later."))
+        return lesson(request, lesson_id, form=form, status=429)
+    if not form.is_valid():
+        return lesson(request, lesson_id, form=form, status=400)
+    try:
+        done = act.do_comment_lesson(item, form.cleaned_data, acting_user=request.user, ip=client_ip(request))
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return lesson(request, lesson_id, form=form, status=400)
+    if done["status"] == "approved":
+        messages.success(request, _("Thank you. Your comment is published."))
+    else:
+        messages.success(request, _("Thank you. Your comment will appear after review."))
+    return redirect(reverse("learning:lesson", args=[item.pk]) + "#comments")
 
 
 def offline_urls(item: Lesson) -> list[str]:

@@ -386,6 +386,23 @@ def do_submit_comment(target: Any, data: Mapping[str, Any], *, user: Any = None,
     return comment
 
 
+def submit_target_comment(*, kind: str, ref: str, title: str, org_path: str, data: Mapping[str, Any], user: Any,
+                          ip: str = "") -> dict[str, Any]:
+    """A signed-in user's comment under another module's record (``core.hooks.submit_comment``,
+    e.g. a party-school lesson): the same ``do_submit_comment`` as an article comment — sensitive
+    words, pre-moderation, the one review queue, moderated by ``portal.moderate`` of ``org_path``.
+    Only registered comment targets, never a public matter's kind."""
+    from dangjian.core.hooks import comment_target, matter_source
+    from dangjian.portal.disclosure import MatterTarget
+
+    if comment_target(kind) is None or matter_source(kind) is not None:
+        raise ValueError(f"{kind!r} is not a comment target")
+    target = MatterTarget(kind=kind, ref=str(ref)[:64], title=str(title or "")[:255], org_path=org_path,
+                          responses_open=True, closed_reason="")
+    comment = do_submit_comment(target, data, user=user, ip=ip)
+    return {"id": comment.pk, "status": comment.status}
+
+
 def _on_published(comment: PublicComment) -> None:
     """A comment became public: after the commit it is analysed on arrival (insight), and for a
     response on a matter page its source is told (e.g. the case's handlers are notified,

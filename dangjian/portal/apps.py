@@ -54,6 +54,10 @@ class PortalConfig(AppConfig):
         from dangjian.portal.selectors import response_rows
 
         register_matter_responses(response_rows)  # the owning module shows them to its staff
+        from dangjian.core.hooks import register_comment_submitter
+        from dangjian.portal.actions import submit_target_comment
+
+        register_comment_submitter(submit_target_comment)  # comments under lessons (issue 16)
         from dangjian.portal import figures  # statistics (issue 15)
 
         figures.register()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import apply_action_errors
+from dangjian.core.hooks import comment_target
 from dangjian.core.http import client_ip
 from dangjian.core.ratelimit import consume, rate_setting
 from dangjian.core.scoping import has_any
@@ -141,6 +142,9 @@ def _moderator(request: HttpRequest) -> None:
 def moderation(request: HttpRequest) -> HttpResponse:
     _moderator(request)
     status, page_obj = _queue(request, comments_for(request.user), CommentStatus, MODERATION_PAGE_SIZE)
+    for c in page_obj:  # a comment under another module's record links to that record (no query)
+        target = comment_target(c.matter_kind) if c.matter_kind else None
+        c.target = {"label": target.label, "url": target.url(c.matter_ref)} if target else None
     return render(request, "portal/moderation.html", {
         "page_obj": page_obj, "status": status, "statuses": CommentStatus.choices,
         "moderate_form": ModerateForm(), "answer_form": AnswerForm(),

@@ -123,6 +123,71 @@ def test_download_a_lesson_read_it_offline_and_the_progress_syncs(live_server: A
     assert row.pages.get("2", 0) >= 4 and row.position_s == 2
 
 
+def test_download_a_video_lesson_watch_it_offline_and_the_progress_syncs(live_server: Any, chromium: Any,
+                                                                        tmp_path: Path, tree: Any, users: Any,
+                                                                        settings: Any) -> None:
+    """A member downloads a video lesson (the small video), cuts the network and watches it: the
+    service worker answers the player's byte ranges from the downloaded copy (206 with
+    Content-Range); the reports wait on the phone and are credited once the network is back."""
+    settings.LEARNING_HEARTBEAT_SECONDS = 2
+    source = tmp_path / "in.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=12",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=12", "-shortest", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(source)], check=True, timeout=60)
+    course = do_save_course(tree.county, {"title": "离线视频课"}, acting_user=users.admin)
+    lesson = do_save_lesson(course, {"kind": LessonKind.VIDEO, "title": "离线短片"}, acting_user=users.admin)
+    do_upload_lesson_media(lesson, SimpleUploadedFile("in.mp4", source.read_bytes()), acting_user=users.admin)
+    do_publish_course(course, acting_user=users.admin)  # converted by the task already
+    small = f"/learning/m/{lesson.pk}/small/"
+    queue = "() => JSON.parse(localStorage.getItem('dj-learning-queue') || '[]')"
+    media = "document.getElementById('lesson-media')"
+    problems: list[str] = []
+    offline_media: list[Any] = []
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        login(page, live_server.url, users.member.username, PASSWORD)
+        page.goto(f"{live_server.url}/learning/l/{lesson.pk}/")
+        page.evaluate("navigator.serviceWorker.ready")
+        page.reload()  # now under the service worker
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        page.click("#lesson-download")
+        page.wait_for_function("() => document.getElementById('lesson-player').dataset.downloaded === 'true'",
+                               timeout=60_000)
+        before = stored(users.member, lesson)  # the download's report started the server's clock
+        assert before.covered_s == 0
+        page.context.set_offline(True)
+        try:
+            page.on("response", lambda r: offline_media.append(r) if r.url.endswith(small) else None)
+            page.goto(f"{live_server.url}/learning/l/{lesson.pk}/")
+            page.wait_for_function(f"() => {media}.readyState >= 1")
+            page.evaluate(f"() => {{ const m = {media}; m.muted = true; return m.play(); }}")
+            page.wait_for_function(f"() => {media}.currentTime > 5.2", timeout=30_000)
+            page.evaluate(f"() => {media}.pause()")
+            page.wait_for_function(f"() => ({queue})().length >= 2", timeout=30_000)
+            assert stored(users.member, lesson).covered_s == 0  # nothing reached the server while offline
+            assert offline_media and all(r.from_service_worker for r in offline_media)
+            ranged = [r for r in offline_media if r.status == 206]
+            assert ranged and all(r.headers["content-range"].startswith("bytes ") for r in ranged)
+            size = (Path(settings.MEDIA_ROOT) / lesson.__class__.objects.get(pk=lesson.pk).video_small).stat().st_size
+            assert all(r.headers["content-range"].endswith(f"/{size}") for r in ranged)
+            with page.expect_response(lambda r: r.url.endswith("/progress/batch"), timeout=30_000) as sent:
+                page.context.set_offline(False)
+            assert sent.value.status == 200
+            credited = sum(out["credited_s"] for out in sent.value.json()["results"])
+            assert credited >= 3  # the seconds watched offline, within the server's clock
+        finally:
+            page.context.set_offline(False)
+        page.wait_for_function(f"() => ({queue})().length === 0", timeout=30_000)
+        assert problems == []
+    finally:
+        phone.close()
+    row = stored(users.member, lesson)
+    assert row.covered_s >= 3 and 5 < row.position_s < 8
+
+
 def stored(user: Any, lesson: Any) -> LessonProgress:
     """The progress row, read while the test server may be writing it (SQLite's shared in-memory
     database refuses a read during a write instead of waiting)."""

@@ -213,6 +213,22 @@ def test_an_absent_member_gets_nothing_and_off_branches_get_nothing(users: Any, 
     assert not PointsEntry.objects.exists()
 
 
+def test_confirmed_volunteering_credits_once_within_the_cap(users: Any, tree: Any) -> None:
+    """The services module announces confirmed community volunteering (``do_confirm_volunteering``,
+    key ``services.volunteer:<task>``); it is credited like attendance, once and within the cap,
+    and the settings page no longer says that no module reports it."""
+    turn_on(tree.county, users.admin, volunteering_points="3", volunteering_cap="3")
+    event = {"kind": "volunteering", "key": "services.volunteer:7", "user_id": users.member.pk, "day": DAY,
+             "label": "垃圾分类宣传"}
+    activities_verified([event])
+    activities_verified([event])  # announced again: still one credit
+    activities_verified([{**event, "key": "services.volunteer:8", "label": "敬老院探访"}])
+    assert list(PointsEntry.objects.filter(kind=PointsKind.VOLUNTEERING).order_by("pk")
+                .values_list("label", "points", "capped")) == [("垃圾分类宣传", 3, False), ("敬老院探访", 0, True)]
+    fields = _client(users.admin).get(reverse("learning:points_settings"), {"org": tree.county.pk}).context["fields"]
+    assert all(f["reported"] for f in fields)
+
+
 def test_unknown_kinds_from_the_hook_are_ignored(users: Any, tree: Any) -> None:
     turn_on(tree.county, users.admin)
     activities_verified([{"kind": "clicked_a_button", "key": "x:1", "user_id": users.member.pk, "day": DAY},

@@ -37,6 +37,19 @@ def test_learner_pages(school: Any, users: Any, django_assert_max_num_queries: A
     assert login(users.public).get(f"/learning/l/{school.video.pk}/").status_code == 404
 
 
+def test_sound_only_mode_for_weak_networks(school: Any, users: Any) -> None:
+    from dangjian.learning.models import Lesson
+
+    c = login(users.member)
+    url = f"/learning/l/{school.video.pk}/"
+    assert 'id="audio-only"' not in c.get(url).content.decode()  # no sound track converted: no link
+    Lesson.objects.filter(pk=school.video.pk).update(audio="learning/x/audio.m4a")
+    video = c.get(url).content.decode()
+    assert 'id="audio-only"' in video and "<video" in video
+    sound = c.get(url, {"audio": "1"}).content.decode()
+    assert "<video" not in sound and "<audio" in sound and f"/learning/m/{school.video.pk}/audio/" in sound
+
+
 def test_the_lesson_page_resumes_where_the_learner_left_off(school: Any, users: Any) -> None:
     for t, pos in ((0, 0), (10, 10), (20, 20)):
         do_record_progress(school.video, Report(position_s=pos, start_s=max(pos - 10, 0)), acting_user=users.member,
@@ -63,6 +76,20 @@ def test_editor_pages_need_the_role(school: Any, users: Any) -> None:
                 "/learning/manage/plans/new/"):
         assert admin.get(url).status_code == 200, url
     assert login(users.organizer).get(f"/learning/manage/courses/{school.county.pk}/").status_code == 404
+
+
+def test_the_uploader_sees_the_conversions_progress_and_its_failure(school: Any, users: Any) -> None:
+    from dangjian.learning import MediaState
+    from dangjian.learning.models import Lesson
+
+    admin = login(users.admin)
+    Lesson.objects.filter(pk=school.video.pk).update(media_state=MediaState.PROCESSING, media_progress=42)
+    page = admin.get(f"/learning/manage/lessons/{school.video.pk}/").content.decode()
+    assert "42 %" in page.split('id="media-state"')[1].split("</p>")[0]
+    assert "42 %" in admin.get(f"/learning/manage/courses/{school.county.pk}/").content.decode()
+    Lesson.objects.filter(pk=school.video.pk).update(media_state=MediaState.FAILED, media_error="moov atom not found")
+    page = admin.get(f"/learning/manage/lessons/{school.video.pk}/").content.decode()
+    assert 'id="media-error"' in page and "moov atom not found" in page
 
 
 def test_an_editor_builds_a_course_and_a_branch_adopts_it(school: Any, users: Any, tree: Any) -> None:
