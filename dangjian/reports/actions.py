@@ -10,6 +10,7 @@ unlocked for this request from the session, ``reports.session``); it is never st
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -196,10 +197,27 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
                                 identity, recipients=recipient_keys(org.path, excluded),
                                 custodians=custodian_keys(org.path), receipt=receipt)
     today = _today()
+    # The sealed files are written first and removed again if the rows are not: a failed submission
+    # leaves no encrypted file behind without its row (storage takes no part in the transaction).
+    files = [(attachments.store_sealed(sealed.public_key, clean_bytes),
+              attachments.store_sealed(sealed.public_key, raw) if keep_originals else "", ctype)
+             for raw, clean_bytes, ctype in stripped]
+    try:
+        report = _store_report(clean, sealed, org, today, verified, excluded, files, bool(identity))
+    except BaseException:
+        for names in files:
+            attachments.delete(names[0])
+            attachments.delete(names[1])
+        raise
+    return Submitted(report, code)
+
+
+def _store_report(clean: dict[str, Any], sealed: crypto.SealedReport, org: Organization, today: dt.date, verified: bool,
+                  excluded: set[int], files: list[tuple[str, str, str]], real_name: bool) -> Report:
     with transaction.atomic():
         report = Report.objects.create(
             number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
-            organization=org, org_path=org.path, kind=clean["kind"], real_name=bool(identity),
+            organization=org, org_path=org.path, kind=clean["kind"], real_name=real_name,
             phone_verified=verified,
             received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
             public_key=sealed.public_key, identity_public_key=sealed.identity_public_key,
@@ -212,11 +230,9 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
                                             for uid, w in sealed.identity_wraps.items()])
         Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
         Attachment.objects.bulk_create([
-            Attachment(report=report, content_type=ctype,
-                       stripped_file=attachments.store_sealed(sealed.public_key, clean_bytes),
-                       original_file=attachments.store_sealed(sealed.public_key, raw) if keep_originals else "")
-            for raw, clean_bytes, ctype in stripped])
-    return Submitted(report, code)
+            Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
+            for stripped_name, original_name, ctype in files])
+    return report
 
 
 def read_attachment(report: Report, attachment_id: int, user: Any, staff_private: bytes) -> tuple[bytes, str]:

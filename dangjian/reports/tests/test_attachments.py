@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from PIL import Image
 
 from dangjian.reports import actions as act
@@ -97,3 +98,21 @@ def test_too_many_photos_are_refused_and_nothing_stored(client: Any, staff: Any)
                                       "pow_challenge": p["challenge"], "pow_nonce": p["nonce"], "photos": uploads})
     assert r.status_code == 200 and r.context["photo_errors"]
     assert not Attachment.objects.exists() and not act.Report.objects.exists()
+
+
+def test_a_submission_that_fails_in_the_database_leaves_no_encrypted_file(staff: Any, settings: Any, tmp_path: Path,
+                                                                           monkeypatch: Any) -> None:
+    """The sealed photos are written before the rows; when the rows fail (here the number is taken:
+    the sequence is made to repeat itself), the files go too."""
+    settings.MEDIA_ROOT = tmp_path
+    first = act.do_submit_report({"content": "某所长收受红包，照片为当晚所拍。"}, acting_user=staff.county1,
+                                 photos=[photo_with_metadata()], keep_originals=True)
+    kept = sorted(tmp_path.rglob("*.bin"))
+    assert len(kept) == 2
+    taken = int(first.report.number.rsplit("-", 1)[1])
+    monkeypatch.setattr(act, "next_value", lambda *args: taken)
+    with pytest.raises(IntegrityError):
+        act.do_submit_report({"content": "同一事项，再报一次。"}, acting_user=staff.county1,
+                             photos=[photo_with_metadata()], keep_originals=True)
+    assert sorted(tmp_path.rglob("*.bin")) == kept
+    assert act.Report.objects.count() == 1 and Attachment.objects.count() == 1
