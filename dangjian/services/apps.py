@@ -37,6 +37,8 @@ class ServicesConfig(AppConfig):
                            perm="services.manage", visible=wb.manages_grids)
         register_nav_entry("services:volunteer", _("Community volunteer tasks"), group="services", icon="service",
                            order=25, visible=wb.signed_in)
+        register_nav_entry("services:measures", _("Service measures"), group="services", icon="service", order=40,
+                           perm="services.manage")
         register_nav_entry("services:matters", _("Service matters"), group="services", icon="service", order=30,
                            perm="services.manage")
         register_todo_source("services.sign", _("Service applications waiting for my sign-off"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("inbox/", views.inbox, name="inbox"),
     path("delegate/", views.delegate, name="delegate"),
+    path("measures/", views.measures, name="measures"),
     path("grid/", views.grid, name="grid"),
     path("grid/workers/", views.grid_workers, name="grid_workers"),
     path("volunteer/", views.volunteer, name="volunteer"),

@@ -20,7 +20,7 @@ from dangjian.core.actors import signed_in
 from dangjian.core.hooks import service_outcomes
 from dangjian.core.scoping import in_scope
 from dangjian.orgs import OrgKind
-from dangjian.orgs.selectors import access_org, org_choices
+from dangjian.orgs.selectors import access_org, org_choices, scope_roots
 from dangjian.services import Anchor, Decision, FieldType, SignOffRule, State
 from dangjian.services import actions as act
 from dangjian.services import documents as docs
@@ -306,6 +306,25 @@ def grid_workers(request: HttpRequest) -> HttpResponse:
     return render(request, "services/grid_workers.html", {
         "grids": grids, "page": page, "workers": list(page.object_list), "errors": errors,
         "values": request.POST if request.method == "POST" else {}})
+
+
+@login_required
+def measures(request: HttpRequest) -> HttpResponse:
+    """Measures beyond stars for an organization of my scope, per matter and per child
+    organization: the registered figures side by side (``figures.measures``)."""
+    from django.utils import timezone
+
+    from dangjian.services.figures import measures as measures_of
+
+    roots = scope_roots(request.user, "services.approve")
+    if not roots:
+        raise PermissionDenied(_("You sign no service steps."))
+    org = access_org(request.user, _int(request.GET["org"]), perm="services.approve") if request.GET.get("org") \
+        else roots[0]
+    today = timezone.localdate()
+    return render(request, "services/measures.html", {
+        "org": org, "year": today.year, "by_matter": measures_of(org.path, today, "matter"),
+        "by_org": measures_of(org.path, today, "child")})
 
 
 def _int(value: Any) -> int:
