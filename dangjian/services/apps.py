@@ -47,6 +47,10 @@ class ServicesConfig(AppConfig):
                              items=wb.my_items, count=wb.my_count, visible=wb.signed_in)
         register_todo_source("services.grid", _("Grids whose requests have nobody to sign them"),
                              items=wb.unstaffed_items, count=wb.unstaffed_count, perm="services.manage")
+        register_todo_source("services.volunteer", _("Volunteer tasks of my community"),
+                             items=wb.volunteer_items, count=wb.volunteer_count, visible=wb.is_registered)
+        register_todo_source("services.volunteer_confirm", _("Volunteer tasks to confirm"),
+                             items=wb.confirm_items, count=wb.confirm_count, visible=wb.may_sign)
         register_search_provider("services", _("Service applications"), wb.find_applications, order=75)
         register_kind("services.step", _("Service applications waiting for my sign-off"))
         register_kind("services.deadline", _("Service time limits and escalations"))

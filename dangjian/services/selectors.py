@@ -221,6 +221,26 @@ def managed_volunteer_tasks(user: Any) -> QuerySet[VolunteerTask]:
                   extra=Q(organization_id__in=grids) if grids else None).order_by("-day", "-pk")
 
 
+def open_volunteer_tasks(user: Any) -> QuerySet[VolunteerTask]:
+    """Coming tasks of ``user``'s communities they have not signed up for (their to-do)."""
+    return volunteer_tasks_for(user).exclude(signups__user_id=user.pk)
+
+
+def volunteer_tasks_to_confirm(user: Any) -> QuerySet[VolunteerTask]:
+    """Tasks whose day has come and whose volunteers nobody confirmed yet, of the organizations
+    ``user`` runs tasks for directly: their grids, or where they hold ``services.approve`` on the
+    organization itself (a county approver is not asked about every community's task)."""
+    if not getattr(user, "is_authenticated", False):
+        return VolunteerTask.objects.none()
+    from dangjian.core.models import RoleAssignment
+    from dangjian.core.roles import roles_with
+
+    own = RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_with(APPROVE)).values("organization_id")
+    return (VolunteerTask.objects.filter(Q(organization_id__in=own) | Q(organization_id__in=worker_grids(user)),
+                                         confirmed_at__isnull=True, day__lte=timezone.localdate())
+            .select_related("organization").order_by("day", "pk"))
+
+
 def access_volunteer_task(user: Any, task_id: Any) -> VolunteerTask:
     """A task ``user`` manages or may sign up for; 404 otherwise."""
     try:

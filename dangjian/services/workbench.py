@@ -12,7 +12,16 @@ from dangjian.core.hooks import SearchHit, Todo
 from dangjian.core.scoping import has_any
 from dangjian.services import State
 from dangjian.services.chain import APPROVE, delegators_of, worker_grids
-from dangjian.services.selectors import applications_for, inbox_for, managed_grids, my_applications, unstaffed_grids
+from dangjian.services.selectors import (
+    applications_for,
+    inbox_for,
+    managed_grids,
+    my_applications,
+    open_volunteer_tasks,
+    registered_paths,
+    unstaffed_grids,
+    volunteer_tasks_to_confirm,
+)
 
 
 def signed_in(user: Any) -> bool:
@@ -58,6 +67,35 @@ def sign_items(user: Any, limit: int) -> list[Todo]:
                  url=reverse("services:application", args=[s.application.public_id]), org=s.organization.name,
                  due=s.due_on, urgent=bool(s.due_on and s.due_on < today), ref=f"service-step:{s.pk}:{s.round}")
             for s in inbox_for(user)[:limit]]
+
+
+def is_registered(user: Any) -> bool:
+    """A member registered with a community (在职党员到社区报到)."""
+    return bool(registered_paths(user))
+
+
+def volunteer_count(user: Any) -> int:
+    return open_volunteer_tasks(user).count()
+
+
+def volunteer_items(user: Any, limit: int) -> list[Todo]:
+    """Coming tasks of my communities I have not signed up for, soonest first."""
+    return [Todo(title=_("Volunteer: %(task)s") % {"task": t.title},
+                 url=reverse("services:volunteer_task", args=[t.pk]), org=t.organization.name, due=t.day,
+                 ref=f"service-volunteer:{t.pk}")
+            for t in open_volunteer_tasks(user)[:limit]]
+
+
+def confirm_count(user: Any) -> int:
+    return volunteer_tasks_to_confirm(user).count()
+
+
+def confirm_items(user: Any, limit: int) -> list[Todo]:
+    """Tasks whose day has come: confirm who took part (that earns their volunteering points)."""
+    return [Todo(title=_("Confirm who took part: %(task)s") % {"task": t.title},
+                 url=reverse("services:volunteer_task", args=[t.pk]), org=t.organization.name, due=t.day,
+                 ref=f"service-volunteer-confirm:{t.pk}")
+            for t in volunteer_tasks_to_confirm(user)[:limit]]
 
 
 def _mine_waiting(user: Any) -> Any:
