@@ -31,7 +31,7 @@ class ServicesConfig(AppConfig):
                            visible=wb.signed_in)
         register_nav_entry("services:inbox", _("Applications to sign"), group="services", icon="service", order=20,
                            visible=wb.may_sign, badge="services.sign")
-        register_nav_entry("services:grid", _("My grid"), group="services", icon="service", order=22,
+        register_nav_entry("services:grid", _("My grid's requests"), group="services", icon="service", order=22,
                            visible=wb.is_grid_worker)
         register_nav_entry("services:grid_workers", _("Grid workers"), group="services", icon="service", order=35,
                            perm="services.manage", visible=wb.manages_grids)
