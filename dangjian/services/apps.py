@@ -38,7 +38,7 @@ class ServicesConfig(AppConfig):
         register_nav_entry("services:volunteer", _("Community volunteer tasks"), group="services", icon="service",
                            order=25, visible=wb.signed_in)
         register_nav_entry("services:measures", _("Service measures"), group="services", icon="service", order=40,
-                           perm="services.manage")
+                           perm="services.approve")
         register_nav_entry("services:matters", _("Service matters"), group="services", icon="service", order=30,
                            perm="services.manage")
         register_todo_source("services.sign", _("Service applications waiting for my sign-off"),
@@ -48,7 +48,7 @@ class ServicesConfig(AppConfig):
         register_todo_source("services.grid", _("Grids whose requests have nobody to sign them"),
                              items=wb.unstaffed_items, count=wb.unstaffed_count, perm="services.manage")
         register_todo_source("services.volunteer", _("Volunteer tasks of my community"),
-                             items=wb.volunteer_items, count=wb.volunteer_count, visible=wb.is_registered)
+                             items=wb.volunteer_items, count=wb.volunteer_count, member=True)
         register_todo_source("services.volunteer_confirm", _("Volunteer tasks to confirm"),
                              items=wb.confirm_items, count=wb.confirm_count, visible=wb.may_sign)
         register_search_provider("services", _("Service applications"), wb.find_applications, order=75)

@@ -236,7 +236,8 @@ def volunteer_tasks_to_confirm(user: Any) -> QuerySet[VolunteerTask]:
     from dangjian.core.roles import roles_with
 
     own = RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_with(APPROVE)).values("organization_id")
-    return (VolunteerTask.objects.filter(Q(organization_id__in=own) | Q(organization_id__in=worker_grids(user)),
+    grids = GridWorker.objects.filter(user_id=user.pk).values("grid_id")
+    return (VolunteerTask.objects.filter(Q(organization_id__in=own) | Q(organization_id__in=grids),
                                          confirmed_at__isnull=True, day__lte=timezone.localdate())
             .select_related("organization").order_by("day", "pk"))
 

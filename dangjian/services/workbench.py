@@ -18,7 +18,6 @@ from dangjian.services.selectors import (
     managed_grids,
     my_applications,
     open_volunteer_tasks,
-    registered_paths,
     unstaffed_grids,
     volunteer_tasks_to_confirm,
 )
@@ -67,11 +66,6 @@ def sign_items(user: Any, limit: int) -> list[Todo]:
                  url=reverse("services:application", args=[s.application.public_id]), org=s.organization.name,
                  due=s.due_on, urgent=bool(s.due_on and s.due_on < today), ref=f"service-step:{s.pk}:{s.round}")
             for s in inbox_for(user)[:limit]]
-
-
-def is_registered(user: Any) -> bool:
-    """A member registered with a community (在职党员到社区报到)."""
-    return bool(registered_paths(user))
 
 
 def volunteer_count(user: Any) -> int:
