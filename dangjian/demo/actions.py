@@ -350,10 +350,11 @@ def demo_logins() -> list[tuple[str, str, str]]:
         "demo-admin": "county organization-department administrator (whole county)",
         "demo-secretary": "branch secretary (one village branch)",
         "demo-member": "party member (own record, member home)",
-        # made by the module seeders (demo/cases.py, demo/editor.py, reports/demo.py)
+        # made by the module seeders (demo/cases.py, demo/editor.py, reports/demo.py, services/demo.py)
         "demo-handler": "case handler in three county departments (answers citizen opinions as cases)",
         "demo-editor": "portal editor and first-stage reviewer (one article awaiting review, /cms/)",
         "demo-discipline": "discipline-inspection officer (reports; key passphrase demo-report-key)",
+        "demo-grid": "grid worker of the county's first grid (its open requests on a phone, /services/grid/)",
     }
     existing = set(User.objects.filter(username__in=list(labels)).values_list("username", flat=True))
     return [(u, DEMO_PASSWORD, label) for u, label in labels.items() if u in existing]

@@ -34,6 +34,7 @@ from dangjian.services.chain import (
     delegators_of,
     nearest_with_approvers,
     resolve,
+    worker_grids,
 )
 from dangjian.services.forms import clean_data, clean_schema, clean_steps
 from dangjian.services.models import (
@@ -42,6 +43,7 @@ from dangjian.services.models import (
     Delegation,
     Document,
     FormVersion,
+    GridWorker,
     HistoryEntry,
     Matter,
     SignOff,
@@ -865,10 +867,16 @@ def sweep_deadlines(today: dt.date | None = None) -> dict[str, int]:
 VOLUNTEER_MAX_PLACES = 500
 
 
+def _require_community(user: Any, org_id: int, path: str) -> None:
+    """The organization's grid workers and whoever approves service steps there run its tasks."""
+    if org_id not in worker_grids(user):
+        require(user, APPROVE, path)
+
+
 def do_create_volunteer_task(org: Organization, data: dict[str, Any], *, acting_user: ActingUser) -> VolunteerTask:
     """A community's volunteer task, by whoever approves its service steps (its grid workers)."""
     user = signed_in(acting_user)
-    require(user, APPROVE, org.path)
+    _require_community(user, org.pk, org.path)
     errors: dict[str, str] = {}
     title = str(data.get("title") or "").replace("\x00", "").strip()
     if not title:
@@ -925,7 +933,7 @@ def do_confirm_volunteering(task: VolunteerTask, user_ids: list[int], *, acting_
     from dangjian.core.hooks import activities_verified
 
     user = signed_in(acting_user)
-    require(user, APPROVE, task.org_path)
+    _require_community(user, task.organization_id, task.org_path)
     with transaction.atomic():
         task = VolunteerTask.objects.select_for_update().get(pk=task.pk)
         if task.confirmed_at is not None:
@@ -943,3 +951,50 @@ def do_confirm_volunteering(task: VolunteerTask, user_ids: list[int], *, acting_
         activities_verified([{"kind": "volunteering", "key": f"services.volunteer:{task.pk}", "user_id": s.user_id,
                               "day": task.day, "label": task.title, "url": url} for s in came])
     return len(came)
+
+
+# --- grid workers (网格员, S18) -------------------------------------------------------------------
+
+def _open_grid_steps(grid: Organization) -> Any:
+    """Steps waiting at ``grid`` whose sign-off any one (or N) of its approvers completes; an
+    "all approvers" step keeps the approvers it opened with."""
+    return Step.objects.filter(organization=grid, state=StepState.ACTIVE, application__state__in=RUNNING,
+                               rule__in=(SignOffRule.ANY, SignOffRule.QUORUM))
+
+
+def do_appoint_grid_worker(grid: Organization, worker: Any, *, acting_user: ActingUser) -> GridWorker:
+    """Appoint ``worker`` (an active account) grid worker of ``grid`` (a grid branch): they sign the
+    grid's service steps from now on — joining the steps already waiting there — and see its open
+    requests. Needs ``services.manage`` over the grid."""
+    user = signed_in(acting_user)
+    from dangjian.orgs import OrgKind
+
+    if grid.kind != OrgKind.GRID_BRANCH or not grid.is_active:
+        raise ValidationError({"grid": _("Grid: choose an active grid branch.")})
+    require(user, MANAGE, grid.path)
+    if worker is None or not getattr(worker, "is_active", False):
+        raise ValidationError({"user": _("Grid worker: choose an active account.")})
+    with transaction.atomic():
+        if GridWorker.objects.filter(grid=grid, user=worker).exists():
+            raise ValidationError({"user": _("Grid worker: already a grid worker of this grid.")})
+        appointed = GridWorker.objects.create(grid=grid, org_path=grid.path, user=worker, appointed_by=user)
+        waiting = list(_open_grid_steps(grid).exclude(approvers__user=worker).values_list("pk", flat=True)[:5000])
+        StepApprover.objects.bulk_create([StepApprover(step_id=pk, user=worker) for pk in waiting],
+                                         ignore_conflicts=True)
+        audit.record(user, "service_grid_worker.appointed", appointed, after={"user": worker.pk, "steps": len(waiting)},
+                     org_path=grid.path, target_label=grid.name)
+    return appointed
+
+
+def do_remove_grid_worker(appointed: GridWorker, *, acting_user: ActingUser) -> None:
+    """End an appointment: the worker leaves the grid's waiting steps they have not signed (steps
+    that need every approver keep them) and no longer sees the grid's requests."""
+    user = signed_in(acting_user)
+    require(user, MANAGE, appointed.org_path)
+    with transaction.atomic():
+        grid = appointed.grid
+        StepApprover.objects.filter(step__in=_open_grid_steps(grid), user_id=appointed.user_id).exclude(
+            step__signoffs__signed_by_id=appointed.user_id).delete()
+        audit.record(user, "service_grid_worker.removed", appointed, before={"user": appointed.user_id},
+                     org_path=appointed.org_path, target_label=grid.name)
+        appointed.delete()

@@ -14,7 +14,7 @@ from dangjian.core.models import RoleAssignment
 from dangjian.core.roles import roles_with
 from dangjian.orgs.models import Organization
 from dangjian.services import Anchor
-from dangjian.services.models import Delegation, StepDefinition
+from dangjian.services.models import Delegation, GridWorker, StepDefinition
 
 APPROVE = "services.approve"
 STEPLEN = Organization.steplen
@@ -51,9 +51,19 @@ def resolve(definitions: list[StepDefinition], org: Organization) -> list[tuple[
 
 
 def approvers_of(org: Organization) -> list[int]:
-    """Users holding ``services.approve`` on the organization itself (not on one above it)."""
-    return sorted(set(RoleAssignment.objects.filter(organization=org, role__in=roles_with(APPROVE),
-                                                    user__is_active=True).values_list("user_id", flat=True)))
+    """Users holding ``services.approve`` on the organization itself (not on one above it), and
+    the grid workers appointed to it (a grid branch)."""
+    roles = RoleAssignment.objects.filter(organization=org, role__in=roles_with(APPROVE),
+                                          user__is_active=True).order_by().values_list("user_id", flat=True)
+    workers = GridWorker.objects.filter(grid=org, user__is_active=True).order_by().values_list("user_id", flat=True)
+    return sorted(set(roles.union(workers)))
+
+
+def worker_grids(user: Any) -> list[int]:
+    """The grid branches ``user`` is a grid worker of (ids)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(GridWorker.objects.filter(user_id=user.pk).values_list("grid_id", flat=True)[:100])
 
 
 def nearest_with_approvers(path: str) -> tuple[Organization | None, list[int]]:

@@ -25,6 +25,8 @@ EVENTS = declare_events({
     "service_volunteer.task_created": _("Community volunteer task created"),
     "service_volunteer.signed_up": _("Signed up for a community volunteer task"),
     "service_volunteer.confirmed": _("Community volunteering confirmed"),
+    "service_grid_worker.appointed": _("Grid worker appointed"),
+    "service_grid_worker.removed": _("Grid worker removed"),
     "service_delegation.created": _("Service sign-off delegated"),
     "service_document.issued": _("Service document issued"),
     "service_document.revoked": _("Service document revoked"),

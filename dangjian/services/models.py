@@ -327,3 +327,27 @@ class VolunteerSignup(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="services_vsignup_once")]
+
+
+class GridWorker(models.Model):
+    """A grid worker (网格员): appointed to one grid branch, they sign its service steps — the
+    requests of the community, building or industry grid come to them first — and see every open
+    request of the grid. Appointed and removed by whoever manages service matters above the grid."""
+
+    grid = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("grid"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("grid worker"))
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grid worker")
+        verbose_name_plural = _("grid workers")
+        ordering = ["org_path", "pk"]
+        constraints = [models.UniqueConstraint(fields=["grid", "user"], name="services_grid_worker_once")]
+        indexes = [models.Index(fields=["user", "grid"], name="services_grid_worker_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id}:{self.user_id}"

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from dangjian.core.scoping import get_scoped_or_404, has_any, in_scope, scoped, subtree_q
 from dangjian.members.selectors import member_of_user
-from dangjian.services import RUNNING, Audience, StepState
-from dangjian.services.chain import APPROVE, ancestor_paths, delegators_of, escalated_approvers_q
+from dangjian.services import OPEN, RUNNING, Audience, StepState
+from dangjian.services.chain import APPROVE, ancestor_paths, delegators_of, escalated_approvers_q, worker_grids
 from dangjian.services.models import (
     Application,
     Document,
+    GridWorker,
     Matter,
     SignOff,
     Step,
@@ -88,9 +89,12 @@ def applications_for(user: Any) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
     extra = Q(applicant=user)
-    if has_any(user, APPROVE) or delegators_of(user, timezone.localdate()):
+    grids = worker_grids(user)
+    if has_any(user, APPROVE) or grids or delegators_of(user, timezone.localdate()):
         steps = Step.objects.filter(_signing_q(user, timezone.localdate())).values("application_id")
         extra |= Q(pk__in=steps)
+    if grids:  # a grid worker opens every request of their grid, wherever it waits now
+        extra |= Q(organization_id__in=grids, matter__grid_service=True)
     qs = Application.objects.select_related("matter", "organization")
     return scoped(qs, user, APPROVE, path_field="org_path", extra=extra)
 
@@ -113,6 +117,52 @@ def inbox_for(user: Any) -> QuerySet[Step]:
                                 application__state__in=RUNNING)
             .select_related("application__matter", "organization").defer("application__data_text")
             .order_by("due_on", "pk"))
+
+
+def grids_worked_by(user: Any) -> list[Any]:
+    """The grid branches ``user`` is a grid worker of."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [w.grid for w in GridWorker.objects.filter(user_id=user.pk).select_related("grid").order_by("org_path")[:100]]
+
+
+def grid_requests(grids: list[Any]) -> QuerySet[Application]:
+    """The open requests of grid-service matters from ``grids`` (the caller's, from
+    ``grids_worked_by``): waiting at the grid, climbed above it, or back with the applicant —
+    earliest deadline first."""
+    if not grids:
+        return Application.objects.none()
+    return (Application.objects.filter(org_path__in=[g.path for g in grids], state__in=OPEN,
+                                       matter__grid_service=True)
+            .select_related("matter", "organization").defer("data_text").order_by("due_on", "pk"))
+
+
+def managed_grids(user: Any) -> QuerySet[Any]:
+    """The grid branches where ``user`` appoints grid workers (``services.manage`` over them)."""
+    from dangjian.orgs import OrgKind
+    from dangjian.orgs.models import Organization
+
+    return scoped(Organization.objects.filter(kind=OrgKind.GRID_BRANCH, is_active=True), user, MANAGE,
+                  path_field="path").order_by("path")
+
+
+def grid_workers_of(user: Any) -> QuerySet[GridWorker]:
+    """The grid workers of the grids ``user`` manages."""
+    return scoped(GridWorker.objects.select_related("grid", "user"), user, MANAGE,
+                  path_field="org_path").order_by("org_path", "pk")
+
+
+def unstaffed_grids(user: Any) -> QuerySet[Any]:
+    """Grid branches ``user`` manages with open grid requests and nobody to sign them: no grid
+    worker and nobody holding ``services.approve`` on the grid itself."""
+    from dangjian.core.models import RoleAssignment
+    from dangjian.core.roles import roles_with
+
+    open_requests = Application.objects.filter(organization=OuterRef("pk"), state__in=OPEN, matter__grid_service=True)
+    return (managed_grids(user).filter(Exists(open_requests))
+            .exclude(Exists(GridWorker.objects.filter(grid=OuterRef("pk"), user__is_active=True)))
+            .exclude(Exists(RoleAssignment.objects.filter(organization=OuterRef("pk"), role__in=roles_with(APPROVE),
+                                                          user__is_active=True))))
 
 
 def current_steps(apps: list[Application]) -> dict[int, Step]:
@@ -165,8 +215,31 @@ def volunteer_tasks_for(user: Any) -> QuerySet[VolunteerTask]:
 
 
 def managed_volunteer_tasks(user: Any) -> QuerySet[VolunteerTask]:
-    return scoped(VolunteerTask.objects.select_related("organization"), user, APPROVE,
-                  path_field="org_path").order_by("-day", "-pk")
+    """Tasks of the organizations where ``user`` approves service steps, and of their grids."""
+    grids = worker_grids(user)
+    return scoped(VolunteerTask.objects.select_related("organization"), user, APPROVE, path_field="org_path",
+                  extra=Q(organization_id__in=grids) if grids else None).order_by("-day", "-pk")
+
+
+def open_volunteer_tasks(user: Any) -> QuerySet[VolunteerTask]:
+    """Coming tasks of ``user``'s communities they have not signed up for (their to-do)."""
+    return volunteer_tasks_for(user).exclude(signups__user_id=user.pk)
+
+
+def volunteer_tasks_to_confirm(user: Any) -> QuerySet[VolunteerTask]:
+    """Tasks whose day has come and whose volunteers nobody confirmed yet, of the organizations
+    ``user`` runs tasks for directly: their grids, or where they hold ``services.approve`` on the
+    organization itself (a county approver is not asked about every community's task)."""
+    if not getattr(user, "is_authenticated", False):
+        return VolunteerTask.objects.none()
+    from dangjian.core.models import RoleAssignment
+    from dangjian.core.roles import roles_with
+
+    own = RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_with(APPROVE)).values("organization_id")
+    grids = GridWorker.objects.filter(user_id=user.pk).values("grid_id")
+    return (VolunteerTask.objects.filter(Q(organization_id__in=own) | Q(organization_id__in=grids),
+                                         confirmed_at__isnull=True, day__lte=timezone.localdate())
+            .select_related("organization").order_by("day", "pk"))
 
 
 def access_volunteer_task(user: Any, task_id: Any) -> VolunteerTask:

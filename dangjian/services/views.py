@@ -20,7 +20,7 @@ from dangjian.core.actors import signed_in
 from dangjian.core.hooks import service_outcomes
 from dangjian.core.scoping import in_scope
 from dangjian.orgs import OrgKind
-from dangjian.orgs.selectors import access_org, org_choices
+from dangjian.orgs.selectors import access_org, org_choices, scope_roots
 from dangjian.services import Anchor, Decision, FieldType, SignOffRule, State
 from dangjian.services import actions as act
 from dangjian.services import documents as docs
@@ -35,8 +35,12 @@ from dangjian.services.selectors import (
     current_steps,
     delegate_account,
     document_of,
+    grid_requests,
+    grid_workers_of,
     grids_of,
+    grids_worked_by,
     inbox_for,
+    managed_grids,
     managed_matters,
     matters_for,
     may_manage,
@@ -254,6 +258,82 @@ def delegate(request: HttpRequest) -> HttpResponse:
     return render(request, "services/delegate.html", {"errors": errors, "post": request.POST})
 
 
+# --- grid service (S18): the grid worker's phone page, appointing grid workers ---------------------
+
+@login_required
+def grid(request: HttpRequest) -> HttpResponse:
+    """The open requests of my grids, earliest deadline first: waiting for me, climbed above the
+    grid, or back with the applicant."""
+    grids = grids_worked_by(request.user)
+    if not grids:
+        raise PermissionDenied(_("You are no grid worker."))
+    page = Paginator(grid_requests(grids), PAGE_SIZE).get_page(request.GET.get("page"))
+    apps = list(page.object_list)
+    current = current_steps(apps)
+    waiting = set(inbox_for(request.user).filter(application_id__in=[a.pk for a in apps])
+                  .values_list("application_id", flat=True))
+    rows = [{"app": a, "step": current.get(a.pk), "mine": a.pk in waiting} for a in apps]
+    return render(request, "services/grid.html", {"grids": grids, "page": page, "rows": rows})
+
+
+@login_required
+def grid_workers(request: HttpRequest) -> HttpResponse:
+    """Appoint and remove the grid workers of the grids I manage."""
+    grids = list(managed_grids(request.user).values_list("pk", "name")[:2000])
+    if not grids:
+        raise PermissionDenied(_("You manage no grid branch."))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                appointed = grid_workers_of(request.user).filter(pk=_int(request.POST.get("worker"))).first()
+                if appointed is None:
+                    raise Http404(_("Not found."))
+                act.do_remove_grid_worker(appointed, acting_user=request.user)
+                messages.success(request, _("The grid worker is removed."))
+            else:
+                target = managed_grids(request.user).filter(pk=_int(request.POST.get("grid"))).first()
+                if target is None:
+                    raise ValidationError({"grid": _("Grid: choose one of your grid branches.")})
+                act.do_appoint_grid_worker(target, delegate_account(request.POST.get("user", "")),
+                                           acting_user=request.user)
+                messages.success(request, _("The grid worker is appointed."))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            return redirect("services:grid_workers")
+    page = Paginator(grid_workers_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "services/grid_workers.html", {
+        "grids": grids, "page": page, "workers": list(page.object_list), "errors": errors,
+        "values": request.POST if request.method == "POST" else {}})
+
+
+@login_required
+def measures(request: HttpRequest) -> HttpResponse:
+    """Measures beyond stars for an organization of my scope, per matter and per child
+    organization: the registered figures side by side (``figures.measures``)."""
+    from django.utils import timezone
+
+    from dangjian.services.figures import measures as measures_of
+
+    roots = scope_roots(request.user, "services.approve")
+    if not roots:
+        raise PermissionDenied(_("You sign no service steps."))
+    org = access_org(request.user, _int(request.GET["org"]), perm="services.approve") if request.GET.get("org") \
+        else roots[0]
+    today = timezone.localdate()
+    return render(request, "services/measures.html", {
+        "org": org, "year": today.year, "by_matter": measures_of(org.path, today, "matter"),
+        "by_org": measures_of(org.path, today, "child")})
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 # --- administrators: matters, chains, forms --------------------------------------------------------
 
 @login_required
@@ -316,10 +396,13 @@ def volunteer(request: HttpRequest) -> HttpResponse:
     from dangjian.services.selectors import managed_volunteer_tasks, volunteer_tasks_for
 
     errors: dict[str, str] = {}
-    orgs = org_choices(request.user, "services.approve", branches_only=False)
+    worked = grids_worked_by(request.user)
+    orgs = list(dict([*((g.pk, g.name) for g in worked),
+                      *org_choices(request.user, "services.approve", branches_only=False)]).items())
     if request.method == "POST":
         try:
-            org = access_org(request.user, request.POST.get("org"), perm="services.approve")
+            org = next((g for g in worked if str(g.pk) == request.POST.get("org")), None) \
+                or access_org(request.user, request.POST.get("org"), perm="services.approve")
             act.do_create_volunteer_task(org, request.POST.dict(), acting_user=request.user)
         except ValidationError as exc:
             errors = _errors(exc)
@@ -338,7 +421,8 @@ def volunteer_task(request: HttpRequest, task_id: int) -> HttpResponse:
     from dangjian.services.selectors import access_volunteer_task
 
     task = access_volunteer_task(request.user, task_id)
-    manager = in_scope(request.user, "services.approve", task.org_path)
+    manager = (in_scope(request.user, "services.approve", task.org_path)
+               or any(g.pk == task.organization_id for g in grids_worked_by(request.user)))
     if request.method == "POST":
         try:
             if request.POST.get("action") == "confirm":

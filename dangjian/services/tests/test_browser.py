@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from dangjian.services import State
-from dangjian.services.actions import do_sign_step, do_submit_application
+from dangjian.services.actions import do_appoint_grid_worker, do_sign_step, do_submit_application
 from dangjian.services.models import Application
 from dangjian.testing.browser import login
-from dangjian.testing.fixtures import PASSWORD
+from dangjian.testing.fixtures import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 640}
@@ -60,16 +60,24 @@ def test_member_applies_for_a_proof_and_downloads_the_pdf(live_server: Any, chro
 
 
 def test_grid_worker_handles_a_community_request(live_server: Any, chromium: Any, users: Any,
-                                                 grid_service: Any) -> None:
+                                                 grid_service: Any, root_user: Any) -> None:
+    """A grid worker (appointed, no role of their own) finds the request on their grid's phone
+    page and resolves it."""
+    worker = make_user("grid-wang", None, None, acting_user=root_user)
+    do_appoint_grid_worker(grid_service.grid, worker, acting_user=grid_service.town_b)
     app = do_submit_application(grid_service.matter, {"what": "小区路灯不亮"}, organization=grid_service.grid.pk,
                                 acting_user=users.public)
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
     try:
-        login(page, live_server.url, grid_service.worker.username, PASSWORD)
-        page.goto(f"{live_server.url}/services/inbox/")
-        page.click(f"#inbox a[href='/services/a/{app.public_id}/']")
+        login(page, live_server.url, worker.username, PASSWORD)
+        page.goto(f"{live_server.url}/services/grid/")
+        assert grid_service.grid.name in page.text_content("#my-grids")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        page.click(f"#grid-requests a[href='/services/a/{app.public_id}/']")
         page.wait_for_selector("#decide-form")
         assert "小区路灯不亮" in page.text_content("#application-data")
         page.fill("#decide-reason", "已联系物业，当晚修复")
@@ -79,5 +87,8 @@ def test_grid_worker_handles_a_community_request(live_server: Any, chromium: Any
         assert app.state == State.APPROVED
         assert page.text_content("#application-state").strip() == State(State.APPROVED).label
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        page.goto(f"{live_server.url}/services/grid/")
+        page.wait_for_selector("#no-grid-requests")  # resolved: nothing open in the grid
+        assert problems == []
     finally:
         context.close()

@@ -100,3 +100,37 @@ def test_the_volunteer_pages(tree: Any, users: Any, grid_service: Any) -> None:
     assert "敬老院探访" in page.content.decode()
     client.force_login(users.member)
     assert "敬老院探访" not in client.get("/services/volunteer/").content.decode()  # not registered
+
+
+def test_volunteer_to_dos(tree: Any, users: Any, grid_service: Any) -> None:
+    """A registered member is asked to sign up for their community's coming tasks; the grid's
+    worker, once the day has come, to confirm who took part — not every approver above."""
+    from dangjian.core.todos import forget_counts, todos_for
+
+    def refs(user: Any, source: str) -> list[str]:
+        forget_counts(user)
+        return [t.ref for t in todos_for(user, sources=[source]).items]
+
+    register = do_save_matter(tree.county, {"title": "在职党员到社区报到", "audience": Audience.MEMBERS,
+                                            "time_limit_days": 5, "active": True, "grid_service": True,
+                                            "community_registration": True},
+                              [{"name": "社区确认", "anchor": Anchor.OWN, "time_limit_days": 3}],
+                              fields=[{"key": "service", "label": "志愿服务意向", "type": "text"}],
+                              acting_user=users.admin)
+    today = timezone.localdate()
+    coming = do_create_volunteer_task(grid_service.grid, {"title": "社区义诊", "places": "3",
+                                                          "day": (today + dt.timedelta(days=2)).isoformat()},
+                                      acting_user=grid_service.worker)
+    now = do_create_volunteer_task(grid_service.grid, {"title": "今日清扫", "places": "3", "day": today.isoformat()},
+                                   acting_user=grid_service.worker)
+    assert refs(users.member, "services.volunteer") == []  # not registered
+    app = do_submit_application(register, {"service": "环境整治"}, organization=grid_service.grid.pk,
+                                acting_user=users.member)
+    do_sign_step(app, "approve", acting_user=grid_service.worker)
+    assert refs(users.member, "services.volunteer") == [f"service-volunteer:{now.pk}", f"service-volunteer:{coming.pk}"]
+    do_sign_up_volunteer(now, acting_user=users.member)
+    assert refs(users.member, "services.volunteer") == [f"service-volunteer:{coming.pk}"]
+    assert refs(grid_service.worker, "services.volunteer_confirm") == [f"service-volunteer-confirm:{now.pk}"]
+    assert refs(users.admin, "services.volunteer_confirm") == []  # the county is not asked about every community
+    assert do_confirm_volunteering(now, [users.member.pk], acting_user=grid_service.worker) == 1
+    assert refs(grid_service.worker, "services.volunteer_confirm") == []

@@ -23,7 +23,8 @@ from dangjian.services.actions import (
     do_sign_step,
     do_submit_application,
 )
-from dangjian.services.models import Application, Document, Matter, Step
+from dangjian.services.models import Application, Document, GridWorker, Matter, Step, VolunteerTask
+from dangjian.services.selectors import volunteer_tasks_for
 from dangjian.testing.figures import assert_records, value
 
 pytestmark = pytest.mark.django_db
@@ -108,9 +109,21 @@ def test_demo_seeder(tree: Any, users: Any, grid: Any) -> None:
     demo_users = {"demo-admin": users.admin, "demo-secretary": users.secretary, "demo-member": users.member}
     seed_demo(DemoContext(root=tree.county, branch=tree.branch_a1, users=demo_users, rng=random.Random(1),
                           today=timezone.localdate(), scale="small"))
-    assert set(Matter.objects.values_list("title", flat=True)) == {"党员身份证明", "困难党员帮扶", "在职党员到社区报到",
-                                                                   "会议室预约", "社区网格诉求"}
+    assert set(Matter.objects.values_list("title", flat=True)) == {"党员身份证明", "困难党员帮扶", "流动党员活动证申请",
+                                                                   "在职党员到社区报到", "会议室预约", "社区网格诉求"}
     states = sorted(Application.objects.values_list("state", flat=True))
-    assert states == sorted([State.APPROVED, State.IN_PROGRESS, State.SUPPLEMENT, State.SUBMITTED, State.SUBMITTED])
-    assert Application.objects.get(matter__grid_service=True).organization_id == grid.grid_branch.pk
+    assert states == sorted([State.APPROVED, State.IN_PROGRESS, State.SUPPLEMENT, State.SUBMITTED, State.APPROVED,
+                             State.SUBMITTED, State.SUBMITTED])
+    certificate = Application.objects.get(matter__outcome="lifecycle.floating_certificate")
+    assert certificate.state == State.SUBMITTED and certificate.data["host_place"] == "浙江省宁波市"
+    # The community registration went to the grid, its grid worker approved it; the member signed
+    # up for the grid's volunteer task.
+    worker = GridWorker.objects.get(grid=grid.grid_branch).user
+    assert worker.username == "demo-grid"
+    registration = Application.objects.get(matter__community_registration=True)
+    assert (registration.organization_id, registration.state) == (grid.grid_branch.pk, State.APPROVED)
+    assert Application.objects.get(matter__title="社区网格诉求").organization_id == grid.grid_branch.pk
+    task = VolunteerTask.objects.get()
+    assert list(volunteer_tasks_for(users.member)) == [task]
+    assert list(task.signups.values_list("user_id", flat=True)) == [users.member.pk]
     assert Document.objects.count() == 1
