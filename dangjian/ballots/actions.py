@@ -594,7 +594,7 @@ class _CastSQL:
 
     def still_open(self, evaluation_id: int) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute(self.open_sql, [evaluation_id, State.OPEN])
+            cursor.execute(self.open_sql, [evaluation_id, State.OPEN.value])
             return cursor.fetchone() is not None
 
 
