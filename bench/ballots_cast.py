@@ -13,7 +13,9 @@ Environment: ``BALLOTS`` (default 10000), ``BALLOT_SUBJECTS`` (cadres on the bal
 threads, each with one keep-alive connection; default 48), ``CAST_WORKER_CLASS`` (``gthread``,
 default, or ``sync``), ``CAST_WORKERS`` (default 2), ``CAST_THREADS`` (threads per gthread
 worker, default 8), ``STACK_REQUESTS`` (requests of row 2, default min(BALLOTS, 2000)),
-``RESEND`` (default 200), ``BALLOT_VERSION`` (the protocol version of the evaluation, default
+``RESEND`` (default 200), ``CAST_PREVIOUS`` (a checkout of an earlier version of the code, e.g. made
+with ``git archive``: its server casts another ``BALLOTS`` ballots in the same run, against the
+same database, before this version's, and the ratio between the two is printed), ``BALLOT_VERSION`` (the protocol version of the evaluation, default
 the current one, ``crypto.VERSION``; 1 measures the old per-proof checks against the same server).
 
 Setup, untimed: the seeded demo county (``seed_demo --scale county``, ≈50,000 members) is copied
@@ -56,6 +58,7 @@ as "ceiling").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -86,6 +89,7 @@ WORKERS = int(os.environ.get("CAST_WORKERS", "2"))
 THREADS = int(os.environ.get("CAST_THREADS", "8"))
 STACK_N = int(os.environ.get("STACK_REQUESTS", str(min(N, 2000))))
 RESEND = int(os.environ.get("RESEND", "200"))
+PREVIOUS = Path(os.environ["CAST_PREVIOUS"]).resolve() if os.environ.get("CAST_PREVIOUS") else None
 VERSION = int(os.environ["BALLOT_VERSION"]) if os.environ.get("BALLOT_VERSION") else None
 SEED_DB = BENCH_DIR / "ballots-cast-seed.sqlite3"
 WORK_DB = BENCH_DIR / "ballots-cast.sqlite3"
@@ -154,7 +158,7 @@ def setup_evaluation() -> dict:
     )
     from dangjian.core.models import User
 
-    org, size = roll_organization(N)
+    org, size = roll_organization(N * (2 if PREVIOUS else 1))
     organizer = User.objects.get(username="demo-admin")
     trustees = [User.objects.get(username=u) for u in ("demo-admin", "demo-secretary", "demo-member")[:TRUSTEES]]
     now = timezone.now()
@@ -189,14 +193,14 @@ def _encrypt(args: tuple[dict, str, list[list[int]]]) -> list[dict]:
     return [crypto.encrypt_ballot(manifest, eid, p) for p in picks]
 
 
-def make_ballots(manifest: dict, eid: str) -> tuple[list[list[int]], list[dict], float]:
+def make_ballots(manifest: dict, eid: str, n: int = N) -> tuple[list[list[int]], list[dict], float]:
     rng = random.Random(18)
-    picks = [[rng.randrange(len(q["options"])) for q in manifest["questions"]] for _ in range(N)]
+    picks = [[rng.randrange(len(q["options"])) for q in manifest["questions"]] for _ in range(n)]
     size = 250
     ballots: list[dict] = []
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        for part in pool.map(_encrypt, [(manifest, eid, picks[i:i + size]) for i in range(0, N, size)]):
+        for part in pool.map(_encrypt, [(manifest, eid, picks[i:i + size]) for i in range(0, n, size)]):
             ballots.extend(part)
     return picks, ballots, time.perf_counter() - t
 
@@ -314,13 +318,17 @@ def main() -> None:
     print(f"  roll: {ev['roll']:,} voters of {ev['org']} (opened in {ev['open_seconds']:.1f} s)", flush=True)
     connection.close()  # nothing of this process's connection goes into the pool's forks
 
-    picks, ballots, made = make_ballots(manifest, eid)
+    total = N * (2 if PREVIOUS else 1)
+    all_picks, all_ballots, made = make_ballots(manifest, eid, total)
     info["encrypt_seconds"] = round(made, 1)
-    print(f"  encrypted {N:,} ballots in {made:.0f} s ({os.cpu_count()} processes)", flush=True)
+    print(f"  encrypted {total:,} ballots in {made:.0f} s ({os.cpu_count()} processes)", flush=True)
     rng = random.Random(7)
-    codes = rng.sample(ev["codes"], N)
-    bodies = [json.dumps({"credential": c, "ballot": b}, separators=(",", ":")).encode() for c, b in zip(codes, ballots, strict=True)]
-    receipts = [crypto.sha256hex(crypto.canon(b)) for b in ballots]
+    all_codes = rng.sample(ev["codes"], total)
+    all_bodies = [json.dumps({"credential": c, "ballot": b}, separators=(",", ":")).encode()
+                  for c, b in zip(all_codes, all_ballots, strict=True)]
+    all_receipts = [crypto.sha256hex(crypto.canon(b)) for b in all_ballots]
+    # with CAST_PREVIOUS the first N go to the previous version's server, the last N to this one's
+    bodies, ballots = all_bodies[-N:], all_ballots[-N:]
     bad = [json.dumps({"credential": "0000-0000-0000-0000-0000-0000", "ballot": b}, separators=(",", ":")).encode()
            for b in ballots[:STACK_N]]
     cast_path = f"/api/v1/ballots/evaluations/{e.uuid}/cast"
@@ -330,33 +338,48 @@ def main() -> None:
     checks: dict = {}
     server = {"workers": WORKERS, "worker_class": WORKER_CLASS, "threads": THREADS}
     baseline_env = dict(env, DJANGO_SETTINGS_MODULE="baseline_app.settings")
-    with http_load.gunicorn("baseline_app.wsgi:application", baseline_env, HERE, log, **server) as bare, \
-            http_load.gunicorn("dangjian.wsgi:application", env, ROOT, log, **server) as app:
+    previous_env = dict(env, PYTHONPATH=str(PREVIOUS), DANGJIAN_NATIVE_DIR=str(BENCH_DIR / "native-previous"))
+    with contextlib.ExitStack() as servers:
+        bare = servers.enter_context(http_load.gunicorn("baseline_app.wsgi:application", baseline_env, HERE, log, **server))
+        app = servers.enter_context(http_load.gunicorn("dangjian.wsgi:application", env, ROOT, log, **server))
+        before = (servers.enter_context(http_load.gunicorn("dangjian.wsgi:application", previous_env, PREVIOUS, log,
+                                                           **server)) if PREVIOUS else None)
         print(f"Load: {CONNECTIONS} client threads (keep-alive); {info['server']}; load {loadavg()}", flush=True)
         post_all(bare, "/post/", bodies[:500], 8)  # warm-up
         post_all(app, cast_path, bad[:200], 8)
         rows.append(row("baseline: bare Django POST, JSON parsed", post_all(bare, "/post/", bodies)))
+        if before:
+            post_all(before, cast_path, bad[:200], 8)
+            rows.append(row("previous version: cast refused at the code (403)", post_all(before, cast_path, bad),
+                            "no crypto, no write"))
         rows.append(row("baseline: real stack, cast refused at the code (403)", post_all(app, cast_path, bad),
                         "no crypto, no write"))
+        if before:
+            load_before = loadavg()
+            previous = post_all(before, cast_path, all_bodies[:N])
+            info["load_cast_previous"] = f"{load_before} → {loadavg()}"
+            rows.append(row(f"previous version: cast {N:,} other ballots, 1 per code", previous))
         load_before = loadavg()
         cast = post_all(app, cast_path, bodies)
         info["load_cast"] = f"{load_before} → {loadavg()}"
+        cast_row = len(rows)
         rows.append(row(f"cast: {N:,} ballots, 1 per code", cast, "target: 10,000 within 60 s"))
         again = rng.sample(range(N), min(RESEND, N))
         resend = post_all(app, cast_path, [bodies[i] for i in again])
         rows.append(row(f"duplicates: {len(again)} (code, ballot) pairs sent again", resend, "all must be refused"))
 
     # checks: nothing lost, nothing doubled
+    answers = (previous["answers"] if PREVIOUS else []) + cast["answers"]
     got = []
-    for status, body in cast["answers"]:
+    for status, body in answers:
         got.append(json.loads(body).get("receipt") if status == 200 else None)
-    bad_answers = [(s, b[:200]) for s, b in cast["answers"] if s != 200]
+    bad_answers = [(s, b[:200]) for s, b in answers if s != 200]
     checks["all_200"] = not bad_answers
-    checks["receipts_match"] = got == receipts
-    checks["receipts_distinct"] = len(set(got)) == N
+    checks["receipts_match"] = got == all_receipts
+    checks["receipts_distinct"] = len(set(got)) == total
     stored = set(Ballot.objects.filter(evaluation=e).values_list("receipt", flat=True))
     checks["db_ballots"] = len(stored)
-    checks["db_receipts_match"] = stored == set(receipts)
+    checks["db_receipts_match"] = stored == set(all_receipts)
     checks["db_used_credentials"] = Credential.objects.filter(evaluation=e, used=True).count()
     checks["db_answer_tags"] = AnswerTag.objects.filter(evaluation=e).count()
     checks["resend_refused"] = sum(1 for s, _b in resend["answers"] if s is not None and 400 <= s < 500)
@@ -378,7 +401,7 @@ def main() -> None:
         do_submit_decryption(e, shares=shares, acting_user=tr.user)
     t_decrypt = time.perf_counter() - t
     e.refresh_from_db()
-    expected = [[sum(1 for p in picks if p[q] == o) for o in range(len(question["options"]))]
+    expected = [[sum(1 for p in all_picks if p[q] == o) for o in range(len(question["options"]))]
                 for q, question in enumerate(manifest["questions"])]
     counts = [r.counts for r in Result.objects.filter(evaluation=e).order_by("question")]
     checks["ballot_count"] = e.ballot_count
@@ -389,15 +412,15 @@ def main() -> None:
     info["load_end"] = loadavg()
 
     ok = (checks["all_200"] and checks["receipts_match"] and checks["receipts_distinct"]
-          and checks["db_ballots"] == N and checks["db_receipts_match"] and checks["db_used_credentials"] == N
+          and checks["db_ballots"] == total and checks["db_receipts_match"] and checks["db_used_credentials"] == total
           and checks["resend_accepted"] == 0 and checks["resend_refused"] == len(again)
-          and checks["ballot_count"] == N and checks["counts_match"])
+          and checks["ballot_count"] == total and checks["counts_match"])
     checks["ok"] = ok
 
     base = rows[0]["rps"]
     for r in rows:
         r["ratio"] = r["rps"] / base
-    print(f"\nBallot casting — {info['date']} — {N:,} ballots ({cells} ciphertexts each, {rows[2]['body_bytes'] / 1024:.1f} KB "
+    print(f"\nBallot casting — {info['date']} — {N:,} ballots ({cells} ciphertexts each, {rows[cast_row]['body_bytes'] / 1024:.1f} KB "
           f"bodies), roll {ev['roll']:,}, {TRUSTEES} trustees; {info['server']}; {CONNECTIONS} client connections")
     print(f"Protocol version {info['protocol_version']}. Load average: start {info['load_start']}, cast {info['load_cast']}, end {info['load_end']}")
     width = max(len(r["name"]) for r in rows)
@@ -406,13 +429,19 @@ def main() -> None:
     for r in rows:
         print(f"{r['name'].ljust(width)}  {r['n']:8,}  {r['seconds']:7.1f}  {r['rps']:7,.0f}  {r['p50']:7.0f}  "
               f"{r['p95']:7.0f}  {r['p99']:7.0f}  {r['ratio']:7.3f}  {r['server_cpu_ms']:6.1f}  {r['statuses']}")
-    print(f"\nclose (tally of {N:,} ballots × {cells} ciphertexts): {t_close:.2f} s; {TRUSTEES} trustees' "
+    print(f"\nclose (tally of {total:,} ballots × {cells} ciphertexts): {t_close:.2f} s; {TRUSTEES} trustees' "
           f"decryptions submitted and checked: {t_decrypt:.2f} s; opening ({ev['roll']:,} codes): {ev['open_seconds']:.1f} s")
     cores = os.cpu_count() or 1
-    ceiling = cores * 1000 / rows[2]["server_cpu_ms"]
+    ceiling = cores * 1000 / rows[cast_row]["server_cpu_ms"]
     info["cast_ceiling_per_s"] = round(ceiling, 1)
-    print(f"ceiling: {cores} cores × 1000 / {rows[2]['server_cpu_ms']:.1f} ms = {ceiling:.0f} ballots/s "
+    print(f"ceiling: {cores} cores × 1000 / {rows[cast_row]['server_cpu_ms']:.1f} ms = {ceiling:.0f} ballots/s "
           f"({N / ceiling:.0f} s for {N:,}) with the server alone on the machine")
+    if PREVIOUS:
+        speedup = rows[cast_row]["rps"] / rows[cast_row - 1]["rps"]
+        cpu_ratio = rows[cast_row - 1]["server_cpu_ms"] / rows[cast_row]["server_cpu_ms"]
+        info.update(previous=str(PREVIOUS), speedup=round(speedup, 2), cpu_ratio=round(cpu_ratio, 2))
+        print(f"this version against the previous ({PREVIOUS}), same run: {speedup:.2f}× the casts a second, "
+              f"{cpu_ratio:.2f}× less server CPU a cast")
     print(f"checks: {json.dumps(checks, ensure_ascii=False)}")
     print("RESULT: " + ("OK — nothing lost, nothing duplicated" if ok else "FAILED"))
     emit({"info": info, "rows": rows, "checks": checks})

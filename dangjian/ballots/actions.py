@@ -9,14 +9,16 @@ tally; it never holds a key that decrypts anything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -543,6 +545,67 @@ def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = N
 
 # --- casting -------------------------------------------------------------------------------------------
 
+class _CastSQL:
+    """The statements of a cast, written once as SQL. Casting is the one hot write path (10,000
+    voters in a minute, issue 18): building these through the ORM cost more CPU per cast than
+    running them (≈ 2 ms against ≈ 0.3 ms, profiled). The same statements the ORM would send:
+    a look-up on the code's unique index, the conditional update, one multi-row insert of the
+    answer tags, one insert of the ballot, and the state check; table and column names come from
+    the models, values are parameters, the keys are random UUIDs as the models' defaults make."""
+
+    def __init__(self) -> None:
+        def col(model: Any, name: str) -> str:
+            return connection.ops.quote_name(model._meta.get_field(name).column)
+
+        def table(model: Any) -> str:
+            return connection.ops.quote_name(model._meta.db_table)
+
+        # only the models' own table and column names (quoted) are interpolated; values are parameters
+        c, t, b, e = Credential, AnswerTag, Ballot, Evaluation
+        where = f"{col(c, 'evaluation')} = %s AND {col(c, 'code_hash')} = %s AND {col(c, 'used')} = %s"
+        self.live_sql = f"SELECT 1 FROM {table(c)} WHERE {where} LIMIT 1"  # noqa: S608
+        self.spend_sql = f"UPDATE {table(c)} SET {col(c, 'used')} = %s WHERE {where}"  # noqa: S608
+        self.tag_sql = f"INSERT INTO {table(t)} ({col(t, 'id')}, {col(t, 'evaluation')}, {col(t, 'tag')}) VALUES "  # noqa: S608
+        self.ballot_sql = (f"INSERT INTO {table(b)} ({col(b, 'id')}, {col(b, 'evaluation')}, "  # noqa: S608
+                           f"{col(b, 'payload')}, {col(b, 'receipt')}) VALUES (%s, %s, %s, %s)")
+        self.open_sql = f"SELECT 1 FROM {table(e)} WHERE {col(e, 'id')} = %s AND {col(e, 'state')} = %s"  # noqa: S608
+
+    @staticmethod
+    def _key(model: Any) -> Any:
+        return model._meta.pk.get_db_prep_value(uuid.uuid4(), connection)
+
+    def live_code(self, evaluation_id: int, hashed: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(self.live_sql, [evaluation_id, hashed, False])
+            return cursor.fetchone() is not None
+
+    def spend(self, evaluation_id: int, hashed: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(self.spend_sql, [True, evaluation_id, hashed, False])
+            return cursor.rowcount == 1
+
+    def store(self, evaluation_id: int, tags: Sequence[str], payload: str, receipt: str) -> None:
+        # one row per answer: the largest ballot the API takes (≈ 1,200 answers) is ≈ 3,600
+        # parameters, far below SQLite's (32,766) and PostgreSQL's (65,535) limits
+        with connection.cursor() as cursor:
+            params: list[Any] = []
+            for tag in tags:
+                params += [self._key(AnswerTag), evaluation_id, tag]
+            cursor.execute(self.tag_sql + ", ".join(["(%s, %s, %s)"] * len(tags)), params)
+            cursor.execute(self.ballot_sql, [self._key(Ballot), evaluation_id, payload, receipt])
+
+    def still_open(self, evaluation_id: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(self.open_sql, [evaluation_id, State.OPEN.value])
+            return cursor.fetchone() is not None
+
+
+@functools.cache
+def _cast_statements() -> _CastSQL:
+    """Built on first use, when the database connection's quoting is known."""
+    return _CastSQL()
+
+
 def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
     """Check ``ballot`` against the manifest, then in one transaction spend the credential (a
     conditional update: of 20 concurrent uses exactly one succeeds), store the answer tags (a tag
@@ -561,28 +624,25 @@ def do_cast_ballot(evaluation: Evaluation, credential: Any, ballot: Any) -> str:
     if not isinstance(ballot, dict):
         raise CastRefused("ballot", _("The ballot is malformed."))
     hashed = code_hash(evaluation, code)
-    # The proofs cost ≈ 14 ms of CPU: a request without a live code (a guess, a used slip sent
+    # The proofs cost ≈ 4 ms of CPU: a request without a live code (a guess, a used slip sent
     # again) is refused after one index look-up, before them. The update below decides for real.
-    if not Credential.objects.filter(evaluation=evaluation, code_hash=hashed, used=False).exists():
+    if not _cast_statements().live_code(evaluation.pk, hashed):
         raise CastRefused("credential", _("The voting code is used or unknown."))
     try:
         checked = crypto.check_ballot(evaluation.manifest, evaluation.eid, ballot)
     except crypto.CryptoError as exc:
         raise CastRefused("ballot", _("The ballot was refused: %(reason)s") % {"reason": exc}) from None
-    payload = crypto.canon(ballot).decode()
     with transaction.atomic():
-        spent = Credential.objects.filter(evaluation=evaluation, code_hash=hashed, used=False).update(used=True)
-        if spent != 1:
+        if not _cast_statements().spend(evaluation.pk, hashed):
             raise CastRefused("credential", _("The voting code is used or unknown."))
         try:
-            AnswerTag.objects.bulk_create([AnswerTag(evaluation=evaluation, tag=t) for t in checked.tags])
-            Ballot.objects.create(evaluation=evaluation, payload=payload, receipt=checked.receipt)
+            _cast_statements().store(evaluation.pk, checked.tags, checked.canonical.decode(), checked.receipt)
         except IntegrityError:
             raise CastRefused("replay", _("This ballot repeats an answer already cast: a copied ballot is refused."
                                           )) from None
         # Inserting the ballot took a share lock on the evaluation's row (its foreign key), so a
         # closing that has not committed yet waits for us; one that has committed is seen here.
-        if not Evaluation.objects.filter(pk=evaluation.pk, state=State.OPEN).exists():
+        if not _cast_statements().still_open(evaluation.pk):
             raise CastRefused("closed", _("The evaluation is closed."))
     return checked.receipt
 

@@ -41,6 +41,7 @@ from dangjian.ballots.choices import PUBLISHED_STATES, State
 from dangjian.ballots.selectors import (
     access_evaluation,
     bulletin,
+    casting_evaluation,
     evaluations_for,
     public_evaluation,
     roll_entry_named,
@@ -156,7 +157,7 @@ def get_bulletin(request: HttpRequest, public_id: str) -> dict[str, Any]:
 def cast(request: HttpRequest, public_id: str, data: CastIn) -> dict[str, Any]:
     if len(request.body) > MAX_BALLOT_BYTES:
         raise ApiError(413, "too_large", _("The ballot is too large."))
-    e = public_evaluation(public_id)
+    e = casting_evaluation(public_id)
     try:
         receipt = do_cast_ballot(e, data.credential, data.ballot)
     except CastRefused as refused:

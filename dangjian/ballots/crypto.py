@@ -306,6 +306,8 @@ def _prove01(eid: str, pk: bytes, g: bytes, alpha: bytes, beta: bytes, m: int, r
 class BallotCheck:
     receipt: str
     tags: list[str]
+    #: ``canon(ballot)``: what the receipt hashes and the server stores (computed once).
+    canonical: bytes = b""
 
 
 def check_ballot(manifest: dict[str, Any], eid: str, ballot: Any, *, where: str = "ballot") -> BallotCheck:
@@ -359,7 +361,8 @@ def _tags(ballot: dict[str, Any], where: str) -> BallotCheck:
     tags = [answer["choices"][0]["alpha"] for answer in ballot["answers"]]
     if len(set(tags)) != len(tags):
         raise CryptoError(f"{where}: an answer is repeated")
-    return BallotCheck(receipt=sha256hex(canon(ballot)), tags=tags)
+    text = canon(ballot)
+    return BallotCheck(receipt=sha256hex(text), tags=tags, canonical=text)
 
 
 def _check_ballot_v1(manifest: dict[str, Any], eid: str, ballot: Any, where: str) -> BallotCheck:
@@ -417,8 +420,11 @@ class Batch:
         self.scalars.append(k)
 
     def holds(self) -> bool:
+        # The sum is checked negated (the identity either way): the commitments' coefficients,
+        # -z, become the 128-bit weights z, whose high windows the multiplication skips.
         try:
-            return native.msm_is_identity([*self.points, GENERATOR, self.pk], [*self.scalars, self.g, self.h])
+            return native.msm_is_identity([*self.points, GENERATOR, self.pk],
+                                          [*(-k for k in self.scalars), -self.g, -self.h])
         except native.PointError:
             return False
 

@@ -8,7 +8,7 @@
  *
  * Field: GF(2^255 - 19), five 51-bit limbs, 128-bit products. Group: edwards25519 in extended
  * coordinates (Hisil–Wong–Carter–Dawson; the a = -1 formulas are complete), with the ristretto255
- * encoding of RFC 9496. Multi-scalar multiplication: Pippenger's bucket method.
+ * encoding of RFC 9496. Multi-scalar multiplication: Pippenger's bucket method, signed digits.
  *
  * Exported:
  *   int rv_msm(uint8_t out[32], const uint8_t *points, const uint8_t *scalars, size_t n)
@@ -300,37 +300,67 @@ static int window_for(size_t n) {
     return 14;
 }
 
-/* Pippenger over decoded points; scalars are 32-byte little-endian below 2^256. */
+static void ge_neg(ge *r, const ge *p) { fe_neg(r->X, p->X); fe_copy(r->Y, p->Y); fe_copy(r->Z, p->Z); fe_neg(r->T, p->T); }
+
+/* Pippenger over decoded points with signed digits; scalars are 32-byte little-endian below
+ * 2^256. Each scalar is cut into windows of c bits, recoded into digits d with |d| <= 2^(c-1)
+ * (a digit above 2^(c-1) becomes d - 2^c and carries one into the next window), so a window
+ * needs 2^(c-1) buckets and a negative digit adds the negated point. A digit 0 adds nothing:
+ * short scalars (the proofs' 128-bit weights) cost nothing in the high windows. Empty buckets
+ * are skipped in the running sums. */
 static int msm(ge *out, const uint8_t *points, const uint8_t *scalars, size_t n) {
     ge *pts = malloc(sizeof(ge) * (n ? n : 1));
     if (!pts) return -3;
     for (size_t i = 0; i < n; i++)
         if (!ge_decode(&pts[i], points + 32 * i)) { free(pts); return (int)i; }
     int c = window_for(n);
-    size_t nb = ((size_t)1 << c) - 1;
+    int windows = (256 + c) / c;            /* windows * c >= 257: 256 bits and the last carry */
+    size_t nb = (size_t)1 << (c - 1);
     ge *buckets = malloc(sizeof(ge) * nb);
-    if (!buckets) { free(pts); return -3; }
-    ge acc, sum, tot;
+    unsigned char *full = malloc(nb);
+    int16_t *digits = malloc(sizeof(int16_t) * (n ? n : 1) * (size_t)windows);
+    if (!buckets || !full || !digits) { free(pts); free(buckets); free(full); free(digits); return -3; }
+    for (size_t i = 0; i < n; i++) {
+        int carry = 0;
+        for (int w = 0; w < windows; w++) {
+            int d = (int)digit(scalars + 32 * i, w * c, c) + carry;
+            carry = d > (1 << (c - 1));
+            if (carry) d -= 1 << c;
+            digits[i * (size_t)windows + w] = (int16_t)d;
+        }
+    }
+    ge acc, sum, tot, neg;
     ge_identity(&acc);
-    int top = 256;
-    int windows = (top + c - 1) / c;
+    int started = 0;
     for (int w = windows - 1; w >= 0; w--) {
-        for (int i = 0; i < c; i++) ge_dbl(&acc, &acc);
-        for (size_t b = 0; b < nb; b++) ge_identity(&buckets[b]);
+        if (started) for (int i = 0; i < c; i++) ge_dbl(&acc, &acc);
+        memset(full, 0, nb);
         int used = 0;
         for (size_t i = 0; i < n; i++) {
-            unsigned d = digit(scalars + 32 * i, w * c, c);
-            if (d) { ge_add(&buckets[d - 1], &buckets[d - 1], &pts[i]); used = 1; }
+            int d = digits[i * (size_t)windows + w];
+            if (!d) continue;
+            const ge *p = &pts[i];
+            if (d < 0) { ge_neg(&neg, p); p = &neg; d = -d; }
+            if (full[d - 1]) ge_add(&buckets[d - 1], &buckets[d - 1], p);
+            else { buckets[d - 1] = *p; full[d - 1] = 1; }
+            used = 1;
         }
         if (!used) continue;
-        ge_identity(&sum); ge_identity(&tot);
+        int have_sum = 0, have_tot = 0;
         for (size_t b = nb; b-- > 0;) {
-            ge_add(&sum, &sum, &buckets[b]);
-            ge_add(&tot, &tot, &sum);
+            if (full[b]) {
+                if (have_sum) ge_add(&sum, &sum, &buckets[b]); else { sum = buckets[b]; have_sum = 1; }
+            }
+            if (have_sum) {
+                if (have_tot) ge_add(&tot, &tot, &sum); else { tot = sum; have_tot = 1; }
+            }
         }
         ge_add(&acc, &acc, &tot);
+        started = 1;
     }
     *out = acc;
+    free(digits);
+    free(full);
     free(buckets);
     free(pts);
     return -1;

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from dangjian.ballots import crypto
-from dangjian.ballots.actions import do_close_evaluation
+from dangjian.ballots.actions import code_hash, do_close_evaluation, normalize_code
 from dangjian.ballots.choices import State
-from dangjian.ballots.models import Ballot, Credential
+from dangjian.ballots.models import AnswerTag, Ballot, Credential
 from dangjian.ballots.tests.conftest import ballot
 from dangjian.ballots.verify import verify_bulletin
 
@@ -91,13 +92,39 @@ def test_vote_through_the_api(users: Any, make_evaluation: Any) -> None:
     assert len(bulletin["ballots"]) == 4 and bulletin["result"] is None
 
 
+def test_a_cast_stores_the_rows_the_models_describe_in_a_few_statements(
+    make_evaluation: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The cast's statements are written as SQL (actions._CastSQL): they store what the models
+    say — random UUID keys, the canonical payload, one tag per answer, the code spent — in one
+    look-up of the evaluation, one of the code, and one short transaction."""
+    ev = make_evaluation()
+    e = ev.evaluation
+    b = ballot(e)
+    # evaluation, live code, (savepoint), update, tags, ballot, still open, (release)
+    with django_assert_max_num_queries(8):
+        r = post(Client(), f"{BASE}/{e.uuid}/cast", {"credential": ev.codes[0], "ballot": b})
+    assert r.status_code == 200 and r.json() == {"receipt": crypto.sha256hex(crypto.canon(b))}
+    stored = Ballot.objects.get(evaluation=e)
+    assert stored.payload == crypto.canon(b).decode() and stored.receipt == r.json()["receipt"]
+    assert isinstance(stored.pk, uuid.UUID) and stored.pk.version == 4
+    tags = list(AnswerTag.objects.filter(evaluation=e))
+    assert sorted(t.tag for t in tags) == sorted(answer["choices"][0]["alpha"] for answer in b["answers"])
+    assert len({t.pk for t in tags}) == len(tags) == 4 and all(t.pk.version == 4 for t in tags)
+    spent = Credential.objects.get(code_hash=code_hash(e, normalize_code(ev.codes[0])))
+    assert spent.used and Credential.objects.filter(evaluation=e, used=True).count() == 1
+    assert stored.pk != spent.pk and stored.pk not in {t.pk for t in tags}
+
+
 def test_unknown_or_draft_evaluation_is_404(make_evaluation: Any) -> None:
     draft = make_evaluation(state="keys").evaluation
     anon = Client()
     for url in (f"{BASE}/{draft.uuid}/manifest", f"{BASE}/{draft.uuid}/bulletin",
                 f"{BASE}/00000000-0000-4000-8000-000000000000/manifest", f"{BASE}/12/manifest"):
         assert anon.get(url).status_code == 404
-    assert post(anon, f"{BASE}/{draft.uuid}/cast", {"credential": "x", "ballot": {}}).status_code == 404
+    for url in (f"{BASE}/{draft.uuid}/cast", f"{BASE}/00000000-0000-4000-8000-000000000000/cast", f"{BASE}/12/cast"):
+        r = post(anon, url, {"credential": "x", "ballot": {}})
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
 
 
 def test_trustee_endpoints_only_for_the_trustee_and_need_csrf(users: Any, bt: Any, make_evaluation: Any) -> None:

@@ -33,6 +33,20 @@ def test_multi_scalar_multiplication_agrees_with_libsodium(n):
         assert native.msm(points, scalars) == native._sodium_msm(points, scalars)
 
 
+@pytest.mark.parametrize("n", [160, 700, 2100])
+def test_mixed_short_and_long_scalars_agree_with_libsodium(n):
+    """A ballot's batch (proofs' 128-bit weights next to full-size coefficients, ``Batch.holds``)
+    and the verifier's larger ones, whose windows are wider; scalars whose signed digits carry
+    through every window (all ones below 2^252, L - 1)."""
+    rng = random.Random(1000 + n)
+    points = [_random_point() for _ in range(n)]
+    scalars = [rng.choice([rng.getrandbits(128), rng.randrange(L), 2**252 - 1, L - 1, (1 << 128) - 1, 0])
+               for _ in range(n)]
+    assert native.msm(points, scalars) == native._sodium_msm(points, scalars)
+    negated = [-k for k in scalars]
+    assert native.msm_is_identity(points + points, scalars + negated)
+
+
 def test_cancelling_terms_sum_to_the_identity():
     p, q = _random_point(), _random_point()
     assert native.msm_is_identity([p, q, p, q], [5, 7, L - 5, L - 7])
