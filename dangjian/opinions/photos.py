@@ -7,21 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from dangjian.core.uploads import head_of, sniff
 from dangjian.opinions import MAX_PHOTO_BYTES, MAX_PHOTOS
 
 #: content type -> file extension
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-
-
-def sniff(head: bytes) -> str | None:
-    """The image type from the first bytes, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def check_photos(photos: list[Any]) -> list[tuple[Any, str]]:
@@ -37,11 +27,8 @@ def check_photos(photos: list[Any]) -> list[tuple[Any, str]]:
         if size > MAX_PHOTO_BYTES:
             errors.append(_("Photo “%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": MAX_PHOTO_BYTES // (1024 * 1024)})
             continue
-        photo.seek(0)
-        head = photo.read(16)
-        photo.seek(0)
-        kind = sniff(head)
-        if kind is None:
+        kind = sniff(head_of(photo))
+        if kind not in EXTENSIONS:
             errors.append(_("Photo “%(name)s” is not a JPEG, PNG or WebP image.") % {"name": name})
             continue
         result.append((photo, kind))

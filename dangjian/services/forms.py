@@ -26,13 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.core import uploads
 from dangjian.services import Anchor, Audience, FieldType, SignOffRule
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 40
 MAX_TEXT = 2000
 MAX_FILE_BYTES = 10 * 1024 * 1024
-FILE_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+FILE_TYPES = (uploads.PDF, uploads.JPEG, uploads.PNG)
 
 #: What the platform knows about an applicant (filled in, never typed).
 KNOWN_FIELDS = {
@@ -115,10 +116,14 @@ def _file(field: dict[str, Any], value: Any) -> Any:
     size = getattr(value, "size", None)
     if name is None or size is None:
         raise ValidationError(_("“%(field)s”: upload the file on the application page.") % {"field": _label(field)})
-    if not str(name).lower().endswith(FILE_EXTENSIONS):
+    claimed = uploads.type_for_name(str(name))
+    if claimed not in FILE_TYPES:
         raise ValidationError(_("“%(field)s” must be a PDF, JPEG or PNG file.") % {"field": _label(field)})
     if size > MAX_FILE_BYTES:
         raise ValidationError(_("“%(field)s” must be at most 10 MB.") % {"field": _label(field)})
+    if uploads.sniff(uploads.head_of(value)) != claimed:
+        raise ValidationError(_("“%(field)s”: the file is not really a %(ext)s file.")
+                              % {"field": _label(field), "ext": str(name).rsplit(".", 1)[-1].upper()})
     return value
 
 

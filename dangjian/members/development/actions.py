@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit, crypto, validators
 from dangjian.core.actors import ActingUser, as_user
 from dangjian.core.scoping import in_scope, require
+from dangjian.core.uploads import head_of, sniff, type_for_name
 from dangjian.members import MemberStatus
 from dangjian.members.actions import do_change_member_status
 from dangjian.members.development import LAST_STEP, STEPS, Actor, FileStatus, Meeting, PersonRole, Stage, rules
@@ -30,14 +31,8 @@ from dangjian.members.models import Member, Person
 from dangjian.orgs import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import Organization
 
-#: Upload types accepted, by extension, with the leading bytes their content must have.
-UPLOAD_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "pdf": ("application/pdf", (b"%PDF",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-}
+#: the extensions a development document may have (its bytes must match: ``core.uploads``)
+UPLOAD_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx")
 MAX_UPLOADS_PER_STEP = 10
 
 _FILE_AUDIT_FIELDS = ("step", "stage", "status", "applied_on", "activist_on", "candidate_on", "assembly_on",
@@ -87,7 +82,7 @@ def check_uploads(uploads: Sequence[UploadedFile]) -> None:
     for upload in uploads:
         name = upload.name or ""
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in UPLOAD_TYPES:
+        if ext not in UPLOAD_EXTENSIONS:
             raise ValidationError({"documents": _("“%(name)s”: only PDF, JPEG, PNG and Word (.docx) files are "
                                                   "accepted.") % {"name": name}})
         if (upload.size or 0) > limit:
@@ -95,10 +90,7 @@ def check_uploads(uploads: Sequence[UploadedFile]) -> None:
                                    % {"name": name, "mb": rules.config("MAX_UPLOAD_MB")}})
         if not upload.size:
             raise ValidationError({"documents": _("“%(name)s” is empty.") % {"name": name}})
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not head.startswith(UPLOAD_TYPES[ext][1]):
+        if sniff(head_of(upload)) != type_for_name(name):
             raise ValidationError({"documents": _("“%(name)s” is not really a %(ext)s file.")
                                    % {"name": name, "ext": ext.upper()}})
 
@@ -106,8 +98,7 @@ def check_uploads(uploads: Sequence[UploadedFile]) -> None:
 def _save_uploads(record: StepRecord, uploads: Sequence[UploadedFile]) -> None:
     for upload in uploads:
         name = (upload.name or "document").replace("/", "_")[-200:]
-        ext = name.rsplit(".", 1)[-1].lower()
-        doc = StepDocument(record=record, name=name, content_type=UPLOAD_TYPES[ext][0], size=upload.size or 0)
+        doc = StepDocument(record=record, name=name, content_type=type_for_name(name) or "", size=upload.size or 0)
         doc.file.save(name, upload, save=False)
         doc.save()
 

@@ -106,6 +106,11 @@ def test_a_file_field_through_the_api(tree: Any, users: Any) -> None:
     wrong = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {
         "name": "a.exe", "content_base64": base64.b64encode(b"MZ").decode()}}})
     assert wrong.status_code == 400 and "证明材料" in wrong.json()["errors"][0]["message"]
+    # a program renamed to .pdf: the name is what the client claims, the first bytes what it is
+    disguised = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {
+        "name": "证明.pdf", "content_base64": base64.b64encode(b"MZ\x90\x00 not a pdf").decode()}}})
+    assert disguised.status_code == 400 and [e["field"] for e in disguised.json()["errors"]] == ["proof"]
+    assert disguised.json()["errors"][0]["message"] == "“证明材料”：文件实际上不是 PDF 文件。"
     assert not Application.objects.exists()
     ok = post(c, f"{BASE}/applications", {"matter": matter.pk, "data": {"proof": {
         "name": "证明.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 test").decode()}}})
