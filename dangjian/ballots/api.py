@@ -152,7 +152,7 @@ def get_bulletin(request: HttpRequest, public_id: str) -> dict[str, Any]:
     return bulletin(e)
 
 
-@router.post("/evaluations/{public_id}/cast", auth=None, response={200: ReceiptOut, **WRITE_ERRORS},
+@router.post("/evaluations/{public_id}/cast", auth=None, response={200: ReceiptOut, 413: ErrorOut, **WRITE_ERRORS},
              summary="Cast an encrypted ballot with a one-time credential")
 def cast(request: HttpRequest, public_id: str, data: CastIn) -> dict[str, Any]:
     if len(request.body) > MAX_BALLOT_BYTES:

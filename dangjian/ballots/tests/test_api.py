@@ -79,6 +79,9 @@ def test_vote_through_the_api(users: Any, make_evaluation: Any) -> None:
     assert r.status_code == 400 and r.json()["code"] == "ballot" and "answer 2" in r.json()["message"]
     r = post(anon, f"{BASE}/{e.uuid}/cast", {"credential": ev.codes[1], "ballot": ballot(e), "voter": "x"})
     assert r.status_code == 422
+    padded = {"credential": ev.codes[1], "ballot": {**ballot(e), "padding": "x" * 2_100_000}}
+    r = post(anon, f"{BASE}/{e.uuid}/cast", padded)
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
     assert Ballot.objects.filter(evaluation=e).count() == 1
     assert Credential.objects.filter(evaluation=e, used=True).count() == 1
     # the bulletin exists only after closing
