@@ -225,3 +225,10 @@ def start(request: HttpRequest, lecture_id: int) -> HttpResponse:
 @require_POST
 def finish(request: HttpRequest, lecture_id: int) -> HttpResponse:
     return _change_state(request, lecture_id, act.do_finish_lecture)
+
+
+@login_required
+@require_POST
+def make_lesson(request: HttpRequest, lecture_id: int) -> HttpResponse:
+    """The lesson of a lecture that finished without one (the lecturer or an editor)."""
+    return _change_state(request, lecture_id, act.do_make_lecture_lesson)
