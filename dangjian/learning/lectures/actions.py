@@ -149,8 +149,9 @@ def _make_lesson(lecture: Lecture, acting_user: ActingUser) -> Lesson:
         if m.kind == MessageKind.QUESTION:
             continue  # an answered question is shown with its answer; an unanswered one is not part of it
         if m.kind == MessageKind.ANSWER:
-            m.quote = by_id.get(m.reply_to_id)  # type: ignore[attr-defined]
-            seconds += len(m.quote.text if m.quote else "") / READ_CHARS_PER_S  # type: ignore[attr-defined]
+            quote = by_id.get(m.reply_to_id or 0)
+            m.quote = quote  # type: ignore[attr-defined]
+            seconds += len(quote.text if quote else "") / READ_CHARS_PER_S
         seconds += len(m.text) / READ_CHARS_PER_S + (m.duration_s or 0) + (IMAGE_S if m.kind == MessageKind.IMAGE
                                                                            else 0)
         posts.append(m)
