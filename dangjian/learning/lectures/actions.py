@@ -25,7 +25,7 @@ from dangjian.core.models import User
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import in_scope, require
 from dangjian.learning.actions import do_publish_record_lesson
-from dangjian.learning.lectures import LectureStatus, MessageKind
+from dangjian.learning.lectures import LectureStatus, MessageKind, pollcache
 from dangjian.learning.lectures.models import Lecture, Message
 from dangjian.learning.lectures.selectors import MANAGE, audience_q, is_lecturer
 from dangjian.learning.models import Lesson
@@ -98,6 +98,7 @@ def do_start_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
                 status=LectureStatus.LIVE, started_at=timezone.now(), version=F("version") + 1):
             raise ValidationError({"status": _("Only a scheduled lecture can start.")})
         audit.record(acting_user, "lecture.started", lecture, org_path=lecture.org_path, target_label=lecture.title)
+        pollcache.publish_on_commit(lecture.pk)
     lecture.refresh_from_db()
     return lecture
 
@@ -112,6 +113,7 @@ def do_finish_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
                 status=LectureStatus.FINISHED, finished_at=timezone.now(), version=F("version") + 1):
             raise ValidationError({"status": _("Only a live lecture can finish.")})
         audit.record(acting_user, "lecture.finished", lecture, org_path=lecture.org_path, target_label=lecture.title)
+        pollcache.publish_on_commit(lecture.pk)
         _make_lesson(lecture, acting_user)
     lecture.refresh_from_db()
     return lecture
@@ -258,12 +260,14 @@ def _raise_head(message: Message) -> None:
     """Record ``message`` as the room's newest (inside the transaction that adds it; ``Greatest``
     so two posts committing out of order never lower it)."""
     Lecture.objects.filter(pk=message.lecture_id).update(head=Greatest(F("head"), message.pk))
+    pollcache.publish_on_commit(message.lecture_id)
 
 
 def _set_pin(message: Message, pinned: bool, acting_user: ActingUser) -> None:
     Message.objects.filter(pk=message.pk).update(pinned=pinned)
     message.pinned = pinned
     Lecture.objects.filter(pk=message.lecture_id).update(version=F("version") + 1)
+    pollcache.publish_on_commit(message.lecture_id)
     audit.record(acting_user, "lecture_message.pinned", message, after={"pinned": pinned},
                  org_path=message.lecture.org_path, target_label=message.lecture.title)
 
