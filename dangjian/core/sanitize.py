@@ -70,6 +70,17 @@ RICH = Policy(
 )
 
 
+LESSON = Policy(
+    # A lesson of the party school made from a live lecture: rich text and the lecture's voice
+    # clips (same-site ``<audio>`` players; the files stay behind the lecture's access check).
+    name="lesson",
+    tags=RICH.tags | {"audio"},
+    attributes=(*RICH.attributes, ("audio", frozenset({"src", "controls", "preload"}))),
+    url_schemes=RICH.url_schemes,
+    relative_urls=True,
+)
+
+
 def _same_site_only(url: str) -> str | None:
     """A relative URL is kept unless a browser would read it as another host: ``//evil``,
     ``/\\evil`` and ``\\\\evil`` all are."""

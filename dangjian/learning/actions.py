@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, validators
 from dangjian.core.actors import ActingUser, as_user, signed_in
-from dangjian.core.sanitize import clean_html
+from dangjian.core.sanitize import LESSON, clean_html
 from dangjian.core.scoping import require
 from dangjian.learning import PAGED, TIMED, CourseStatus, LessonKind, MediaState, PointsKind, Visibility
 from dangjian.learning import progress as rules
@@ -173,6 +173,32 @@ def do_save_lesson(course: Course, data: dict[str, Any], *, lesson: Lesson | Non
         audit.record(acting_user, "lesson.saved", lesson, before=before,
                      after={f: getattr(lesson, f) for f in _LESSON_FIELDS if f != "body"},
                      org_path=course.org_path, target_label=lesson.title)
+    return lesson
+
+
+def do_publish_record_lesson(org: Organization, *, title: str, summary: str, body: str, seconds: float,
+                             acting_user: ActingUser) -> Lesson:
+    """A published one-lesson course of ``org`` made from a record the party school keeps
+    elsewhere (a finished live lecture): an article lesson (``body``, cleaned; ``<audio>`` players
+    allowed) that counts, like every article, once its page has been on screen ``seconds`` (the
+    time to read and listen to it, 20 s–1 h). Learners are the course's usual audience (``org``
+    and the organizations below it). No ``learning.manage`` check: the calling action decided who
+    may make the record (the lecture's lecturer or an editor of it) and calls this inside its own
+    transaction."""
+    body = str(clean_html(body, LESSON))
+    if not body.strip():
+        raise ValidationError({"body": _("This field is required.")})
+    seconds = int(min(max(seconds, 20), 3600))
+    with transaction.atomic():
+        course = Course.objects.create(organization=org, org_path=org.path, title=title[:200],
+                                       summary=summary[:2000], visibility=Visibility.SUBTREE,
+                                       status=CourseStatus.PUBLISHED, published_at=timezone.now(),
+                                       created_by=as_user(acting_user))
+        lesson = Lesson.objects.create(course=course, kind=LessonKind.ARTICLE, title=title[:200], order=1,
+                                       estimated_minutes=max(1, math.ceil(seconds / 60)), body=body, page_count=1,
+                                       page_seconds=seconds)
+        audit.record(acting_user, "course.published", course, after={"lesson": lesson.pk, "from": "record"},
+                     org_path=course.org_path, target_label=course.title)
     return lesson
 
 

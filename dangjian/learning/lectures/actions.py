@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +24,11 @@ from dangjian.core.actors import ActingUser, signed_in
 from dangjian.core.models import User
 from dangjian.core.notifications import notify
 from dangjian.core.scoping import in_scope, require
-from dangjian.learning.lectures import LectureStatus, MessageKind
+from dangjian.learning.actions import do_publish_record_lesson
+from dangjian.learning.lectures import LectureStatus, MessageKind, pollcache
 from dangjian.learning.lectures.models import Lecture, Message
 from dangjian.learning.lectures.selectors import MANAGE, audience_q, is_lecturer
+from dangjian.learning.models import Lesson
 from dangjian.orgs.models import Organization
 
 MAX_TEXT = 2000
@@ -95,20 +98,74 @@ def do_start_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
                 status=LectureStatus.LIVE, started_at=timezone.now(), version=F("version") + 1):
             raise ValidationError({"status": _("Only a scheduled lecture can start.")})
         audit.record(acting_user, "lecture.started", lecture, org_path=lecture.org_path, target_label=lecture.title)
+        pollcache.publish_on_commit(lecture.pk)
     lecture.refresh_from_db()
     return lecture
 
 
 def do_finish_lecture(lecture: Lecture, *, acting_user: ActingUser) -> Lecture:
-    """End the live part: the room stays as a replayable record; nothing more is posted or asked."""
+    """End the live part: the room stays as a replayable record, nothing more is posted or asked,
+    and the lecture becomes a lesson of the party school (``_make_lesson``), in the same
+    transaction — a lecture finishes once, so it has one lesson."""
     _may_run(lecture, acting_user)
     with transaction.atomic():
         if not Lecture.objects.filter(pk=lecture.pk, status=LectureStatus.LIVE).update(
                 status=LectureStatus.FINISHED, finished_at=timezone.now(), version=F("version") + 1):
             raise ValidationError({"status": _("Only a live lecture can finish.")})
         audit.record(acting_user, "lecture.finished", lecture, org_path=lecture.org_path, target_label=lecture.title)
+        pollcache.publish_on_commit(lecture.pk)
+        _make_lesson(lecture, acting_user)
     lecture.refresh_from_db()
     return lecture
+
+
+def do_make_lecture_lesson(lecture: Lecture, *, acting_user: ActingUser) -> Lesson:
+    """Make the lesson of a lecture that finished without one (before lessons were made, or after
+    its lesson was deleted). The lecturer or an editor in scope; refused while it has one."""
+    _may_run(lecture, acting_user)
+    with transaction.atomic():
+        return _make_lesson(lecture, acting_user)
+
+
+#: Reading speed assumed for a lesson's text (characters a second, ≈ 480 a minute) and the time
+#: an image is looked at: with the voice clips' lengths, how long the lesson's page must be shown.
+READ_CHARS_PER_S = 8
+IMAGE_S = 5
+
+
+def _make_lesson(lecture: Lecture, acting_user: ActingUser) -> Lesson:
+    """The finished lecture as an article lesson of its organization: the lecturer's posts (text,
+    images, voice clips) and the answered questions with their answers, in the room's order. Its
+    learners are the lecture's audience (the organization's subtree). Inside the caller's
+    transaction; the lecture row is locked so a lecture gets one lesson."""
+    locked = Lecture.objects.select_for_update().select_related("organization", "lecturer").get(pk=lecture.pk)
+    if locked.status != LectureStatus.FINISHED:
+        raise ValidationError({"status": _("Only a finished lecture becomes a lesson.")})
+    if locked.lesson_id is not None:
+        raise ValidationError({"lesson": _("This lecture already has its lesson.")})
+    msgs = list(Message.objects.filter(lecture=locked).order_by("pk"))
+    by_id = {m.pk: m for m in msgs}
+    posts = []
+    seconds = 0.0
+    for m in msgs:
+        if m.kind == MessageKind.QUESTION:
+            continue  # an answered question is shown with its answer; an unanswered one is not part of it
+        if m.kind == MessageKind.ANSWER:
+            quote = by_id.get(m.reply_to_id or 0)
+            m.quote = quote  # type: ignore[attr-defined]
+            seconds += len(quote.text if quote else "") / READ_CHARS_PER_S
+        seconds += len(m.text) / READ_CHARS_PER_S + (m.duration_s or 0) + (IMAGE_S if m.kind == MessageKind.IMAGE
+                                                                           else 0)
+        posts.append(m)
+    body = render_to_string("lectures/_lesson_body.html", {"lecture": locked, "posts": posts,
+                                                           "lecturer_name": _name(locked.lecturer)})
+    lesson = do_publish_record_lesson(locked.organization, title=locked.title, summary=locked.description,
+                                      body=body, seconds=seconds, acting_user=acting_user)
+    Lecture.objects.filter(pk=locked.pk).update(lesson=lesson)
+    audit.record(acting_user, "lecture.lesson_made", locked, after={"lesson": lesson.pk}, org_path=locked.org_path,
+                 target_label=locked.title)
+    lecture.lesson_id = lesson.pk
+    return lesson
 
 
 def _require_live(lecture: Lecture) -> None:
@@ -203,12 +260,14 @@ def _raise_head(message: Message) -> None:
     """Record ``message`` as the room's newest (inside the transaction that adds it; ``Greatest``
     so two posts committing out of order never lower it)."""
     Lecture.objects.filter(pk=message.lecture_id).update(head=Greatest(F("head"), message.pk))
+    pollcache.publish_on_commit(message.lecture_id)
 
 
 def _set_pin(message: Message, pinned: bool, acting_user: ActingUser) -> None:
     Message.objects.filter(pk=message.pk).update(pinned=pinned)
     message.pinned = pinned
     Lecture.objects.filter(pk=message.lecture_id).update(version=F("version") + 1)
+    pollcache.publish_on_commit(message.lecture_id)
     audit.record(acting_user, "lecture_message.pinned", message, after={"pinned": pinned},
                  org_path=message.lecture.org_path, target_label=message.lecture.title)
 

@@ -31,6 +31,9 @@ class Lecture(models.Model):
     #: already has it answers "nothing new" from the lecture row alone — exact, never stale, what
     #: a short cache of the empty answer would give without a cache to invalidate (decision 0008).
     head = models.PositiveBigIntegerField(default=0)
+    #: The party-school lesson the finished lecture became (made once, when it finishes).
+    lesson = models.OneToOneField("learning.Lesson", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("lesson"))
 
     class Meta:
         ordering = ["-starts_at", "-pk"]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:lecture_id>/ask/", views.ask, name="ask"),
     path("<int:lecture_id>/start/", views.start, name="start"),
     path("<int:lecture_id>/finish/", views.finish, name="finish"),
+    path("<int:lecture_id>/lesson/", views.make_lesson, name="make_lesson"),
     path("<int:lecture_id>/m/<int:message_id>/answer/", views.answer, name="answer"),
     path("<int:lecture_id>/m/<int:message_id>/pin/", views.pin, name="pin"),
     path("<int:lecture_id>/m/<int:message_id>/file/", views.file, name="file"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from dangjian.learning.lectures import LectureStatus
+from dangjian.learning.lectures import LectureStatus, pollcache
 from dangjian.learning.lectures import actions as act
 from dangjian.learning.lectures.models import Message
 from dangjian.learning.lectures.selectors import (
@@ -117,15 +117,22 @@ def room(request: HttpRequest, lecture_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def feed(request: HttpRequest, lecture_id: int) -> JsonResponse:
+def feed(request: HttpRequest, lecture_id: int) -> HttpResponse:
     """What a follower's page lacks: the messages after ``after`` and, when ``v`` (the version it
-    has) is behind, the status and the pinned ids. Nothing new: the lecture's row only."""
-    lecture = access_lecture(request.user, lecture_id)
+    has) is behind, the status and the pinned ids. Nothing new: ``204`` from the cache when this
+    follower passed the access check recently (``pollcache``), else the lecture's row only."""
     try:
         after, seen = max(0, int(request.GET.get("after", 0))), int(request.GET.get("v", -1))
     except ValueError:
+        access_lecture(request.user, lecture_id)
         return JsonResponse({"code": "bad_request", "message": _("Give whole numbers."), "field": "after"},
                             status=400)
+    if pollcache.nothing_new(lecture_id, request.user.pk, after, seen):
+        empty = HttpResponse(status=204)
+        empty["Cache-Control"] = "no-store"
+        return empty
+    lecture = access_lecture(request.user, lecture_id)
+    pollcache.remember(lecture, request.user.pk)
     # the lecture row says whether anything is newer than what the follower has (the usual poll:
     # no second query)
     fresh = messages_after(lecture, after) if after < lecture.head else []
@@ -225,3 +232,10 @@ def start(request: HttpRequest, lecture_id: int) -> HttpResponse:
 @require_POST
 def finish(request: HttpRequest, lecture_id: int) -> HttpResponse:
     return _change_state(request, lecture_id, act.do_finish_lecture)
+
+
+@login_required
+@require_POST
+def make_lesson(request: HttpRequest, lecture_id: int) -> HttpResponse:
+    """The lesson of a lecture that finished without one (the lecturer or an editor)."""
+    return _change_state(request, lecture_id, act.do_make_lecture_lesson)

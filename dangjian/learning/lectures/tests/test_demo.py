@@ -21,5 +21,6 @@ def test_demo_one_finished_lecture_with_a_pinned_answer(tree: Any, users: Any) -
     lecture = Lecture.objects.get()
     assert lecture.status == LectureStatus.FINISHED
     assert Message.objects.filter(lecture=lecture, kind="question", pinned=True).count() == 1
+    assert lecture.lesson is not None and "按规矩办" in lecture.lesson.body  # it is a lesson too
     seed_lectures(ctx)
     assert Lecture.objects.count() == 1

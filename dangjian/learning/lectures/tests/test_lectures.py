@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -101,9 +102,15 @@ def test_followers_poll_for_what_is_new(client: Any, tree: Any, users: Any, lect
     assert [m["text"] for m in body["messages"]] == [f"消息{n}" for n in range(30)]
     version = body["version"]
     with django_assert_max_num_queries(8) as queries:
-        quiet = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
-    assert quiet["messages"] == [] and "pinned" not in quiet  # nothing new: an empty answer
-    # ... from the lecture's row alone: no query of the messages
+        quiet = client.get(url, {"after": body["messages"][-1]["id"], "v": version})
+    # nothing new, and this follower passed the access check a moment ago: 204 from the cache
+    # (pollcache), no query of the lectures at all
+    assert quiet.status_code == 204 and quiet.content == b""
+    assert not [q for q in queries.captured_queries if "lectures_" in q["sql"]]
+    cache.clear()  # a cold cache: the full check, and "nothing new" from the lecture's row alone
+    with django_assert_max_num_queries(8) as queries:
+        cold = client.get(url, {"after": body["messages"][-1]["id"], "v": version}).json()
+    assert cold["messages"] == [] and "pinned" not in cold
     assert not [q for q in queries.captured_queries if "lectures_message" in q["sql"]]
     # a question raises the head too: the next poll brings it
     do_ask_question(lecture, "请问", acting_user=users.member)
@@ -200,3 +207,40 @@ def test_a_lecturer_who_is_neither_member_nor_editor_is_told_and_gets_in(
     assert client.get(note.url).status_code == 200
     client.force_login(users.discipline)  # neither member, editor nor lecturer
     assert client.get(reverse("lectures:index")).status_code == 403
+
+
+def test_the_cheap_poll_refuses_others_and_misses_nothing(client: Any, tree: Any, users: Any, root_user: Any,
+                                                          lecture: Any, lecturer: Any,
+                                                          django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.core.roles import Role
+    from dangjian.members.actions import do_link_account
+
+    do_start_lecture(lecture, acting_user=lecturer)
+    last = do_post_message(lecture, text="第一条", acting_user=lecturer)
+    lecture.refresh_from_db()
+    url = reverse("lectures:feed", args=[lecture.pk])
+    quiet = {"after": last.pk, "v": lecture.version}
+    client.force_login(users.member)
+    assert client.get(url, quiet).status_code == 200  # the full check, then remembered
+    assert client.get(url, quiet).status_code == 204  # the cheap path
+    # the cache holds the room's head now, but not these users' passes: refused as before
+    dave = make_user("member-dave", Role.MEMBER, tree.branch_b1, acting_user=root_user)
+    do_link_account(tree.dave, dave, acting_user=root_user)
+    for outsider in (dave, users.public):
+        client.force_login(outsider)
+        assert client.get(url, quiet).status_code == 404
+        assert client.get(url, quiet).status_code == 404  # and again (a refusal is never remembered)
+    client.logout()
+    assert client.get(url, quiet).status_code == 302  # to the sign-in page
+    # a new post is seen on the very next poll — its commit sets the new head
+    client.force_login(users.member)
+    with django_capture_on_commit_callbacks(execute=True):
+        new = do_post_message(lecture, text="新的一条", acting_user=lecturer)
+    body = client.get(url, quiet).json()
+    assert [m["text"] for m in body["messages"]] == ["新的一条"]
+    assert client.get(url, {"after": new.pk, "v": lecture.version}).status_code == 204
+    # a change of version (the end) is never answered "nothing new"
+    seen = lecture.version
+    with django_capture_on_commit_callbacks(execute=True):
+        do_finish_lecture(lecture, acting_user=lecturer)
+    assert client.get(url, {"after": new.pk, "v": seen}).json()["status"] == "finished"

@@ -53,7 +53,7 @@
   });
   function poll() {
     fetch(feed + "?after=" + after + "&v=" + version, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { return r.ok && r.status !== 204 ? r.json() : null; })  // 204: nothing new
       .then(function (body) {
         if (body) {
           body.messages.forEach(function (m) { show(m); after = Math.max(after, m.id); });
