@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit
+from dangjian.core import audit, uploads
 from dangjian.core.actors import ActingUser, signed_in
 from dangjian.core.models import User
 from dangjian.core.notifications import notify
@@ -33,10 +33,9 @@ from dangjian.orgs.models import Organization
 
 MAX_TEXT = 2000
 MAX_QUESTION = 500
-IMAGE_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
-#: Voice clips as phones record them: AAC in MP4/M4A (``ftyp`` at byte 4), MP3, Ogg/Opus, WebM.
-VOICE_TYPES = {b"ID3": ("audio/mpeg", "mp3"), b"\xff\xfb": ("audio/mpeg", "mp3"), b"OggS": ("audio/ogg", "ogg"),
-               b"\x1aE\xdf\xa3": ("audio/webm", "webm")}
+IMAGE_TYPES = (uploads.JPEG, uploads.PNG)
+#: Voice clips as phones record them: AAC in MP4/M4A, MP3, Ogg/Opus, WebM (``core.uploads`` tells them apart).
+VOICE_TYPES = (uploads.M4A, uploads.MP3, uploads.OGG, uploads.WEBM_AUDIO)
 
 
 def conf(name: str) -> int:
@@ -173,17 +172,14 @@ def _require_live(lecture: Lecture) -> None:
         raise ValidationError({"lecture": _("The lecture is not live.")})
 
 
-def _sniff(upload: Any, types: dict[bytes, tuple[str, str]], limit: int, field: str) -> tuple[str, str]:
-    head = upload.read(16)
-    upload.seek(0)
-    kind = next((v for sig, v in types.items() if head.startswith(sig)), None)
-    if kind is None and field == "voice" and head[4:8] == b"ftyp":
-        kind = ("audio/mp4", "m4a")
-    if kind is None:
+def _sniff(upload: Any, types: tuple[str, ...], limit: int, field: str) -> tuple[str, str]:
+    """The file's content type (from its first bytes) and the extension to store it under."""
+    kind = uploads.sniff(uploads.head_of(upload))
+    if kind not in types:
         raise ValidationError({field: _("This kind of file is not accepted.")})
     if (upload.size or 0) > limit:
         raise ValidationError({field: _("The file is too large: at most %(mb)d MB.") % {"mb": max(1, limit // 2**20)}})
-    return kind
+    return kind, uploads.STORED_EXTENSIONS[kind]
 
 
 def do_post_message(lecture: Lecture, *, text: str = "", image: Any = None, voice: Any = None,
