@@ -29,6 +29,7 @@ from dangjian.services import OPEN, RUNNING, WARN_LEVELS, Audience, Decision, Si
 from dangjian.services import documents as docs
 from dangjian.services.chain import (
     APPROVE,
+    GRIDS_MEMO,
     ancestor_paths,
     approvers_of,
     delegators_of,
@@ -978,6 +979,7 @@ def do_appoint_grid_worker(grid: Organization, worker: Any, *, acting_user: Acti
         if GridWorker.objects.filter(grid=grid, user=worker).exists():
             raise ValidationError({"user": _("Grid worker: already a grid worker of this grid.")})
         appointed = GridWorker.objects.create(grid=grid, org_path=grid.path, user=worker, appointed_by=user)
+        worker.__dict__.pop(GRIDS_MEMO, None)
         waiting = list(_open_grid_steps(grid).exclude(approvers__user=worker).values_list("pk", flat=True)[:5000])
         StepApprover.objects.bulk_create([StepApprover(step_id=pk, user=worker) for pk in waiting],
                                          ignore_conflicts=True)
@@ -998,3 +1000,5 @@ def do_remove_grid_worker(appointed: GridWorker, *, acting_user: ActingUser) -> 
         audit.record(user, "service_grid_worker.removed", appointed, before={"user": appointed.user_id},
                      org_path=appointed.org_path, target_label=grid.name)
         appointed.delete()
+        if (cached := appointed._state.fields_cache.get("user")) is not None:
+            cached.__dict__.pop(GRIDS_MEMO, None)

@@ -59,11 +59,20 @@ def approvers_of(org: Organization) -> list[int]:
     return sorted(set(roles.union(workers)))
 
 
+GRIDS_MEMO = "_dj_grid_ids"
+
+
 def worker_grids(user: Any) -> list[int]:
-    """The grid branches ``user`` is a grid worker of (ids)."""
+    """The grid branches ``user`` is a grid worker of (ids). Kept on the user object for the rest of
+    the request, like its role assignments (the navigation and the inbox both ask); appointing and
+    removing forget it on the instance they were given."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(GridWorker.objects.filter(user_id=user.pk).values_list("grid_id", flat=True)[:100])
+    memo = getattr(user, GRIDS_MEMO, None)
+    if memo is None:
+        memo = list(GridWorker.objects.filter(user_id=user.pk).values_list("grid_id", flat=True)[:100])
+        setattr(user, GRIDS_MEMO, memo)
+    return list(memo)
 
 
 def nearest_with_approvers(path: str) -> tuple[Organization | None, list[int]]:
