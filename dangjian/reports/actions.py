@@ -10,7 +10,6 @@ unlocked for this request from the session, ``reports.session``); it is never st
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -203,36 +202,30 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
               attachments.store_sealed(sealed.public_key, raw) if keep_originals else "", ctype)
              for raw, clean_bytes, ctype in stripped]
     try:
-        report = _store_report(clean, sealed, org, today, verified, excluded, files, bool(identity))
+        with transaction.atomic():
+            report = Report.objects.create(
+                number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
+                organization=org, org_path=org.path, kind=clean["kind"], real_name=bool(identity),
+                phone_verified=verified,
+                received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
+                public_key=sealed.public_key, identity_public_key=sealed.identity_public_key,
+                content_box=sealed.parts["content"], accused_box=sealed.parts["accused"],
+                place_box=sealed.parts["place"], identity_box=sealed.parts["identity"],
+                receipt_lookup=sealed.receipt_lookup, receipt_box=sealed.receipt_box)
+            ReportAccess.objects.bulk_create([ReportAccess(report=report, user_id=uid, wrapped_key=w)
+                                              for uid, w in sealed.wraps.items()])
+            IdentityAccess.objects.bulk_create([IdentityAccess(report=report, user_id=uid, wrapped_key=w)
+                                                for uid, w in sealed.identity_wraps.items()])
+            Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
+            Attachment.objects.bulk_create([
+                Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
+                for stripped_name, original_name, ctype in files])
     except BaseException:
-        for names in files:
-            attachments.delete(names[0])
-            attachments.delete(names[1])
+        for stripped_name, original_name, _ctype in files:
+            attachments.delete(stripped_name)
+            attachments.delete(original_name)
         raise
     return Submitted(report, code)
-
-
-def _store_report(clean: dict[str, Any], sealed: crypto.SealedReport, org: Organization, today: dt.date, verified: bool,
-                  excluded: set[int], files: list[tuple[str, str, str]], real_name: bool) -> Report:
-    with transaction.atomic():
-        report = Report.objects.create(
-            number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
-            organization=org, org_path=org.path, kind=clean["kind"], real_name=real_name,
-            phone_verified=verified,
-            received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
-            public_key=sealed.public_key, identity_public_key=sealed.identity_public_key,
-            content_box=sealed.parts["content"], accused_box=sealed.parts["accused"],
-            place_box=sealed.parts["place"], identity_box=sealed.parts["identity"],
-            receipt_lookup=sealed.receipt_lookup, receipt_box=sealed.receipt_box)
-        ReportAccess.objects.bulk_create([ReportAccess(report=report, user_id=uid, wrapped_key=w)
-                                          for uid, w in sealed.wraps.items()])
-        IdentityAccess.objects.bulk_create([IdentityAccess(report=report, user_id=uid, wrapped_key=w)
-                                            for uid, w in sealed.identity_wraps.items()])
-        Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
-        Attachment.objects.bulk_create([
-            Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
-            for stripped_name, original_name, ctype in files])
-    return report
 
 
 def read_attachment(report: Report, attachment_id: int, user: Any, staff_private: bytes) -> tuple[bytes, str]:

@@ -82,27 +82,17 @@ def test_download_a_lesson_read_it_offline_and_the_progress_syncs(live_server: A
     lesson = do_save_lesson(course, {"kind": LessonKind.ARTICLE, "title": "原文", "body": "<p>离线也能读的原文</p>",
                                      "page_count": 2, "page_seconds": 4}, acting_user=users.admin)
     do_publish_course(course, acting_user=users.admin)
-    queue = "() => JSON.parse(localStorage.getItem('dj-learning-queue') || '[]')"
     problems: list[str] = []
     phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     try:
-        page = phone.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        login(page, live_server.url, users.member.username, PASSWORD)
-        page.goto(f"{live_server.url}/learning/l/{lesson.pk}/")
-        page.evaluate("navigator.serviceWorker.ready")
-        page.reload()  # now under the service worker
-        assert page.evaluate("!!navigator.serviceWorker.controller")
-        page.click("#lesson-download")
-        page.wait_for_function("() => document.getElementById('lesson-player').dataset.downloaded === 'true'")
+        page = downloaded(phone, live_server.url, users.member, lesson, problems)
         page.context.set_offline(True)
         try:
             page.goto(f"{live_server.url}/learning/l/{lesson.pk}/?page=2")
             assert page.locator("#lesson-player").get_attribute("data-page") == "2"
             assert "离线也能读的原文" in page.locator("article.lesson-text").inner_text()
             assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
-            page.wait_for_function(f"() => ({queue})().filter(r => r.page === 2).length >= 4", timeout=30_000)
+            page.wait_for_function(f"() => ({QUEUE})().filter(r => r.page === 2).length >= 4", timeout=30_000)
             assert "2" not in stored(users.member, lesson).pages  # nothing reached the server while offline
             with page.expect_response(lambda r: r.url.endswith("/progress/batch"), timeout=30_000) as sent:
                 page.context.set_offline(False)
@@ -114,7 +104,7 @@ def test_download_a_lesson_read_it_offline_and_the_progress_syncs(live_server: A
             assert synced[-1][1]["position_s"] == 2
         finally:
             page.context.set_offline(False)
-        page.wait_for_function(f"() => ({queue})().length === 0", timeout=30_000)
+        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
         page.wait_for_function("() => Number(document.getElementById('lesson-status').dataset.coverage || 0) >= 50")
         assert problems == []
     finally:
@@ -139,23 +129,12 @@ def test_download_a_video_lesson_watch_it_offline_and_the_progress_syncs(live_se
     do_upload_lesson_media(lesson, SimpleUploadedFile("in.mp4", source.read_bytes()), acting_user=users.admin)
     do_publish_course(course, acting_user=users.admin)  # converted by the task already
     small = f"/learning/m/{lesson.pk}/small/"
-    queue = "() => JSON.parse(localStorage.getItem('dj-learning-queue') || '[]')"
     media = "document.getElementById('lesson-media')"
     problems: list[str] = []
     offline_media: list[Any] = []
     phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     try:
-        page = phone.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        login(page, live_server.url, users.member.username, PASSWORD)
-        page.goto(f"{live_server.url}/learning/l/{lesson.pk}/")
-        page.evaluate("navigator.serviceWorker.ready")
-        page.reload()  # now under the service worker
-        assert page.evaluate("!!navigator.serviceWorker.controller")
-        page.click("#lesson-download")
-        page.wait_for_function("() => document.getElementById('lesson-player').dataset.downloaded === 'true'",
-                               timeout=60_000)
+        page = downloaded(phone, live_server.url, users.member, lesson, problems, timeout=60_000)
         before = stored(users.member, lesson)  # the download's report started the server's clock
         assert before.covered_s == 0
         page.context.set_offline(True)
@@ -166,7 +145,7 @@ def test_download_a_video_lesson_watch_it_offline_and_the_progress_syncs(live_se
             page.evaluate(f"() => {{ const m = {media}; m.muted = true; return m.play(); }}")
             page.wait_for_function(f"() => {media}.currentTime > 5.2", timeout=30_000)
             page.evaluate(f"() => {media}.pause()")
-            page.wait_for_function(f"() => ({queue})().length >= 2", timeout=30_000)
+            page.wait_for_function(f"() => ({QUEUE})().length >= 2", timeout=30_000)
             assert stored(users.member, lesson).covered_s == 0  # nothing reached the server while offline
             assert offline_media and all(r.from_service_worker for r in offline_media)
             ranged = [r for r in offline_media if r.status == 206]
@@ -180,12 +159,34 @@ def test_download_a_video_lesson_watch_it_offline_and_the_progress_syncs(live_se
             assert credited >= 3  # the seconds watched offline, within the server's clock
         finally:
             page.context.set_offline(False)
-        page.wait_for_function(f"() => ({queue})().length === 0", timeout=30_000)
+        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
         assert problems == []
     finally:
         phone.close()
     row = stored(users.member, lesson)
     assert row.covered_s >= 3 and 5 < row.position_s < 8
+
+
+#: The progress reports waiting on the phone (player.js keeps them in localStorage until sent).
+QUEUE = "() => JSON.parse(localStorage.getItem('dj-learning-queue') || '[]')"
+
+
+def downloaded(context: Any, base: str, member: Any, lesson: Any, problems: list[str], *,
+               timeout: int = 30_000) -> Any:
+    """A page of ``context`` where ``member`` has opened ``lesson`` under the service worker and
+    downloaded it (page errors go to ``problems``)."""
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    login(page, base, member.username, PASSWORD)
+    page.goto(f"{base}/learning/l/{lesson.pk}/")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # now under the service worker
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    page.click("#lesson-download")
+    page.wait_for_function("() => document.getElementById('lesson-player').dataset.downloaded === 'true'",
+                           timeout=timeout)
+    return page
 
 
 def stored(user: Any, lesson: Any) -> LessonProgress:
