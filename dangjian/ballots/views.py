@@ -187,7 +187,7 @@ def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             # one box takes the lost slip's code or the number printed on it (a code is 24 characters)
             typed = request.POST.get("code", "").strip().lstrip("#").removeprefix("No.").strip()
-            if typed.isdigit() and len(typed) <= 7:
+            if typed.isascii() and typed.isdigit() and len(typed) <= 7:
                 code = act.do_reissue_credential(evaluation, serial=int(typed), acting_user=request.user)
             else:
                 code = act.do_reissue_credential(evaluation, code=request.POST.get("code", ""), acting_user=request.user)
