@@ -11,8 +11,8 @@ Run alone (not part of ``make bench``; several minutes)::
 Environment: ``BALLOTS`` (default 10000), ``BALLOT_SUBJECTS`` (cadres on the ballot, default 1:
 6 dimensions × 4 grades = 24 ciphertexts), ``TRUSTEES`` (default 3), ``CAST_CONNECTIONS`` (client
 threads, each with one keep-alive connection; default 48), ``CAST_WORKER_CLASS`` (``gthread``,
-default, or ``sync``), ``CAST_WORKERS`` (default 2), ``CAST_THREADS`` (threads per gthread
-worker, default 8), ``STACK_REQUESTS`` (requests of row 2, default min(BALLOTS, 2000)),
+default, or ``sync``), ``CAST_WORKERS`` (default 4), ``CAST_THREADS`` (threads per gthread
+worker, default 4: `make run`'s defaults on 2 cores, decision 0021), ``STACK_REQUESTS`` (requests of row 2, default min(BALLOTS, 2000)),
 ``RESEND`` (default 200), ``CAST_PREVIOUS`` (a checkout of an earlier version of the code, e.g. made
 with ``git archive``: its server casts another ``BALLOTS`` ballots in the same run, against the
 same database, before this version's, and the ratio between the two is printed), ``BALLOT_VERSION`` (the protocol version of the evaluation, default
@@ -85,8 +85,8 @@ SUBJECTS = int(os.environ.get("BALLOT_SUBJECTS", "1"))
 TRUSTEES = int(os.environ.get("TRUSTEES", "3"))
 CONNECTIONS = int(os.environ.get("CAST_CONNECTIONS", "48"))
 WORKER_CLASS = os.environ.get("CAST_WORKER_CLASS", "gthread")
-WORKERS = int(os.environ.get("CAST_WORKERS", "2"))
-THREADS = int(os.environ.get("CAST_THREADS", "8"))
+WORKERS = int(os.environ.get("CAST_WORKERS", "4"))  # `make run`'s default on 2 cores (WEB_WORKERS, WEB_THREADS)
+THREADS = int(os.environ.get("CAST_THREADS", "4"))
 STACK_N = int(os.environ.get("STACK_REQUESTS", str(min(N, 2000))))
 RESEND = int(os.environ.get("RESEND", "200"))
 PREVIOUS = Path(os.environ["CAST_PREVIOUS"]).resolve() if os.environ.get("CAST_PREVIOUS") else None
@@ -207,21 +207,41 @@ def make_ballots(manifest: dict, eid: str, n: int = N) -> tuple[list[list[int]],
 
 # --- the client ---------------------------------------------------------------------------------------
 
+def _server_pids(base: str) -> list[str]:
+    """The gunicorn processes (master and workers) listening on ``base``'s port."""
+    port = f"127.0.0.1:{urlsplit(base).port}".encode()
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if port in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                pids.append(pid)
+        except OSError:
+            continue
+    return pids
+
+
 def server_cpu(base: str) -> float:
     """CPU seconds (user + system) used so far by the gunicorn processes listening on ``base``'s
     port (read from /proc): per request, it does not depend on how busy the shared machine is."""
-    port = f"127.0.0.1:{urlsplit(base).port}"
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid in _server_pids(base):
         try:
-            if port.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
-                continue
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def server_rss_mb(base: str) -> list[int]:
+    """Resident memory (MB) of each of the server's processes, largest first (master included)."""
+    out = []
+    for pid in _server_pids(base):
+        with contextlib.suppress(OSError, StopIteration):
+            line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+            out.append(int(line.split()[1]) // 1024)
+    return sorted(out, reverse=True)
 
 
 def post_all(base: str, path: str, bodies: list[bytes], connections: int = CONNECTIONS) -> dict:
@@ -362,6 +382,8 @@ def main() -> None:
         load_before = loadavg()
         cast = post_all(app, cast_path, bodies)
         info["load_cast"] = f"{load_before} → {loadavg()}"
+        info["server_rss_mb"] = server_rss_mb(app)
+        print(f"  the application server's processes after the cast, resident MB: {info['server_rss_mb']}", flush=True)
         cast_row = len(rows)
         rows.append(row(f"cast: {N:,} ballots, 1 per code", cast, "target: 10,000 within 60 s"))
         again = rng.sample(range(N), min(RESEND, N))

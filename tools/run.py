@@ -2,7 +2,10 @@
 """Start the web server (gunicorn), the task worker, the scheduler and the demo's payment simulators
 under a small supervisor (``dangjian.core.supervisor``); Ctrl-C stops all.
 
-Used by `make run`. PORT (default 8000) and WEB_WORKERS (default 3) override.
+Used by `make run`. PORT (default 8000) overrides the port; the web server's process model:
+WEB_WORKERS processes (default two per core) of WEB_THREADS threads each (default 4; gunicorn's
+gthread worker, or its sync worker with WEB_THREADS=1) — see ``web_process_model`` and
+docs/deploy.md, "The web server's processes".
 
 - A task worker, scheduler or simulator that dies is started again with a back-off (1 s doubling to
   60 s, back to 1 s once it had run a minute) and a log line naming it and its exit code; the site
@@ -39,6 +42,27 @@ def demo_logins(env: dict[str, str]) -> str:
     return out.stdout.strip()
 
 
+def web_process_model(env: dict[str, str]) -> tuple[int, int]:
+    """(worker processes, threads each) for gunicorn: WEB_WORKERS (default two per core) and
+    WEB_THREADS (default 4). Several processes of a few threads, not one or two processes of many:
+    a thread runs Python only while it holds its process's lock (the GIL), so on a busy server the
+    requests of one process queue for it even while the others' cores idle — a ballot cast is
+    ≈ 2.5 ms of Python around its C check (decision 0021). Threads let a process wait on the
+    database, the disk or a slow client without holding a whole worker, and keep connections alive."""
+    workers = int(env.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1))
+    threads = int(env.get("WEB_THREADS") or 4)
+    if workers < 1 or threads < 1:
+        raise SystemExit("WEB_WORKERS and WEB_THREADS must be at least 1")
+    return workers, threads
+
+
+def gunicorn_process_args(env: dict[str, str]) -> list[str]:
+    workers, threads = web_process_model(env)
+    if threads == 1:
+        return ["--workers", str(workers), "--worker-class", "sync"]
+    return ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
+
+
 def stack_env(port: int) -> dict[str, str]:
     """The environment every process of the stack gets (the simulators' ports chosen here)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dangjian.settings"),
@@ -53,7 +77,7 @@ def stack_env(port: int) -> dict[str, str]:
 def stack_services(port: int, env: dict[str, str]) -> list[Service]:
     services = [
         Service("web", [PY, "-m", "gunicorn", "dangjian.wsgi", "--bind", f"127.0.0.1:{port}",
-                        "--workers", os.environ.get("WEB_WORKERS", "3"), "--access-logfile", "-",
+                        *gunicorn_process_args(env), "--access-logfile", "-",
                         "--log-level", "warning", "--logger-class", "dangjian.reports.privacy.AccessLogger",
                         "--graceful-timeout", "5",
                         "--timeout", os.environ.get("WEB_TIMEOUT", "120")], essential=True),

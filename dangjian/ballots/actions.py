@@ -377,7 +377,8 @@ CODE_KIND = "ballots.code"
 def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = (), acting_user: ActingUser,
                        codes: Sequence[str] | None = None, send: bool = False) -> list[str]:
     """Freeze the roll and the manifest, and issue one credential per voter. Returns the codes to
-    print as slips — the only time they exist in clear; the server keeps their hashes.
+    print as slips — the only time they exist in clear; the server keeps their hashes. The n-th
+    code's slip is printed with the serial n (``Credential.serial``), by which it can be revoked.
 
     ``send``: each voter of the roll with an active account gets their code through ``notify``
     (the inbox, and the e-mail / SMS / web push they switched on), and their credential names their
@@ -423,8 +424,9 @@ def do_open_evaluation(evaluation: Evaluation, *, extra_users: Iterable[User] = 
         Credential.objects.bulk_create(
             [Credential(evaluation=evaluation, voter=entry, code_hash=code_hash(evaluation, normalize_code(code)))
              for entry, code in sent]
-            + [Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(code)))
-               for code in slip_codes])
+            # slip n (in the order returned, so printed) carries the serial n
+            + [Credential(evaluation=evaluation, code_hash=code_hash(evaluation, normalize_code(code)), serial=n)
+               for n, code in enumerate(slip_codes, start=1)])
         _move(evaluation, State.OPEN)
         evaluation.opened_at = timezone.now()
         evaluation.delivery = Delivery.SEND if send else Delivery.SLIPS
@@ -494,7 +496,7 @@ def _check_reissue(evaluation: Evaluation) -> None:
 
 
 def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = None, code: str | None = None,
-                          acting_user: ActingUser) -> str | None:
+                          serial: int | None = None, acting_user: ActingUser) -> str | None:
     """Replace a lost voting code while the evaluation is open: the old code stops working at
     once and a new one is issued for the same credential (the number of credentials stays the
     roll's size). A used code is never replaced.
@@ -502,10 +504,11 @@ def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = N
     ``voter`` (a roll entry whose code was sent): the new code is sent to them like the first
     (``notify_each``, after commit), the message with the old one is redacted; returns None — the
     organizer never sees a sent code. ``code`` (a slip's code, as typed): returns the new code,
-    to print as a slip (the only time it exists in clear)."""
+    to print as a slip (the only time it exists in clear). ``serial`` (the number printed on a
+    slip whose code cannot be read any more): the same; the new slip keeps the number."""
     _require(acting_user, evaluation)
-    if (voter is None) == (code is None):
-        raise ValueError("give either the voter or the slip's code")
+    if sum(x is not None for x in (voter, code, serial)) != 1:
+        raise ValueError("give one of the voter, the slip's code or its serial")
     with transaction.atomic():
         _lock(evaluation)
         _check_reissue(evaluation)
@@ -519,6 +522,11 @@ def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = N
             if voter.user_id is None or not User.objects.filter(pk=voter.user_id, is_active=True).exists():
                 raise ValidationError({"voter": [_("%(name)s has no active account any more: the new code could "
                                                    "not reach them.") % {"name": voter.name}]})
+        elif serial is not None:
+            credential = Credential.objects.filter(evaluation=evaluation, serial=serial).first()
+            if credential is None:
+                raise ValidationError({"serial": [_("No slip of this evaluation has the number %(serial)s.")
+                                                  % {"serial": serial}]})
         else:
             typed = normalize_code(code)
             if not typed:
@@ -529,7 +537,7 @@ def do_reissue_credential(evaluation: Evaluation, *, voter: RollEntry | None = N
                 raise ValidationError({"code": [_("No voting code of this evaluation matches: check what you typed.")]})
             if credential.voter_id is not None:
                 raise ValidationError({"code": [_("This code was sent to a voter: reissue it by the voter's name.")]})
-        field = "voter" if voter is not None else "code"
+        field = "voter" if voter is not None else "serial" if serial is not None else "code"
         if credential.used:
             raise ValidationError({field: [_used_message()]})
         new = _replace_code(evaluation, credential, field)

@@ -11,9 +11,10 @@
   ballot answers 4xx with the reason and nothing is stored.
 - ``GET/POST evaluations/{id}/trustee…``: the trustee's key and decryption; the trustee only (a
   bearer token, or the browser session with its CSRF token).
-- ``POST evaluations/{id}/reissue`` ``{voter}`` or ``{code}``: replace a lost voting code while
+- ``POST evaluations/{id}/reissue`` ``{voter}``, ``{code}`` or ``{serial}``: replace a lost voting code while
   the evaluation is open (``ballots.manage`` over its organization): a sent code is sent again to
-  the voter named (→ ``{"sent_to": name}``), a lost slip's code is replaced (→ ``{"code": new}``,
+  the voter named (→ ``{"sent_to": name}``), a lost slip's code (found by its code or the number
+  printed on it) is replaced (→ ``{"code": new}``,
   shown this once, to print). The old code stops working; a used one is never replaced (400 with
   the reason), nor anything outside voting (409).
 """
@@ -217,6 +218,8 @@ class BallotReissueIn(InputSchema):
     voter: str | None = Field(None, max_length=150, description="A voter whose code was sent: their name on the "
                               "roll (or user name, for namesakes). The new code is sent to them.")
     code: str | None = Field(None, max_length=64, description="A lost slip's code, as printed.")
+    serial: int | None = Field(None, ge=1, le=10_000_000, description="A lost slip's number, as printed (No. …), "
+                               "when its code cannot be read.")
 
 
 class BallotReissueOut(Schema):
@@ -229,9 +232,9 @@ class BallotReissueOut(Schema):
 def reissue(request: HttpRequest, public_id: str, data: BallotReissueIn) -> dict[str, Any]:
     user = api_user(request)
     e = access_evaluation(user, public_id)
-    if (data.voter is None) == (data.code is None):
-        raise ApiError(400, "bad_request", _("Give either the voter whose code was sent or the lost slip's code."),
-                       field="voter")
+    if sum(x is not None for x in (data.voter, data.code, data.serial)) != 1:
+        raise ApiError(400, "bad_request", _("Give one of the voter whose code was sent, the lost slip's code or "
+                                             "its number."), field="voter")
     if data.voter is not None:
         voter = data.voter
 
@@ -241,6 +244,7 @@ def reissue(request: HttpRequest, public_id: str, data: BallotReissueIn) -> dict
             return entry.name
 
         return {"sent_to": _write(resend), "code": None}
-    code = data.code
-    return {"sent_to": None, "code": _write(lambda: do_reissue_credential(e, code=code, acting_user=user))}
+    code, serial = data.code, data.serial
+    return {"sent_to": None, "code": _write(lambda: do_reissue_credential(e, code=code, serial=serial,
+                                                                         acting_user=user))}
 

@@ -77,7 +77,8 @@ class ReissueVoterForm(forms.Form):
 
 
 class ReissueSlipForm(forms.Form):
-    code = forms.CharField(label=_("Code of the lost or damaged slip"), max_length=64,
+    code = forms.CharField(label=_("Code or number of the lost or damaged slip"), max_length=64,
                            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
                                                          "spellcheck": "false"}),
-                           help_text=_("As printed on the slip; dashes and spaces do not matter."))
+                           help_text=_("The code as printed on the slip (dashes and spaces do not matter), or "
+                                       "the slip's number when its code cannot be read."))

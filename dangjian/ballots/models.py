@@ -167,9 +167,14 @@ class Credential(models.Model):
     voter = models.ForeignKey(RollEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     code_hash = models.CharField(max_length=64, unique=True)
     used = models.BooleanField(default=False)
+    #: The number printed on a slip (1, 2, … in the order the slips are printed; empty for a sent
+    #: code): a lost slip is revoked by it when its code cannot be read. The cast never sees it.
+    serial = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["code_hash"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "serial"], condition=models.Q(serial__isnull=False),
+                                               name="ballots_credential_serial_unique")]
 
 
 class Ballot(models.Model):

@@ -113,6 +113,11 @@ def slip_voters(evaluation: Evaluation) -> list[str]:
                 .values_list("name", flat=True))
 
 
+def slip_serial(evaluation: Evaluation, hashed: str) -> int | None:
+    """The number printed on the slip whose code hashes to ``hashed`` (a reissued slip keeps it)."""
+    return Credential.objects.filter(evaluation=evaluation, code_hash=hashed).values_list("serial", flat=True).first()
+
+
 def roll_entry_named(evaluation: Evaluation, text: str) -> RollEntry:
     """The voter of the roll called ``text`` (their name, or their account's user name when
     namesakes make the name ambiguous); a ValidationError on ``voter`` otherwise."""

@@ -41,6 +41,7 @@ from dangjian.ballots.selectors import (
     receipts,
     results,
     roll_entry_named,
+    slip_serial,
     slip_voters,
     users_by_username,
 )
@@ -184,7 +185,12 @@ def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
             entry = roll_entry_named(evaluation, request.POST.get("voter", ""))
             act.do_reissue_credential(evaluation, voter=entry, acting_user=request.user)
         else:
-            code = act.do_reissue_credential(evaluation, code=request.POST.get("code", ""), acting_user=request.user)
+            # one box takes the lost slip's code or the number printed on it (a code is 24 characters)
+            typed = request.POST.get("code", "").strip().lstrip("#").removeprefix("No.").strip()
+            if typed.isascii() and typed.isdigit() and len(typed) <= 7:
+                code = act.do_reissue_credential(evaluation, serial=int(typed), acting_user=request.user)
+            else:
+                code = act.do_reissue_credential(evaluation, code=request.POST.get("code", ""), acting_user=request.user)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
@@ -197,7 +203,8 @@ def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
 
     return render(request, "ballots/slips.html", {
         "evaluation": evaluation, "send": False, "reissued": True, "credentials": credential_counts(evaluation),
-        "slips": slips(request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])), [code or ""])})
+        "slips": slips(request.build_absolute_uri(reverse("ballots:vote", args=[evaluation.uuid])), [code or ""],
+                       serials=[slip_serial(evaluation, act.code_hash(evaluation, act.normalize_code(code)))])})
 
 
 @login_required

@@ -127,6 +127,10 @@ def test_the_open_page_sends_and_lists_who_needs_a_slip(users: Any, make_evaluat
         assert name in listed.group(1)
     assert "张爱丽" not in listed.group(1)
     assert html.count('class="ballot-slip"') == 4
+    # the slips are numbered 1–4 (the sent codes have no number)
+    assert re.findall(r'class="slip-serial">[^<]*?(\d+)<', html) == ["001", "002", "003", "004"]
+    assert sorted(Credential.objects.filter(evaluation=e).values_list("serial", flat=True),
+                  key=lambda n: n or 0) == [None, None, 1, 2, 3, 4]
     assert Notification.objects.filter(kind=CODE_KIND).count() == 2
     # the codes sent are not on the page
     for user in (users.member, users.nobody):

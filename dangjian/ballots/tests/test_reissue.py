@@ -13,6 +13,7 @@ from django.test import Client
 from dangjian.ballots.actions import (
     CODE_KIND,
     CastRefused,
+    code_hash,
     do_cast_ballot,
     do_close_evaluation,
     do_open_evaluation,
@@ -240,3 +241,44 @@ def test_reissue_through_the_api(users: Any, make_evaluation: Any) -> None:
     do_close_evaluation(e, acting_user=users.organizer)
     r = org.post(url, {"code": ev.codes[1]}, content_type="application/json")
     assert r.status_code == 409
+
+
+def test_slips_are_numbered_and_a_lost_slip_is_revoked_by_its_number(users: Any, make_evaluation: Any) -> None:
+    """Left for later 2: a slip whose code nobody can read is revoked by the number printed on it;
+    the new slip keeps the number. The number is the credential's, never the ballot's."""
+    ev = make_evaluation()
+    e = ev.evaluation
+    # the n-th code returned (printed) is slip No. n
+    serials = {c.code_hash: c.serial for c in Credential.objects.filter(evaluation=e)}
+    assert [serials[code_hash(e, normalize_code(c))] for c in ev.codes] == list(range(1, len(ev.codes) + 1))
+    before = credential_counts(e)
+    c = login(users.organizer)
+    r = c.post(f"/ballots/{e.uuid}/reissue/", {"code": "No. 3"})  # slip No. 3 is lost, its code unreadable
+    assert r.status_code == 200 and "no-store" in r["Cache-Control"]
+    html = r.content.decode()
+    assert html.count('class="ballot-slip"') == 1 and "003" in html  # the new slip shows the same number
+    (new,) = set(CODE.findall(html))
+    assert serials_after(e)[code_hash(e, normalize_code(new))] == 3 and credential_counts(e) == before
+    with pytest.raises(CastRefused):
+        do_cast_ballot(e, ev.codes[2], ballot(e))  # the lost slip's code stopped working
+    receipt = do_cast_ballot(e, new, ballot(e))
+    assert receipt
+    # nothing stored with the ballot names the slip or its number
+    from dangjian.ballots.models import Ballot
+
+    stored = Ballot.objects.get(evaluation=e)
+    assert set(vars(stored)) - {"_state"} == {"id", "evaluation_id", "payload", "receipt"}
+    # a used slip's number is refused, an unknown number named, through the page and the API
+    with pytest.raises(ValidationError) as refused:
+        do_reissue_credential(e, serial=3, acting_user=users.organizer)
+    assert "serial" in refused.value.message_dict
+    url = f"/api/v1/ballots/evaluations/{e.uuid}/reissue"
+    r = c.post(url, {"serial": 99}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "serial" and "99" in r.json()["message"]
+    r = c.post(url, {"serial": 1}, content_type="application/json")
+    assert r.status_code == 200 and CODE.fullmatch(r.json()["code"])
+    assert c.post(url, {"serial": 2, "code": ev.codes[1]}, content_type="application/json").status_code == 400
+
+
+def serials_after(e: Any) -> dict[str, int | None]:
+    return {c.code_hash: c.serial for c in Credential.objects.filter(evaluation=e)}

@@ -83,8 +83,9 @@ def test_nothing_stored_links_a_ballot_to_a_voter_or_a_credential(users: Any, ma
     # a ballot row: its random key, the evaluation, the payload and its hash — nothing else
     assert {f.column for f in Ballot._meta.concrete_fields} == {"id", "evaluation_id", "payload", "receipt"}
     assert {f.column for f in AnswerTag._meta.concrete_fields} == {"id", "evaluation_id", "tag"}
+    # (the serial is the number printed on a slip: voter side only, checked against the ballot side below)
     assert {f.column for f in Credential._meta.concrete_fields} == {"id", "evaluation_id", "voter_id", "code_hash",
-                                                                   "used"}
+                                                                   "used", "serial"}
     # no value of a ballot-side row appears in a voter-side row, and the other way round
     ballot_values = {str(v) for m in (Ballot, AnswerTag) for r in _rows(m) for k, v in r.items()
                      if k != "evaluation_id"}

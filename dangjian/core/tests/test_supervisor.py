@@ -228,3 +228,20 @@ def test_stack_moves_the_simulators_off_a_port_in_use(run_tool):
                 s.bind(("127.0.0.1", port))
     names = [s.name for s in run_tool.stack_services(taken - 790, env)]
     assert names == ["web", "worker", "scheduler", "dues-sim"]
+
+
+def test_web_server_process_model_follows_the_settings(run_tool, monkeypatch):
+    def web_args(env):
+        web = next(s for s in run_tool.stack_services(18000, {"DUES_DEMO_SIMULATOR": "0", **env}) if s.name == "web")
+        argv = list(web.argv)
+        return {flag: argv[argv.index(flag) + 1] for flag in ("--workers", "--worker-class", "--threads")
+                if flag in argv}
+
+    monkeypatch.setattr(run_tool.os, "cpu_count", lambda: 2)
+    # the default: two processes a core, four threads each (decision 0021)
+    assert web_args({}) == {"--workers": "4", "--worker-class": "gthread", "--threads": "4"}
+    assert web_args({"WEB_WORKERS": "3", "WEB_THREADS": "8"}) == {"--workers": "3", "--worker-class": "gthread",
+                                                                  "--threads": "8"}
+    assert web_args({"WEB_WORKERS": "3", "WEB_THREADS": "1"}) == {"--workers": "3", "--worker-class": "sync"}
+    with pytest.raises(SystemExit):
+        web_args({"WEB_THREADS": "0"})
