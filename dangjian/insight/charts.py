@@ -5,7 +5,7 @@ over time and department timeliness; and the filtered texts every chart drills d
 Everything is computed from a run's stored rows (``TextAnalysis``, ``Topic``): each chart is one
 GROUP BY query, whatever the number of texts. A text counts for the live topic it belongs to (a
 topic merged away counts for the one it went into). Weeks start on Monday, local time; the
-charts over time cover the ``WEEKS`` weeks that end with the run's newest text.
+charts over time cover the weeks of the run's texts, at most the last ``WEEKS``.
 
 Department timeliness comes from the statistics registry (``core.stats``: the case engine's
 ``cases.on_time_rate`` and ``cases.late`` figures, per child organization of the chosen node —
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr, TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -168,12 +168,14 @@ class Period:
 
 
 def period_of(run: Run, weeks: int = WEEKS) -> Period | None:
-    """The ``weeks`` weeks ending with the run's newest text (None: the run has no text). One query."""
-    newest = TextAnalysis.objects.filter(run=run).aggregate(m=Max("created_at"))["m"]
-    if newest is None:
+    """The weeks from the run's oldest text to its newest, at most the last ``weeks`` of them
+    (None: the run has no text). One query."""
+    span = TextAnalysis.objects.filter(run=run).aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["last"] is None:
         return None
-    last = week_start(newest)
-    return Period([last - dt.timedelta(days=7 * (weeks - 1 - i)) for i in range(weeks)])
+    last = week_start(span["last"])
+    count = min(weeks, (last - week_start(span["first"])).days // 7 + 1)
+    return Period([last - dt.timedelta(days=7 * (count - 1 - i)) for i in range(count)])
 
 
 def _week() -> TruncWeek:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,12 +18,9 @@ from django.utils import timezone
 
 from dangjian.insight import charts
 from dangjian.insight.models import Run, RunState, TextAnalysis, Topic
+from dangjian.insight.tests.chartdata import MONDAY, add_text, make_run
 
 pytestmark = pytest.mark.django_db
-
-TZ = timezone.get_default_timezone()
-MONDAY = dt.datetime(2026, 9, 7, 10, 0, tzinfo=TZ)  # a Monday
-
 
 def client_for(user: Any) -> Client:
     c = Client()
@@ -32,47 +28,10 @@ def client_for(user: Any) -> Client:
     return c
 
 
-def make_run(org: Any, *, finished: dt.datetime | None = None) -> Run:
-    return Run.objects.create(organization=org, org_path=org.path, state=RunState.DONE,
-                              finished_at=finished or MONDAY + dt.timedelta(days=30), progress=100)
-
-
-def add_text(run: Run, n: int, org: Any, topic: Topic | None, when: dt.datetime, *, category: str = "roads",
-             place: str = "", sentiment: str = "neg", text: str = "") -> TextAnalysis:
-    return TextAnalysis.objects.create(
-        run=run, key=f"eval:{n}", source="eval", source_id=n, org_path=org.path, text=text or f"文本{n}",
-        place=place or org.name, category=category, created_at=when, topic=topic, sentiment=sentiment,
-        text_hash=str(n))
-
-
-@pytest.fixture
-def county_run(tree: Any) -> SimpleNamespace:
-    """A county run: lamps (12 texts over three weeks, branch a1/a2/b1 and town A itself), roads
-    (6 texts in b1) and "lamps at night" merged into lamps (2 texts), 2 unassigned texts."""
-    run = make_run(tree.county)
-    lamps = Topic.objects.create(run=run, number=0, label="路灯", auto_label="路灯", size=14, pain=9.0)
-    roads = Topic.objects.create(run=run, number=1, label="=道路+1", auto_label="道路", size=6, pain=4.0)
-    night = Topic.objects.create(run=run, number=2, label="夜间", auto_label="夜间", size=2, pain=1.0,
-                                 merged_into=lamps)
-    n = iter(range(1, 1000))
-    plan = [  # (org, topic, week, category, sentiment, how many)
-        (tree.branch_a1, lamps, 0, "streetlight", "neg", 4), (tree.branch_a1, lamps, 1, "streetlight", "neu", 2),
-        (tree.branch_a2, lamps, 2, "streetlight", "neg", 3), (tree.branch_b1, lamps, 2, "streetlight", "pos", 2),
-        (tree.town_a, lamps, 1, "streetlight", "neg", 1), (tree.branch_b1, roads, 1, "roads", "neg", 6),
-        (tree.branch_a1, night, 2, "streetlight", "neg", 2), (tree.branch_a2, None, 0, "", "neu", 2),
-    ]
-    for org, topic, week, category, sentiment, count in plan:
-        for i in range(count):
-            add_text(run, next(n), org, topic, MONDAY + dt.timedelta(days=7 * week, hours=i), category=category,
-                     sentiment=sentiment)
-    return SimpleNamespace(run=run, lamps=lamps, roads=roads, night=night)
-
-
 def test_weekly_charts_add_up_to_the_texts(tree, county_run, django_assert_max_num_queries):
     run = county_run.run
     period = charts.period_of(run)
-    assert period is not None and period.weeks[-1] == MONDAY.date() + dt.timedelta(days=14)
-    assert len(period.weeks) == charts.WEEKS
+    assert period is not None and period.weeks == [MONDAY.date() + dt.timedelta(days=7 * i) for i in range(3)]
     total = TextAnalysis.objects.filter(run=run).count()
     with django_assert_max_num_queries(1):
         by_category = charts.volume_by(run, period, "category")
@@ -80,7 +39,7 @@ def test_weekly_charts_add_up_to_the_texts(tree, county_run, django_assert_max_n
     sums = {s["name"]: sum(s["data"]) for s in by_category["series"]}
     assert sums == {"streetlight": 14, "roads": 6, "": 2}
     lamp_line = next(s for s in by_category["series"] if s["name"] == "streetlight")["data"]
-    assert lamp_line[-3:] == [4, 3, 7]  # week 0: 4; week 1: 2 + 1; week 2: 3 + 2 + 2
+    assert lamp_line == [4, 3, 7]  # week 0: 4; week 1: 2 + 1; week 2: 3 + 2 + 2
     by_place = charts.volume_by(run, period, "place")
     assert sum(sum(s["data"]) for s in by_place["series"]) == total
     with django_assert_max_num_queries(1):
@@ -91,8 +50,13 @@ def test_weekly_charts_add_up_to_the_texts(tree, county_run, django_assert_max_n
     with django_assert_max_num_queries(1):
         lines = charts.sparklines(run, [county_run.lamps, county_run.roads], period)
     assert sum(lines[county_run.lamps.pk]) == 14  # 12 own + 2 of the topic merged into it
-    assert lines[county_run.lamps.pk][-3:] == [4, 3, 7]
+    assert lines[county_run.lamps.pk] == [4, 3, 7]
     assert sum(lines[county_run.roads.pk]) == 6
+    # a text a year older: the charts keep the last WEEKS weeks, and count only the texts inside
+    add_text(run, 999, tree.branch_a1, None, MONDAY - dt.timedelta(days=365))
+    period = charts.period_of(run)
+    assert len(period.weeks) == charts.WEEKS and period.weeks[-1] == MONDAY.date() + dt.timedelta(days=14)
+    assert charts.volume_by(run, period, "category")["total"] == total
 
 
 def test_many_categories_add_up_under_other(tree):
@@ -232,3 +196,26 @@ def test_run_diff_page_and_progress(tree, users, county_run):
     assert "insight/runs" in runs  # the polling script
     answer = c.get(reverse("insight:run_progress", args=[queued.pk])).json()
     assert answer["progress"] == 40 and answer["state"] == "running" and not answer["done"]
+
+
+def test_department_timeliness_from_the_statistics_registry(tree, users, county_run):
+    """Cases answered late per child organization (of the lead department), read through the
+    statistics registry; the bar's texts and the late cases' list are linked."""
+    from dangjian.cases.actions import do_assign_case, do_create_department
+    from dangjian.cases.models import Case
+    from dangjian.cases.sources import CaseSource, get_source, register_source
+
+    if get_source("insight-test") is None:
+        register_source(CaseSource(kind="insight-test", label="test",
+                                   describe=lambda case: {"label": "T", "url": ""}, on_step=lambda *a: None))
+    office = do_create_department({"name": "乙镇综合办", "organization": tree.town_b}, acting_user=users.admin)
+    case = do_assign_case(title="路灯不亮", summary="乙镇路灯坏了。", category="complaint", lead_department=office,
+                          source_kind="insight-test", source_id=1, acting_user=users.admin)
+    Case.objects.filter(pk=case.pk).update(deadline=timezone.localdate() - dt.timedelta(days=3), due_at=None)
+    c = client_for(users.admin)
+    page = c.get(reverse("insight:charts"))
+    rows = {r["id"]: r for r in page.context["data"]["timeliness"]["rows"]}
+    assert rows[tree.town_b.pk]["late"] == 1 and rows[tree.town_b.pk]["on_time_rate"] == 0.0
+    assert rows[tree.town_a.pk]["late"] == 0 and rows[tree.town_a.pk]["on_time_rate"] is None
+    body = page.content.decode()
+    assert "timeliness-table" in body and f"cases.late/?org={tree.town_b.pk}" in body

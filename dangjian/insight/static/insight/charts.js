@@ -101,7 +101,10 @@
   function timeliness(data) {
     var el = document.getElementById("insight-timeliness");
     var t = data.timeliness;
-    if (!el || !t || !t.rows.length) return;
+    if (!el || !t || !t.rows.some(function (r) { return r.on_time_rate !== null; })) {
+      if (el) el.hidden = true;
+      return;
+    }
     var chart = init(el);
     chart.setOption({
       animation: false,
