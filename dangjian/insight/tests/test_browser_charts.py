@@ -62,3 +62,30 @@ def test_analyst_drills_from_the_charts_to_the_texts(chromium: Any, live_server:
     assert f"org={tree.town_a.pk}" in page.url
     assert "#" not in page.inner_text("#h-heat")
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_run_list_shows_progress_without_reloading(chromium: Any, live_server: Any, tree: Any, users: Any) -> None:
+    from dangjian.insight.models import Run, RunState
+
+    run = Run.objects.create(organization=tree.county, org_path=tree.county.path, state=RunState.RUNNING,
+                             progress=10)
+    context = chromium.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
+                                   locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    base = live_server.url
+    login(page, base, users.admin.username, PASSWORD)
+    page.goto(f"{base}/insight/runs/")
+    row = f"#run-{run.pk}"
+    assert page.inner_text(f"{row} .run-percent") == "10%"
+    page.evaluate("window.__same_page = true")  # gone if the page were reloaded
+    Run.objects.filter(pk=run.pk).update(progress=70)
+    page.wait_for_selector(f"{row} .run-percent:text-is('70%')")
+    Run.objects.filter(pk=run.pk).update(progress=100, state=RunState.DONE, text_count=42)
+    page.wait_for_selector(f"{row}[data-state=done] .run-diff:not([hidden])")
+    assert page.inner_text(f"{row} .run-texts") == "42"
+    assert page.evaluate("window.__same_page") is True
+    assert page.get_attribute(row, "data-progress-url") is None  # polling stopped
+    context.close()

@@ -119,8 +119,18 @@ def test_town_analyst_sees_only_its_subtree(tree, users, county_run, django_asse
 
 def test_charts_page_and_drill_down(tree, users, county_run, django_assert_max_num_queries):
     c = client_for(users.admin)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(30) as counted:
         page = c.get(reverse("insight:charts"))
+    # more texts, topics and weeks: the same number of queries
+    run = county_run.run
+    for k in range(30):
+        topic = Topic.objects.create(run=run, number=10 + k, label=f"话题{k}", auto_label="x", size=3)
+        for i in range(3):
+            add_text(run, 2000 + 10 * k + i, tree.branch_b1, topic, MONDAY - dt.timedelta(days=7 * k), category=f"c{k}")
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        c.get(reverse("insight:charts"))
+    TextAnalysis.objects.filter(run=run, source_id__gte=2000).delete()
+    Topic.objects.filter(run=run, number__gte=10).delete()
     body = page.content.decode()
     assert page.status_code == 200 and "insight-charts-data" in body and "insight-heat" in body
     assert f"?org={tree.town_a.pk}" in body  # one level down
