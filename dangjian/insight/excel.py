@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.core import spreadsheets
 from dangjian.insight.models import Run, Topic
@@ -24,7 +25,7 @@ def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str],
     finished = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else ""
     sheet.title([run.organization.name, finished, _("%(n)d texts") % {"n": run.text_count}])
     sheet.header([_("Topic"), _("Top terms"), _("Texts"), _("Growth"), _("Negative share"), _("Unresolved share"),
-                  _("Pain point score"), _("Places"), _("Conclusion"), _("Sample texts (personal data masked)")])
+                  _("Pain point score"), pgettext("location", "Places"), _("Conclusion"), _("Sample texts (personal data masked)")])
     for t in topics:
         sheet.append([t.label, " ".join(t.keywords[:8]), t.size, t.growth, t.negative_share, t.unresolved_share,
                       t.pain, "、".join(f"{p[0]}({p[1]})" for p in t.places[:5]), t.conclusion,
