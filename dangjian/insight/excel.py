@@ -3,6 +3,8 @@ conclusions and citizens' texts that look like formulas are stored as text)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -13,9 +15,11 @@ SAMPLES = 3
 
 
 @spreadsheets.export("insight.topics")
-def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str]) -> bytes:
+def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str],
+                    charts: dict[str, Any] | None = None) -> bytes:
     """One row per live topic, biggest pain first: figures, places, conclusion and a few masked
-    sample texts (``samples``: key → masked text)."""
+    sample texts (``samples``: key → masked text); with ``charts`` (``charts.dashboard_data``),
+    one more sheet per dashboard chart."""
     book = spreadsheets.Book()
     sheet = book.sheet(_("Hot spots"))
     finished = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else ""
@@ -26,4 +30,8 @@ def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str]) -> b
         sheet.append([t.label, " ".join(t.keywords[:8]), t.size, t.growth, t.negative_share, t.unresolved_share,
                       t.pain, "、".join(f"{p[0]}({p[1]})" for p in t.places[:5]), t.conclusion,
                       "\n".join(samples[k] for k in t.sample_keys[:SAMPLES] if k in samples)])
+    if charts is not None:
+        from dangjian.insight.excel_charts import add_chart_sheets
+
+        add_chart_sheets(book, charts)
     return book.to_bytes()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.insight import views
+from dangjian.insight import views, views_charts
 
 app_name = "insight"
 urlpatterns = [
@@ -20,4 +20,10 @@ urlpatterns = [
     path("topics.xlsx", views.topics_xlsx, name="topics_xlsx"),
     path("runs/", views.runs, name="runs"),
     path("runs/start/", views.start, name="start"),
+    # the dashboard's charts, their drill-down, exports, run-to-run diff, live progress
+    path("charts/", views_charts.dashboard_charts, name="charts"),
+    path("charts.pdf", views_charts.dashboard_pdf, name="dashboard_pdf"),
+    path("runs/<int:run_id>/texts/", views_charts.texts, name="texts"),
+    path("runs/<int:run_id>/diff/", views_charts.diff, name="run_diff"),
+    path("runs/<int:run_id>/progress/", views_charts.progress, name="run_progress"),
 ]

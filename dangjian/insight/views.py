@@ -228,7 +228,8 @@ def dictionary_remove(request: HttpRequest, word_id: int) -> HttpResponse:
 
 @login_required
 def topics_xlsx(request: HttpRequest) -> HttpResponse:
-    """The newest run's hot spots as Excel (same run and order as the dashboard)."""
+    """The newest run's hot spots as Excel (same run and order as the dashboard), with a sheet
+    per dashboard chart (``?org=``: the heat map's organization, as on the charts page)."""
     from dangjian.core.spreadsheets import xlsx_response
     from dangjian.insight.excel import SAMPLES, topics_workbook
 
@@ -240,4 +241,7 @@ def topics_xlsx(request: HttpRequest) -> HttpResponse:
     topics = topics_of(run)
     keys = [k for t in topics for k in t.sample_keys[:SAMPLES]]
     samples = dict(TextAnalysis.objects.filter(run=run, key__in=keys).values_list("key", "text"))
-    return xlsx_response(topics_workbook(run, topics, samples), f"insight-run-{run.pk}.xlsx")
+    from dangjian.insight.charts import dashboard_data, heat_node
+
+    data = dashboard_data(request.user, run, heat_node(request.user, run, request.GET.get("org")), topics)
+    return xlsx_response(topics_workbook(run, topics, samples, data), f"insight-run-{run.pk}.xlsx")

@@ -61,3 +61,11 @@ def eval_source(tree: Any) -> Iterator[EvalSource]:
     register_text_source(TextSource("eval", "eval", source.batches, order=1))
     yield source
     unregister_text_source("eval")
+
+
+@pytest.fixture
+def county_run(tree: Any) -> Any:
+    """A county run stored as rows (lamps, roads, a topic merged into lamps, unassigned texts)."""
+    from dangjian.insight.tests.chartdata import build_county_run
+
+    return build_county_run(tree)
