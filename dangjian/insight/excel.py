@@ -24,7 +24,7 @@ def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str],
     sheet = book.sheet(_("Hot spots"))
     finished = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else ""
     sheet.title([run.organization.name, finished, _("%(n)d texts") % {"n": run.text_count}])
-    sheet.header([_("Topic"), _("Top terms"), _("Texts"), _("Growth"), _("Negative share"), _("Unresolved share"),
+    sheet.header([pgettext("hot spot", "Topic"), _("Top terms"), _("Texts"), _("Growth"), _("Negative share"), _("Unresolved share"),
                   _("Pain point score"), pgettext("location", "Places"), _("Conclusion"), _("Sample texts (personal data masked)")])
     for t in topics:
         sheet.append([t.label, " ".join(t.keywords[:8]), t.size, t.growth, t.negative_share, t.unresolved_share,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.core import spreadsheets
 
@@ -25,7 +26,7 @@ def add_chart_sheets(book: spreadsheets.Book, data: dict[str, Any]) -> None:
     if data.get("empty"):
         return
     sheet = book.sheet(_("Hot spots per week"))
-    sheet.header([_("Topic"), _("Texts"), *data["weeks"]])
+    sheet.header([pgettext("hot spot", "Topic"), _("Texts"), *data["weeks"]])
     for t in data["hot"]:
         sheet.append([t["label"], t["size"], *t["weekly"]])
     heat = data["heat"]

@@ -78,7 +78,7 @@ class Topic(models.Model):
                                     related_name="+", verbose_name=_("reviewed by"))
 
     class Meta:
-        verbose_name = _("topic")
+        verbose_name = pgettext_lazy("hot spot", "topic")
         verbose_name_plural = _("topics")
         ordering = ["run", "number"]
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="insight_topic_number")]
