@@ -27,3 +27,15 @@ class InsightConfig(AppConfig):
         from dangjian.insight.tasks import on_text_added
 
         register_text_listener(on_text_added)
+        from dangjian.core.hooks import register_routing_advisor, register_routing_listener, register_todo_source
+        from dangjian.core.notifications import register_kind
+        from dangjian.insight.routing import advise
+        from dangjian.insight.tasks import on_routing_decided
+
+        register_kind("insight.alert", _("Opinion alerts"))
+        register_todo_source("insight.alerts", _("Opinion alerts to handle"), items=wb.alert_items,
+                             count=wb.alert_count, perm="insight.view")
+        register_nav_entry("insight:alerts", _("Opinion alerts"), group="opinions", icon="bell", order=61,
+                           perm="insight.view")
+        register_routing_advisor(advise)
+        register_routing_listener(on_routing_decided)
