@@ -52,10 +52,13 @@ def do_start_run(organization: Organization, *, acting_user: Any) -> Run:
 
 
 def start_scheduled_runs() -> list[int]:
-    """The nightly full run: one per top-level organization (the whole county, forum included),
-    unless one is already queued or running. Started by the system (audited without a user)."""
+    """The nightly full run: one per organization at ``INSIGHT_NIGHTLY_LEVEL`` (default 1: the
+    whole county, forum included), unless one is already queued or running. Started by the
+    system (audited without a user)."""
+    from dangjian.insight.schedule import nightly_level
+
     started = []
-    for org in Organization.objects.filter(depth=1).order_by("path"):
+    for org in Organization.objects.filter(depth=nightly_level()).order_by("path"):
         if Run.objects.filter(org_path=org.path, state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
             continue
         with transaction.atomic():

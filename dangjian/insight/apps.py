@@ -20,9 +20,14 @@ class InsightConfig(AppConfig):
         register_nav_entry("insight:dashboard", _("Opinion insight"), group="opinions", icon="chart", order=60,
                            perm="insight.view")
         register_workbench_card(wb.workbench_cards)
-        from dangjian.core.scheduler import register_job
+        from django.core import checks
 
-        register_job("insight.nightly", "30 2 * * *", "dangjian.insight.tasks.scheduled_runs")
+        from dangjian.core.scheduler import register_job
+        from dangjian.insight.schedule import check_schedule, nightly_cron
+
+        checks.register(check_schedule)
+        if nightly_cron():  # INSIGHT_NIGHTLY_CRON, "" for none
+            register_job("insight.nightly", nightly_cron(), "dangjian.insight.tasks.scheduled_runs")
         from dangjian.core.hooks import register_text_listener
         from dangjian.insight.tasks import on_text_added
 
