@@ -682,3 +682,76 @@ def service_outcomes() -> list[ServiceOutcome]:
 
 def service_outcome(key: str) -> ServiceOutcome | None:
     return _service_outcomes.get(key)
+
+
+# --- Routing suggestions for dispatchers (issue 17, S10) ---------------------------------------
+# The analysis module (insight) learns from past cases which departments own which texts and
+# registers an advisor; the module where a dispatcher assigns a text (opinions' staff page) asks
+# it without importing it, and announces what the dispatcher decided so the advisor can measure
+# whether its suggestions were followed and how often cases are re-dispatched.
+#
+#   advisor(text, org_path) -> [{"department": str (a department's name), "probability": float,
+#                                "terms": [str] (the words of the text that decided it)}], best first
+#   listener({"key": "<source>:<id>", "text": str, "org_path": str, "department": str (the name of
+#             the lead department chosen)}) — after the commit of the assignment; the advisor's
+#             module compares it with its own suggestions for the text
+
+RoutingAdvisor = Callable[[str, str], list[dict[str, Any]]]
+RoutingListener = Callable[[dict[str, Any]], object]
+_routing_advisors: list[RoutingAdvisor] = []
+_routing_listeners: list[RoutingListener] = []
+
+
+def register_routing_advisor(advisor: RoutingAdvisor) -> RoutingAdvisor:
+    """One advisor: registering again replaces it."""
+    _routing_advisors[:] = [advisor]
+    return advisor
+
+
+def unregister_routing_advisor(advisor: RoutingAdvisor) -> None:
+    if advisor in _routing_advisors:
+        _routing_advisors.remove(advisor)
+
+
+def routing_suggestions(text: str, org_path: str, k: int = 3) -> list[dict[str, Any]]:
+    """The advisor's ``k`` likeliest departments for ``text`` (of an organization at ``org_path``);
+    [] without an advisor or when it fails (logged; raised under ``HOOKS_STRICT``)."""
+    if not _routing_advisors or not text:
+        return []
+    try:
+        return list(_routing_advisors[0](text, org_path))[:k]
+    except Exception:
+        if settings.HOOKS_STRICT:
+            raise
+        log.exception("routing advisor failed")
+        return []
+
+
+def register_routing_listener(listener: RoutingListener) -> RoutingListener:
+    if listener not in _routing_listeners:
+        _routing_listeners.append(listener)
+    return listener
+
+
+def unregister_routing_listener(listener: RoutingListener) -> None:
+    if listener in _routing_listeners:
+        _routing_listeners.remove(listener)
+
+
+def routing_decided(decision: dict[str, Any]) -> None:
+    """Called by the dispatching module inside the transaction that assigned a text; the
+    listeners run when it commits. A listener that raises is logged and skipped."""
+    if not _routing_listeners:
+        return
+    from django.db import transaction
+
+    def run() -> None:
+        for listener in list(_routing_listeners):
+            try:
+                listener(decision)
+            except Exception:
+                if settings.HOOKS_STRICT:
+                    raise
+                log.exception("routing listener %r failed", listener)
+
+    transaction.on_commit(run)

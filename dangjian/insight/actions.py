@@ -15,16 +15,24 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.logredact import redact
 from dangjian.core.scoping import require
+from dangjian.insight.alerting import evaluate_group
 from dangjian.insight.models import (
+    Alert,
+    AlertKind,
+    AlertRule,
+    AlertState,
     Briefing,
     DictionaryWord,
     DuplicateGroup,
+    RoutingDecision,
     Run,
     RunState,
     Sentiment,
+    SentimentCorrection,
     TextAnalysis,
     Topic,
 )
+from dangjian.insight.routing import run_for_path, suggest
 from dangjian.insight.runner import MAX_LABEL, enqueue_run, to_record
 from dangjian.orgs.models import Organization
 
@@ -44,10 +52,13 @@ def do_start_run(organization: Organization, *, acting_user: Any) -> Run:
 
 
 def start_scheduled_runs() -> list[int]:
-    """The nightly full run: one per top-level organization (the whole county, forum included),
-    unless one is already queued or running. Started by the system (audited without a user)."""
+    """The nightly full run: one per organization at ``INSIGHT_NIGHTLY_LEVEL`` (default 1: the
+    whole county, forum included), unless one is already queued or running. Started by the
+    system (audited without a user)."""
+    from dangjian.insight.schedule import nightly_level
+
     started = []
-    for org in Organization.objects.filter(depth=1).order_by("path"):
+    for org in Organization.objects.filter(depth=nightly_level()).order_by("path"):
         if Run.objects.filter(org_path=org.path, state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
             continue
         with transaction.atomic():
@@ -66,9 +77,7 @@ def analyse_new_text(source: str, row: dict[str, Any]) -> dict[str, Any] | None:
     from dangjian.insight.selectors import bundle_of
 
     record = to_record(source, row)
-    runs = Run.objects.filter(state=RunState.DONE).exclude(bundle="").order_by("-org_path", "-finished_at", "-id")
-    run = next((r for r in runs.only("id", "org_path", "bundle", "finished_at")[:50]
-                if record.org_path.startswith(r.org_path) or (not record.org_path and len(r.org_path) <= 4)), None)
+    run = run_for_path(record.org_path)
     if run is None:
         return None
     bundle = bundle_of(run)
@@ -96,8 +105,10 @@ def analyse_new_text(source: str, row: dict[str, Any]) -> dict[str, Any] | None:
             "created_at": record.created_at, "keywords": found["keywords"], "topic": topic,
             "similarity": found["similarity"], "duplicate_group": group, "sentiment": found["sentiment"],
             "text_hash": found["text_hash"], "resolved": record.resolved, "reopened": record.reopened,
-            "incremental": True,
+            "incremental": True, "departments": list(record.departments),
         })
+    if group is not None:
+        evaluate_group(run, group.pk)
     return {"run": run.pk, "topic": topic.pk if topic else None, "duplicates": duplicates,
             "keywords": found["keywords"], "sentiment": found["sentiment"]}
 
@@ -292,3 +303,162 @@ def do_remove_dictionary_word(word: DictionaryWord, *, acting_user: Any) -> None
     with transaction.atomic():
         audit.record(acting_user, "insight_dictionary.changed", word, before={"removed": word.word})
         word.delete()
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+MAX_GROWTH = 100.0
+MAX_GROUP = 100_000
+
+
+def _number(value: Any, field: str, message: str) -> float:
+    try:
+        return float(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationError({field: message}) from None
+
+
+def do_save_alert_rule(organization: Organization, *, kind: str, threshold: Any, min_texts: Any = 5,
+                       active: bool = True, acting_user: Any) -> AlertRule:
+    """Set the organization's rule of ``kind``: a topic growing ``threshold`` times (with at least
+    ``min_texts`` texts in the last 30 days), or a duplicate group of ``threshold`` texts."""
+    require(acting_user, "insight.manage", organization.path)
+    if kind not in AlertKind.values:
+        raise ValidationError({"kind": _("Choose the kind of alert.")})
+    errors: dict[str, str] = {}
+    if kind == AlertKind.GROWTH:
+        message = _("A growth rate is a number from 1.1 to 100 (times the texts of the 30 days before).")
+        try:
+            value = _number(threshold, "threshold", message)
+        except ValidationError:
+            value = 0.0
+        if not 1.1 <= value <= MAX_GROWTH:
+            errors["threshold"] = message
+    else:
+        message = _("A group size is a whole number from 2 to 100,000.")
+        try:
+            value = _number(threshold, "threshold", message)
+        except ValidationError:
+            value = 0.0
+        if value != int(value) or not 2 <= value <= MAX_GROUP:
+            errors["threshold"] = message
+    minimum_message = _("The least number of recent texts is a whole number from 1 to 100,000.")
+    try:
+        minimum = _number(min_texts if min_texts not in (None, "") else 5, "min_texts", minimum_message)
+    except ValidationError:
+        minimum = 0.0
+    if minimum != int(minimum) or not 1 <= minimum <= MAX_GROUP:
+        errors["min_texts"] = minimum_message
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rule = AlertRule.objects.select_for_update().filter(organization=organization, kind=kind).first()
+        before = {"threshold": rule.threshold, "min_texts": rule.min_texts, "active": rule.active} if rule else None
+        if rule is None:
+            rule = AlertRule(organization=organization, org_path=organization.path, kind=kind)
+        rule.threshold, rule.min_texts, rule.active = round(value, 2), int(minimum), bool(active)
+        rule.updated_by, rule.updated_at = acting_user, timezone.now()
+        rule.save()
+        audit.record(acting_user, "insight_alert_rule.saved", rule, org_path=organization.path, before=before,
+                     after={"kind": kind, "threshold": rule.threshold, "min_texts": rule.min_texts,
+                            "active": rule.active})
+    return rule
+
+
+def _lock_open_alert(alert: Alert, field: str) -> Alert:
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.state != AlertState.OPEN:
+        raise ValidationError({field: _("This alert has already been handled.")})
+    return locked
+
+
+def alert_summary(alert: Alert, samples: int = 3) -> str:
+    """What an incident case opened from the alert says: the finding and a few masked texts."""
+    from dangjian.insight.alert_selectors import alert_texts
+
+    texts = [t.text for t in alert_texts(alert)[:samples]]
+    lines = [alert.title, _("Raised by opinion analysis (run %(run)s).") % {"run": alert.run_id}]
+    if alert.topic_id and alert.topic:
+        lines.append(_("Top terms: %(terms)s") % {"terms": "、".join(alert.topic.keywords[:8])})
+    lines += [f"— {t[:300]}" for t in texts]
+    return "\n".join(lines)
+
+
+def do_open_alert_case(alert: Alert, *, lead_department: Any, hours: Any = None, title: str = "",
+                       acting_user: Any) -> Any:
+    """Open an incident case in the case engine for the alert (the lead department: the
+    responsible one unless the analyst chose another) and link it back on the alert."""
+    from dangjian.cases.actions import do_open_incident
+
+    require(acting_user, "insight.view", alert.org_path)
+    if lead_department is None:
+        raise ValidationError({"lead_department": _("Choose the lead department.")})
+    title = (title or "").strip() or alert.title
+    with transaction.atomic():
+        locked = _lock_open_alert(alert, "lead_department")
+        case = do_open_incident(title=title[:200], summary=alert_summary(locked), lead_department=lead_department,
+                                hours=hours, acting_user=acting_user)
+        locked.state, locked.case = AlertState.CASE_OPENED, case
+        locked.handled_by, locked.handled_at = acting_user, timezone.now()
+        locked.save(update_fields=["state", "case", "handled_by", "handled_at"])
+        audit.record(acting_user, "insight_alert.case_opened", locked, org_path=locked.org_path,
+                     after={"case": case.number, "lead_department": lead_department.pk})
+    alert.refresh_from_db()
+    return case
+
+
+def do_dismiss_alert(alert: Alert, *, note: str, acting_user: Any) -> Alert:
+    """No case needed (already handled, a false alarm): the reason is kept."""
+    require(acting_user, "insight.manage", alert.org_path)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say why no case is needed.")})
+    if len(note) > 1000:
+        raise ValidationError({"note": _("At most 1,000 characters.")})
+    with transaction.atomic():
+        locked = _lock_open_alert(alert, "note")
+        locked.state, locked.note = AlertState.DISMISSED, note
+        locked.handled_by, locked.handled_at = acting_user, timezone.now()
+        locked.save(update_fields=["state", "note", "handled_by", "handled_at"])
+        audit.record(acting_user, "insight_alert.dismissed", locked, org_path=locked.org_path, after={"note": note})
+    alert.refresh_from_db()
+    return alert
+
+
+# --- Routing decisions and sentiment corrections ------------------------------------------------
+
+def record_routing_decision(decision: dict[str, Any]) -> int | None:
+    """A dispatcher assigned the text ``decision["key"]`` to ``decision["department"]``: keep it
+    next to the suggestions the same models give for the text (what the dispatcher's page showed),
+    so the share of followed suggestions and the re-dispatch rate after them can be measured.
+    Called by the system (the routing listener); the latest decision of a text wins."""
+    key = str(decision.get("key") or "")[:40]
+    chosen = str(decision.get("department") or "")[:100]
+    if not key or not chosen:
+        return None
+    _run, suggestions = suggest(str(decision.get("text") or ""), str(decision.get("org_path") or ""))
+    names = [s["department"] for s in suggestions]
+    row, _created = RoutingDecision.objects.update_or_create(key=key, defaults={
+        "org_path": str(decision.get("org_path") or "")[:255], "suggested": names, "chosen": chosen,
+        "followed": bool(names) and names[0] == chosen, "decided_at": timezone.now()})
+    return row.pk
+
+
+def do_correct_sentiment(text: TextAnalysis, sentiment: str, *, acting_user: Any) -> SentimentCorrection:
+    """An analyst's sentiment for a text: shown at once, and the next runs train on it (the
+    labelled set plus every correction, see ``runner.sentiment_corrections``)."""
+    require(acting_user, "insight.manage", text.run.org_path)
+    if sentiment not in Sentiment.values:
+        raise ValidationError({"sentiment": _("Choose negative, neutral or positive.")})
+    with transaction.atomic():
+        previous = SentimentCorrection.objects.filter(key=text.key).first()
+        before = previous.sentiment if previous else text.sentiment
+        correction, _created = SentimentCorrection.objects.update_or_create(key=text.key, defaults={
+            "org_path": text.org_path, "text": text.text, "sentiment": sentiment,
+            "before": text.sentiment if previous is None else previous.before,
+            "corrected_by": acting_user, "corrected_at": timezone.now()})
+        TextAnalysis.objects.filter(key=text.key).update(sentiment=sentiment)
+        audit.record(acting_user, "insight_text.sentiment_corrected", correction, org_path=text.run.org_path,
+                     before={"sentiment": before}, after={"sentiment": sentiment, "key": text.key})
+    text.sentiment = sentiment
+    return correction

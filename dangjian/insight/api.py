@@ -207,3 +207,9 @@ def route(request: HttpRequest, filters: Query[RouteFilters]) -> dict[str, Any]:
     return {"run": run.pk if run else None,
             "suggestions": [{"department": s.label, "probability": round(s.probability, 4), "terms": s.terms}
                             for s in bundle.suggest(text)]}
+
+
+# alerts and routing figures (``api_alerts``)
+from dangjian.insight.api_alerts import router as alerts_router  # noqa: E402
+
+router.add_router("", alerts_router)

@@ -12,4 +12,9 @@ EVENTS = declare_events({
     "insight_topic.split": _("Opinion topic split"),
     "insight_briefing.published": _("Opinion briefing published"),
     "insight_dictionary.changed": _("County dictionary changed"),
+    "insight_alert_rule.saved": _("Opinion alert rule saved"),
+    "insight_alert.raised": _("Opinion alert raised"),
+    "insight_alert.case_opened": _("Incident case opened from an opinion alert"),
+    "insight_alert.dismissed": _("Opinion alert dismissed"),
+    "insight_text.sentiment_corrected": _("Text sentiment corrected"),
 })

@@ -117,6 +117,8 @@ class TextAnalysis(models.Model):
     resolved = models.BooleanField(null=True)
     reopened = models.BooleanField(default=False)
     incremental = models.BooleanField(default=False)  # analysed on arrival, after the run
+    # the departments its case went through (the text source's routing history, final one last)
+    departments = models.JSONField(default=list)
     analysed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -169,3 +171,108 @@ class DictionaryWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class AlertKind(models.TextChoices):
+    GROWTH = "growth", _("Topic growing fast")
+    DUPLICATES = "duplicates", _("Many voices on one problem")
+
+
+class AlertRule(models.Model):
+    """When an organization's analysts want to hear of a finding at once: a topic whose growth
+    (texts of the last 30 days against the 30 before) reaches ``threshold`` with at least
+    ``min_texts`` recent texts, or a duplicate group of at least ``threshold`` texts. One rule of
+    each kind per organization; it covers the runs of that organization's subtree."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organization"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=AlertKind.choices)
+    threshold = models.FloatField(_("threshold"))
+    min_texts = models.PositiveIntegerField(_("at least this many recent texts"), default=5)
+    active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        ordering = ["org_path", "kind"]
+        constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="insight_alert_rule_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ≥ {self.threshold:g}"
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("alert", "Open")
+    CASE_OPENED = "case", _("Incident case opened")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Alert(models.Model):
+    """A finding that passed a rule: one per rule, subject (a topic of a run, or a duplicate group
+    known by its first text) and threshold — evaluating again never repeats it."""
+
+    rule = models.ForeignKey(AlertRule, null=True, on_delete=models.SET_NULL, related_name="alerts")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="alerts")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=AlertKind.choices)
+    subject = models.CharField(max_length=60)  # "topic:<id>" | "group:<first text key>"
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_group = models.ForeignKey(DuplicateGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    value = models.FloatField(_("value"))
+    threshold = models.FloatField(_("threshold"))
+    department_name = models.CharField(_("responsible department"), max_length=100, blank=True)
+    department = models.ForeignKey("cases.Department", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("responsible department"))
+    state = models.CharField(_("state"), max_length=10, choices=AlertState.choices, default=AlertState.OPEN)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("incident case"))
+    note = models.TextField(_("note"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "subject", "threshold"], name="insight_alert_once")]
+        indexes = [models.Index(fields=["state", "org_path"], name="insight_alert_open")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoutingDecision(models.Model):
+    """What a dispatcher chose for a text, next to what the suggestions said at that moment."""
+
+    key = models.CharField(max_length=40, unique=True)  # "<source>:<id>"
+    org_path = models.CharField(max_length=255, db_index=True)
+    suggested = models.JSONField(default=list)  # department names, best first ([]: none shown)
+    chosen = models.CharField(max_length=100)
+    followed = models.BooleanField(default=False)  # chose the first suggestion
+    decided_at = models.DateTimeField(default=timezone.now)
+
+
+class SentimentCorrection(models.Model):
+    """An analyst's sentiment for one text (its masked words kept): the next runs train the
+    sentiment classifier on the labelled set plus these."""
+
+    key = models.CharField(max_length=40, unique=True)
+    org_path = models.CharField(max_length=255, db_index=True)
+    text = models.TextField(_("text (masked)"))
+    sentiment = models.CharField(_("sentiment"), max_length=3, choices=Sentiment.choices)
+    before = models.CharField(max_length=3, choices=Sentiment.choices)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sentiment correction")
+        verbose_name_plural = _("sentiment corrections")

@@ -16,8 +16,17 @@ from django_tasks import task
 
 from dangjian.core.hooks import text_sources
 from dangjian.core.logredact import redact
-from dangjian.insight.models import DictionaryWord, DuplicateGroup, Run, RunState, TextAnalysis, Topic
-from dangjian.insight.pipeline.run import Analysis, TextRecord, analyse
+from dangjian.insight.alerting import evaluate_run
+from dangjian.insight.models import (
+    DictionaryWord,
+    DuplicateGroup,
+    Run,
+    RunState,
+    SentimentCorrection,
+    TextAnalysis,
+    Topic,
+)
+from dangjian.insight.pipeline.run import Analysis, TextRecord, analyse, train_sentiment
 from dangjian.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -55,6 +64,12 @@ def county_dictionary(organization: Organization, records: list[TextRecord]) -> 
     return sorted(w for w in words if 1 < len(w) <= 30)
 
 
+def sentiment_corrections() -> list[tuple[str, str]]:
+    """Analysts' corrections (masked text, sentiment), oldest first: trained with the labelled set."""
+    return [(t, label) for t, label in
+            SentimentCorrection.objects.order_by("corrected_at", "id").values_list("text", "sentiment")]
+
+
 def _progress(run_id: int) -> Any:
     last = [-1]
 
@@ -78,13 +93,24 @@ def execute_run(run_id: int) -> str:
     try:
         records = collect(run.organization)
         report = _progress(run.pk)
-        result = analyse(records, dictionary=county_dictionary(run.organization, records),
+        dictionary = county_dictionary(run.organization, records)
+        corrections = sentiment_corrections()
+        sentiment = train_sentiment(dictionary, corrections) if corrections and records else None
+        result = analyse(records, dictionary=dictionary, sentiment=sentiment,
                          as_of=timezone.now(), progress=lambda f: report(0.9 * f)) if records else None
+        if result is not None:
+            result.versions["sentiment_corrections"] = str(len(corrections))
+            if corrections:
+                result.versions["sentiment"] += f"+corrections-{len(corrections)}"
         _store(run, records, result)
     except Exception as exc:
         log.exception("insight run %s failed", run_id)
         Run.objects.filter(pk=run_id).update(state=RunState.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
         return RunState.FAILED
+    try:
+        evaluate_run(run)
+    except Exception:  # the run stands; the alerts are evaluated again by the next one
+        log.exception("insight run %s: evaluating alerts failed", run_id)
     return RunState.DONE
 
 
@@ -125,7 +151,8 @@ def _store(run: Run, records: list[TextRecord], result: Analysis | None) -> None
                     text=redact(record.text)[:4000], place=record.place[:200], category=record.category[:50],
                     created_at=record.created_at, keywords=res.keywords, topic=topics.get(res.topic),
                     similarity=res.similarity, duplicate_group=groups.get(group_key), sentiment=res.sentiment,
-                    text_hash=res.text_hash, resolved=record.resolved, reopened=record.reopened))
+                    text_hash=res.text_hash, resolved=record.resolved, reopened=record.reopened,
+                    departments=list(record.departments)))
                 if len(rows) >= BATCH:
                     TextAnalysis.objects.bulk_create(rows)
                     rows = []

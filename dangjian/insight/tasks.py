@@ -25,3 +25,16 @@ def on_text_added(source: str, record: dict[str, Any]) -> None:
     """``core.hooks`` listener: a module stored a new text; analyse it in the background."""
     created = record.get("created_at")
     analyse_text.enqueue(source, {**record, "created_at": created.isoformat() if created is not None else None})
+
+
+@task()
+def record_routing(decision: dict[str, Any]) -> int | None:
+    """Store what a dispatcher chose next to the suggestions (``actions.record_routing_decision``)."""
+    from dangjian.insight.actions import record_routing_decision
+
+    return record_routing_decision(decision)
+
+
+def on_routing_decided(decision: dict[str, Any]) -> None:
+    """``core.hooks`` routing listener: a text was assigned to a department; record it in the background."""
+    record_routing.enqueue({k: decision.get(k) or "" for k in ("key", "text", "org_path", "department")})

@@ -27,3 +27,17 @@ urlpatterns = [
     path("runs/<int:run_id>/diff/", views_charts.diff, name="run_diff"),
     path("runs/<int:run_id>/progress/", views_charts.progress, name="run_progress"),
 ]
+
+# alerts, routing figures, one text (views_alerts)
+from dangjian.insight import views_alerts  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", views_alerts.alerts, name="alerts"),
+    path("alerts/rules/", views_alerts.alert_rule_save, name="alert_rule_save"),
+    path("alerts/<int:alert_id>/", views_alerts.alert, name="alert"),
+    path("alerts/<int:alert_id>/case/", views_alerts.alert_case, name="alert_case"),
+    path("alerts/<int:alert_id>/dismiss/", views_alerts.alert_dismiss, name="alert_dismiss"),
+    path("routing/", views_alerts.routing, name="routing"),
+    path("texts/<int:text_id>/", views_alerts.text, name="text"),
+    path("texts/<int:text_id>/sentiment/", views_alerts.text_sentiment, name="text_sentiment"),
+]

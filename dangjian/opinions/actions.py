@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser
 from dangjian.core.apikit.schemas import clean_text
-from dangjian.core.hooks import text_added
+from dangjian.core.hooks import routing_decided, text_added
 from dangjian.core.models import RoleAssignment
 from dangjian.core.notifications import notify
 from dangjian.core.roles import Role
@@ -346,6 +346,9 @@ def do_assign_opinion(opinion: Opinion, *, lead_department: Any, co_departments:
         locked.save(update_fields=["case", "updated_at"])
         audit.record(acting_user, "opinion.assigned", locked, after={"case": case.number}, org_path=locked.org_path)
         follow_case_step(case, "assigned", "")
+        # the routing advisor (opinion insight) compares the choice with its suggestions, after commit
+        routing_decided({"key": f"opinions:{locked.pk}", "text": f"{locked.title}\n{locked.body}".strip(),
+                         "org_path": locked.org_path, "department": lead_department.name})
     opinion.refresh_from_db()
     return case
 

@@ -223,6 +223,23 @@ def staff_inbound(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _routing_suggestions(opinion: Any, departments: Any) -> list[dict[str, Any]]:
+    """The routing advisor's top 3 departments for the opinion (``core.hooks``; none without
+    opinion insight), each with the deciding words and, when the dispatcher may pick it, the
+    department's id (matched by name among the departments of the assign form, two queries)."""
+    from dangjian.core.hooks import routing_suggestions
+
+    found = routing_suggestions(f"{opinion.title}\n{opinion.body}".strip(), opinion.org_path)
+    if not found:
+        return []
+    names = [s["department"] for s in found]
+    ids: dict[str, int] = {}
+    for pk, name in departments.filter(name__in=names).order_by("-org_path", "pk").values_list("pk", "name"):
+        ids.setdefault(name, pk)
+    return [{"department": s["department"], "percent": round(100 * float(s.get("probability") or 0)),
+             "terms": list(s.get("terms") or [])[:5], "department_id": ids.get(s["department"])} for s in found]
+
+
 def _staff_context(request: HttpRequest, opinion: Any, assign_form: Any = None) -> dict[str, Any]:
     from dangjian.cases.forms import AssignForm
     from dangjian.cases.selectors import departments_for
@@ -233,10 +250,15 @@ def _staff_context(request: HttpRequest, opinion: Any, assign_form: Any = None) 
     duplicates = duplicates_of(user, opinion)
     near = near_duplicates_of(user, opinion) if opinion.case_id is None else []
     seen = {d.pk for d in duplicates}
+    suggestions = _routing_suggestions(opinion, departments) if can_assign else []
+    if assign_form is None and can_assign:
+        picked = next((s["department_id"] for s in suggestions
+                       if s["department_id"] and str(s["department_id"]) == request.GET.get("suggested")), None)
+        assign_form = AssignForm(departments=departments, initial={"lead_department": picked} if picked else None)
     return {
         "opinion": opinion, "events": timeline(opinion), "photos": list(opinion.photos.all()),
-        "can_assign": can_assign,
-        "assign_form": assign_form or (AssignForm(departments=departments) if can_assign else None),
+        "can_assign": can_assign, "suggestions": suggestions,
+        "assign_form": assign_form,
         "duplicates": duplicates,
         "near_duplicates": [(o, round(score * 100)) for o, score in near if o.pk not in seen],
         "can_link": can_assign,

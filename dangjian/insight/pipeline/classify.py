@@ -41,12 +41,14 @@ class TextClassifier:
     def _x(self, tokens: Sequence[list[str]], canon: Sequence[str]) -> sparse.csr_matrix:
         return sparse.hstack([self.word.transform(tokens), self.char.transform(canon)]).tocsr()
 
-    def fit(self, tokens: Sequence[list[str]], canon: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+    def fit(self, tokens: Sequence[list[str]], canon: Sequence[str], labels: Sequence[str],
+            weights: Sequence[float] | None = None) -> TextClassifier:
         with threadpool_limits(limits=1):
             self.word.fit(tokens)
             self.char.fit(canon)
             self.names = np.concatenate([self.word.get_feature_names_out(), self.char.get_feature_names_out()])
-            self.model.fit(self._x(tokens, canon), list(labels))
+            self.model.fit(self._x(tokens, canon), list(labels),
+                           sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64))
         return self
 
     @property

@@ -126,13 +126,32 @@ def versions() -> dict[str, str]:
 @functools.lru_cache(maxsize=4)
 def default_sentiment(dictionary: tuple[str, ...] = ()) -> TextClassifier:
     """The sentiment classifier trained on the project's labelled set (``insight.evalset``, seed 17,
-    4,000 texts): deterministic, no download. Analysts' corrections will retrain it (later)."""
+    4,000 texts): deterministic, no download. With analysts' corrections: ``train_sentiment``."""
     from dangjian.insight.evalset import generate
 
     seg = Segmenter(dictionary)
     data = generate(4000, seed=17)
     return TextClassifier().fit([seg.tokens(x.text) for x in data], [canonical(x.text) for x in data],
                                 [x.sentiment for x in data])
+
+
+#: How much one analyst's correction counts against one text of the labelled set: enough that a
+#: corrected wording is learnt, not so much that a handful of corrections outweighs thousands.
+CORRECTION_WEIGHT = 25.0
+
+
+def train_sentiment(dictionary: Iterable[str], corrections: Sequence[tuple[str, str]],
+                    weight: float = CORRECTION_WEIGHT) -> TextClassifier:
+    """The sentiment classifier trained on the labelled set plus analysts' corrections
+    (``(text, label)``, each weighing ``weight`` labelled texts); deterministic."""
+    from dangjian.insight.evalset import generate
+
+    seg = Segmenter(tuple(sorted(set(dictionary))))
+    data = generate(4000, seed=17)
+    texts = [x.text for x in data] + [t for t, _label in corrections]
+    labels = [x.sentiment for x in data] + [label for _t, label in corrections]
+    weights = [1.0] * len(data) + [weight] * len(corrections)
+    return TextClassifier().fit([seg.tokens(t) for t in texts], [canonical(t) for t in texts], labels, weights)
 
 
 def train_router(records: Iterable[TextRecord], segmenter: Segmenter, limit: int = 200_000) -> TextClassifier | None:
