@@ -19,6 +19,10 @@ class InsightConfig(AppConfig):
         register_permissions(Role.PUBLICITY, {"insight.view"})
         register_nav_entry("insight:dashboard", _("Opinion insight"), group="opinions", icon="chart", order=60,
                            perm="insight.view")
+        from dangjian.core.hooks import register_public_link
+
+        # the portal's list of public pages: the briefings published as public (no texts in them)
+        register_public_link("insight:public_briefings", _("Public opinion briefings"), order=60)
         register_workbench_card(wb.workbench_cards)
         from django.core import checks
 

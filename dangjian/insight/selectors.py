@@ -130,6 +130,11 @@ def public_briefing(briefing_id: Any) -> Briefing:
     return get_object_or_404(Briefing.objects.select_related("run__organization"), pk=briefing_id, public=True)
 
 
+def public_briefings() -> Any:
+    """Briefings published as public, newest first (the public list; no texts in them)."""
+    return Briefing.objects.filter(public=True).select_related("run__organization").order_by("-published_at", "-pk")
+
+
 def reviewed_topics(run: Run) -> list[Topic]:
     """The topics of ``run`` a briefing would carry: live and reviewed, biggest pain first."""
     return list(run.topics.filter(merged_into__isnull=True, reviewed_at__isnull=False).order_by("-pain", "number"))

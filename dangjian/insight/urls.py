@@ -14,6 +14,7 @@ urlpatterns = [
     path("briefings/<int:briefing_id>/", views.briefing, name="briefing"),
     path("briefings/<int:briefing_id>/pdf/", views.briefing_pdf, name="briefing_pdf"),
     path("runs/<int:run_id>/publish/", views.publish, name="publish"),
+    path("public/", views.public_list, name="public_briefings"),
     path("public/<int:briefing_id>/", views.public, name="public_briefing"),
     path("dictionary/", views.dictionary, name="dictionary"),
     path("dictionary/<int:word_id>/remove/", views.dictionary_remove, name="dictionary_remove"),

@@ -34,6 +34,7 @@ from dangjian.insight.selectors import (
     briefings_for,
     latest_run,
     public_briefing,
+    public_briefings,
     reviewed_topics,
     runs_for,
     topic_texts,
@@ -141,6 +142,12 @@ def briefing_pdf(request: HttpRequest, briefing_id: int) -> HttpResponse:
     name = slugify(f"briefing-{b.pk}-{b.published_at:%Y%m%d}")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    """The public list of briefings published as public (no login), linked from the portal."""
+    page = Paginator(public_briefings(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "insight/public_list.html", {"page": page})
 
 
 def public(request: HttpRequest, briefing_id: int) -> HttpResponse:
