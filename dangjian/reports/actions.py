@@ -28,7 +28,7 @@ from dangjian.core.scoping import has_any, in_scope, require
 from dangjian.core.sequences import next_value
 from dangjian.core.workdays import deadline
 from dangjian.orgs.models import Organization
-from dangjian.reports import attachments, conf, crypto
+from dangjian.reports import attachments, casework, conf, crypto
 from dangjian.reports import phone as phone_check
 from dangjian.reports.choices import (
     FEEDBACK_WORKDAYS,
@@ -383,6 +383,7 @@ def do_accept_report(report: Report, *, acting_user: ActingUser) -> Report:
         report.state, report.accepted_on = State.ACCEPTED, today
         report.accept_feedback_due = deadline(today, FEEDBACK_WORKDAYS) if report.real_name else None
         _save(report, user, "report.accepted", before, fields)
+        casework.open_case(report, user)  # the supervised case: the envelope only
     return report
 
 
@@ -443,6 +444,9 @@ def do_dispose_report(report: Report, disposal: str, *, acting_user: ActingUser)
         else:
             report.state = State.DISPOSING
         _save(report, user, "report.disposed", before, fields)
+        casework.follow_disposal(report, user)
+        if report.state == State.CLOSED:
+            casework.follow_close(report, user)
     return report
 
 
@@ -460,6 +464,7 @@ def do_close_report(report: Report, *, acting_user: ActingUser) -> Report:
         before = _snap(report, fields)
         _close(report)
         _save(report, user, "report.closed", before, fields)
+        casework.follow_close(report, user)
     return report
 
 

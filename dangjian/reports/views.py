@@ -28,7 +28,7 @@ from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any
 from dangjian.orgs.models import Organization
 from dangjian.reports import actions as act
-from dangjian.reports import attachments, throttle
+from dangjian.reports import attachments, casework, throttle
 from dangjian.reports import phone as phone_check
 from dangjian.reports import session as keys
 from dangjian.reports.choices import Disposal, MessageKind, ReportKind, State
@@ -307,7 +307,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "targets": Organization.objects.exclude(path=report.org_path).filter(depth__lte=3).order_by("path")[:200],
         "requests": list(report.identity_requests.select_related("requester", "custodian")[:20]),
         "photos": list(report.attachments.only("id")) if secret else [],
-        "State": State})
+        "case": casework.case_of(report), "State": State})
 
 
 @never_cache
