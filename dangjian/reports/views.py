@@ -60,8 +60,9 @@ class ReportForm(forms.Form):
     phone_code = forms.CharField(label=gettext_lazy("The code sent to your phone"), required=False, max_length=16,
                                  widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
     phone_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original photos as well (they may hold the "
-                                                          "place and time they were taken, and the camera)"),
+    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original files as well (they may hold the place "
+                                                          "and time a photo was taken, the camera, or a document's "
+                                                          "author)"),
                                        required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -306,7 +307,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "message_form": MessageForm(), "reason_form": ReasonForm(), "disposals": Disposal.choices,
         "targets": Organization.objects.exclude(path=report.org_path).filter(depth__lte=3).order_by("path")[:200],
         "requests": list(report.identity_requests.select_related("requester", "custodian")[:20]),
-        "photos": list(report.attachments.only("id")) if secret else [],
+        "photos": list(report.attachments.only("id", "content_type")) if secret else [],
         "case": casework.case_of(report), "State": State})
 
 
@@ -323,7 +324,11 @@ def attachment(request: HttpRequest, public_id: str, attachment_id: int) -> Http
     except (act.NoKey, act.crypto.WrongKey, report.attachments.model.DoesNotExist):
         raise Http404(_("Not found.")) from None
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{report.number}-{attachment_id}.{content_type[6:]}"'
+    # photos are shown in the page; documents are downloaded, never rendered from our origin
+    disposition = "attachment" if content_type in attachments.DOCUMENTS else "inline"
+    extension = attachments.EXTENSIONS.get(content_type, "bin")
+    response["Content-Disposition"] = f'{disposition}; filename="{report.number}-{attachment_id}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -50,10 +50,11 @@ def test_the_stripped_copy_has_no_exif_xmp_or_icc_and_is_upright() -> None:
         assert secret not in clean
 
 
-def test_not_a_photo_is_refused_naming_the_field() -> None:
-    with pytest.raises(ValidationError) as err:
-        attachments.strip(b"%PDF-1.7 not an image")
-    assert "photos" in err.value.message_dict
+def test_neither_a_photo_nor_a_document_is_refused_naming_the_field() -> None:
+    for raw in (b"GIF89a not accepted", b"#!/bin/sh\necho hi\n", b"%PDF-1.7 broken", b"PK\x03\x04 broken zip"):
+        with pytest.raises(ValidationError) as err:
+            attachments.strip(raw)
+        assert "photos" in err.value.message_dict, raw
 
 
 def test_submitted_photos_are_encrypted_and_the_original_kept_only_on_request(client: Any, staff: Any) -> None:
