@@ -284,6 +284,37 @@ def do_add_reporter_message(session: ReporterSession, text: str, kind: str = Mes
                                       box=crypto.seal(bytes(report.public_key), clean), sent_on=_today())
 
 
+#: evidence files a report may hold in all (3 at submission, the rest added at follow-up)
+MAX_REPORT_FILES = 10
+
+
+def do_add_reporter_files(session: ReporterSession, files: list[bytes], *, keep_originals: bool = False
+                          ) -> list[Attachment]:
+    """The reporter adds evidence files at follow-up (with the receipt code): stripped of their
+    metadata in memory, sealed to the report's public key like those of the submission (the
+    original only when asked); ValidationError on ``photos``, nothing stored."""
+    if not files:
+        return []
+    report = session.report
+    if report.attachments.count() + len(files) > MAX_REPORT_FILES:
+        raise ValidationError({"photos": _("A report holds at most %(n)d files.") % {"n": MAX_REPORT_FILES}})
+    stripped = [(raw, *attachments.strip(raw)) for raw in files]
+    public = bytes(report.public_key)
+    stored = [(attachments.store_sealed(public, clean_bytes),
+               attachments.store_sealed(public, raw) if keep_originals else "", ctype)
+              for raw, clean_bytes, ctype in stripped]
+    try:
+        with transaction.atomic():
+            return Attachment.objects.bulk_create([
+                Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
+                for stripped_name, original_name, ctype in stored])
+    except BaseException:
+        for stripped_name, original_name, _ctype in stored:
+            attachments.delete(stripped_name)
+            attachments.delete(original_name)
+        raise
+
+
 # --- staff keys -------------------------------------------------------------------------------------------
 
 def may_hold_key(user: Any) -> bool:

@@ -82,6 +82,10 @@ class FollowForm(forms.Form):
     kind = forms.ChoiceField(choices=[(MessageKind.MESSAGE, gettext_lazy("Message")),
                                       (MessageKind.EVIDENCE, gettext_lazy("Further evidence"))],
                              initial=MessageKind.MESSAGE, required=False)
+    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original files as well (they may hold the place "
+                                                          "and time a photo was taken, the camera, or a document's "
+                                                          "author)"),
+                                       required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -142,7 +146,17 @@ def follow(request: HttpRequest) -> HttpResponse:
                 throttle.wrong_code(key)
                 form.add_error("receipt_code", _("No report has this receipt code."))
                 return render(request, "reports/follow.html", context, status=404)
-            if form.cleaned_data.get("text"):
+            photo_errors: list[str] = []
+            if request.FILES.getlist("photos"):
+                try:
+                    added = act.do_add_reporter_files(session, attachments.read_uploads(request.FILES.getlist("photos")),
+                                                      keep_originals=form.cleaned_data["keep_original"])
+                except ValidationError as exc:
+                    photo_errors = exc.message_dict.get("photos", exc.messages)
+                else:
+                    messages.success(request, _("%(n)d files added, encrypted, without their metadata.")
+                                     % {"n": len(added)})
+            if form.cleaned_data.get("text") and not photo_errors:
                 try:
                     act.do_add_reporter_message(session, form.cleaned_data["text"],
                                                 form.cleaned_data.get("kind") or MessageKind.MESSAGE)
@@ -153,7 +167,8 @@ def follow(request: HttpRequest) -> HttpResponse:
             report = session.report
             reply = FollowForm(initial={"receipt_code": form.cleaned_data["receipt_code"]})
             context.update({"report": report, "thread": act.thread(report, session.private_key), "reply": reply,
-                            "state_label": State(report.state).label})
+                            "state_label": State(report.state).label, "photo_errors": photo_errors,
+                            "files": report.attachments.count(), "max_photos": attachments.MAX_FILES})
     return render(request, "reports/follow.html", context)
 
 

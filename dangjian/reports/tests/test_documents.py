@@ -227,3 +227,44 @@ def test_a_renamed_file_is_judged_by_its_bytes(client: Any, staff: Any) -> None:
     r = client.post("/reports/new/", {"content": "某局长虚报工程量，合同附后。", "kind": "integrity",
                                       "pow_challenge": p["challenge"], "pow_nonce": p["nonce"], "photos": [upload]})
     assert r.status_code == 200 and r.context["photo_errors"] and not act.Report.objects.exists()
+
+
+def test_the_reporter_adds_files_at_follow_up_stripped_and_sealed(client: Any, staff: Any, monkeypatch: Any) -> None:
+    from django.db import connection
+
+    from dangjian.reports import throttle
+    from dangjian.reports.crypto import format_receipt
+    from dangjian.reports.tests.conftest import submit
+
+    monkeypatch.setattr(throttle, "sleep", lambda seconds: None)
+    done = submit()
+    p = proof("follow")
+    upload = SimpleUploadedFile("合同.docx", docx_with_metadata())
+    r = client.post("/reports/follow/", {"receipt_code": format_receipt(done.receipt_code), "text": "补充合同原件。",
+                                         "kind": "evidence", "pow_challenge": p["challenge"],
+                                         "pow_nonce": p["nonce"], "photos": [upload]})
+    assert r.status_code == 200 and r.context["report"].pk == done.report.pk and not r.context["photo_errors"]
+    item = Attachment.objects.get(report=done.report)
+    assert item.content_type == attachments.DOCX and item.original_file == ""
+    data, _ctype = act.read_attachment(done.report, item.pk, staff.county1, staff.keys["county1"])
+    assert b"Evidence-Body-Text" in _all_bytes(data) and AUTHOR.encode() not in _all_bytes(data)
+    media = b"".join(p.read_bytes() for p in Path(settings.MEDIA_ROOT).rglob("*.bin"))
+    rows: list[str] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
+            rows.extend(str(v) for row in cursor.fetchall() for v in row if not isinstance(v, bytes | memoryview))
+    for needle in ("Evidence-Body-Text", AUTHOR, "补充合同原件", done.receipt_code):
+        assert needle.encode() not in media and needle not in "\n".join(rows), needle
+    # a file that is neither a photo nor a document: refused naming the field, nothing stored
+    p = proof("follow")
+    r = client.post("/reports/follow/", {"receipt_code": done.receipt_code, "pow_challenge": p["challenge"],
+                                         "pow_nonce": p["nonce"],
+                                         "photos": [SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")]})
+    assert r.status_code == 200 and r.context["photo_errors"] and Attachment.objects.count() == 1
+    # at most MAX_REPORT_FILES in all
+    session = act.open_with_receipt(done.receipt_code)
+    assert session is not None
+    with pytest.raises(ValidationError) as err:
+        act.do_add_reporter_files(session, [pdf_with_metadata()] * act.MAX_REPORT_FILES)
+    assert "photos" in err.value.message_dict and Attachment.objects.count() == 1
