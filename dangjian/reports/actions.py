@@ -457,7 +457,26 @@ def do_forward_report(report: Report, target: Organization, *, acting_user: Acti
         audit.record(user, "report.forwarded", report, before=before,
                      after={"organization": target.name, "org_path": target.path}, org_path=before["org_path"],
                      target_label=report.number)
+        # the handlers whose role sits at the target level itself (those above it sent it there)
+        here = set(User.objects.filter(is_active=True, role_assignments__role__in=roles_with("reports.handle"),
+                                       role_assignments__organization=target).values_list("pk", flat=True))
+        recipients = sorted(here - excluded - {user.pk})
+        transaction.on_commit(lambda: _tell_forwarded(report, recipients, before["organization"]), robust=True)
     return report
+
+
+def _tell_forwarded(report: Report, recipients: list[int], source: str) -> None:
+    """The target level's handlers learn that a report came to them: the envelope only (number,
+    kind, levels, deadline) — never the content, the accused or the reporter."""
+    from dangjian.core.notifications import notify
+    from dangjian.core.ui import safe_reverse
+
+    notify(recipients, "reports.forwarded",
+           title=_("Report %(number)s was forwarded to %(org)s") % {"number": report.number,
+                                                                   "org": report.organization.name},
+           body=_("From %(source)s; %(kind)s; triage (accept or forward) by %(due)s. Open it with your report key.")
+           % {"source": source, "kind": ReportKind(report.kind).label, "due": report.forward_due.isoformat()},
+           url=safe_reverse("reports:detail", str(report.uuid)) or "")
 
 
 def do_dispose_report(report: Report, disposal: str, *, acting_user: ActingUser) -> Report:
