@@ -11,6 +11,7 @@ unlocked for this request from the session, ``reports.session``); it is never st
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,6 @@ from dangjian.core import audit
 from dangjian.core.actors import ActingUser, signed_in
 from dangjian.core.roles import roles_with
 from dangjian.core.scoping import has_any, in_scope, require
-from dangjian.core.sequences import next_value
 from dangjian.core.workdays import deadline
 from dangjian.orgs.models import Organization
 from dangjian.reports import attachments, casework, conf, crypto
@@ -167,6 +167,24 @@ def named_staff(accused: str, user_ids: set[int]) -> set[int]:
     return found
 
 
+#: the letters of a report number: no 0/O, 1/I/L (read aloud, typed from a receipt)
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LETTERS = 10
+
+
+def random_ids(n: int) -> list[int]:
+    """``n`` random primary keys, ascending among themselves: the rows written at submission carry
+    no counter, so their ids do not tell in which order reports came in (2⁶¹ values: a clash is
+    as unlikely as guessing a key; the unique key would refuse it)."""
+    return sorted((1 << 40) + secrets.randbelow(1 << 61) for _ in range(n))
+
+
+def new_number(year: int) -> str:
+    """``JB2026-7QK4M9XD2A``: the year and 10 random letters (≈ 50 bits), not a sequence — the
+    number does not tell how many reports came before it."""
+    return f"JB{year}-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LETTERS))
+
+
 @dataclass
 class Submitted:
     report: Report
@@ -204,7 +222,7 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
+                pk=random_ids(1)[0], number=new_number(today.year),
                 organization=org, org_path=org.path, kind=clean["kind"], real_name=bool(identity),
                 phone_verified=verified,
                 received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
@@ -212,14 +230,18 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
                 content_box=sealed.parts["content"], accused_box=sealed.parts["accused"],
                 place_box=sealed.parts["place"], identity_box=sealed.parts["identity"],
                 receipt_lookup=sealed.receipt_lookup, receipt_box=sealed.receipt_box)
-            ReportAccess.objects.bulk_create([ReportAccess(report=report, user_id=uid, wrapped_key=w)
-                                              for uid, w in sealed.wraps.items()])
-            IdentityAccess.objects.bulk_create([IdentityAccess(report=report, user_id=uid, wrapped_key=w)
-                                                for uid, w in sealed.identity_wraps.items()])
-            Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
+            ReportAccess.objects.bulk_create([ReportAccess(pk=pk, report=report, user_id=uid, wrapped_key=w)
+                                              for pk, (uid, w) in zip(random_ids(len(sealed.wraps)),
+                                                                      sealed.wraps.items(), strict=True)])
+            IdentityAccess.objects.bulk_create([IdentityAccess(pk=pk, report=report, user_id=uid, wrapped_key=w)
+                                                for pk, (uid, w) in zip(random_ids(len(sealed.identity_wraps)),
+                                                                        sealed.identity_wraps.items(), strict=True)])
+            Exclusion.objects.bulk_create([Exclusion(pk=pk, report=report, user_id=uid)
+                                           for pk, uid in zip(random_ids(len(excluded)), excluded, strict=True)])
             Attachment.objects.bulk_create([
-                Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
-                for stripped_name, original_name, ctype in files])
+                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
+                           original_file=original_name)
+                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(files)), files, strict=True)])
     except BaseException:
         for stripped_name, original_name, _ctype in files:
             attachments.delete(stripped_name)
@@ -306,8 +328,9 @@ def do_add_reporter_files(session: ReporterSession, files: list[bytes], *, keep_
     try:
         with transaction.atomic():
             return Attachment.objects.bulk_create([
-                Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
-                for stripped_name, original_name, ctype in stored])
+                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
+                           original_file=original_name)
+                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(stored)), stored, strict=True)])
     except BaseException:
         for stripped_name, original_name, _ctype in stored:
             attachments.delete(stripped_name)
