@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Translations. `tools/messages.sh` updates the catalogs (dangjian/locale, and the `locale/` of any
 # app that keeps its own — see tools/makemessages.py) from the sources and compiles the .mo files;
-# `tools/messages.sh check` fails if any string lacks a Chinese translation or is fuzzy (used by
-# `make lint`) and never changes the tree.
+# `tools/messages.sh check` fails if any string lacks a Chinese translation or is fuzzy, or if two
+# catalogs translate the same text differently (tools/catalog_conflicts.py) — used by `make lint`;
+# it never changes the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -37,6 +38,8 @@ if [ "$mode" = check ]; then
     echo "Translations incomplete: $missing untranslated, $fuzzy fuzzy. Run tools/messages.sh and translate." >&2
     exit 1
   fi
+  # one English text, one Chinese text: Django merges every catalog into one table
+  "$PY" tools/catalog_conflicts.py
   echo "translations complete"
   exit 0
 fi

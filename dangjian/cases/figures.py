@@ -162,13 +162,13 @@ class _SourceChoices(Sequence[tuple[str, Any]]):
         return iter(self._items())
 
 
-CATEGORY = Dimension(_("Category"), choices=CaseCategory.choices, field="category")
+CATEGORY = Dimension(pgettext_lazy("case", "Category"), choices=CaseCategory.choices, field="category")
 SOURCE = Dimension(_("Source"), choices=_SourceChoices(), field="source_kind")
 STATE = Dimension(_("State on the day"), choices=[(OPEN, _("Not replied")), (REPLIED, _("Replied")),
                                                    (CLOSED, _("Closed"))], q=_state_q)
 RATING = Dimension(_("First rating"), choices=Rating.choices, field="rating")
 
-COLUMNS = [("number", _("Case number")), ("title", _("Title")), ("category", _("Category")),
+COLUMNS = [("number", _("Case number")), ("title", _("Title")), ("category", pgettext_lazy("case", "Category")),
            ("department", _("Lead department")), ("assigned", _("Assigned")), ("deadline", _("Deadline")),
            ("state", _("State now"))]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.cases import AccountabilityDecision, CaseCategory, CaseState, MemberRole
 
@@ -20,7 +21,7 @@ class AssignForm(forms.Form):
     co_departments: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(  # type: ignore[type-arg]
         label=_("Co-departments"), queryset=None, required=False,  # type: ignore[arg-type]
         widget=forms.CheckboxSelectMultiple)
-    category = forms.ChoiceField(label=_("Category"), choices=[("", _("From the opinion's kind"))] + list(
+    category = forms.ChoiceField(label=pgettext_lazy("case", "Category"), choices=[("", _("From the opinion's kind"))] + list(
         CaseCategory.choices), required=False, help_text=_("The category sets the deadline in working days."))
     note = forms.CharField(label=_("Instructions for the department"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 3}))
@@ -85,7 +86,7 @@ class CaseFilterForm(forms.Form):
 
 
 class DepartmentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100, required=False)
     organization = forms.TypedChoiceField(label=_("Organization"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -95,7 +96,7 @@ class DepartmentForm(forms.Form):
 
 
 class DepartmentEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.cases import (
@@ -23,7 +23,7 @@ class Department(models.Model):
     """A government or party department that handles cases (职能部门), owned by an organization
     node: staff with scope over that node manage it and see its cases."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="case_departments", verbose_name=_("organization"),
     )
@@ -64,7 +64,7 @@ class Case(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     source_kind = models.CharField(_("source"), max_length=30)
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
-    category = models.CharField(_("category"), max_length=20, choices=CaseCategory.choices)
+    category = models.CharField(pgettext_lazy("case", "category"), max_length=20, choices=CaseCategory.choices)
     state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.ASSIGNED)
     lead_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="led_cases",
                                         verbose_name=_("lead department"))

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.core import workdays
@@ -22,7 +22,7 @@ from dangjian.core.workdays_actions import can_manage, do_delete_official_year, 
 
 class CalendarYearForm(forms.Form):
     source_note = forms.CharField(
-        label=gettext_lazy("Source"), max_length=300,
+        label=pgettext_lazy("basis", "Source"), max_length=300,
         help_text=gettext_lazy("The notice the dates come from, e.g. 国务院办公厅关于2027年部分节假日安排的通知."),
     )
     days = forms.CharField(

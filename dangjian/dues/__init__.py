@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DuesCategory(models.TextChoices):
@@ -85,8 +86,8 @@ class PaymentStatus(models.TextChoices):
     CREATED = "created", _("Created")
     PENDING = "pending", _("Waiting for payment")
     PAID = "paid", _("Paid")
-    FAILED = "failed", _("Failed")
-    CLOSED = "closed", _("Closed")
+    FAILED = "failed", pgettext_lazy("payment", "Failed")
+    CLOSED = "closed", pgettext_lazy("payment", "Closed")
     REFUNDED = "refunded", _("Refunded")
 
 
@@ -122,7 +123,7 @@ class ArrearsLevel(models.IntegerChoices):
 
 
 class ArrearsStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("reconciliation", "Open")
     PAID = "paid", _("Settled by payment")
     VALID_REASON = "valid_reason", _("Valid reason accepted by the branch")
     LAPSE_DECIDED = "lapse_decided", _("Branch decided: treated as lapsed")

@@ -4,6 +4,7 @@ conclusions and citizens' texts that look like formulas are stored as text)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.core import spreadsheets
 from dangjian.insight.models import Run, Topic
@@ -20,7 +21,7 @@ def topics_workbook(run: Run, topics: list[Topic], samples: dict[str, str]) -> b
     finished = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else ""
     sheet.title([run.organization.name, finished, _("%(n)d texts") % {"n": run.text_count}])
     sheet.header([_("Topic"), _("Top terms"), _("Texts"), _("Growth"), _("Negative share"), _("Unresolved share"),
-                  _("Pain point score"), _("Places"), _("Conclusion"), _("Sample texts (personal data masked)")])
+                  _("Pain point score"), pgettext("location", "Places"), _("Conclusion"), _("Sample texts (personal data masked)")])
     for t in topics:
         sheet.append([t.label, " ".join(t.keywords[:8]), t.size, t.growth, t.negative_share, t.unresolved_share,
                       t.pain, "、".join(f"{p[0]}({p[1]})" for p in t.places[:5]), t.conclusion,

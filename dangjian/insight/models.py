@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RunState(models.TextChoices):
@@ -64,7 +65,7 @@ class Topic(models.Model):
     negative_share = models.FloatField(_("negative share"), default=0.0)
     unresolved_share = models.FloatField(_("unresolved share"), default=0.0)
     pain = models.FloatField(_("pain point score"), default=0.0)
-    places = models.JSONField(_("places"), default=list)  # [[name, count], …]
+    places = models.JSONField(pgettext_lazy("location", "places"), default=list)  # [[name, count], …]
     sample_keys = models.JSONField(default=list)  # most central texts first
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
                                     verbose_name=_("merged into"))
@@ -104,7 +105,7 @@ class TextAnalysis(models.Model):
     org_path = models.CharField(max_length=255, blank=True)
     text = models.TextField(_("text (masked)"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    category = models.CharField(_("category"), max_length=50, blank=True)
+    category = models.CharField(pgettext_lazy("case", "category"), max_length=50, blank=True)
     created_at = models.DateTimeField(_("sent at"))
     keywords = models.JSONField(_("keywords"), default=list)
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="texts")

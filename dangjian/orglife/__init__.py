@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActivityKind(models.TextChoices):
@@ -24,7 +25,7 @@ QUORUM_KINDS = frozenset({ActivityKind.BRANCH_ASSEMBLY, ActivityKind.COMMITTEE_M
 class ActivityStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("activity", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -52,8 +53,8 @@ class CheckinMethod(models.TextChoices):
 
 
 class VoteChoice(models.TextChoices):
-    YES = "yes", _("Yes")
-    NO = "no", _("No")
+    YES = "yes", pgettext_lazy("vote", "Yes")
+    NO = "no", pgettext_lazy("vote", "No")
     ABSTAIN = "abstain", _("Abstain")
 
 

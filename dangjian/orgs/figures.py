@@ -75,10 +75,10 @@ def term_row(org: Organization) -> dict[str, Any]:
     return {**org_row(org), "term_started_on": org.term_started_on, "term_years": org.term_years}
 
 
-KIND = stats.Dimension(_("Kind"), choices=OrgKind.choices, field="kind")
-BRANCH_KIND = stats.Dimension(_("Kind"), choices=[(k.value, k.label) for k in OrgKind if k in BRANCH_KINDS],
+KIND = stats.Dimension(pgettext_lazy("organization", "Kind"), choices=OrgKind.choices, field="kind")
+BRANCH_KIND = stats.Dimension(pgettext_lazy("organization", "Kind"), choices=[(k.value, k.label) for k in OrgKind if k in BRANCH_KINDS],
                               field="kind")
-COLUMNS = [("name", _("Name")), ("kind", _("Kind")), ("established_on", _("Established on")),
+COLUMNS = [("name", _("Name")), ("kind", pgettext_lazy("organization", "Kind")), ("established_on", _("Established on")),
            ("secretary", _("Secretary"))]
 
 FIGURES = [

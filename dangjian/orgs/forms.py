@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.orgs import GridType, OrgKind, UnitSituation
 from dangjian.orgs.actions import ORG_FIELDS
@@ -23,7 +24,7 @@ class DateInput(forms.DateInput):
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200, help_text=_("As on the organization's seal."))
     short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("organization", "Kind"), choices=OrgKind.choices)
     grid_type = forms.ChoiceField(
         label=_("Grid type"), choices=[("", "—"), *GridType.choices], required=False,
         help_text=_("Only for a network (grid) branch."),

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core.hooks import Figure, register_figure
 from dangjian.core.scoping import subtree_q
@@ -43,7 +44,7 @@ def row(r: Report) -> dict[str, Any]:
 
 
 FIGURES = (
-    Figure(key="reports.received", label=_("Reports received this year"), module="reports", unit=_("reports"),
+    Figure(key="reports.received", label=_("Reports received this year"), module="reports", unit=pgettext_lazy("unit", "reports"),
            perm=PERM, rows=received, row=row, order=10,
            dimensions={"kind": Dimension(_("Kind"), choices=ReportKind.choices, field="kind"),
                        "state": Dimension(_("Stage"), choices=State.choices, field="state"),

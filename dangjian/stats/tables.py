@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from dangjian.core import stats
 from dangjian.orgs import BRANCH_KINDS, OrgKind
@@ -196,7 +196,7 @@ MEMBER_ROWS = (
     line("minority", _("of whom ethnic minorities"), TOTAL, indent=1, ethnicity="minority"),
     line("probationary", _("of whom probationary members"), TOTAL, indent=1, status="probationary"),
 )
-COUNT = (line("count", _("Number")),)
+COUNT = (line("count", pgettext_lazy("count", "Number")),)
 
 TABLES: tuple[StatTable, ...] = (
     StatTable(

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DayKind(models.TextChoices):
@@ -25,7 +26,7 @@ class OfficialCalendarYear(models.Model):
     """One year's official arrangement, as published in the State Council's notice."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    source_note = models.CharField(_("source"), max_length=SOURCE_NOTE_MAX)
+    source_note = models.CharField(pgettext_lazy("basis", "source"), max_length=SOURCE_NOTE_MAX)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

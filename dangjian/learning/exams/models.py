@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.learning.exams import AttemptState, ExamStatus, QuestionKind
 
@@ -38,10 +39,10 @@ class Question(models.Model):
     the accepted alternatives (fill in; compared after normalising, see ``marking.normalise``)."""
 
     bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
-    kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
+    kind = models.CharField(pgettext_lazy("exam question", "kind"), max_length=16, choices=QuestionKind.choices)
     text = models.TextField(_("question"))
     options = models.JSONField(_("options"), default=list, blank=True)
-    answer = models.JSONField(_("answer"))
+    answer = models.JSONField(pgettext_lazy("exam question", "answer"))
     explanation = models.TextField(_("explanation"), blank=True)
     active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

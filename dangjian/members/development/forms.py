@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.members import Education, Sex
 from dangjian.members.development import STEPS, Actor, Meeting, PersonRole, step_label
@@ -102,7 +103,7 @@ class StepForm(forms.Form):
             if info.meeting == Meeting.ASSEMBLY:
                 self.fields["written"] = forms.IntegerField(label=_("Written opinions of absentees"), min_value=0,
                                                             max_value=100000, initial=0, required=False)
-            for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))):
+            for key, label in (("yes", pgettext_lazy("vote", "Yes")), ("no", pgettext_lazy("vote", "No")), ("abstain", _("Abstain"))):
                 self.fields[key] = forms.IntegerField(label=label, min_value=0, max_value=100000)
         if step == 11:
             self.fields["training_days"] = forms.IntegerField(label=_("Training days"), min_value=0, max_value=365,

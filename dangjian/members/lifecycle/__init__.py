@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CertificateStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class ReportChannel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("Phone")
     ONLINE = "online", _("Online")
-    LETTER = "letter", _("Letter")
+    LETTER = "letter", pgettext_lazy("report", "Letter")
 
 
 class ChangeKind(models.TextChoices):

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.core import audit
 from dangjian.core.actors import ActingUser, as_user
@@ -415,7 +416,7 @@ def do_record_report_back(cert: FloatingCertificate, data: Mapping[str, Any], *,
                 "date": cert.issued_on.isoformat()}
     channel = _text(data, "channel", 16) or ReportChannel.IN_PERSON
     if channel not in ReportChannel.values:
-        errors["channel"] = _("Unknown channel.")
+        errors["channel"] = pgettext("report", "Unknown channel.")
     summary = clean_text(str(data.get("summary") or ""))[:2000]
     if not summary:
         errors["summary"] = _("Summarize what the member reported.")

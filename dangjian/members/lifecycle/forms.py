@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.members.lifecycle import CertificateStatus, ChangeKind, LapseGround, ReportChannel
 from dangjian.orgs.search import OrgSearchField
@@ -77,7 +78,7 @@ class EndForm(forms.Form):
 
 class ReportForm(forms.Form):
     reported_on = forms.DateField(label=_("Date reported"), required=False, help_text=_("Leave blank for today."))
-    channel = forms.ChoiceField(label=_("Channel"), choices=ReportChannel.choices)
+    channel = forms.ChoiceField(label=pgettext_lazy("report", "Channel"), choices=ReportChannel.choices)
     summary = forms.CharField(label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any):

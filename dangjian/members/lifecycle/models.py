@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.lifecycle import (
@@ -91,7 +91,7 @@ class ReportBack(models.Model):
     certificate = models.ForeignKey(FloatingCertificate, on_delete=models.CASCADE, related_name="reports",
                                     verbose_name=_("certificate"))
     reported_on = models.DateField(_("date reported"))
-    channel = models.CharField(_("channel"), max_length=16, choices=ReportChannel.choices,
+    channel = models.CharField(pgettext_lazy("report", "channel"), max_length=16, choices=ReportChannel.choices,
                                default=ReportChannel.IN_PERSON)
     summary = models.TextField(_("summary"), max_length=2000)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -62,7 +62,7 @@ def completed(org_path: str, as_of: dt.date) -> QuerySet[Transfer]:
                                         received_on__lte=as_of)
 
 
-COLUMNS = [("number", _("Letter number")), ("name", _("Name")), ("from", _("From")), ("to", _("To")),
+COLUMNS = [("number", _("Letter number")), ("name", _("Name")), ("from", pgettext_lazy("transfer", "From")), ("to", _("To")),
            ("status", _("Status now")), ("started", _("Started"))]
 
 

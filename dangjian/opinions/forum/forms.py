@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.opinions.forum.actions import BOARD_NAME_MAX, BODY_MAX, REASON_MAX, REPLY_MAX, TITLE_MAX
 
@@ -20,7 +21,7 @@ class ReportForm(forms.Form):
 
 
 class BoardForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=BOARD_NAME_MAX)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=BOARD_NAME_MAX)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=100000, initial=100,
                                help_text=_("Boards are listed by this number, smallest first."))
