@@ -112,8 +112,22 @@ def _record(actor: Any, action: str, case: Case, *, before: dict | None = None, 
 
 
 def _require_acting(user: Any, case: Case) -> None:
+    said = sources.authorized(case.source_kind, user, case.source_id, case.org_path)
+    if said is not None:
+        if not said:
+            raise PermissionDenied(_("This case follows its source; act on the source instead."))
+        return
     if not rules.acts_for(user, case.lead_department_id):
         raise PermissionDenied(_("Only the lead department's head or handlers may do this."))
+
+
+def _require_assign(user: Any, case_source: tuple[str, int | None], path: str) -> None:
+    """``cases.assign`` over ``path``, unless the case's source decides (``sources.authorized``)."""
+    said = sources.authorized(case_source[0], user, case_source[1], path)
+    if said is None:
+        require(user, "cases.assign", path)
+    elif not said:
+        raise PermissionDenied(_("This case follows its source; act on the source instead."))
 
 
 def _next_number(year: int) -> str:
@@ -216,8 +230,11 @@ def _check_departments(lead: Any, co: Iterable[Any]) -> list[Department]:
 
 def do_assign_case(*, title: str, summary: str, category: str, lead_department: Department,
                    co_departments: Iterable[Department] = (), source_kind: str, source_id: int | None,
-                   acting_user: ActingUser, note: str = "", voices: int = 1) -> Case:
-    """交办: open a case for a source object and hand it to a lead department (+ co-departments)."""
+                   acting_user: ActingUser, note: str = "", voices: int = 1,
+                   deadline_days: int | None = None) -> Case:
+    """交办: open a case for a source object and hand it to a lead department (+ co-departments).
+    ``deadline_days`` (working days) overrides the category's default, for a source whose
+    deadline is set by its own rules (a report's 15 working days)."""
     errors: dict[str, list[str]] = {}
     title = _clean(title)[:TITLE_MAX]
     if len(title) < 2:
@@ -233,11 +250,14 @@ def do_assign_case(*, title: str, summary: str, category: str, lead_department: 
         co = []
     if errors:
         raise ValidationError(errors)
-    require(acting_user, "cases.assign", lead_department.org_path)
+    if deadline_days is not None and not 1 <= deadline_days <= 365:
+        raise ValidationError({"deadline_days": _("Give 1 to 365 working days.")})
+    _require_assign(acting_user, (source_kind, source_id), lead_department.org_path)
     note = _clean(note, multiline=True)[:TEXT_MAX]
     with transaction.atomic():
         now = timezone.now()
-        days, due = rules.compute_deadline(category, now)
+        days, due = ((deadline_days, workdays.deadline(now, deadline_days)) if deadline_days is not None
+                     else rules.compute_deadline(category, now))
         case = Case.objects.create(
             number=_next_number(timezone.localdate(now).year), title=title,
             summary=_clean(summary, multiline=True)[:TEXT_MAX], source_kind=source_kind, source_id=source_id,
@@ -257,7 +277,8 @@ def do_assign_case(*, title: str, summary: str, category: str, lead_department: 
             "deadline": due, "source": [source_kind, source_id]}, reason=note)
         transaction.on_commit(lambda: _notify_departments(case, [lead_department.pk] + [d.pk for d in co]),
                               robust=True)
-        if source_kind != "opinion":  # an opinion's words are announced by the opinions module
+        if source_kind != "opinion" and source_kind not in sources.silent_kinds():
+            # an opinion's words are announced by the opinions module; a silent source's never are
             text_added("cases", record_of(case, {}))  # analysed on arrival (insight), after commit
     return case
 
@@ -473,7 +494,7 @@ def do_reopen_case(case: Case, *, reason: str, acting_user: ActingUser) -> Case:
 
 def do_close_case(case: Case, *, acting_user: ActingUser, note: str = "") -> Case:
     """办结: staff close a rated or replied case (or a sent-back one that goes nowhere)."""
-    require(acting_user, "cases.assign", case.org_path)
+    _require_assign(acting_user, (case.source_kind, case.source_id), case.org_path)
     note = _clean(note, multiline=True)[:1000]
     with transaction.atomic():
         locked = _lock(case)

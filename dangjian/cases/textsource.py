@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from dangjian.cases import CaseState, EventKind
+from dangjian.cases import CaseState, EventKind, sources
 from dangjian.cases.models import Case, CaseEvent
 from dangjian.core.scoping import subtrees_q
 
@@ -46,7 +46,7 @@ def record_of(c: Case, history: dict[int, list[str]]) -> dict[str, Any]:
 
 
 def text_batches(paths: list[str] | None, since: Any, until: Any, size: int) -> Iterator[list[dict[str, Any]]]:
-    qs = Case.objects.exclude(source_kind="opinion").select_related("lead_department")
+    qs = Case.objects.exclude(source_kind__in=["opinion", *sources.silent_kinds()]).select_related("lead_department")
     if paths is not None:
         qs = qs.filter(subtrees_q(paths, "org_path"))
     if since is not None:

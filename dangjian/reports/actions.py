@@ -11,6 +11,7 @@ unlocked for this request from the session, ``reports.session``); it is never st
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +26,9 @@ from dangjian.core import audit
 from dangjian.core.actors import ActingUser, signed_in
 from dangjian.core.roles import roles_with
 from dangjian.core.scoping import has_any, in_scope, require
-from dangjian.core.sequences import next_value
 from dangjian.core.workdays import deadline
 from dangjian.orgs.models import Organization
-from dangjian.reports import attachments, conf, crypto
+from dangjian.reports import attachments, casework, conf, crypto
 from dangjian.reports import phone as phone_check
 from dangjian.reports.choices import (
     FEEDBACK_WORKDAYS,
@@ -167,6 +167,24 @@ def named_staff(accused: str, user_ids: set[int]) -> set[int]:
     return found
 
 
+#: the letters of a report number: no 0/O, 1/I/L (read aloud, typed from a receipt)
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LETTERS = 10
+
+
+def random_ids(n: int) -> list[int]:
+    """``n`` random primary keys, ascending among themselves: the rows written at submission carry
+    no counter, so their ids do not tell in which order reports came in (2⁶¹ values: a clash is
+    as unlikely as guessing a key; the unique key would refuse it)."""
+    return sorted((1 << 40) + secrets.randbelow(1 << 61) for _ in range(n))
+
+
+def new_number(year: int) -> str:
+    """``JB2026-7QK4M9XD2A``: the year and 10 random letters (≈ 50 bits), not a sequence — the
+    number does not tell how many reports came before it."""
+    return f"JB{year}-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LETTERS))
+
+
 @dataclass
 class Submitted:
     report: Report
@@ -204,7 +222,7 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                number=f"JB{today.year}-{next_value('reports.report', str(today.year)):06d}",
+                pk=random_ids(1)[0], number=new_number(today.year),
                 organization=org, org_path=org.path, kind=clean["kind"], real_name=bool(identity),
                 phone_verified=verified,
                 received_on=today, forward_due=deadline(today, FORWARD_WORKDAYS),
@@ -212,14 +230,18 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
                 content_box=sealed.parts["content"], accused_box=sealed.parts["accused"],
                 place_box=sealed.parts["place"], identity_box=sealed.parts["identity"],
                 receipt_lookup=sealed.receipt_lookup, receipt_box=sealed.receipt_box)
-            ReportAccess.objects.bulk_create([ReportAccess(report=report, user_id=uid, wrapped_key=w)
-                                              for uid, w in sealed.wraps.items()])
-            IdentityAccess.objects.bulk_create([IdentityAccess(report=report, user_id=uid, wrapped_key=w)
-                                                for uid, w in sealed.identity_wraps.items()])
-            Exclusion.objects.bulk_create([Exclusion(report=report, user_id=uid) for uid in excluded])
+            ReportAccess.objects.bulk_create([ReportAccess(pk=pk, report=report, user_id=uid, wrapped_key=w)
+                                              for pk, (uid, w) in zip(random_ids(len(sealed.wraps)),
+                                                                      sealed.wraps.items(), strict=True)])
+            IdentityAccess.objects.bulk_create([IdentityAccess(pk=pk, report=report, user_id=uid, wrapped_key=w)
+                                                for pk, (uid, w) in zip(random_ids(len(sealed.identity_wraps)),
+                                                                        sealed.identity_wraps.items(), strict=True)])
+            Exclusion.objects.bulk_create([Exclusion(pk=pk, report=report, user_id=uid)
+                                           for pk, uid in zip(random_ids(len(excluded)), excluded, strict=True)])
             Attachment.objects.bulk_create([
-                Attachment(report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
-                for stripped_name, original_name, ctype in files])
+                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
+                           original_file=original_name)
+                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(files)), files, strict=True)])
     except BaseException:
         for stripped_name, original_name, _ctype in files:
             attachments.delete(stripped_name)
@@ -282,6 +304,38 @@ def do_add_reporter_message(session: ReporterSession, text: str, kind: str = Mes
     with transaction.atomic():
         return Message.objects.create(report=report, author=Author.REPORTER, kind=kind,
                                       box=crypto.seal(bytes(report.public_key), clean), sent_on=_today())
+
+
+#: evidence files a report may hold in all (3 at submission, the rest added at follow-up)
+MAX_REPORT_FILES = 10
+
+
+def do_add_reporter_files(session: ReporterSession, files: list[bytes], *, keep_originals: bool = False
+                          ) -> list[Attachment]:
+    """The reporter adds evidence files at follow-up (with the receipt code): stripped of their
+    metadata in memory, sealed to the report's public key like those of the submission (the
+    original only when asked); ValidationError on ``photos``, nothing stored."""
+    if not files:
+        return []
+    report = session.report
+    if report.attachments.count() + len(files) > MAX_REPORT_FILES:
+        raise ValidationError({"photos": _("A report holds at most %(n)d files.") % {"n": MAX_REPORT_FILES}})
+    stripped = [(raw, *attachments.strip(raw)) for raw in files]
+    public = bytes(report.public_key)
+    stored = [(attachments.store_sealed(public, clean_bytes),
+               attachments.store_sealed(public, raw) if keep_originals else "", ctype)
+              for raw, clean_bytes, ctype in stripped]
+    try:
+        with transaction.atomic():
+            return Attachment.objects.bulk_create([
+                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
+                           original_file=original_name)
+                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(stored)), stored, strict=True)])
+    except BaseException:
+        for stripped_name, original_name, _ctype in stored:
+            attachments.delete(stripped_name)
+            attachments.delete(original_name)
+        raise
 
 
 # --- staff keys -------------------------------------------------------------------------------------------
@@ -383,6 +437,7 @@ def do_accept_report(report: Report, *, acting_user: ActingUser) -> Report:
         report.state, report.accepted_on = State.ACCEPTED, today
         report.accept_feedback_due = deadline(today, FEEDBACK_WORKDAYS) if report.real_name else None
         _save(report, user, "report.accepted", before, fields)
+        casework.open_case(report, user)  # the supervised case: the envelope only
     return report
 
 
@@ -425,7 +480,26 @@ def do_forward_report(report: Report, target: Organization, *, acting_user: Acti
         audit.record(user, "report.forwarded", report, before=before,
                      after={"organization": target.name, "org_path": target.path}, org_path=before["org_path"],
                      target_label=report.number)
+        # the handlers whose role sits at the target level itself (those above it sent it there)
+        here = set(User.objects.filter(is_active=True, role_assignments__role__in=roles_with("reports.handle"),
+                                       role_assignments__organization=target).values_list("pk", flat=True))
+        recipients = sorted(here - excluded - {user.pk})
+        transaction.on_commit(lambda: _tell_forwarded(report, recipients, before["organization"]), robust=True)
     return report
+
+
+def _tell_forwarded(report: Report, recipients: list[int], source: str) -> None:
+    """The target level's handlers learn that a report came to them: the envelope only (number,
+    kind, levels, deadline) — never the content, the accused or the reporter."""
+    from dangjian.core.notifications import notify
+    from dangjian.core.ui import safe_reverse
+
+    notify(recipients, "reports.forwarded",
+           title=_("Report %(number)s was forwarded to %(org)s") % {"number": report.number,
+                                                                   "org": report.organization.name},
+           body=_("From %(source)s; %(kind)s; triage (accept or forward) by %(due)s. Open it with your report key.")
+           % {"source": source, "kind": ReportKind(report.kind).label, "due": report.forward_due.isoformat()},
+           url=safe_reverse("reports:detail", str(report.uuid)) or "")
 
 
 def do_dispose_report(report: Report, disposal: str, *, acting_user: ActingUser) -> Report:
@@ -443,6 +517,9 @@ def do_dispose_report(report: Report, disposal: str, *, acting_user: ActingUser)
         else:
             report.state = State.DISPOSING
         _save(report, user, "report.disposed", before, fields)
+        casework.follow_disposal(report, user)
+        if report.state == State.CLOSED:
+            casework.follow_close(report, user)
     return report
 
 
@@ -460,6 +537,7 @@ def do_close_report(report: Report, *, acting_user: ActingUser) -> Report:
         before = _snap(report, fields)
         _close(report)
         _save(report, user, "report.closed", before, fields)
+        casework.follow_close(report, user)
     return report
 
 

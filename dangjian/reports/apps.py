@@ -17,7 +17,7 @@ class ReportsConfig(AppConfig):
         )
         from dangjian.core.ratelimit import parse_rates
         from dangjian.core.roles import Role, register_permissions
-        from dangjian.reports import conf, figures
+        from dangjian.reports import casework, conf, figures
         from dangjian.reports import workbench as wb
         from dangjian.reports.demo import seed_demo
 
@@ -45,3 +45,4 @@ class ReportsConfig(AppConfig):
         parse_rates(conf.submit_rate())  # a malformed rate stops start-up
         parse_rates(conf.follow_rate())
         figures.register()
+        casework.register()  # a report's case in the case engine (the envelope only)

@@ -50,3 +50,9 @@ def follow_rate() -> str:
 def intake_org_path() -> str:
     """The path of the organization whose discipline staff receive new reports ("" = the first root)."""
     return str(getattr(settings, "REPORTS_INTAKE_ORG_PATH", "") or "")
+
+
+def case_department_names() -> tuple[str, ...]:
+    """What the name of a level's discipline-inspection department in the case engine contains."""
+    names = getattr(settings, "REPORTS_CASE_DEPARTMENT_NAMES", ("纪委", "纪检"))
+    return tuple(str(n) for n in ([names] if isinstance(names, str) else names) if str(n).strip())

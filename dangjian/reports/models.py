@@ -141,16 +141,27 @@ class Message(models.Model):
 
 
 class Attachment(models.Model):
-    """An evidence photo: the metadata-stripped copy and, if the reporter chose, the original —
-    each a SealedBox to the report's public key in a file with a random name."""
+    """An evidence photo or document (PDF, docx, xlsx, pptx): the metadata-stripped copy and, if the
+    reporter chose, the original — each a SealedBox to the report's public key in a file with a
+    random name."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    content_type = models.CharField(max_length=40)
+    content_type = models.CharField(max_length=100)  # of the stripped copy (Office types are long)
     stripped_file = models.CharField(max_length=100)
     original_file = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def extension(self) -> str:
+        from dangjian.reports.attachments import EXTENSIONS
+
+        return EXTENSIONS.get(self.content_type, "bin")
 
 
 class IdentityRequest(models.Model):

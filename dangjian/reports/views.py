@@ -28,7 +28,7 @@ from dangjian.core.http import client_ip
 from dangjian.core.scoping import has_any
 from dangjian.orgs.models import Organization
 from dangjian.reports import actions as act
-from dangjian.reports import attachments, throttle
+from dangjian.reports import attachments, casework, throttle
 from dangjian.reports import phone as phone_check
 from dangjian.reports import session as keys
 from dangjian.reports.choices import Disposal, MessageKind, ReportKind, State
@@ -60,8 +60,9 @@ class ReportForm(forms.Form):
     phone_code = forms.CharField(label=gettext_lazy("The code sent to your phone"), required=False, max_length=16,
                                  widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
     phone_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original photos as well (they may hold the "
-                                                          "place and time they were taken, and the camera)"),
+    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original files as well (they may hold the place "
+                                                          "and time a photo was taken, the camera, or a document's "
+                                                          "author)"),
                                        required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -81,6 +82,10 @@ class FollowForm(forms.Form):
     kind = forms.ChoiceField(choices=[(MessageKind.MESSAGE, gettext_lazy("Message")),
                                       (MessageKind.EVIDENCE, gettext_lazy("Further evidence"))],
                              initial=MessageKind.MESSAGE, required=False)
+    keep_original = forms.BooleanField(label=gettext_lazy("Keep my original files as well (they may hold the place "
+                                                          "and time a photo was taken, the camera, or a document's "
+                                                          "author)"),
+                                       required=False)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -141,7 +146,17 @@ def follow(request: HttpRequest) -> HttpResponse:
                 throttle.wrong_code(key)
                 form.add_error("receipt_code", _("No report has this receipt code."))
                 return render(request, "reports/follow.html", context, status=404)
-            if form.cleaned_data.get("text"):
+            photo_errors: list[str] = []
+            if request.FILES.getlist("photos"):
+                try:
+                    added = act.do_add_reporter_files(session, attachments.read_uploads(request.FILES.getlist("photos")),
+                                                      keep_originals=form.cleaned_data["keep_original"])
+                except ValidationError as exc:
+                    photo_errors = exc.message_dict.get("photos", exc.messages)
+                else:
+                    messages.success(request, _("%(n)d files added, encrypted, without their metadata.")
+                                     % {"n": len(added)})
+            if form.cleaned_data.get("text") and not photo_errors:
                 try:
                     act.do_add_reporter_message(session, form.cleaned_data["text"],
                                                 form.cleaned_data.get("kind") or MessageKind.MESSAGE)
@@ -152,7 +167,8 @@ def follow(request: HttpRequest) -> HttpResponse:
             report = session.report
             reply = FollowForm(initial={"receipt_code": form.cleaned_data["receipt_code"]})
             context.update({"report": report, "thread": act.thread(report, session.private_key), "reply": reply,
-                            "state_label": State(report.state).label})
+                            "state_label": State(report.state).label, "photo_errors": photo_errors,
+                            "files": report.attachments.count(), "max_photos": attachments.MAX_FILES})
     return render(request, "reports/follow.html", context)
 
 
@@ -306,8 +322,8 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "message_form": MessageForm(), "reason_form": ReasonForm(), "disposals": Disposal.choices,
         "targets": Organization.objects.exclude(path=report.org_path).filter(depth__lte=3).order_by("path")[:200],
         "requests": list(report.identity_requests.select_related("requester", "custodian")[:20]),
-        "photos": list(report.attachments.only("id")) if secret else [],
-        "State": State})
+        "photos": list(report.attachments.only("id", "content_type")) if secret else [],
+        "case": casework.case_of(report), "State": State})
 
 
 @never_cache
@@ -323,7 +339,11 @@ def attachment(request: HttpRequest, public_id: str, attachment_id: int) -> Http
     except (act.NoKey, act.crypto.WrongKey, report.attachments.model.DoesNotExist):
         raise Http404(_("Not found.")) from None
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{report.number}-{attachment_id}.{content_type[6:]}"'
+    # photos are shown in the page; documents are downloaded, never rendered from our origin
+    disposition = "attachment" if content_type in attachments.DOCUMENTS else "inline"
+    extension = attachments.EXTENSIONS.get(content_type, "bin")
+    response["Content-Disposition"] = f'{disposition}; filename="{report.number}-{attachment_id}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

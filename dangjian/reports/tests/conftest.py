@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from dangjian.cases.actions import do_create_department
 from dangjian.core.roles import Role
 from dangjian.reports import actions as act
 from dangjian.reports import crypto, throttle
@@ -50,7 +51,10 @@ def staff(tree: Any, users: Any, root_user: Any) -> SimpleNamespace:
     county2 = make_user("li-jc", Role.DISCIPLINE, tree.county, acting_user=root_user)
     custodian = make_user("zhao-bg", Role.DISCIPLINE, tree.county, acting_user=root_user)
     act.do_name_custodian(tree.county, custodian, acting_user=root_user)
-    return SimpleNamespace(county1=county1, county2=county2, town=users.discipline, custodian=custodian,
+    # each level's discipline-inspection department in the case engine (a report's case goes there)
+    desks = {"county": do_create_department({"name": "县纪委监委", "organization": tree.county}, acting_user=root_user),
+             "town": do_create_department({"name": "甲镇纪委", "organization": tree.town_a}, acting_user=root_user)}
+    return SimpleNamespace(county1=county1, county2=county2, town=users.discipline, custodian=custodian, desks=desks,
                            keys={"county1": keyed(county1), "custodian": keyed(custodian),
                                  "town": keyed(users.discipline)})
 

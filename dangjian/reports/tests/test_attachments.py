@@ -50,10 +50,11 @@ def test_the_stripped_copy_has_no_exif_xmp_or_icc_and_is_upright() -> None:
         assert secret not in clean
 
 
-def test_not_a_photo_is_refused_naming_the_field() -> None:
-    with pytest.raises(ValidationError) as err:
-        attachments.strip(b"%PDF-1.7 not an image")
-    assert "photos" in err.value.message_dict
+def test_neither_a_photo_nor_a_document_is_refused_naming_the_field() -> None:
+    for raw in (b"GIF89a not accepted", b"#!/bin/sh\necho hi\n", b"%PDF-1.7 broken", b"PK\x03\x04 broken zip"):
+        with pytest.raises(ValidationError) as err:
+            attachments.strip(raw)
+        assert "photos" in err.value.message_dict, raw
 
 
 def test_submitted_photos_are_encrypted_and_the_original_kept_only_on_request(client: Any, staff: Any) -> None:
@@ -103,14 +104,13 @@ def test_too_many_photos_are_refused_and_nothing_stored(client: Any, staff: Any)
 def test_a_submission_that_fails_in_the_database_leaves_no_encrypted_file(staff: Any, settings: Any, tmp_path: Path,
                                                                            monkeypatch: Any) -> None:
     """The sealed photos are written before the rows; when the rows fail (here the number is taken:
-    the sequence is made to repeat itself), the files go too."""
+    the random number is made to repeat itself), the files go too."""
     settings.MEDIA_ROOT = tmp_path
     first = act.do_submit_report({"content": "某所长收受红包，照片为当晚所拍。"}, acting_user=staff.county1,
                                  photos=[photo_with_metadata()], keep_originals=True)
     kept = sorted(tmp_path.rglob("*.bin"))
     assert len(kept) == 2
-    taken = int(first.report.number.rsplit("-", 1)[1])
-    monkeypatch.setattr(act, "next_value", lambda *args: taken)
+    monkeypatch.setattr(act, "new_number", lambda year: first.report.number)
     with pytest.raises(IntegrityError):
         act.do_submit_report({"content": "同一事项，再报一次。"}, acting_user=staff.county1,
                              photos=[photo_with_metadata()], keep_originals=True)

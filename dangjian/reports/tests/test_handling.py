@@ -181,6 +181,27 @@ def test_forward_to_another_level_rewraps_the_key(staff: Any, tree: Any) -> None
         staff.town.pk, staff.county1.pk, staff.custodian.pk}
 
 
+def test_forwarding_tells_the_target_levels_handlers_the_envelope_only(staff: Any, tree: Any, root_user: Any,
+                                                                       django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.core.models import Notification
+    from dangjian.core.roles import Role
+    from dangjian.testing.fixtures import make_user
+
+    named = make_user("town-named", Role.DISCIPLINE, tree.town_a, acting_user=root_user)
+    done = submit(content="乙镇财政所所长挪用扶贫资金三万元用于个人消费。", accused="财政所所长")
+    act.do_exclude_staff(done.report, named, acting_user=staff.county1)
+    with django_capture_on_commit_callbacks(execute=True):
+        act.do_forward_report(done.report, tree.town_a, acting_user=staff.county1,
+                              staff_private=staff.keys["county1"])
+    sent = list(Notification.objects.filter(kind="reports.forwarded"))
+    assert [n.recipient_id for n in sent] == [staff.town.pk]  # not the excluded one, not the county's
+    note = sent[0]
+    assert done.report.number in note.title and tree.town_a.name in note.title
+    assert note.url == f"/reports/{done.report.uuid}/" and tree.county.name in note.body
+    for secret in ("挪用扶贫资金", "财政所所长", "三万元"):
+        assert secret not in f"{note.title} {note.body} {note.url}"
+
+
 def test_triage_states(staff: Any) -> None:
     report = submit().report
     with pytest.raises(ValidationError):

@@ -205,3 +205,19 @@ def test_the_public_finds_the_report_page_from_the_portal() -> None:
     from dangjian.core.hooks import public_links
 
     assert "/reports/new/" in [link["url"] for link in public_links()]
+
+
+def test_ids_and_numbers_do_not_tell_the_order_of_arrival(staff: Any) -> None:
+    import re
+
+    from dangjian.reports.models import Exclusion
+    from dangjian.reports.tests.conftest import submit
+
+    reports = [submit(accused="王纪检").report for _ in range(3)]  # 王纪检 is a county handler: excluded
+    for report in reports:
+        assert re.fullmatch(r"JB\d{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}", report.number)
+        assert report.pk >= 1 << 40  # random, not 1, 2, 3
+        rows = [*ReportAccess.objects.filter(report=report), *Exclusion.objects.filter(report=report)]
+        assert rows and all(row.pk >= 1 << 40 for row in rows)
+    assert len({r.number for r in reports}) == 3
+
