@@ -15,7 +15,10 @@ bytes (``core.uploads.sniff``), never from its name:
 - **Office Open XML** (docx, xlsx, pptx; a ZIP with ``[Content_Types].xml``): ``docProps/core.xml``
   and ``docProps/app.xml`` rewritten empty (no author, last editor, company, manager, times,
   template, application), ``docProps/custom.xml`` and the thumbnail dropped with their
-  relationships and content-type entries, every entry's ZIP time set to 1980-01-01.
+  relationships and content-type entries, every entry's ZIP time set to 1980-01-01; inside the
+  parts, the people of comments and tracked changes (Word's ``w:author`` emptied, initials and
+  times removed; Excel's comment authors and threaded-comment persons; PowerPoint's comment
+  authors) and the JPEG/PNG pictures under ``media/`` re-encoded without EXIF, XMP or ICC.
 
 Both copies are SealedBoxes to the report's public key, stored under random names in the private
 part of the media folder (``reports/``, never served publicly).
@@ -148,6 +151,54 @@ _DROPPED_REL = re.compile(rb'<Relationship\b[^>]*Target="/?docProps/(?:custom\.x
 _DROPPED_TYPE = re.compile(rb'<Override\b[^>]*PartName="/docProps/(?:custom\.xml|thumbnail\.[A-Za-z]+)"[^>]*/>')
 
 
+# people inside the parts: Word's comment and revision authors, initials and times (and
+# word/people.xml), Excel's comment authors and threaded-comment persons, PowerPoint's comment
+# authors — set empty (``w:author`` is required by the schema) or, where optional, removed
+_WORD_PEOPLE = re.compile(rb'(\sw(?:15)?:(?:author|userId|providerId))="[^"]*"')
+_WORD_OPTIONAL = re.compile(rb'\sw:(?:initials|date)="[^"]*"')
+_XL_AUTHOR = re.compile(rb"<author>[^<]*</author>")
+_XL_PERSON = re.compile(rb'(\s(?:displayName|userId|providerId))="[^"]*"')
+_PPT_AUTHOR = re.compile(rb'(\s(?:name|initials))="[^"]*"')
+_MEDIA = re.compile(r"^(?:word|xl|ppt)/media/[^/]+\.(?:jpe?g|png)$", re.IGNORECASE)
+
+
+def _scrub_part(name: str, body: bytes) -> bytes:
+    """One part of an Office package without the people named in it (comments, revisions)."""
+    if name.startswith("word/") and name.endswith(".xml"):
+        return _WORD_OPTIONAL.sub(b"", _WORD_PEOPLE.sub(rb'\1=""', body))
+    if re.match(r"^xl/comments\d*\.xml$", name):
+        return _XL_AUTHOR.sub(b"<author></author>", body)
+    if name.startswith("xl/persons/") and name.endswith(".xml"):
+        return _XL_PERSON.sub(rb'\1=""', body)
+    if name == "ppt/commentAuthors.xml":
+        return _PPT_AUTHOR.sub(rb'\1=""', body)
+    return body
+
+
+def _clean_media(body: bytes) -> bytes:
+    """A picture inside an Office file re-encoded in its own format without EXIF, XMP, ICC or text
+    chunks (its name and content type stay, so the document still shows it). A picture that cannot
+    be decoded refuses the file: what it carries cannot be checked."""
+    try:
+        with Image.open(io.BytesIO(body)) as img:
+            fmt = img.format
+            if fmt not in ("JPEG", "PNG", "MPO") or img.width * img.height > MAX_PIXELS:
+                raise _refuse()
+            img.load()
+            pixels = img.convert("RGBA" if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+                                 else "RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise _refuse() from None
+    clean = Image.new(pixels.mode, pixels.size)
+    clean.paste(pixels)
+    out = io.BytesIO()
+    if fmt == "PNG":
+        clean.save(out, format="PNG", optimize=True)
+    else:
+        clean.convert("RGB").save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
 def strip_ooxml(data: bytes) -> tuple[bytes, str]:
     """A docx/xlsx/pptx rewritten without its document properties; ValidationError on "photos"."""
     try:
@@ -174,6 +225,10 @@ def strip_ooxml(data: bytes) -> tuple[bytes, str]:
                         body = _DROPPED_REL.sub(b"", body)
                     elif name == "[Content_Types].xml":
                         body = _DROPPED_TYPE.sub(b"", body)
+                    elif _MEDIA.match(name):
+                        body = _clean_media(body)
+                    else:
+                        body = _scrub_part(name, body)
                     zout.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), body,
                                   compress_type=zipfile.ZIP_DEFLATED)
     except ValidationError:

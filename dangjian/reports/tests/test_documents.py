@@ -268,3 +268,70 @@ def test_the_reporter_adds_files_at_follow_up_stripped_and_sealed(client: Any, s
     with pytest.raises(ValidationError) as err:
         act.do_add_reporter_files(session, [pdf_with_metadata()] * act.MAX_REPORT_FILES)
     assert "photos" in err.value.message_dict and Attachment.objects.count() == 1
+
+
+def _jpeg_with_exif() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x013B] = "Camera-Owner-7731"  # Artist
+    exif[0x0110] = "PhoneModel-7731"  # Model
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_people_in_comments_and_revisions_and_photo_exif_inside_an_office_file_are_removed() -> None:
+    d = docx.Document()
+    para = d.add_paragraph("Evidence-Body-Text 合同金额")
+    d.add_comment(para.runs, text="批注内容", author=AUTHOR, initials="LZ")
+    d.add_picture(io.BytesIO(_jpeg_with_exif()))
+    out = io.BytesIO()
+    d.save(out)
+    # a tracked insertion by the same person, as Word writes it
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    raw_io = io.BytesIO()
+    with zipfile.ZipFile(raw_io, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "word/document.xml":
+                body = body.replace(b"<w:body>", f'<w:body><w:p><w:ins w:id="90" w:author="{AUTHOR}" '
+                                    'w:date="2026-03-01T08:00:00Z"><w:r><w:t>Inserted-Text</w:t></w:r></w:ins></w:p>'
+                                    .encode(), 1)
+            z.writestr(info, body)
+    raw = raw_io.getvalue()
+    flat = _all_bytes(raw)
+    assert AUTHOR.encode() in flat and b"Camera-Owner-7731" in flat and b"2026-03-01T08:00:00Z" in flat
+    clean, ctype = attachments.strip(raw)
+    assert ctype == attachments.DOCX
+    body = _all_bytes(clean)
+    for secret in (AUTHOR.encode(), b"Camera-Owner-7731", b"PhoneModel-7731", b"2026-03-01T08:00:00Z", b'w:initials="LZ"'):
+        assert secret not in body, secret
+    # the document still opens with its text, its comment (now without a name) and its picture
+    opened = docx.Document(io.BytesIO(clean))
+    assert "Inserted-Text" in opened.element.body.xml and opened.paragraphs[1].text.startswith("Evidence-Body-Text")
+    assert [c.text for c in opened.comments] == ["批注内容"] and [c.author for c in opened.comments] == [""]
+    from PIL import Image
+
+    with zipfile.ZipFile(io.BytesIO(clean)) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+        assert len(media) == 1
+        with Image.open(io.BytesIO(z.read(media[0]))) as img:
+            assert img.format == "JPEG" and img.size == (40, 30) and not img.getexif()
+
+
+def test_a_picture_inside_an_office_file_that_cannot_be_decoded_refuses_the_file() -> None:
+    d = docx.Document()
+    d.add_paragraph("Evidence-Body-Text")
+    d.add_picture(io.BytesIO(_jpeg_with_exif()))
+    out = io.BytesIO()
+    d.save(out)
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        for info in src.infolist():
+            body = src.read(info)
+            z.writestr(info, b"\xff\xd8 not a picture" if info.filename.startswith("word/media/") else body)
+    with pytest.raises(ValidationError) as err:
+        attachments.strip(broken.getvalue())
+    assert "photos" in err.value.message_dict
