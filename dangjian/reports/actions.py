@@ -191,6 +191,21 @@ class Submitted:
     receipt_code: str
 
 
+def _store_attachment_rows(report: Report, files: list[tuple[str, str, str]]) -> list[Attachment]:
+    """The rows of sealed files already written (stripped name, original name or "", content type),
+    with random ids (no arrival order)."""
+    return Attachment.objects.bulk_create([
+        Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name, original_file=original_name)
+        for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(files)), files, strict=True)])
+
+
+def _delete_sealed(files: list[tuple[str, str, str]]) -> None:
+    """Remove sealed files whose rows could not be stored (nothing encrypted is left behind)."""
+    for stripped_name, original_name, _ctype in files:
+        attachments.delete(stripped_name)
+        attachments.delete(original_name)
+
+
 def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: list[bytes] | None = None,
                      keep_originals: bool = False) -> Submitted:
     """Encrypt and store a new report; the receipt code is returned once and never stored.
@@ -238,14 +253,9 @@ def do_submit_report(data: dict[str, Any], *, acting_user: ActingUser, photos: l
                                                                         sealed.identity_wraps.items(), strict=True)])
             Exclusion.objects.bulk_create([Exclusion(pk=pk, report=report, user_id=uid)
                                            for pk, uid in zip(random_ids(len(excluded)), excluded, strict=True)])
-            Attachment.objects.bulk_create([
-                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
-                           original_file=original_name)
-                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(files)), files, strict=True)])
+            _store_attachment_rows(report, files)
     except BaseException:
-        for stripped_name, original_name, _ctype in files:
-            attachments.delete(stripped_name)
-            attachments.delete(original_name)
+        _delete_sealed(files)
         raise
     return Submitted(report, code)
 
@@ -327,14 +337,9 @@ def do_add_reporter_files(session: ReporterSession, files: list[bytes], *, keep_
               for raw, clean_bytes, ctype in stripped]
     try:
         with transaction.atomic():
-            return Attachment.objects.bulk_create([
-                Attachment(pk=pk, report=report, content_type=ctype, stripped_file=stripped_name,
-                           original_file=original_name)
-                for pk, (stripped_name, original_name, ctype) in zip(random_ids(len(stored)), stored, strict=True)])
+            return _store_attachment_rows(report, stored)
     except BaseException:
-        for stripped_name, original_name, _ctype in stored:
-            attachments.delete(stripped_name)
-            attachments.delete(original_name)
+        _delete_sealed(stored)
         raise
 
 
