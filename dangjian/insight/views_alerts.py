@@ -21,13 +21,10 @@ from dangjian.insight.actions import do_correct_sentiment, do_dismiss_alert, do_
 from dangjian.insight.alert_selectors import access_alert, alert_texts, alerts_for, redispatch_rates, rules_visible
 from dangjian.insight.models import AlertKind, AlertState, Sentiment, SentimentCorrection, TextAnalysis
 from dangjian.insight.selectors import latest_run
+from dangjian.insight.views import _errors
 from dangjian.orgs.selectors import access_org, org_choices
 
 PAGE_SIZE = 20
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
 
 
 @login_required
