@@ -77,28 +77,43 @@ def strip(data: bytes) -> tuple[bytes, str]:
     return strip_photo(data)
 
 
-def strip_photo(data: bytes) -> tuple[bytes, str]:
-    """(the picture re-encoded without any metadata, its content type); ValidationError on "photos"."""
+def _pixels(data: bytes, formats: set[str] | frozenset[str], *, upright: bool) -> tuple[Image.Image, str, bool]:
+    """(the picture's pixels alone in a new image, its format, whether it has transparency);
+    ValidationError on "photos" when it is not one of ``formats`` or cannot be decoded.
+    ``upright``: apply the EXIF orientation first (a photo shown by itself)."""
     try:
         with Image.open(io.BytesIO(data)) as img:
-            if img.format not in _FORMATS:
+            fmt = img.format or ""
+            if fmt not in formats:
                 raise _refuse()
             if img.width * img.height > MAX_PIXELS:
                 raise ValidationError({"photos": _("The photo has too many pixels.")})
             img.load()
-            upright = ImageOps.exif_transpose(img) or img
-            alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-            pixels = upright.convert("RGBA" if alpha else "RGB")
+            source = (ImageOps.exif_transpose(img) or img) if upright else img
+            alpha = source.mode in ("RGBA", "LA", "PA") or "transparency" in source.info
+            pixels = source.convert("RGBA" if alpha else "RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
         raise _refuse() from None
     clean = Image.new(pixels.mode, pixels.size)
     clean.paste(pixels)
+    return clean, fmt, alpha
+
+
+def _encode(img: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
+    if fmt == "PNG":
+        img.save(out, format="PNG", optimize=True)
+    else:
+        img.convert("RGB").save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+def strip_photo(data: bytes) -> tuple[bytes, str]:
+    """(the picture re-encoded without any metadata, its content type); ValidationError on "photos"."""
+    clean, _fmt, alpha = _pixels(data, _FORMATS, upright=True)
     if alpha:
-        clean.save(out, format="PNG", optimize=True)
-        return out.getvalue(), "image/png"
-    clean.save(out, format="JPEG", quality=88)
-    return out.getvalue(), "image/jpeg"
+        return _encode(clean, "PNG"), "image/png"
+    return _encode(clean, "JPEG"), "image/jpeg"
 
 
 def strip_pdf(data: bytes) -> bytes:
@@ -179,24 +194,8 @@ def _clean_media(body: bytes) -> bytes:
     """A picture inside an Office file re-encoded in its own format without EXIF, XMP, ICC or text
     chunks (its name and content type stay, so the document still shows it). A picture that cannot
     be decoded refuses the file: what it carries cannot be checked."""
-    try:
-        with Image.open(io.BytesIO(body)) as img:
-            fmt = img.format
-            if fmt not in ("JPEG", "PNG", "MPO") or img.width * img.height > MAX_PIXELS:
-                raise _refuse()
-            img.load()
-            pixels = img.convert("RGBA" if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
-                                 else "RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        raise _refuse() from None
-    clean = Image.new(pixels.mode, pixels.size)
-    clean.paste(pixels)
-    out = io.BytesIO()
-    if fmt == "PNG":
-        clean.save(out, format="PNG", optimize=True)
-    else:
-        clean.convert("RGB").save(out, format="JPEG", quality=88)
-    return out.getvalue()
+    clean, fmt, _alpha = _pixels(body, {"JPEG", "PNG", "MPO"}, upright=False)
+    return _encode(clean, fmt)
 
 
 def strip_ooxml(data: bytes) -> tuple[bytes, str]:
